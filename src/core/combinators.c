@@ -1,0 +1,113 @@
+/*
+ * when_all / when_any. One allocation holds the combinator task, a waiter per
+ * input and the references it keeps on its inputs; the waiters run on the
+ * completing threads and only count down, so no lock is needed.
+ */
+#include "internal.h"
+
+#include <errno.h>
+
+typedef struct combinator combinator;
+
+typedef struct slot {
+    rta_waiter w;     /* w.data = the combinator */
+    rta_task *task;   /* one reference held until the combinator is destroyed */
+} slot;
+
+struct combinator {
+    rta_task task;
+    bool any;
+    size_t n;
+    _Atomic size_t remaining;  /* when_all: inputs not yet complete */
+    _Atomic size_t registered; /* waiters that may still run: the combinator
+                                  outlives them (holds a self reference) */
+    slot slots[];
+};
+
+static void combinator_destroy(rta_task *t)
+{
+    combinator *c = (combinator *)t;
+    for (size_t i = 0; i < c->n; i++)
+        rta_task_release(c->slots[i].task);
+    free(c);
+}
+
+static void finish_all(combinator *c)
+{
+    bool canceled = false;
+    for (size_t i = 0; i < c->n; i++) {
+        rta_task *t = c->slots[i].task;
+        rta_status s = rta_task_status(t);
+        if (s == RTA_FAULTED) {
+            rta_error *e = rta_error_copy(t->error);
+            rta__task_complete(&c->task, RTA_FAULTED, 0, e ? e : rta__error_oom());
+            return;
+        }
+        canceled |= s == RTA_CANCELED;
+    }
+    if (canceled)
+        rta__task_complete(&c->task, RTA_CANCELED, 0, NULL);
+    else
+        rta__task_complete(&c->task, RTA_SUCCEEDED, (int64_t)c->n, NULL);
+}
+
+static void slot_done(combinator *c, size_t index)
+{
+    if (c->any)
+        rta__task_complete(&c->task, RTA_SUCCEEDED, (int64_t)index, NULL);
+    else if (atomic_fetch_sub_explicit(&c->remaining, 1, memory_order_acq_rel) == 1)
+        finish_all(c);
+}
+
+static void slot_fired(rta_waiter *w)
+{
+    slot *s = rta__container_of(w, slot, w);
+    combinator *c = w->data;
+    slot_done(c, (size_t)(s - c->slots));
+    if (atomic_fetch_sub_explicit(&c->registered, 1, memory_order_acq_rel) == 1)
+        rta_task_release(&c->task); /* the waiters' shared reference */
+}
+
+static rta_task *combine(rta_task *const *ts, size_t n, bool any)
+{
+    if (any && n == 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    combinator *c = malloc(sizeof *c + n * sizeof(slot));
+    if (!c) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* Two references: the caller's, and one shared by all waiters that were
+     * registered (released by the last of them to run). */
+    rta__task_init(&c->task, RTA__TASK_COMBINATOR, 2, combinator_destroy);
+    c->any = any;
+    c->n = n;
+    atomic_init(&c->remaining, n + 1); /* +1: the registering loop's own hold */
+    atomic_init(&c->registered, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        c->slots[i].task = rta_task_retain(ts[i]);
+        c->slots[i].w = (rta_waiter){.fn = slot_fired, .data = c};
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!rta_task_on_complete(ts[i], &c->slots[i].w))
+            slot_fired(&c->slots[i].w);
+    }
+    /* Drop the loop's holds: now completion may finish the combinator. */
+    if (!any && atomic_fetch_sub_explicit(&c->remaining, 1, memory_order_acq_rel) == 1)
+        finish_all(c);
+    if (atomic_fetch_sub_explicit(&c->registered, 1, memory_order_acq_rel) == 1)
+        rta_task_release(&c->task);
+    return &c->task;
+}
+
+rta_task *rta_when_all(rta_task *const *ts, size_t n)
+{
+    return combine(ts, n, false);
+}
+
+rta_task *rta_when_any(rta_task *const *ts, size_t n)
+{
+    return combine(ts, n, true);
+}

@@ -1,0 +1,146 @@
+/*
+ * Core internals shared by every subsystem: the task object, the per-thread
+ * state, error plumbing. Nothing here is visible to users; everything that
+ * is not static is named rta__*.
+ */
+#ifndef RTA_CORE_INTERNAL_H
+#define RTA_CORE_INTERNAL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <rta.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define RTA__HIDDEN __attribute__((visibility("hidden")))
+#define rta__likely(x) __builtin_expect(!!(x), 1)
+#define rta__unlikely(x) __builtin_expect(!!(x), 0)
+#define rta__container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/* Prints a message naming the broken invariant and aborts. For bugs in the
+ * runtime itself, never for user errors (those are thrown). */
+RTA__HIDDEN __attribute__((noreturn, format(printf, 1, 2))) void rta__fatal(const char *fmt, ...);
+
+/* ---- tasks ---------------------------------------------------------------- */
+
+enum rta__task_kind {
+    RTA__TASK_PROMISE = 0,
+    RTA__TASK_TASKLET,
+    RTA__TASK_COMBINATOR,
+    RTA__TASK_ENGINE, /* owned by another engine (async1, cont) */
+};
+
+/* Status values beyond rta_status: a completer owns the task while it writes
+ * the result (only one completer can win the CAS from PENDING). */
+#define RTA__COMPLETING 4u
+
+struct rta_task {
+    _Atomic uint32_t refs;
+    _Atomic uint32_t status;       /* rta_status or RTA__COMPLETING */
+    uint32_t kind;                 /* enum rta__task_kind */
+    uint32_t pad_;
+    uint64_t id;
+    int64_t value;                 /* valid once status == SUCCEEDED (acquire) */
+    rta_error *error;              /* owned; valid once status == FAULTED */
+    /* Lock-free stack of waiters; RTA__WAITERS_DONE once completed, after
+     * which nobody may push. Completion takes the whole list with one
+     * exchange, so each waiter runs exactly once. */
+    _Atomic(rta_waiter *) waiters;
+    void (*destroy)(rta_task *t);  /* frees the enclosing object; NULL = free(t) */
+};
+
+#define RTA__WAITERS_DONE ((rta_waiter *)(uintptr_t)1)
+
+/* Initialises the header of a task embedded in a bigger object, with `refs`
+ * references. */
+RTA__HIDDEN void rta__task_init(rta_task *t, enum rta__task_kind kind, uint32_t refs,
+                                void (*destroy)(rta_task *));
+/* Completes t once: stores the result, then runs every waiter. Takes ownership
+ * of e. Returns false (freeing e) if t was already complete. */
+RTA__HIDDEN bool rta__task_complete(rta_task *t, rta_status st, int64_t value, rta_error *e);
+
+static inline bool rta__task_done(const rta_task *t)
+{
+    uint32_t s = atomic_load_explicit(&((rta_task *)t)->status, memory_order_acquire);
+    return s != RTA_PENDING && s != RTA__COMPLETING;
+}
+
+/* The outcome of a completed task as an await sees it: returns the value or
+ * throws (a copy of) the error, extending its trace with the awaiting frames. */
+RTA__HIDDEN int64_t rta__task_result_or_throw(rta_task *t);
+
+/* ---- per-thread execution state --------------------------------------------- */
+
+/* What "the current context" means at any instant: a task's own state while
+ * it runs, the thread's own state otherwise. Switching tasks swaps one
+ * pointer (rta__tls.exec). Issue-4 context state (async locals, sync context,
+ * scheduler) also lives here so that every engine saves and restores it the
+ * same way. */
+typedef struct rta__exec {
+    rta__try *try_top;   /* innermost live handler record */
+    int handler_depth;   /* > 0 while a CATCH/FINALLY handler body runs */
+    void *locals;        /* async-local map (see src/core/context.c) */
+    void *sync_ctx;      /* current rta_sync_ctx, if any */
+    void *scheduler;     /* current user rta_scheduler, if any */
+    /* Stack bounds for frame-pointer walks (traces): [lo, hi). */
+    uintptr_t stack_lo, stack_hi;
+} rta__exec;
+
+struct rta__worker;
+struct rta__tasklet;
+
+typedef struct rta__tls {
+    rta__exec *exec;               /* never NULL after rta__tls_get() */
+    rta__exec own;                 /* the thread's own state */
+    struct rta__worker *worker;    /* set on worker threads */
+    struct rta__tasklet *tasklet;  /* the tasklet running on this thread, if any */
+} rta__tls;
+
+extern __thread rta__tls rta__tls_state __attribute__((tls_model("initial-exec")));
+
+static inline rta__exec *rta__cur_exec(void)
+{
+    rta__tls *t = &rta__tls_state;
+    if (rta__unlikely(t->exec == NULL))
+        t->exec = &t->own;
+    return t->exec;
+}
+
+/* ---- errors ------------------------------------------------------------------ */
+
+#define RTA__TRACE_MAX 64
+
+typedef struct rta__frame {
+    uintptr_t pc;     /* return address (0 when only a name is known) */
+    char *name;       /* resolved lazily (or given by an engine), owned */
+} rta__frame;
+
+struct rta_error {
+    int code;
+    char *message;
+    _Atomic int names_resolved;
+    size_t nframes;
+    size_t cap;               /* room in frames[]: 0 or RTA__TRACE_MAX */
+    rta__frame frames[];
+};
+
+/* Returns e (or a moved copy of it) with room for a full trace. */
+RTA__HIDDEN rta_error *rta__error_reserve(rta_error *e);
+
+/* Appends the frames of the current stack (from the caller of the function
+ * that calls this, outwards) to e's trace. */
+RTA__HIDDEN void rta__error_capture(rta_error *e, unsigned skip);
+/* Appends one named frame (used by engines whose frames are not on a stack).
+ * e must have room (rta__error_reserve). */
+RTA__HIDDEN void rta__error_push_name(rta_error *e, const char *name);
+RTA__HIDDEN rta_error *rta__error_oom(void);
+
+/* Internal helpers behind RTA_TRY for runtime-owned roots: run fn(arg) with a
+ * root handler; returns true with *out on success, false with *err. */
+RTA__HIDDEN bool rta__call_catching(int64_t (*fn)(void *), void *arg, int64_t *out, rta_error **err);
+
+#endif

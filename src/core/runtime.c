@@ -1,0 +1,151 @@
+/*
+ * Runtime lifetime: configuration, rta_init, rta_shutdown, statistics.
+ * All global state lives in rta__rt (src/sched/sched.h) and is reset by
+ * shutdown, so init/shutdown can repeat in one process.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../engine/tasklet/tasklet.h"
+#include "../sched/sched.h"
+#include "symbols.h"
+
+static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
+
+/* Parses "123", "64K", "1M"; returns false on anything else. */
+static bool parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return false;
+    switch (toupper((unsigned char)*end)) {
+    case 'K': v <<= 10; end++; break;
+    case 'M': v <<= 20; end++; break;
+    case 'G': v <<= 30; end++; break;
+    default: break;
+    }
+    if (*end != '\0')
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+static int env_size(const char *name, size_t *out)
+{
+    const char *s = getenv(name);
+    if (!s || !*s)
+        return 0;
+    if (!parse_size(s, out)) {
+        fprintf(stderr, "rtasync: %s=\"%s\" is not a size\n", name, s);
+        return -EINVAL;
+    }
+    return 1;
+}
+
+int rta_init(const rta_config *cfg)
+{
+    rta_config c = cfg ? *cfg : (rta_config){0};
+    size_t v;
+    int rc;
+    if (!c.workers) {
+        if ((rc = env_size("RTA_WORKERS", &v)) < 0)
+            return rc;
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        c.workers = rc ? (unsigned)v : (unsigned)(cpus > 0 ? cpus : 1);
+    }
+    if (!c.stack_size) {
+        if ((rc = env_size("RTA_STACK_SIZE", &v)) < 0)
+            return rc;
+        c.stack_size = rc ? v : 256 * 1024;
+    }
+    if (!c.regions_per_worker) {
+        if ((rc = env_size("RTA_REGIONS", &v)) < 0)
+            return rc;
+        c.regions_per_worker = rc ? (unsigned)v : 8;
+    }
+    if (c.workers == 0 || c.workers > 1024) {
+        fprintf(stderr, "rtasync: worker count %u out of range 1..1024\n", c.workers);
+        return -EINVAL;
+    }
+    if (c.stack_size < 16 * 1024 || c.stack_size > ((size_t)1 << 30)) {
+        fprintf(stderr, "rtasync: stack size %zu out of range 16 KiB..1 GiB\n", c.stack_size);
+        return -EINVAL;
+    }
+    if (c.regions_per_worker == 0 || c.regions_per_worker > 4096) {
+        fprintf(stderr, "rtasync: regions per worker %u out of range 1..4096\n", c.regions_per_worker);
+        return -EINVAL;
+    }
+
+    pthread_mutex_lock(&lifecycle);
+    if (rta__rt.running) {
+        pthread_mutex_unlock(&lifecycle);
+        return -EBUSY;
+    }
+    pthread_mutex_init(&rta__rt.lock, NULL);
+    pthread_cond_init(&rta__rt.quiescent, NULL);
+    rta__rt.global = (rta__fifo){0};
+    atomic_store(&rta__rt.global_len, 0);
+    atomic_store(&rta__rt.idle_count, 0);
+    atomic_store(&rta__rt.stopping, 0);
+    atomic_store(&rta__rt.live, 0);
+    rta__rt.stack_size = c.stack_size;
+    rta__rt.regions_per_worker = c.regions_per_worker;
+    rta__overflow_install();
+    rc = rta__sched_start(c.workers);
+    if (rc == 0)
+        rta__rt.running = true;
+    pthread_mutex_unlock(&lifecycle);
+    return rc;
+}
+
+void rta_shutdown(void)
+{
+    if (rta__tls_state.worker)
+        rta__fatal("rta_shutdown called from a worker thread (inside the runtime)");
+    pthread_mutex_lock(&lifecycle);
+    if (!rta__rt.running) {
+        pthread_mutex_unlock(&lifecycle);
+        return;
+    }
+    pthread_mutex_lock(&rta__rt.lock);
+    while (atomic_load(&rta__rt.live) != 0)
+        pthread_cond_wait(&rta__rt.quiescent, &rta__rt.lock);
+    pthread_mutex_unlock(&rta__rt.lock);
+    rta__sched_stop();
+    rta__rt.running = false;
+    pthread_cond_destroy(&rta__rt.quiescent);
+    pthread_mutex_destroy(&rta__rt.lock);
+    rta__symbols_reset();
+    pthread_mutex_unlock(&lifecycle);
+}
+
+unsigned rta_worker_count(void)
+{
+    return rta__rt.running ? rta__rt.nworkers : 0;
+}
+
+void rta_stats_get(rta_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&lifecycle);
+    for (unsigned i = 0; rta__rt.running && i < rta__rt.nworkers; i++) {
+        rta__worker_stats *s = &rta__rt.workers[i]->stats;
+#define ADD(f) out->f += atomic_load_explicit(&s->f, memory_order_relaxed)
+        ADD(tasks_spawned);
+        ADD(suspensions);
+        ADD(resumes_resident);
+        ADD(resumes_restored);
+        ADD(evictions);
+        ADD(bytes_copied);
+        ADD(steals);
+        ADD(frames_captured);
+#undef ADD
+    }
+    pthread_mutex_unlock(&lifecycle);
+}

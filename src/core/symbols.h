@@ -1,0 +1,21 @@
+/* Internal symbolizer for async stack traces: maps a code address to the name of the function
+   containing it by reading the ELF .symtab (else .dynsym) of the loaded object that holds it,
+   so users need not link with -rdynamic. Not async-signal-safe (it allocates and locks). */
+#ifndef RTA_CORE_SYMBOLS_H
+#define RTA_CORE_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Resolve `pc` to the name of the function that contains it. Writes a NUL-terminated name
+   (truncated to cap-1) into buf and, if func_start is not NULL, the function's start address.
+   Returns false if no symbol covers pc. Thread-safe; the first lookup in an object parses its
+   ELF file (mmap'd), later lookups are a binary search. For a return address pass `ra - 1`:
+   a call can be the last instruction of its function. */
+bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start);
+
+/* Frees all cached object tables (called by rta_shutdown; lookups after it re-parse). */
+void rta__symbols_reset(void);
+
+#endif

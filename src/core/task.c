@@ -1,0 +1,256 @@
+/*
+ * Tasks, promises and blocking waits.
+ *
+ * A task completes exactly once: the completer that wins the CAS
+ * PENDING -> COMPLETING writes value/error, publishes the final status with a
+ * release store, then takes the waiter list with an exchange against
+ * RTA__WAITERS_DONE. A waiter pushed before that exchange is run by the
+ * completer; a waiter that finds DONE is told to go on synchronously. The
+ * status store happens-before the exchange, so a waiter that runs (or a
+ * thread that sees DONE) always sees the result.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static _Atomic uint64_t next_task_id = 1;
+
+void rta__task_init(rta_task *t, enum rta__task_kind kind, uint32_t refs, void (*destroy)(rta_task *))
+{
+    atomic_init(&t->refs, refs);
+    atomic_init(&t->status, RTA_PENDING);
+    t->kind = kind;
+    t->pad_ = 0;
+    t->id = atomic_fetch_add_explicit(&next_task_id, 1, memory_order_relaxed);
+    t->value = 0;
+    t->error = NULL;
+    atomic_init(&t->waiters, NULL);
+    t->destroy = destroy;
+}
+
+rta_task *rta_task_retain(rta_task *t)
+{
+    if (t)
+        atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+    return t;
+}
+
+void rta_task_release(rta_task *t)
+{
+    if (!t)
+        return;
+    /* acq_rel: the last releaser must see every write made under the other refs. */
+    uint32_t old = atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel);
+    if (old == 1) {
+        rta_error_free(t->error);
+        if (t->destroy)
+            t->destroy(t);
+        else
+            free(t);
+    } else if (old == 0) {
+        rta__fatal("rta_task_release: task %llu released more often than retained",
+                   (unsigned long long)t->id);
+    }
+}
+
+rta_status rta_task_status(const rta_task *t)
+{
+    uint32_t s = atomic_load_explicit(&((rta_task *)t)->status, memory_order_acquire);
+    return s == RTA__COMPLETING ? RTA_PENDING : (rta_status)s;
+}
+
+int64_t rta_task_value(const rta_task *t)
+{
+    return rta_task_status(t) == RTA_SUCCEEDED ? t->value : 0;
+}
+
+const rta_error *rta_task_error(const rta_task *t)
+{
+    return rta_task_status(t) == RTA_FAULTED ? t->error : NULL;
+}
+
+uint64_t rta_task_id(const rta_task *t)
+{
+    return t->id;
+}
+
+bool rta__task_complete(rta_task *t, rta_status st, int64_t value, rta_error *e)
+{
+    uint32_t expect = RTA_PENDING;
+    if (!atomic_compare_exchange_strong_explicit(&t->status, &expect, RTA__COMPLETING,
+                                                 memory_order_acquire, memory_order_relaxed)) {
+        rta_error_free(e);
+        return false;
+    }
+    t->value = st == RTA_SUCCEEDED ? value : 0;
+    t->error = st == RTA_FAULTED ? (e ? e : rta_error_new(-EINVAL, "faulted without an error")) : NULL;
+    if (st != RTA_FAULTED)
+        rta_error_free(e);
+    if (st == RTA_FAULTED && !t->error)
+        t->error = rta__error_oom();
+    atomic_store_explicit(&t->status, st, memory_order_release);
+    rta_waiter *w = atomic_exchange_explicit(&t->waiters, RTA__WAITERS_DONE, memory_order_acq_rel);
+    /* The list is LIFO; run it in registration order. */
+    rta_waiter *fifo = NULL;
+    while (w) {
+        rta_waiter *n = w->next;
+        w->next = fifo;
+        fifo = w;
+        w = n;
+    }
+    while (fifo) {
+        rta_waiter *n = fifo->next; /* fn may free or reuse the waiter */
+        fifo->fn(fifo);
+        fifo = n;
+    }
+    return true;
+}
+
+bool rta_task_on_complete(rta_task *t, rta_waiter *w)
+{
+    rta_waiter *head = atomic_load_explicit(&t->waiters, memory_order_acquire);
+    do {
+        if (head == RTA__WAITERS_DONE)
+            return false;
+        w->next = head;
+    } while (!atomic_compare_exchange_weak_explicit(&t->waiters, &head, w, memory_order_release,
+                                                    memory_order_acquire));
+    return true;
+}
+
+/* ---- the task awaiter ------------------------------------------------------------- */
+
+int64_t rta__task_result_or_throw(rta_task *t)
+{
+    switch (rta_task_status(t)) {
+    case RTA_SUCCEEDED:
+        return t->value;
+    case RTA_FAULTED: {
+        /* Every awaiter gets its own copy, so that each trace can grow with
+         * the frames of the awaiter that rethrows it. */
+        rta_error *c = rta_error_copy(t->error);
+        if (!c)
+            c = rta__error_oom();
+        rta__error_capture(c, 0);
+        rta_throw_error(c);
+    }
+    case RTA_CANCELED:
+        rta_throw(-ECANCELED, "task %llu was canceled", (unsigned long long)t->id);
+    default:
+        rta__fatal("result of task %llu read before it completed", (unsigned long long)t->id);
+    }
+}
+
+static bool task_is_completed(void *self)
+{
+    return rta__task_done(self);
+}
+
+static void task_on_completed(void *self, rta_waiter *w)
+{
+    if (!rta_task_on_complete(self, w))
+        w->fn(w);
+}
+
+static int64_t task_get_result(void *self)
+{
+    return rta__task_result_or_throw(self);
+}
+
+const rta_awaiter_ops rta_task_awaiter = {
+    .is_completed = task_is_completed,
+    .on_completed = task_on_completed,
+    .unsafe_on_completed = task_on_completed,
+    .get_result = task_get_result,
+};
+
+/* ---- promises ---------------------------------------------------------------------- */
+
+rta_task *rta_promise_new(void)
+{
+    rta_task *t = malloc(sizeof *t);
+    if (!t) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    rta__task_init(t, RTA__TASK_PROMISE, 1, NULL);
+    return t;
+}
+
+bool rta_promise_resolve(rta_task *p, int64_t value)
+{
+    return rta__task_complete(p, RTA_SUCCEEDED, value, NULL);
+}
+
+bool rta_promise_reject(rta_task *p, rta_error *e)
+{
+    if (!e)
+        e = rta_error_new(-EINVAL, "promise rejected without an error");
+    return rta__task_complete(p, RTA_FAULTED, 0, e);
+}
+
+bool rta_promise_cancel(rta_task *p)
+{
+    return rta__task_complete(p, RTA_CANCELED, 0, NULL);
+}
+
+rta_task *rta_task_from_value(int64_t v)
+{
+    rta_task *t = rta_promise_new();
+    if (t)
+        rta_promise_resolve(t, v);
+    return t;
+}
+
+/* ---- blocking wait for non-async threads ----------------------------------------- */
+
+typedef struct blocking_waiter {
+    rta_waiter w;
+    _Atomic uint32_t done;
+} blocking_waiter;
+
+static void blocking_wake(rta_waiter *w)
+{
+    blocking_waiter *b = rta__container_of(w, blocking_waiter, w);
+    atomic_store_explicit(&b->done, 1, memory_order_release);
+    /* The waiting thread may return as soon as it sees done: a wake on its
+     * dead stack slot is harmless (at worst a spurious wake of nobody). */
+    syscall(SYS_futex, &b->done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+int64_t rta_task_wait(rta_task *t, rta_error **err)
+{
+    if (err)
+        *err = NULL;
+    if (rta__tls_state.worker) {
+        if (err)
+            *err = rta_error_new(RTA_EBLOCKING,
+                                 "rta_task_wait called on a worker thread; use rta_await in async code");
+        return 0;
+    }
+    if (!rta__task_done(t)) {
+        blocking_waiter b = {.w = {.fn = blocking_wake}};
+        atomic_init(&b.done, 0);
+        if (rta_task_on_complete(t, &b.w)) {
+            while (!atomic_load_explicit(&b.done, memory_order_acquire))
+                syscall(SYS_futex, &b.done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+        }
+    }
+    switch (rta_task_status(t)) {
+    case RTA_SUCCEEDED:
+        return t->value;
+    case RTA_FAULTED:
+        if (err)
+            *err = rta_error_copy(t->error);
+        return 0;
+    default:
+        if (err)
+            *err = rta_error_new(-ECANCELED, "task %llu was canceled", (unsigned long long)t->id);
+        return 0;
+    }
+}

@@ -1,0 +1,151 @@
+/*
+ * Execution regions: mapping, eviction (copy-out) and restoration (copy-back).
+ *
+ * A suspended tasklet's whole state is the bytes [sp, top) of its region
+ * (src/arch/switch.h): the switch leaves its registers there. Eviction copies
+ * exactly those bytes; restoration writes them back to the same addresses.
+ */
+#include "tasklet.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../arch/switch.h"
+#include "../../core/symbols.h"
+#include "sanitizer.h"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13+ */
+#endif
+
+/* Generous guard: a frame larger than the guard could jump over it unless
+ * the code was built with -fstack-clash-protection (rtasync.pc adds it). It
+ * costs address space only. */
+#define GUARD_BYTES (64 * 1024)
+
+int rta__region_map(rta__region *r, size_t stack_size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = (stack_size + page - 1) & ~(page - 1);
+    size_t guard = (GUARD_BYTES + page - 1) & ~(page - 1);
+    char *map = mmap(NULL, guard + size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED)
+        return -errno;
+    /* One mapping with an in-place guard where the kernel has it (no extra
+     * VMA per region), else a PROT_NONE range. */
+    if (RUNNING_ON_VALGRIND || madvise(map, guard, MADV_GUARD_INSTALL) != 0) {
+        if (mprotect(map, guard, PROT_NONE) != 0) {
+            int err = errno;
+            munmap(map, guard + size);
+            return -err;
+        }
+    }
+    r->map = map;
+    r->map_len = guard + size;
+    r->lo = map + guard;
+    r->top = map + guard + size;
+    r->occupant = NULL;
+    r->last_use = 0;
+    r->vg_id = VALGRIND_STACK_REGISTER(r->lo, r->top);
+    return 0;
+}
+
+void rta__region_unmap(rta__region *r)
+{
+    if (!r->map)
+        return;
+    VALGRIND_STACK_DEREGISTER(r->vg_id);
+    munmap(r->map, r->map_len);
+    r->map = NULL;
+}
+
+/* Number of frames in a captured stack (walks saved frame pointers). */
+static size_t count_frames(const rta__region *r, const char *sp, const char *data)
+{
+    return rta__region_frames(r, sp, data, NULL, SIZE_MAX);
+}
+
+static void evict(rta__worker *wk, rta__tasklet *t)
+{
+    rta__region *r = t->region;
+    size_t len = (size_t)(r->top - (char *)t->sp);
+    if (t->saved_cap < len) {
+        size_t cap = (len + 255) & ~(size_t)255;
+        void *buf = realloc(t->saved, cap);
+        if (!buf)
+            rta__fatal("out of memory evicting the %zu-byte stack of task %llu", len,
+                       (unsigned long long)t->task.id);
+        t->saved = buf;
+        t->saved_cap = cap;
+    }
+    rta__asan_unpoison(t->sp, len);
+    memcpy(t->saved, t->sp, len);
+    t->saved_len = len;
+    r->occupant = NULL;
+    RTA__STAT_INC(wk, evictions, 1);
+    RTA__STAT_INC(wk, bytes_copied, len);
+    RTA__STAT_INC(wk, frames_captured, count_frames(r, t->sp, t->saved));
+}
+
+void rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
+{
+    if (r->occupant == t)
+        return;
+    if (r->occupant)
+        evict(wk, r->occupant);
+    size_t len = t->saved_len;
+    if ((char *)t->sp != r->top - len)
+        rta__fatal("task %llu: saved stack does not end at its region top", (unsigned long long)t->task.id);
+    rta__asan_unpoison(t->sp, len);
+    memcpy(t->sp, t->saved, len);
+    RTA__STAT_INC(wk, bytes_copied, len);
+    r->occupant = t;
+}
+
+rta__region *rta__region_pick(rta__worker *wk)
+{
+    rta__tasklet_worker *tw = wk->tasklet;
+    rta__region *lru = NULL;
+    for (unsigned i = 0; i < tw->nregions; i++) {
+        rta__region *r = &tw->regions[i];
+        if (!r->occupant)
+            return r;
+        if (!lru || r->last_use < lru->last_use)
+            lru = r;
+    }
+    evict(wk, lru->occupant);
+    return lru;
+}
+
+/* Walks the frame-pointer chain of a suspended stack. `data` holds the bytes
+ * that belong at [sp, top) (the region itself or an evicted copy), so each
+ * address is translated into it. The switch saved the innermost frame
+ * pointer at a fixed offset of the saved area. */
+size_t rta__region_frames(const rta__region *r, const char *sp, const char *data, rta_frame_info *out,
+                          size_t max)
+{
+    const char *top = r->top;
+#define AT(addr) (*(const uintptr_t *)(data + ((const char *)(addr) - sp)))
+    uintptr_t fp = AT(sp + RTA__CTX_FP_OFFSET);
+    size_t n = 0;
+    while (fp >= (uintptr_t)sp && fp + 16 <= (uintptr_t)top && (fp & 7) == 0) {
+        uintptr_t next = AT(fp), ret = AT(fp + 8);
+        if (ret == 0)
+            break;
+        if (out && n < max) {
+            out[n].pc = (const void *)ret;
+            out[n].size = next > fp ? next - fp : (size_t)((uintptr_t)top - fp);
+            if (!rta__symbolize(ret - 1, out[n].name, sizeof out[n].name, NULL))
+                out[n].name[0] = '\0';
+        }
+        n++;
+        if (next <= fp)
+            break;
+        fp = next;
+    }
+#undef AT
+    return n;
+}

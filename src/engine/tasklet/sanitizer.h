@@ -1,0 +1,46 @@
+/*
+ * Tool annotations for stack switching: ASan's fiber API (so its notion of the
+ * current stack follows our switches) and valgrind's stack registration (so
+ * memcheck treats a switch as a stack change, not a huge frame). Both compile
+ * to nothing when the tool is absent.
+ */
+#ifndef RTA_TASKLET_SANITIZER_H
+#define RTA_TASKLET_SANITIZER_H
+
+#include <stddef.h>
+
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define RTA__ASAN 1
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#define rta__asan_start_switch(fake_save, lo, size) __sanitizer_start_switch_fiber(fake_save, lo, size)
+#define rta__asan_finish_switch(fake, lo_out, size_out) __sanitizer_finish_switch_fiber(fake, lo_out, size_out)
+/* Stack bytes that are copied out and back keep stale redzone poisoning from
+ * whichever task last ran there; clear it so the copy and the resumed frames
+ * are not reported (we lose redzones of resumed frames, never gain false hits). */
+#define rta__asan_unpoison(p, n) __asan_unpoison_memory_region(p, n)
+#else
+#define RTA__ASAN 0
+#define rta__asan_start_switch(fake_save, lo, size) ((void)(fake_save), (void)(lo), (void)(size))
+#define rta__asan_finish_switch(fake, lo_out, size_out) ((void)(fake), (void)(lo_out), (void)(size_out))
+#define rta__asan_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define RTA__VALGRIND 1
+#endif
+#endif
+#ifndef RTA__VALGRIND
+#define RTA__VALGRIND 0
+#define VALGRIND_STACK_REGISTER(lo, hi) 0u
+#define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * Tasklet lifecycle: spawn, start, suspend, resume, finish.
+ *
+ * Switching protocol. A tasklet runs only on its worker, entered from the
+ * worker's scheduler context by tasklet_run and left by tasklet_switch_out.
+ * Everything that must happen "after the frames are off the region" (the
+ * spec's hand-off) is done by tasklet_run after the switch returns, in the
+ * scheduler context: queueing a yield, registering with an awaiter, finishing.
+ * An awaiter may complete on another thread the moment it is registered; its
+ * waiter only queues the tasklet on its worker, which cannot run it before the
+ * current tasklet_run returns to the loop, so no tasklet ever runs twice.
+ */
+#include "tasklet.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../../arch/switch.h"
+#include "sanitizer.h"
+
+/* ---- switching ---------------------------------------------------------------------- */
+
+static void switch_in(rta__worker *wk, rta__tasklet *t)
+{
+    void *fake = NULL;
+    rta__asan_start_switch(&fake, t->region->lo, (size_t)(t->region->top - t->region->lo));
+    rta__ctx_switch(&wk->sched_sp, t->sp);
+    rta__asan_finish_switch(fake, NULL, NULL);
+}
+
+/* Called on the tasklet's stack right after it was switched to. */
+static void arrived(rta__tasklet *t)
+{
+    rta__tasklet_worker *tw = t->worker->tasklet;
+    rta__asan_finish_switch(t->asan_fake_stack, &tw->thread_stack_lo, &tw->thread_stack_size);
+    (void)tw;
+}
+
+static void switch_out(rta__tasklet *t, enum rta__suspend_reason reason)
+{
+    rta__worker *wk = t->worker;
+    rta__tasklet_worker *tw = wk->tasklet;
+    t->reason = (uint8_t)reason;
+    /* A finished tasklet's stack dies: no fake stack to keep (NULL). */
+    rta__asan_start_switch(reason == RTA__SUSP_DONE ? NULL : &t->asan_fake_stack,
+                           tw->thread_stack_lo, tw->thread_stack_size);
+    (void)tw;
+    rta__ctx_switch(&t->sp, wk->sched_sp);
+    arrived(t);
+}
+
+/* ---- start and finish ------------------------------------------------------------------- */
+
+static void tasklet_entry(void *arg)
+{
+    rta__tasklet *t = arg;
+    arrived(t);
+    int64_t v = 0;
+    rta_error *e = NULL;
+    if (rta__call_catching(t->fn, t->arg, &v, &e)) {
+        t->outcome = RTA_SUCCEEDED;
+        t->result = v;
+    } else {
+        t->outcome = rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED;
+        t->error = e;
+    }
+    switch_out(t, RTA__SUSP_DONE);
+    rta__fatal("finished tasklet %llu was resumed", (unsigned long long)t->task.id);
+}
+
+static void finish(rta__worker *wk, rta__tasklet *t)
+{
+    t->region->occupant = NULL;
+    free(t->saved);
+    t->saved = NULL;
+    t->saved_len = t->saved_cap = 0;
+    rta_error *e = t->error;
+    t->error = NULL;
+    if (t->outcome == RTA_CANCELED) {
+        rta_error_free(e);
+        e = NULL;
+    }
+    (void)wk;
+    rta__task_complete(&t->task, t->outcome, t->result, e);
+    rta_task_release(&t->task); /* the runtime's reference */
+    rta__live_add(-1);
+}
+
+/* Scheduler context: start or resume t on the current worker. */
+static void tasklet_run(rta__work *w)
+{
+    rta__tasklet *t = rta__container_of(w, rta__tasklet, work);
+    rta__worker *wk = rta__cur_worker();
+    rta__region *r;
+    if (!t->started) {
+        r = rta__region_pick(wk);
+        t->worker = wk;
+        t->region = r;
+        t->started = true;
+        r->occupant = t;
+        t->exec.stack_lo = (uintptr_t)r->lo;
+        t->exec.stack_hi = (uintptr_t)r->top;
+        t->sp = rta__ctx_prepare(r->top, tasklet_entry, t);
+        RTA__STAT_INC(wk, tasks_spawned, 1);
+    } else {
+        r = t->region;
+        if (r->occupant == t) {
+            RTA__STAT_INC(wk, resumes_resident, 1);
+        } else {
+            rta__region_enter(wk, r, t);
+            RTA__STAT_INC(wk, resumes_restored, 1);
+        }
+    }
+    r->last_use = wk->tick;
+    rta__tls_state.tasklet = t;
+    rta__tls_state.exec = &t->exec;
+    switch_in(wk, t);
+    rta__tls_state.tasklet = NULL;
+    rta__tls_state.exec = &rta__tls_state.own;
+
+    /* Off the region: now the hand-off. */
+    switch (t->reason) {
+    case RTA__SUSP_YIELD:
+        rta__fifo_push(&wk->local, &t->work);
+        break;
+    case RTA__SUSP_AWAIT: {
+        const rta_awaiter_ops *ops = t->await_ops;
+        t->await_ops = NULL;
+        if (ops->unsafe_on_completed)
+            ops->unsafe_on_completed(t->await_self, &t->resume);
+        else
+            ops->on_completed(t->await_self, &t->resume);
+        break;
+    }
+    case RTA__SUSP_SLEEP:
+        break; /* the timer was armed before switching out */
+    case RTA__SUSP_DONE:
+        finish(wk, t);
+        break;
+    default:
+        rta__fatal("tasklet %llu switched out without a reason", (unsigned long long)t->task.id);
+    }
+}
+
+static void tasklet_resume_cb(rta_waiter *w)
+{
+    rta__tasklet *t = rta__container_of(w, rta__tasklet, resume);
+    rta__sched_ready_on(t->worker, &t->work);
+}
+
+static void tasklet_timer_fire(rta__timer *tm)
+{
+    rta__tasklet *t = rta__container_of(tm, rta__tasklet, timer);
+    rta__fifo_push(&t->worker->local, &t->work);
+}
+
+static void tasklet_destroy(rta_task *task)
+{
+    rta__tasklet *t = (rta__tasklet *)task;
+    free(t->saved);
+    free(t);
+}
+
+rta_task *rta_spawn(rta_fn fn, void *arg)
+{
+    if (!rta__rt.running || !fn) {
+        errno = fn ? EAGAIN : EINVAL;
+        return NULL;
+    }
+    rta__tasklet *t = calloc(1, sizeof *t);
+    if (!t) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* Two references: the caller's and the runtime's (dropped at finish). */
+    rta__task_init(&t->task, RTA__TASK_TASKLET, 2, tasklet_destroy);
+    t->fn = fn;
+    t->arg = arg;
+    t->work.run = tasklet_run;
+    t->resume.fn = tasklet_resume_cb;
+    t->timer.fire = tasklet_timer_fire;
+    rta__exec *cur = rta__cur_exec();
+    t->exec.locals = cur->locals;
+    t->exec.sync_ctx = cur->sync_ctx;
+    t->exec.scheduler = cur->scheduler;
+    rta__live_add(1);
+    rta__sched_submit(&t->work);
+    return &t->task;
+}
+
+/* ---- async2-only calls ------------------------------------------------------------------- */
+
+RTA__HIDDEN const char *rta__handler_func(const rta__exec *x);
+
+/* The current tasklet, or a thrown error saying why there is none / why the
+ * call is not allowed here. */
+static rta__tasklet *async_context(const char *what)
+{
+    rta__tasklet *t = rta__tls_state.tasklet;
+    if (rta__unlikely(!t))
+        rta_throw(RTA_ENOTASYNC, "%s called from non-async code (outside any task); "
+                                 "use rta_spawn/rta_task_wait there", what);
+    if (rta__unlikely(t->exec.handler_depth > 0))
+        rta_throw(RTA_EINVALIDPROGRAM, "%s inside a catch or finally handler in function '%s'",
+                  what, rta__handler_func(&t->exec));
+    return t;
+}
+
+int64_t rta_await_awaiter(const rta_awaiter_ops *ops, void *self)
+{
+    rta__tasklet *t = async_context("rta_await_awaiter");
+    if (ops->is_completed(self))
+        return ops->get_result(self);
+    t->await_ops = ops;
+    t->await_self = self;
+    RTA__STAT_INC(t->worker, suspensions, 1);
+    switch_out(t, RTA__SUSP_AWAIT);
+    return ops->get_result(self);
+}
+
+int64_t rta_await(rta_task *task)
+{
+    rta__tasklet *t = async_context("rta_await");
+    if (!rta__task_done(task)) {
+        t->await_ops = &rta_task_awaiter;
+        t->await_self = task;
+        RTA__STAT_INC(t->worker, suspensions, 1);
+        switch_out(t, RTA__SUSP_AWAIT);
+    }
+    return rta__task_result_or_throw(task);
+}
+
+void rta_yield(void)
+{
+    rta__tasklet *t = async_context("rta_yield");
+    RTA__STAT_INC(t->worker, suspensions, 1);
+    switch_out(t, RTA__SUSP_YIELD);
+}
+
+void rta_sleep_ms(uint64_t ms)
+{
+    rta__tasklet *t = async_context("rta_sleep_ms");
+    if (ms == 0) {
+        rta_yield();
+        return;
+    }
+    t->timer.deadline_ns = rta__now_ns() + ms * 1000000u;
+    if (rta__timer_heap_add(&t->worker->timers, &t->timer) < 0)
+        rta_throw(-ENOMEM, "rta_sleep_ms: no memory for the timer");
+    RTA__STAT_INC(t->worker, suspensions, 1);
+    switch_out(t, RTA__SUSP_SLEEP);
+}
+
+bool rta_in_async(void)
+{
+    return rta__tls_state.tasklet != NULL;
+}
+
+size_t rta_task_frames(rta_task *task, rta_frame_info *out, size_t max)
+{
+    if (task->kind != RTA__TASK_TASKLET)
+        return 0;
+    rta__tasklet *t = (rta__tasklet *)task;
+    /* Only the owner worker can look: nothing else can move the frames then. */
+    if (!t->started || rta__task_done(task) || rta__cur_worker() != t->worker ||
+        rta__tls_state.tasklet == t)
+        return 0;
+    const rta__region *r = t->region;
+    const char *data = r->occupant == t ? (const char *)t->sp : (const char *)t->saved;
+    return rta__region_frames(r, t->sp, data, out, max);
+}
+
+/* ---- worker hooks ---------------------------------------------------------------------- */
+
+int rta__tasklet_worker_init(rta__worker *wk)
+{
+    rta__tasklet_worker *tw = calloc(1, sizeof *tw);
+    if (!tw)
+        return -ENOMEM;
+    wk->tasklet = tw;
+    tw->regions = calloc(rta__rt.regions_per_worker, sizeof *tw->regions);
+    if (!tw->regions)
+        return -ENOMEM;
+    for (unsigned i = 0; i < rta__rt.regions_per_worker; i++) {
+        int rc = rta__region_map(&tw->regions[i], rta__rt.stack_size);
+        if (rc < 0)
+            return rc;
+        tw->nregions++;
+    }
+    return 0;
+}
+
+void rta__tasklet_worker_fini(rta__worker *wk)
+{
+    rta__tasklet_worker *tw = wk->tasklet;
+    if (!tw)
+        return;
+    for (unsigned i = 0; i < tw->nregions; i++)
+        rta__region_unmap(&tw->regions[i]);
+    free(tw->regions);
+    free(tw);
+    wk->tasklet = NULL;
+}
+
+void rta__tasklet_thread_enter(rta__worker *wk)
+{
+    rta__overflow_thread_enter(wk->tasklet);
+}
+
+void rta__tasklet_thread_exit(rta__worker *wk)
+{
+    rta__overflow_thread_exit(wk->tasklet);
+}

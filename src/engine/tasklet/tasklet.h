@@ -1,0 +1,97 @@
+/*
+ * The tasklet engine: async2 functions are plain C functions running on
+ * *execution regions* (mmap'd stacks with a guard) owned by a worker. An await
+ * that cannot complete switches to the worker's scheduler context; the task's
+ * frames stay in the region (*resident*) until another task needs the region,
+ * and only then are they copied to the heap (*evicted*). Resuming an evicted
+ * task copies its frames back to the same addresses, so pointers into them
+ * stay valid. See docs/tasklet.md.
+ *
+ * Invariants:
+ *  - A started tasklet is bound to one worker and one region for life.
+ *  - region->occupant is the tasklet whose frames are in the region (running
+ *    or suspended), or NULL. At most one tasklet per worker runs at a time.
+ *  - A tasklet is resident iff region->occupant == it; otherwise, if started
+ *    and unfinished, its frames are in saved[0..saved_len) and belong at
+ *    [region->top - saved_len, region->top).
+ */
+#ifndef RTA_TASKLET_H
+#define RTA_TASKLET_H
+
+#include "../../sched/sched.h"
+
+typedef struct rta__region {
+    char *map;            /* whole mapping, guard included */
+    size_t map_len;
+    char *lo;             /* lowest usable byte (just above the guard) */
+    char *top;            /* stack top (exclusive), 16-byte aligned */
+    struct rta__tasklet *occupant;
+    uint64_t last_use;    /* worker tick of the last switch into it (LRU) */
+    unsigned vg_id;       /* valgrind stack id */
+} rta__region;
+
+enum rta__suspend_reason {
+    RTA__SUSP_NONE = 0,
+    RTA__SUSP_YIELD,
+    RTA__SUSP_AWAIT,
+    RTA__SUSP_SLEEP,
+    RTA__SUSP_DONE,
+};
+
+typedef struct rta__tasklet {
+    rta_task task;            /* first: the handle users hold */
+    rta__work work;           /* start or resume on a worker */
+    rta_fn fn;
+    void *arg;
+    rta__worker *worker;      /* owner once started */
+    rta__region *region;      /* home region once started */
+    void *sp;                 /* saved stack pointer while suspended */
+    void *saved;              /* evicted frames */
+    size_t saved_len, saved_cap;
+    uint8_t reason;           /* enum rta__suspend_reason: why it switched out */
+    bool started;
+    rta_status outcome;       /* set before RTA__SUSP_DONE */
+    int64_t result;
+    rta_error *error;
+    rta__exec exec;           /* its try chain and contexts */
+    const rta_awaiter_ops *await_ops; /* the awaiter to register with, after switching out */
+    void *await_self;
+    rta_waiter resume;        /* handed to awaiters; fn schedules this tasklet */
+    rta__timer timer;         /* for rta_sleep_ms */
+    void *asan_fake_stack;
+} rta__tasklet;
+
+typedef struct rta__tasklet_worker {
+    rta__region *regions;
+    unsigned nregions;
+    void *altstack;           /* signal stack for the overflow handler */
+    /* Sanitizer bookkeeping for the scheduler context (the thread's stack). */
+    const void *thread_stack_lo;
+    size_t thread_stack_size;
+} rta__tasklet_worker;
+
+/* Worker hooks, called by the scheduler. */
+RTA__HIDDEN int rta__tasklet_worker_init(rta__worker *wk);
+RTA__HIDDEN void rta__tasklet_worker_fini(rta__worker *wk);
+RTA__HIDDEN void rta__tasklet_thread_enter(rta__worker *wk);
+RTA__HIDDEN void rta__tasklet_thread_exit(rta__worker *wk);
+
+/* Regions (region.c). */
+RTA__HIDDEN int rta__region_map(rta__region *r, size_t stack_size);
+RTA__HIDDEN void rta__region_unmap(rta__region *r);
+/* Makes r hold t's frames: evicts the occupant if it is another tasklet and
+ * copies t's frames back if t was evicted. Scheduler context only. */
+RTA__HIDDEN void rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t);
+/* A region for a tasklet that has not started: a free one, else the least
+ * recently used one (its occupant is evicted). */
+RTA__HIDDEN rta__region *rta__region_pick(rta__worker *wk);
+/* Frame metadata of the frames between sp and top (innermost first). */
+RTA__HIDDEN size_t rta__region_frames(const rta__region *r, const char *sp, const char *data,
+                                      rta_frame_info *out, size_t max);
+
+/* Overflow detection (overflow.c). */
+RTA__HIDDEN void rta__overflow_install(void);
+RTA__HIDDEN void rta__overflow_thread_enter(rta__tasklet_worker *tw);
+RTA__HIDDEN void rta__overflow_thread_exit(rta__tasklet_worker *tw);
+
+#endif

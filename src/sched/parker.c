@@ -1,0 +1,40 @@
+/*
+ * Parker: a futex word per worker. unpark before park makes the next park
+ * return at once (the notification is remembered), so a waker never needs to
+ * know whether the worker already went to sleep.
+ *
+ *   park:   fetch_sub(state) — 1 -> 0 consumes a notification and returns;
+ *           0 -> -1 announces sleep, then futex_wait while the word is -1.
+ *   unpark: exchange(state, 1); if it was -1 the owner sleeps: futex_wake.
+ * Both are seq_cst, so an unpark after the owner's last check of its queues
+ * is never lost: either park sees 1, or unpark sees -1 and wakes it.
+ */
+#include "sched.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+void rta__parker_park(rta__parker *p, uint64_t timeout_ns)
+{
+    if (atomic_fetch_sub(&p->state, 1) == 1)
+        return;
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ns != UINT64_MAX) {
+        ts.tv_sec = (time_t)(timeout_ns / 1000000000u);
+        ts.tv_nsec = (long)(timeout_ns % 1000000000u);
+        tsp = &ts;
+    }
+    syscall(SYS_futex, &p->state, FUTEX_WAIT_PRIVATE, -1, tsp, NULL, 0);
+    /* Woken, timed out or spurious: either way forget the sleep and let the
+     * caller look at its queues again. */
+    atomic_store(&p->state, 0);
+}
+
+void rta__parker_unpark(rta__parker *p)
+{
+    if (atomic_exchange(&p->state, 1) == -1)
+        syscall(SYS_futex, &p->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}

@@ -1,0 +1,161 @@
+/*
+ * The scheduler: worker threads, their queues, timers and the idle wait.
+ * See docs/scheduler.md for the design essay; the rules in brief:
+ *
+ *  - Work is an intrusive rta__work node with a run function. The scheduler
+ *    never looks inside; engines embed nodes in their own objects.
+ *  - *Bound* work (a started tasklet: its frames live at fixed addresses in
+ *    a region its worker owns) runs only on its worker: rta__sched_ready_on.
+ *    The owner pushes on a private FIFO with no atomics; other threads push
+ *    on the worker's inbox (lock-free MPSC) and wake it.
+ *  - *Free* work (unstarted tasks, async1/cont resumptions) goes to the
+ *    submitting worker's Chase-Lev deque, from which idle workers steal, or to
+ *    the global injection queue when submitted by a non-worker thread.
+ *  - Timers are a per-worker min-heap, owner only.
+ *  - A worker with nothing to do parks on its parker with the next timer's
+ *    deadline as timeout. The parker is the seam where an epoll/io_uring
+ *    poller takes over (src/io): waking a worker is rta__parker_unpark.
+ */
+#ifndef RTA_SCHED_H
+#define RTA_SCHED_H
+
+#include "../core/internal.h"
+
+#include <pthread.h>
+
+typedef struct rta__work {
+    struct rta__work *next;
+    void (*run)(struct rta__work *w);
+} rta__work;
+
+/* Intrusive FIFO, single owner. */
+typedef struct rta__fifo {
+    rta__work *head, *tail;
+} rta__fifo;
+
+static inline void rta__fifo_push(rta__fifo *q, rta__work *w)
+{
+    w->next = NULL;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+}
+
+static inline rta__work *rta__fifo_pop(rta__fifo *q)
+{
+    rta__work *w = q->head;
+    if (w) {
+        q->head = w->next;
+        if (!q->head)
+            q->tail = NULL;
+    }
+    return w;
+}
+
+/* ---- parker: one sleeping thread, woken by anyone ---- */
+typedef struct rta__parker {
+    _Atomic int state; /* 0 empty, -1 parked, 1 notified */
+} rta__parker;
+
+/* Sleeps until unparked or timeout_ns passes (UINT64_MAX = no timeout).
+ * May return early; callers re-check their condition. Owner thread only. */
+RTA__HIDDEN void rta__parker_park(rta__parker *p, uint64_t timeout_ns);
+RTA__HIDDEN void rta__parker_unpark(rta__parker *p);
+
+/* ---- Chase-Lev work-stealing deque (bounded; overflow goes to the global queue) ---- */
+#define RTA__DEQUE_CAP 4096
+typedef struct rta__deque {
+    _Alignas(64) _Atomic int64_t top;
+    _Alignas(64) _Atomic int64_t bottom;
+    _Atomic(rta__work *) buf[RTA__DEQUE_CAP];
+} rta__deque;
+
+RTA__HIDDEN bool rta__deque_push(rta__deque *d, rta__work *w);  /* owner */
+RTA__HIDDEN rta__work *rta__deque_pop(rta__deque *d);            /* owner */
+RTA__HIDDEN rta__work *rta__deque_steal(rta__deque *d);          /* any thread */
+
+/* ---- timers ---- */
+typedef struct rta__timer {
+    uint64_t deadline_ns;
+    size_t heap_index;
+    void (*fire)(struct rta__timer *t);
+} rta__timer;
+
+typedef struct rta__timer_heap {
+    rta__timer **items;
+    size_t len, cap;
+} rta__timer_heap;
+
+RTA__HIDDEN int rta__timer_heap_add(rta__timer_heap *h, rta__timer *t);
+RTA__HIDDEN rta__timer *rta__timer_heap_peek(rta__timer_heap *h);
+RTA__HIDDEN void rta__timer_heap_pop(rta__timer_heap *h);
+RTA__HIDDEN void rta__timer_heap_free(rta__timer_heap *h);
+RTA__HIDDEN uint64_t rta__now_ns(void);
+
+/* ---- workers ---- */
+
+/* Statistics counters: written by the owner only, read by anyone (relaxed). */
+#define RTA__STAT_INC(wk, field, n)                                                               \
+    atomic_store_explicit(&(wk)->stats.field,                                                     \
+                          atomic_load_explicit(&(wk)->stats.field, memory_order_relaxed) + (n),   \
+                          memory_order_relaxed)
+
+typedef struct rta__worker_stats {
+    _Atomic uint64_t tasks_spawned, suspensions, resumes_resident, resumes_restored, evictions,
+        bytes_copied, steals, frames_captured;
+} rta__worker_stats;
+
+typedef struct rta__worker {
+    unsigned index;
+    pthread_t thread;
+    rta__fifo local;                 /* bound work, owner only */
+    _Atomic(rta__work *) inbox;      /* bound work pushed by other threads (LIFO stack) */
+    rta__parker parker;
+    _Atomic int idle;                /* 1 while in the idle list (see worker.c) */
+    rta__timer_heap timers;          /* owner only */
+    uint64_t tick;                   /* loop iterations, for fairness */
+    rta__worker_stats stats;
+    void *tasklet;                   /* the tasklet engine's per-worker state */
+    void *sched_sp;                  /* scheduler context while a tasklet runs */
+    rta__deque deque;                /* free work, stealable */
+} rta__worker;
+
+typedef struct rta__runtime {
+    bool running;
+    unsigned nworkers;
+    rta__worker **workers;
+    size_t stack_size;
+    unsigned regions_per_worker;
+    _Atomic int stopping;
+    /* Work not yet finished (spawned tasks, engine frames in flight).
+     * shutdown waits for zero. */
+    _Atomic long live;
+    pthread_mutex_t lock;            /* guards the global queue and idle list */
+    pthread_cond_t quiescent;
+    rta__fifo global;
+    _Atomic size_t global_len;
+    unsigned *idle_list;
+    _Atomic unsigned idle_count;
+} rta__runtime;
+
+extern rta__runtime rta__rt;
+
+static inline rta__worker *rta__cur_worker(void)
+{
+    return rta__tls_state.worker;
+}
+
+/* Queue free work (stealable). Any thread. */
+RTA__HIDDEN void rta__sched_submit(rta__work *w);
+/* Queue bound work on worker wk. Any thread. */
+RTA__HIDDEN void rta__sched_ready_on(rta__worker *wk, rta__work *w);
+/* Accounting for shutdown: one unit of live work started / finished. */
+RTA__HIDDEN void rta__live_add(long n);
+
+/* Called by runtime.c. */
+RTA__HIDDEN int rta__sched_start(unsigned nworkers);
+RTA__HIDDEN void rta__sched_stop(void);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * Worker threads and the scheduling loop.
+ *
+ * Loop order (one item per iteration):
+ *   every 61st tick: the global queue, the inbox and due timers first, so that
+ *                    a busy worker never starves work from outside;
+ *   odd ticks:       local FIFO, then own deque;   even ticks: the reverse,
+ *                    so that a task that keeps yielding (local FIFO) cannot
+ *                    starve unstarted tasks (deque) and vice versa;
+ *   then:            inbox, global queue, stealing from the other workers.
+ * With nothing found, the worker fires due timers and goes idle (idle_wait).
+ *
+ * Wake-up protocol: a worker that goes idle first enters the idle list
+ * (seq_cst), then checks every source once more, then parks. Whoever makes
+ * free work available publishes it first, then (seq_cst) reads idle_count and
+ * unparks one idle worker. Either the idle worker's re-check sees the work or
+ * the submitter sees the idle worker: no lost wake-up. Bound work always
+ * unparks its own worker directly.
+ */
+#include "sched.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../engine/tasklet/tasklet.h"
+
+rta__runtime rta__rt;
+
+void rta__live_add(long n)
+{
+    long now = atomic_fetch_add(&rta__rt.live, n) + n;
+    if (now == 0) {
+        pthread_mutex_lock(&rta__rt.lock);
+        pthread_cond_broadcast(&rta__rt.quiescent);
+        pthread_mutex_unlock(&rta__rt.lock);
+    }
+}
+
+/* ---- queues ------------------------------------------------------------------------- */
+
+static void global_push(rta__work *w)
+{
+    pthread_mutex_lock(&rta__rt.lock);
+    rta__fifo_push(&rta__rt.global, w);
+    atomic_fetch_add(&rta__rt.global_len, 1);
+    pthread_mutex_unlock(&rta__rt.lock);
+}
+
+static rta__work *global_pop(void)
+{
+    if (atomic_load_explicit(&rta__rt.global_len, memory_order_relaxed) == 0)
+        return NULL;
+    pthread_mutex_lock(&rta__rt.lock);
+    rta__work *w = rta__fifo_pop(&rta__rt.global);
+    if (w)
+        atomic_fetch_sub(&rta__rt.global_len, 1);
+    pthread_mutex_unlock(&rta__rt.lock);
+    return w;
+}
+
+/* Moves everything other threads pushed into the local FIFO, oldest first. */
+static rta__work *take_inbox(rta__worker *wk)
+{
+    if (!atomic_load_explicit(&wk->inbox, memory_order_relaxed))
+        return NULL;
+    rta__work *w = atomic_exchange_explicit(&wk->inbox, NULL, memory_order_acquire);
+    rta__work *fifo = NULL;
+    while (w) {
+        rta__work *n = w->next;
+        w->next = fifo;
+        fifo = w;
+        w = n;
+    }
+    while (fifo) {
+        rta__work *n = fifo->next;
+        rta__fifo_push(&wk->local, fifo);
+        fifo = n;
+    }
+    return rta__fifo_pop(&wk->local);
+}
+
+static rta__work *steal(rta__worker *wk)
+{
+    unsigned n = rta__rt.nworkers;
+    unsigned start = (unsigned)(wk->tick * 2654435761u) % n;
+    for (unsigned i = 0; i < n; i++) {
+        rta__worker *victim = rta__rt.workers[(start + i) % n];
+        if (victim == wk)
+            continue;
+        rta__work *w = rta__deque_steal(&victim->deque);
+        if (w) {
+            RTA__STAT_INC(wk, steals, 1);
+            return w;
+        }
+    }
+    return NULL;
+}
+
+static void wake_one(void)
+{
+    if (atomic_load(&rta__rt.idle_count) == 0)
+        return;
+    rta__worker *wk = NULL;
+    pthread_mutex_lock(&rta__rt.lock);
+    unsigned c = atomic_load(&rta__rt.idle_count);
+    if (c > 0) {
+        wk = rta__rt.workers[rta__rt.idle_list[c - 1]];
+        atomic_store(&rta__rt.idle_count, c - 1);
+        atomic_store(&wk->idle, 0);
+    }
+    pthread_mutex_unlock(&rta__rt.lock);
+    if (wk)
+        rta__parker_unpark(&wk->parker);
+}
+
+void rta__sched_submit(rta__work *w)
+{
+    rta__worker *wk = rta__cur_worker();
+    if (!wk || !rta__deque_push(&wk->deque, w))
+        global_push(w);
+    atomic_thread_fence(memory_order_seq_cst);
+    wake_one();
+}
+
+void rta__sched_ready_on(rta__worker *wk, rta__work *w)
+{
+    if (rta__cur_worker() == wk) {
+        rta__fifo_push(&wk->local, w);
+        return;
+    }
+    rta__work *head = atomic_load_explicit(&wk->inbox, memory_order_relaxed);
+    do
+        w->next = head;
+    while (!atomic_compare_exchange_weak_explicit(&wk->inbox, &head, w, memory_order_release,
+                                                  memory_order_relaxed));
+    rta__parker_unpark(&wk->parker);
+}
+
+/* ---- the loop ------------------------------------------------------------------------ */
+
+static void fire_timers(rta__worker *wk)
+{
+    rta__timer *t = rta__timer_heap_peek(&wk->timers);
+    if (!t)
+        return;
+    uint64_t now = rta__now_ns();
+    while (t && t->deadline_ns <= now) {
+        rta__timer_heap_pop(&wk->timers);
+        t->fire(t);
+        t = rta__timer_heap_peek(&wk->timers);
+    }
+}
+
+static rta__work *next_work(rta__worker *wk)
+{
+    rta__work *w;
+    uint64_t tick = ++wk->tick;
+    if (tick % 61 == 0) {
+        if (wk->timers.len)
+            fire_timers(wk);
+        if ((w = global_pop()) || (w = take_inbox(wk)))
+            return w;
+    }
+    if (tick & 1) {
+        if ((w = rta__fifo_pop(&wk->local)) || (w = rta__deque_pop(&wk->deque)))
+            return w;
+    } else {
+        if ((w = rta__deque_pop(&wk->deque)) || (w = rta__fifo_pop(&wk->local)))
+            return w;
+    }
+    if ((w = take_inbox(wk)) || (w = global_pop()))
+        return w;
+    return rta__rt.nworkers > 1 ? steal(wk) : NULL;
+}
+
+static bool has_work(rta__worker *wk)
+{
+    if (wk->local.head || atomic_load(&wk->inbox) || atomic_load(&rta__rt.global_len))
+        return true;
+    for (unsigned i = 0; i < rta__rt.nworkers; i++) {
+        rta__deque *d = &rta__rt.workers[i]->deque;
+        if (atomic_load(&d->top) < atomic_load(&d->bottom))
+            return true;
+    }
+    return false;
+}
+
+static void idle_wait(rta__worker *wk)
+{
+    pthread_mutex_lock(&rta__rt.lock);
+    unsigned c = atomic_load(&rta__rt.idle_count);
+    rta__rt.idle_list[c] = wk->index;
+    atomic_store(&wk->idle, 1);
+    atomic_store(&rta__rt.idle_count, c + 1);
+    pthread_mutex_unlock(&rta__rt.lock);
+
+    if (!has_work(wk) && !atomic_load(&rta__rt.stopping)) {
+        uint64_t timeout = UINT64_MAX;
+        rta__timer *t = rta__timer_heap_peek(&wk->timers);
+        if (t) {
+            uint64_t now = rta__now_ns();
+            timeout = t->deadline_ns > now ? t->deadline_ns - now : 0;
+        }
+        if (timeout)
+            rta__parker_park(&wk->parker, timeout);
+    }
+
+    if (atomic_load(&wk->idle)) {
+        pthread_mutex_lock(&rta__rt.lock);
+        unsigned n = atomic_load(&rta__rt.idle_count);
+        for (unsigned i = 0; i < n; i++) {
+            if (rta__rt.idle_list[i] == wk->index) {
+                rta__rt.idle_list[i] = rta__rt.idle_list[n - 1];
+                atomic_store(&rta__rt.idle_count, n - 1);
+                break;
+            }
+        }
+        atomic_store(&wk->idle, 0);
+        pthread_mutex_unlock(&rta__rt.lock);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    rta__worker *wk = arg;
+    rta__tls_state.worker = wk;
+    rta__tls_state.exec = &rta__tls_state.own;
+    rta__tasklet_thread_enter(wk);
+    for (;;) {
+        rta__work *w = next_work(wk);
+        if (w) {
+            w->run(w);
+            continue;
+        }
+        fire_timers(wk);
+        if (wk->local.head)
+            continue;
+        if (atomic_load(&rta__rt.stopping))
+            break;
+        idle_wait(wk);
+    }
+    rta__tasklet_thread_exit(wk);
+    rta__tls_state.worker = NULL;
+    return NULL;
+}
+
+/* ---- start / stop -------------------------------------------------------------------- */
+
+int rta__sched_start(unsigned nworkers)
+{
+    rta__rt.nworkers = nworkers;
+    rta__rt.workers = calloc(nworkers, sizeof *rta__rt.workers);
+    rta__rt.idle_list = calloc(nworkers, sizeof *rta__rt.idle_list);
+    if (!rta__rt.workers || !rta__rt.idle_list)
+        goto oom;
+    for (unsigned i = 0; i < nworkers; i++) {
+        rta__worker *wk = aligned_alloc(64, (sizeof *wk + 63) & ~(size_t)63);
+        if (!wk)
+            goto oom;
+        memset(wk, 0, sizeof *wk);
+        wk->index = i;
+        rta__rt.workers[i] = wk;
+        int rc = rta__tasklet_worker_init(wk);
+        if (rc < 0) {
+            rta__rt.nworkers = i + 1;
+            rta__sched_stop();
+            return rc;
+        }
+    }
+    for (unsigned i = 0; i < nworkers; i++) {
+        int rc = pthread_create(&rta__rt.workers[i]->thread, NULL, worker_main, rta__rt.workers[i]);
+        if (rc != 0) {
+            /* Stop the threads already running; the others were never started. */
+            atomic_store(&rta__rt.stopping, 1);
+            for (unsigned j = 0; j < i; j++) {
+                rta__parker_unpark(&rta__rt.workers[j]->parker);
+                pthread_join(rta__rt.workers[j]->thread, NULL);
+            }
+            for (unsigned j = 0; j < nworkers; j++)
+                rta__tasklet_worker_fini(rta__rt.workers[j]);
+            for (unsigned j = 0; j < nworkers; j++)
+                free(rta__rt.workers[j]);
+            free(rta__rt.workers);
+            free(rta__rt.idle_list);
+            return -rc;
+        }
+    }
+    return 0;
+oom:
+    if (rta__rt.workers)
+        for (unsigned i = 0; i < nworkers; i++)
+            free(rta__rt.workers[i]);
+    free(rta__rt.workers);
+    free(rta__rt.idle_list);
+    return -ENOMEM;
+}
+
+/* Precondition: no live work (rta_shutdown waited for it). */
+void rta__sched_stop(void)
+{
+    atomic_store(&rta__rt.stopping, 1);
+    for (unsigned i = 0; i < rta__rt.nworkers; i++)
+        if (rta__rt.workers[i]->thread)
+            rta__parker_unpark(&rta__rt.workers[i]->parker);
+    for (unsigned i = 0; i < rta__rt.nworkers; i++)
+        if (rta__rt.workers[i]->thread)
+            pthread_join(rta__rt.workers[i]->thread, NULL);
+    for (unsigned i = 0; i < rta__rt.nworkers; i++) {
+        rta__worker *wk = rta__rt.workers[i];
+        rta__tasklet_worker_fini(wk);
+        rta__timer_heap_free(&wk->timers);
+        free(wk);
+    }
+    free(rta__rt.workers);
+    free(rta__rt.idle_list);
+    rta__rt.workers = NULL;
+    rta__rt.idle_list = NULL;
+    rta__rt.nworkers = 0;
+}
