@@ -118,6 +118,12 @@ void rta_shutdown(void)
         pthread_cond_wait(&rta__rt.quiescent, &rta__rt.lock);
     pthread_mutex_unlock(&rta__rt.lock);
     rta__sched_stop();
+    if (rta__async1_shutdown)
+        rta__async1_shutdown();
+    if (rta__cont_shutdown)
+        rta__cont_shutdown();
+    if (rta__io_shutdown)
+        rta__io_shutdown();
     rta__rt.running = false;
     pthread_cond_destroy(&rta__rt.quiescent);
     pthread_mutex_destroy(&rta__rt.lock);

@@ -76,6 +76,15 @@ RTA__HIDDEN bool rta__deque_push(rta__deque *d, rta__work *w);  /* owner */
 RTA__HIDDEN rta__work *rta__deque_pop(rta__deque *d);            /* owner */
 RTA__HIDDEN rta__work *rta__deque_steal(rta__deque *d);          /* any thread */
 
+/* Owner only: false if the deque is certainly empty. Lets the owner skip the
+ * seq_cst fence of a pop in the common case of an empty deque (thieves only
+ * ever make it emptier). */
+static inline bool rta__deque_maybe_items(rta__deque *d)
+{
+    return atomic_load_explicit(&d->bottom, memory_order_relaxed) >
+           atomic_load_explicit(&d->top, memory_order_relaxed);
+}
+
 /* ---- timers ---- */
 typedef struct rta__timer {
     uint64_t deadline_ns;
@@ -153,6 +162,16 @@ RTA__HIDDEN void rta__sched_submit(rta__work *w);
 RTA__HIDDEN void rta__sched_ready_on(rta__worker *wk, rta__work *w);
 /* Accounting for shutdown: one unit of live work started / finished. */
 RTA__HIDDEN void rta__live_add(long n);
+
+/* Engine hooks (weak: an engine that is not linked in is simply not called).
+ * thread_exit runs on each worker thread as it stops (free per-thread caches);
+ * shutdown runs once in rta_shutdown after the workers stopped. */
+RTA__HIDDEN void rta__async1_thread_exit(void) __attribute__((weak));
+RTA__HIDDEN void rta__cont_thread_exit(void) __attribute__((weak));
+RTA__HIDDEN void rta__io_thread_exit(void) __attribute__((weak));
+RTA__HIDDEN void rta__async1_shutdown(void) __attribute__((weak));
+RTA__HIDDEN void rta__cont_shutdown(void) __attribute__((weak));
+RTA__HIDDEN void rta__io_shutdown(void) __attribute__((weak));
 
 /* Called by runtime.c. */
 RTA__HIDDEN int rta__sched_start(unsigned nworkers);

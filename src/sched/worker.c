@@ -161,11 +161,12 @@ static rta__work *next_work(rta__worker *wk)
         if ((w = global_pop()) || (w = take_inbox(wk)))
             return w;
     }
+    bool deque = rta__deque_maybe_items(&wk->deque);
     if (tick & 1) {
-        if ((w = rta__fifo_pop(&wk->local)) || (w = rta__deque_pop(&wk->deque)))
+        if ((w = rta__fifo_pop(&wk->local)) || (deque && (w = rta__deque_pop(&wk->deque))))
             return w;
     } else {
-        if ((w = rta__deque_pop(&wk->deque)) || (w = rta__fifo_pop(&wk->local)))
+        if ((deque && (w = rta__deque_pop(&wk->deque))) || (w = rta__fifo_pop(&wk->local)))
             return w;
     }
     if ((w = take_inbox(wk)) || (w = global_pop()))
@@ -239,6 +240,12 @@ static void *worker_main(void *arg)
             break;
         idle_wait(wk);
     }
+    if (rta__async1_thread_exit)
+        rta__async1_thread_exit();
+    if (rta__cont_thread_exit)
+        rta__cont_thread_exit();
+    if (rta__io_thread_exit)
+        rta__io_thread_exit();
     rta__tasklet_thread_exit(wk);
     rta__tls_state.worker = NULL;
     return NULL;

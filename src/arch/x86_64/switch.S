@@ -12,7 +12,9 @@
  *    48   rbp
  *    56   return address
  * The rest of the register file is caller-saved, so the C caller of
- * rta__ctx_switch has already spilled whatever it needs.
+ * rta__ctx_switch has already spilled whatever it needs. rax and rcx are
+ * clobbered (caller-saved). The 8 bytes below the loaded stack pointer are
+ * scratch: they belong to the red zone of a context that is not running.
  */
     .text
     .globl  rta__ctx_switch
@@ -41,14 +43,28 @@ rta__ctx_switch:
     .cfi_rel_offset r15, 0
     subq    $8, %rsp
     .cfi_adjust_cfa_offset 8
+#ifdef RTA_SWITCH_FPU_CONTROL
     stmxcsr (%rsp)
     fnstcw  4(%rsp)
+#endif
     movq    %rsp, (%rdi)
     /* From here on we run on the other context's stack; its saved frame has
      * the same layout, so the CFI above describes it too. */
     movq    %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw   4(%rsp)
+#ifdef RTA_SWITCH_FPU_CONTROL
+    /* Loading MXCSR / the x87 control word stalls the pipeline, and tasks
+     * almost never change them: load only when they differ. */
+    stmxcsr -8(%rsp)
+    movl    -8(%rsp), %eax
+    cmpl    (%rsp), %eax
+    jne     .Lload_mxcsr
+.Lmxcsr_done:
+    fnstcw  -8(%rsp)
+    movzwl  -8(%rsp), %eax
+    cmpw    4(%rsp), %ax
+    jne     .Lload_fpucw
+.Lfpucw_done:
+#endif
     addq    $8, %rsp
     .cfi_adjust_cfa_offset -8
     popq    %r15
@@ -63,7 +79,21 @@ rta__ctx_switch:
     .cfi_adjust_cfa_offset -8
     popq    %rbp
     .cfi_adjust_cfa_offset -8
-    ret
+    /* pop + indirect jump instead of ret: a ret here would always miss the
+     * return-stack predictor (the matching call was made on the other
+     * stack), while the indirect-branch predictor learns the alternation. */
+    popq    %rcx
+    .cfi_adjust_cfa_offset -8
+    jmpq    *%rcx
+#ifdef RTA_SWITCH_FPU_CONTROL
+.Lload_mxcsr:
+    .cfi_adjust_cfa_offset 64
+    ldmxcsr (%rsp)
+    jmp     .Lmxcsr_done
+.Lload_fpucw:
+    fldcw   4(%rsp)
+    jmp     .Lfpucw_done
+#endif
     .cfi_endproc
     .size   rta__ctx_switch, .-rta__ctx_switch
 

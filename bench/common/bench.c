@@ -1,0 +1,147 @@
+/* Harness implementation; see bench.h. */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
+{
+    *o = (bench_opts){.runs = 5};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            o->json = true;
+        else if (!strcmp(argv[i], "--quick"))
+            o->quick = true;
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            o->runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            o->only = argv[++i];
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: %s [--json] [--quick] [--runs N] [--only ENGINE]\n%s", argv[0], usage);
+            exit(0);
+        } else {
+            fprintf(stderr, "%s: unknown option '%s' (try --help)\n", argv[0], argv[i]);
+            exit(2);
+        }
+    }
+    if (o->runs < 1 || o->runs > 64) {
+        fprintf(stderr, "%s: --runs must be 1..64\n", argv[0]);
+        exit(2);
+    }
+}
+
+bool bench_want(const bench_opts *o, const char *engine)
+{
+    return !o->only || strstr(engine, o->only) != NULL;
+}
+
+uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long status_kib(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long v = -1;
+    size_t kl = strlen(key);
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, key, kl)) {
+            v = atol(line + kl);
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
+long bench_peak_rss_kib(void)
+{
+    return status_kib("VmHWM:");
+}
+
+long bench_rss_kib(void)
+{
+    return status_kib("VmRSS:");
+}
+
+bool bench_reset_peak_rss(void)
+{
+    int fd = open("/proc/self/clear_refs", O_WRONLY);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, "5", 1) == 1;
+    close(fd);
+    return ok;
+}
+
+void bench_sample_add(bench_sample *s, double v)
+{
+    if (s->n < 64)
+        s->v[s->n++] = v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_median(const bench_sample *s)
+{
+    if (s->n == 0)
+        return 0;
+    double v[64];
+    memcpy(v, s->v, sizeof(double) * (size_t)s->n);
+    qsort(v, (size_t)s->n, sizeof v[0], cmp_double);
+    return s->n % 2 ? v[s->n / 2] : (v[s->n / 2 - 1] + v[s->n / 2]) / 2;
+}
+
+void bench_emit(const bench_opts *o, const char *bench, const char *engine, const char *params,
+                const char *metric, const bench_sample *s, const char *unit)
+{
+    double mn = s->n ? s->v[0] : 0, mx = mn;
+    for (int i = 1; i < s->n; i++) {
+        mn = s->v[i] < mn ? s->v[i] : mn;
+        mx = s->v[i] > mx ? s->v[i] : mx;
+    }
+    double med = bench_median(s);
+    if (o->json)
+        printf("{\"bench\":\"%s\",\"engine\":\"%s\",\"params\":%s,\"metric\":\"%s\",\"value\":%.6g,"
+               "\"unit\":\"%s\",\"min\":%.6g,\"max\":%.6g,\"runs\":%d}\n",
+               bench, engine, params, metric, med, unit, mn, mx, s->n);
+    else
+        printf("%-9s %-13s %-34s %-18s %12.3f %-5s [%.3f .. %.3f]\n", bench, engine, params, metric,
+               med, unit, mn, mx);
+    fflush(stdout);
+}
+
+void bench_emit1(const bench_opts *o, const char *bench, const char *engine, const char *params,
+                 const char *metric, double value, const char *unit)
+{
+    bench_sample s = {.n = 0};
+    bench_sample_add(&s, value);
+    bench_emit(o, bench, engine, params, metric, &s, unit);
+}
+
+void bench_unsupported(const bench_opts *o, const char *bench, const char *engine, const char *params,
+                       const char *reason)
+{
+    if (o->json)
+        printf("{\"bench\":\"%s\",\"engine\":\"%s\",\"params\":%s,\"metric\":\"unsupported\","
+               "\"value\":0,\"unit\":\"\",\"reason\":\"%s\"}\n",
+               bench, engine, params, reason);
+    else
+        printf("%-9s %-13s %-34s unsupported: %s\n", bench, engine, params, reason);
+    fflush(stdout);
+}

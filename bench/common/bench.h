@@ -1,0 +1,69 @@
+/*
+ * Benchmark harness shared by every program in bench/: options, timing,
+ * medians, allocation counting, peak RSS, and output either as a table or as
+ * one JSON object per figure:
+ *   {"bench":..,"engine":..,"params":{..},"metric":..,"value":..,"unit":..,
+ *    "min":..,"max":..,"runs":..}
+ * (the schema bench/run collects into bench/results/results.jsonl).
+ */
+#ifndef RTA_BENCH_H
+#define RTA_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bench_opts {
+    bool json;
+    bool quick;
+    int runs;          /* measurements per figure; the median is reported */
+    const char *only;  /* run only engines whose name contains this (NULL = all) */
+} bench_opts;
+
+/* Parses --json, --quick, --runs N, --only ENGINE, --help (prints usage and
+ * exits 0). Unknown options: message and exit 2. */
+void bench_parse(int argc, char **argv, bench_opts *o, const char *usage);
+
+/* True if engine should run under --only. */
+bool bench_want(const bench_opts *o, const char *engine);
+
+uint64_t bench_now_ns(void);
+
+/* Allocation calls (malloc, calloc, realloc of NULL, aligned_alloc,
+ * posix_memalign) made by any thread so far. Counted by interposing malloc in
+ * the benchmark program (alloc_count.c). */
+uint64_t bench_allocs(void);
+
+/* Peak resident set (VmHWM) and current (VmRSS) of the process, KiB. */
+long bench_peak_rss_kib(void);
+long bench_rss_kib(void);
+/* Resets VmHWM to the current RSS (writes 5 to /proc/self/clear_refs); false
+ * if the kernel refuses, in which case peaks are process-wide. */
+bool bench_reset_peak_rss(void);
+
+/* A figure measured `runs` times. */
+typedef struct bench_sample {
+    double v[64];
+    int n;
+} bench_sample;
+
+void bench_sample_add(bench_sample *s, double v);
+double bench_median(const bench_sample *s);
+
+/* Prints one figure. params is a JSON object text, e.g. "{\"n\":30}". */
+void bench_emit(const bench_opts *o, const char *bench, const char *engine, const char *params,
+                const char *metric, const bench_sample *s, const char *unit);
+/* A single value (no repeated runs). */
+void bench_emit1(const bench_opts *o, const char *bench, const char *engine, const char *params,
+                 const char *metric, double value, const char *unit);
+/* A workload an engine cannot express: {"metric":"unsupported","reason":..}. */
+void bench_unsupported(const bench_opts *o, const char *bench, const char *engine, const char *params,
+                       const char *reason);
+
+/* Keeps a value alive so the compiler cannot drop the work that made it. */
+static inline void bench_sink(int64_t v)
+{
+    __asm__ volatile("" : : "r"(v) : "memory");
+}
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * The fib benchmark (bench "fib", and the spawn cost under bench "thunk"):
+ * recursive fib(n), every level an async function of the engine under test.
+ *   yield_every = 0: never suspends        -> ns_per_call (calls = 2*fib(n+1)-1)
+ *   yield_every = k: yield at every k-th leaf -> ns_per_leaf (leaves = fib(n+1))
+ * Each engine lives in its own file and is linked in if present (weak).
+ */
+#ifndef RTA_BENCH_FIB_H
+#define RTA_BENCH_FIB_H
+
+#include "../common/bench.h"
+
+void bench_fib_sync(const bench_opts *o);
+void bench_fib_tasklet(const bench_opts *o) __attribute__((weak));
+void bench_fib_async1(const bench_opts *o) __attribute__((weak));
+void bench_fib_cont(const bench_opts *o) __attribute__((weak));
+
+/* Problem sizes, shared so every engine measures the same thing. */
+static inline int fib_n_plain(const bench_opts *o) { return o->quick ? 27 : 30; }
+static inline int fib_n_yield(const bench_opts *o) { return o->quick ? 22 : 25; }
+
+static inline int64_t fib_calls(int n)
+{
+    int64_t a = 0, b = 1; /* fib(n+1) */
+    for (int i = 0; i < n + 1; i++) {
+        int64_t c = a + b;
+        a = b;
+        b = c;
+    }
+    return 2 * a - 1;
+}
+
+static inline int64_t fib_leaves(int n)
+{
+    return (fib_calls(n) + 1) / 2;
+}
+
+#endif

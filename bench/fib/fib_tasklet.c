@@ -1,0 +1,129 @@
+/*
+ * The tasklet engine's fib: the async2 function is a plain C function; a
+ * yield is a plain call to rta_yield() at the leaves. One worker, so every
+ * figure is one thread's cost.
+ */
+#include <rta.h>
+#include <stdio.h>
+
+#include "fib.h"
+
+static int yield_every;
+static unsigned leaf_count;
+
+__attribute__((noinline)) static int64_t fib_async(int n)
+{
+    if (n < 2) {
+        if (yield_every && ++leaf_count % (unsigned)yield_every == 0)
+            rta_yield();
+        return n;
+    }
+    return fib_async(n - 1) + fib_async(n - 2);
+}
+
+typedef struct run {
+    int n;
+    uint64_t ns;
+    int64_t result;
+} run;
+
+static int64_t timed_fib(void *arg)
+{
+    run *r = arg;
+    leaf_count = 0;
+    uint64_t t0 = bench_now_ns();
+    r->result = fib_async(r->n);
+    r->ns = bench_now_ns() - t0;
+    return 0;
+}
+
+static run run_in_task(int n)
+{
+    run r = {.n = n};
+    rta_task *t = rta_spawn(timed_fib, &r);
+    rta_task_wait(t, NULL);
+    rta_task_release(t);
+    return r;
+}
+
+static int64_t empty(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+/* An empty task spawned, run and released from async code: the
+ * task-returning thunk's full cost, scheduling included. */
+static int64_t spawn_loop(void *arg)
+{
+    run *r = arg;
+    uint64_t t0 = bench_now_ns();
+    for (int i = 0; i < r->n; i++) {
+        rta_task *t = rta_spawn(empty, NULL);
+        bench_sink(rta_await(t));
+        rta_task_release(t);
+    }
+    r->ns = bench_now_ns() - t0;
+    return 0;
+}
+
+void bench_fib_tasklet(const bench_opts *o)
+{
+    rta_config cfg = {.workers = 1};
+    if (rta_init(&cfg) != 0) {
+        fprintf(stderr, "bench_fib_tasklet: rta_init failed\n");
+        return;
+    }
+    char params[80];
+    int n = fib_n_plain(o);
+
+    bench_sample s = {0};
+    yield_every = 0;
+    for (int i = 0; i < o->runs; i++)
+        bench_sample_add(&s, (double)run_in_task(n).ns / (double)fib_calls(n));
+    snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
+    bench_emit(o, "fib", "tasklet", params, "ns_per_call", &s, "ns");
+
+    static const int every[] = {1, 10, 100};
+    n = fib_n_yield(o);
+    for (size_t k = 0; k < sizeof every / sizeof every[0]; k++) {
+        bench_sample ns = {0}, allocs = {0};
+        yield_every = every[k];
+        rta_stats before, after;
+        rta_stats_get(&before);
+        bench_reset_peak_rss();
+        for (int i = 0; i < o->runs; i++) {
+            uint64_t a0 = bench_allocs();
+            run r = run_in_task(n);
+            uint64_t a1 = bench_allocs();
+            int64_t leaves = fib_leaves(n);
+            bench_sample_add(&ns, (double)r.ns / (double)leaves);
+            bench_sample_add(&allocs, (double)(a1 - a0) / (double)(leaves / every[k]));
+        }
+        rta_stats_get(&after);
+        snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
+        bench_emit(o, "fib", "tasklet", params, "ns_per_leaf", &ns, "ns");
+        if (every[k] == 1) {
+            bench_emit(o, "fib", "tasklet", params, "allocs_per_leaf", &allocs, "allocs");
+            bench_emit1(o, "fib", "tasklet", params, "peak_rss_kib", (double)bench_peak_rss_kib(), "KiB");
+            uint64_t resident = after.resumes_resident - before.resumes_resident;
+            uint64_t restored = after.resumes_restored - before.resumes_restored;
+            bench_emit1(o, "fib", "tasklet", params, "resumes_no_copy_pct",
+                        100.0 * (double)resident / (double)(resident + restored ? resident + restored : 1),
+                        "%");
+        }
+    }
+
+    bench_sample sp = {0};
+    int loops = o->quick ? 200000 : 1000000;
+    for (int i = 0; i < o->runs; i++) {
+        run r = {.n = loops};
+        rta_task *t = rta_spawn(spawn_loop, &r);
+        rta_task_wait(t, NULL);
+        rta_task_release(t);
+        bench_sample_add(&sp, (double)r.ns / loops);
+    }
+    bench_emit(o, "thunk", "tasklet", "{\"direction\":\"spawn_await_release\",\"from\":\"async\"}",
+               "ns_per_call", &sp, "ns");
+    rta_shutdown();
+}
