@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The test command (README): installs what is missing, then builds and runs
+# every test under ctest in four configurations:
+#   gcc -Werror, clang -Werror, ASan+UBSan, and valgrind (memcheck),
+# and checks that an installed rtasync builds a consumer through pkg-config
+# as C and as C++. Set RTA_TEST_QUICK=1 to run only the first configuration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=${RTA_BUILD_ROOT:-$root/build/test}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+scripts/install-deps.sh test
+
+step() { echo; echo "=== $* ==="; }
+
+configure_build_test() {
+    local dir=$1; shift
+    cmake -S "$root" -B "$out/$dir" -DRTA_WERROR=ON "$@" >/dev/null
+    cmake --build "$out/$dir" -j"$jobs" >/dev/null
+    (cd "$out/$dir" && ctest -j"$jobs" --output-on-failure --timeout 300)
+}
+
+step "gcc, -Wall -Wextra -Werror"
+configure_build_test gcc -DCMAKE_C_COMPILER=gcc
+[[ "${RTA_TEST_QUICK:-0}" == 1 ]] && exit 0
+
+step "clang, -Wall -Wextra -Werror"
+configure_build_test clang -DCMAKE_C_COMPILER=clang
+
+step "ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    configure_build_test asan -DCMAKE_C_COMPILER=gcc -DRTA_SANITIZE=ON
+
+step "valgrind memcheck"
+configure_build_test valgrind -DCMAKE_C_COMPILER=gcc -DRTA_VALGRIND_TESTS=ON
+
+step "install + pkg-config consumer (C and C++)"
+prefix="$out/prefix"
+cmake --install "$out/gcc" --prefix "$prefix" >/dev/null
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib64/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig"
+cc $(pkg-config --cflags rtasync) examples/hello.c $(pkg-config --libs --static rtasync) \
+    -Wl,-rpath,"$prefix/lib" -o "$out/hello-c"
+"$out/hello-c"
+if command -v g++ >/dev/null; then
+    g++ -x c++ $(pkg-config --cflags rtasync) examples/hello.c -x none \
+        $(pkg-config --libs --static rtasync) -Wl,-rpath,"$prefix/lib" -o "$out/hello-cpp"
+    "$out/hello-cpp"
+fi
+echo
+echo "all test configurations passed"
