@@ -347,4 +347,8 @@ RTA_EXTERN size_t rta_task_frames(rta_task *t, rta_frame_info *out, size_t max);
 }
 #endif
 
+/* The other engines. */
+#include "rta/async1.h"
+#include "rta/cont.h"
+
 #endif /* RTA_H */

@@ -63,6 +63,10 @@ RTA__HIDDEN void rta__task_init(rta_task *t, enum rta__task_kind kind, uint32_t 
  * of e. Returns false (freeing e) if t was already complete. */
 RTA__HIDDEN bool rta__task_complete(rta_task *t, rta_status st, int64_t value, rta_error *e);
 
+/* The same for a task that only its owner can complete (a tasklet's result
+ * is set once, by its worker): no CAS needed to decide who completes. */
+RTA__HIDDEN void rta__task_complete_owned(rta_task *t, rta_status st, int64_t value, rta_error *e);
+
 static inline bool rta__task_done(const rta_task *t)
 {
     uint32_t s = atomic_load_explicit(&((rta_task *)t)->status, memory_order_acquire);

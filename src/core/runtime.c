@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../engine/tasklet/tasklet.h"
@@ -88,12 +89,12 @@ int rta_init(const rta_config *cfg)
         return -EBUSY;
     }
     pthread_mutex_init(&rta__rt.lock, NULL);
-    pthread_cond_init(&rta__rt.quiescent, NULL);
     rta__rt.global = (rta__fifo){0};
     atomic_store(&rta__rt.global_len, 0);
     atomic_store(&rta__rt.idle_count, 0);
     atomic_store(&rta__rt.stopping, 0);
-    atomic_store(&rta__rt.live, 0);
+    atomic_store(&rta__rt.live_started, 0);
+    atomic_store(&rta__rt.live_finished, 0);
     rta__rt.stack_size = c.stack_size;
     rta__rt.regions_per_worker = c.regions_per_worker;
     rta__overflow_install();
@@ -113,10 +114,12 @@ void rta_shutdown(void)
         pthread_mutex_unlock(&lifecycle);
         return;
     }
-    pthread_mutex_lock(&rta__rt.lock);
-    while (atomic_load(&rta__rt.live) != 0)
-        pthread_cond_wait(&rta__rt.quiescent, &rta__rt.lock);
-    pthread_mutex_unlock(&rta__rt.lock);
+    /* Polling keeps the hot paths free of shared counters (see
+     * rta__live_add); shutdown is rare and 100 us of latency is nothing. */
+    while (!rta__live_quiescent()) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
     rta__sched_stop();
     if (rta__async1_shutdown)
         rta__async1_shutdown();
@@ -125,7 +128,6 @@ void rta_shutdown(void)
     if (rta__io_shutdown)
         rta__io_shutdown();
     rta__rt.running = false;
-    pthread_cond_destroy(&rta__rt.quiescent);
     pthread_mutex_destroy(&rta__rt.lock);
     rta__symbols_reset();
     pthread_mutex_unlock(&lifecycle);

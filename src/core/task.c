@@ -20,13 +20,27 @@
 
 static _Atomic uint64_t next_task_id = 1;
 
+/* Ids are handed to threads in blocks, so creating a task costs no atomic
+ * operation; they stay unique process-wide (not ordered across threads). */
+#define ID_BLOCK 1024
+static __thread uint64_t id_next, id_end;
+
+static uint64_t new_task_id(void)
+{
+    if (rta__unlikely(id_next == id_end)) {
+        id_next = atomic_fetch_add_explicit(&next_task_id, ID_BLOCK, memory_order_relaxed);
+        id_end = id_next + ID_BLOCK;
+    }
+    return id_next++;
+}
+
 void rta__task_init(rta_task *t, enum rta__task_kind kind, uint32_t refs, void (*destroy)(rta_task *))
 {
     atomic_init(&t->refs, refs);
     atomic_init(&t->status, RTA_PENDING);
     t->kind = kind;
     t->pad_ = 0;
-    t->id = atomic_fetch_add_explicit(&next_task_id, 1, memory_order_relaxed);
+    t->id = new_task_id();
     t->value = 0;
     t->error = NULL;
     atomic_init(&t->waiters, NULL);
@@ -87,6 +101,12 @@ bool rta__task_complete(rta_task *t, rta_status st, int64_t value, rta_error *e)
         rta_error_free(e);
         return false;
     }
+    rta__task_complete_owned(t, st, value, e);
+    return true;
+}
+
+void rta__task_complete_owned(rta_task *t, rta_status st, int64_t value, rta_error *e)
+{
     t->value = st == RTA_SUCCEEDED ? value : 0;
     t->error = st == RTA_FAULTED ? (e ? e : rta_error_new(-EINVAL, "faulted without an error")) : NULL;
     if (st != RTA_FAULTED)
@@ -108,7 +128,6 @@ bool rta__task_complete(rta_task *t, rta_status st, int64_t value, rta_error *e)
         fifo->fn(fifo);
         fifo = n;
     }
-    return true;
 }
 
 bool rta_task_on_complete(rta_task *t, rta_waiter *w)

@@ -128,6 +128,8 @@ typedef struct rta__worker {
     rta__worker_stats stats;
     void *tasklet;                   /* the tasklet engine's per-worker state */
     void *sched_sp;                  /* scheduler context while a tasklet runs */
+    /* Live-work accounting (see rta__live_add): written by the owner only. */
+    _Atomic uint64_t live_started, live_finished;
     rta__deque deque;                /* free work, stealable */
 } rta__worker;
 
@@ -138,11 +140,9 @@ typedef struct rta__runtime {
     size_t stack_size;
     unsigned regions_per_worker;
     _Atomic int stopping;
-    /* Work not yet finished (spawned tasks, engine frames in flight).
-     * shutdown waits for zero. */
-    _Atomic long live;
+    /* Live work started / finished by threads that are not workers. */
+    _Atomic uint64_t live_started, live_finished;
     pthread_mutex_t lock;            /* guards the global queue and idle list */
-    pthread_cond_t quiescent;
     rta__fifo global;
     _Atomic size_t global_len;
     unsigned *idle_list;
@@ -160,8 +160,11 @@ static inline rta__worker *rta__cur_worker(void)
 RTA__HIDDEN void rta__sched_submit(rta__work *w);
 /* Queue bound work on worker wk. Any thread. */
 RTA__HIDDEN void rta__sched_ready_on(rta__worker *wk, rta__work *w);
-/* Accounting for shutdown: one unit of live work started / finished. */
+/* Accounting for shutdown: n > 0 units of live work started, n < 0 finished.
+ * No atomic read-modify-write on workers (see worker.c). */
 RTA__HIDDEN void rta__live_add(long n);
+/* True when everything started has finished (shutdown's condition). */
+RTA__HIDDEN bool rta__live_quiescent(void);
 
 /* Engine hooks (weak: an engine that is not linked in is simply not called).
  * thread_exit runs on each worker thread as it stops (free per-thread caches);

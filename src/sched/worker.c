@@ -26,14 +26,39 @@
 
 rta__runtime rta__rt;
 
+/*
+ * Live work is counted as "started" and "finished" per thread that does it: a
+ * worker writes its own counters with plain release stores; other threads use
+ * the global atomics. rta__live_quiescent reads every finished counter, then
+ * every started counter (acquire). A unit's start happens-before its finish,
+ * so any finish it sees has its start visible too; and a unit that is still
+ * live was either counted as started (making started > finished) or started
+ * by a unit whose finish is not visible yet (likewise). Hence
+ * started == finished implies nothing is live.
+ */
 void rta__live_add(long n)
 {
-    long now = atomic_fetch_add(&rta__rt.live, n) + n;
-    if (now == 0) {
-        pthread_mutex_lock(&rta__rt.lock);
-        pthread_cond_broadcast(&rta__rt.quiescent);
-        pthread_mutex_unlock(&rta__rt.lock);
+    rta__worker *wk = rta__cur_worker();
+    _Atomic uint64_t *c;
+    if (wk) {
+        c = n > 0 ? &wk->live_started : &wk->live_finished;
+        uint64_t v = atomic_load_explicit(c, memory_order_relaxed);
+        atomic_store_explicit(c, v + (uint64_t)(n > 0 ? n : -n), memory_order_release);
+    } else {
+        c = n > 0 ? &rta__rt.live_started : &rta__rt.live_finished;
+        atomic_fetch_add_explicit(c, (uint64_t)(n > 0 ? n : -n), memory_order_acq_rel);
     }
+}
+
+bool rta__live_quiescent(void)
+{
+    uint64_t finished = atomic_load_explicit(&rta__rt.live_finished, memory_order_acquire);
+    for (unsigned i = 0; i < rta__rt.nworkers; i++)
+        finished += atomic_load_explicit(&rta__rt.workers[i]->live_finished, memory_order_acquire);
+    uint64_t started = atomic_load_explicit(&rta__rt.live_started, memory_order_acquire);
+    for (unsigned i = 0; i < rta__rt.nworkers; i++)
+        started += atomic_load_explicit(&rta__rt.workers[i]->live_started, memory_order_acquire);
+    return started == finished;
 }
 
 /* ---- queues ------------------------------------------------------------------------- */
@@ -116,6 +141,12 @@ static void wake_one(void)
 void rta__sched_submit(rta__work *w)
 {
     rta__worker *wk = rta__cur_worker();
+    if (wk && rta__rt.nworkers == 1) {
+        /* Nobody could steal it: the private FIFO avoids the deque's fences,
+         * and the only worker is this one, awake. */
+        rta__fifo_push(&wk->local, w);
+        return;
+    }
     if (!wk || !rta__deque_push(&wk->deque, w))
         global_push(w);
     atomic_thread_fence(memory_order_seq_cst);

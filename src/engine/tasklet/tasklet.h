@@ -65,6 +65,10 @@ typedef struct rta__tasklet_worker {
     rta__region *regions;
     unsigned nregions;
     void *altstack;           /* signal stack for the overflow handler */
+    /* Recycled tasklet objects (owner only): spawning and releasing on a
+     * worker costs no malloc/free. Bounded by FREE_TASKLETS_MAX. */
+    struct rta__tasklet *free_tasklets;
+    unsigned nfree;
     /* Sanitizer bookkeeping for the scheduler context (the thread's stack). */
     const void *thread_stack_lo;
     size_t thread_stack_size;
