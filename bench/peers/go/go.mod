@@ -1,0 +1,3 @@
+module rtasync/bench/peers/go
+
+go 1.19
