@@ -1,0 +1,108 @@
+/* depth for the tasklet engine: the chain is plain C recursion on the task's stack. */
+#include <sched.h>
+
+#include "../common/tasklet_util.h"
+
+typedef struct depth_run {
+    int depth, yields;
+    uint64_t ns;
+} depth_run;
+
+__attribute__((noinline)) static int64_t chain(int d, depth_run *r)
+{
+    if (d > 1) {
+        int64_t v = chain(d - 1, r);
+        bench_sink(v);
+        return v + 1;
+    }
+    uint64_t t0 = bench_now_ns();
+    for (int i = 0; i < r->yields; i++)
+        rta_yield();
+    r->ns = bench_now_ns() - t0;
+    return 1;
+}
+
+static int64_t depth_root(void *arg)
+{
+    depth_run *r = arg;
+    return chain(r->depth, r);
+}
+
+/* ---- bytes per task parked at depth 10 ---- */
+
+typedef struct hold {
+    rta_task *gate;
+} hold;
+
+__attribute__((noinline)) static int64_t hold_chain(int d, hold *h)
+{
+    if (d > 1) {
+        int64_t v = hold_chain(d - 1, h);
+        bench_sink(v);
+        return v + 1;
+    }
+    return rta_await(h->gate);
+}
+
+static int64_t hold_root(void *arg)
+{
+    return hold_chain(10, arg);
+}
+
+static void bytes_per_task(const bench_opts *o)
+{
+    int n = o->quick ? 1000 : 10000;
+    bench_sample s = {0};
+    for (int run = 0; run < o->runs; run++) {
+        hold *h = malloc(sizeof(hold) * (size_t)n);
+        rta_task **ts = malloc(sizeof(rta_task *) * (size_t)n);
+        for (int i = 0; i < n; i++)
+            h[i].gate = rta_promise_new();
+        rta_stats st;
+        rta_stats_get(&st);
+        uint64_t parked0 = st.suspensions;
+        long before = tasklet_bench_rss_kib();
+        for (int i = 0; i < n; i++)
+            ts[i] = rta_spawn(hold_root, &h[i]);
+        /* All are parked once the worker counted n more suspensions. */
+        do {
+            sched_yield();
+            rta_stats_get(&st);
+        } while (st.suspensions - parked0 < (uint64_t)n);
+        long after = bench_rss_kib();
+        bench_sample_add(&s, (double)(after - before) * 1024.0 / n);
+        for (int i = 0; i < n; i++)
+            rta_promise_resolve(h[i].gate, 1);
+        for (int i = 0; i < n; i++) {
+            if (rta_task_wait(ts[i], NULL) != 10)
+                abort();
+            rta_task_release(ts[i]);
+            rta_task_release(h[i].gate);
+        }
+        free(ts);
+        free(h);
+    }
+    char params[64];
+    snprintf(params, sizeof params, "{\"depth\":10,\"tasks\":%d}", n);
+    bench_emit(o, "depth", "tasklet", params, "bytes_per_task", &s, "bytes");
+}
+
+void bench_depth_tasklet(const bench_opts *o)
+{
+    tasklet_bench_init();
+    static const int depths[] = {1, 10, 100, 1000};
+    int yields = o->quick ? 10000 : 100000;
+    for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
+        bench_sample s = {0};
+        for (int run = 0; run < o->runs; run++) {
+            depth_run r = {.depth = depths[i], .yields = yields};
+            tasklet_bench_run(depth_root, &r);
+            bench_sample_add(&s, (double)r.ns / yields);
+        }
+        char params[64];
+        snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
+        bench_emit(o, "depth", "tasklet", params, "ns_per_roundtrip", &s, "ns");
+    }
+    bytes_per_task(o);
+    rta_shutdown();
+}
