@@ -1,0 +1,119 @@
+/*
+ * Continuation memory.
+ *
+ * Worker threads carve continuations from 64 KiB slabs and keep freed ones on
+ * per-thread lists by size (8-byte classes): no header per object, no lock,
+ * and a frame that suspends again reuses its own continuation anyway (the
+ * macros), so the lists mostly serve first suspensions. A continuation may be
+ * freed on another worker than the one that carved it (roots migrate); it
+ * simply joins that worker's list. Slabs are owned globally and freed by
+ * rta_shutdown, when no root is left (live == 0) and the workers have
+ * dropped their lists (thread exit hook).
+ *
+ * Threads that are not workers (main, foreign threads, which only run the
+ * synchronous start of a root) allocate with malloc and mark the object
+ * RTA__CONT_F_HEAP; whoever frees it calls free(). A slab continuation freed
+ * on such a thread (rare: an error path of a root started there) is dropped:
+ * its slab is reclaimed at shutdown.
+ */
+#include "cont_internal.h"
+
+#include <string.h>
+
+__thread rta__cont_tls_t rta__cont_tls __attribute__((tls_model("initial-exec")));
+__thread rta__cont_thread rta__cont_thr __attribute__((tls_model("initial-exec")));
+rta__try rta__cont_t_;
+
+typedef struct slab {
+    struct slab *prev;
+} slab;
+
+static pthread_mutex_t slabs_lock = PTHREAD_MUTEX_INITIALIZER;
+static slab *slabs; /* every slab carved so far, guarded by slabs_lock */
+
+static rta_cont *carve(rta__cont_thread *ct, size_t size)
+{
+    if ((size_t)(ct->bump_end - ct->bump) < size) {
+        slab *s = malloc(RTA__CONT_SLAB);
+        if (!s)
+            rta__fatal("cont engine: out of memory for a continuation slab");
+        pthread_mutex_lock(&slabs_lock);
+        s->prev = slabs;
+        slabs = s;
+        pthread_mutex_unlock(&slabs_lock);
+        ct->bump = (char *)s + 16;
+        ct->bump_end = (char *)s + RTA__CONT_SLAB;
+    }
+    rta_cont *k = (rta_cont *)(void *)ct->bump;
+    ct->bump += size;
+    return k;
+}
+
+rta_cont *rta__cont_alloc(const rta_cont_desc *d)
+{
+    size_t size = (sizeof(rta_cont) + d->frame_size + 7) & ~(size_t)7;
+    size_t cls = size / 8;
+    rta_cont *k;
+    uintptr_t flags = 0;
+    if (rta__likely(rta__tls_state.worker != NULL && cls < RTA__CONT_CLASSES)) {
+        rta__cont_thread *ct = &rta__cont_thr;
+        k = ct->free[cls];
+        if (k)
+            ct->free[cls] = k->next;
+        else
+            k = carve(ct, size);
+    } else {
+        k = malloc(size);
+        if (!k)
+            rta__fatal("cont engine: out of memory for a continuation of '%s'", d->name);
+        flags = RTA__CONT_F_HEAP;
+    }
+    k->next = NULL;
+    k->desc = (uintptr_t)d | flags;
+    return k;
+}
+
+void rta__cont_free(rta_cont *k)
+{
+    if (k->desc & RTA__CONT_F_HEAP) {
+        free(k);
+        return;
+    }
+    if (rta__unlikely(rta__tls_state.worker == NULL))
+        return; /* reclaimed with its slab at shutdown */
+    size_t cls = ((sizeof(rta_cont) + rta__cont_desc(k)->frame_size + 7) & ~(size_t)7) / 8;
+    rta__cont_thread *ct = &rta__cont_thr;
+    k->next = ct->free[cls];
+    ct->free[cls] = k;
+}
+
+void rta__cont_free_chain(rta_cont *k)
+{
+    while (k) {
+        rta_cont *n = k->next;
+        rta__cont_free(k);
+        k = n;
+    }
+}
+
+/* Worker thread exit: the lists point into slabs that shutdown frees. */
+void rta__cont_thread_exit(void)
+{
+    rta__cont_thread *ct = &rta__cont_thr;
+    memset(ct->free, 0, sizeof ct->free);
+    ct->bump = ct->bump_end = NULL;
+}
+
+/* After the workers stopped and no root is live. */
+void rta__cont_shutdown(void)
+{
+    pthread_mutex_lock(&slabs_lock);
+    slab *s = slabs;
+    slabs = NULL;
+    pthread_mutex_unlock(&slabs_lock);
+    while (s) {
+        slab *p = s->prev;
+        free(s);
+        s = p;
+    }
+}

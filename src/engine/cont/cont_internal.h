@@ -1,0 +1,72 @@
+/*
+ * The cont engine's internals: roots, the per-thread state, continuation
+ * allocation. The public half (calling convention, lowering macros) is in
+ * include/rta/cont.h; docs/cont.md has the design.
+ */
+#ifndef RTA_CONT_INTERNAL_H
+#define RTA_CONT_INTERNAL_H
+
+#include "../../sched/sched.h"
+
+/* What the chain suspended on, recorded by the await helpers while the frames
+ * unwind and acted on by the root once they are off the stack (the spec's
+ * thread-local hand-off). */
+enum rta__cont_op {
+    RTA__CONT_OP_NONE = 0,
+    RTA__CONT_OP_AWAIT, /* an awaiter: register, then get_result at resume */
+    RTA__CONT_OP_YIELD, /* requeue at once */
+    RTA__CONT_OP_SLEEP, /* arm a timer on a worker */
+};
+
+/* A root: the task a thunk returns, plus what runs and resumes its frames.
+ * Kept small because every suspended task holds one (docs/cont.md). */
+typedef struct rta__cont_root {
+    rta_task task;    /* first: the task is the root; destroy frees it all */
+    rta__work work;   /* the dispatch, queued as free work (any worker) */
+    union {           /* only one at a time: an await or a sleep */
+        rta_waiter waiter;
+        rta__timer timer;
+    };
+    rta__exec exec;   /* try chain, async locals, sync context of the task */
+    rta_cont *head;   /* innermost suspended frame */
+    rta_cont *cur;    /* frame being resumed; NULL while head's await delivers */
+    union {
+        struct { rta_cont_fn entry; void *arg; } start;               /* before start */
+        struct { const rta_awaiter_ops *ops; void *self; } await;     /* OP_AWAIT */
+        uint64_t deadline_ns;                                         /* OP_SLEEP */
+    } u;
+    uint8_t op;       /* enum rta__cont_op the root is suspended on */
+    uint8_t started;  /* the entry function has been called */
+    uint8_t inflight; /* counted in rta__rt.live, holds the runtime's task ref */
+} rta__cont_root;
+
+/* Continuation sizes are multiples of 8; sizes up to this come from slabs. */
+#define RTA__CONT_CLASSES 64
+#define RTA__CONT_SLAB (64 * 1024)
+
+/* Per-thread state the macros do not see. */
+typedef struct rta__cont_thread {
+    uint8_t op;                      /* set by the await helpers, read by the root */
+    const rta_awaiter_ops *ops;
+    void *self;
+    uint64_t sleep_ms;
+    rta_error *susp_error;           /* debug check: a frame held a stack pointer */
+    uintptr_t root_sp;               /* frame address of the running root (stack top for checks) */
+    rta_cont *free[RTA__CONT_CLASSES]; /* worker threads only, by size / 8 */
+    char *bump, *bump_end;           /* current slab */
+} rta__cont_thread;
+
+extern __thread rta__cont_thread rta__cont_thr __attribute__((tls_model("initial-exec")));
+
+/* Frees a continuation (to this worker's list, or free() for heap ones). */
+RTA__HIDDEN void rta__cont_free(rta_cont *k);
+
+static inline const rta_cont_desc *rta__cont_desc(const rta_cont *k)
+{
+    return (const rta_cont_desc *)(k->desc & ~(uintptr_t)RTA__CONT_F_MASK);
+}
+
+/* Frees a chain of continuations from k outwards. */
+RTA__HIDDEN void rta__cont_free_chain(rta_cont *k);
+
+#endif

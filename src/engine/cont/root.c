@@ -1,0 +1,340 @@
+/*
+ * Roots: the task-returning thunk, the dispatcher, the hand-off.
+ *
+ * A root runs its frames in run_root, on the thread that called the thunk for
+ * the synchronous start and on any worker afterwards (the dispatch is free
+ * work). run_root installs the root's execution context, arms one catching
+ * record for the whole run (not one per frame: setjmp costs as much as a
+ * resume), and calls run_frames, which resumes one frame at a time:
+ *
+ *   resume(k) returns {v, NULL}: k finished; free it, hand v to k->next.
+ *   resume(k) returns {_, nk}:   k suspended again (nk == k: it reused its
+ *                                continuation); the new innermost frame is
+ *                                sentinel.next; hand off and return.
+ *   k->next == NULL after a finish: the root function returned; complete.
+ *
+ * A throw out of a resumed frame lands in run_root's record. r->cur is the
+ * frame whose C activation threw (its continuation is dead), or NULL when the
+ * error came from get_result at head's await. UnwindToPossibleHandler: walk
+ * outwards, adding each frame's name to the trace, freeing frames without a
+ * handler at their await, until one has a handler; resume that one with
+ * rta__cont_tls.in_error set (it re-enters its try block and throws there).
+ * No handler left: the task faults (cancels for -ECANCELED).
+ *
+ * Hand-off invariant: the awaiter is told about the root only after every
+ * frame is off the stack and the caller's context is restored, and nothing
+ * touches the root after that call (it may already run on another worker).
+ */
+#include "cont_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+enum { MODE_START, MODE_RESUME, MODE_AWAIT, MODE_DELIVER };
+enum { OUT_DONE, OUT_SUSPENDED };
+
+static void destroy_root(rta_task *t)
+{
+    free(rta__container_of(t, rta__cont_root, task));
+}
+
+static void dispatch(rta__work *w);
+
+static void resume_cb(rta_waiter *w)
+{
+    rta__cont_root *r = rta__container_of(w, rta__cont_root, waiter);
+    rta__sched_submit(&r->work);
+}
+
+static void timer_fire(rta__timer *t)
+{
+    rta__cont_root *r = rta__container_of(t, rta__cont_root, timer);
+    rta__sched_submit(&r->work);
+}
+
+static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
+{
+    if (!rta__rt.running || !fn) {
+        errno = fn ? EAGAIN : EINVAL;
+        return NULL;
+    }
+    rta__cont_root *r = calloc(1, sizeof *r);
+    if (!r) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    rta__task_init(&r->task, RTA__TASK_ENGINE, refs, destroy_root);
+    r->work.run = dispatch;
+    r->u.start.entry = fn;
+    r->u.start.arg = arg;
+    /* The thunk boundary: contexts flow in, changes do not flow back. */
+    rta__exec *cur = rta__cur_exec();
+    r->exec.locals = cur->locals;
+    r->exec.sync_ctx = cur->sync_ctx;
+    r->exec.scheduler = cur->scheduler;
+    return r;
+}
+
+/* The suspension reached the root: record the new innermost frame. k is the
+ * frame that was resumed (NULL at the start), nk what it returned. */
+static int suspended(rta__cont_root *r, rta_cont *k, rta_cont *nk)
+{
+    if (k && nk != k) {
+        nk->next = k->next;
+        rta__cont_free(k);
+    }
+    r->head = rta__cont_tls.sentinel.next;
+    rta__cont_tls.sentinel.next = NULL;
+    r->cur = NULL;
+    return OUT_SUSPENDED;
+}
+
+/* Runs frames until the chain finishes or suspends. Throws pass through to
+ * run_root; nothing here lives across them but what is stored in r. */
+static RTA_NOINLINE int run_frames(rta__cont_root *r, int mode, int64_t v, rta_error *err)
+{
+    rta_cont *k;
+    rta_cret res;
+    switch (mode) {
+    case MODE_START: {
+        rta_cont_fn fn = r->u.start.entry;
+        void *arg = r->u.start.arg;
+        r->started = 1;
+        r->cur = NULL;
+        res = fn(NULL, arg);
+        if (res.k)
+            return suspended(r, NULL, res.k);
+        r->task.value = res.v; /* written by the completer again; a scratch slot until then */
+        return OUT_DONE;
+    }
+    case MODE_AWAIT:
+        r->cur = NULL;
+        v = r->u.await.ops->get_result(r->u.await.self);
+        break;
+    default:
+        break;
+    }
+    k = r->head;
+    rta__cont_tls.in_error = err; /* MODE_DELIVER only; the frame takes it at once */
+    for (;;) {
+        r->cur = k;
+        rta__cont_tls.in_value = v;
+        res = rta__cont_desc(k)->resume(k);
+        if (res.k)
+            return suspended(r, k, res.k);
+        rta_cont *next = k->next;
+        rta__cont_free(k);
+        v = res.v;
+        if (!next) {
+            r->task.value = v;
+            return OUT_DONE;
+        }
+        k = next;
+    }
+}
+
+/* UnwindToPossibleHandler from frame k outwards; returns the frame to resume
+ * with the error, or NULL (all frames freed). */
+static rta_cont *unwind(rta_cont *k, rta_error **errp)
+{
+    rta_error *e = rta__error_reserve(*errp);
+    *errp = e;
+    while (k) {
+        if (e != rta__error_oom())
+            rta__error_push_name(e, rta__cont_desc(k)->name);
+        if (k->desc & RTA__CONT_F_HANDLER)
+            return k;
+        rta_cont *n = k->next;
+        rta__cont_free(k);
+        k = n;
+    }
+    return NULL;
+}
+
+static void complete(rta__cont_root *r, rta_error *e)
+{
+    rta_status st = RTA_SUCCEEDED;
+    if (e) {
+        st = rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED;
+        if (st == RTA_CANCELED) {
+            rta_error_free(e);
+            e = NULL;
+        }
+    }
+    bool inflight = r->inflight;
+    rta__task_complete(&r->task, st, st == RTA_SUCCEEDED ? r->task.value : 0, e);
+    if (inflight) {
+        rta_task_release(&r->task); /* the runtime's reference */
+        rta__live_add(-1);
+    }
+}
+
+/* Timers live in a per-worker heap, owner only: arm on this worker. */
+static void arm_sleep(rta__cont_root *r, rta__worker *wk)
+{
+    r->timer.deadline_ns = r->u.deadline_ns;
+    r->timer.fire = timer_fire;
+    if (rta__timer_heap_add(&wk->timers, &r->timer) < 0)
+        rta__fifo_push(&wk->local, &r->work); /* no memory for the heap: poll */
+}
+
+/* Off the stack, context restored: tell whoever resumes the root. */
+static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
+{
+    rta__worker *wk = rta__cur_worker();
+    uint8_t op = ct->op;
+    ct->op = RTA__CONT_OP_NONE;
+    r->op = op;
+    switch (op) {
+    case RTA__CONT_OP_AWAIT: {
+        const rta_awaiter_ops *ops = ct->ops;
+        void *self = ct->self;
+        r->u.await.ops = ops;
+        r->u.await.self = self;
+        r->waiter.fn = resume_cb;
+        if (ops->unsafe_on_completed)
+            ops->unsafe_on_completed(self, &r->waiter);
+        else
+            ops->on_completed(self, &r->waiter);
+        return;
+    }
+    case RTA__CONT_OP_YIELD:
+        /* A yield stays on this worker's FIFO (no fence, no wake-up); the
+         * loop alternates it with the deque, so other work runs first. */
+        if (wk)
+            rta__fifo_push(&wk->local, &r->work);
+        else
+            rta__sched_submit(&r->work);
+        return;
+    case RTA__CONT_OP_SLEEP:
+        r->u.deadline_ns = rta__now_ns() + ct->sleep_ms * 1000000u;
+        if (wk)
+            arm_sleep(r, wk);
+        else
+            rta__sched_submit(&r->work); /* a worker arms it (dispatch) */
+        return;
+    default:
+        rta__fatal("cont: task %llu suspended without an await helper (a cont function "
+                   "returned a continuation it did not make through the macros?)",
+                   (unsigned long long)r->task.id);
+    }
+}
+
+/* The catching loop around run_frames; returns OUT_* and, when the chain
+ * ended with an uncaught error, *errp. Kept apart from run_root so that no
+ * local of run_root lives across a longjmp. */
+static RTA_NOINLINE int run_caught(rta__cont_root *r, rta_error **errp)
+{
+    volatile int mode;
+    volatile int64_t v = 0;
+    rta_error *volatile err = NULL;
+    if (!r->started)
+        mode = MODE_START;
+    else if (r->op == RTA__CONT_OP_AWAIT)
+        mode = MODE_AWAIT;
+    else
+        mode = MODE_RESUME;
+    r->op = RTA__CONT_OP_NONE;
+    for (;;) {
+        rta__try t;
+        rta__try_push(&t, "rta__cont_run");
+        if (setjmp(t.jb) == 0) {
+            int out = run_frames(r, mode, v, err);
+            rta__try_pop(&t);
+            *errp = NULL;
+            return out;
+        }
+        /* A throw nobody caught inside the frames. */
+        r->exec.try_top = t.prev;
+        r->exec.handler_depth--;
+        rta_error *e = t.err;
+        rta_cont *k;
+        if (r->cur) {
+            k = r->cur->next;
+            rta__cont_free(r->cur);
+            r->cur = NULL;
+        } else {
+            k = r->head; /* thrown at head's await (get_result), or at the start (NULL) */
+        }
+        rta__cont_tls.in_error = NULL;
+        k = unwind(k, &e);
+        if (!k) {
+            *errp = e;
+            return OUT_DONE;
+        }
+        r->head = k;
+        err = e;
+        mode = MODE_DELIVER;
+        v = 0;
+    }
+}
+
+/* Runs or resumes r on this thread: the thunk's start and every dispatch. */
+static void run_root(rta__cont_root *r)
+{
+    rta__cont_thread *ct = &rta__cont_thr;
+    rta__exec *prev = rta__cur_exec();
+    uintptr_t prev_root_sp = ct->root_sp;
+    /* The frame address bounds trace walks (frames above are not the task's)
+     * and the debug check (pointers below it die with the suspension). */
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    r->exec.stack_lo = 0;
+    r->exec.stack_hi = here;
+    ct->root_sp = here;
+    rta__tls_state.exec = &r->exec;
+    rta_error *err;
+    int out = run_caught(r, &err);
+    rta__tls_state.exec = prev;
+    ct->root_sp = prev_root_sp;
+
+    if (out == OUT_SUSPENDED && rta__unlikely(ct->susp_error != NULL)) {
+        /* Debug check: a saved frame points into the stack it left. */
+        err = ct->susp_error;
+        ct->susp_error = NULL;
+        ct->op = RTA__CONT_OP_NONE;
+        rta__cont_free_chain(r->head);
+        r->head = NULL;
+        out = OUT_DONE;
+    }
+    if (out == OUT_DONE) {
+        complete(r, err);
+        return;
+    }
+    if (!r->inflight) {
+        r->inflight = 1;
+        rta_task_retain(&r->task);
+        rta__live_add(1);
+    }
+    hand_off(r, ct);
+}
+
+/* Worker: resume a suspended root (or start a spawned one). */
+static void dispatch(rta__work *w)
+{
+    rta__cont_root *r = rta__container_of(w, rta__cont_root, work);
+    if (r->op == RTA__CONT_OP_SLEEP && rta__now_ns() < r->u.deadline_ns) {
+        arm_sleep(r, rta__cur_worker());
+        return;
+    }
+    run_root(r);
+}
+
+rta_task *rta_cont_call(rta_cont_fn fn, void *arg)
+{
+    rta__cont_root *r = root_new(fn, arg, 1);
+    if (!r)
+        return NULL;
+    run_root(r);
+    return &r->task;
+}
+
+rta_task *rta_cont_spawn(rta_cont_fn fn, void *arg)
+{
+    rta__cont_root *r = root_new(fn, arg, 2);
+    if (!r)
+        return NULL;
+    r->inflight = 1;
+    rta__live_add(1);
+    rta__sched_submit(&r->work);
+    return &r->task;
+}
