@@ -100,6 +100,9 @@ void rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
     if ((char *)t->sp != r->top - len)
         rta__fatal("task %llu: saved stack does not end at its region top", (unsigned long long)t->task.id);
     rta__asan_unpoison(t->sp, len);
+    /* valgrind: the bytes may lie below where the region's last occupant
+     * unwound to, which memcheck considers dead stack (see sanitizer.h). */
+    rta__vg_make_addressable(t->sp, len);
     memcpy(t->sp, t->saved, len);
     RTA__STAT_INC(wk, bytes_copied, len);
     r->occupant = t;

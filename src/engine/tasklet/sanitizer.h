@@ -31,9 +31,16 @@
 #endif
 
 #if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
+#if __has_include(<valgrind/valgrind.h>) && __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 #define RTA__VALGRIND 1
+/* Memcheck marks stack bytes below a stack's lowest recent sp as
+ * inaccessible when frames are popped (another task unwound on the region).
+ * Restoring a task writes its frames back there, and the task then reads
+ * them: declare the range addressable first (its contents then take the
+ * definedness of the copied bytes). */
+#define rta__vg_make_addressable(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
 #endif
 #endif
 #ifndef RTA__VALGRIND
@@ -41,6 +48,7 @@
 #define VALGRIND_STACK_REGISTER(lo, hi) 0u
 #define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
 #define RUNNING_ON_VALGRIND 0
+#define rta__vg_make_addressable(p, n) ((void)(p), (void)(n))
 #endif
 
 #endif
