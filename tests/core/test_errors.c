@@ -27,10 +27,13 @@ static void suspend(int how)
     case SUSP_YIELD: rta_yield(); break;
     case SUSP_SLEEP: rta_sleep_ms(1); break;
     case SUSP_AWAIT: {
-        rta_task *c = rta_spawn(sleepy_child, (void *)5);
+        rta_task *volatile c = rta_spawn(sleepy_child, (void *)5);
         CHECK(c);
-        CHECK_EQ(rta_await(c), 5);
-        rta_task_release(c);
+        RTA_TRY {
+            CHECK_EQ(rta_await(c), 5); /* may throw (await inside a handler) */
+        } RTA_FINALLY {
+            rta_task_release(c);
+        } RTA_END_TRY;
         break;
     }
     default: break;

@@ -20,8 +20,11 @@ static TEST_NOINLINE int64_t recurse(int64_t level, int64_t salt)
     return below + level;
 }
 
+static rta_task *gate; /* all tasks start recursing together, whatever the thread timing */
+
 static int64_t task_fn(void *arg)
 {
+    rta_await(gate);
     return recurse(1, (int64_t)(intptr_t)arg);
 }
 
@@ -30,14 +33,17 @@ static void run(unsigned regions, int ntasks)
     rta_config cfg = {.workers = 1, .regions_per_worker = regions};
     CHECK_OK(rta_init(&cfg));
     rta_task *ts[4];
+    gate = rta_promise_new();
     for (int i = 0; i < ntasks; i++)
         CHECK((ts[i] = rta_spawn(task_fn, (void *)(intptr_t)(i + 3))) != NULL);
+    rta_promise_resolve(gate, 0);
     for (int i = 0; i < ntasks; i++) {
         rta_error *err = NULL;
         CHECK_EQ(rta_task_wait(ts[i], &err), (int64_t)DEPTH * (DEPTH + 1) / 2);
         CHECK(err == NULL);
         rta_task_release(ts[i]);
     }
+    rta_task_release(gate);
     rta_stats st;
     rta_stats_get(&st);
     printf("regions=%u tasks=%d: suspensions=%llu restored=%llu resident=%llu bytes_copied=%llu "
