@@ -48,27 +48,6 @@ static run run_in_task(int n)
     return r;
 }
 
-static int64_t empty(void *arg)
-{
-    (void)arg;
-    return 0;
-}
-
-/* An empty task spawned, run and released from async code: the
- * task-returning thunk's full cost, scheduling included. */
-static int64_t spawn_loop(void *arg)
-{
-    run *r = arg;
-    uint64_t t0 = bench_now_ns();
-    for (int i = 0; i < r->n; i++) {
-        rta_task *t = rta_spawn(empty, NULL);
-        bench_sink(rta_await(t));
-        rta_task_release(t);
-    }
-    r->ns = bench_now_ns() - t0;
-    return 0;
-}
-
 void bench_fib_tasklet(const bench_opts *o)
 {
     rta_config cfg = {.workers = 1};
@@ -116,16 +95,5 @@ void bench_fib_tasklet(const bench_opts *o)
         }
     }
 
-    bench_sample sp = {0};
-    int loops = o->quick ? 200000 : 1000000;
-    for (int i = 0; i < o->runs; i++) {
-        run r = {.n = loops};
-        rta_task *t = rta_spawn(spawn_loop, &r);
-        rta_task_wait(t, NULL);
-        rta_task_release(t);
-        bench_sample_add(&sp, (double)r.ns / loops);
-    }
-    bench_emit(o, "thunk", "tasklet", "{\"direction\":\"spawn_await_release\",\"from\":\"async\"}",
-               "ns_per_call", &sp, "ns");
     rta_shutdown();
 }
