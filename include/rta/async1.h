@@ -1,5 +1,599 @@
-/* rtasync: the async1 engine's public API (included by rta.h; do not include directly). */
+/*
+ * rtasync: the async1 engine's public API (included by rta.h; do not include
+ * directly). docs/async1.md has the long form and a worked example.
+ *
+ * An *async1 method* is what a C# compiler makes of an `async` method, written
+ * by hand with the macros below:
+ *
+ *  - a state-machine struct whose first member is `rta_async1_sm hdr` and
+ *    whose other members are the arguments, the locals that live across an
+ *    await ("hoisted" locals) and the awaiters;
+ *  - a move-next function `void f_move_next(rta_async1_sm *)` whose body sits
+ *    between RTA_ASYNC1_BEGIN and RTA_ASYNC1_END, awaits with RTA_AWAIT1_*,
+ *    and returns with RTA_ASYNC1_RETURN;
+ *  - a method descriptor, RTA_ASYNC1_METHOD(f, return type [, builder override]);
+ *  - the stub users call: it fills a state machine *on its own stack*, starts
+ *    it (RTA_ASYNC1_START) and returns the builder's task (RTA_ASYNC1_TASK).
+ *
+ * The method runs synchronously on the caller's stack until an await whose
+ * awaiter is not complete. Only then is the state machine copied to the heap,
+ * once for the method's whole life, and resumed from there by the awaiter's
+ * completion (through the scheduler, as free work any worker may run).
+ *
+ * Rules that follow from this (they are the C# compiler's own):
+ *  - Locals of the move-next function do not survive an await: anything used
+ *    after an await lives in the state machine.
+ *  - The awaiter an await registers with lives in the state machine too (the
+ *    RTA_AWAIT1_* macros take it as an lvalue/pointer into the machine), so
+ *    that after the move to the heap the copy's awaiter is the one used.
+ *  - An RTA_TRY block cannot contain an await (the frame it protects is gone
+ *    after a suspension): a try/catch around an await is lowered with
+ *    RTA_AWAIT1_*_CATCH, which catches into a variable; dispatch after it.
+ *  - async1 methods save the async-local and sync-context state of the thread
+ *    at entry and restore it at exit; a method resumed from the heap runs with
+ *    the state captured at its await.
+ */
 #ifndef RTA_ASYNC1_H
 #define RTA_ASYNC1_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Value tasks                                                               */
+/* ------------------------------------------------------------------------- */
+
+/* A value-task source: an object (usually pooled) that a value task refers to
+ * with a version token. Embed `rta_vtask_source` as the first member of your
+ * object and point it at your ops. Each op gets the token the value task was
+ * made with and must report a token that is not the source's current one
+ * (RTA_ESTALE, or RTA_EDOUBLEAWAIT when the token's result was already taken)
+ * by throwing — rta_vtask_core does all of this for you. */
+typedef struct rta_vtask_source_ops {
+    /* RTA_PENDING until the operation completed. May throw on a bad token. */
+    rta_status (*get_status)(void *src, uint32_t token);
+    /* Registers w to run once completed (at once if already completed). May
+     * run w synchronously. Must not throw: it may be called by a runtime with
+     * no handler (a tasklet's hand-off); report misuse through get_result. */
+    void (*on_completed)(void *src, uint32_t token, rta_waiter *w);
+    /* The outcome, once: returns the value or throws the error. After it
+     * returns or throws, the source may be reused (its owner resets it). */
+    int64_t (*get_result)(void *src, uint32_t token);
+} rta_vtask_source_ops;
+
+typedef struct rta_vtask_source {
+    const rta_vtask_source_ops *ops;
+} rta_vtask_source;
+
+/* ValueTask: 16 bytes, returned in registers. Either an immediate value, or a
+ * task (the value task owns one reference), or a source + token. Treat as
+ * opaque. A value task is consumed exactly once: by one await (RTA_AWAIT1_VTASK,
+ * rta_vtask_await), rta_vtask_wait, or rta_vtask_as_task. Consuming one that is
+ * backed by a source twice raises RTA_EDOUBLEAWAIT / RTA_ESTALE; one backed by
+ * a task must not be consumed twice at all (its reference is gone): convert it
+ * with rta_vtask_as_task to await it several times. */
+typedef struct rta_vtask {
+    uintptr_t obj_; /* 0: immediate; bit 0 set: rta_task *; else rta_vtask_source * */
+    int64_t v_;     /* immediate value, or the token of a source */
+} rta_vtask;
+
+static inline rta_vtask rta_vtask_from_value(int64_t v)
+{
+    rta_vtask vt = {0, v};
+    return vt;
+}
+/* Takes over the caller's reference to t. */
+static inline rta_vtask rta_vtask_from_task(rta_task *t)
+{
+    rta_vtask vt = {(uintptr_t)t | 1u, 0};
+    return vt;
+}
+static inline rta_vtask rta_vtask_from_source(rta_vtask_source *src, uint32_t token)
+{
+    rta_vtask vt = {(uintptr_t)src, (int64_t)token};
+    return vt;
+}
+/* True for an immediate value task (completed synchronously, nothing behind it). */
+static inline bool rta_vtask_is_immediate(rta_vtask vt)
+{
+    return vt.obj_ == 0;
+}
+/* True when a source (e.g. a pooled box) is behind it. */
+static inline bool rta_vtask_is_source(rta_vtask vt)
+{
+    return vt.obj_ != 0 && (vt.obj_ & 1u) == 0;
+}
+
+/* The awaiter of a value task; self is an rta_vtask *. is_completed throws on
+ * a stale token; get_result consumes the value task. */
+RTA_EXTERN extern const rta_awaiter_ops rta_vtask_awaiter;
+
+/* Status without consuming (throws on a stale token). */
+RTA_EXTERN rta_status rta_vtask_status(rta_vtask vt);
+/* async2 code (tasklets): awaits and consumes vt; returns its value or throws. */
+RTA_EXTERN int64_t rta_vtask_await(rta_vtask vt);
+/* Non-async code: blocks until vt completes and consumes it. Returns the value;
+ * on error returns 0 and stores a new error in *err (if err is not NULL). */
+RTA_EXTERN int64_t rta_vtask_wait(rta_vtask vt, rta_error **err);
+/* Consumes vt and returns a task with its outcome (the caller owns a
+ * reference); for a source, the result is taken when it completes. NULL with
+ * errno ENOMEM when out of memory (vt is then not consumed). */
+RTA_EXTERN rta_task *rta_vtask_as_task(rta_vtask vt);
+
+/* ManualResetValueTaskSourceCore: the state a pooled value-task source needs,
+ * with the token checks done right. Embed one in your source; call reset
+ * before each reuse (it moves the version on, so older tokens go stale). */
+typedef struct rta_vtask_core {
+    /* Accessed with atomic builtins only (plain types keep the header C++-clean). */
+    uint32_t version;
+    uint32_t consumed;      /* version whose result was taken, + 1 (0: none) */
+    rta_waiter *cont;       /* NULL, a waiter, or the "completed" mark */
+    uint32_t status;        /* rta_status; set before cont is marked */
+    uint32_t double_await;  /* a second waiter was registered */
+    int64_t value;
+    rta_error *error;
+} rta_vtask_core;
+
+RTA_EXTERN void rta_vtask_core_init(rta_vtask_core *c);
+/* Frees a pending error; the core may then be freed or reset. */
+RTA_EXTERN void rta_vtask_core_fini(rta_vtask_core *c);
+/* Starts a new operation; returns its token. */
+RTA_EXTERN uint32_t rta_vtask_core_reset(rta_vtask_core *c);
+RTA_EXTERN uint32_t rta_vtask_core_version(const rta_vtask_core *c);
+/* Complete the current operation (once); run its waiter, if any, last. */
+RTA_EXTERN void rta_vtask_core_set_result(rta_vtask_core *c, int64_t v);
+RTA_EXTERN void rta_vtask_core_set_error(rta_vtask_core *c, rta_error *e); /* takes e */
+RTA_EXTERN rta_status rta_vtask_core_get_status(rta_vtask_core *c, uint32_t token);
+RTA_EXTERN void rta_vtask_core_on_completed(rta_vtask_core *c, uint32_t token, rta_waiter *w);
+RTA_EXTERN int64_t rta_vtask_core_get_result(rta_vtask_core *c, uint32_t token);
+
+/* ------------------------------------------------------------------------- */
+/* State machines and builders                                               */
+/* ------------------------------------------------------------------------- */
+
+struct rta_async1_sm;
+struct rta_async1_method;
+struct rta_async1_builder_ops;
+
+/* The builder's state inside the state machine (C#'s <>t__builder). The
+ * built-in builders use these fields as they document; a user builder may
+ * use them as it likes. */
+typedef struct rta_async1_builder {
+    void *obj;                        /* heap box, task or source; NULL while sync */
+    int64_t value;                    /* synchronous result */
+    struct rta_async1_method *method; /* the method being built */
+    uint32_t flags;                   /* RTA_ASYNC1_B_* */
+    uint32_t token;
+} rta_async1_builder;
+
+#define RTA_ASYNC1_B_DONE 1u    /* completed synchronously: value (or obj) is final */
+
+/* What every state machine starts with. */
+typedef struct rta_async1_sm {
+    int32_t state;   /* -1 running/not started, -2 finished, else the await it waits at */
+    uint32_t size;   /* bytes of the whole state machine (copied to the heap) */
+    void (*move_next)(struct rta_async1_sm *sm);
+    void *box;       /* the heap box once moved; NULL on the caller's stack */
+    int32_t pending; /* scratch for the _CATCH awaits */
+    uint32_t pad_;
+    rta_async1_builder builder;
+} rta_async1_sm;
+
+/* The task-like types a method may return. */
+enum { RTA_ASYNC1_RET_TASK = 1, RTA_ASYNC1_RET_VTASK = 2 };
+
+/* The builder interface (AsyncMethodBuilder). A builder is named by a prefix
+ * B with three things: `B_ops` (this table), `B_task_t` (the task-like type
+ * it builds, checked against the method's return type at compile time) and
+ * the ops' task_kind (checked at first call, with every op present).
+ *  create          initialise the builder in a fresh state machine
+ *  start           run the first move-next on the caller's stack
+ *  set_result      the method returned; last thing that touches the machine
+ *  set_error       the method threw (takes the error); ditto
+ *  await_*         register the machine's resumption with an awaiter that is
+ *                  not complete, moving the machine to the heap first if it is
+ *                  still on the stack; self may point into the machine
+ *  task            write the task-like result (rta_task * or rta_vtask) to out
+ * A user builder usually wraps a built-in one (see tests/async1/). */
+typedef struct rta_async1_builder_ops {
+    const char *name;
+    int task_kind;     /* RTA_ASYNC1_RET_* */
+    unsigned arg_max;  /* 0: takes no argument; else the argument is 1..arg_max */
+    void (*create)(rta_async1_builder *b, struct rta_async1_method *m);
+    void (*start)(rta_async1_builder *b, rta_async1_sm *sm);
+    void (*set_result)(rta_async1_builder *b, int64_t v);
+    void (*set_error)(rta_async1_builder *b, rta_error *e);
+    void (*await_on_completed)(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
+                               void *self);
+    void (*await_unsafe_on_completed)(rta_async1_builder *b, rta_async1_sm *sm,
+                                      const rta_awaiter_ops *aw, void *self);
+    void (*task)(rta_async1_builder *b, void *out);
+} rta_async1_builder_ops;
+
+/* Per-method counters (sums over every thread). */
+typedef struct rta_async1_stats {
+    uint64_t heap_moves;   /* state machines copied to the heap (= suspended calls) */
+    uint64_t pool_hits;    /* boxes rented from the pool */
+    uint64_t pool_misses;  /* boxes allocated because the pool was empty */
+    uint64_t pool_returns; /* boxes kept by the pool after use */
+    uint64_t pool_drops;   /* boxes freed after use because the pool was full */
+} rta_async1_stats;
+
+/* The per-method descriptor RTA_ASYNC1_METHOD defines (static storage). */
+typedef struct rta_async1_method {
+    const char *name;
+    const rta_async1_builder_ops *ops;
+    int ret_kind;               /* RTA_ASYNC1_RET_* of the declared return type */
+    unsigned arg;               /* builder argument (pool size), 0 = none */
+    int checked;                /* 0 not yet, 1 fits, -1 does not fit (atomic builtins) */
+    uint64_t totals[5];         /* counters of exited threads, rta_async1_stats order (atomic) */
+} rta_async1_method;
+
+/* Sums the counters of method m over every thread. */
+RTA_EXTERN void rta_async1_method_stats(const rta_async1_method *m, rta_async1_stats *out);
+#define RTA_ASYNC1_STATS(name, out) rta_async1_method_stats(&name##__method, (out))
+
+/* True when env RTA_VALUETASK_POOLING=1 was set at the first use (read once):
+ * every method with the plain value-task builder then pools its boxes, as
+ * .NET 5's process-wide switch did. Kept for comparison only: prefer the
+ * per-method override. */
+RTA_EXTERN bool rta_async1_pooling_switch(void);
+
+/* ---- building blocks (the built-in builders are made of these) ------------ */
+
+/* Runs sm's first move-next on the caller's stack, saving the async-local and
+ * sync-context state first and restoring it after; an error escaping the
+ * move-next goes to the builder's set_error (the method's task faults). */
+RTA_EXTERN void rta_async1_start(rta_async1_sm *sm);
+/* An await that is not complete: moves sm to a heap box if it is still on the
+ * stack (a box rented from the method's pool when pooled), points the
+ * builder's obj at the box's task (or at the box, pooled), captures the
+ * context and registers the resumption with the awaiter (unsafe_on_completed
+ * when unsafe and present, else on_completed). self is translated into the
+ * heap copy when it points into sm. Throws RTA_ENOTINIT when the runtime is
+ * not running (a suspended method needs workers), -ENOMEM. */
+RTA_EXTERN void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self,
+                                   bool unsafe, bool pooled);
+/* Completes a heap-moved method (b->obj set) and releases the machine's hold
+ * on its box; nothing may touch the machine afterwards. A synchronous method
+ * (b->obj NULL) gets a completed task in b->obj (for set_error) or keeps the
+ * value (set_result). Takes e. */
+RTA_EXTERN void rta_async1_complete(rta_async1_builder *b, int64_t v, rta_error *e);
+/* The task of a finished or suspended method (the caller owns a reference):
+ * for a synchronous value, a cached task for -1..8 or a new one (NULL with
+ * errno ENOMEM). */
+RTA_EXTERN rta_task *rta_async1_builder_task(rta_async1_builder *b);
+/* The value task of a finished or suspended method. */
+RTA_EXTERN rta_vtask rta_async1_builder_vtask(rta_async1_builder *b);
+
+static inline void rta__a1_create(rta_async1_builder *b, struct rta_async1_method *m)
+{
+    b->obj = NULL;
+    b->value = 0;
+    b->method = m;
+    b->flags = 0;
+    b->token = 0;
+}
+static inline void rta__a1_start(rta_async1_builder *b, rta_async1_sm *sm)
+{
+    (void)b;
+    rta_async1_start(sm);
+}
+static inline void rta__a1_set_result(rta_async1_builder *b, int64_t v)
+{
+    if (__builtin_expect(b->obj == NULL, 1)) {
+        b->value = v;
+        b->flags = RTA_ASYNC1_B_DONE;
+    } else {
+        rta_async1_complete(b, v, NULL);
+    }
+}
+static inline void rta__a1_set_error(rta_async1_builder *b, rta_error *e)
+{
+    rta_async1_complete(b, 0, e);
+}
+static inline rta_async1_sm *rta__a1_sm_of(rta_async1_builder *b)
+{
+    return (rta_async1_sm *)((char *)b - offsetof(rta_async1_sm, builder));
+}
+static inline void rta__a1_task_task(rta_async1_builder *b, void *out)
+{
+    *(rta_task **)out = rta_async1_builder_task(b);
+}
+static inline void rta__a1_vtask_task(rta_async1_builder *b, void *out)
+{
+    if (__builtin_expect(b->obj == NULL, 1))
+        *(rta_vtask *)out = rta_vtask_from_value(b->value);
+    else
+        *(rta_vtask *)out = rta_async1_builder_vtask(b);
+}
+static inline void rta__a1_await_task(rta_async1_builder *b, rta_async1_sm *sm,
+                                      const rta_awaiter_ops *aw, void *self)
+{
+    (void)b;
+    rta_async1_suspend(sm, aw, self, false, false);
+}
+static inline void rta__a1_uawait_task(rta_async1_builder *b, rta_async1_sm *sm,
+                                       const rta_awaiter_ops *aw, void *self)
+{
+    (void)b;
+    rta_async1_suspend(sm, aw, self, true, false);
+}
+static inline void rta__a1_await_vtask(rta_async1_builder *b, rta_async1_sm *sm,
+                                       const rta_awaiter_ops *aw, void *self)
+{
+    (void)b;
+    rta_async1_suspend(sm, aw, self, false, rta_async1_pooling_switch());
+}
+static inline void rta__a1_uawait_vtask(rta_async1_builder *b, rta_async1_sm *sm,
+                                        const rta_awaiter_ops *aw, void *self)
+{
+    (void)b;
+    rta_async1_suspend(sm, aw, self, true, rta_async1_pooling_switch());
+}
+static inline void rta__a1_await_pool(rta_async1_builder *b, rta_async1_sm *sm,
+                                      const rta_awaiter_ops *aw, void *self)
+{
+    (void)b;
+    rta_async1_suspend(sm, aw, self, false, true);
+}
+static inline void rta__a1_uawait_pool(rta_async1_builder *b, rta_async1_sm *sm,
+                                       const rta_awaiter_ops *aw, void *self)
+{
+    (void)b;
+    rta_async1_suspend(sm, aw, self, true, true);
+}
+
+/* ---- the built-in builders ------------------------------------------------ */
+/* The tables are static in every translation unit, so that a method's builder
+ * calls are direct (inlined) calls: the synchronous path costs no indirection. */
+
+/* AsyncTaskMethodBuilder: returns an rta_task * (the caller owns a reference).
+ * Synchronous completion hands out a cached completed task for -1..8 (like
+ * .NET's task cache) and allocates one otherwise; a suspended method's task
+ * lives in the same heap box as its state machine. */
+static const rta_async1_builder_ops rta_task_builder_ops = {
+    "task", RTA_ASYNC1_RET_TASK, 0, rta__a1_create, rta__a1_start, rta__a1_set_result,
+    rta__a1_set_error, rta__a1_await_task, rta__a1_uawait_task, rta__a1_task_task};
+typedef rta_task *rta_task_builder_task_t;
+
+/* AsyncValueTaskMethodBuilder: returns an rta_vtask; synchronous completion
+ * allocates nothing (the value task holds the value); a suspended method's
+ * value task is backed by the task in its heap box (or by a pooled box when
+ * RTA_VALUETASK_POOLING=1, with a pool of RTA_ASYNC1_SWITCH_POOL per thread). */
+static const rta_async1_builder_ops rta_vtask_builder_ops = {
+    "vtask", RTA_ASYNC1_RET_VTASK, 0, rta__a1_create, rta__a1_start, rta__a1_set_result,
+    rta__a1_set_error, rta__a1_await_vtask, rta__a1_uawait_vtask, rta__a1_vtask_task};
+typedef rta_vtask rta_vtask_builder_task_t;
+#define RTA_ASYNC1_SWITCH_POOL 16u
+
+/* PoolingAsyncValueTaskMethodBuilder: as above, but a suspended method's box
+ * is a reusable value-task source rented from the method's pool; the builder
+ * argument is the pool size (1..RTA_ASYNC1_POOL_MAX idle boxes kept per
+ * thread, for this method alone):
+ *   RTA_ASYNC1_METHOD(f, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, 16)); */
+#define RTA_ASYNC1_POOL_MAX 4096u
+static const rta_async1_builder_ops rta_pooling_vtask_builder_ops = {
+    "pooling-vtask", RTA_ASYNC1_RET_VTASK, RTA_ASYNC1_POOL_MAX, rta__a1_create, rta__a1_start,
+    rta__a1_set_result, rta__a1_set_error, rta__a1_await_pool, rta__a1_uawait_pool,
+    rta__a1_vtask_task};
+typedef rta_vtask rta_pooling_vtask_builder_task_t;
+
+/* ---- the per-method override (AsyncMethodBuilderAttribute on a method) ---- */
+
+/* Names an open builder (prefix B; C has one result type, int64_t, which is
+ * substituted) and its argument, e.g. the pool size. Use as the third argument
+ * of RTA_ASYNC1_METHOD. */
+#define RTA_ASYNC_METHOD_BUILDER(...) (__VA_ARGS__, 0)
+
+/* RTA_ASYNC1_METHOD(name, return type [, RTA_ASYNC_METHOD_BUILDER(B[, arg])])
+ * defines the method's descriptor name##__method and its builder. Without an
+ * override the builder follows the return type (rta_task * -> task builder,
+ * rta_vtask -> value-task builder); any other return type does not compile.
+ * With one, B_task_t must be the return type or the build stops here. */
+#define RTA_ASYNC1_METHOD(...)                                                         \
+    RTA__A1_PICK3(__VA_ARGS__, RTA__A1_METHOD_OVR, RTA__A1_METHOD_DEF, ~)(__VA_ARGS__)
+#define RTA__A1_PICK3(_1, _2, _3, NAME, ...) NAME
+#define RTA__A1_RET_KIND(ret) _Generic((ret){0}, rta_task *: 1, rta_vtask: 2)
+#define RTA__A1_METHOD_DEF(N, RET)                                                     \
+    typedef RET N##__ret_t;                                                            \
+    static const rta_async1_builder_ops *const N##__ops =                              \
+        _Generic((RET){0}, rta_task *: &rta_task_builder_ops,                          \
+                 rta_vtask: &rta_vtask_builder_ops);                                   \
+    static rta_async1_method N##__method = {                                           \
+        .name = #N, .ops = _Generic((RET){0}, rta_task *: &rta_task_builder_ops,       \
+                                    rta_vtask: &rta_vtask_builder_ops),                \
+        .ret_kind = RTA__A1_RET_KIND(RET)}
+#define RTA__A1_METHOD_OVR(N, RET, OVR) RTA__A1_METHOD_B(N, RET, RTA__A1_UNPAREN OVR)
+#define RTA__A1_UNPAREN(...) __VA_ARGS__
+#define RTA__A1_METHOD_B(...) RTA__A1_METHOD_B_(__VA_ARGS__)
+#define RTA__A1_METHOD_B_(N, RET, B, A, ...)                                           \
+    _Static_assert(_Generic((RET){0}, B##_task_t: 1, default: 0),                      \
+                   "async method builder " #B " does not build the return type " #RET  \
+                   " of " #N);                                                         \
+    typedef RET N##__ret_t;                                                            \
+    static const rta_async1_builder_ops *const N##__ops = &B##_ops;                    \
+    static rta_async1_method N##__method = {                                           \
+        .name = #N, .ops = &B##_ops, .ret_kind = RTA__A1_RET_KIND(RET), .arg = (A)}
+
+/* ---- the stub --------------------------------------------------------------- */
+
+/* Called on first use of a method: throws RTA_EBUILDER if its builder does
+ * not fit (an op missing, task kind or argument wrong). */
+RTA_EXTERN void rta__async1_check(rta_async1_method *m);
+
+/* Starts the state machine *smp (on the caller's stack, its members filled)
+ * of method `name` with move-next function mn. */
+#define RTA_ASYNC1_START(name, smp, mn)                                                \
+    do {                                                                               \
+        if (__builtin_expect(__atomic_load_n(&name##__method.checked,                  \
+                                             __ATOMIC_RELAXED) != 1, 0))               \
+            rta__async1_check(&name##__method);                                        \
+        (smp)->hdr.state = -1;                                                         \
+        (smp)->hdr.size = (uint32_t)sizeof *(smp);                                     \
+        (smp)->hdr.move_next = (mn);                                                   \
+        (smp)->hdr.box = NULL;                                                         \
+        name##__ops->create(&(smp)->hdr.builder, &name##__method);                     \
+        name##__ops->start(&(smp)->hdr.builder, &(smp)->hdr);                          \
+    } while (0)
+
+/* The builder's task-like result, of the method's return type. */
+#define RTA_ASYNC1_TASK(name, smp)                                                     \
+    __extension__({                                                                    \
+        name##__ret_t rta__a1_r_;                                                      \
+        name##__ops->task(&(smp)->hdr.builder, &rta__a1_r_);                           \
+        rta__a1_r_;                                                                    \
+    })
+
+/* ---- the move-next body ---------------------------------------------------------- */
+
+/* Opens the body: `var` is the typed state machine (on the stack or in the
+ * heap box: never keep its address across an await). */
+#define RTA_ASYNC1_BEGIN(name, type, var, m)                                           \
+    const rta_async1_builder_ops *const rta__a1_ops = name##__ops;                     \
+    type *const var = (type *)(m);                                                     \
+    rta_async1_sm *const rta__a1_sm = &var->hdr;                                       \
+    switch (rta__a1_sm->state) {                                                       \
+    case -1:;
+
+/* Closes the body; falling off the end returns 0. */
+#define RTA_ASYNC1_END()                                                               \
+    RTA_ASYNC1_RETURN(0);                                                              \
+    default:                                                                           \
+        rta__async1_bad_state(rta__a1_sm);                                             \
+    }
+
+RTA_EXTERN RTA_NORETURN void rta__async1_bad_state(rta_async1_sm *sm);
+
+/* `return v;` of the async method. */
+#define RTA_ASYNC1_RETURN(v)                                                           \
+    do {                                                                               \
+        int64_t rta__a1_v_ = (v);                                                      \
+        rta__a1_sm->state = -2;                                                        \
+        rta__a1_ops->set_result(&rta__a1_sm->builder, rta__a1_v_);                     \
+        return;                                                                        \
+    } while (0)
+
+/* An await's suspension: record where to come back, hand the machine to the
+ * builder, leave. The builder may have moved the machine: touch nothing. */
+#define RTA__A1_SUSPEND(ops, self)                                                     \
+    do {                                                                               \
+        rta__a1_sm->state = __LINE__;                                                  \
+        rta__a1_ops->await_unsafe_on_completed(&rta__a1_sm->builder, rta__a1_sm,       \
+                                               (ops), (self));                         \
+        return;                                                                        \
+    } while (0)
+
+/* `out = await <awaiter>;` for any awaiter (ops, self). self must point into
+ * the state machine (or outlive the method). Resumes at the case label. One
+ * await per source line (the line number is the state). */
+#define RTA_AWAIT1(ops, self, out)                                                     \
+    do {                                                                               \
+        if (!(ops)->is_completed(self))                                                \
+            RTA__A1_SUSPEND(ops, self);                                                \
+        __attribute__((fallthrough));                                                  \
+    case __LINE__:;                                                                    \
+        rta__a1_sm->state = -1;                                                        \
+        out = (ops)->get_result(self);                                                 \
+    } while (0)
+
+/* `await Task.Yield();`: re-queues the method through the scheduler. */
+RTA_EXTERN extern const rta_awaiter_ops rta_async1_yield_awaiter;
+#define RTA_AWAIT1_YIELD()                                                             \
+    do {                                                                               \
+        RTA__A1_SUSPEND(&rta_async1_yield_awaiter, NULL);                              \
+        __attribute__((fallthrough));                                                  \
+    case __LINE__:;                                                                    \
+        rta__a1_sm->state = -1;                                                        \
+    } while (0)
+
+/* Set while an RTA_AWAIT1_VTASK/TASK operand is evaluated: the first async1
+ * method started then is awaited at once, so an error it throws before its
+ * first suspension may go straight to the awaiting method's handler instead
+ * of faulting a task that is immediately rethrown (same outcome, and the
+ * synchronous path needs no handler of its own). */
+RTA_EXTERN extern __thread int rta__async1_direct;
+
+/* `out = await <expr>;` where expr yields an rta_vtask; slot is an rta_vtask
+ * member of the state machine that holds it across the suspension. */
+#define RTA_AWAIT1_VTASK(slot, expr, out)                                              \
+    do {                                                                               \
+        rta__async1_direct = 1;                                                        \
+        (slot) = (expr);                                                               \
+        rta__async1_direct = 0;                                                        \
+        if ((slot).obj_ != 0 && !rta_vtask_awaiter.is_completed(&(slot)))              \
+            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot));                              \
+        __attribute__((fallthrough));                                                  \
+    case __LINE__:;                                                                    \
+        rta__a1_sm->state = -1;                                                        \
+        out = (slot).obj_ == 0 ? (slot).v_ : rta_vtask_awaiter.get_result(&(slot));    \
+    } while (0)
+
+/* `out = await <expr>;` where expr yields an rta_task * that the method owns
+ * (e.g. the result of a task-returning method or rta_spawn): the reference is
+ * released after the await. slot is an rta_task * member of the machine. */
+RTA_EXTERN bool rta__async1_task_ready(rta_task *t);
+RTA_EXTERN int64_t rta__async1_task_consume(rta_task *t);
+#define RTA_AWAIT1_TASK(slot, expr, out)                                               \
+    do {                                                                               \
+        rta__async1_direct = 1;                                                        \
+        (slot) = (expr);                                                               \
+        rta__async1_direct = 0;                                                        \
+        if (!rta__async1_task_ready(slot))                                             \
+            RTA__A1_SUSPEND(&rta_task_awaiter, (slot));                                \
+        __attribute__((fallthrough));                                                  \
+    case __LINE__:;                                                                    \
+        rta__a1_sm->state = -1;                                                        \
+        out = rta__async1_task_consume(slot);                                          \
+    } while (0)
+
+/* try { out = await <expr>; } catch: the lowered form. Runs the await and
+ * stores an error thrown by expr or by the awaited operation in err (an
+ * rta_error * member of the machine, owned by the method afterwards: free it
+ * or rethrow it) instead of throwing; err is NULL on success. Then write the
+ * catch block as `if (sm->err) { ... }` after the macro. */
+RTA_EXTERN rta_error *rta__async1_take_error(rta_error *e);
+#define RTA__A1_CATCH_INTO(err, stmt)                                                  \
+    RTA_TRY { stmt; }                                                                  \
+    RTA_CATCH(rta__a1_e_) { (err) = rta__async1_take_error(rta__a1_e_); }              \
+    RTA_END_TRY
+
+#define RTA_AWAIT1_VTASK_CATCH(slot, expr, out, err)                                   \
+    do {                                                                               \
+        (err) = NULL;                                                                  \
+        rta__a1_sm->pending = 0;                                                       \
+        RTA__A1_CATCH_INTO(err, (slot) = (expr); rta__a1_sm->pending =                 \
+                                    (slot).obj_ != 0 &&                                \
+                                    !rta_vtask_awaiter.is_completed(&(slot)));         \
+        if (rta__a1_sm->pending)                                                       \
+            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot));                              \
+        __attribute__((fallthrough));                                                  \
+    case __LINE__:;                                                                    \
+        rta__a1_sm->state = -1;                                                        \
+        if (!(err))                                                                    \
+            RTA__A1_CATCH_INTO(err, out = (slot).obj_ == 0                             \
+                                              ? (slot).v_                              \
+                                              : rta_vtask_awaiter.get_result(&(slot))); \
+    } while (0)
+
+#define RTA_AWAIT1_TASK_CATCH(slot, expr, out, err)                                    \
+    do {                                                                               \
+        (err) = NULL;                                                                  \
+        rta__a1_sm->pending = 0;                                                       \
+        RTA__A1_CATCH_INTO(err, (slot) = (expr);                                       \
+                           rta__a1_sm->pending = !rta__async1_task_ready(slot));       \
+        if (rta__a1_sm->pending)                                                       \
+            RTA__A1_SUSPEND(&rta_task_awaiter, (slot));                                \
+        __attribute__((fallthrough));                                                  \
+    case __LINE__:;                                                                    \
+        rta__a1_sm->state = -1;                                                        \
+        if (!(err))                                                                    \
+            RTA__A1_CATCH_INTO(err, out = rta__async1_task_consume(slot));             \
+    } while (0)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

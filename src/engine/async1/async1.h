@@ -1,0 +1,69 @@
+/*
+ * The async1 engine's internals: the heap box a suspended state machine lives
+ * in, the per-thread cache that pools boxes and counts per-method statistics.
+ *
+ * Life of a method call:
+ *   stub -> rta_async1_start (caller's stack) -> move-next ... first await
+ *   that is not complete -> rta_async1_suspend: box = malloc or pool rent,
+ *   memcpy the machine into it (the only copy ever made), register box->waiter
+ *   with the awaiter -> the completer runs box->waiter.fn, which submits
+ *   box->work to the scheduler (or, when the completer is an async1 method
+ *   finishing on a worker, runs it inline as .NET does, to a bounded depth)
+ *   -> box_run: install the captured context, move-next under a handler ...
+ *   -> set_result/set_error: rta_async1_complete finishes the box's task or
+ *   value-task core. That is the last touch of the machine by its own code.
+ *
+ * Ownership of a box:
+ *   task kind:   its rta_task has two references, the machine's (dropped by
+ *                rta_async1_complete) and the caller's; the last frees the box.
+ *   pooled kind: the machine holds it until it completes the core; the
+ *                consumer's get_result then returns it to the pool (of the
+ *                consumer's thread). Between the two, nobody else touches it.
+ * live accounting: +1 when a box is made, -1 when its machine completes.
+ */
+#ifndef RTA_ASYNC1_INTERNAL_H
+#define RTA_ASYNC1_INTERNAL_H
+
+#include "../../sched/sched.h"
+
+typedef struct rta__a1_box {
+    rta__work work;             /* resumption as free work */
+    rta_waiter waiter;          /* handed to awaiters; fn = box_wake */
+    rta__ctx ctx;               /* context captured at the await (counted) */
+    rta_async1_method *method;
+    struct rta__a1_box *next_free; /* pool link while idle */
+    bool pooled;
+    union {
+        rta_task task;          /* task kind: the method's task */
+        struct {
+            rta_vtask_source src; /* pooled kind: the method's value-task source */
+            rta_vtask_core core;
+        } p;
+    } u;
+    _Alignas(16) unsigned char sm[]; /* the state machine (sm->size bytes) */
+} rta__a1_box;
+
+static inline rta_async1_sm *rta__a1_box_sm(rta__a1_box *b)
+{
+    return (rta_async1_sm *)(void *)b->sm;
+}
+
+/* Counter indexes, rta_async1_stats order. */
+enum { A1_HEAP_MOVES, A1_POOL_HITS, A1_POOL_MISSES, A1_POOL_RETURNS, A1_POOL_DROPS, A1_NSTATS };
+
+/* pool.c: boxes of pooled methods, per thread. */
+RTA__HIDDEN rta__a1_box *rta__a1_pool_rent(rta_async1_method *m, size_t bytes);
+RTA__HIDDEN void rta__a1_pool_return(rta__a1_box *b);
+RTA__HIDDEN void rta__a1_count(rta_async1_method *m, int which);
+RTA__HIDDEN void rta__a1_thread_flush(void);
+
+/* vtask.c: the pooled box's source ops. */
+RTA__HIDDEN extern const rta_vtask_source_ops rta__a1_box_source_ops;
+/* Takes the outcome of c's current operation without throwing: returns true
+ * with *v, or false with *e (owned by the caller). Checks the token. */
+RTA__HIDDEN bool rta__vtask_core_take(rta_vtask_core *c, uint32_t token, int64_t *v, rta_error **e);
+
+/* machine.c */
+RTA__HIDDEN void rta__a1_box_free_task(rta_task *t);
+
+#endif

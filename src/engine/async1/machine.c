@@ -1,0 +1,340 @@
+/*
+ * async1 state machines: start on the caller's stack, the one move to the
+ * heap, resumption through the scheduler, completion. See async1.h for the
+ * life of a call and who owns a box when.
+ */
+#include "async1.h"
+
+#include <errno.h>
+#include <string.h>
+
+__thread int rta__async1_direct;
+
+/* Per-thread engine state. inline_ok is set only while rta_async1_complete
+ * runs the waiters of a heap method that finished on a worker: a waiter that
+ * belongs to another async1 box may then run that box right here instead of
+ * queueing it (.NET runs await continuations synchronously in this case).
+ * depth bounds the recursion this makes. */
+static __thread struct {
+    int inline_ok;
+    int depth;
+} a1_tls;
+
+#define A1_INLINE_DEPTH_MAX 48
+
+/* ---- context at method boundaries ------------------------------------------------- */
+
+/* The async-local map is counted (src/core/internal.h): a method that sets a
+ * local releases the map its caller holds, so the boundary keeps a counted
+ * copy and puts it back. With no locals (the common case) this costs no
+ * atomic operation. */
+static inline void ctx_restore(rta__exec *x, rta__ctx saved)
+{
+    if (x->locals != saved.locals || x->sync_ctx != saved.sync_ctx ||
+        x->scheduler != saved.scheduler)
+        rta__ctx_install(x, saved);
+    else
+        rta__ctx_drop(saved);
+}
+
+/* Runs sm->move_next under a handler; an escaping error faults the method.
+ * x is the current exec (its try chain gets the handler record). */
+static void run_catching(rta_async1_sm *sm, rta__exec *x)
+{
+    rta__try t;
+    rta__try_push(&t, "async1 move-next");
+    if (setjmp(t.jb) == 0) {
+        sm->move_next(sm);
+        rta__try_pop(&t);
+        return;
+    }
+    /* As rta__call_catching does: take the error over from the record. */
+    x->try_top = t.prev;
+    x->handler_depth--;
+    rta_error *e = t.err;
+    sm->state = -2;
+    sm->builder.method->ops->set_error(&sm->builder, e);
+}
+
+void rta_async1_start(rta_async1_sm *sm)
+{
+    rta__exec *x = rta__cur_exec();
+    rta__ctx saved = rta__ctx_capture(x);
+    if (rta__async1_direct) {
+        /* Awaited at once by an async1 caller: an error before the first
+         * suspension may unwind straight to the caller's handler (see the
+         * header), so no handler of our own. */
+        rta__async1_direct = 0;
+        sm->move_next(sm);
+    } else {
+        run_catching(sm, x);
+    }
+    ctx_restore(x, saved);
+}
+
+/* ---- resumption --------------------------------------------------------------------- */
+
+static void box_run(rta__work *w)
+{
+    rta__a1_box *b = rta__container_of(w, rta__a1_box, work);
+    rta__exec *x = rta__cur_exec();
+    rta__ctx saved = rta__ctx_capture(x);
+    int inline_ok = a1_tls.inline_ok;
+    a1_tls.inline_ok = 0;
+    rta__ctx_install(x, b->ctx); /* consumes the box's capture */
+    /* After this returns the box may be gone (completed and released, or
+     * resumed on another thread): do not touch it. */
+    run_catching(rta__a1_box_sm(b), x);
+    rta__ctx_install(x, saved);
+    a1_tls.inline_ok = inline_ok;
+}
+
+static void box_run_posted(void *arg)
+{
+    box_run(&((rta__a1_box *)arg)->work);
+}
+
+/* The awaiter's completion, on the completing thread: must not block. A
+ * method that awaited under a sync context (or a custom scheduler) resumes
+ * through it, as C#'s await does; otherwise as free work. */
+static void box_wake(rta_waiter *w)
+{
+    rta__a1_box *b = rta__container_of(w, rta__a1_box, waiter);
+    if (b->ctx.sync_ctx) {
+        rta_sync_ctx *sc = b->ctx.sync_ctx;
+        sc->post(sc, box_run_posted, b);
+        return;
+    }
+    if (b->ctx.scheduler) {
+        rta_scheduler *sch = b->ctx.scheduler;
+        sch->queue(sch, box_run_posted, b);
+        return;
+    }
+    if (a1_tls.inline_ok && a1_tls.depth < A1_INLINE_DEPTH_MAX && rta__cur_worker()) {
+        a1_tls.depth++;
+        box_run(&b->work);
+        a1_tls.depth--;
+        return;
+    }
+    rta__sched_submit(&b->work);
+}
+
+void rta__a1_box_free_task(rta_task *t)
+{
+    free(rta__container_of(t, rta__a1_box, u.task));
+}
+
+void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self, bool unsafe,
+                        bool pooled)
+{
+    rta__a1_box *b = sm->box;
+    if (!b) {
+        if (rta__unlikely(!rta__rt.running))
+            rta_throw(RTA_ENOTINIT, "async1 method '%s' suspended but the runtime is not running",
+                      sm->builder.method->name);
+        rta_async1_method *m = sm->builder.method;
+        size_t bytes = sizeof *b + sm->size;
+        if (pooled) {
+            b = rta__a1_pool_rent(m, bytes);
+            if (!b)
+                rta_throw(-ENOMEM, "async1 method '%s': no memory for its box", m->name);
+            sm->builder.obj = b;
+            sm->builder.token = rta_vtask_core_reset(&b->u.p.core);
+        } else {
+            b = malloc(bytes);
+            if (!b)
+                rta_throw(-ENOMEM, "async1 method '%s': no memory for its box", m->name);
+            b->pooled = false;
+            /* The machine's reference and the caller's (handed out by task()). */
+            rta__task_init(&b->u.task, RTA__TASK_ENGINE, 2, rta__a1_box_free_task);
+            sm->builder.obj = &b->u.task;
+        }
+        b->work.run = box_run;
+        b->waiter.fn = box_wake;
+        b->method = m;
+        rta__a1_count(m, A1_HEAP_MOVES);
+        rta__live_add(1);
+        /* The stack copy keeps obj/box for the stub's task() call; the heap
+         * copy is the machine from now on. */
+        sm->box = b;
+        memcpy(b->sm, sm, sm->size);
+        char *lo = (char *)sm;
+        if ((char *)self >= lo && (char *)self < lo + sm->size)
+            self = b->sm + ((char *)self - lo);
+    }
+    /* Counted: installed (and consumed) by box_run when it resumes. */
+    b->ctx = rta__ctx_capture(rta__cur_exec());
+    /* From here on the waiter may run (and the box move on) at any moment. */
+    if (unsafe && aw->unsafe_on_completed)
+        aw->unsafe_on_completed(self, &b->waiter);
+    else
+        aw->on_completed(self, &b->waiter);
+}
+
+/* ---- completion ---------------------------------------------------------------------- */
+
+/* Completed tasks handed out for small synchronous results, as .NET caches
+ * Task<int> for -1..8. Never freed: their count starts so high that releases
+ * cannot bring it to zero in practice, and the engine's own consumers skip
+ * the count altogether (rta__async1_task_consume). */
+#define A1_CACHE_LO (-1)
+#define A1_CACHE_HI 8
+#define A1_PINNED (1u << 31)
+#define CACHED(v)                                                                      \
+    {.refs = A1_PINNED, .status = RTA_SUCCEEDED, .kind = RTA__TASK_ENGINE, .value = (v), \
+     .waiters = RTA__WAITERS_DONE}
+static rta_task task_cache[] = {CACHED(-1), CACHED(0), CACHED(1), CACHED(2), CACHED(3),
+                                CACHED(4),  CACHED(5), CACHED(6), CACHED(7), CACHED(8)};
+_Static_assert(sizeof task_cache / sizeof task_cache[0] == A1_CACHE_HI - A1_CACHE_LO + 1,
+               "one cached task per value");
+
+static inline bool is_cached(const rta_task *t)
+{
+    return t >= task_cache && t < task_cache + sizeof task_cache / sizeof task_cache[0];
+}
+
+static rta_task *faulted_task(rta_error *e)
+{
+    rta_task *t = rta_promise_new();
+    if (!t) {
+        rta_error_free(e);
+        return NULL;
+    }
+    if (e && rta_error_code(e) == -ECANCELED) {
+        rta_error_free(e);
+        rta_promise_cancel(t);
+    } else {
+        rta_promise_reject(t, e);
+    }
+    return t;
+}
+
+void rta_async1_complete(rta_async1_builder *b, int64_t v, rta_error *e)
+{
+    rta_async1_sm *sm = (rta_async1_sm *)((char *)b - offsetof(rta_async1_sm, builder));
+    rta__a1_box *box = sm->box;
+    if (!box) {
+        /* Synchronous: the stub's task() turns this into the result. */
+        b->flags = RTA_ASYNC1_B_DONE;
+        if (e) {
+            b->obj = faulted_task(e);
+            if (!b->obj)
+                rta__fatal("async1 method '%s': out of memory for its faulted task",
+                           b->method->name);
+        } else {
+            b->value = v;
+        }
+        return;
+    }
+    rta_status st = !e ? RTA_SUCCEEDED : rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED;
+    int inline_ok = a1_tls.inline_ok;
+    a1_tls.inline_ok = 1;
+    if (box->pooled) {
+        /* The consumer may return the box to a pool (and it may be rented
+         * again) as soon as the core completes: nothing after that touches it. */
+        if (e)
+            rta_vtask_core_set_error(&box->u.p.core, e);
+        else
+            rta_vtask_core_set_result(&box->u.p.core, v);
+    } else {
+        if (st == RTA_CANCELED) {
+            rta_error_free(e);
+            e = NULL;
+        }
+        rta__task_complete(&box->u.task, st, v, e);
+        rta_task_release(&box->u.task); /* the machine's reference */
+    }
+    a1_tls.inline_ok = inline_ok;
+    rta__live_add(-1);
+}
+
+rta_task *rta_async1_builder_task(rta_async1_builder *b)
+{
+    if (b->obj)
+        return b->obj; /* the box's task or a faulted one: the caller's reference */
+    int64_t v = b->value;
+    if (v >= A1_CACHE_LO && v <= A1_CACHE_HI)
+        return &task_cache[v - A1_CACHE_LO];
+    return rta_task_from_value(v);
+}
+
+rta_vtask rta_async1_builder_vtask(rta_async1_builder *b)
+{
+    rta_async1_sm *sm = (rta_async1_sm *)((char *)b - offsetof(rta_async1_sm, builder));
+    rta__a1_box *box = sm->box;
+    if (!b->obj)
+        return rta_vtask_from_value(b->value);
+    if (box && box->pooled)
+        return rta_vtask_from_source(&box->u.p.src, b->token);
+    return rta_vtask_from_task(b->obj);
+}
+
+/* ---- helpers the await macros call ------------------------------------------------------- */
+
+bool rta__async1_task_ready(rta_task *t)
+{
+    return rta__task_done(t);
+}
+
+int64_t rta__async1_task_consume(rta_task *t)
+{
+    if (rta__likely(rta_task_status(t) == RTA_SUCCEEDED)) {
+        int64_t v = t->value;
+        if (!is_cached(t))
+            rta_task_release(t);
+        return v;
+    }
+    /* Take a copy of the outcome, drop our reference, then throw. */
+    rta_error *c;
+    if (rta_task_status(t) == RTA_CANCELED)
+        c = rta_error_new(-ECANCELED, "task %llu was canceled", (unsigned long long)t->id);
+    else
+        c = rta_error_copy(t->error);
+    if (!c)
+        c = rta__error_oom();
+    rta_task_release(t);
+    rta__error_capture(c, 0);
+    rta_throw_error(c);
+}
+
+rta_error *rta__async1_take_error(rta_error *e)
+{
+    rta_error *c = rta_error_copy(e);
+    return c ? c : rta__error_oom();
+}
+
+void rta__async1_bad_state(rta_async1_sm *sm)
+{
+    rta__fatal("async1 method '%s' resumed in unknown state %d (a missing RTA_ASYNC1_RETURN or "
+               "a machine resumed after it finished)",
+               sm->builder.method ? sm->builder.method->name : "?", (int)sm->state);
+}
+
+/* ---- Task.Yield ------------------------------------------------------------------------ */
+
+static bool yield_is_completed(void *self)
+{
+    (void)self;
+    return false;
+}
+
+/* Never completes synchronously: the waiter queues its owner, which then
+ * runs after the work already queued. */
+static void yield_on_completed(void *self, rta_waiter *w)
+{
+    (void)self;
+    w->fn(w);
+}
+
+static int64_t yield_get_result(void *self)
+{
+    (void)self;
+    return 0;
+}
+
+const rta_awaiter_ops rta_async1_yield_awaiter = {
+    .is_completed = yield_is_completed,
+    .on_completed = yield_on_completed,
+    .unsafe_on_completed = yield_on_completed,
+    .get_result = yield_get_result,
+};
