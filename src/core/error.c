@@ -375,6 +375,18 @@ bool rta__call_catching(int64_t (*fn)(void *), void *arg, int64_t *out, rta_erro
     rta__try_push(&t, "rta__call_catching");
     if (setjmp(t.jb) == 0) {
         int64_t v = fn(arg);
+        rta__exec *x = rta__cur_exec();
+        if (rta__unlikely(x->try_top != &t)) {
+            /* fn left an RTA_TRY with return/break/goto: the records above
+             * ours are dead. This is the root, so report it as the outcome
+             * instead of throwing into nothing. */
+            x->try_top = t.prev;
+            *err = rta_error_new(RTA_EINVALIDPROGRAM,
+                                 "an RTA_TRY body was left with return/break/goto");
+            if (!*err)
+                *err = rta__error_oom();
+            return false;
+        }
         rta__try_pop(&t);
         *out = v;
         return true;
