@@ -149,12 +149,25 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 #define RTA__CONT_PARAMS(...) RTA__CONT_CAT(RTA__CONT_P, RTA__CONT_NARG(__VA_ARGS__))(__VA_ARGS__)
 #define RTA__CONT_ZEROS(...) RTA__CONT_CAT(RTA__CONT_Z, RTA__CONT_NARG(__VA_ARGS__))(__VA_ARGS__)
 
+/* gcc's -Wclobbered: await points inside RTA_CONT_TRY call setjmp again at
+ * their resume labels, which every computed-goto edge can reach, so gcc
+ * flags nearly every register local of such a function. What survives an
+ * await is F by construction; the handler rules above cover the rest. The
+ * warning is off from the first cont function to the end of the file
+ * (a pragma cannot be popped after a function body from a macro). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RTA__CONT_NO_CLOBBERED _Pragma("GCC diagnostic ignored \"-Wclobbered\"")
+#else
+#define RTA__CONT_NO_CLOBBERED
+#endif
+
 /* Declares a cont function with static linkage: RTA_CONT_FN(name, T1, a1, ...)
  * then the body. Also defines its resumption stub rta__cr_<name>, which calls
  * it with the continuation and zeroed parameters (the spec's IL_STUB_AsyncResume).
  * Cont functions are never inlined, so that every logical frame is a real frame
  * (traces) and the stub lands in the function itself. */
 #define RTA_CONT_FN(name, ...)                                                                  \
+    RTA__CONT_NO_CLOBBERED                                                                      \
     __attribute__((noinline)) static rta_cret name(rta_cont *rta__k_ RTA__CONT_PARAMS(__VA_ARGS__)); \
     __attribute__((noinline, unused)) static rta_cret rta__cr_##name(rta_cont *k_)              \
     {                                                                                           \

@@ -5,7 +5,7 @@
  * the synchronous start and on any worker afterwards (the dispatch is free
  * work). run_root installs the root's execution context, arms one catching
  * record for the whole run (not one per frame: setjmp costs as much as a
- * resume), and calls run_frames, which resumes one frame at a time:
+ * resume), and calls rta__cont_run_frames, which resumes one frame at a time:
  *
  *   resume(k) returns {v, NULL}: k finished; free it, hand v to k->next.
  *   resume(k) returns {_, nk}:   k suspended again (nk == k: it reused its
@@ -90,11 +90,16 @@ static int suspended(rta__cont_root *r, rta_cont *k, rta_cont *nk)
 }
 
 /* Runs frames until the chain finishes or suspends. Throws pass through to
- * run_root; nothing here lives across them but what is stored in r. */
-static RTA_NOINLINE int run_frames(rta__cont_root *r, int mode, int64_t v, rta_error *err)
+ * run_caught; nothing here lives across them but what is stored in r.
+ * Named rta__*: a trace records return addresses, so the frame it calls
+ * shows up under this function's name, which the symbolizer drops as the
+ * runtime's own. */
+static RTA_NOINLINE int rta__cont_run_frames(rta__cont_root *r, int mode, int64_t v, rta_error *err)
 {
     rta_cont *k;
     rta_cret res;
+    /* Trace walks stop at this frame: what it calls are the task's frames. */
+    r->exec.stack_hi = (uintptr_t)__builtin_frame_address(0);
     switch (mode) {
     case MODE_START: {
         rta_cont_fn fn = r->u.start.entry;
@@ -220,7 +225,7 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     }
 }
 
-/* The catching loop around run_frames; returns OUT_* and, when the chain
+/* The catching loop around rta__cont_run_frames; returns OUT_* and, when the chain
  * ended with an uncaught error, *errp. Kept apart from run_root so that no
  * local of run_root lives across a longjmp. */
 static RTA_NOINLINE int run_caught(rta__cont_root *r, rta_error **errp)
@@ -239,7 +244,7 @@ static RTA_NOINLINE int run_caught(rta__cont_root *r, rta_error **errp)
         rta__try t;
         rta__try_push(&t, "rta__cont_run");
         if (setjmp(t.jb) == 0) {
-            int out = run_frames(r, mode, v, err);
+            int out = rta__cont_run_frames(r, mode, v, err);
             rta__try_pop(&t);
             *errp = NULL;
             return out;
@@ -275,8 +280,7 @@ static void run_root(rta__cont_root *r)
     rta__cont_thread *ct = &rta__cont_thr;
     rta__exec *prev = rta__cur_exec();
     uintptr_t prev_root_sp = ct->root_sp;
-    /* The frame address bounds trace walks (frames above are not the task's)
-     * and the debug check (pointers below it die with the suspension). */
+    /* Pointers below this frame die with a suspension (the debug check). */
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     r->exec.stack_lo = 0;
     r->exec.stack_hi = here;
