@@ -347,8 +347,13 @@ RTA_EXTERN size_t rta_task_frames(rta_task *t, rta_frame_info *out, size_t max);
 }
 #endif
 
+/* Execution context, sync context, schedulers, configure-await (first: the
+ * engine headers' await macros may read the configure-await setting). */
+#include "rta/context.h"
 /* The other engines. */
 #include "rta/async1.h"
 #include "rta/cont.h"
+/* Method descriptors: async1/async2 entries, thunks, mixed overrides. */
+#include "rta/method.h"
 
 #endif /* RTA_H */

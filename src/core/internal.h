@@ -114,6 +114,45 @@ static inline rta__exec *rta__cur_exec(void)
     return t->exec;
 }
 
+/* ---- context snapshots (src/core/context.c) ----------------------------------- */
+
+/* The context an engine captures at a boundary (spawn, an async1 method's
+ * entry, an await that resumes elsewhere) and installs later. `locals` is a
+ * counted reference to an immutable map: capturing costs one increment, and
+ * a raw copy of x->locals without rta__ctx_capture is a dangling pointer as
+ * soon as the context's owner sets a local (the set releases the old map).
+ * sync_ctx and scheduler are user-owned (see rta/context.h) and not counted. */
+typedef struct rta__ctx {
+    void *locals, *sync_ctx, *scheduler;
+} rta__ctx;
+
+RTA__HIDDEN void rta__locals_retain(void *map);
+RTA__HIDDEN void rta__locals_release(void *map); /* NULL is ignored */
+
+/* A counted copy of x's context. */
+static inline rta__ctx rta__ctx_capture(const rta__exec *x)
+{
+    if (x->locals)
+        rta__locals_retain(x->locals);
+    return (rta__ctx){x->locals, x->sync_ctx, x->scheduler};
+}
+
+/* Makes c x's context, consuming c's reference and dropping x's old one. */
+static inline void rta__ctx_install(rta__exec *x, rta__ctx c)
+{
+    void *old = x->locals;
+    x->locals = c.locals;
+    x->sync_ctx = c.sync_ctx;
+    x->scheduler = c.scheduler;
+    rta__locals_release(old);
+}
+
+/* Drops a captured context that will not be installed. */
+static inline void rta__ctx_drop(rta__ctx c)
+{
+    rta__locals_release(c.locals);
+}
+
 /* ---- errors ------------------------------------------------------------------ */
 
 #define RTA__TRACE_MAX 64

@@ -81,9 +81,62 @@ static void finish(rta__worker *wk, rta__tasklet *t)
         e = NULL;
     }
     (void)wk;
+    /* The task's context dies with it (its values may be freed now); the
+     * waiters run after, so what they observe of the locals is final. */
+    rta__locals_release(t->exec.locals);
+    t->exec.locals = NULL;
     rta__task_complete_owned(&t->task, t->outcome, t->result, e);
     rta_task_release(&t->task); /* the runtime's reference */
     rta__live_add(-1);
+}
+
+/* ---- resumption through the captured sync context / scheduler ---------------------- */
+
+/* What a sync context's post or a scheduler's queue is handed: it decides
+ * *when* the tasklet continues; *where* is fixed, since a started tasklet's
+ * frames live in its worker's region (worker affinity, docs/semantics.md). */
+static void tasklet_posted(void *arg)
+{
+    rta__tasklet *t = arg;
+    rta__sched_ready_on(t->worker, &t->work);
+}
+
+/* Makes a suspended t runnable again, the way its await decided. Any thread;
+ * runs once per suspension (the awaiter's waiter, the timer, or the yield). */
+static void make_ready(rta__tasklet *t)
+{
+    switch (t->resume_via) {
+    case RTA__RESUME_POST: {
+        rta_sync_ctx *c = t->resume_target;
+        c->post(c, tasklet_posted, t);
+        break;
+    }
+    case RTA__RESUME_QUEUE: {
+        rta_scheduler *q = t->resume_target;
+        q->queue(q, tasklet_posted, t);
+        break;
+    }
+    default:
+        rta__sched_ready_on(t->worker, &t->work);
+        break;
+    }
+}
+
+/* Task context, right before switching out: decide how this suspension
+ * resumes from the context current now (.NET's order: the sync context,
+ * else a non-default scheduler, else directly). continue_on_captured false
+ * (configure-await false) ignores both. */
+static inline void capture_resume(rta__tasklet *t, bool continue_on_captured)
+{
+    if (rta__likely(!continue_on_captured || (!t->exec.sync_ctx && !t->exec.scheduler))) {
+        t->resume_via = RTA__RESUME_DIRECT;
+    } else if (t->exec.sync_ctx) {
+        t->resume_via = RTA__RESUME_POST;
+        t->resume_target = t->exec.sync_ctx;
+    } else {
+        t->resume_via = RTA__RESUME_QUEUE;
+        t->resume_target = t->exec.scheduler;
+    }
 }
 
 /* Scheduler context: start or resume t on the current worker. */
@@ -121,7 +174,10 @@ static void tasklet_run(rta__work *w)
     /* Off the region: now the hand-off. */
     switch (t->reason) {
     case RTA__SUSP_YIELD:
-        rta__fifo_push(&wk->local, &t->work);
+        if (rta__likely(t->resume_via == RTA__RESUME_DIRECT))
+            rta__fifo_push(&wk->local, &t->work);
+        else
+            make_ready(t);
         break;
     case RTA__SUSP_AWAIT: {
         const rta_awaiter_ops *ops = t->await_ops;
@@ -145,13 +201,16 @@ static void tasklet_run(rta__work *w)
 static void tasklet_resume_cb(rta_waiter *w)
 {
     rta__tasklet *t = rta__container_of(w, rta__tasklet, resume);
-    rta__sched_ready_on(t->worker, &t->work);
+    make_ready(t);
 }
 
 static void tasklet_timer_fire(rta__timer *tm)
 {
     rta__tasklet *t = rta__container_of(tm, rta__tasklet, timer);
-    rta__fifo_push(&t->worker->local, &t->work);
+    if (rta__likely(t->resume_via == RTA__RESUME_DIRECT))
+        rta__fifo_push(&t->worker->local, &t->work);
+    else
+        make_ready(t);
 }
 
 #define FREE_TASKLETS_MAX 256
@@ -214,7 +273,12 @@ rta_task *rta_spawn(rta_fn fn, void *arg)
     t->outcome = RTA_PENDING;
     t->result = 0;
     t->error = NULL;
-    t->exec = (rta__exec){.locals = cur->locals, .sync_ctx = cur->sync_ctx, .scheduler = cur->scheduler};
+    /* The spawner's context flows in (a counted reference to its locals);
+     * changes the task makes stay in its own exec (the thunk rule). */
+    rta__ctx c = rta__ctx_capture(cur);
+    t->exec = (rta__exec){.locals = c.locals, .sync_ctx = c.sync_ctx, .scheduler = c.scheduler};
+    t->resume_via = RTA__RESUME_DIRECT;
+    t->resume_target = NULL;
     t->await_ops = NULL;
     t->await_self = NULL;
     t->resume = (rta_waiter){.fn = tasklet_resume_cb};
@@ -243,11 +307,15 @@ static rta__tasklet *async_context(const char *what)
     return t;
 }
 
-int64_t rta_await_awaiter(const rta_awaiter_ops *ops, void *self)
+/* The suspension entries. Their plain names are macros in rta/context.h that
+ * pass the lexical configure-await flag; the functions themselves (named in
+ * parentheses here to dodge those macros) use true, the .NET default. */
+int64_t rta_await_awaiter_cfg(const rta_awaiter_ops *ops, void *self, bool cfg)
 {
     rta__tasklet *t = async_context("rta_await_awaiter");
     if (ops->is_completed(self))
         return ops->get_result(self);
+    capture_resume(t, cfg);
     t->await_ops = ops;
     t->await_self = self;
     RTA__STAT_INC(t->worker, suspensions, 1);
@@ -255,10 +323,16 @@ int64_t rta_await_awaiter(const rta_awaiter_ops *ops, void *self)
     return ops->get_result(self);
 }
 
-int64_t rta_await(rta_task *task)
+int64_t(rta_await_awaiter)(const rta_awaiter_ops *ops, void *self)
+{
+    return rta_await_awaiter_cfg(ops, self, true);
+}
+
+int64_t rta_await_cfg(rta_task *task, bool cfg)
 {
     rta__tasklet *t = async_context("rta_await");
     if (!rta__task_done(task)) {
+        capture_resume(t, cfg);
         t->await_ops = &rta_task_awaiter;
         t->await_self = task;
         RTA__STAT_INC(t->worker, suspensions, 1);
@@ -267,25 +341,42 @@ int64_t rta_await(rta_task *task)
     return rta__task_result_or_throw(task);
 }
 
-void rta_yield(void)
+int64_t(rta_await)(rta_task *task)
+{
+    return rta_await_cfg(task, true);
+}
+
+void rta_yield_cfg(bool cfg)
 {
     rta__tasklet *t = async_context("rta_yield");
+    capture_resume(t, cfg);
     RTA__STAT_INC(t->worker, suspensions, 1);
     switch_out(t, RTA__SUSP_YIELD);
 }
 
-void rta_sleep_ms(uint64_t ms)
+void(rta_yield)(void)
+{
+    rta_yield_cfg(true);
+}
+
+void rta_sleep_ms_cfg(uint64_t ms, bool cfg)
 {
     rta__tasklet *t = async_context("rta_sleep_ms");
     if (ms == 0) {
-        rta_yield();
+        rta_yield_cfg(cfg);
         return;
     }
     t->timer.deadline_ns = rta__now_ns() + ms * 1000000u;
     if (rta__timer_heap_add(&t->worker->timers, &t->timer) < 0)
         rta_throw(-ENOMEM, "rta_sleep_ms: no memory for the timer");
+    capture_resume(t, cfg);
     RTA__STAT_INC(t->worker, suspensions, 1);
     switch_out(t, RTA__SUSP_SLEEP);
+}
+
+void(rta_sleep_ms)(uint64_t ms)
+{
+    rta_sleep_ms_cfg(ms, true);
 }
 
 bool rta_in_async(void)

@@ -38,6 +38,12 @@ enum rta__suspend_reason {
     RTA__SUSP_DONE,
 };
 
+enum rta__resume_via {
+    RTA__RESUME_DIRECT = 0,   /* straight onto the worker (no context, or configure-await false) */
+    RTA__RESUME_POST,         /* through rta_sync_ctx.post */
+    RTA__RESUME_QUEUE,        /* through rta_scheduler.queue */
+};
+
 typedef struct rta__tasklet {
     rta_task task;            /* first: the handle users hold */
     rta__work work;           /* start or resume on a worker */
@@ -49,11 +55,17 @@ typedef struct rta__tasklet {
     void *saved;              /* evicted frames */
     size_t saved_len, saved_cap;
     uint8_t reason;           /* enum rta__suspend_reason: why it switched out */
+    /* How the current suspension resumes (enum rta__resume_via), decided
+     * before switching out from the context current at the await and the
+     * await's configure-await flag; resume_target is that sync context or
+     * scheduler. Read by whoever makes the tasklet ready again. */
+    uint8_t resume_via;
     bool started;
     rta_status outcome;       /* set before RTA__SUSP_DONE */
     int64_t result;
     rta_error *error;
-    rta__exec exec;           /* its try chain and contexts */
+    rta__exec exec;           /* its try chain and contexts (locals counted: see rta__ctx) */
+    void *resume_target;      /* rta_sync_ctx * or rta_scheduler *, per resume_via */
     const rta_awaiter_ops *await_ops; /* the awaiter to register with, after switching out */
     void *await_self;
     rta_waiter resume;        /* handed to awaiters; fn schedules this tasklet */
