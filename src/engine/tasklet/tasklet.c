@@ -51,7 +51,9 @@ static void switch_out(rta__tasklet *t, enum rta__suspend_reason reason)
 
 /* ---- start and finish ------------------------------------------------------------------- */
 
-static void tasklet_entry(void *arg)
+/* Named rta__* although static: async stack traces drop the runtime's own
+ * frames by that prefix, so a trace ends at the task's root function. */
+static void rta__tasklet_entry(void *arg)
 {
     rta__tasklet *t = arg;
     arrived(t);
@@ -153,7 +155,7 @@ static void tasklet_run(rta__work *w)
         r->occupant = t;
         t->exec.stack_lo = (uintptr_t)r->lo;
         t->exec.stack_hi = (uintptr_t)r->top;
-        t->sp = rta__ctx_prepare(r->top, tasklet_entry, t);
+        t->sp = rta__ctx_prepare(r->top, rta__tasklet_entry, t);
         RTA__STAT_INC(wk, tasks_spawned, 1);
     } else {
         r = t->region;
