@@ -31,8 +31,9 @@ void *rta__ctx_prepare(void *top, void (*entry)(void *), void *arg);
 /* Offset of the saved frame pointer in the saved area (for frame walks). */
 #define RTA__CTX_FP_OFFSET 48
 #elif defined(__aarch64__)
+/* FPCR + pad, d8-d15, x19-x28, then the x29/x30 frame record at the top. */
 #define RTA__CTX_SAVED_BYTES 176
-#define RTA__CTX_FP_OFFSET 80
+#define RTA__CTX_FP_OFFSET 160
 #else
 #error "rtasync: no context switch for this architecture (add src/arch/<arch>/switch.S)"
 #endif
