@@ -184,9 +184,9 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         char rta__end_[0];                                                                      \
     } rta__frame_t;                                                                             \
     _Static_assert(_Alignof(rta__frame_t) <= 8, "cont frames hold 8-byte-aligned data at most"); \
-    static const rta_cont_desc rta__cd_ = {rta__cr_##name, #name, (uint32_t)sizeof(rta__frame_t)}; \
+    __attribute__((unused)) static const rta_cont_desc rta__cd_ = {rta__cr_##name, #name, (uint32_t)sizeof(rta__frame_t)}; \
     enum { rta__cont_in_try_ = 0, rta__cont_in_handler_ = 0 };                                  \
-    extern rta__try rta__cont_t_;                                                               \
+    __attribute__((unused)) extern rta__try rta__cont_t_;                                                             \
     /* Zeroed: an await saves all of F, also fields not written yet on its     \
      * path; registers make this nearly free, and it keeps saves defined. */    \
     rta__frame_t F = {0};                                                                       \
@@ -194,8 +194,10 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         F = *(rta__frame_t *)(void *)(rta__k_ + 1);                                             \
         goto *rta__k_->pc;                                                                      \
     }                                                                                           \
-    if (0) {                                                                                    \
-    rta__cth_: __attribute__((unused));                                                         \
+    if (0) { /* the label await points name outside try blocks; its address */                \
+             /* keeps clang's indirect goto legal in a function with no await */              \
+    rta__cth_:                                                                                  \
+        (void)&&rta__cth_;                                                                      \
     }
 
 #define RTA_CONT_RETURN(val) return (rta_cret){(int64_t)(val), NULL}
