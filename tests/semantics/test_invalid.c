@@ -21,16 +21,16 @@ static void expect_invalid(const rta_error *e, const char *name)
 }
 
 /* how: 0 await, 1 yield, 2 sleep, 3 awaiter */
+static rta_task *done; /* completed; made in main (the awaits below throw past any release) */
+
 static void suspend_in_handler(int how)
 {
-    rta_task *done = rta_task_from_value(1);
     switch (how) {
     case 0: rta_await(done); break;
     case 1: rta_yield(); break;
     case 2: rta_sleep_ms(1); break;
     default: rta_await_awaiter(&rta_task_awaiter, done); break;
     }
-    rta_task_release(done);
 }
 
 static TEST_NOINLINE void awaits_in_catch(int how)
@@ -145,6 +145,7 @@ static int64_t t_byref(void *arg)
 
 int main(void)
 {
+    CHECK((done = rta_task_from_value(1)) != NULL);
     sem_start(2);
     rta_task *t = rta_spawn(t_handlers, NULL);
     CHECK(t);
@@ -165,6 +166,7 @@ int main(void)
     rta_error_free(e);
     rta_task_release(t);
     rta_shutdown();
+    rta_task_release(done);
     printf("invalid programs ok\n");
     return 0;
 }

@@ -68,8 +68,13 @@ static TEST_NOINLINE int64_t outer2(void *arg)
     rta_task *t = rta_spawn(level1, arg); /* a chain in a task of its own */
     CHECK(t);
     rta_yield();
-    int64_t v = rta_await(t); /* rethrows a copy, extended with our frames */
-    rta_task_release(t);
+    volatile int64_t v = 0;
+    rta_task *volatile tv = t;
+    RTA_TRY {
+        v = rta_await(tv); /* rethrows a copy, extended with our frames */
+    } RTA_FINALLY {
+        rta_task_release(tv);
+    } RTA_END_TRY;
     KEEP_FRAME();
     return v;
 }
