@@ -21,7 +21,9 @@ static void *sched_thread(void *arg)
 
 static int64_t resolve_later(void *arg)
 {
-    rta_sleep_ms_cfg(2, false); /* inherited the context: keep it out of the counts */
+    /* Long enough for the awaiter to suspend first, also under valgrind/ASan;
+     * configure-await false: it inherited the context, keep it out of the counts. */
+    rta_sleep_ms_cfg(RUNNING_ON_VALGRIND || TEST_ASAN ? 50 : 5, false);
     rta_promise_resolve(arg, 4);
     return 0;
 }
