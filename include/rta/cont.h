@@ -155,6 +155,16 @@ RTA_EXTERN extern rta__try rta__cont_t_;
  * await is F by construction; the handler rules above cover the rest. The
  * warning is off from the first cont function to the end of the file
  * (a pragma cannot be popped after a function body from a macro). */
+/* Label addresses are stored in continuations and jumped to by a later call
+ * of the same function, so the function must exist exactly once: no
+ * inlining and, for gcc, no cloning (-O3 makes .constprop/.part copies whose
+ * labels sit at other addresses). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RTA__CONT_FN_ATTRS __attribute__((noinline, noclone))
+#else
+#define RTA__CONT_FN_ATTRS __attribute__((noinline))
+#endif
+
 #if defined(__GNUC__) && !defined(__clang__)
 #define RTA__CONT_NO_CLOBBERED _Pragma("GCC diagnostic ignored \"-Wclobbered\"")
 #else
@@ -168,12 +178,12 @@ RTA_EXTERN extern rta__try rta__cont_t_;
  * (traces) and the stub lands in the function itself. */
 #define RTA_CONT_FN(name, ...)                                                                  \
     RTA__CONT_NO_CLOBBERED                                                                      \
-    __attribute__((noinline)) static rta_cret name(rta_cont *rta__k_ RTA__CONT_PARAMS(__VA_ARGS__)); \
+    RTA__CONT_FN_ATTRS static rta_cret name(rta_cont *rta__k_ RTA__CONT_PARAMS(__VA_ARGS__));   \
     __attribute__((noinline, unused)) static rta_cret rta__cr_##name(rta_cont *k_)              \
     {                                                                                           \
         return name(k_ RTA__CONT_ZEROS(__VA_ARGS__));                                           \
     }                                                                                           \
-    __attribute__((noinline)) static rta_cret name(rta_cont *rta__k_ RTA__CONT_PARAMS(__VA_ARGS__))
+    RTA__CONT_FN_ATTRS static rta_cret name(rta_cont *rta__k_ RTA__CONT_PARAMS(__VA_ARGS__))
 
 /* First statement of a cont function: declares its frame F (the fields are
  * the locals live across awaits) and, on resume, restores F and jumps to the
@@ -189,7 +199,7 @@ RTA_EXTERN extern rta__try rta__cont_t_;
     __attribute__((unused)) extern rta__try rta__cont_t_;                                                             \
     /* Zeroed: an await saves all of F, also fields not written yet on its     \
      * path; registers make this nearly free, and it keeps saves defined. */    \
-    rta__frame_t F = {0};                                                                       \
+    __attribute__((unused)) rta__frame_t F = {0};                                                                     \
     if (__builtin_expect(rta__k_ != NULL, 0)) {                                                 \
         F = *(rta__frame_t *)(void *)(rta__k_ + 1);                                             \
         goto *rta__k_->pc;                                                                      \

@@ -1,0 +1,204 @@
+/*
+ * The cont engine's fib: every level is a cont function (RTA_CONT_FN); a
+ * yield is an await point at the leaves. One worker, timed inside the root
+ * task, so every figure is one thread's cost.
+ *
+ * Also measured here, because the issue asks which suspension signal is
+ * cheaper: a minimal hand-lowered fib in each calling convention, the
+ * register pair (ns_per_call_min_reg_pair) and a thread-local "suspended"
+ * flag tested after every call (ns_per_call_min_tls_flag), and plain C fib
+ * as the floor
+ * (ratio_to_sync = cont / plain C, measured side by side).
+ */
+#include <rta.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fib.h"
+
+static int yield_every;
+static int countdown; /* leaves until the next yield (one worker: no race) */
+
+RTA_CONT_FN(cfib, int64_t, n)
+{
+    RTA_CONT_FRAME(cfib, int64_t n; int64_t a;);
+    F.n = n;
+    if (F.n < 2)
+        RTA_CONT_RETURN(F.n);
+    int64_t b;
+    RTA_CONT_CALL(F.a, cfib, F.n - 1);
+    RTA_CONT_CALL(b, cfib, F.n - 2);
+    RTA_CONT_RETURN(F.a + b);
+}
+
+RTA_CONT_FN(yfib, int64_t, n)
+{
+    RTA_CONT_FRAME(yfib, int64_t n; int64_t a;);
+    F.n = n;
+    if (F.n < 2) {
+        if (--countdown == 0) {
+            countdown = yield_every;
+            RTA_CONT_YIELD();
+        }
+        RTA_CONT_RETURN(F.n);
+    }
+    int64_t b;
+    RTA_CONT_CALL(F.a, yfib, F.n - 1);
+    RTA_CONT_CALL(b, yfib, F.n - 2);
+    RTA_CONT_RETURN(F.a + b);
+}
+
+typedef struct run {
+    int n;
+    uint64_t ns;
+    int64_t result;
+} run;
+
+RTA_CONT_FN(timed_root, void *, arg)
+{
+    RTA_CONT_FRAME(timed_root, run *r; uint64_t t0;);
+    F.r = arg;
+    countdown = yield_every;
+    F.t0 = bench_now_ns();
+    if (yield_every)
+        RTA_CONT_CALL(F.r->result, yfib, F.r->n);
+    else
+        RTA_CONT_CALL(F.r->result, cfib, F.r->n);
+    F.r->ns = bench_now_ns() - F.t0;
+    RTA_CONT_RETURN(0);
+}
+
+static run run_in_task(int n)
+{
+    run r = {.n = n};
+    rta_task *t = rta_cont_spawn(timed_root, &r);
+    rta_task_wait(t, NULL);
+    rta_task_release(t);
+    return r;
+}
+
+/* ---- the other convention: int64_t return + thread-local suspension flag ---- */
+
+static __thread rta_cont *tls_suspended;
+
+/* The cold path a suspension would take (never taken here: fib does not
+ * suspend); out of line, as the macros' save path is in effect. */
+__attribute__((noinline, cold)) static int64_t tls_suspend_path(int64_t n)
+{
+    tls_suspended = NULL;
+    return n;
+}
+
+__attribute__((noinline)) static int64_t tfib(rta_cont *k, int64_t n)
+{
+    if (__builtin_expect(k != NULL, 0))
+        return 0;
+    if (n < 2)
+        return n;
+    int64_t a = tfib(NULL, n - 1);
+    if (__builtin_expect(tls_suspended != NULL, 0))
+        return tls_suspend_path(n);
+    int64_t b = tfib(NULL, n - 2);
+    if (__builtin_expect(tls_suspended != NULL, 0))
+        return tls_suspend_path(n);
+    return a + b;
+}
+
+/* The same minimal hand lowering with the register pair, so that the two
+ * conventions differ in nothing else. */
+__attribute__((noinline, cold)) static rta_cret pair_suspend_path(rta_cont *k)
+{
+    return (rta_cret){0, k};
+}
+
+__attribute__((noinline)) static rta_cret pfib(rta_cont *k, int64_t n)
+{
+    if (__builtin_expect(k != NULL, 0))
+        return (rta_cret){0, NULL};
+    if (n < 2)
+        return (rta_cret){n, NULL};
+    rta_cret a = pfib(NULL, n - 1);
+    if (__builtin_expect(a.k != NULL, 0))
+        return pair_suspend_path(a.k);
+    rta_cret b = pfib(NULL, n - 2);
+    if (__builtin_expect(b.k != NULL, 0))
+        return pair_suspend_path(b.k);
+    return (rta_cret){a.v + b.v, NULL};
+}
+
+static int64_t pfib_entry(int64_t n)
+{
+    return pfib(NULL, n).v;
+}
+
+/* Plain C, for the ratio (same process, same moment). */
+__attribute__((noinline)) static int64_t plain_fib(int64_t n)
+{
+    return n < 2 ? n : plain_fib(n - 1) + plain_fib(n - 2);
+}
+
+static double time_per_call(int64_t (*f)(int64_t), int n)
+{
+    uint64_t t0 = bench_now_ns();
+    bench_sink(f(n));
+    return (double)(bench_now_ns() - t0) / (double)fib_calls(n);
+}
+
+static int64_t tfib_entry(int64_t n)
+{
+    return tfib(NULL, n);
+}
+
+void bench_fib_cont(const bench_opts *o)
+{
+    if (rta_init(&(rta_config){.workers = 1}) != 0) {
+        fprintf(stderr, "bench_fib_cont: rta_init failed\n");
+        return;
+    }
+    char params[80];
+    int n = fib_n_plain(o);
+
+    bench_sample s = {0}, ratio = {0}, tls = {0}, pair = {0};
+    yield_every = 0;
+    for (int i = 0; i < o->runs; i++) {
+        double cont = (double)run_in_task(n).ns / (double)fib_calls(n);
+        double plain = time_per_call(plain_fib, n);
+        bench_sample_add(&s, cont);
+        bench_sample_add(&ratio, cont / plain);
+        bench_sample_add(&tls, time_per_call(tfib_entry, n));
+        bench_sample_add(&pair, time_per_call(pfib_entry, n));
+    }
+    snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
+    bench_emit(o, "fib", "cont", params, "ns_per_call", &s, "ns");
+    bench_emit(o, "fib", "cont", params, "ratio_to_sync", &ratio, "x");
+    /* The calling-convention comparison (docs/cont.md): minimal hand-lowered fib. */
+    bench_emit(o, "fib", "cont", params, "ns_per_call_min_reg_pair", &pair, "ns");
+    bench_emit(o, "fib", "cont", params, "ns_per_call_min_tls_flag", &tls, "ns");
+
+    static const int every[] = {1, 10, 100};
+    n = fib_n_yield(o);
+    for (size_t k = 0; k < sizeof every / sizeof every[0]; k++) {
+        bench_sample ns = {0}, allocs = {0};
+        yield_every = every[k];
+        bench_reset_peak_rss();
+        for (int i = 0; i < o->runs; i++) {
+            uint64_t a0 = bench_allocs();
+            run r = run_in_task(n);
+            uint64_t a1 = bench_allocs();
+            if (r.result != plain_fib(n)) {
+                fprintf(stderr, "bench_fib_cont: wrong result\n");
+                abort();
+            }
+            int64_t leaves = fib_leaves(n);
+            bench_sample_add(&ns, (double)r.ns / (double)leaves);
+            bench_sample_add(&allocs, (double)(a1 - a0) / (double)(leaves / every[k]));
+        }
+        snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
+        bench_emit(o, "fib", "cont", params, "ns_per_leaf", &ns, "ns");
+        if (every[k] == 1) {
+            bench_emit(o, "fib", "cont", params, "allocs_per_leaf", &allocs, "allocs");
+            bench_emit1(o, "fib", "cont", params, "peak_rss_kib", (double)bench_peak_rss_kib(), "KiB");
+        }
+    }
+    rta_shutdown();
+}
