@@ -231,7 +231,9 @@ __attribute__((no_sanitize_address, noinline)) void rta__error_capture(rta_error
         }
     }
     uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-    uintptr_t lo = (uintptr_t)&fp, hi = x->stack_hi;
+    /* The lowest address of this frame: on x86-64 the record is above the
+     * locals, on AArch64 (GCC) below them. */
+    uintptr_t lo = fp < (uintptr_t)&fp ? fp : (uintptr_t)&fp, hi = x->stack_hi;
     atomic_store_explicit(&e->names_resolved, 0, memory_order_relaxed);
     while (fp >= lo && fp + 16 <= hi && (fp & 7) == 0 && e->nframes < e->cap) {
         uintptr_t next = ((uintptr_t *)fp)[0];

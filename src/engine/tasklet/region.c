@@ -16,10 +16,6 @@
 #include "../../core/symbols.h"
 #include "sanitizer.h"
 
-#ifndef MADV_GUARD_INSTALL
-#define MADV_GUARD_INSTALL 102 /* Linux 6.13+ */
-#endif
-
 /* Generous guard: a frame larger than the guard could jump over it unless
  * the code was built with -fstack-clash-protection (rtasync.pc adds it). It
  * costs address space only. */
@@ -34,14 +30,15 @@ int rta__region_map(rta__region *r, size_t stack_size)
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (map == MAP_FAILED)
         return -errno;
-    /* One mapping with an in-place guard where the kernel has it (no extra
-     * VMA per region), else a PROT_NONE range. */
-    if (RUNNING_ON_VALGRIND || madvise(map, guard, MADV_GUARD_INSTALL) != 0) {
-        if (mprotect(map, guard, PROT_NONE) != 0) {
-            int err = errno;
-            munmap(map, guard + size);
-            return -err;
-        }
+    /* A PROT_NONE guard costs a second mapping per region; regions are per
+     * worker, not per task (suspended tasks are copied out), so that is a
+     * handful of mappings. MADV_GUARD_INSTALL (Linux 6.13) would save them,
+     * but qemu-user accepts it and installs nothing, and a missing guard
+     * turns an overflow into silent corruption: not worth a few VMAs. */
+    if (mprotect(map, guard, PROT_NONE) != 0) {
+        int err = errno;
+        munmap(map, guard + size);
+        return -err;
     }
     r->map = map;
     r->map_len = guard + size;
@@ -140,7 +137,16 @@ size_t rta__region_frames(const rta__region *r, const char *sp, const char *data
             break;
         if (out && n < max) {
             out[n].pc = (const void *)ret;
+#if defined(__aarch64__) && !defined(__clang__)
+            /* GCC on AArch64 puts a frame's record at its bottom, below the
+             * callee-saves and locals: the frame of the function ret is in
+             * starts at next and ends at the record above it. */
+            uintptr_t nn = next > fp && next + 16 <= (uintptr_t)top ? AT(next) : 0;
+            out[n].size = next > fp ? (size_t)((nn > next ? nn : (uintptr_t)top) - next)
+                                    : (size_t)((uintptr_t)top - fp);
+#else
             out[n].size = next > fp ? next - fp : (size_t)((uintptr_t)top - fp);
+#endif
             if (!rta__symbolize(ret - 1, out[n].name, sizeof out[n].name, NULL))
                 out[n].name[0] = '\0';
         }
