@@ -18,8 +18,8 @@
 
 #include "../common/bench.h"
 
-static __thread unsigned leaf_ctr;
 static unsigned yield_every;
+static unsigned countdown; /* leaves until the next yield (no division per leaf) */
 
 typedef struct fib_sm {
     rta_async1_sm hdr;
@@ -42,8 +42,10 @@ typedef struct fib_sm {
     }
 #define FIB_LEAF(sm)                                                                   \
     if ((sm)->n < 2) {                                                                 \
-        if (yield_every && ++leaf_ctr % yield_every == 0)                              \
+        if (yield_every && --countdown == 0) {                                         \
+            countdown = yield_every;                                                   \
             RTA_AWAIT1_YIELD();                                                        \
+        }                                                                              \
         RTA_ASYNC1_RETURN((sm)->n);                                                    \
     }
 
@@ -120,6 +122,7 @@ typedef struct fig {
 static void measure(const bench_opts *o, int which, int n, unsigned k, double units, fig *f)
 {
     yield_every = k;
+    countdown = k;
     f->ns.n = f->allocs.n = 0;
     bench_reset_peak_rss();
     run_root(which, n); /* warm: pools, caches, first-call checks */
