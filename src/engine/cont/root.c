@@ -89,29 +89,6 @@ static int suspended(rta__cont_root *r, rta_cont *k, rta_cont *nk)
     return OUT_SUSPENDED;
 }
 
-/* Spins of the yield fast path before the worker loop gets a turn anyway
- * (it fires timers and polls the global queue every 61 ticks). */
-#define YIELD_SPINS 32
-
-/* A yield lets other ready work run. When this worker has none (own FIFO,
- * inbox, deque, global queue all empty), going through the loop would only
- * find this root again: resume at once instead, at most YIELD_SPINS times in
- * a row. Relaxed peeks: work that arrives meanwhile waits at most that long. */
-static bool yield_at_once(unsigned *spins)
-{
-    rta__cont_thread *ct = &rta__cont_thr;
-    rta__worker *wk = rta__cur_worker();
-    if (ct->op != RTA__CONT_OP_YIELD || !wk || ct->susp_error || ++*spins > YIELD_SPINS)
-        return false;
-    if (wk->local.head || atomic_load_explicit(&wk->inbox, memory_order_relaxed) ||
-        atomic_load_explicit(&rta__rt.global_len, memory_order_relaxed) ||
-        atomic_load_explicit(&wk->deque.top, memory_order_relaxed) <
-            atomic_load_explicit(&wk->deque.bottom, memory_order_relaxed))
-        return false;
-    ct->op = RTA__CONT_OP_NONE;
-    return true;
-}
-
 /* Runs frames until the chain finishes or suspends. Throws pass through to
  * run_caught; nothing here lives across them but what is stored in r.
  * Named rta__*: a trace records return addresses, so the frame it calls
@@ -121,7 +98,6 @@ static RTA_NOINLINE int rta__cont_run_frames(rta__cont_root *r, int mode, int64_
 {
     rta_cont *k;
     rta_cret res;
-    unsigned spins = 0;
     /* Trace walks stop at this frame: what it calls are the task's frames. */
     r->exec.stack_hi = (uintptr_t)__builtin_frame_address(0);
     switch (mode) {
@@ -133,10 +109,7 @@ static RTA_NOINLINE int rta__cont_run_frames(rta__cont_root *r, int mode, int64_
         res = fn(NULL, arg);
         if (res.k) {
             suspended(r, NULL, res.k);
-            if (!yield_at_once(&spins))
-                return OUT_SUSPENDED;
-            v = 0;
-            break; /* resume the chain below */
+            return OUT_SUSPENDED;
         }
         r->task.value = res.v; /* written by the completer again; a scratch slot until then */
         return OUT_DONE;
@@ -156,11 +129,7 @@ static RTA_NOINLINE int rta__cont_run_frames(rta__cont_root *r, int mode, int64_
         res = rta__cont_desc(k)->resume(k);
         if (res.k) {
             suspended(r, k, res.k);
-            if (!yield_at_once(&spins))
-                return OUT_SUSPENDED;
-            k = r->head; /* nothing else is ready here: the yield is over */
-            v = 0;
-            continue;
+            return OUT_SUSPENDED;
         }
         rta_cont *next = k->next;
         rta__cont_free(k);
