@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-builds rtasync for AArch64 Linux and runs the test suite under
 # qemu-user. Installs the Debian cross toolchain and emulator only when they
-# are missing. Not called by .ci/run.
+# are missing. scripts/test.sh (and so CI) runs it as its last configuration.
 #
 # usage: scripts/test-aarch64.sh [build-dir] [extra cmake args...]
 #   e.g. scripts/test-aarch64.sh build-arm64 -DRTA_SWITCH_FPU_CONTROL=ON

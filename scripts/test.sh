@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, then builds and runs
-# every test under ctest in four configurations:
-#   gcc -Werror, clang -Werror, ASan+UBSan, and valgrind (memcheck),
+# every test under ctest in five configurations:
+#   gcc -Werror, clang -Werror, ASan+UBSan, valgrind (memcheck), and an
+#   AArch64 cross build run under qemu-user,
 # and checks that an installed rtasync builds a consumer through pkg-config
 # as C and as C++. Set RTA_TEST_QUICK=1 to run only the first configuration.
 set -euo pipefail
@@ -47,5 +48,12 @@ if command -v g++ >/dev/null; then
         $(pkg-config --libs --static rtasync) -Wl,-rpath,"$prefix/lib" -o "$out/hello-cpp"
     "$out/hello-cpp"
 fi
+step "AArch64 (cross build, tests under qemu-user)"
+if ! scripts/test-aarch64.sh "$out/aarch64" > "$out/aarch64.log" 2>&1; then
+    tail -60 "$out/aarch64.log"
+    exit 1
+fi
+grep -E "tests passed|Total Test time" "$out/aarch64.log"
+
 echo
 echo "all test configurations passed"
