@@ -23,7 +23,7 @@ typedef struct saw_run {
     int tasks, cycles_each;
     rta_task **ts;
     rta_vtask *vts;
-    uint64_t ns;
+    uint64_t ns, allocs;
     int bad;
 } saw_run;
 
@@ -194,6 +194,7 @@ static void driver_move_next(rta_async1_sm *m)
     int64_t v;
     RTA_ASYNC1_BEGIN(driver, driver_sm, sm, m);
     RTA_AWAIT1_YIELD(); /* onto the worker */
+    sm->r->allocs = bench_allocs();
     sm->t0 = bench_now_ns();
     for (int i = 0; i < sm->r->tasks; i++) {
         if (sm->r->vts)
@@ -211,6 +212,7 @@ static void driver_move_next(rta_async1_sm *m)
             sm->r->bad++;
     }
     sm->r->ns = bench_now_ns() - sm->t0;
+    sm->r->allocs = bench_allocs() - sm->r->allocs;
     RTA_ASYNC1_RETURN(0);
     RTA_ASYNC1_END();
 }
@@ -228,7 +230,7 @@ void bench_sawtooth_async1(const bench_opts *o)
         if (!bench_want(o, engines[pool]))
             continue;
         for (size_t k = 0; k < 2; k++) {
-            bench_sample s = {0};
+            bench_sample s = {0}, al = {0};
             for (int run = 0; run < o->runs; run++) {
                 saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
                 if (pool)
@@ -246,10 +248,13 @@ void bench_sawtooth_async1(const bench_opts *o)
                 free(r.ts);
                 free(r.vts);
                 bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
+                bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
+            bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
             }
             char params[64];
             snprintf(params, sizeof params, "{\"cycles\":%d,\"tasks\":%d}", cycles, task_counts[k]);
             bench_emit(o, "sawtooth", engines[pool], params, "ns_per_cycle", &s, "ns");
+            bench_emit(o, "sawtooth", engines[pool], params, "allocs_per_cycle", &al, "allocs");
         }
     }
     rta_shutdown();

@@ -56,7 +56,7 @@ RTA_CONT_FN(saw_root, void *, arg)
 typedef struct saw_run {
     int tasks, cycles_each;
     rta_task **ts;
-    uint64_t ns;
+    uint64_t ns, allocs;
     int bad;
 } saw_run;
 
@@ -64,6 +64,7 @@ RTA_CONT_FN(saw_driver, void *, arg)
 {
     RTA_CONT_FRAME(saw_driver, saw_run *r; int64_t i; uint64_t t0;);
     F.r = arg;
+    F.r->allocs = bench_allocs();
     F.t0 = bench_now_ns();
     for (F.i = 0; F.i < F.r->tasks; F.i++)
         F.r->ts[F.i] = rta_cont_spawn(saw_root, (void *)(intptr_t)F.r->cycles_each);
@@ -75,6 +76,7 @@ RTA_CONT_FN(saw_driver, void *, arg)
         rta_task_release(F.r->ts[F.i]);
     }
     F.r->ns = bench_now_ns() - F.t0;
+    F.r->allocs = bench_allocs() - F.r->allocs;
     RTA_CONT_RETURN(0);
 }
 
@@ -87,7 +89,7 @@ void bench_sawtooth_cont(const bench_opts *o)
     int cycles = o->quick ? 10000 : 100000;
     static const int task_counts[] = {1, 100};
     for (size_t k = 0; k < 2; k++) {
-        bench_sample s = {0};
+        bench_sample s = {0}, al = {0};
         for (int run = 0; run < o->runs; run++) {
             saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
             r.ts = malloc(sizeof(rta_task *) * (size_t)r.tasks);
@@ -101,10 +103,12 @@ void bench_sawtooth_cont(const bench_opts *o)
             rta_task_release(t);
             free(r.ts);
             bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
+            bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
         }
         char params[64];
         snprintf(params, sizeof params, "{\"cycles\":%d,\"tasks\":%d}", cycles, task_counts[k]);
         bench_emit(o, "sawtooth", "cont", params, "ns_per_cycle", &s, "ns");
+        bench_emit(o, "sawtooth", "cont", params, "allocs_per_cycle", &al, "allocs");
     }
     rta_shutdown();
 }
