@@ -280,6 +280,43 @@ static inline void rta__a1_start(rta_async1_builder *b, rta_async1_sm *sm)
     (void)b;
     rta_async1_start(sm);
 }
+
+/* ---- the synchronous fast path of the built-in builders' start ------------
+ * rta_async1_start saves the thread's context (async locals, sync context,
+ * scheduler) and restores it after the first move-next. When the method is
+ * awaited at once by an async1 caller (rta__async1_direct) and no async local
+ * is set (nothing to count), that is three pointer loads before and three
+ * compares after, done here inline, with a direct call of the move-next. Any
+ * other case (a local set, not awaited at once, first use on a thread) takes
+ * rta_async1_start. The context fields are read at fixed offsets of the
+ * runtime's per-thread state; src/engine/async1/machine.c asserts the layout
+ * (and that the context is still those three fields) at compile time. */
+struct rta__tls;
+RTA_EXTERN extern __thread struct rta__tls rta__tls_state;
+RTA_EXTERN extern __thread int rta__async1_direct; /* documented below */
+enum { RTA__A1_X_LOCALS = 2, RTA__A1_X_SYNC = 3, RTA__A1_X_SCHED = 4 }; /* in pointers */
+/* Puts the context back after a method changed it (no local was set at entry). */
+RTA_EXTERN void rta__async1_ctx_back(void *x, void *sync_ctx, void *scheduler);
+
+static inline __attribute__((always_inline)) void
+rta__a1_start_mn(rta_async1_sm *sm, void (*mn)(rta_async1_sm *))
+{
+    /* rta__tls_state.exec: the current exec (first member; NULL until the
+     * thread's first use of the runtime). */
+    void *const *x = *(void *const *const *)(void *)&rta__tls_state;
+    if (__builtin_expect(rta__async1_direct != 0 && x != NULL && x[RTA__A1_X_LOCALS] == NULL, 1)) {
+        void *sc = x[RTA__A1_X_SYNC], *sch = x[RTA__A1_X_SCHED];
+        rta__async1_direct = 0;
+        /* No handler of its own: see rta__async1_direct. The exec is the same
+         * after the call (a method runs on the exec that started it). */
+        mn(sm);
+        if (__builtin_expect(x[RTA__A1_X_LOCALS] != NULL || x[RTA__A1_X_SYNC] != sc ||
+                                 x[RTA__A1_X_SCHED] != sch, 0))
+            rta__async1_ctx_back((void *)x, sc, sch);
+        return;
+    }
+    rta_async1_start(sm);
+}
 static inline void rta__a1_set_result(rta_async1_builder *b, int64_t v)
 {
     if (__builtin_expect(b->obj == NULL, 1)) {
@@ -435,7 +472,11 @@ RTA_EXTERN void rta__async1_check(rta_async1_method *m);
         (smp)->hdr.move_next = (mn);                                                   \
         (smp)->hdr.box = NULL;                                                         \
         name##__ops->create(&(smp)->hdr.builder, &name##__method);                     \
-        name##__ops->start(&(smp)->hdr.builder, &(smp)->hdr);                          \
+        /* A built-in builder's start (known at compile time) runs inline. */          \
+        if (name##__ops->start == rta__a1_start)                                       \
+            rta__a1_start_mn(&(smp)->hdr, (mn));                                       \
+        else                                                                           \
+            name##__ops->start(&(smp)->hdr.builder, &(smp)->hdr);                      \
     } while (0)
 
 /* The builder's task-like result, of the method's return type. */

@@ -56,6 +56,24 @@ static void run_catching(rta_async1_sm *sm, rta__exec *x)
     sm->builder.method->ops->set_error(&sm->builder, e);
 }
 
+/* The header's inline start (rta__a1_start_mn) reads the exec's context at
+ * these offsets and restores exactly these three fields: keep them in step. */
+_Static_assert(offsetof(rta__tls, exec) == 0, "rta__a1_start_mn reads rta__tls_state.exec");
+_Static_assert(offsetof(rta__exec, locals) == RTA__A1_X_LOCALS * sizeof(void *) &&
+                   offsetof(rta__exec, sync_ctx) == RTA__A1_X_SYNC * sizeof(void *) &&
+                   offsetof(rta__exec, scheduler) == RTA__A1_X_SCHED * sizeof(void *),
+               "rta__a1_start_mn reads the context at these offsets");
+_Static_assert(sizeof(rta__ctx) == 3 * sizeof(void *),
+               "the context grew: rta__a1_start_mn saves and restores only locals, sync "
+               "context and scheduler");
+
+void rta__async1_ctx_back(void *xv, void *sync_ctx, void *scheduler)
+{
+    /* As ctx_restore with saved = {NULL, sync_ctx, scheduler}: the method's
+     * own map (if it set a local) is released by the install. */
+    rta__ctx_install(xv, (rta__ctx){NULL, sync_ctx, scheduler});
+}
+
 void rta_async1_start(rta_async1_sm *sm)
 {
     rta__exec *x = rta__cur_exec();
