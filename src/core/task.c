@@ -10,6 +10,7 @@
  * thread that sees DONE) always sees the result.
  */
 #include "internal.h"
+#include "../sched/sched.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -228,6 +229,9 @@ rta_task *rta_task_from_value(int64_t v)
 
 /* ---- blocking wait for non-async threads ----------------------------------------- */
 
+/* done: 0 while the waiter runs or spins, 2 once it sleeps in the kernel,
+ * 1 when the task completed. The waker only makes the futex call when the
+ * waiter announced it sleeps. */
 typedef struct blocking_waiter {
     rta_waiter w;
     _Atomic uint32_t done;
@@ -236,10 +240,27 @@ typedef struct blocking_waiter {
 static void blocking_wake(rta_waiter *w)
 {
     blocking_waiter *b = rta__container_of(w, blocking_waiter, w);
-    atomic_store_explicit(&b->done, 1, memory_order_release);
-    /* The waiting thread may return as soon as it sees done: a wake on its
+    /* The waiting thread may return as soon as it sees 1: a wake on its
      * dead stack slot is harmless (at worst a spurious wake of nobody). */
-    syscall(SYS_futex, &b->done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    if (atomic_exchange_explicit(&b->done, 1, memory_order_acq_rel) == 2)
+        syscall(SYS_futex, &b->done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+static void blocking_sleep(blocking_waiter *b)
+{
+    /* Short waits are common (a task that runs at once on an idle worker):
+     * watch for a few microseconds before sleeping. */
+    for (int i = 0; i < 512; i++) {
+        if (atomic_load_explicit(&b->done, memory_order_acquire) == 1)
+            return;
+        rta__cpu_relax();
+    }
+    uint32_t expect = 0;
+    if (!atomic_compare_exchange_strong_explicit(&b->done, &expect, 2, memory_order_acq_rel,
+                                                 memory_order_acquire))
+        return; /* completed meanwhile */
+    while (atomic_load_explicit(&b->done, memory_order_acquire) != 1)
+        syscall(SYS_futex, &b->done, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
 }
 
 int64_t rta_task_wait(rta_task *t, rta_error **err)
@@ -255,10 +276,8 @@ int64_t rta_task_wait(rta_task *t, rta_error **err)
     if (!rta__task_done(t)) {
         blocking_waiter b = {.w = {.fn = blocking_wake}};
         atomic_init(&b.done, 0);
-        if (rta_task_on_complete(t, &b.w)) {
-            while (!atomic_load_explicit(&b.done, memory_order_acquire))
-                syscall(SYS_futex, &b.done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
-        }
+        if (rta_task_on_complete(t, &b.w))
+            blocking_sleep(&b);
     }
     switch (rta_task_status(t)) {
     case RTA_SUCCEEDED:

@@ -54,6 +54,17 @@ static inline rta__work *rta__fifo_pop(rta__fifo *q)
     return w;
 }
 
+static inline void rta__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield" ::: "memory");
+#else
+    __asm__ volatile("" ::: "memory");
+#endif
+}
+
 /* ---- parker: one sleeping thread, woken by anyone ---- */
 typedef struct rta__parker {
     _Atomic int state; /* 0 empty, -1 parked, 1 notified */

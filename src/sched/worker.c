@@ -217,6 +217,22 @@ static bool has_work(rta__worker *wk)
     return false;
 }
 
+/* Before sleeping in the kernel, watch the queues for a few microseconds:
+ * work that arrives meanwhile (a non-async thread spawning and waiting, a
+ * completion on another worker) then costs no futex wake-up on either side.
+ * An unpark during the spin only flips the parker word (no syscall). */
+#define IDLE_SPINS 256
+
+static bool spin_for_work(rta__worker *wk)
+{
+    for (int i = 0; i < IDLE_SPINS; i++) {
+        if (atomic_load_explicit(&wk->parker.state, memory_order_relaxed) == 1 || has_work(wk))
+            return true;
+        rta__cpu_relax();
+    }
+    return false;
+}
+
 static void idle_wait(rta__worker *wk)
 {
     pthread_mutex_lock(&rta__rt.lock);
@@ -226,7 +242,7 @@ static void idle_wait(rta__worker *wk)
     atomic_store(&rta__rt.idle_count, c + 1);
     pthread_mutex_unlock(&rta__rt.lock);
 
-    if (!has_work(wk) && !atomic_load(&rta__rt.stopping)) {
+    if (!has_work(wk) && !atomic_load(&rta__rt.stopping) && !spin_for_work(wk)) {
         uint64_t timeout = UINT64_MAX;
         rta__timer *t = rta__timer_heap_peek(&wk->timers);
         if (t) {
