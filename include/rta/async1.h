@@ -138,7 +138,8 @@ typedef struct rta_vtask_core {
 RTA_EXTERN void rta_vtask_core_init(rta_vtask_core *c);
 /* Frees a pending error; the core may then be freed or reset. */
 RTA_EXTERN void rta_vtask_core_fini(rta_vtask_core *c);
-/* Starts a new operation; returns its token. */
+/* Starts a new operation; returns its token. Called by the source's owner
+ * between operations (never concurrently with another reset of c). */
 RTA_EXTERN uint32_t rta_vtask_core_reset(rta_vtask_core *c);
 RTA_EXTERN uint32_t rta_vtask_core_version(const rta_vtask_core *c);
 /* Complete the current operation (once); run its waiter, if any, last. */

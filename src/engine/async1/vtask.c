@@ -40,14 +40,22 @@ void rta_vtask_core_fini(rta_vtask_core *c)
 
 uint32_t rta_vtask_core_reset(rta_vtask_core *c)
 {
-    rta_error_free(c->error);
-    c->error = NULL;
+    if (c->error) {
+        rta_error_free(c->error);
+        c->error = NULL;
+    }
     c->value = 0;
     c->double_await = 0;
     __atomic_store_n(&c->status, RTA_PENDING, __ATOMIC_RELAXED);
     __atomic_store_n(&c->cont, NULL, __ATOMIC_RELAXED);
-    /* Release: whoever sees the new version sees the reset fields. */
-    return __atomic_add_fetch(&c->version, 1, __ATOMIC_RELEASE);
+    /* The source's owner is the only writer of version (it resets between
+     * operations, when nobody holds a current token), so a load and a
+     * release store replace a locked read-modify-write: holders of old tokens
+     * only read it. Release: whoever sees the new version sees the reset
+     * fields. */
+    uint32_t v = __atomic_load_n(&c->version, __ATOMIC_RELAXED) + 1;
+    __atomic_store_n(&c->version, v, __ATOMIC_RELEASE);
+    return v;
 }
 
 uint32_t rta_vtask_core_version(const rta_vtask_core *c)
@@ -76,7 +84,17 @@ static RTA_NORETURN void token_throw(int code, uint32_t token)
 static void core_complete(rta_vtask_core *c, rta_status st)
 {
     __atomic_store_n(&c->status, st, __ATOMIC_RELEASE);
-    rta_waiter *w = __atomic_exchange_n(&c->cont, CORE_DONE, __ATOMIC_ACQ_REL);
+    /* cont goes NULL -> waiter only by the registration CAS, and a waiter
+     * stays until this store: once a waiter is seen, nobody else can change
+     * cont, so a release store publishes the completion without a locked
+     * exchange (the common case: the awaiter registered before the source
+     * completed). Only when no waiter is seen must the exchange decide the
+     * race with a registration in flight. */
+    rta_waiter *w = __atomic_load_n(&c->cont, __ATOMIC_ACQUIRE);
+    if (w != NULL && w != CORE_DONE)
+        __atomic_store_n(&c->cont, CORE_DONE, __ATOMIC_RELEASE);
+    else
+        w = __atomic_exchange_n(&c->cont, CORE_DONE, __ATOMIC_ACQ_REL);
     /* Last: the waiter may consume the result and reuse the source. */
     if (w)
         w->fn(w);
