@@ -177,9 +177,13 @@ typedef struct rta_async1_sm {
     void (*move_next)(struct rta_async1_sm *sm);
     void *box;       /* the heap box once moved; NULL on the caller's stack */
     int32_t pending; /* scratch for the _CATCH awaits */
-    uint32_t pad_;
+    uint32_t resume_flags; /* RTA_ASYNC1_SM_*, set by the await macros before each suspension */
     rta_async1_builder builder;
 } rta_async1_sm;
+
+/* resume_flags: the suspending await has configure-await false (resume on
+ * the workers, not through the captured sync context / scheduler). */
+#define RTA_ASYNC1_SM_DIRECT 1u
 
 /* The task-like types a method may return. */
 enum { RTA_ASYNC1_RET_TASK = 1, RTA_ASYNC1_RET_VTASK = 2 };
@@ -517,23 +521,35 @@ RTA_EXTERN RTA_NORETURN void rta__async1_bad_state(rta_async1_sm *sm);
         return;                                                                        \
     } while (0)
 
-/* An await's suspension: record where to come back, hand the machine to the
- * builder, leave. The builder may have moved the machine: touch nothing. */
-#define RTA__A1_SUSPEND(ops, self)                                                     \
+/* An await's suspension: record where to come back and how to resume (cfg:
+ * the await's configure-await flag), hand the machine to the builder, leave.
+ * The builder may have moved the machine: touch nothing. */
+#define RTA__A1_SUSPEND(ops, self, cfg)                                                \
     do {                                                                               \
         rta__a1_sm->state = __LINE__;                                                  \
+        rta__a1_sm->resume_flags = (cfg) ? 0u : RTA_ASYNC1_SM_DIRECT;                  \
         rta__a1_ops->await_unsafe_on_completed(&rta__a1_sm->builder, rta__a1_sm,       \
                                                (ops), (self));                         \
         return;                                                                        \
     } while (0)
 
+/* Configure-await (rta/context.h): every await below passes the lexically
+ * visible rta__configure_await (the file's RTA_CONFIGURE_AWAIT, or
+ * RTA_CONFIGURE_AWAIT_FN(b) written before RTA_ASYNC1_BEGIN in the move-next
+ * function); the _CFG forms take the flag for one await
+ * (Task.ConfigureAwait(b)). true: a suspended await resumes through the sync
+ * context current at the await, else the scheduler current then, else on
+ * the workers; false: on the workers. Either way the method runs with the
+ * context captured at the await (locals, sync context, scheduler). */
+
 /* `out = await <awaiter>;` for any awaiter (ops, self). self must point into
  * the state machine (or outlive the method). Resumes at the case label. One
  * await per source line (the line number is the state). */
-#define RTA_AWAIT1(ops, self, out)                                                     \
+#define RTA_AWAIT1(ops, self, out) RTA_AWAIT1_CFG(ops, self, out, rta__configure_await)
+#define RTA_AWAIT1_CFG(ops, self, out, cfg)                                            \
     do {                                                                               \
         if (!(ops)->is_completed(self))                                                \
-            RTA__A1_SUSPEND(ops, self);                                                \
+            RTA__A1_SUSPEND(ops, self, cfg);                                           \
         __attribute__((fallthrough));                                                  \
     case __LINE__:;                                                                    \
         rta__a1_sm->state = -1;                                                        \
@@ -542,9 +558,10 @@ RTA_EXTERN RTA_NORETURN void rta__async1_bad_state(rta_async1_sm *sm);
 
 /* `await Task.Yield();`: re-queues the method through the scheduler. */
 RTA_EXTERN extern const rta_awaiter_ops rta_async1_yield_awaiter;
-#define RTA_AWAIT1_YIELD()                                                             \
+#define RTA_AWAIT1_YIELD() RTA_AWAIT1_YIELD_CFG(rta__configure_await)
+#define RTA_AWAIT1_YIELD_CFG(cfg)                                                      \
     do {                                                                               \
-        RTA__A1_SUSPEND(&rta_async1_yield_awaiter, NULL);                              \
+        RTA__A1_SUSPEND(&rta_async1_yield_awaiter, NULL, cfg);                         \
         __attribute__((fallthrough));                                                  \
     case __LINE__:;                                                                    \
         rta__a1_sm->state = -1;                                                        \
@@ -560,12 +577,14 @@ RTA_EXTERN extern __thread int rta__async1_direct;
 /* `out = await <expr>;` where expr yields an rta_vtask; slot is an rta_vtask
  * member of the state machine that holds it across the suspension. */
 #define RTA_AWAIT1_VTASK(slot, expr, out)                                              \
+    RTA_AWAIT1_VTASK_CFG(slot, expr, out, rta__configure_await)
+#define RTA_AWAIT1_VTASK_CFG(slot, expr, out, cfg)                                     \
     do {                                                                               \
         rta__async1_direct = 1;                                                        \
         (slot) = (expr);                                                               \
         rta__async1_direct = 0;                                                        \
         if ((slot).obj_ != 0 && !rta_vtask_awaiter.is_completed(&(slot)))              \
-            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot));                              \
+            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot), cfg);                         \
         __attribute__((fallthrough));                                                  \
     case __LINE__:;                                                                    \
         rta__a1_sm->state = -1;                                                        \
@@ -578,12 +597,14 @@ RTA_EXTERN extern __thread int rta__async1_direct;
 RTA_EXTERN bool rta__async1_task_ready(rta_task *t);
 RTA_EXTERN int64_t rta__async1_task_consume(rta_task *t);
 #define RTA_AWAIT1_TASK(slot, expr, out)                                               \
+    RTA_AWAIT1_TASK_CFG(slot, expr, out, rta__configure_await)
+#define RTA_AWAIT1_TASK_CFG(slot, expr, out, cfg)                                      \
     do {                                                                               \
         rta__async1_direct = 1;                                                        \
         (slot) = (expr);                                                               \
         rta__async1_direct = 0;                                                        \
         if (!rta__async1_task_ready(slot))                                             \
-            RTA__A1_SUSPEND(&rta_task_awaiter, (slot));                                \
+            RTA__A1_SUSPEND(&rta_task_awaiter, (slot), cfg);                           \
         __attribute__((fallthrough));                                                  \
     case __LINE__:;                                                                    \
         rta__a1_sm->state = -1;                                                        \
@@ -609,7 +630,7 @@ RTA_EXTERN rta_error *rta__async1_take_error(rta_error *e);
                                     (slot).obj_ != 0 &&                                \
                                     !rta_vtask_awaiter.is_completed(&(slot)));         \
         if (rta__a1_sm->pending)                                                       \
-            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot));                              \
+            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot), rta__configure_await);        \
         __attribute__((fallthrough));                                                  \
     case __LINE__:;                                                                    \
         rta__a1_sm->state = -1;                                                        \
@@ -626,7 +647,7 @@ RTA_EXTERN rta_error *rta__async1_take_error(rta_error *e);
         RTA__A1_CATCH_INTO(err, (slot) = (expr);                                       \
                            rta__a1_sm->pending = !rta__async1_task_ready(slot));       \
         if (rta__a1_sm->pending)                                                       \
-            RTA__A1_SUSPEND(&rta_task_awaiter, (slot));                                \
+            RTA__A1_SUSPEND(&rta_task_awaiter, (slot), rta__configure_await);          \
         __attribute__((fallthrough));                                                  \
     case __LINE__:;                                                                    \
         rta__a1_sm->state = -1;                                                        \

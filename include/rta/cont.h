@@ -115,9 +115,11 @@ typedef struct rta__cont_tls_t {
 RTA_EXTERN extern __thread rta__cont_tls_t rta__cont_tls __attribute__((tls_model("initial-exec")));
 
 RTA_EXTERN rta_cont *rta__cont_alloc(const rta_cont_desc *d);
-RTA_EXTERN rta_cont *rta__cont_yield_k(void);
-RTA_EXTERN rta_cont *rta__cont_sleep_k(uint64_t ms);
-RTA_EXTERN rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self);
+/* cfg: the await's configure-await flag (rta/context.h): true resumes through
+ * the sync context / scheduler current at the await, false directly. */
+RTA_EXTERN rta_cont *rta__cont_yield_k(bool cfg);
+RTA_EXTERN rta_cont *rta__cont_sleep_k(uint64_t ms, bool cfg);
+RTA_EXTERN rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self, bool cfg);
 RTA_EXTERN void rta__cont_try_leave(rta__try *t);
 RTA_EXTERN RTA_NORETURN void rta__cont_rethrow(void);
 RTA_EXTERN RTA_NORETURN void rta__cont_bad_await(const char *func);
@@ -263,9 +265,20 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 /* dst = the result of any awaitable (the spec's AwaitAwaiterFromRuntimeAsync):
  * completes synchronously when is_completed, else suspends the chain and,
  * once it is off the stack, registers the root with the awaiter. self must
- * stay valid until resumption. get_result's error is thrown at this point. */
-#define RTA_CONT_AWAIT(dst, ops, self) RTA__CONT_AWAIT_(__COUNTER__, dst, ops, self)
-#define RTA__CONT_AWAIT_(id, dst, ops, self)                                                    \
+ * stay valid until resumption. get_result's error is thrown at this point.
+ * Configure-await (rta/context.h): the plain forms pass the lexically visible
+ * rta__configure_await (the file's RTA_CONFIGURE_AWAIT, or the function's
+ * RTA_CONFIGURE_AWAIT_FN(b), which in a cont function goes *before*
+ * RTA_CONT_FRAME so that it is initialised on every resumption too); the
+ * _CFG forms take the flag for one await (Task.ConfigureAwait(b)). After a
+ * suspension the root resumes through the sync context current at the await
+ * (its post runs the root on whatever thread the context chooses: cont state
+ * is heap data), else the scheduler current then, else on the workers;
+ * false resumes on the workers. RTA_CONT_CALL takes no flag: where a chain
+ * resumes is decided by the await that suspended it, in the innermost frame. */
+#define RTA_CONT_AWAIT(dst, ops, self) RTA__CONT_AWAIT_(__COUNTER__, dst, ops, self, rta__configure_await)
+#define RTA_CONT_AWAIT_CFG(dst, ops, self, cfg) RTA__CONT_AWAIT_(__COUNTER__, dst, ops, self, cfg)
+#define RTA__CONT_AWAIT_(id, dst, ops, self, cfg)                                               \
     do {                                                                                        \
         if (rta__cont_in_handler_)                                                              \
             rta__cont_bad_await(__func__);                                                      \
@@ -275,18 +288,22 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         if (rta__o_->is_completed(rta__s_)) {                                                   \
             rta__v_ = rta__o_->get_result(rta__s_);                                             \
         } else {                                                                                \
-            RTA__CONT_POINT(id, rta__cont_await_k(rta__o_, rta__s_), rta__v_);                  \
+            RTA__CONT_POINT(id, rta__cont_await_k(rta__o_, rta__s_, (cfg)), rta__v_);           \
         }                                                                                       \
         dst = rta__v_;                                                                          \
     } while (0)
 
 /* dst = the value of task t (its error is thrown, cancellation throws -ECANCELED). */
 #define RTA_CONT_AWAIT_TASK(dst, t) RTA_CONT_AWAIT(dst, &rta_task_awaiter, (t))
+#define RTA_CONT_AWAIT_TASK_CFG(dst, t, cfg) RTA_CONT_AWAIT_CFG(dst, &rta_task_awaiter, (t), cfg)
 
 /* Lets other ready work run, then continues (maybe on another worker). */
-#define RTA_CONT_YIELD() RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_k())
+#define RTA_CONT_YIELD() RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_k(rta__configure_await))
+#define RTA_CONT_YIELD_CFG(cfg) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_k(cfg))
 /* Suspends for at least ms milliseconds. */
-#define RTA_CONT_SLEEP_MS(ms) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_sleep_k(ms))
+#define RTA_CONT_SLEEP_MS(ms)                                                                   \
+    RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_sleep_k((ms), rta__configure_await))
+#define RTA_CONT_SLEEP_MS_CFG(ms, cfg) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_sleep_k((ms), (cfg)))
 #define RTA__CONT_SUSPEND_(id, mk)                                                              \
     do {                                                                                        \
         if (rta__cont_in_handler_)                                                              \

@@ -90,6 +90,10 @@ typedef struct rta__exec {
     void *locals;        /* async-local map (see src/core/context.c) */
     void *sync_ctx;      /* current rta_sync_ctx, if any */
     void *scheduler;     /* current user rta_scheduler, if any */
+    /* Set in the exec of a task whose code is async2 without being a tasklet
+     * (a cont root): rta_in_async() is true while it is current. Tasklets
+     * are recognised by rta__tls.tasklet instead. */
+    int async2;
     /* Stack bounds for frame-pointer walks (traces): [lo, hi). */
     uintptr_t stack_lo, stack_hi;
 } rta__exec;

@@ -33,6 +33,7 @@ typedef struct rta__a1_box {
     rta_async1_method *method;
     struct rta__a1_box *next_free; /* pool link while idle */
     bool pooled;
+    bool resume_direct;         /* the await had configure-await false */
     union {
         rta_task task;          /* task kind: the method's task */
         struct {

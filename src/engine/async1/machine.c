@@ -114,10 +114,17 @@ static void box_run_posted(void *arg)
 
 /* The awaiter's completion, on the completing thread: must not block. A
  * method that awaited under a sync context (or a custom scheduler) resumes
- * through it, as C#'s await does; otherwise as free work. */
+ * through it, as C#'s await does, unless that await had configure-await
+ * false; otherwise as free work. */
 static void box_wake(rta_waiter *w)
 {
     rta__a1_box *b = rta__container_of(w, rta__a1_box, waiter);
+    if (rta__unlikely(b->resume_direct)) {
+        /* configure-await false: straight to the workers (never inline: the
+         * completer may be running under the context the await declined). */
+        rta__sched_submit(&b->work);
+        return;
+    }
     if (b->ctx.sync_ctx) {
         rta_sync_ctx *sc = b->ctx.sync_ctx;
         sc->post(sc, box_run_posted, b);
@@ -182,6 +189,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
     }
     /* Counted: installed (and consumed) by box_run when it resumes. */
     b->ctx = rta__ctx_capture(rta__cur_exec());
+    b->resume_direct = (sm->resume_flags & RTA_ASYNC1_SM_DIRECT) != 0;
     /* From here on the waiter may run (and the box move on) at any moment. */
     if (unsafe && aw->unsafe_on_completed)
         aw->unsafe_on_completed(self, &b->waiter);

@@ -17,22 +17,42 @@
 
 RTA__HIDDEN const char *rta__handler_func(const rta__exec *x);
 
-rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self)
+/* How this suspension resumes, from the root's context as it is at the await
+ * (rta__cur_exec() is the root's exec while its frames run) and the await's
+ * configure-await flag; the root copies it when the chain is off the stack. */
+static inline void capture_resume(rta__cont_thread *ct, bool cfg)
+{
+    const rta__exec *x = rta__cur_exec();
+    if (rta__likely(!cfg || (!x->sync_ctx && !x->scheduler))) {
+        ct->resume_via = RTA__CONT_RESUME_DIRECT;
+    } else if (x->sync_ctx) {
+        ct->resume_via = RTA__CONT_RESUME_POST;
+        ct->resume_target = x->sync_ctx;
+    } else {
+        ct->resume_via = RTA__CONT_RESUME_QUEUE;
+        ct->resume_target = x->scheduler;
+    }
+}
+
+rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self, bool cfg)
 {
     rta__cont_thread *ct = &rta__cont_thr;
     ct->op = RTA__CONT_OP_AWAIT;
     ct->ops = ops;
     ct->self = self;
+    capture_resume(ct, cfg);
     return &rta__cont_tls.sentinel;
 }
 
-rta_cont *rta__cont_yield_k(void)
+rta_cont *rta__cont_yield_k(bool cfg)
 {
-    rta__cont_thr.op = RTA__CONT_OP_YIELD;
+    rta__cont_thread *ct = &rta__cont_thr;
+    ct->op = RTA__CONT_OP_YIELD;
+    capture_resume(ct, cfg);
     return &rta__cont_tls.sentinel;
 }
 
-rta_cont *rta__cont_sleep_k(uint64_t ms)
+rta_cont *rta__cont_sleep_k(uint64_t ms, bool cfg)
 {
     rta__cont_thread *ct = &rta__cont_thr;
     if (ms == 0) {
@@ -41,6 +61,7 @@ rta_cont *rta__cont_sleep_k(uint64_t ms)
         ct->op = RTA__CONT_OP_SLEEP;
         ct->sleep_ms = ms;
     }
+    capture_resume(ct, cfg);
     return &rta__cont_tls.sentinel;
 }
 

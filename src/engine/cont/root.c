@@ -39,17 +39,46 @@ static void destroy_root(rta_task *t)
 }
 
 static void dispatch(rta__work *w);
+static void run_root(rta__cont_root *r);
+
+/* What a sync context's post or a scheduler's queue is handed. Cont state is
+ * heap data: the root runs right where the context runs the callback (a UI
+ * thread, the scheduler's own thread...), not only when. */
+static void root_posted(void *arg)
+{
+    run_root(arg);
+}
+
+/* Makes a suspended root runnable again the way its await decided: through
+ * the sync context / scheduler current at the await, else on the workers.
+ * Any thread; once per suspension. */
+static void make_ready(rta__cont_root *r)
+{
+    switch (r->resume_via) {
+    case RTA__CONT_RESUME_POST: {
+        rta_sync_ctx *c = r->resume_target;
+        c->post(c, root_posted, r);
+        break;
+    }
+    case RTA__CONT_RESUME_QUEUE: {
+        rta_scheduler *q = r->resume_target;
+        q->queue(q, root_posted, r);
+        break;
+    }
+    default:
+        rta__sched_submit(&r->work);
+        break;
+    }
+}
 
 static void resume_cb(rta_waiter *w)
 {
-    rta__cont_root *r = rta__container_of(w, rta__cont_root, waiter);
-    rta__sched_submit(&r->work);
+    make_ready(rta__container_of(w, rta__cont_root, waiter));
 }
 
 static void timer_fire(rta__timer *t)
 {
-    rta__cont_root *r = rta__container_of(t, rta__cont_root, timer);
-    rta__sched_submit(&r->work);
+    make_ready(rta__container_of(t, rta__cont_root, timer));
 }
 
 static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
@@ -67,11 +96,15 @@ static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
     r->work.run = dispatch;
     r->u.start.entry = fn;
     r->u.start.arg = arg;
-    /* The thunk boundary: contexts flow in, changes do not flow back. */
-    rta__exec *cur = rta__cur_exec();
-    r->exec.locals = cur->locals;
-    r->exec.sync_ctx = cur->sync_ctx;
-    r->exec.scheduler = cur->scheduler;
+    /* The thunk boundary: contexts flow in (a counted reference to the
+     * caller's async-local map: either side may set a local later, which
+     * releases its own reference), changes do not flow back (the root runs
+     * on its own exec). Released when the root completes. */
+    rta__ctx c = rta__ctx_capture(rta__cur_exec());
+    r->exec.locals = c.locals;
+    r->exec.sync_ctx = c.sync_ctx;
+    r->exec.scheduler = c.scheduler;
+    r->exec.async2 = 1; /* rta_in_async() while its frames run */
     return r;
 }
 
@@ -171,6 +204,10 @@ static void complete(rta__cont_root *r, rta_error *e)
         }
     }
     bool inflight = r->inflight;
+    /* The task's context dies with it (its values may be destroyed now); the
+     * waiters run after, so what they observe of the locals is final. */
+    rta__locals_release(r->exec.locals);
+    r->exec.locals = NULL;
     rta__task_complete(&r->task, st, st == RTA_SUCCEEDED ? r->task.value : 0, e);
     if (inflight) {
         rta_task_release(&r->task); /* the runtime's reference */
@@ -194,6 +231,8 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     uint8_t op = ct->op;
     ct->op = RTA__CONT_OP_NONE;
     r->op = op;
+    r->resume_via = ct->resume_via;
+    r->resume_target = ct->resume_target;
     switch (op) {
     case RTA__CONT_OP_AWAIT: {
         const rta_awaiter_ops *ops = ct->ops;
@@ -210,7 +249,9 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     case RTA__CONT_OP_YIELD:
         /* A yield stays on this worker's FIFO (no fence, no wake-up); the
          * loop alternates it with the deque, so other work runs first. */
-        if (wk)
+        if (r->resume_via != RTA__CONT_RESUME_DIRECT)
+            make_ready(r); /* through the captured sync context / scheduler */
+        else if (wk)
             rta__fifo_push(&wk->local, &r->work);
         else
             rta__sched_submit(&r->work);
@@ -320,9 +361,17 @@ static void run_root(rta__cont_root *r)
 static void dispatch(rta__work *w)
 {
     rta__cont_root *r = rta__container_of(w, rta__cont_root, work);
-    if (r->op == RTA__CONT_OP_SLEEP && rta__now_ns() < r->u.deadline_ns) {
-        arm_sleep(r, rta__cur_worker());
-        return;
+    if (r->op == RTA__CONT_OP_SLEEP) {
+        if (rta__now_ns() < r->u.deadline_ns) {
+            arm_sleep(r, rta__cur_worker());
+            return;
+        }
+        /* Due, but reached through the workers (armed from a non-worker
+         * thread, or polled): still resume the way the sleep decided. */
+        if (r->resume_via != RTA__CONT_RESUME_DIRECT) {
+            make_ready(r);
+            return;
+        }
     }
     run_root(r);
 }

@@ -381,9 +381,13 @@ void(rta_sleep_ms)(uint64_t ms)
     rta_sleep_ms_cfg(ms, true);
 }
 
+/* async2 code: a tasklet, or the frames of a cont root (whose exec is marked
+ * async2). An async1 move-next resumed from its box runs on a thread's own
+ * exec and is not async2 code (docs/semantics.md). */
 bool rta_in_async(void)
 {
-    return rta__tls_state.tasklet != NULL;
+    const rta__exec *x = rta__tls_state.exec;
+    return rta__tls_state.tasklet != NULL || (x && x->async2);
 }
 
 size_t rta_task_frames(rta_task *task, rta_frame_info *out, size_t max)
