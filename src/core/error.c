@@ -238,7 +238,9 @@ __attribute__((no_sanitize_address, noinline)) void rta__error_capture(rta_error
     while (fp >= lo && fp + 16 <= hi && (fp & 7) == 0 && e->nframes < e->cap) {
         uintptr_t next = ((uintptr_t *)fp)[0];
         uintptr_t ret = ((uintptr_t *)fp)[1];
-        if (ret == 0)
+        /* A caller outside the bounds is the root's caller (a worker's loop,
+         * an engine's dispatcher): not a logical async frame. */
+        if (ret == 0 || next >= hi)
             break;
         if (skip)
             skip--;

@@ -273,6 +273,9 @@ static void *worker_main(void *arg)
     rta__worker *wk = arg;
     rta__tls_state.worker = wk;
     rta__tls_state.exec = &rta__tls_state.own;
+    /* Work run by this loop (async1 and cont resumptions) has the loop as
+     * its root: trace walks stop below this frame. */
+    rta__tls_state.own.stack_hi = (uintptr_t)__builtin_frame_address(0);
     rta__tasklet_thread_enter(wk);
     for (;;) {
         rta__work *w = next_work(wk);

@@ -39,7 +39,7 @@ static inline void ctx_restore(rta__exec *x, rta__ctx saved)
 
 /* Runs sm->move_next under a handler; an escaping error faults the method.
  * x is the current exec (its try chain gets the handler record). */
-static void run_catching(rta_async1_sm *sm, rta__exec *x)
+static void rta__a1_run_catching(rta_async1_sm *sm, rta__exec *x)
 {
     rta__try t;
     rta__try_push(&t, "async1 move-next");
@@ -85,14 +85,17 @@ void rta_async1_start(rta_async1_sm *sm)
         rta__async1_direct = 0;
         sm->move_next(sm);
     } else {
-        run_catching(sm, x);
+        rta__a1_run_catching(sm, x);
     }
     ctx_restore(x, saved);
 }
 
+/* Functions that run user frames are named rta__*: a trace records return
+ * addresses, and the symbolizer drops the runtime's own (rta_*) frames. */
+
 /* ---- resumption --------------------------------------------------------------------- */
 
-static void box_run(rta__work *w)
+static void rta__a1_box_run(rta__work *w)
 {
     rta__a1_box *b = rta__container_of(w, rta__a1_box, work);
     rta__exec *x = rta__cur_exec();
@@ -102,21 +105,21 @@ static void box_run(rta__work *w)
     rta__ctx_install(x, b->ctx); /* consumes the box's capture */
     /* After this returns the box may be gone (completed and released, or
      * resumed on another thread): do not touch it. */
-    run_catching(rta__a1_box_sm(b), x);
+    rta__a1_run_catching(rta__a1_box_sm(b), x);
     rta__ctx_install(x, saved);
     a1_tls.inline_ok = inline_ok;
 }
 
-static void box_run_posted(void *arg)
+static void rta__a1_box_run_posted(void *arg)
 {
-    box_run(&((rta__a1_box *)arg)->work);
+    rta__a1_box_run(&((rta__a1_box *)arg)->work);
 }
 
 /* The awaiter's completion, on the completing thread: must not block. A
  * method that awaited under a sync context (or a custom scheduler) resumes
  * through it, as C#'s await does, unless that await had configure-await
  * false; otherwise as free work. */
-static void box_wake(rta_waiter *w)
+static void rta__a1_box_wake(rta_waiter *w)
 {
     rta__a1_box *b = rta__container_of(w, rta__a1_box, waiter);
     if (rta__unlikely(b->resume_direct)) {
@@ -127,17 +130,17 @@ static void box_wake(rta_waiter *w)
     }
     if (b->ctx.sync_ctx) {
         rta_sync_ctx *sc = b->ctx.sync_ctx;
-        sc->post(sc, box_run_posted, b);
+        sc->post(sc, rta__a1_box_run_posted, b);
         return;
     }
     if (b->ctx.scheduler) {
         rta_scheduler *sch = b->ctx.scheduler;
-        sch->queue(sch, box_run_posted, b);
+        sch->queue(sch, rta__a1_box_run_posted, b);
         return;
     }
     if (a1_tls.inline_ok && a1_tls.depth < A1_INLINE_DEPTH_MAX && rta__cur_worker()) {
         a1_tls.depth++;
-        box_run(&b->work);
+        rta__a1_box_run(&b->work);
         a1_tls.depth--;
         return;
     }
@@ -174,8 +177,8 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
             rta__task_init(&b->u.task, RTA__TASK_ENGINE, 2, rta__a1_box_free_task);
             sm->builder.obj = &b->u.task;
         }
-        b->work.run = box_run;
-        b->waiter.fn = box_wake;
+        b->work.run = rta__a1_box_run;
+        b->waiter.fn = rta__a1_box_wake;
         b->method = m;
         rta__a1_count(m, A1_HEAP_MOVES);
         rta__live_add(1);
@@ -187,7 +190,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
         if ((char *)self >= lo && (char *)self < lo + sm->size)
             self = b->sm + ((char *)self - lo);
     }
-    /* Counted: installed (and consumed) by box_run when it resumes. */
+    /* Counted: installed (and consumed) by rta__a1_box_run when it resumes. */
     b->ctx = rta__ctx_capture(rta__cur_exec());
     b->resume_direct = (sm->resume_flags & RTA_ASYNC1_SM_DIRECT) != 0;
     /* From here on the waiter may run (and the box move on) at any moment. */
