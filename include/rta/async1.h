@@ -440,10 +440,10 @@ typedef rta_vtask rta_pooling_vtask_builder_task_t;
 #define RTA__A1_RET_KIND(ret) _Generic((ret){0}, rta_task *: 1, rta_vtask: 2)
 #define RTA__A1_METHOD_DEF(N, RET)                                                     \
     typedef RET N##__ret_t;                                                            \
-    static const rta_async1_builder_ops *const N##__ops =                              \
+    __attribute__((unused)) static const rta_async1_builder_ops *const N##__ops =                              \
         _Generic((RET){0}, rta_task *: &rta_task_builder_ops,                          \
                  rta_vtask: &rta_vtask_builder_ops);                                   \
-    static rta_async1_method N##__method = {                                           \
+    __attribute__((unused)) static rta_async1_method N##__method = {                                           \
         .name = #N, .ops = _Generic((RET){0}, rta_task *: &rta_task_builder_ops,       \
                                     rta_vtask: &rta_vtask_builder_ops),                \
         .ret_kind = RTA__A1_RET_KIND(RET)}
@@ -455,8 +455,8 @@ typedef rta_vtask rta_pooling_vtask_builder_task_t;
                    "async method builder " #B " does not build the return type " #RET  \
                    " of " #N);                                                         \
     typedef RET N##__ret_t;                                                            \
-    static const rta_async1_builder_ops *const N##__ops = &B##_ops;                    \
-    static rta_async1_method N##__method = {                                           \
+    __attribute__((unused)) static const rta_async1_builder_ops *const N##__ops = &B##_ops;                    \
+    __attribute__((unused)) static rta_async1_method N##__method = {                                           \
         .name = #N, .ops = &B##_ops, .ret_kind = RTA__A1_RET_KIND(RET), .arg = (A)}
 
 /* ---- the stub --------------------------------------------------------------- */
