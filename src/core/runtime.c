@@ -88,7 +88,13 @@ int rta_init(const rta_config *cfg)
         pthread_mutex_unlock(&lifecycle);
         return -EBUSY;
     }
-    pthread_mutex_init(&rta__rt.lock, NULL);
+    /* Adaptive: the global queue's critical sections are a few stores, so
+     * spinning briefly beats a futex sleep when a submitter and a worker meet. */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&rta__rt.lock, &ma);
+    pthread_mutexattr_destroy(&ma);
     rta__rt.global = (rta__fifo){0};
     atomic_store(&rta__rt.global_len, 0);
     atomic_store(&rta__rt.idle_count, 0);

@@ -133,7 +133,7 @@ typedef struct rta__worker {
     rta__fifo local;                 /* bound work, owner only */
     _Atomic(rta__work *) inbox;      /* bound work pushed by other threads (LIFO stack) */
     rta__parker parker;
-    _Atomic int idle;                /* 1 while in the idle list (see worker.c) */
+    _Atomic int idle;                /* 1 while idle and not yet claimed by a waker */
     rta__timer_heap timers;          /* owner only */
     uint64_t tick;                   /* loop iterations, for fairness */
     rta__worker_stats stats;
@@ -153,11 +153,11 @@ typedef struct rta__runtime {
     _Atomic int stopping;
     /* Live work started / finished by threads that are not workers. */
     _Atomic uint64_t live_started, live_finished;
-    pthread_mutex_t lock;            /* guards the global queue and idle list */
+    pthread_mutex_t lock;            /* guards the global queue */
     rta__fifo global;
     _Atomic size_t global_len;
-    unsigned *idle_list;
-    _Atomic unsigned idle_count;
+    _Atomic unsigned idle_count;     /* workers whose idle flag is 1 */
+    _Atomic unsigned wake_rr;        /* where wake_one starts looking */
 } rta__runtime;
 
 extern rta__runtime rta__rt;

@@ -10,7 +10,7 @@
  *   then:            inbox, global queue, stealing from the other workers.
  * With nothing found, the worker fires due timers and goes idle (idle_wait).
  *
- * Wake-up protocol: a worker that goes idle first enters the idle list
+ * Wake-up protocol: a worker that goes idle first marks itself idle
  * (seq_cst), then checks every source once more, then parks. Whoever makes
  * free work available publishes it first, then (seq_cst) reads idle_count and
  * unparks one idle worker. Either the idle worker's re-check sees the work or
@@ -121,21 +121,25 @@ static rta__work *steal(rta__worker *wk)
     return NULL;
 }
 
+/* Claims one idle worker (its idle flag 1 -> 0; whoever wins the CAS owns
+ * the wake-up) and unparks it. Lock-free: a worker that goes idle and a
+ * thread that submits work never contend for a lock here. */
 static void wake_one(void)
 {
     if (atomic_load(&rta__rt.idle_count) == 0)
         return;
-    rta__worker *wk = NULL;
-    pthread_mutex_lock(&rta__rt.lock);
-    unsigned c = atomic_load(&rta__rt.idle_count);
-    if (c > 0) {
-        wk = rta__rt.workers[rta__rt.idle_list[c - 1]];
-        atomic_store(&rta__rt.idle_count, c - 1);
-        atomic_store(&wk->idle, 0);
+    unsigned n = rta__rt.nworkers;
+    unsigned start = atomic_fetch_add_explicit(&rta__rt.wake_rr, 1, memory_order_relaxed);
+    for (unsigned i = 0; i < n; i++) {
+        rta__worker *wk = rta__rt.workers[(start + i) % n];
+        int one = 1;
+        if (atomic_load_explicit(&wk->idle, memory_order_relaxed) == 1 &&
+            atomic_compare_exchange_strong(&wk->idle, &one, 0)) {
+            atomic_fetch_sub(&rta__rt.idle_count, 1);
+            rta__parker_unpark(&wk->parker);
+            return;
+        }
     }
-    pthread_mutex_unlock(&rta__rt.lock);
-    if (wk)
-        rta__parker_unpark(&wk->parker);
 }
 
 void rta__sched_submit(rta__work *w)
@@ -235,12 +239,10 @@ static bool spin_for_work(rta__worker *wk)
 
 static void idle_wait(rta__worker *wk)
 {
-    pthread_mutex_lock(&rta__rt.lock);
-    unsigned c = atomic_load(&rta__rt.idle_count);
-    rta__rt.idle_list[c] = wk->index;
+    /* seq_cst: announce idleness before the last look at the queues (the
+     * partner is the fence in rta__sched_submit before wake_one). */
     atomic_store(&wk->idle, 1);
-    atomic_store(&rta__rt.idle_count, c + 1);
-    pthread_mutex_unlock(&rta__rt.lock);
+    atomic_fetch_add(&rta__rt.idle_count, 1);
 
     if (!has_work(wk) && !atomic_load(&rta__rt.stopping) && !spin_for_work(wk)) {
         uint64_t timeout = UINT64_MAX;
@@ -253,19 +255,11 @@ static void idle_wait(rta__worker *wk)
             rta__parker_park(&wk->parker, timeout);
     }
 
-    if (atomic_load(&wk->idle)) {
-        pthread_mutex_lock(&rta__rt.lock);
-        unsigned n = atomic_load(&rta__rt.idle_count);
-        for (unsigned i = 0; i < n; i++) {
-            if (rta__rt.idle_list[i] == wk->index) {
-                rta__rt.idle_list[i] = rta__rt.idle_list[n - 1];
-                atomic_store(&rta__rt.idle_count, n - 1);
-                break;
-            }
-        }
-        atomic_store(&wk->idle, 0);
-        pthread_mutex_unlock(&rta__rt.lock);
-    }
+    /* Still marked idle: nobody claimed us, undo the announcement. A waker
+     * that won the CAS already took us off the count. */
+    int one = 1;
+    if (atomic_compare_exchange_strong(&wk->idle, &one, 0))
+        atomic_fetch_sub(&rta__rt.idle_count, 1);
 }
 
 static void *worker_main(void *arg)
@@ -307,8 +301,7 @@ int rta__sched_start(unsigned nworkers)
 {
     rta__rt.nworkers = nworkers;
     rta__rt.workers = calloc(nworkers, sizeof *rta__rt.workers);
-    rta__rt.idle_list = calloc(nworkers, sizeof *rta__rt.idle_list);
-    if (!rta__rt.workers || !rta__rt.idle_list)
+    if (!rta__rt.workers)
         goto oom;
     for (unsigned i = 0; i < nworkers; i++) {
         rta__worker *wk = aligned_alloc(64, (sizeof *wk + 63) & ~(size_t)63);
@@ -338,7 +331,6 @@ int rta__sched_start(unsigned nworkers)
             for (unsigned j = 0; j < nworkers; j++)
                 free(rta__rt.workers[j]);
             free(rta__rt.workers);
-            free(rta__rt.idle_list);
             return -rc;
         }
     }
@@ -348,7 +340,6 @@ oom:
         for (unsigned i = 0; i < nworkers; i++)
             free(rta__rt.workers[i]);
     free(rta__rt.workers);
-    free(rta__rt.idle_list);
     return -ENOMEM;
 }
 
@@ -369,8 +360,6 @@ void rta__sched_stop(void)
         free(wk);
     }
     free(rta__rt.workers);
-    free(rta__rt.idle_list);
     rta__rt.workers = NULL;
-    rta__rt.idle_list = NULL;
     rta__rt.nworkers = 0;
 }
