@@ -19,6 +19,10 @@ BENCHES = [("fib", "Recursive fib"), ("depth", "Suspend/resume at stack depth"),
            ("sawtooth", "Sawtooth suspension"), ("thunk", "Thunk cost"),
            ("lifetime", "Long- vs short-lived suspended state"), ("eh", "Exceptions")]
 LOWER_IS_BETTER = True  # every metric we report is a cost
+# Fixed colours so an engine looks the same in every plot; peers dashed.
+COLORS = {"sync": "#000000", "tasklet": "#d62728", "cont": "#2ca02c", "async1-task": "#1f77b4",
+          "async1-vtask": "#17becf", "async1-pool": "#9467bd", "cpp20": "#ff7f0e",
+          "boost": "#8c564b", "go": "#7f7f7f", "libuv": "#bcbd22"}
 
 
 def load(path):
@@ -128,7 +132,8 @@ def plot(name, title, xlabel, ylabel, data, outdir, logx=False, logy=False):
         script.append("set logscale x")
     if logy:
         script.append("set logscale y")
-    plots = [f"'{dat}' index {i} with linespoints lw 2 title '{e}'" for i, e in enumerate(engines)]
+    plots = [f"'{dat}' index {i} with linespoints lw 2 lc rgb '{COLORS.get(e, '#444444')}' "
+             f"dt {2 if e in PEERS else 1} title '{e}'" for i, e in enumerate(engines)]
     script.append("plot " + ", ".join(plots))
     subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=False)
     os.unlink(dat)
@@ -149,46 +154,118 @@ def value(idx, bench, params, metric, engine):
     return None if r is None or r.get("reason") else r["value"]
 
 
+ASYNC2 = ("tasklet", "cont")
+ASYNC1 = ("async1-task", "async1-vtask", "async1-pool")
+
+# The headline workloads for question 1: (title, bench, metric, params predicate).
+HEADLINES = [
+    ("fib, no suspension", "fib", "ns_per_call", lambda p: p.get("yield_every") == 0 and "call" not in p),
+    ("fib, yield at every leaf", "fib", "ns_per_leaf", lambda p: p.get("yield_every") == 1),
+    ("fib, yield every 10th leaf", "fib", "ns_per_leaf", lambda p: p.get("yield_every") == 10),
+    ("suspend/resume at depth 10", "depth", "ns_per_roundtrip", lambda p: p.get("depth") == 10 and "yields" in p),
+    ("suspend/resume at depth 1000", "depth", "ns_per_roundtrip", lambda p: p.get("depth") == 1000),
+    ("sawtooth, 1 task", "sawtooth", "ns_per_cycle", lambda p: p.get("tasks") == 1),
+    ("sawtooth, 100 tasks", "sawtooth", "ns_per_cycle", lambda p: p.get("tasks") == 100),
+    ("bytes per task held at depth 10", "depth", "bytes_per_task", lambda p: True),
+    ("resume p99, most tasks held", "lifetime", "resume_p99_ns", None),
+    ("throw at depth 10 after a suspension", "eh", "ns_per_throw", lambda p: p.get("depth") == 10 and p.get("suspend") == 1),
+    ("empty task-returning call, from async code", "thunk", "ns_per_call",
+     lambda p: p.get("direction") == "task_returning"),
+]
+
+
+def pick(idx, bench, metric, pred):
+    """The one row (engine -> value) matching; for pred None, the largest 'tasks'."""
+    rows = []
+    for (b, pk, m), byeng in idx.items():
+        if b != bench or m != metric:
+            continue
+        p = json.loads(pk)
+        if pred is None or pred(p):
+            rows.append((p, {e: r["value"] for e, r in byeng.items() if not r.get("reason")}))
+    if not rows:
+        return None, {}
+    if pred is None:
+        rows.sort(key=lambda pr: pr[0].get("tasks", 0))
+        return rows[-1]
+    merged = {}
+    for p, v in rows:  # peers may carry extra keys (mechanism): merge rows of one figure
+        for e, x in v.items():
+            merged.setdefault(e, x)
+    return rows[0][0], merged
+
+
+def best(vals, names):
+    c = [(vals[e], e) for e in names if e in vals]
+    return min(c) if c else (None, None)
+
+
 def answers(idx):
     """The spec's two questions, answered from this run's figures."""
-    lines = []
-    fib_plain = [k for k in idx if k[0] == "fib" and k[2] == "ns_per_call" and '"yield_every": 0' in k[1]
-                 and "call" not in k[1]]
-    for k in fib_plain:
-        v = {e: r["value"] for e, r in idx[k].items() if not r.get("reason")}
-        if "sync" in v:
-            parts = [f"{e} {fmt(v[e])} ns ({v[e] / v['sync']:.2f}× sync)" for e in
-                     sorted(v, key=lambda e: ORDER.get(e, 99)) if e != "sync"]
-            lines.append(f"- Without suspension, fib `{k[1]}` per call: sync {fmt(v['sync'])} ns; " + "; ".join(parts) + ".")
-    fib_y = [k for k in idx if k[0] == "fib" and k[2] == "ns_per_leaf" and '"yield_every": 1,' in k[1] + ","]
-    for k in fib_y:
-        v = {e: r["value"] for e, r in idx[k].items() if not r.get("reason")}
-        best = sorted(v.items(), key=lambda kv: kv[1])
-        lines.append(f"- Yield at every leaf, fib `{k[1]}` per leaf: " +
-                     "; ".join(f"{e} {fmt(x)} ns" for e, x in best) + ".")
-    a1 = {}
-    for k in fib_plain + fib_y:
-        v = {e: r["value"] for e, r in idx[k].items() if not r.get("reason")}
-        async1 = [v[e] for e in ("async1-task", "async1-vtask", "async1-pool") if e in v]
-        async2 = [v[e] for e in ("tasklet", "cont") if e in v]
-        if async1 and async2:
-            a1[k] = min(async1) / min(async2)
-    if a1:
-        lines.append("- **Question 1** (are runtime-handled async2 mechanisms substantially faster than async1?): "
-                     + "; ".join(f"on `{k[1]}` ({k[2]}) the best async1 builder costs {r:.1f}× the best async2 engine"
-                                 for k, r in a1.items()) + ".")
+    out = ["| workload | best async2 | best async1 | async1 / async2 | sync C | best peer | async2 / peer |",
+           "|---|---|---|---|---|---|---|"]
+    ratios = []
+    for title, bench, metric, pred in HEADLINES:
+        p, v = pick(idx, bench, metric, pred)
+        if not v:
+            continue
+        a2, a2e = best(v, ASYNC2)
+        a1, a1e = best(v, ASYNC1)
+        pe, pee = best(v, PEERS)
+        r1 = a1 / a2 if a1 and a2 else None
+        rp = a2 / pe if a2 and pe else None
+        if r1:
+            ratios.append((r1, title))
+        cell = lambda x, e: f"{fmt(x)} ({e})" if x is not None else "–"
+        out.append(f"| {title} ({metric}) | {cell(a2, a2e)} | {cell(a1, a1e)} | "
+                   f"{f'{r1:.1f}×' if r1 else '–'} | {fmt(v.get('sync'))} | {cell(pe, pee)} | "
+                   f"{f'{rp:.2f}×' if rp else '–'} |")
+    lines = ["Headline figures of this run (lower is better; each cell names the engine that "
+             "achieved it):", ""] + out + [""]
+    if ratios:
+        wins = sorted([(r, t) for r, t in ratios if r > 1.15], reverse=True)
+        ties = [(r, t) for r, t in ratios if 1 / 1.15 <= r <= 1.15]
+        losses = sorted([(r, t) for r, t in ratios if r < 1 / 1.15])
+        fmt_list = lambda xs: "; ".join(f"{t} {r:.1f}×" if r >= 1 else f"{t} {r:.2f}×" for r, t in xs)
+        txt = ("**Question 1 — are runtime-handled (async2) suspension mechanisms substantially "
+               "faster than the classic async1 state machines?** ")
+        txt += (f"On {len(wins)} of the {len(ratios)} headline workloads the best async2 engine is "
+                f"faster than the best async1 builder by more than 15% (async1 cost / async2 cost: "
+                f"{fmt_list(wins)})" if wins else "On no headline workload is async2 more than 15% faster")
+        if ties:
+            txt += f"; on {len(ties)} they are within 15% ({fmt_list(ties)})"
+        if losses:
+            txt += f"; on {len(losses)} async1 is faster ({fmt_list(losses)})"
+        txt += (". Where nothing suspends, async2 code is plain C (tasklet) or plain C plus one "
+                "branch per call (cont), while async1 pays for a state machine and a builder on "
+                "every call. Where code suspends, async1 moves every frame on the suspended path to "
+                "the heap and resumes each through its own continuation; the tasklet engine "
+                "switches one stack and the cont engine saves only live locals, and both stay "
+                "allocation-free. Exceptions that cross suspended frames are where async1 loses "
+                "most (each level rethrows a copy).")
+        if losses:
+            txt += (" An empty async1 call completes on the caller's stack and returns a value task, "
+                    "while an async2 thunk creates and schedules a task object: the thunk rows "
+                    "measure that difference, not suspension. For the other rows where async1 is "
+                    "faster, see the bench's own table below.")
+        lines.append(txt)
     else:
-        lines.append("- **Question 1**: this run has no async1/async2 pair on the same workload yet.")
+        lines.append("**Question 1**: this run has no async1/async2 pair on the same workload.")
     thunks = [k for k in idx if k[0] == "thunk" and k[2] == "ns_per_call"]
     if thunks:
-        lines.append("- **Question 2** (can async2 stay compatible with async1 code?): every engine calls "
-                     "every other through the spec's two thunks; what they cost in this run: " + "; ".join(
-                         f"{e} `{k[1]}` {fmt(r['value'])} ns" for k in thunks
+        lines.append("")
+        lines.append("**Question 2 — can async2 stay compatible with async1 code?** Yes, in this "
+                     "implementation: every engine calls every other through the spec's two thunks "
+                     "(task-returning entry into async2; await of a task-returning function from "
+                     "async2), method descriptors dispatch mixed async1/async2 override chains through "
+                     "both entries, and the semantics suite (tests/semantics) runs one test body per "
+                     "rule against all three engines — context flow, configure-await at three levels, "
+                     "schedulers, exact async stack traces, invalid programs. What the thunks cost "
+                     "here: " + "; ".join(
+                         f"{e} {json.loads(k[1]).get('direction', 'from non-async code')} "
+                         f"{fmt(r['value'])} ns" for k in thunks
                          for e, r in sorted(idx[k].items(), key=lambda kv: ORDER.get(kv[0], 99))
-                         if not r.get("reason") and e in ENGINES)
-                     + ". That the semantics hold (context flow, configure-await, exceptions, traces, "
-                       "mixed overrides) is shown by the test suite: tests/semantics runs one test body "
-                       "against every engine.")
+                         if not r.get("reason") and e in ENGINES) + ".")
     return "\n".join(lines) + "\n"
 
 
