@@ -65,16 +65,21 @@ static size_t count_frames(const rta__region *r, const char *sp, const char *dat
     return rta__region_frames(r, sp, data, NULL, SIZE_MAX);
 }
 
-static void evict(rta__worker *wk, rta__tasklet *t)
+_Atomic int rta__tasklet_fail_evictions;
+
+/* Copies t's frames out of its region. Returns false, changing nothing, when
+ * no memory can be had for the copy. */
+static bool evict(rta__worker *wk, rta__tasklet *t)
 {
     rta__region *r = t->region;
     size_t len = (size_t)(r->top - (char *)t->sp);
     if (t->saved_cap < len) {
         size_t cap = (len + 255) & ~(size_t)255;
-        void *buf = realloc(t->saved, cap);
+        void *buf = atomic_load_explicit(&rta__tasklet_fail_evictions, memory_order_relaxed)
+                        ? NULL
+                        : realloc(t->saved, cap);
         if (!buf)
-            rta__fatal("out of memory evicting the %zu-byte stack of task %llu", len,
-                       (unsigned long long)t->task.id);
+            return false;
         t->saved = buf;
         t->saved_cap = cap;
     }
@@ -85,14 +90,20 @@ static void evict(rta__worker *wk, rta__tasklet *t)
     RTA__STAT_INC(wk, evictions, 1);
     RTA__STAT_INC(wk, bytes_copied, len);
     RTA__STAT_INC(wk, frames_captured, count_frames(r, t->sp, t->saved));
+    return true;
 }
 
 void rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
 {
     if (r->occupant == t)
         return;
-    if (r->occupant)
-        evict(wk, r->occupant);
+    /* The occupant must go for t to come back, and t can only come back to
+     * this region: without memory for the occupant's copy there is no way on
+     * (retrying would spin). Starting tasks, by contrast, fail cleanly
+     * (rta__region_pick). */
+    if (r->occupant && !evict(wk, r->occupant))
+        rta__fatal("out of memory copying out task %llu's stack so that task %llu can resume",
+                   (unsigned long long)r->occupant->task.id, (unsigned long long)t->task.id);
     size_t len = t->saved_len;
     if ((char *)t->sp != r->top - len)
         rta__fatal("task %llu: saved stack does not end at its region top", (unsigned long long)t->task.id);
@@ -116,8 +127,7 @@ rta__region *rta__region_pick(rta__worker *wk)
         if (!lru || r->last_use < lru->last_use)
             lru = r;
     }
-    evict(wk, lru->occupant);
-    return lru;
+    return evict(wk, lru->occupant) ? lru : NULL;
 }
 
 /* Walks the frame-pointer chain of a suspended stack. `data` holds the bytes

@@ -92,6 +92,22 @@ static void finish(rta__worker *wk, rta__tasklet *t)
     rta__live_add(-1);
 }
 
+/* A tasklet that could not get a region (no memory to evict the occupant of
+ * one) never starts: it faults with -ENOMEM, as a failed allocation in its
+ * body would have. */
+static void fail_start(rta__worker *wk, rta__tasklet *t)
+{
+    (void)wk;
+    rta_error *e = rta_error_new(-ENOMEM, "task %llu could not start: no memory to copy out a "
+                                          "suspended task's stack and free a region",
+                                 (unsigned long long)t->task.id);
+    rta__locals_release(t->exec.locals);
+    t->exec.locals = NULL;
+    rta__task_complete_owned(&t->task, RTA_FAULTED, 0, e ? e : rta__error_oom());
+    rta_task_release(&t->task);
+    rta__live_add(-1);
+}
+
 /* ---- resumption through the captured sync context / scheduler ---------------------- */
 
 /* What a sync context's post or a scheduler's queue is handed: it decides
@@ -149,6 +165,10 @@ static void tasklet_run(rta__work *w)
     rta__region *r;
     if (!t->started) {
         r = rta__region_pick(wk);
+        if (rta__unlikely(!r)) {
+            fail_start(wk, t);
+            return;
+        }
         t->worker = wk;
         t->region = r;
         t->started = true;

@@ -99,11 +99,16 @@ RTA__HIDDEN void rta__region_unmap(rta__region *r);
  * copies t's frames back if t was evicted. Scheduler context only. */
 RTA__HIDDEN void rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t);
 /* A region for a tasklet that has not started: a free one, else the least
- * recently used one (its occupant is evicted). */
+ * recently used one (its occupant is evicted). NULL when the eviction found
+ * no memory: the new tasklet then faults with -ENOMEM instead of starting. */
 RTA__HIDDEN rta__region *rta__region_pick(rta__worker *wk);
 /* Frame metadata of the frames between sp and top (innermost first). */
 RTA__HIDDEN size_t rta__region_frames(const rta__region *r, const char *sp, const char *data,
                                       rta_frame_info *out, size_t max);
+
+/* Test hook: nonzero makes every eviction that needs memory fail as if out of
+ * memory (tests/tasklet/test_oom.c); the only way to reach that path on purpose. */
+extern _Atomic int rta__tasklet_fail_evictions;
 
 /* Overflow detection (overflow.c). */
 RTA__HIDDEN void rta__overflow_install(void);
