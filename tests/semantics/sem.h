@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "testutil.h"
+#include "core/internal.h" /* resolvers look at a promise's waiter list */
 
 typedef struct sem_item {
     struct sem_item *next;
@@ -121,6 +122,19 @@ static inline void sem_start(unsigned workers)
 {
     rta_config cfg = {.workers = workers};
     CHECK_OK(rta_init(&cfg));
+}
+
+/* From async code: waits until someone has registered on p (the awaiter
+ * has suspended on it). Resolvers call this instead of sleeping a fixed time,
+ * which was not enough under valgrind on a loaded machine: an await that
+ * finds the promise complete posts nothing, and the counts would be off.
+ * Configure-await false: the resolver's own sleeps stay out of the counts. */
+static inline void sem_wait_awaited(rta_task *p)
+{
+    for (int i = 0; atomic_load(&p->waiters) == NULL; i++) {
+        CHECK(i < 60000); /* a minute: the awaiter never came */
+        rta_sleep_ms_cfg(1, false);
+    }
 }
 
 #endif

@@ -186,9 +186,7 @@ static int sem_step(int e, const sem_op *op)
 
 static int64_t sem_resolve_later(void *arg)
 {
-    /* Long enough for the awaiter to suspend first, also under valgrind/ASan.
-     * Configure-await false: it inherited the context; keep it out of the counts. */
-    rta_sleep_ms_cfg(RUNNING_ON_VALGRIND || TEST_ASAN ? 40 : 5, false);
+    sem_wait_awaited(arg); /* resolve only once the await has suspended */
     CHECK(rta_promise_resolve(arg, 7));
     rta_task_release(arg);
     return 0;

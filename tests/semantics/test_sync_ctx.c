@@ -14,9 +14,7 @@ static sem_queue A, B;
 /* Resolved from another task after a delay, so that the await suspends. */
 static int64_t resolve_later(void *arg)
 {
-    /* Long enough for the awaiter to suspend first, also under valgrind/ASan;
-     * configure-await false: it inherited the context, keep it out of the counts. */
-    rta_sleep_ms_cfg(RUNNING_ON_VALGRIND || TEST_ASAN ? 50 : 5, false);
+    sem_wait_awaited(arg); /* resolve only once the await has suspended */
     rta_promise_resolve(arg, 7);
     return 0;
 }
