@@ -292,6 +292,8 @@ void rta_throw_error(rta_error *e)
         longjmp(r->jb, 1);
     }
     x->try_top = NULL;
+    if (rta__tls_state.tasklet)
+        rta__tasklet_fault(e); /* the task's root: fault it at its thunk */
     uncaught(e);
 }
 

@@ -186,6 +186,10 @@ RTA__HIDDEN void rta__error_capture(rta_error *e, unsigned skip);
 RTA__HIDDEN void rta__error_push_name(rta_error *e, const char *name);
 RTA__HIDDEN rta_error *rta__error_oom(void);
 
+/* A throw that found no handler inside a tasklet: faults the task where it
+ * stands (its frames are abandoned, not unwound). tasklet.c. */
+RTA__HIDDEN __attribute__((noreturn)) void rta__tasklet_fault(rta_error *e);
+
 /* Internal helpers behind RTA_TRY for runtime-owned roots: run fn(arg) with a
  * root handler; returns true with *out on success, false with *err. */
 RTA__HIDDEN bool rta__call_catching(int64_t (*fn)(void *), void *arg, int64_t *out, rta_error **err);
