@@ -5,6 +5,8 @@
  *    and from async code (rta_spawn + rta_await + release);
  *  - an async2 await of a task-returning function that completed at once.
  */
+#include <stdatomic.h>
+
 #include "../common/tasklet_util.h"
 
 static int64_t nop(void *arg)
@@ -26,6 +28,33 @@ static int64_t spawn_await_loop(void *arg)
         rta_task *t = rta_spawn(nop, NULL);
         bench_sink(rta_await(t));
         rta_task_release(t);
+    }
+    l->ns = bench_now_ns() - t0;
+    l->allocs = bench_allocs() - a0;
+    return 0;
+}
+
+static int64_t counted_nop(void *arg)
+{
+    atomic_fetch_add_explicit((_Atomic int *)arg, 1, memory_order_relaxed);
+    return 0;
+}
+
+/* Fire-and-forget: spawn empty tasks in batches of 256 and release them at
+ * once, then yield until they have run. Per task: create, run to completion,
+ * destroy (the analogue of a fiber's create/run/destroy), no parent waiting. */
+static int64_t spawn_release_loop(void *arg)
+{
+    loop *l = arg;
+    _Atomic int ran = 0;
+    uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
+    for (int done = 0; done < l->calls;) {
+        int batch = l->calls - done < 256 ? l->calls - done : 256;
+        for (int i = 0; i < batch; i++)
+            rta_task_release(rta_spawn(counted_nop, &ran));
+        done += batch;
+        while (atomic_load_explicit(&ran, memory_order_relaxed) < done)
+            rta_yield();
     }
     l->ns = bench_now_ns() - t0;
     l->allocs = bench_allocs() - a0;
@@ -83,9 +112,9 @@ void bench_thunk_tasklet(const bench_opts *o)
              sync_calls);
     emit(o, params, &ns, &al);
 
-    rta_fn loops[] = {spawn_await_loop, await_completed_loop};
-    const char *names[] = {"task_returning", "await_task"};
-    for (int k = 0; k < 2; k++) {
+    rta_fn loops[] = {spawn_await_loop, await_completed_loop, spawn_release_loop};
+    const char *names[] = {"task_returning", "await_task", "spawn_run_release"};
+    for (int k = 0; k < 3; k++) {
         bench_sample n2 = {0}, a2 = {0};
         for (int run = 0; run < o->runs; run++) {
             loop l = {.calls = calls};
