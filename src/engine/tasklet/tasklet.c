@@ -107,9 +107,21 @@ static void finish(rta__worker *wk, rta__tasklet *t)
      * waiters run after, so what they observe of the locals is final. */
     rta__locals_release(t->exec.locals);
     t->exec.locals = NULL;
+    rta__live_add(-1);
+    if (atomic_load_explicit(&t->task.refs, memory_order_acquire) == 1 &&
+        atomic_load_explicit(&t->task.waiters, memory_order_acquire) == NULL) {
+        /* Fire-and-forget: the runtime holds the only reference and nobody
+         * waits, so nobody can observe the outcome (a new reference or
+         * waiter needs a reference to begin with): skip the completion's
+         * exchange and the release's decrement. */
+        rta_error_free(e);
+        rta_error_free(t->task.error);
+        t->task.error = NULL;
+        t->task.destroy(&t->task);
+        return;
+    }
     rta__task_complete_owned(&t->task, t->outcome, t->result, e);
     rta_task_release(&t->task); /* the runtime's reference */
-    rta__live_add(-1);
 }
 
 /* A tasklet that could not get a region (no memory to evict the occupant of
