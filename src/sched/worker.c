@@ -274,7 +274,16 @@ static void *worker_main(void *arg)
     for (;;) {
         rta__work *w = next_work(wk);
         if (w) {
-            w->run(w);
+            if (w->run == rta__tasklet_run) {
+                /* Inline so the switch is called from this frame (tasklet.h). */
+                rta__tasklet *t = rta__tasklet_enter(wk, w);
+                if (t) {
+                    rta__tasklet_switch_in(wk, t);
+                    rta__tasklet_leave(wk, t);
+                }
+            } else {
+                w->run(w);
+            }
             continue;
         }
         fire_timers(wk);

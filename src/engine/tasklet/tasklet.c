@@ -20,14 +20,6 @@
 
 /* ---- switching ---------------------------------------------------------------------- */
 
-static void switch_in(rta__worker *wk, rta__tasklet *t)
-{
-    void *fake = NULL;
-    rta__asan_start_switch(&fake, t->region->lo, (size_t)(t->region->top - t->region->lo));
-    rta__ctx_switch(&wk->sched_sp, t->sp);
-    rta__asan_finish_switch(fake, NULL, NULL);
-}
-
 /* Called on the tasklet's stack right after it was switched to. */
 static void arrived(rta__tasklet *t)
 {
@@ -189,17 +181,18 @@ static inline void capture_resume(rta__tasklet *t, bool continue_on_captured)
     }
 }
 
-/* Scheduler context: start or resume t on the current worker. */
-static void tasklet_run(rta__work *w)
+/* Scheduler context, before the switch: make t's frames present in its
+ * region (starting it, or copying it back if it was evicted) and make it the
+ * current context. Returns NULL if t could not start (it has been faulted). */
+rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w)
 {
     rta__tasklet *t = rta__container_of(w, rta__tasklet, work);
-    rta__worker *wk = rta__cur_worker();
     rta__region *r;
     if (!t->started) {
         r = rta__region_pick(wk);
         if (rta__unlikely(!r)) {
             fail_start(wk, t);
-            return;
+            return NULL;
         }
         t->worker = wk;
         t->region = r;
@@ -223,11 +216,14 @@ static void tasklet_run(rta__work *w)
     r->last_use = wk->tick;
     rta__tls_state.tasklet = t;
     rta__tls_state.exec = &t->exec;
-    switch_in(wk, t);
+    return t;
+}
+
+/* Scheduler context, after t switched out: off the region, now the hand-off. */
+void rta__tasklet_leave(rta__worker *wk, rta__tasklet *t)
+{
     rta__tls_state.tasklet = NULL;
     rta__tls_state.exec = &rta__tls_state.own;
-
-    /* Off the region: now the hand-off. */
     switch (t->reason) {
     case RTA__SUSP_YIELD:
         if (rta__likely(t->resume_via == RTA__RESUME_DIRECT))
@@ -251,6 +247,19 @@ static void tasklet_run(rta__work *w)
         break;
     default:
         rta__fatal("tasklet %llu switched out without a reason", (unsigned long long)t->task.id);
+    }
+}
+
+/* The work function of every tasklet. The worker loop recognises it and
+ * runs enter / switch / leave itself (see rta__tasklet_switch_in); this
+ * out-of-line form is for any other caller. */
+void rta__tasklet_run(rta__work *w)
+{
+    rta__worker *wk = rta__cur_worker();
+    rta__tasklet *t = rta__tasklet_enter(wk, w);
+    if (t) {
+        rta__tasklet_switch_in(wk, t);
+        rta__tasklet_leave(wk, t);
     }
 }
 
@@ -316,7 +325,7 @@ rta_task *rta_spawn(rta_fn fn, void *arg)
     /* Every field is set here, no memset: a recycled object is reused as is,
      * and a `rep stos` of the whole object was a fifth of a spawn's cost. */
     rta__exec *cur = rta__cur_exec();
-    t->work = (rta__work){.next = NULL, .run = tasklet_run};
+    t->work = (rta__work){.next = NULL, .run = rta__tasklet_run};
     t->fn = fn;
     t->arg = arg;
     t->worker = NULL;

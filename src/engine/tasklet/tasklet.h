@@ -18,7 +18,9 @@
 #ifndef RTA_TASKLET_H
 #define RTA_TASKLET_H
 
+#include "../../arch/switch.h"
 #include "../../sched/sched.h"
+#include "sanitizer.h"
 
 typedef struct rta__region {
     char *map;            /* whole mapping, guard included */
@@ -85,6 +87,23 @@ typedef struct rta__tasklet_worker {
     const void *thread_stack_lo;
     size_t thread_stack_size;
 } rta__tasklet_worker;
+
+/* Running a tasklet from the worker loop. The loop calls enter, then the
+ * switch, then leave, from its own frame: no function entered before the
+ * switch returns after it, so neither side's return-stack predictor entries
+ * are consumed by the other (each switch costs its own ret's miss, nothing
+ * more). rta__tasklet_run does the same for other callers. */
+RTA__HIDDEN void rta__tasklet_run(rta__work *w);
+RTA__HIDDEN rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w);
+RTA__HIDDEN void rta__tasklet_leave(rta__worker *wk, rta__tasklet *t);
+
+static inline __attribute__((always_inline)) void rta__tasklet_switch_in(rta__worker *wk, rta__tasklet *t)
+{
+    void *fake = NULL;
+    rta__asan_start_switch(&fake, t->region->lo, (size_t)(t->region->top - t->region->lo));
+    rta__ctx_switch(&wk->sched_sp, t->sp);
+    rta__asan_finish_switch(fake, NULL, NULL);
+}
 
 /* Worker hooks, called by the scheduler. */
 RTA__HIDDEN int rta__tasklet_worker_init(rta__worker *wk);
