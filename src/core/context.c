@@ -204,3 +204,16 @@ rta_scheduler *rta_scheduler_set(rta_scheduler *sched)
     x->scheduler = sched;
     return prev;
 }
+
+/* ---- resumption through a captured context ---------------------------------------- */
+
+void rta__resume_post(uint8_t kind, void *target, void (*fn)(void *), void *arg)
+{
+    if (kind == RTA__RESUME_POST) {
+        rta_sync_ctx *c = target;
+        c->post(c, fn, arg);
+    } else {
+        rta_scheduler *q = target;
+        q->queue(q, fn, arg);
+    }
+}

@@ -157,6 +157,31 @@ static inline void rta__ctx_drop(rta__ctx c)
     rta__locals_release(c.locals);
 }
 
+/* ---- how a suspension resumes ------------------------------------------------------ */
+
+/* The spec's rule for every engine: a suspension resumes through the sync
+ * context current at the await, else through a non-default scheduler, else
+ * directly; configure-await false ignores both. Engines store the kind and
+ * target of each suspension and hand the resumption to rta__resume_post
+ * unless it is direct. */
+enum rta__resume_kind {
+    RTA__RESUME_DIRECT = 0, /* the engine's own path onto the workers */
+    RTA__RESUME_POST,       /* rta_sync_ctx.post */
+    RTA__RESUME_QUEUE,      /* rta_scheduler.queue */
+};
+
+static inline uint8_t rta__resume_plan(void *sync_ctx, void *scheduler, bool continue_on_captured,
+                                       void **target)
+{
+    if (rta__likely(!continue_on_captured || (!sync_ctx && !scheduler)))
+        return RTA__RESUME_DIRECT;
+    *target = sync_ctx ? sync_ctx : scheduler;
+    return sync_ctx ? RTA__RESUME_POST : RTA__RESUME_QUEUE;
+}
+
+/* Hands fn(arg) to the sync context or scheduler a non-direct plan named. */
+RTA__HIDDEN void rta__resume_post(uint8_t kind, void *target, void (*fn)(void *), void *arg);
+
 /* ---- errors ------------------------------------------------------------------ */
 
 #define RTA__TRACE_MAX 64

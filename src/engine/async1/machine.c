@@ -122,23 +122,15 @@ static void rta__a1_box_run_posted(void *arg)
 static void rta__a1_box_wake(rta_waiter *w)
 {
     rta__a1_box *b = rta__container_of(w, rta__a1_box, waiter);
-    if (rta__unlikely(b->resume_direct)) {
-        /* configure-await false: straight to the workers (never inline: the
-         * completer may be running under the context the await declined). */
-        rta__sched_submit(&b->work);
+    void *target;
+    uint8_t via = rta__resume_plan(b->ctx.sync_ctx, b->ctx.scheduler, !b->resume_direct, &target);
+    if (via != RTA__RESUME_DIRECT) {
+        rta__resume_post(via, target, rta__a1_box_run_posted, b);
         return;
     }
-    if (b->ctx.sync_ctx) {
-        rta_sync_ctx *sc = b->ctx.sync_ctx;
-        sc->post(sc, rta__a1_box_run_posted, b);
-        return;
-    }
-    if (b->ctx.scheduler) {
-        rta_scheduler *sch = b->ctx.scheduler;
-        sch->queue(sch, rta__a1_box_run_posted, b);
-        return;
-    }
-    if (a1_tls.inline_ok && a1_tls.depth < A1_INLINE_DEPTH_MAX && rta__cur_worker()) {
+    /* configure-await false goes straight to the workers, never inline: the
+     * completer may be running under the context the await declined. */
+    if (!b->resume_direct && a1_tls.inline_ok && a1_tls.depth < A1_INLINE_DEPTH_MAX && rta__cur_worker()) {
         a1_tls.depth++;
         rta__a1_box_run(&b->work);
         a1_tls.depth--;

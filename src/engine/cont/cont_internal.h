@@ -18,15 +18,6 @@ enum rta__cont_op {
     RTA__CONT_OP_SLEEP, /* arm a timer on a worker */
 };
 
-/* How a suspended root resumes, decided at the await from the context current
- * there and the await's configure-await flag (.NET's order: the sync
- * context, else a user scheduler, else directly on the workers). */
-enum rta__cont_resume {
-    RTA__CONT_RESUME_DIRECT = 0,
-    RTA__CONT_RESUME_POST,  /* rta_sync_ctx.post: runs the root where the context says */
-    RTA__CONT_RESUME_QUEUE, /* rta_scheduler.queue: likewise */
-};
-
 /* A root: the task a thunk returns, plus what runs and resumes its frames.
  * Kept small because every suspended task holds one (docs/cont.md). */
 typedef struct rta__cont_root {
@@ -47,7 +38,7 @@ typedef struct rta__cont_root {
     uint8_t op;       /* enum rta__cont_op the root is suspended on */
     uint8_t started;  /* the entry function has been called */
     uint8_t inflight; /* counted in rta__rt.live, holds the runtime's task ref */
-    uint8_t resume_via;  /* enum rta__cont_resume of the current suspension */
+    uint8_t resume_via;  /* enum rta__resume_kind of the current suspension (rta__resume_plan) */
     void *resume_target; /* its rta_sync_ctx * or rta_scheduler * */
 } rta__cont_root;
 
@@ -61,7 +52,7 @@ typedef struct rta__cont_thread {
     const rta_awaiter_ops *ops;
     void *self;
     uint64_t sleep_ms;
-    uint8_t resume_via;              /* set by the await helpers with op (enum rta__cont_resume) */
+    uint8_t resume_via;              /* set by the await helpers with op (enum rta__resume_kind) */
     void *resume_target;
     rta_error *susp_error;           /* debug check: a frame held a stack pointer */
     uintptr_t root_sp;               /* frame address of the running root (stack top for checks) */

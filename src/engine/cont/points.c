@@ -23,15 +23,7 @@ RTA__HIDDEN const char *rta__handler_func(const rta__exec *x);
 static inline void capture_resume(rta__cont_thread *ct, bool cfg)
 {
     const rta__exec *x = rta__cur_exec();
-    if (rta__likely(!cfg || (!x->sync_ctx && !x->scheduler))) {
-        ct->resume_via = RTA__CONT_RESUME_DIRECT;
-    } else if (x->sync_ctx) {
-        ct->resume_via = RTA__CONT_RESUME_POST;
-        ct->resume_target = x->sync_ctx;
-    } else {
-        ct->resume_via = RTA__CONT_RESUME_QUEUE;
-        ct->resume_target = x->scheduler;
-    }
+    ct->resume_via = rta__resume_plan(x->sync_ctx, x->scheduler, cfg, &ct->resume_target);
 }
 
 rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self, bool cfg)

@@ -54,21 +54,10 @@ static void root_posted(void *arg)
  * Any thread; once per suspension. */
 static void make_ready(rta__cont_root *r)
 {
-    switch (r->resume_via) {
-    case RTA__CONT_RESUME_POST: {
-        rta_sync_ctx *c = r->resume_target;
-        c->post(c, root_posted, r);
-        break;
-    }
-    case RTA__CONT_RESUME_QUEUE: {
-        rta_scheduler *q = r->resume_target;
-        q->queue(q, root_posted, r);
-        break;
-    }
-    default:
+    if (r->resume_via == RTA__RESUME_DIRECT)
         rta__sched_submit(&r->work);
-        break;
-    }
+    else
+        rta__resume_post(r->resume_via, r->resume_target, root_posted, r);
 }
 
 static void resume_cb(rta_waiter *w)
@@ -249,7 +238,7 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     case RTA__CONT_OP_YIELD:
         /* A yield stays on this worker's FIFO (no fence, no wake-up); the
          * loop alternates it with the deque, so other work runs first. */
-        if (r->resume_via != RTA__CONT_RESUME_DIRECT)
+        if (r->resume_via != RTA__RESUME_DIRECT)
             make_ready(r); /* through the captured sync context / scheduler */
         else if (wk)
             rta__fifo_push(&wk->local, &r->work);
@@ -368,7 +357,7 @@ static void dispatch(rta__work *w)
         }
         /* Due, but reached through the workers (armed from a non-worker
          * thread, or polled): still resume the way the sleep decided. */
-        if (r->resume_via != RTA__CONT_RESUME_DIRECT) {
+        if (r->resume_via != RTA__RESUME_DIRECT) {
             make_ready(r);
             return;
         }

@@ -147,38 +147,18 @@ static void tasklet_posted(void *arg)
  * runs once per suspension (the awaiter's waiter, the timer, or the yield). */
 static void make_ready(rta__tasklet *t)
 {
-    switch (t->resume_via) {
-    case RTA__RESUME_POST: {
-        rta_sync_ctx *c = t->resume_target;
-        c->post(c, tasklet_posted, t);
-        break;
-    }
-    case RTA__RESUME_QUEUE: {
-        rta_scheduler *q = t->resume_target;
-        q->queue(q, tasklet_posted, t);
-        break;
-    }
-    default:
+    if (t->resume_via == RTA__RESUME_DIRECT)
         rta__sched_ready_on(t->worker, &t->work);
-        break;
-    }
+    else
+        rta__resume_post(t->resume_via, t->resume_target, tasklet_posted, t);
 }
 
 /* Task context, right before switching out: decide how this suspension
- * resumes from the context current now (.NET's order: the sync context,
- * else a non-default scheduler, else directly). continue_on_captured false
- * (configure-await false) ignores both. */
+ * resumes from the context current now (see rta__resume_plan). */
 static inline void capture_resume(rta__tasklet *t, bool continue_on_captured)
 {
-    if (rta__likely(!continue_on_captured || (!t->exec.sync_ctx && !t->exec.scheduler))) {
-        t->resume_via = RTA__RESUME_DIRECT;
-    } else if (t->exec.sync_ctx) {
-        t->resume_via = RTA__RESUME_POST;
-        t->resume_target = t->exec.sync_ctx;
-    } else {
-        t->resume_via = RTA__RESUME_QUEUE;
-        t->resume_target = t->exec.scheduler;
-    }
+    t->resume_via = rta__resume_plan(t->exec.sync_ctx, t->exec.scheduler, continue_on_captured,
+                                     &t->resume_target);
 }
 
 /* Scheduler context, before the switch: make t's frames present in its

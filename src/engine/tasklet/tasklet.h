@@ -40,12 +40,6 @@ enum rta__suspend_reason {
     RTA__SUSP_DONE,
 };
 
-enum rta__resume_via {
-    RTA__RESUME_DIRECT = 0,   /* straight onto the worker (no context, or configure-await false) */
-    RTA__RESUME_POST,         /* through rta_sync_ctx.post */
-    RTA__RESUME_QUEUE,        /* through rta_scheduler.queue */
-};
-
 typedef struct rta__tasklet {
     rta_task task;            /* first: the handle users hold */
     rta__work work;           /* start or resume on a worker */
@@ -57,7 +51,7 @@ typedef struct rta__tasklet {
     void *saved;              /* evicted frames */
     size_t saved_len, saved_cap;
     uint8_t reason;           /* enum rta__suspend_reason: why it switched out */
-    /* How the current suspension resumes (enum rta__resume_via), decided
+    /* How the current suspension resumes (enum rta__resume_kind), decided
      * before switching out from the context current at the await and the
      * await's configure-await flag; resume_target is that sync context or
      * scheduler. Read by whoever makes the tasklet ready again. */
