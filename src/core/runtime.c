@@ -131,8 +131,6 @@ void rta_shutdown(void)
         rta__async1_shutdown();
     if (rta__cont_shutdown)
         rta__cont_shutdown();
-    if (rta__io_shutdown)
-        rta__io_shutdown();
     rta__rt.running = false;
     pthread_mutex_destroy(&rta__rt.lock);
     rta__symbols_reset();

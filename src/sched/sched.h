@@ -182,10 +182,8 @@ RTA__HIDDEN bool rta__live_quiescent(void);
  * shutdown runs once in rta_shutdown after the workers stopped. */
 RTA__HIDDEN void rta__async1_thread_exit(void) __attribute__((weak));
 RTA__HIDDEN void rta__cont_thread_exit(void) __attribute__((weak));
-RTA__HIDDEN void rta__io_thread_exit(void) __attribute__((weak));
 RTA__HIDDEN void rta__async1_shutdown(void) __attribute__((weak));
 RTA__HIDDEN void rta__cont_shutdown(void) __attribute__((weak));
-RTA__HIDDEN void rta__io_shutdown(void) __attribute__((weak));
 
 /* Called by runtime.c. */
 RTA__HIDDEN int rta__sched_start(unsigned nworkers);

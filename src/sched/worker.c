@@ -297,8 +297,6 @@ static void *worker_main(void *arg)
         rta__async1_thread_exit();
     if (rta__cont_thread_exit)
         rta__cont_thread_exit();
-    if (rta__io_thread_exit)
-        rta__io_thread_exit();
     rta__tasklet_thread_exit(wk);
     rta__tls_state.worker = NULL;
     return NULL;
