@@ -3,6 +3,7 @@
 #include "bench.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,32 @@ long bench_peak_rss_kib(void)
 long bench_rss_kib(void)
 {
     return status_kib("VmRSS:");
+}
+
+long bench_rss_settled_kib(void)
+{
+    malloc_trim(0);
+    return bench_rss_kib();
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double nearest_rank(const uint64_t *sorted, size_t n, double p)
+{
+    /* The epsilon keeps 0.99 * 1000 = 990.0000000000001 at rank 990. */
+    size_t rank = (size_t)(p * (double)n + 0.999999);
+    return (double)sorted[(rank < 1 ? 1 : rank > n ? n : rank) - 1];
+}
+
+void bench_percentiles(uint64_t *v, size_t n, double *p50, double *p99)
+{
+    qsort(v, n, sizeof *v, cmp_u64);
+    *p50 = nearest_rank(v, n, 0.50);
+    *p99 = nearest_rank(v, n, 0.99);
 }
 
 bool bench_reset_peak_rss(void)

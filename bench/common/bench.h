@@ -37,6 +37,9 @@ uint64_t bench_allocs(void);
 /* Peak resident set (VmHWM) and current (VmRSS) of the process, KiB. */
 long bench_peak_rss_kib(void);
 long bench_rss_kib(void);
+/* RSS after freed heap memory was given back (malloc_trim), so that memory
+ * an earlier run freed does not hide in a "before" reading (WORKLOADS.md). */
+long bench_rss_settled_kib(void);
 /* Resets VmHWM to the current RSS (writes 5 to /proc/self/clear_refs); false
  * if the kernel refuses, in which case peaks are process-wide. */
 bool bench_reset_peak_rss(void);
@@ -49,6 +52,10 @@ typedef struct bench_sample {
 
 void bench_sample_add(bench_sample *s, double v);
 double bench_median(const bench_sample *s);
+
+/* Nearest-rank p50 and p99 (WORKLOADS.md: the sample at rank ceil(p * n),
+ * 1-based) of v[0..n), n > 0; sorts v in place. */
+void bench_percentiles(uint64_t *v, size_t n, double *p50, double *p99);
 
 /* Prints one figure. params is a JSON object text, e.g. "{\"n\":30}". */
 void bench_emit(const bench_opts *o, const char *bench, const char *engine, const char *params,

@@ -2,7 +2,6 @@
 #ifndef RTA_BENCH_TASKLET_UTIL_H
 #define RTA_BENCH_TASKLET_UTIL_H
 
-#include <malloc.h>
 #include <rta.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +31,5 @@ static inline int64_t tasklet_bench_run(rta_fn fn, void *arg)
     return v;
 }
 
-/* RSS with freed memory given back first, as WORKLOADS.md asks. */
-static inline long tasklet_bench_rss_kib(void)
-{
-    malloc_trim(0);
-    return bench_rss_kib();
-}
 
 #endif

@@ -13,7 +13,6 @@
  * in boxes), started from a parker method on the worker; a fresh runtime per
  * run, so pools kept from an earlier run do not hide memory.
  */
-#include <malloc.h>
 #include <rta.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,8 +304,7 @@ static void bytes_per_task(const bench_opts *o, bool pool, const char *eng)
             p.ts = calloc((size_t)n, sizeof(rta_task *));
         for (int i = 0; i < n; i++)
             p.gates[i] = rta_promise_new();
-        malloc_trim(0);
-        long before = bench_rss_kib();
+        long before = bench_rss_settled_kib();
         rta_task *pt = parker(&p);
         if (rta_task_wait(pt, NULL) != 0)
             fail("parker failed");

@@ -6,7 +6,6 @@
  * bytes_per_task: 10,000 roots parked at depth 10 on promises, RSS delta per
  * root (promises allocated before the first reading, as for the tasklet).
  */
-#include <malloc.h>
 #include <rta.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,8 +107,7 @@ static void bytes_per_task(const bench_opts *o)
                   .ts = malloc(sizeof(rta_task *) * (size_t)n)};
         for (int i = 0; i < n; i++)
             p.gates[i] = rta_promise_new();
-        malloc_trim(0);
-        long before = bench_rss_kib();
+        long before = bench_rss_settled_kib();
         run_root(parker, &p);
         long after = bench_rss_kib();
         bench_sample_add(&s, (double)(after - before) * 1024.0 / n);

@@ -61,7 +61,7 @@ static void bytes_per_task(const bench_opts *o)
         rta_stats st;
         rta_stats_get(&st);
         uint64_t parked0 = st.suspensions;
-        long before = tasklet_bench_rss_kib();
+        long before = bench_rss_settled_kib();
         for (int i = 0; i < n; i++)
             ts[i] = rta_spawn(hold_root, &h[i]);
         /* All are parked once the worker counted n more suspensions. */

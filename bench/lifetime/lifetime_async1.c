@@ -12,7 +12,6 @@
  * completes) before the driver continues. A fresh runtime per run, so pools
  * kept from an earlier run do not hide memory.
  */
-#include <malloc.h>
 #include <rta.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,18 +184,6 @@ static void run_method(rta_task *t)
     rta_task_release(t);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(const uint64_t *v, int n, double p)
-{
-    int rank = (int)(p * n + 0.999999);
-    return (double)v[(rank < 1 ? 1 : rank) - 1];
-}
-
 void bench_lifetime_async1(const bench_opts *o)
 {
     static const char *const engines[] = {"async1-task", "async1-pool"};
@@ -223,8 +210,7 @@ void bench_lifetime_async1(const bench_opts *o)
                     l.slots[i].t_request = &l.t_request;
                     lat[i] = 1; /* touch */
                 }
-                malloc_trim(0);
-                long before = bench_rss_kib();
+                long before = bench_rss_settled_kib();
                 run_method(parker(&l));
                 long after = bench_rss_kib();
                 for (int i = 0; i < n; i++)
@@ -247,10 +233,11 @@ void bench_lifetime_async1(const bench_opts *o)
                     lat[i] = l.slots[i].latency;
                     rta_task_release(l.slots[i].gate);
                 }
-                qsort(lat, (size_t)n, sizeof *lat, cmp_u64);
+                double q50, q99;
+                bench_percentiles(lat, (size_t)n, &q50, &q99);
                 bench_sample_add(&bytes, (double)(after - before) * 1024.0 / n);
-                bench_sample_add(&p50, pct(lat, n, 0.50));
-                bench_sample_add(&p99, pct(lat, n, 0.99));
+                bench_sample_add(&p50, q50);
+                bench_sample_add(&p99, q99);
                 free(lat);
                 free(l.tasks);
                 free(l.vtasks);

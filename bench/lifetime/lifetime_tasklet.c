@@ -55,18 +55,6 @@ static int64_t resume_all(void *arg)
     return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(uint64_t *v, int n, double p)
-{
-    int rank = (int)(p * n + 0.999999);
-    return (double)v[(rank < 1 ? 1 : rank) - 1];
-}
-
 void bench_lifetime_tasklet(const bench_opts *o)
 {
     tasklet_bench_init();
@@ -86,7 +74,7 @@ void bench_lifetime_tasklet(const bench_opts *o)
             rta_stats st;
             rta_stats_get(&st);
             uint64_t parked0 = st.suspensions;
-            long before = tasklet_bench_rss_kib();
+            long before = bench_rss_settled_kib();
             for (int i = 0; i < n; i++)
                 l.tasks[i] = rta_spawn(hold_root, &l.slots[i]);
             do {
@@ -107,10 +95,11 @@ void bench_lifetime_tasklet(const bench_opts *o)
                 rta_task_release(l.tasks[i]);
                 rta_task_release(l.slots[i].gate);
             }
-            qsort(lat, (size_t)n, sizeof *lat, cmp_u64);
+            double q50, q99;
+            bench_percentiles(lat, (size_t)n, &q50, &q99);
             bench_sample_add(&bytes, (double)(after - before) * 1024.0 / n);
-            bench_sample_add(&p50, pct(lat, n, 0.50));
-            bench_sample_add(&p99, pct(lat, n, 0.99));
+            bench_sample_add(&p50, q50);
+            bench_sample_add(&p99, q99);
             bench_sample_add(&copied, (double)(b.bytes_copied - a.bytes_copied) / n);
             free(lat);
             free(l.tasks);
