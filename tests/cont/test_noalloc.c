@@ -1,6 +1,5 @@
 /* A cont call that does not suspend allocates nothing: counted by
- * interposing malloc & co. in this program (forwarding to glibc's __libc_*;
- * under ASan, through its allocation hooks),
+ * tests/alloc_hook.h (interposed malloc; ASan's hooks under ASan),
  * around 100,000 non-suspending calls made inside a running cont root, then
  * a suspension for contrast (it does allocate: a continuation slab at most
  * once per worker, the root's task). */
@@ -10,77 +9,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "alloc_hook.h"
 #include "check.h"
-
-static _Atomic long allocs;
-
-#if defined(__SANITIZE_ADDRESS__)
-#define COUNT_WITH_HOOKS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define COUNT_WITH_HOOKS 1
-#endif
-#endif
-
-#ifdef COUNT_WITH_HOOKS
-/* ASan owns malloc: count through its allocation hooks instead. */
-int __sanitizer_install_malloc_and_free_hooks(void (*m)(const volatile void *, size_t),
-                                              void (*f)(const volatile void *));
-static void on_malloc(const volatile void *p, size_t n)
-{
-    (void)p;
-    (void)n;
-    atomic_fetch_add(&allocs, 1);
-}
-static void on_free(const volatile void *p)
-{
-    (void)p;
-}
-static void count_start(void)
-{
-    CHECK(__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free) != 0);
-}
-#else
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
-extern void __libc_free(void *);
-
-void *malloc(size_t n)
-{
-    atomic_fetch_add(&allocs, 1);
-    return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b)
-{
-    atomic_fetch_add(&allocs, 1);
-    return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n)
-{
-    atomic_fetch_add(&allocs, 1);
-    return __libc_realloc(p, n);
-}
-void *aligned_alloc(size_t al, size_t n)
-{
-    atomic_fetch_add(&allocs, 1);
-    return __libc_memalign(al, n);
-}
-int posix_memalign(void **out, size_t al, size_t n)
-{
-    atomic_fetch_add(&allocs, 1);
-    *out = __libc_memalign(al, n);
-    return *out ? 0 : 12;
-}
-void free(void *p)
-{
-    __libc_free(p);
-}
-static void count_start(void)
-{
-}
-#endif
 
 RTA_CONT_FN(add3, int64_t, a, int64_t, b, int64_t, c)
 {
@@ -115,7 +45,7 @@ RTA_CONT_FN(measure, void *, arg)
     RTA_CONT_FRAME(measure, int64_t i; int64_t acc; int64_t r; long before;);
     (void)arg;
     RTA_CONT_YIELD(); /* now running on a worker, resumed by the dispatcher */
-    F.before = atomic_load(&allocs);
+    F.before = (long)allocs();
     F.acc = 0;
     for (F.i = 0; F.i < 100000; F.i++) {
         RTA_CONT_CALL(F.r, add3, F.i, 1, 2);
@@ -123,18 +53,13 @@ RTA_CONT_FN(measure, void *, arg)
     }
     RTA_CONT_CALL(F.r, fib, 20);
     F.acc += F.r;
-    counted = atomic_load(&allocs) - F.before;
+    counted = (long)allocs() - F.before;
     RTA_CONT_RETURN(F.acc);
 }
 
 int main(void)
 {
-    count_start();
-    /* Is the counter live? Under valgrind its allocator replaces ours; the
-     * workload still runs there (for memcheck) but counts cannot be checked. */
-    long cal = atomic_load(&allocs);
-    free(malloc(16));
-    bool counting = atomic_load(&allocs) == cal + 1;
+    bool counting = alloc_counting();
     if (!counting)
         printf("allocation counter inactive (valgrind?): running without count checks\n");
     CHECK_OK(rta_init(&(rta_config){.workers = 1}));
@@ -147,10 +72,9 @@ int main(void)
         CHECK_EQ(counted, 0);
 
     /* From non-async code: the only allocation is the task (the root) itself. */
-    long before = atomic_load(&allocs);
+    uint64_t before = allocs();
     t = rta_cont_call(fib_root, NULL);
-    if (counting)
-        CHECK_EQ(atomic_load(&allocs) - before, 1);
+    CHECK_ALLOCS(allocs() - before, 1);
     CHECK_EQ(rta_task_status(t), RTA_SUCCEEDED);
     CHECK_EQ(rta_task_value(t), 6765);
     rta_task_release(t);
