@@ -352,6 +352,15 @@ static rta__tasklet *async_context(const char *what)
     return t;
 }
 
+/* Every suspension of the running tasklet: decide how it resumes, count it,
+ * switch out; returns once resumed. */
+static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg)
+{
+    capture_resume(t, cfg);
+    RTA__STAT_INC(t->worker, suspensions, 1);
+    switch_out(t, reason);
+}
+
 /* The suspension entries. Their plain names are macros in rta/context.h that
  * pass the lexical configure-await flag; the functions themselves (named in
  * parentheses here to dodge those macros) use true, the .NET default. */
@@ -360,11 +369,9 @@ int64_t rta_await_awaiter_cfg(const rta_awaiter_ops *ops, void *self, bool cfg)
     rta__tasklet *t = async_context("rta_await_awaiter");
     if (ops->is_completed(self))
         return ops->get_result(self);
-    capture_resume(t, cfg);
     t->await_ops = ops;
     t->await_self = self;
-    RTA__STAT_INC(t->worker, suspensions, 1);
-    switch_out(t, RTA__SUSP_AWAIT);
+    suspend(t, RTA__SUSP_AWAIT, cfg);
     return ops->get_result(self);
 }
 
@@ -377,11 +384,9 @@ int64_t rta_await_cfg(rta_task *task, bool cfg)
 {
     rta__tasklet *t = async_context("rta_await");
     if (!rta__task_done(task)) {
-        capture_resume(t, cfg);
         t->await_ops = &rta_task_awaiter;
         t->await_self = task;
-        RTA__STAT_INC(t->worker, suspensions, 1);
-        switch_out(t, RTA__SUSP_AWAIT);
+        suspend(t, RTA__SUSP_AWAIT, cfg);
     }
     return rta__task_result_or_throw(task);
 }
@@ -393,10 +398,7 @@ int64_t(rta_await)(rta_task *task)
 
 void rta_yield_cfg(bool cfg)
 {
-    rta__tasklet *t = async_context("rta_yield");
-    capture_resume(t, cfg);
-    RTA__STAT_INC(t->worker, suspensions, 1);
-    switch_out(t, RTA__SUSP_YIELD);
+    suspend(async_context("rta_yield"), RTA__SUSP_YIELD, cfg);
 }
 
 void(rta_yield)(void)
@@ -414,9 +416,7 @@ void rta_sleep_ms_cfg(uint64_t ms, bool cfg)
     t->timer.deadline_ns = rta__now_ns() + ms * 1000000u;
     if (rta__timer_heap_add(&t->worker->timers, &t->timer) < 0)
         rta_throw(-ENOMEM, "rta_sleep_ms: no memory for the timer");
-    capture_resume(t, cfg);
-    RTA__STAT_INC(t->worker, suspensions, 1);
-    switch_out(t, RTA__SUSP_SLEEP);
+    suspend(t, RTA__SUSP_SLEEP, cfg);
 }
 
 void(rta_sleep_ms)(uint64_t ms)
