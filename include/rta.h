@@ -211,7 +211,8 @@ typedef int64_t (*rta_fn)(void *arg);
  * task keeps worker affinity once it has started (see docs/tasklet.md).
  * Async locals and the sync context of the caller flow into the task; changes
  * the task makes do not flow back (thunks save and restore them).
- * Returns NULL with errno set: ENOMEM, or EAGAIN when the runtime is not running. */
+ * Returns NULL with errno set: ENOMEM, EINVAL for a NULL fn, or EAGAIN when
+ * the runtime is not running. */
 RTA_EXTERN rta_task *rta_spawn(rta_fn fn, void *arg);
 
 RTA_EXTERN rta_task *rta_task_retain(rta_task *t);
@@ -335,7 +336,9 @@ RTA_EXTERN void rta_stats_get(rta_stats *out);
 
 /* Frame metadata of a suspended tasklet task, innermost first: the function
  * and the bytes of stack it occupies. Returns the number of frames (may exceed
- * max), 0 if the task is not suspended in the tasklet engine. */
+ * max); 0 if the task is not a suspended tasklet, or if the caller does not
+ * run on the task's own worker (only there can the frames not move while
+ * they are read: call it from another task on that worker). */
 typedef struct rta_frame_info {
     const void *pc;   /* return address into the function */
     size_t size;      /* bytes from this frame's base to the next */
