@@ -108,5 +108,11 @@ int main(void)
     errno = 0;
     CHECK(rta_spawn(child, NULL) == NULL);
     CHECK_EQ(errno, EAGAIN);
+    /* a NULL function is refused while running */
+    CHECK_OK(rta_init(NULL));
+    errno = 0;
+    CHECK(rta_spawn(NULL, NULL) == NULL);
+    CHECK_EQ(errno, EINVAL);
+    rta_shutdown();
     return 0;
 }
