@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 #define POOL 64
 
@@ -291,7 +292,7 @@ static void init_runtime(void)
 
 static void bytes_per_task(const bench_opts *o, bool pool, const char *eng)
 {
-    int n = o->quick ? 1000 : 10000;
+    int n = wl_depth_hold_tasks(o->quick);
     bench_sample s = {0};
     for (int run = 0; run < o->runs; run++) {
         /* A fresh runtime per run: pools kept by an earlier run would hide memory. */
@@ -339,7 +340,7 @@ void bench_depth_async1(const bench_opts *o)
     init_runtime();
     static const int depths[] = {1, 10, 100, 1000};
     static const char *const engines[] = {"async1-task", "async1-pool"};
-    int yields = o->quick ? 10000 : 100000;
+    int yields = wl_depth_yields(o->quick);
     for (int pool = 0; pool <= 1; pool++) {
         const char *eng = engines[pool];
         if (!bench_want(o, eng))

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 typedef struct depth_run {
     int depth, yields;
@@ -95,7 +96,7 @@ RTA_CONT_FN(parker, void *, arg)
 
 static void bytes_per_task(const bench_opts *o)
 {
-    int n = o->quick ? 1000 : 10000;
+    int n = wl_depth_hold_tasks(o->quick);
     bench_sample s = {0};
     for (int run = 0; run < o->runs; run++) {
         /* A fresh runtime per run: slabs and free lists from earlier runs
@@ -134,7 +135,7 @@ void bench_depth_cont(const bench_opts *o)
         exit(1);
     }
     static const int depths[] = {1, 10, 100, 1000};
-    int yields = o->quick ? 10000 : 100000;
+    int yields = wl_depth_yields(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         bench_sample s = {0};
         for (int run = 0; run < o->runs; run++) {

@@ -2,6 +2,7 @@
 #include <sched.h>
 
 #include "../common/tasklet_util.h"
+#include "../common/workloads.h"
 
 typedef struct depth_run {
     int depth, yields;
@@ -51,7 +52,7 @@ static int64_t hold_root(void *arg)
 
 static void bytes_per_task(const bench_opts *o)
 {
-    int n = o->quick ? 1000 : 10000;
+    int n = wl_depth_hold_tasks(o->quick);
     bench_sample s = {0};
     for (int run = 0; run < o->runs; run++) {
         hold *h = malloc(sizeof(hold) * (size_t)n);
@@ -91,7 +92,7 @@ void bench_depth_tasklet(const bench_opts *o)
 {
     tasklet_bench_init();
     static const int depths[] = {1, 10, 100, 1000};
-    int yields = o->quick ? 10000 : 100000;
+    int yields = wl_depth_yields(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         bench_sample s = {0};
         for (int run = 0; run < o->runs; run++) {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 typedef struct thrower_sm {
     rta_async1_sm hdr;
@@ -104,7 +105,7 @@ void bench_eh_async1(const bench_opts *o)
         return;
     }
     static const int depths[] = {1, 10, 64};
-    int iters = o->quick ? 2000 : 20000;
+    int iters = wl_eh_iters(o->quick);
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};

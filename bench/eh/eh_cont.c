@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 /* gcc counts a recursion whose only other exit is a noreturn call as infinite. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -63,7 +64,7 @@ void bench_eh_cont(const bench_opts *o)
         exit(1);
     }
     static const int depths[] = {1, 10, 64};
-    int iters = o->quick ? 2000 : 20000;
+    int iters = wl_eh_iters(o->quick);
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};

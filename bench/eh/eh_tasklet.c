@@ -1,5 +1,6 @@
 /* eh for the tasklet engine (WORKLOADS.md section 6): rta_throw / RTA_TRY. */
 #include "../common/tasklet_util.h"
+#include "../common/workloads.h"
 
 /* gcc counts a recursion whose only other exit is a noreturn call as infinite. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -45,7 +46,7 @@ void bench_eh_tasklet(const bench_opts *o)
 {
     tasklet_bench_init();
     static const int depths[] = {1, 10, 64};
-    int iters = o->quick ? 2000 : 20000;
+    int iters = wl_eh_iters(o->quick);
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};

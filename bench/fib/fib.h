@@ -9,6 +9,7 @@
 #define RTA_BENCH_FIB_H
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 void bench_fib_sync(const bench_opts *o);
 void bench_fib_tasklet(const bench_opts *o) __attribute__((weak));
@@ -16,8 +17,8 @@ void bench_fib_async1(const bench_opts *o) __attribute__((weak));
 void bench_fib_cont(const bench_opts *o) __attribute__((weak));
 
 /* Problem sizes, shared so every engine measures the same thing. */
-static inline int fib_n_plain(const bench_opts *o) { return o->quick ? 27 : 30; }
-static inline int fib_n_yield(const bench_opts *o) { return o->quick ? 22 : 25; }
+static inline int fib_n_plain(const bench_opts *o) { return wl_fib_n_plain(o->quick); }
+static inline int fib_n_yield(const bench_opts *o) { return wl_fib_n_yield(o->quick); }
 
 static inline int64_t fib_calls(int n)
 {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 static unsigned yield_every;
 static unsigned countdown; /* leaves until the next yield (no division per leaf) */
@@ -155,7 +156,7 @@ void bench_fib_async1(const bench_opts *o)
             return;
         }
     }
-    int n = o->quick ? 22 : 25, nbig = o->quick ? 27 : 30;
+    int n = wl_fib_n_yield(o->quick), nbig = wl_fib_n_plain(o->quick);
     double calls = (double)(2 * fib_ref(n + 1) - 1), leaves = (double)fib_ref(n + 1);
     double calls_big = (double)(2 * fib_ref(nbig + 1) - 1);
     char params[64];

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 #define POOL 64
 
@@ -187,7 +188,7 @@ static void run_method(rta_task *t)
 void bench_lifetime_async1(const bench_opts *o)
 {
     static const char *const engines[] = {"async1-task", "async1-pool"};
-    int sizes[] = {10, 1000, o->quick ? 10000 : 100000};
+    int sizes[] = {10, 1000, wl_lifetime_max_tasks(o->quick)};
     for (int pool = 0; pool <= 1; pool++) {
         const char *eng = engines[pool];
         if (!bench_want(o, eng))

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 typedef struct slot {
     rta_task *gate;
@@ -100,7 +101,7 @@ static void init_runtime(void)
 
 void bench_lifetime_cont(const bench_opts *o)
 {
-    int sizes[] = {10, 1000, o->quick ? 10000 : 100000};
+    int sizes[] = {10, 1000, wl_lifetime_max_tasks(o->quick)};
     for (int k = 0; k < 3; k++) {
         int n = sizes[k];
         bench_sample bytes = {0}, p50 = {0}, p99 = {0};

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../common/tasklet_util.h"
+#include "../common/workloads.h"
 
 typedef struct slot {
     rta_task *gate;
@@ -58,7 +59,7 @@ static int64_t resume_all(void *arg)
 void bench_lifetime_tasklet(const bench_opts *o)
 {
     tasklet_bench_init();
-    int sizes[] = {10, 1000, o->quick ? 10000 : 100000};
+    int sizes[] = {10, 1000, wl_lifetime_max_tasks(o->quick)};
     for (int k = 0; k < 3; k++) {
         int n = sizes[k];
         bench_sample bytes = {0}, p50 = {0}, p99 = {0}, copied = {0};

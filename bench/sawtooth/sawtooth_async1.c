@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 #define POOL 64
 
@@ -224,7 +225,7 @@ void bench_sawtooth_async1(const bench_opts *o)
         exit(1);
     }
     static const char *const engines[] = {"async1-task", "async1-pool"};
-    int cycles = o->quick ? 10000 : 100000;
+    int cycles = wl_sawtooth_cycles(o->quick);
     static const int task_counts[] = {1, 100};
     for (int pool = 0; pool <= 1; pool++) {
         if (!bench_want(o, engines[pool]))

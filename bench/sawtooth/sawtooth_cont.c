@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 RTA_CONT_FN(down, int64_t, d, int64_t, first)
 {
@@ -86,7 +87,7 @@ void bench_sawtooth_cont(const bench_opts *o)
         fprintf(stderr, "sawtooth_cont: rta_init failed\n");
         exit(1);
     }
-    int cycles = o->quick ? 10000 : 100000;
+    int cycles = wl_sawtooth_cycles(o->quick);
     static const int task_counts[] = {1, 100};
     for (size_t k = 0; k < 2; k++) {
         bench_sample s = {0}, al = {0};

@@ -1,5 +1,6 @@
 /* sawtooth for the tasklet engine (WORKLOADS.md section 3): plain C recursion. */
 #include "../common/tasklet_util.h"
+#include "../common/workloads.h"
 
 __attribute__((noinline)) static int64_t down(int d, bool first)
 {
@@ -57,7 +58,7 @@ static int64_t saw_driver(void *arg)
 void bench_sawtooth_tasklet(const bench_opts *o)
 {
     tasklet_bench_init();
-    int cycles = o->quick ? 10000 : 100000;
+    int cycles = wl_sawtooth_cycles(o->quick);
     static const int task_counts[] = {1, 100};
     for (size_t k = 0; k < 2; k++) {
         bench_sample s = {0};

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 typedef struct nop_sm {
     rta_async1_sm hdr;
@@ -140,7 +141,7 @@ void bench_thunk_async1(const bench_opts *o)
     if (rta_init(&(rta_config){.workers = 1}) != 0)
         fail("rta_init failed");
     static const char *const engines[] = {"async1-task", "async1-pool"};
-    int calls = o->quick ? 100000 : 1000000;
+    int calls = wl_thunk_calls(o->quick);
     char params[160];
     for (int pool = 0; pool <= 1; pool++) {
         const char *eng = engines[pool];

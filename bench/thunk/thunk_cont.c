@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/workloads.h"
 
 RTA_CONT_FN(nop, void *, arg)
 {
@@ -87,7 +88,7 @@ void bench_thunk_cont(const bench_opts *o)
 {
     if (rta_init(&(rta_config){.workers = 1}) != 0)
         fail("rta_init failed");
-    int calls = o->quick ? 100000 : 1000000;
+    int calls = wl_thunk_calls(o->quick);
     char params[160];
 
     /* From non-async code: runs on this thread, no worker involved. */

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "../common/tasklet_util.h"
+#include "../common/workloads.h"
 
 static int64_t nop(void *arg)
 {
@@ -90,7 +91,7 @@ static void emit(const bench_opts *o, const char *params, bench_sample *ns, benc
 void bench_thunk_tasklet(const bench_opts *o)
 {
     tasklet_bench_init();
-    int calls = o->quick ? 100000 : 1000000;
+    int calls = wl_thunk_calls(o->quick);
     char params[128];
 
     /* From non-async code: every call crosses to the worker and back (a

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../common/workloads.h" /* the workload sizes, shared with the engines' benchmarks */
+
 #define PEER_MAX_METRICS 4
 #define PEER_MAX_RUNS 64
 

@@ -260,21 +260,21 @@ int main(int argc, char **argv) {
   peer_parse(argc, argv, &g_o, "fib, depth, sawtooth, thunk, lifetime, eh");
   bool q = g_o.quick;
   if (peer_want(&g_o, "fib")) {
-    bench_fib(q ? 27 : 30, 0);
-    bench_fib(q ? 22 : 25, 1);
-    bench_fib(q ? 22 : 25, 10);
+    bench_fib(wl_fib_n_plain(q), 0);
+    bench_fib(wl_fib_n_yield(q), 1);
+    bench_fib(wl_fib_n_yield(q), 10);
   }
   if (peer_want(&g_o, "depth")) {
-    for (int d : {1, 10, 100, 1000}) bench_depth(d, q ? 10000 : 100000);
-    bench_depth_bytes(q ? 1000 : 10000);
+    for (int d : {1, 10, 100, 1000}) bench_depth(d, wl_depth_yields(q));
+    bench_depth_bytes(wl_depth_hold_tasks(q));
   }
   if (peer_want(&g_o, "sawtooth"))
-    for (int t : {1, 100}) bench_sawtooth(t, q ? 10000 : 100000);
-  if (peer_want(&g_o, "thunk")) bench_thunk(q ? 100000 : 1000000);
+    for (int t : {1, 100}) bench_sawtooth(t, wl_sawtooth_cycles(q));
+  if (peer_want(&g_o, "thunk")) bench_thunk(wl_thunk_calls(q));
   if (peer_want(&g_o, "lifetime"))
-    for (size_t n : {10, 1000, q ? 10000 : 100000}) bench_lifetime(n);
+    for (size_t n : {10, 1000, wl_lifetime_max_tasks(q)}) bench_lifetime(n);
   if (peer_want(&g_o, "eh"))
     for (int d : {1, 10, 64})
-      for (int s : {0, 1}) bench_eh(d, s, q ? 2000 : 20000);
+      for (int s : {0, 1}) bench_eh(d, s, wl_eh_iters(q));
   return 0;
 }

@@ -313,6 +313,7 @@ func main() {
 		return
 	}
 	q := opt.quick
+	// Sizes mirror bench/common/workloads.h (C cannot be included from Go).
 	pick := func(quick, full int) int {
 		if q {
 			return quick

@@ -492,40 +492,40 @@ int main(int argc, char **argv) {
   uv_idle_init(g_loop, &g_idle);
 
   if (peer_want(&g_o, "fib")) {
-    bench_fib(q ? 27 : 30, 0);
-    bench_fib(q ? 22 : 25, 1);
-    bench_fib(q ? 22 : 25, 10);
+    bench_fib(wl_fib_n_plain(q), 0);
+    bench_fib(wl_fib_n_yield(q), 1);
+    bench_fib(wl_fib_n_yield(q), 10);
   }
   if (peer_want(&g_o, "depth")) {
     static const peer_metric m[] = {{"ns_per_roundtrip", "ns"}};
     static const peer_metric mb[] = {{"bytes_per_task", "bytes"}};
     static const long depths[] = {1, 10, 100, 1000};
     for (int i = 0; i < 4; i++) {
-      depth_args a = {depths[i], q ? 10000 : 100000};
+      depth_args a = {depths[i], wl_depth_yields(q)};
       snprintf(g_p, sizeof g_p, "{\"depth\":%ld,\"yields\":%ld}", a.d, a.r);
       peer_measure(&g_o, "depth", ENGINE, g_p, 1, m, depth_run, &a);
     }
-    hold_args h = {q ? 1000 : 10000, 0};
+    hold_args h = {wl_depth_hold_tasks(q), 0};
     snprintf(g_p, sizeof g_p, "{\"depth\":10,\"tasks\":%zu}", h.n);
     peer_measure(&g_o, "depth", ENGINE, g_p, 1, mb, hold_run, &h);
   }
   if (peer_want(&g_o, "sawtooth")) {
     static const peer_metric m[] = {{"ns_per_cycle", "ns"}};
     for (long t = 1; t <= 100; t *= 100) {
-      saw_args a = {t, q ? 10000 : 100000};
+      saw_args a = {t, wl_sawtooth_cycles(q)};
       snprintf(g_p, sizeof g_p, "{\"tasks\":%ld,\"cycles\":%ld}", a.tasks, a.cycles);
       peer_measure(&g_o, "sawtooth", ENGINE, g_p, 1, m, saw_run, &a);
     }
   }
   if (peer_want(&g_o, "thunk")) {
     static const peer_metric m[] = {{"ns_per_call", "ns"}, {"allocs_per_call", "allocs"}};
-    long iters = q ? 100000 : 1000000;
+    long iters = wl_thunk_calls(q);
     snprintf(g_p, sizeof g_p, "{\"calls\":%ld}", iters);
     peer_measure(&g_o, "thunk", ENGINE, g_p, 2, m, thunk_run, &iters);
   }
   if (peer_want(&g_o, "lifetime")) {
     static const peer_metric m[] = {{"bytes_per_task", "bytes"}, {"resume_p50_ns", "ns"}, {"resume_p99_ns", "ns"}};
-    size_t ns[] = {10, 1000, q ? 10000 : 100000};
+    size_t ns[] = {10, 1000, wl_lifetime_max_tasks(q)};
     for (int i = 0; i < 3; i++) {
       hold_args h = {ns[i], 1};
       snprintf(g_p, sizeof g_p, "{\"tasks\":%zu,\"depth\":10,\"hold_ms\":10}", h.n);
@@ -537,7 +537,7 @@ int main(int argc, char **argv) {
     static const long depths[] = {1, 10, 64};
     for (int i = 0; i < 3; i++)
       for (long s = 0; s <= 1; s++) {
-        eh_args a = {depths[i], s, q ? 2000 : 20000};
+        eh_args a = {depths[i], s, wl_eh_iters(q)};
         snprintf(g_p, sizeof g_p, "{\"depth\":%ld,\"suspend\":%ld,\"mechanism\":\"status\"}", a.d, s);
         peer_measure(&g_o, "eh", ENGINE, g_p, 1, m, eh_run, &a);
       }

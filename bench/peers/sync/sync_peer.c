@@ -107,37 +107,37 @@ int main(int argc, char **argv) {
    * can line them up with the figures they stand in for. */
   if (peer_want(&o, "fib")) {
     for (int ind = 0; ind < 2; ind++) {
-      fib_args a = {q ? 27 : 30, ind};
+      fib_args a = {wl_fib_n_plain(q), ind};
       snprintf(p, sizeof p, "{\"n\":%ld,\"yield_every\":0%s}", a.n,
                ind ? ",\"call\":\"indirect\"" : "");
       peer_measure(&o, "fib", ENGINE, p, 2, fib_m, fib_run, &a);
     }
     for (int k = 1; k <= 10; k += 9) {
-      snprintf(p, sizeof p, "{\"n\":%d,\"yield_every\":%d}", q ? 22 : 25, k);
+      snprintf(p, sizeof p, "{\"n\":%d,\"yield_every\":%d}", wl_fib_n_yield(q), k);
       peer_unsupported(&o, "fib", ENGINE, p, no_suspend);
     }
   }
   if (peer_want(&o, "depth")) {
     for (int d = 1; d <= 1000; d *= 10) {
-      snprintf(p, sizeof p, "{\"depth\":%d,\"yields\":%d}", d, q ? 10000 : 100000);
+      snprintf(p, sizeof p, "{\"depth\":%d,\"yields\":%d}", d, wl_depth_yields(q));
       peer_unsupported(&o, "depth", ENGINE, p, no_suspend);
     }
-    snprintf(p, sizeof p, "{\"depth\":10,\"tasks\":%d}", q ? 1000 : 10000);
+    snprintf(p, sizeof p, "{\"depth\":10,\"tasks\":%d}", wl_depth_hold_tasks(q));
     peer_unsupported(&o, "depth", ENGINE, p, no_suspend);
   }
   if (peer_want(&o, "sawtooth"))
     for (int t = 1; t <= 100; t *= 100) {
-      snprintf(p, sizeof p, "{\"tasks\":%d,\"cycles\":%d}", t, q ? 10000 : 100000);
+      snprintf(p, sizeof p, "{\"tasks\":%d,\"cycles\":%d}", t, wl_sawtooth_cycles(q));
       peer_unsupported(&o, "sawtooth", ENGINE, p, no_suspend);
     }
   if (peer_want(&o, "thunk")) {
-    snprintf(p, sizeof p, "{\"calls\":%d}", q ? 100000 : 1000000);
+    snprintf(p, sizeof p, "{\"calls\":%d}", wl_thunk_calls(q));
     peer_unsupported(&o, "thunk", ENGINE, p,
                      "no async function to create; a plain call costs what "
                      "fib shows");
   }
   if (peer_want(&o, "lifetime")) {
-    int ns[] = {10, 1000, q ? 10000 : 100000};
+    int ns[] = {10, 1000, wl_lifetime_max_tasks(q)};
     for (int i = 0; i < 3; i++) {
       snprintf(p, sizeof p, "{\"tasks\":%d,\"depth\":10,\"hold_ms\":10}", ns[i]);
       peer_unsupported(&o, "lifetime", ENGINE, p, no_suspend);
@@ -146,7 +146,7 @@ int main(int argc, char **argv) {
   if (peer_want(&o, "eh")) {
     static const int depths[] = {1, 10, 64};
     for (int i = 0; i < 3; i++) {
-      eh_args a = {depths[i], q ? 2000 : 20000};
+      eh_args a = {depths[i], wl_eh_iters(q)};
       snprintf(p, sizeof p,
                "{\"depth\":%d,\"suspend\":0,\"mechanism\":\"longjmp\"}", a.depth);
       peer_measure(&o, "eh", ENGINE, p, 1, eh_m, eh_run, &a);

@@ -1,0 +1,22 @@
+/*
+ * The sizes of the six workloads (bench/peers/WORKLOADS.md, "Sizes"), in one
+ * place for every C and C++ program of the experiment: the engines' files and
+ * the C/C++ peers include this header, so quick and full sizes cannot drift
+ * apart between the rows a report lines up. (The Go peer mirrors them in
+ * bench/peers/go/main.go.)
+ */
+#ifndef RTA_BENCH_WORKLOADS_H
+#define RTA_BENCH_WORKLOADS_H
+
+#include <stdbool.h>
+
+static inline int wl_fib_n_plain(bool quick) { return quick ? 27 : 30; }      /* yield_every 0 */
+static inline int wl_fib_n_yield(bool quick) { return quick ? 22 : 25; }      /* yield_every > 0 */
+static inline int wl_depth_yields(bool quick) { return quick ? 10000 : 100000; }
+static inline int wl_depth_hold_tasks(bool quick) { return quick ? 1000 : 10000; } /* bytes_per_task */
+static inline int wl_sawtooth_cycles(bool quick) { return quick ? 10000 : 100000; }
+static inline int wl_thunk_calls(bool quick) { return quick ? 100000 : 1000000; }
+static inline int wl_lifetime_max_tasks(bool quick) { return quick ? 10000 : 100000; } /* after 10, 1000 */
+static inline int wl_eh_iters(bool quick) { return quick ? 2000 : 20000; }
+
+#endif
