@@ -172,3 +172,26 @@ void bench_unsupported(const bench_opts *o, const char *bench, const char *engin
         printf("%-9s %-13s %-34s unsupported: %s\n", bench, engine, params, reason);
     fflush(stdout);
 }
+
+#ifdef RTA_BENCH_COUNT_CALLS
+uint64_t bench_calls;
+#endif
+
+uint64_t bench_calls_now(void)
+{
+#ifdef RTA_BENCH_COUNT_CALLS
+    return bench_calls;
+#else
+    return 0;
+#endif
+}
+
+void bench_emit_calls(const bench_opts *o, const char *bench, const char *engine, const char *params,
+                      uint64_t calls, int runs)
+{
+#ifdef RTA_BENCH_COUNT_CALLS
+    bench_emit1(o, bench, engine, params, "calls_per_run", (double)calls / (runs > 0 ? runs : 1), "calls");
+#else
+    (void)o, (void)bench, (void)engine, (void)params, (void)calls, (void)runs;
+#endif
+}

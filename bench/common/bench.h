@@ -73,4 +73,27 @@ static inline void bench_sink(int64_t v)
     __asm__ volatile("" : : "r"(v) : "memory");
 }
 
+/* Stops gcc turning "return f(n-1) + f(n-2)" into a loop (tail recursion
+ * with an accumulator), which makes one real call per leaf instead of two:
+ * every fib of the experiment passes its second result through this, so
+ * every contestant makes the same calls (bench/check/ verifies both the count
+ * and the disassembly). */
+#define BENCH_KEEP(x) __asm__ volatile("" : "+r"(x))
+
+/* The checking build (-DRTA_BENCH_COUNT_CALLS, bench/check/run): every fib
+ * call of every contestant bumps bench_calls, and each fib figure also emits
+ * "calls_per_run", which bench/check/check.py compares across contestants
+ * and with 2*fib(n+1)-1. In the timing build the counter costs nothing. */
+#ifdef RTA_BENCH_COUNT_CALLS
+extern uint64_t bench_calls;
+#define BENCH_COUNT_CALL() (bench_calls++)
+#else
+#define BENCH_COUNT_CALL() ((void)0)
+#endif
+/* Reads the counter (0 in the timing build). */
+uint64_t bench_calls_now(void);
+/* Emits calls_per_run = calls / runs (checking build only; no-op otherwise). */
+void bench_emit_calls(const bench_opts *o, const char *bench, const char *engine, const char *params,
+                      uint64_t calls, int runs);
+
 #endif

@@ -31,6 +31,18 @@ static inline int64_t fib_calls(int n)
     return 2 * a - 1;
 }
 
+/* The reference every run's result is checked against. */
+static inline int64_t fib_ref(int n)
+{
+    int64_t a = 0, b = 1;
+    for (int i = 0; i < n; i++) {
+        int64_t c = a + b;
+        a = b;
+        b = c;
+    }
+    return a;
+}
+
 static inline int64_t fib_leaves(int n)
 {
     return (fib_calls(n) + 1) / 2;

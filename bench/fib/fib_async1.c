@@ -37,6 +37,7 @@ typedef struct fib_sm {
     static RET NAME(int n)                                                             \
     {                                                                                  \
         fib_sm sm;                                                                     \
+        BENCH_COUNT_CALL();                                                            \
         sm.n = n;                                                                      \
         RTA_ASYNC1_START(NAME, &sm, NAME##_move_next);                                 \
         return RTA_ASYNC1_TASK(NAME, &sm);                                             \
@@ -116,6 +117,8 @@ static int64_t fib_ref(int n)
 typedef struct fig {
     bench_sample ns, allocs;
     long peak;
+    uint64_t calls; /* counted (checking build) over `reps` runs */
+    int reps;
 } fig;
 
 /* Runs fib(n) `runs` times (each run repeated until it took >= 20 ms), per
@@ -125,10 +128,13 @@ static void measure(const bench_opts *o, int which, int n, unsigned k, double un
     yield_every = k;
     countdown = k;
     f->ns.n = f->allocs.n = 0;
+    f->calls = 0;
+    f->reps = 0;
     bench_reset_peak_rss();
     run_root(which, n); /* warm: pools, caches, first-call checks */
     for (int r = 0; r < o->runs; r++) {
         int reps = 0;
+        uint64_t c0 = bench_calls_now();
         uint64_t a0 = bench_allocs(), t0 = bench_now_ns(), t1;
         do {
             int64_t v = run_root(which, n);
@@ -140,6 +146,8 @@ static void measure(const bench_opts *o, int which, int n, unsigned k, double un
             t1 = bench_now_ns();
         } while (t1 - t0 < 20000000u);
         uint64_t a1 = bench_allocs();
+        f->calls += bench_calls_now() - c0;
+        f->reps += reps;
         bench_sample_add(&f->ns, (double)(t1 - t0) / reps / units);
         bench_sample_add(&f->allocs, (double)(a1 - a0) / reps / units);
     }
@@ -169,15 +177,18 @@ void bench_fib_async1(const bench_opts *o)
         snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
         bench_emit(o, "fib", eng, params, "ns_per_call", &f.ns, "ns");
         bench_emit(o, "fib", eng, params, "allocs_per_call", &f.allocs, "allocs");
+        bench_emit_calls(o, "fib", eng, params, f.calls, f.reps);
         measure(o, which, nbig, 0, calls_big, &f);
         snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", nbig);
         bench_emit(o, "fib", eng, params, "ns_per_call", &f.ns, "ns");
+        bench_emit_calls(o, "fib", eng, params, f.calls, f.reps);
         static const unsigned ks[] = {1, 10, 100};
         for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
             double units = leaves; /* per leaf: every k-th one suspends */
             measure(o, which, n, ks[i], units, &f);
             snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":%u}", n, ks[i]);
             bench_emit(o, "fib", eng, params, "ns_per_leaf", &f.ns, "ns");
+            bench_emit_calls(o, "fib", eng, params, f.calls, f.reps);
             if (ks[i] == 1) {
                 bench_emit(o, "fib", eng, params, "allocs_per_leaf", &f.allocs, "allocs");
                 bench_emit1(o, "fib", eng, params, "peak_rss_kib", (double)f.peak, "KiB");

@@ -22,6 +22,7 @@ static int countdown; /* leaves until the next yield (one worker: no race) */
 RTA_CONT_FN(cfib, int64_t, n)
 {
     RTA_CONT_FRAME(cfib, int64_t n; int64_t a;);
+    BENCH_COUNT_CALL(); /* after the frame: a resume does not count again */
     F.n = n;
     if (F.n < 2)
         RTA_CONT_RETURN(F.n);
@@ -34,6 +35,7 @@ RTA_CONT_FN(cfib, int64_t, n)
 RTA_CONT_FN(yfib, int64_t, n)
 {
     RTA_CONT_FRAME(yfib, int64_t n; int64_t a;);
+    BENCH_COUNT_CALL(); /* after the frame: a resume does not count again */
     F.n = n;
     if (F.n < 2) {
         if (--countdown == 0) {
@@ -68,12 +70,21 @@ RTA_CONT_FN(timed_root, void *, arg)
     RTA_CONT_RETURN(0);
 }
 
+static uint64_t calls; /* counted calls since the figure began (checking build) */
+
 static run run_in_task(int n)
 {
     run r = {.n = n};
+    uint64_t c0 = bench_calls_now();
     rta_task *t = rta_cont_spawn(timed_root, &r);
     rta_task_wait(t, NULL);
     rta_task_release(t);
+    calls += bench_calls_now() - c0;
+    if (r.result != fib_ref(n)) {
+        fprintf(stderr, "bench_fib_cont: wrong result %lld, want %lld\n", (long long)r.result,
+                (long long)fib_ref(n));
+        exit(1);
+    }
     return r;
 }
 
@@ -134,7 +145,12 @@ static int64_t pfib_entry(int64_t n)
 /* Plain C, for the ratio (same process, same moment). */
 __attribute__((noinline)) static int64_t plain_fib(int64_t n)
 {
-    return n < 2 ? n : plain_fib(n - 1) + plain_fib(n - 2);
+    if (n < 2)
+        return n;
+    int64_t a = plain_fib(n - 1);
+    int64_t b = plain_fib(n - 2);
+    BENCH_KEEP(b); /* two real calls, like sync C's fib (issue 9) */
+    return a + b;
 }
 
 static double time_per_call(int64_t (*f)(int64_t), int n)
@@ -160,6 +176,7 @@ void bench_fib_cont(const bench_opts *o)
 
     bench_sample s = {0}, ratio = {0}, tls = {0}, pair = {0};
     yield_every = 0;
+    calls = 0;
     for (int i = 0; i < o->runs; i++) {
         double cont = (double)run_in_task(n).ns / (double)fib_calls(n);
         double plain = time_per_call(plain_fib, n);
@@ -170,6 +187,7 @@ void bench_fib_cont(const bench_opts *o)
     }
     snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
     bench_emit(o, "fib", "cont", params, "ns_per_call", &s, "ns");
+    bench_emit_calls(o, "fib", "cont", params, calls, o->runs);
     bench_emit(o, "fib", "cont", params, "ratio_to_sync", &ratio, "x");
     /* The calling-convention comparison (docs/cont.md): minimal hand-lowered fib. */
     bench_emit(o, "fib", "cont", params, "ns_per_call_min_reg_pair", &pair, "ns");
@@ -180,21 +198,19 @@ void bench_fib_cont(const bench_opts *o)
     for (size_t k = 0; k < sizeof every / sizeof every[0]; k++) {
         bench_sample ns = {0}, allocs = {0};
         yield_every = every[k];
+        calls = 0;
         bench_reset_peak_rss();
         for (int i = 0; i < o->runs; i++) {
             uint64_t a0 = bench_allocs();
             run r = run_in_task(n);
             uint64_t a1 = bench_allocs();
-            if (r.result != plain_fib(n)) {
-                fprintf(stderr, "bench_fib_cont: wrong result\n");
-                abort();
-            }
             int64_t leaves = fib_leaves(n);
             bench_sample_add(&ns, (double)r.ns / (double)leaves);
             bench_sample_add(&allocs, (double)(a1 - a0) / (double)(leaves / every[k]));
         }
         snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         bench_emit(o, "fib", "cont", params, "ns_per_leaf", &ns, "ns");
+        bench_emit_calls(o, "fib", "cont", params, calls, o->runs);
         if (every[k] == 1) {
             bench_emit(o, "fib", "cont", params, "allocs_per_leaf", &allocs, "allocs");
             bench_emit1(o, "fib", "cont", params, "peak_rss_kib", (double)bench_peak_rss_kib(), "KiB");

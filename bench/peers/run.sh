@@ -6,8 +6,8 @@
 set -u
 cd "$(dirname "$0")"
 status=0
-for p in sync cpp20 boost go libuv; do
-  exe=build/peer-$p
+for p in sync cpp20 cpp20-gcc-malloc boost go libuv; do
+  exe=${PEER_BUILD:-build}/peer-$p
   if [ ! -x "$exe" ]; then
     echo "run.sh: build/peer-$p not built, skipped (run build.sh)" >&2
     continue

@@ -88,6 +88,7 @@ static void run() {
 static long g_yield_every, g_leaf;
 
 __attribute__((noinline)) static long fib(long n) {
+  PEER_COUNT_CALL();
   if (n < 2) {
     if (g_yield_every && ++g_leaf == g_yield_every) {
       g_leaf = 0;
@@ -104,21 +105,24 @@ __attribute__((noinline)) static long fib(long n) {
 static void bench_fib(long n, long k) {
   long calls = 2 * fib_ref(n + 1) - 1, leaves = fib_ref(n + 1);
   snprintf(g_p, sizeof g_p, "{\"n\":%ld,\"yield_every\":%ld}", n, k);
+  static long calls_run; // fib calls in the last run (checking build)
   auto body = [=](double *out) {
     g_yield_every = k;
     g_leaf = 0;
-    long r = 0;
+    long r = 0, c0 = peer_calls_now();
     peer_reset_peak();
     uint64_t t0 = peer_now_ns();
     spawn([&r, n] { r = fib(n); });
     run();
     uint64_t t1 = peer_now_ns();
     if (r != fib_ref(n)) abort();
+    calls_run = peer_calls_now() - c0;
     out[0] = (double)(t1 - t0) / (double)(k ? leaves : calls);
     out[1] = (double)peer_status_kib("VmHWM");
   };
   if (k) measure("fib", {{"ns_per_leaf", "ns"}, {"peak_rss_kib", "KiB"}}, body);
   else measure("fib", {{"ns_per_call", "ns"}, {"peak_rss_kib", "KiB"}}, body);
+  peer_emit_calls(&g_o, "fib", ENGINE, g_p, calls_run);
 }
 
 // ---- depth ----

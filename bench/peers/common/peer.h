@@ -170,4 +170,30 @@ static inline void peer_measure(const peer_opts *o, const char *bench,
  * with an accumulator), which would make fewer real calls than we count. */
 #define PEER_KEEP(x) __asm__ volatile("" : "+r"(x))
 
+/* The checking build (-DPEER_COUNT_CALLS, bench/check/run): every fib call
+ * bumps peer_calls, and each fib figure also emits calls_per_run, compared
+ * across all contestants by bench/check/check.py. Free in the timing build. */
+#ifdef PEER_COUNT_CALLS
+static long peer_calls;
+#define PEER_COUNT_CALL() (peer_calls++)
+#else
+#define PEER_COUNT_CALL() ((void)0)
+#endif
+static inline long peer_calls_now(void) {
+#ifdef PEER_COUNT_CALLS
+  return peer_calls;
+#else
+  return 0;
+#endif
+}
+static inline void peer_emit_calls(const peer_opts *o, const char *bench, const char *engine,
+                                   const char *params, long calls) {
+#ifdef PEER_COUNT_CALLS
+  peer_emit(o, bench, engine, params, "calls_per_run", (double)calls, (double)calls, (double)calls,
+            "calls");
+#else
+  (void)o, (void)bench, (void)engine, (void)params, (void)calls;
+#endif
+}
+
 #endif

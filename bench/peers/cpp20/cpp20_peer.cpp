@@ -11,7 +11,9 @@
 #include "../common/peer.h"
 #include "task.hpp"
 
-#define ENGINE "cpp20"
+#ifndef ENGINE
+#define ENGINE "cpp20" // build.sh names the g++ malloc-per-frame build cpp20-gcc-malloc
+#endif
 
 // Count operator new: each coroutine frame is one, so allocs_per_call tells
 // whether the compiler elided any frame (HALO).
@@ -44,6 +46,7 @@ static long fib_ref(long n) {
 static long g_yield_every, g_leaf;
 
 static task<long> fib(long n) {
+  PEER_COUNT_CALL();
   if (n < 2) {
     if (g_yield_every && ++g_leaf == g_yield_every) {
       g_leaf = 0;
@@ -55,6 +58,7 @@ static task<long> fib(long n) {
   long b = co_await fib(n - 2);
   co_return a + b;
 }
+static long g_calls_run; // fib calls counted in the last run (checking build)
 
 static void bench_fib(long n, long k) {
   long calls = 2 * fib_ref(n + 1) - 1, leaves = fib_ref(n + 1);
@@ -63,7 +67,7 @@ static void bench_fib(long n, long k) {
     g_yield_every = k;
     g_leaf = 0;
     peer_reset_peak();
-    long news0 = g_news;
+    long news0 = g_news, c0 = peer_calls_now();
     uint64_t t0 = peer_now_ns();
     task<long> t = fib(n);
     g_sched.push(t.get());
@@ -71,6 +75,7 @@ static void bench_fib(long n, long k) {
     long r = t.result();
     uint64_t t1 = peer_now_ns();
     if (r != fib_ref(n)) abort();
+    g_calls_run = peer_calls_now() - c0;
     out[0] = (double)(t1 - t0) / (double)(k ? leaves : calls);
     out[1] = (double)peer_status_kib("VmHWM");
     out[2] = (double)(g_news - news0) / (double)calls;
@@ -79,6 +84,7 @@ static void bench_fib(long n, long k) {
     measure("fib", {{"ns_per_leaf", "ns"}, {"peak_rss_kib", "KiB"}, {"allocs_per_call", "allocs"}}, run);
   else
     measure("fib", {{"ns_per_call", "ns"}, {"peak_rss_kib", "KiB"}, {"allocs_per_call", "allocs"}}, run);
+  peer_emit_calls(&g_o, "fib", ENGINE, g_p, g_calls_run);
 }
 
 // ---- depth: R yields at the bottom of d nested calls ----

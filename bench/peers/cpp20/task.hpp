@@ -2,12 +2,18 @@
 // libraries converge on: lazy start, the awaiting coroutine stored in the
 // promise, and symmetric transfer both into a child and back out of it, so a
 // chain of awaits neither grows the native stack nor bounces through a loop.
-// Each coroutine frame is one operator new (g++ does not elide them).
+// Each coroutine frame is one operator new (g++ does not elide them), unless
+// PEER_RECYCLE_FRAMES is defined: then promise_type's operator new/delete
+// take frames from per-size free lists, what a tuned coroutine library does
+// and C++20 at its best (bench/peers/README.md: built that way with clang++
+// as the "cpp20" row; the g++ malloc-per-frame build is "cpp20-gcc-malloc").
 #ifndef PEER_TASK_HPP
 #define PEER_TASK_HPP
 
 #include <coroutine>
+#include <cstddef>
 #include <exception>
+#include <new>
 #include <utility>
 
 #include "../common/fifo.hpp"
@@ -28,6 +34,36 @@ struct yield_now {
   void await_suspend(std::coroutine_handle<> h) const { g_sched.push(h); }
   void await_resume() const noexcept {}
 };
+
+#ifdef PEER_RECYCLE_FRAMES
+// Freed frames, one singly linked list per 16-byte size class up to 4 KiB;
+// larger frames go to operator new. Single-threaded like the scheduler. A
+// miss is one ::operator new, so the peer's allocs_per_call still counts the
+// real allocations.
+struct frame_pool {
+  static constexpr std::size_t kClasses = 256, kGrain = 16;
+  struct node { node *next; };
+  node *free_[kClasses] = {};
+  static std::size_t cls(std::size_t n) { return (n + kGrain - 1) / kGrain; }
+  void *get(std::size_t n) {
+    std::size_t c = cls(n);
+    if (c < kClasses && free_[c]) {
+      node *f = free_[c];
+      free_[c] = f->next;
+      return f;
+    }
+    return ::operator new(c < kClasses ? c * kGrain : n);
+  }
+  void put(void *p, std::size_t n) {
+    std::size_t c = cls(n);
+    if (c >= kClasses) return ::operator delete(p);
+    node *f = static_cast<node *>(p);
+    f->next = free_[c];
+    free_[c] = f;
+  }
+};
+inline frame_pool g_frames;
+#endif
 
 template <class T> class task {
 public:
@@ -54,6 +90,10 @@ public:
     final_awaiter final_suspend() noexcept { return {}; }
     void return_value(T v) { value = std::move(v); }
     void unhandled_exception() { error = std::current_exception(); }
+#ifdef PEER_RECYCLE_FRAMES
+    static void *operator new(std::size_t n) { return g_frames.get(n); }
+    static void operator delete(void *p, std::size_t n) noexcept { g_frames.put(p, n); }
+#endif
   };
 
   task() = default;

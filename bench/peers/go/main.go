@@ -33,8 +33,12 @@ func mallocs() uint64 {
 
 // ---- fib ----
 var yieldEvery, leaf int
+var fibCalls int // counted only when countCalls (checking build)
 
 func fib(n int) int {
+	if countCalls {
+		fibCalls++
+	}
 	if n < 2 {
 		if yieldEvery != 0 {
 			if leaf++; leaf == yieldEvery {
@@ -55,9 +59,11 @@ func benchFib(n, k int) {
 	if k != 0 {
 		ms[0].name, per = "ns_per_leaf", leaves
 	}
+	callsRun := 0
 	measure("fib", params, ms, func(out []float64) {
 		yieldEvery, leaf = k, 0
 		resetPeak()
+		c0 := fibCalls
 		m0 := mallocs()
 		done := make(chan int)
 		t0 := nowNs()
@@ -70,7 +76,11 @@ func benchFib(n, k int) {
 		out[0] = float64(t1-t0) / float64(per)
 		out[1] = float64(statusKiB("VmHWM"))
 		out[2] = float64(mallocs()-m0) / float64(calls)
+		callsRun = fibCalls - c0
 	})
+	if countCalls {
+		emit("fib", params, "calls_per_run", float64(callsRun), float64(callsRun), float64(callsRun), "calls")
+	}
 }
 
 // ---- depth ----
