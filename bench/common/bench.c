@@ -10,9 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+static int warmup_runs = 1; /* set by bench_parse; read by bench_sample_add */
+
 void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
 {
-    *o = (bench_opts){.runs = 5};
+    *o = (bench_opts){.runs = 5, .warmup = 1};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             o->json = true;
@@ -20,10 +22,12 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
             o->quick = true;
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             o->runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
+            o->warmup = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             o->only = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: %s [--json] [--quick] [--runs N] [--only ENGINE]\n%s", argv[0], usage);
+            printf("usage: %s [--json] [--quick] [--runs N] [--warmup W] [--only ENGINE]\n%s", argv[0], usage);
             exit(0);
         } else {
             fprintf(stderr, "%s: unknown option '%s' (try --help)\n", argv[0], argv[i]);
@@ -34,6 +38,12 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
         fprintf(stderr, "%s: --runs must be 1..64\n", argv[0]);
         exit(2);
     }
+    if (o->warmup < 0 || o->warmup > 8) {
+        fprintf(stderr, "%s: --warmup must be 0..8\n", argv[0]);
+        exit(2);
+    }
+    warmup_runs = o->warmup;
+    o->runs += o->warmup;
 }
 
 bool bench_want(const bench_opts *o, const char *engine)
@@ -114,6 +124,8 @@ bool bench_reset_peak_rss(void)
 
 void bench_sample_add(bench_sample *s, double v)
 {
+    if (s->seen++ < warmup_runs)
+        return; /* a warm-up measurement: same count for every figure */
     if (s->n < 64)
         s->v[s->n++] = v;
 }
@@ -156,8 +168,7 @@ void bench_emit(const bench_opts *o, const char *bench, const char *engine, cons
 void bench_emit1(const bench_opts *o, const char *bench, const char *engine, const char *params,
                  const char *metric, double value, const char *unit)
 {
-    bench_sample s = {.n = 0};
-    bench_sample_add(&s, value);
+    bench_sample s = {.n = 1, .v = {value}};
     bench_emit(o, bench, engine, params, metric, &s, unit);
 }
 

@@ -16,12 +16,15 @@
 typedef struct bench_opts {
     bool json;
     bool quick;
-    int runs;          /* measurements per figure; the median is reported */
+    int runs;          /* measurements per figure, warm-up included (the loops' count) */
+    int warmup;        /* leading measurements of each figure dropped (--warmup, default 1) */
     const char *only;  /* run only engines whose name contains this (NULL = all) */
 } bench_opts;
 
-/* Parses --json, --quick, --runs N, --only ENGINE, --help (prints usage and
- * exits 0). Unknown options: message and exit 2. */
+/* Parses --json, --quick, --runs N, --warmup W, --only ENGINE, --help (prints
+ * usage and exits 0). Unknown options: message and exit 2. The same warm-up
+ * for every engine and peer (WORKLOADS.md): o->runs becomes N + W, and every
+ * bench_sample drops its first W values, so the loops need not know. */
 void bench_parse(int argc, char **argv, bench_opts *o, const char *usage);
 
 /* True if engine should run under --only. */
@@ -48,6 +51,7 @@ bool bench_reset_peak_rss(void);
 typedef struct bench_sample {
     double v[64];
     int n;
+    int seen; /* values offered, warm-up ones included */
 } bench_sample;
 
 void bench_sample_add(bench_sample *s, double v);

@@ -127,7 +127,7 @@ static void measure(const bench_opts *o, int which, int n, unsigned k, double un
 {
     yield_every = k;
     countdown = k;
-    f->ns.n = f->allocs.n = 0;
+    f->ns = f->allocs = (bench_sample){.n = 0};
     f->calls = 0;
     f->reps = 0;
     bench_reset_peak_rss();

@@ -1,6 +1,15 @@
 #!/usr/bin/env python3
-"""Prints one JSON line describing the machine and compilers (bench "meta")."""
-import json, os, platform, subprocess, sys, datetime
+"""Prints one JSON line describing the run's machine, load and toolchain
+(bench "meta"): what REPORT.md must state for a reader to judge the figures.
+
+usage: machine.py [--quick] [--rounds N] [--flags FLAGS]"""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
 
 def first_line(cmd):
     try:
@@ -8,21 +17,51 @@ def first_line(cmd):
     except Exception:
         return "n/a"
 
-cpu = "unknown"
+
+def arg(name, default=""):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv[:-1] else default
+
+
+cpu, flags = "unknown", ""
 try:
     for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
+        if line.startswith("model name") and cpu == "unknown":
             cpu = line.split(":", 1)[1].strip()
-            break
+        if line.startswith("flags") and not flags:
+            flags = line.split(":", 1)[1]
+except OSError:
+    pass
+det = first_line(["systemd-detect-virt"]) if os.path.exists("/usr/bin/systemd-detect-virt") else ""
+virt = "VM (CPU hypervisor flag set)" if " hypervisor" in flags else "no hypervisor flag"
+if det not in ("", "n/a", "none"):
+    virt += f"; systemd-detect-virt: {det}"
+try:
+    load = open("/proc/loadavg").read().split()[:3]
+except OSError:
+    load = ["?"] * 3
+procs = 0
+try:  # other busy processes at the start: the shared machine's load
+    out = subprocess.run(["ps", "-eo", "pcpu="], capture_output=True, text=True).stdout.split()
+    procs = sum(1 for x in out if float(x) >= 10.0)
+except Exception:
+    pass
+boost = ""
+try:
+    for line in open("/usr/include/boost/version.hpp"):
+        if line.startswith("#define BOOST_LIB_VERSION"):
+            boost = "Boost " + line.split('"')[1].replace("_", ".")
 except OSError:
     pass
 meta = {
     "bench": "meta", "engine": "-", "metric": "machine", "value": 0, "unit": "",
     "params": {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+        "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(), "virt": virt,
+        "load_at_start": " ".join(load), "busy_procs_at_start": procs,
         "gcc": first_line(["gcc", "--version"]), "g++": first_line(["g++", "--version"]),
-        "go": first_line(["go", "version"]), "mode": "quick" if "--quick" in sys.argv else "full",
+        "clang++": first_line(["clang++", "--version"]), "go": first_line(["go", "version"]),
+        "boost": boost, "flags": arg("--flags"), "rounds": int(arg("--rounds", "0") or 0),
+        "mode": "quick" if "--quick" in sys.argv else "full",
     },
 }
 print(json.dumps(meta))

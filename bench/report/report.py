@@ -13,7 +13,7 @@ import json, os, shutil, subprocess, sys
 from collections import OrderedDict, defaultdict
 
 ENGINES = ["sync", "tasklet", "cont", "async1-task", "async1-vtask", "async1-pool"]
-PEERS = ["cpp20", "boost", "go", "libuv"]
+PEERS = ["cpp20", "cpp20-gcc-malloc", "boost", "boost-fiber", "go", "libuv"]
 ORDER = {e: i for i, e in enumerate(ENGINES + PEERS)}
 BENCHES = [("fib", "Recursive fib"), ("depth", "Suspend/resume at stack depth"),
            ("sawtooth", "Sawtooth suspension"), ("thunk", "Thunk cost"),
@@ -22,7 +22,8 @@ LOWER_IS_BETTER = True  # every metric we report is a cost
 # Fixed colours so an engine looks the same in every plot; peers dashed.
 COLORS = {"sync": "#000000", "tasklet": "#d62728", "cont": "#2ca02c", "async1-task": "#1f77b4",
           "async1-vtask": "#17becf", "async1-pool": "#9467bd", "cpp20": "#ff7f0e",
-          "boost": "#8c564b", "go": "#7f7f7f", "libuv": "#bcbd22"}
+          "boost": "#8c564b", "go": "#7f7f7f", "libuv": "#bcbd22", "cpp20-gcc-malloc": "#ffbb78",
+          "boost-fiber": "#c49c94"}
 
 
 def load(path):
@@ -44,20 +45,71 @@ def pkey(params):
 
 
 def fmt(v):
+    """Three significant figures at most; never prints a non-zero as 0.00."""
     if v is None:
         return "–"
+    if v == 0:
+        return "0"
     if abs(v) >= 1000:
         return f"{v:,.0f}"
     if abs(v) >= 10:
         return f"{v:.1f}"
-    return f"{v:.2f}"
+    if abs(v) >= 0.1:
+        return f"{v:.2f}"
+    return f"{v:.2g}"
+
+
+def fmt_ratio(r):
+    return "–" if r is None else fmt(r) + "×"
+
+
+def ok(r):
+    return r is not None and r["metric"] != "unsupported" and not r.get("reason")
+
+
+def paired(a_rows, b_rows):
+    """Ratio best(a) / best(b), round by round when both carry per-round
+    samples (rounds.py): median, min and max of the per-round ratios.
+    Without samples, the ratio of the medians and no spread."""
+    a_rows, b_rows = [r for r in a_rows if ok(r)], [r for r in b_rows if ok(r)]
+    if not a_rows or not b_rows:
+        return None
+    ns = {len(r.get("samples") or []) for r in a_rows + b_rows}
+    if len(ns) == 1 and 0 not in ns:
+        ratios = []
+        for i in range(ns.pop()):
+            a = [r["samples"][i] for r in a_rows if r["samples"][i] is not None]
+            b = [r["samples"][i] for r in b_rows if r["samples"][i] is not None]
+            if a and b and min(b) > 0:
+                ratios.append(min(a) / min(b))
+        if ratios:
+            ratios.sort()
+            m = len(ratios)
+            med = ratios[m // 2] if m % 2 else (ratios[m // 2 - 1] + ratios[m // 2]) / 2
+            return med, ratios[0], ratios[-1], m
+    a, b = min(r["value"] for r in a_rows), min(r["value"] for r in b_rows)
+    return (a / b, None, None, 1) if b > 0 else None
+
+
+def fmt_paired(p, spread=True):
+    if p is None:
+        return ""
+    med, lo, hi, n = p
+    if spread and lo is not None and n > 1:
+        return f"{fmt_ratio(med)} ({fmt(lo)}–{fmt(hi)})"
+    return fmt_ratio(med)
+
+
+SEMANTICS = {}  # "row": the semantics suite's pass counts, if this run has them
 
 
 def index(rows):
     """(bench, params-key, metric) -> engine -> row"""
     idx = OrderedDict()
     for r in rows:
-        if r.get("bench") == "meta":
+        if r.get("bench") == "semantics":
+            SEMANTICS["row"] = r
+        if r.get("bench") in ("meta", "semantics"):
             continue
         k = (r["bench"], pkey(r.get("params", {})), r["metric"])
         idx.setdefault(k, {})[r["engine"]] = r
@@ -84,11 +136,10 @@ def table(bench, idx):
             else:
                 span = f" ({fmt(r['min'])}–{fmt(r['max'])})" if "min" in r and r.get("runs", 1) > 1 else ""
                 cells.append(fmt(r["value"]) + span)
-        vals = {e: r["value"] for e, r in idx[k].items() if r["metric"] != "unsupported" and not r.get("reason")}
-        a2 = [vals[e] for e in ("tasklet", "cont") if e in vals]
-        peers = [vals[e] for e in PEERS if e in vals]
-        rs = f"{min(a2) / vals['sync']:.2f}×" if a2 and vals.get("sync") else ""
-        rp = f"{min(a2) / min(peers):.2f}×" if a2 and peers and min(peers) > 0 else ""
+        a2 = [idx[k][e] for e in ("tasklet", "cont") if e in idx[k]]
+        peers = [idx[k][e] for e in PEERS if e in idx[k]]
+        rs = fmt_paired(paired(a2, [idx[k]["sync"]] if "sync" in idx[k] else []))
+        rp = fmt_paired(paired(a2, peers))
         unit = next(iter(idx[k].values())).get("unit", "")
         out.append(f"| `{k[1]}` | {k[2]} ({unit}) | " + " | ".join(cells) + f" | {rs} | {rp} |")
     if notes:
@@ -175,14 +226,14 @@ HEADLINES = [
 
 
 def pick(idx, bench, metric, pred):
-    """The one row (engine -> value) matching; for pred None, the largest 'tasks'."""
+    """The one row (engine -> result row) matching; for pred None, the largest 'tasks'."""
     rows = []
     for (b, pk, m), byeng in idx.items():
         if b != bench or m != metric:
             continue
         p = json.loads(pk)
         if pred is None or pred(p):
-            rows.append((p, {e: r["value"] for e, r in byeng.items() if not r.get("reason")}))
+            rows.append((p, {e: r for e, r in byeng.items() if ok(r)}))
     if not rows:
         return None, {}
     if pred is None:
@@ -195,9 +246,19 @@ def pick(idx, bench, metric, pred):
     return rows[0][0], merged
 
 
-def best(vals, names):
-    c = [(vals[e], e) for e in names if e in vals]
+def best(rows, names):
+    c = [(rows[e]["value"], e) for e in names if e in rows]
     return min(c) if c else (None, None)
+
+
+def headline_rows(idx):
+    """(title, metric, {engine: row}) for each headline workload of this run."""
+    out = []
+    for title, bench, metric, pred in HEADLINES:
+        p, v = pick(idx, bench, metric, pred)
+        if v:
+            out.append((title, metric, v))
+    return out
 
 
 def answers(idx):
@@ -205,23 +266,22 @@ def answers(idx):
     out = ["| workload | best async2 | best async1 | async1 / async2 | sync C | best peer | async2 / peer |",
            "|---|---|---|---|---|---|---|"]
     ratios = []
-    for title, bench, metric, pred in HEADLINES:
-        p, v = pick(idx, bench, metric, pred)
-        if not v:
-            continue
+    for title, metric, v in headline_rows(idx):
         a2, a2e = best(v, ASYNC2)
         a1, a1e = best(v, ASYNC1)
         pe, pee = best(v, PEERS)
-        r1 = a1 / a2 if a1 and a2 else None
-        rp = a2 / pe if a2 and pe else None
+        p1 = paired([v[e] for e in ASYNC1 if e in v], [v[e] for e in ASYNC2 if e in v])
+        pp = paired([v[e] for e in ASYNC2 if e in v], [v[e] for e in PEERS if e in v])
+        r1 = p1[0] if p1 else None
         if r1:
             ratios.append((r1, title))
         cell = lambda x, e: f"{fmt(x)} ({e})" if x is not None else "–"
+        sync = v["sync"]["value"] if "sync" in v else None
         out.append(f"| {title} ({metric}) | {cell(a2, a2e)} | {cell(a1, a1e)} | "
-                   f"{f'{r1:.1f}×' if r1 else '–'} | {fmt(v.get('sync'))} | {cell(pe, pee)} | "
-                   f"{f'{rp:.2f}×' if rp else '–'} |")
+                   f"{fmt_paired(p1) or '–'} | {fmt(sync)} | {cell(pe, pee)} | {fmt_paired(pp) or '–'} |")
     lines = ["Headline figures of this run (lower is better; each cell names the engine that "
-             "achieved it):", ""] + out + [""]
+             "achieved it; ratios are medians of the per-round ratios, min–max in parentheses):",
+             ""] + out + [""]
     if ratios:
         wins = sorted([(r, t) for r, t in ratios if r > 1.15], reverse=True)
         ties = [(r, t) for r, t in ratios if 1 / 1.15 <= r <= 1.15]
@@ -252,21 +312,73 @@ def answers(idx):
     else:
         lines.append("**Question 1**: this run has no async1/async2 pair on the same workload.")
     thunks = [k for k in idx if k[0] == "thunk" and k[2] == "ns_per_call"]
+    sem = SEMANTICS.get("row")
+    lines.append("")
+    if sem is None:
+        lines.append("**Question 2 — can async2 stay compatible with async1 code?** Not answered by "
+                     "this run: it did not run the semantics suite.")
+    else:
+        passed, total, failed = int(sem["value"]), int(sem.get("total", 0)), sem.get("failed", [])
+        verdict = ("Yes, as far as the suite reaches" if total and passed == total and not failed
+                   else "Not fully")
+        lines.append(f"**Question 2 — can async2 stay compatible with async1 code?** {verdict}: this "
+                     f"run built and ran the semantics suite (tests/semantics, each rule's test body "
+                     f"run against all three engines: context flow, configure-await at three levels, "
+                     f"schedulers, async stack traces, locals, methods dispatching mixed "
+                     f"async1/async2 override chains, invalid programs) and **{passed} of {total}** "
+                     f"test programs passed"
+                     + (f"; failed: {', '.join(failed)}" if failed else "") + ".")
     if thunks:
         lines.append("")
-        lines.append("**Question 2 — can async2 stay compatible with async1 code?** Yes, in this "
-                     "implementation: every engine calls every other through the spec's two thunks "
+        lines.append("Every engine calls every other through the spec's two thunks "
                      "(task-returning entry into async2; await of a task-returning function from "
-                     "async2), method descriptors dispatch mixed async1/async2 override chains through "
-                     "both entries, and the semantics suite (tests/semantics) runs one test body per "
-                     "rule against all three engines — context flow, configure-await at three levels, "
-                     "schedulers, exact async stack traces, invalid programs. What the thunks cost "
-                     "here: " + "; ".join(
+                     "async2). What the thunks cost here: " + "; ".join(
                          f"{e} {json.loads(k[1]).get('direction', 'from non-async code')} "
                          f"{fmt(r['value'])} ns" for k in thunks
                          for e, r in sorted(idx[k].items(), key=lambda kv: ORDER.get(kv[0], 99))
                          if not r.get("reason") and e in ENGINES) + ".")
     return "\n".join(lines) + "\n"
+
+
+def spread(rows):
+    """(median, worst, worst row) of (max-min)/median over the timed figures."""
+    sp = [((r["max"] - r["min"]) / r["value"], r) for r in rows
+          if r.get("unit") == "ns" and r.get("runs", 1) > 1 and r.get("value", 0) > 0 and "min" in r]
+    if not sp:
+        return None
+    sp.sort(key=lambda x: x[0])
+    return sp[len(sp) // 2][0], sp[-1][0], sp[-1][1]
+
+
+def machine_lines(meta, rows):
+    out = [f"Run: {meta.get('date', '?')}, mode **{meta.get('mode', '?')}**, "
+           f"{meta.get('rounds', '?')} paired rounds.", "",
+           "| | |", "|---|---|",
+           f"| machine | {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, "
+           f"{meta.get('virt', '?')}, Linux {meta.get('kernel', '?')} |",
+           f"| load at start | load average {meta.get('load_at_start', '?')} (1, 5, 15 min); "
+           f"{meta.get('busy_procs_at_start', '?')} other processes using ≥10% of a CPU |",
+           f"| compilers | {meta.get('gcc', '?')}; {meta.get('clang++', '?')}; {meta.get('go', '?')}; "
+           f"{meta.get('boost', '')} |",
+           f"| flags | every C/C++ contestant (engines, sync C, C++ peers): "
+           f"`{meta.get('flags') or '?'}`; Go: toolchain defaults |"]
+    sp = spread(rows)
+    if sp:
+        w = sp[2]
+        out.append(f"| observed spread | (max−min)/median over the timed figures: median "
+                   f"{sp[0] * 100:.0f}%, worst {sp[1] * 100:.0f}% ({w['bench']} {w['engine']} "
+                   f"`{pkey(w.get('params', {}))}` {w['metric']}) |")
+    out += ["", "Sampling, the same for every engine and peer: each round runs every contestant "
+            "once, in the same order, each in a fresh process (so a fresh runtime) that makes one "
+            "unreported warm-up run of each figure before the measured one; workload sizes are "
+            "fixed and shared (`bench/common/workloads.h`, `bench/peers/WORKLOADS.md`), except "
+            "that async1's fib repeats a run until it has taken 20 ms. Values are medians over "
+            "the rounds (min–max in parentheses); ratios are medians of the per-round ratios. "
+            "Before timing, `bench/check/run` proved that every fib contestant makes the same "
+            "calls (disassembly and a call-counting build). Lower is better. Regenerate with "
+            "`bench/run --quick` (or `bench/run`); this file is built from `results.jsonl` alone.",
+            ""]
+    return out
 
 
 def main():
@@ -277,13 +389,7 @@ def main():
     idx = index(rows)
     meta = next((r["params"] for r in rows if r.get("bench") == "meta"), {})
     md = ["# rtasync experiment report", ""]
-    md.append(f"Run: {meta.get('date', '?')}, mode **{meta.get('mode', '?')}** — {meta.get('cpu', '?')}, "
-              f"{meta.get('cores', '?')} cores, Linux {meta.get('kernel', '?')}; {meta.get('gcc', '?')}; "
-              f"{meta.get('go', '')}.")
-    md.append("")
-    md.append("Values are medians of the runs (min–max in parentheses); lower is better. "
-              "Ratios compare figures measured in this same run. Regenerate with `bench/run --quick` "
-              "(or `bench/run` for the full mode); this file is built from `results.jsonl` alone.")
+    md += machine_lines(meta, rows)
     md += ["", "## Answers", "", answers(idx)]
     plots = [
         plot("fib_yield", "fib: cost per leaf vs yield frequency", "yield every k-th leaf", "ns per leaf",

@@ -20,6 +20,7 @@ typedef struct {
   int json;         /* --json: one JSON object per line */
   int quick;        /* --quick: small sizes */
   int runs;         /* --runs N: repeat each measurement, report the median */
+  int warmup;       /* --warmup W: unreported runs first (default 1, as the engines) */
   const char *only; /* --bench NAME: run one workload (debugging aid) */
 } peer_opts;
 
@@ -77,6 +78,7 @@ static inline void peer_usage(const char *prog, const char *workloads) {
          "               value (median of the runs), unit, min, max, runs\n"
          "  --quick      small sizes (whole program well under 20 s)\n"
          "  --runs N     repeat each measurement N times (default 3)\n"
+         "  --warmup W   unreported runs before them (default 1)\n"
          "  --bench NAME run only that workload\n"
          "workloads: %s\n",
          prog, workloads);
@@ -86,11 +88,13 @@ static inline void peer_parse(int argc, char **argv, peer_opts *o,
                               const char *workloads) {
   memset(o, 0, sizeof *o);
   o->runs = 3;
+  o->warmup = 1;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--json")) o->json = 1;
     else if (!strcmp(argv[i], "--quick")) o->quick = 1;
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) o->runs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--bench") && i + 1 < argc) o->only = argv[++i];
+    else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) o->warmup = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       peer_usage(argv[0], workloads);
       exit(0);
@@ -102,6 +106,7 @@ static inline void peer_parse(int argc, char **argv, peer_opts *o,
   }
   if (o->runs < 1) o->runs = 1;
   if (o->runs > PEER_MAX_RUNS) o->runs = PEER_MAX_RUNS;
+  if (o->warmup < 0) o->warmup = 0;
 }
 
 static inline int peer_want(const peer_opts *o, const char *bench) {
@@ -143,7 +148,7 @@ static inline void peer_unsupported(const peer_opts *o, const char *bench,
   fflush(stdout);
 }
 
-/* Call fn o->runs times; fn writes nm figures into out[]. Prints the median,
+/* Call fn o->warmup times unreported, then o->runs times; fn writes nm figures into out[]. Prints the median,
  * min and max of each figure across runs: medians resist the noisy machine. */
 static inline void peer_measure(const peer_opts *o, const char *bench,
                                 const char *engine, const char *params, int nm,
@@ -151,6 +156,10 @@ static inline void peer_measure(const peer_opts *o, const char *bench,
                                 void (*fn)(void *ctx, double *out), void *ctx) {
   static double v[PEER_MAX_METRICS][PEER_MAX_RUNS];
   int runs = o->runs;
+  for (int w = 0; w < o->warmup; w++) { /* the same warm-up as every contestant */
+    double out[PEER_MAX_METRICS] = {0};
+    fn(ctx, out);
+  }
   for (int r = 0; r < runs; r++) {
     double out[PEER_MAX_METRICS] = {0};
     fn(ctx, out);

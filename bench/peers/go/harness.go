@@ -18,12 +18,13 @@ const engine = "go"
 type options struct {
 	json, quick bool
 	runs        int
+	warmup      int // unreported runs first, as every contestant (default 1)
 	only        string
 }
 
 type metric struct{ name, unit string }
 
-var opt = options{runs: 3}
+var opt = options{runs: 3, warmup: 1}
 var base = time.Now()
 var sink int // results land here so no work is dropped
 
@@ -68,6 +69,7 @@ func usage(workloads string) {
 		"               value (median of the runs), unit, min, max, runs\n"+
 		"  --quick      small sizes (whole program well under 20 s)\n"+
 		"  --runs N     repeat each measurement N times (default 3)\n"+
+		"  --warmup W   unreported runs before them (default 1)\n"+
 		"  --bench NAME run only that workload\n"+
 		"workloads: %s\n", os.Args[0], workloads)
 }
@@ -103,6 +105,9 @@ func unsupported(bench, params, reason string) {
 // the median, min and max of each figure: medians resist the noisy machine.
 func measure(bench, params string, ms []metric, fn func(out []float64)) {
 	vals := make([][]float64, len(ms))
+	for w := 0; w < opt.warmup; w++ {
+		fn(make([]float64, len(ms)))
+	}
 	for r := 0; r < opt.runs; r++ {
 		out := make([]float64, len(ms))
 		fn(out)
@@ -135,6 +140,9 @@ func parseArgs(workloads string) []string {
 		case a == "--runs" && i+1 < len(args):
 			i++
 			opt.runs, _ = strconv.Atoi(args[i])
+		case a == "--warmup" && i+1 < len(args):
+			i++
+			opt.warmup, _ = strconv.Atoi(args[i])
 		case a == "--bench" && i+1 < len(args):
 			i++
 			opt.only = args[i]
