@@ -195,6 +195,22 @@ RTA_EXTERN void rta__try_end(rta__try *t);
 
 typedef struct rta_task rta_task;
 
+/* NULL handles. Calls that create tasks return NULL on failure (check it).
+ * A NULL handle passed back anyway never crashes: it behaves as a task that
+ * faulted with -EINVAL ("NULL task handle"): rta_task_status says
+ * RTA_FAULTED and rta_task_error gives that error; rta_task_wait stores it
+ * (naming rta_task_wait); rta_await and every engine's await macros throw
+ * it naming the call; rta_promise_* return false (errno EINVAL);
+ * rta_when_all/rta_when_any return a task that faulted naming the call and
+ * the NULL input's index; rta_task_retain/rta_task_release ignore it.
+ *
+ * Stale handles. A handle must not be used after its last reference was
+ * released. In debug mode (a library built without NDEBUG or with cmake
+ * -DRTA_DEBUG=ON, or env RTA_DEBUG=1 at the first release; RTA_DEBUG=0
+ * turns it off) released tasks are poisoned and quarantined, and the call
+ * that uses a stale handle (a second rta_task_release, an rta_await, an
+ * rta_task_wait...) aborts with a message naming that call and the task id. */
+
 typedef enum rta_status {
     RTA_PENDING = 0,
     RTA_SUCCEEDED = 1,
@@ -227,9 +243,15 @@ RTA_EXTERN uint64_t rta_task_id(const rta_task *t);
 
 /* Blocks a non-async thread until t completes. Returns its value; on fault or
  * cancellation returns 0 and, if err is not NULL, stores a new error the
- * caller frees with rta_error_free (code -ECANCELED for cancellation). Called
- * from inside a task it does not block: it returns 0 with an RTA_EBLOCKING
- * error (use rta_await there). */
+ * caller frees with rta_error_free (code -ECANCELED for cancellation).
+ * Refusals, each with a message naming rta_task_wait (errno set too):
+ *  - t NULL: -EINVAL (errno EINVAL);
+ *  - called inside the runtime (a task, a worker thread): it does not block
+ *    but returns 0 with RTA_EBLOCKING (errno EDEADLK): use rta_await there;
+ *  - t pending while the runtime is not running (rta_init forgotten, or
+ *    after rta_shutdown): RTA_ENOTINIT (errno EAGAIN) instead of a hang.
+ * With err NULL a refusal is thrown instead where a throw can be caught
+ * (async code: the task faults unless it handles it), else printed to stderr. */
 RTA_EXTERN int64_t rta_task_wait(rta_task *t, rta_error **err);
 
 /* ---- async2-only calls (from non-async code they raise RTA_ENOTASYNC) ---- */
@@ -249,8 +271,9 @@ RTA_EXTERN void rta_sleep_ms(uint64_t ms);
 
 /* A pending task that someone completes from outside. Safe from any thread,
  * including threads the runtime does not own, and before rta_init. Each call
- * returns true if it completed the task, false if it was already complete
- * (reject then frees e, so ownership always passes). */
+ * returns true if it completed the task, false if it was already complete or
+ * p is NULL (errno EINVAL then); reject frees e when it returns false, so
+ * ownership always passes. */
 RTA_EXTERN rta_task *rta_promise_new(void);
 RTA_EXTERN bool rta_promise_resolve(rta_task *p, int64_t value);
 RTA_EXTERN bool rta_promise_reject(rta_task *p, rta_error *e);
@@ -266,7 +289,9 @@ RTA_EXTERN rta_task *rta_task_from_value(int64_t v);
 /* Completes when all of ts[0..n) have completed: faulted with a copy of the
  * first (by index) faulted task's error, else canceled if any was canceled,
  * else succeeded with value n. The array may be freed after the call; the
- * combinator holds its own references. NULL (errno ENOMEM) when out of memory. */
+ * combinator holds its own references. NULL (errno ENOMEM) when out of memory.
+ * A NULL input (or ts NULL with n > 0) gives a task already faulted with
+ * -EINVAL naming the call and the input's index (errno EINVAL). */
 RTA_EXTERN rta_task *rta_when_all(rta_task *const *ts, size_t n);
 /* Completes when the first of ts[0..n) completes, with that task's index as
  * its value (it never faults: inspect the winner). n must be > 0 (else NULL,

@@ -35,7 +35,8 @@
  *    an await; neither do pointers to any local (F's fields included): the
  *    frame moves to the heap and back. Builds without NDEBUG detect a saved
  *    F holding a pointer into the stack being left and fault the task with
- *    RTA_EINVALIDPROGRAM.
+ *    RTA_EINVALIDPROGRAM; builds with NDEBUG check one suspension in 64 per
+ *    thread (RTA__CONT_CHECK_EVERY), so a repeated mistake is still caught.
  *  - Frames hold data aligned to 8 bytes at most.
  *  - Await points (RTA_CONT_CALL, RTA_CONT_AWAIT*, RTA_CONT_YIELD,
  *    RTA_CONT_SLEEP_MS) are statements, written in the function body itself.
@@ -111,6 +112,7 @@ typedef struct rta__cont_tls_t {
     rta_cont sentinel;    /* an await point's stand-in: sentinel.next = innermost frame */
     int64_t in_value;     /* the value handed to the frame being resumed */
     rta_error *in_error;  /* set: resume into the frame's handler with this error */
+    uint32_t check_tick;  /* NDEBUG builds: saves since the last stack-pointer check */
 } rta__cont_tls_t;
 RTA_EXTERN extern __thread rta__cont_tls_t rta__cont_tls __attribute__((tls_model("initial-exec")));
 
@@ -214,8 +216,17 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 
 #define RTA_CONT_RETURN(val) return (rta_cret){(int64_t)(val), NULL}
 
+/* The stack-pointer check of saved frames (rules above): every save in
+ * builds without NDEBUG; with NDEBUG one save in RTA__CONT_CHECK_EVERY per
+ * thread (a counter and a test on the suspending path, which already copies
+ * the frame), so that a frame that keeps a pointer to a local is still
+ * caught after a few suspensions in a release build. */
+#define RTA__CONT_CHECK_EVERY 64u
 #ifdef NDEBUG
-#define RTA__CONT_CHECK(m) ((void)0)
+#define RTA__CONT_CHECK(m)                                                                      \
+    (__builtin_expect(++rta__cont_tls.check_tick % RTA__CONT_CHECK_EVERY == 0, 0)               \
+         ? rta__cont_check_frame(m)                                                             \
+         : (void)0)
 #else
 #define RTA__CONT_CHECK(m) rta__cont_check_frame(m)
 #endif

@@ -68,11 +68,35 @@ static void slot_fired(rta_waiter *w)
         rta_task_release(&c->task); /* the waiters' shared reference */
 }
 
+/* A NULL input (a failed rta_spawn passed on unchecked) gives a combinator
+ * that has already faulted with -EINVAL naming the call and the index, so
+ * that an await or wait of it says what went wrong; NULL only without
+ * memory for that. */
+static rta_task *faulted_input(const char *call, size_t i)
+{
+    rta_task *p = rta_promise_new();
+    if (!p)
+        return NULL;
+    rta_error *e = rta_error_new(-EINVAL, "%s: input %zu is a NULL task handle (a call that "
+                                          "returns a task failed and was not checked)", call, i);
+    rta_promise_reject(p, e ? e : rta__error_oom());
+    errno = EINVAL;
+    return p;
+}
+
 static rta_task *combine(rta_task *const *ts, size_t n, bool any)
 {
+    const char *call = any ? "rta_when_any" : "rta_when_all";
     if (any && n == 0) {
         errno = EINVAL;
         return NULL;
+    }
+    if (n && !ts)
+        return faulted_input(call, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (!ts[i])
+            return faulted_input(call, i);
+        rta__task_check_live(ts[i], call);
     }
     combinator *c = malloc(sizeof *c + n * sizeof(slot));
     if (!c) {

@@ -55,6 +55,43 @@ struct rta_task {
 
 #define RTA__WAITERS_DONE ((rta_waiter *)(uintptr_t)1)
 
+/* ---- debug mode (src/core/debug.c) ------------------------------------------ */
+
+/* On when the library was built without NDEBUG or with -DRTA_DEBUG=ON, or
+ * when env RTA_DEBUG=1 (RTA_DEBUG=0 turns it off); read once. In debug mode
+ * a task whose last reference is released is poisoned (refs = RTA__POISON)
+ * and kept in a bounded quarantine instead of being destroyed at once, so
+ * that a later call with the stale handle finds the poison and aborts naming
+ * that call and the task id. */
+extern _Atomic int rta__debug_state; /* -1 not read yet, 0 off, 1 on */
+RTA__HIDDEN bool rta__debug_read(void);
+static inline bool rta__debug_on(void)
+{
+    int d = atomic_load_explicit(&rta__debug_state, memory_order_relaxed);
+    return rta__likely(d >= 0) ? d != 0 : rta__debug_read();
+}
+
+#define RTA__POISON 0xDEADDEADu
+
+RTA__HIDDEN __attribute__((noreturn)) void rta__task_stale(const rta_task *t, const char *call);
+
+/* Outside debug mode nothing is ever poisoned, so this is one compare on a
+ * word the caller is about to touch anyway. */
+static inline void rta__task_check_live(const rta_task *t, const char *call)
+{
+    if (rta__unlikely(atomic_load_explicit(&((rta_task *)t)->refs, memory_order_relaxed) ==
+                      RTA__POISON))
+        rta__task_stale(t, call);
+}
+
+/* Debug mode: takes t (refs already 0) into the quarantine, poisoned. */
+RTA__HIDDEN void rta__quarantine_put(rta_task *t);
+/* Destroys every quarantined task (rta_shutdown, before the engines stop). */
+RTA__HIDDEN void rta__quarantine_drain(void);
+
+/* Throws -EINVAL naming `call`: a NULL handle where a task was needed. */
+RTA__HIDDEN __attribute__((noreturn)) void rta__throw_null_task(const char *call);
+
 /* Initialises the header of a task embedded in a bigger object, with `refs`
  * references. */
 RTA__HIDDEN void rta__task_init(rta_task *t, enum rta__task_kind kind, uint32_t refs,

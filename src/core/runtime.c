@@ -126,6 +126,9 @@ void rta_shutdown(void)
         struct timespec ts = {0, 100000};
         nanosleep(&ts, NULL);
     }
+    /* Quarantined tasks (debug mode) may belong to engines that free their
+     * pools below: destroy them while everything still exists. */
+    rta__quarantine_drain();
     rta__sched_stop();
     if (rta__async1_shutdown)
         rta__async1_shutdown();

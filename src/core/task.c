@@ -48,10 +48,22 @@ void rta__task_init(rta_task *t, enum rta__task_kind kind, uint32_t refs, void (
     t->destroy = destroy;
 }
 
+/* A NULL handle is what a failed rta_spawn / rta_promise_new returns. Every
+ * public call that takes a handle accepts it and treats it as a task that
+ * faulted with this error (a static object: reading it allocates nothing),
+ * so that a missed check shows up as a clear error, never as a segfault. */
+static rta_error null_task_error = {
+    .code = -EINVAL,
+    .message = (char *)"NULL task handle (rta_spawn, rta_promise_new or another call that "
+                       "returns a task failed and its result was not checked)",
+};
+
 rta_task *rta_task_retain(rta_task *t)
 {
-    if (t)
+    if (t) {
+        rta__task_check_live(t, "rta_task_retain");
         atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+    }
     return t;
 }
 
@@ -61,9 +73,14 @@ void rta_task_release(rta_task *t)
         return;
     /* acq_rel: the last releaser must see every write made under the other refs. */
     uint32_t old = atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel);
+    if (rta__unlikely(old == RTA__POISON))
+        rta__task_stale(t, "rta_task_release");
     if (old == 1) {
         rta_error_free(t->error);
-        if (t->destroy)
+        t->error = NULL;
+        if (rta__unlikely(rta__debug_on()))
+            rta__quarantine_put(t);
+        else if (t->destroy)
             t->destroy(t);
         else
             free(t);
@@ -75,23 +92,30 @@ void rta_task_release(rta_task *t)
 
 rta_status rta_task_status(const rta_task *t)
 {
+    if (rta__unlikely(!t))
+        return RTA_FAULTED;
+    rta__task_check_live(t, "rta_task_status");
     uint32_t s = atomic_load_explicit(&((rta_task *)t)->status, memory_order_acquire);
     return s == RTA__COMPLETING ? RTA_PENDING : (rta_status)s;
 }
 
 int64_t rta_task_value(const rta_task *t)
 {
+    if (rta__unlikely(!t))
+        return 0;
     return rta_task_status(t) == RTA_SUCCEEDED ? t->value : 0;
 }
 
 const rta_error *rta_task_error(const rta_task *t)
 {
+    if (rta__unlikely(!t))
+        return &null_task_error;
     return rta_task_status(t) == RTA_FAULTED ? t->error : NULL;
 }
 
 uint64_t rta_task_id(const rta_task *t)
 {
-    return t->id;
+    return t ? t->id : 0;
 }
 
 bool rta__task_complete(rta_task *t, rta_status st, int64_t value, rta_error *e)
@@ -133,6 +157,9 @@ void rta__task_complete_owned(rta_task *t, rta_status st, int64_t value, rta_err
 
 bool rta_task_on_complete(rta_task *t, rta_waiter *w)
 {
+    if (rta__unlikely(!t))
+        return false; /* "already complete": the caller reads the NULL-handle fault */
+    rta__task_check_live(t, "rta_task_on_complete");
     rta_waiter *head = atomic_load_explicit(&t->waiters, memory_order_acquire);
     do {
         if (head == RTA__WAITERS_DONE)
@@ -144,6 +171,11 @@ bool rta_task_on_complete(rta_task *t, rta_waiter *w)
 }
 
 /* ---- the task awaiter ------------------------------------------------------------- */
+
+__attribute__((noreturn)) void rta__throw_null_task(const char *call)
+{
+    rta_throw(-EINVAL, "%s: %s", call, null_task_error.message);
+}
 
 int64_t rta__task_result_or_throw(rta_task *t)
 {
@@ -166,9 +198,11 @@ int64_t rta__task_result_or_throw(rta_task *t)
     }
 }
 
+/* A NULL self counts as complete and its result throws: the cont and async1
+ * await macros reach a NULL task only through these ops. */
 static bool task_is_completed(void *self)
 {
-    return rta__task_done(self);
+    return !self || rta__task_done(self);
 }
 
 static void task_on_completed(void *self, rta_waiter *w)
@@ -179,6 +213,8 @@ static void task_on_completed(void *self, rta_waiter *w)
 
 static int64_t task_get_result(void *self)
 {
+    if (rta__unlikely(!self))
+        rta__throw_null_task("await of a task (rta_task_awaiter)");
     return rta__task_result_or_throw(self);
 }
 
@@ -202,13 +238,29 @@ rta_task *rta_promise_new(void)
     return t;
 }
 
+/* A NULL promise completes nothing (false, errno EINVAL), as for one that
+ * is already complete. */
+static bool null_promise(void)
+{
+    errno = EINVAL;
+    return false;
+}
+
 bool rta_promise_resolve(rta_task *p, int64_t value)
 {
+    if (rta__unlikely(!p))
+        return null_promise();
+    rta__task_check_live(p, "rta_promise_resolve");
     return rta__task_complete(p, RTA_SUCCEEDED, value, NULL);
 }
 
 bool rta_promise_reject(rta_task *p, rta_error *e)
 {
+    if (rta__unlikely(!p)) {
+        rta_error_free(e); /* ownership passes on every path */
+        return null_promise();
+    }
+    rta__task_check_live(p, "rta_promise_reject");
     if (!e)
         e = rta_error_new(-EINVAL, "promise rejected without an error");
     return rta__task_complete(p, RTA_FAULTED, 0, e);
@@ -216,6 +268,9 @@ bool rta_promise_reject(rta_task *p, rta_error *e)
 
 bool rta_promise_cancel(rta_task *p)
 {
+    if (rta__unlikely(!p))
+        return null_promise();
+    rta__task_check_live(p, "rta_promise_cancel");
     return rta__task_complete(p, RTA_CANCELED, 0, NULL);
 }
 
@@ -263,15 +318,49 @@ static void blocking_sleep(blocking_waiter *b)
         syscall(SYS_futex, &b->done, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
 }
 
+/* rta_task_wait's refusals: with err, a new error there; without, the
+ * caller cannot be told by the return value (0 is a valid result), so the
+ * error is thrown where the caller can catch it (inside a task it faults the
+ * task with this message unless handled) and otherwise printed to stderr.
+ * errno is set too: EINVAL, EAGAIN (not running) or EDEADLK (blocking). */
+static int64_t wait_refused(rta_error **err, bool can_throw, int code, const char *msg)
+{
+    errno = code == -EINVAL ? EINVAL : code == RTA_ENOTINIT ? EAGAIN : EDEADLK;
+    if (err) {
+        *err = rta_error_new(code, "%s", msg);
+        if (!*err)
+            *err = rta__error_oom(); /* rta_error_free ignores it */
+        return 0;
+    }
+    if (can_throw)
+        rta_throw(code, "%s", msg);
+    fprintf(stderr, "rtasync: %s\n", msg);
+    return 0;
+}
+
 int64_t rta_task_wait(rta_task *t, rta_error **err)
 {
+    char msg[256];
     if (err)
         *err = NULL;
-    if (rta__tls_state.worker) {
-        if (err)
-            *err = rta_error_new(RTA_EBLOCKING,
-                                 "rta_task_wait called on a worker thread; use rta_await in async code");
-        return 0;
+    if (rta__unlikely(!t)) {
+        snprintf(msg, sizeof msg, "rta_task_wait: %s", null_task_error.message);
+        return wait_refused(err, rta_in_async(), -EINVAL, msg);
+    }
+    rta__task_check_live(t, "rta_task_wait");
+    if (rta__unlikely(rta__tls_state.worker != NULL)) {
+        snprintf(msg, sizeof msg,
+                 "rta_task_wait on task %llu called inside the runtime (a task or a worker "
+                 "thread), where blocking would stall a worker: use rta_await there",
+                 (unsigned long long)t->id);
+        return wait_refused(err, true, RTA_EBLOCKING, msg);
+    }
+    if (!rta__task_done(t) && !rta__rt.running) {
+        snprintf(msg, sizeof msg,
+                 "rta_task_wait: task %llu is pending and the runtime is not running (rta_init "
+                 "not called, or rta_shutdown already done): nothing could complete it",
+                 (unsigned long long)t->id);
+        return wait_refused(err, rta_in_async(), RTA_ENOTINIT, msg);
     }
     if (!rta__task_done(t)) {
         blocking_waiter b = {.w = {.fn = blocking_wake}};
@@ -283,12 +372,13 @@ int64_t rta_task_wait(rta_task *t, rta_error **err)
     case RTA_SUCCEEDED:
         return t->value;
     case RTA_FAULTED:
-        if (err)
-            *err = rta_error_copy(t->error);
+        if (err && !(*err = rta_error_copy(t->error)))
+            *err = rta__error_oom();
         return 0;
     default:
-        if (err)
-            *err = rta_error_new(-ECANCELED, "task %llu was canceled", (unsigned long long)t->id);
+        if (err && !(*err = rta_error_new(-ECANCELED, "task %llu was canceled",
+                                          (unsigned long long)t->id)))
+            *err = rta__error_oom();
         return 0;
     }
 }

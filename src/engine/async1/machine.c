@@ -292,13 +292,16 @@ rta_vtask rta_async1_builder_vtask(rta_async1_builder *b)
 
 /* ---- helpers the await macros call ------------------------------------------------------- */
 
+/* A NULL task (a failed call's result) is "ready" and consuming it throws. */
 bool rta__async1_task_ready(rta_task *t)
 {
-    return rta__task_done(t);
+    return !t || rta__task_done(t);
 }
 
 int64_t rta__async1_task_consume(rta_task *t)
 {
+    if (rta__unlikely(!t))
+        rta__throw_null_task("RTA_AWAIT1_TASK");
     if (rta__likely(rta_task_status(t) == RTA_SUCCEEDED)) {
         int64_t v = t->value;
         if (!is_cached(t))

@@ -249,8 +249,8 @@ static bool vt_is_completed(void *self)
     rta_vtask *vt = self;
     if (vt->obj_ == 0)
         return true;
-    if (vt->obj_ & 1)
-        return rta__task_done(vt_task(vt));
+    if (vt->obj_ & 1) /* a NULL task (rta_vtask_from_task(NULL)) is done; its result throws */
+        return vt->obj_ == 1 || rta__task_done(vt_task(vt));
     rta_vtask_source *s = vt_src(vt);
     return s->ops->get_status(s, (uint32_t)vt->v_) != RTA_PENDING;
 }
@@ -346,6 +346,10 @@ rta_task *rta_vtask_as_task(rta_vtask vt)
             errno = ENOMEM;
         return t;
     }
+    if (vt.obj_ == 1) {
+        errno = EINVAL; /* made from a NULL task */
+        return NULL;
+    }
     if (vt.obj_ & 1)
         return vt_task(&vt); /* the value task's reference becomes the caller's */
     vt_bridge *br = malloc(sizeof *br);
@@ -369,8 +373,10 @@ int64_t rta_vtask_wait(rta_vtask vt, rta_error **err)
         return vt.v_;
     rta_task *t = rta_vtask_as_task(vt);
     if (!t) {
-        if (err)
-            *err = rta_error_new(-ENOMEM, "rta_vtask_wait: out of memory");
+        if (err && !(*err = errno == EINVAL ? rta_error_new(-EINVAL, "rta_vtask_wait: the value "
+                                                                     "task was made from a NULL task handle")
+                                            : rta_error_new(-ENOMEM, "rta_vtask_wait: out of memory")))
+            *err = rta__error_oom();
         return 0;
     }
     int64_t v = rta_task_wait(t, err);

@@ -343,6 +343,10 @@ RTA__HIDDEN const char *rta__handler_func(const rta__exec *x);
 static rta__tasklet *async_context(const char *what)
 {
     rta__tasklet *t = rta__tls_state.tasklet;
+    if (rta__unlikely(!t) && rta_in_async())
+        rta_throw(RTA_ENOTASYNC, "%s called from a cont function: it is a tasklet-only call; "
+                                 "cont code awaits only through the RTA_CONT_* macros "
+                                 "(RTA_CONT_AWAIT_TASK, RTA_CONT_YIELD, RTA_CONT_SLEEP_MS)", what);
     if (rta__unlikely(!t))
         rta_throw(RTA_ENOTASYNC, "%s called from non-async code (outside any task); "
                                  "use rta_spawn/rta_task_wait there", what);
@@ -367,6 +371,8 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
 int64_t rta_await_awaiter_cfg(const rta_awaiter_ops *ops, void *self, bool cfg)
 {
     rta__tasklet *t = async_context("rta_await_awaiter");
+    if (rta__unlikely(!ops))
+        rta_throw(-EINVAL, "rta_await_awaiter: NULL awaiter ops");
     if (ops->is_completed(self))
         return ops->get_result(self);
     t->await_ops = ops;
@@ -383,6 +389,9 @@ int64_t(rta_await_awaiter)(const rta_awaiter_ops *ops, void *self)
 int64_t rta_await_cfg(rta_task *task, bool cfg)
 {
     rta__tasklet *t = async_context("rta_await");
+    if (rta__unlikely(!task))
+        rta__throw_null_task("rta_await");
+    rta__task_check_live(task, "rta_await");
     if (!rta__task_done(task)) {
         t->await_ops = &rta_task_awaiter;
         t->await_self = task;
@@ -435,6 +444,9 @@ bool rta_in_async(void)
 
 size_t rta_task_frames(rta_task *task, rta_frame_info *out, size_t max)
 {
+    if (!task)
+        return 0;
+    rta__task_check_live(task, "rta_task_frames");
     if (task->kind != RTA__TASK_TASKLET)
         return 0;
     rta__tasklet *t = (rta__tasklet *)task;
