@@ -9,6 +9,7 @@
 #define RTA_BENCH_FIB_H
 
 #include "../common/bench.h"
+#include "../common/cg.h"
 #include "../common/workloads.h"
 
 void bench_fib_sync(const bench_opts *o);

@@ -56,17 +56,22 @@ typedef struct run {
     int64_t result;
 } run;
 
+static char cg_params[80]; /* the figure being measured, for callgrind's label */
+
 RTA_CONT_FN(timed_root, void *, arg)
 {
     RTA_CONT_FRAME(timed_root, run *r; uint64_t t0;);
     F.r = arg;
     countdown = yield_every;
+    BENCH_CG_BEGIN();
     F.t0 = bench_now_ns();
     if (yield_every)
         RTA_CONT_CALL(F.r->result, yfib, F.r->n);
     else
         RTA_CONT_CALL(F.r->result, cfib, F.r->n);
     F.r->ns = bench_now_ns() - F.t0;
+    BENCH_CG_END("fib", "cont", cg_params, yield_every ? "instructions_per_leaf" : "instructions_per_call",
+                 yield_every ? fib_leaves(F.r->n) : fib_calls(F.r->n));
     RTA_CONT_RETURN(0);
 }
 
@@ -177,6 +182,7 @@ void bench_fib_cont(const bench_opts *o)
     bench_sample s = {0}, ratio = {0}, tls = {0}, pair = {0};
     yield_every = 0;
     calls = 0;
+    snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":0}", n);
     for (int i = 0; i < o->runs; i++) {
         double cont = (double)run_in_task(n).ns / (double)fib_calls(n);
         double plain = time_per_call(plain_fib, n);
@@ -199,6 +205,7 @@ void bench_fib_cont(const bench_opts *o)
         bench_sample ns = {0}, allocs = {0};
         yield_every = every[k];
         calls = 0;
+        snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         bench_reset_peak_rss();
         for (int i = 0; i < o->runs; i++) {
             uint64_t a0 = bench_allocs();

@@ -37,12 +37,15 @@ void bench_fib_sync(const bench_opts *o)
     int64_t want = fib_ref(n);
     char params[64];
     bench_sample direct = {0}, indirect = {0};
+    snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
     uint64_t cd = 0, ci = 0;
     for (int r = 0; r < o->runs; r++) {
         uint64_t c0 = bench_calls_now();
+        BENCH_CG_BEGIN();
         uint64_t t0 = bench_now_ns();
         int64_t v1 = fib_direct(n);
         uint64_t t1 = bench_now_ns();
+        BENCH_CG_END("fib", "sync", params, "instructions_per_call", fib_calls(n));
         uint64_t c1 = bench_calls_now();
         int64_t v2 = fib_ptr(n);
         uint64_t t2 = bench_now_ns();

@@ -34,13 +34,18 @@ typedef struct run {
     int64_t result;
 } run;
 
+static char cg_params[80]; /* the figure being measured, for callgrind's label */
+
 static int64_t timed_fib(void *arg)
 {
     run *r = arg;
     countdown = yield_every;
+    BENCH_CG_BEGIN();
     uint64_t t0 = bench_now_ns();
     r->result = fib_async(r->n);
     r->ns = bench_now_ns() - t0;
+    BENCH_CG_END("fib", "tasklet", cg_params, yield_every ? "instructions_per_leaf" : "instructions_per_call",
+                 yield_every ? fib_leaves(r->n) : fib_calls(r->n));
     return 0;
 }
 
@@ -75,6 +80,7 @@ void bench_fib_tasklet(const bench_opts *o)
     bench_sample s = {0};
     yield_every = 0;
     calls = 0;
+    snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":0}", n);
     for (int i = 0; i < o->runs; i++)
         bench_sample_add(&s, (double)run_in_task(n).ns / (double)fib_calls(n));
     snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
@@ -87,6 +93,7 @@ void bench_fib_tasklet(const bench_opts *o)
         bench_sample ns = {0}, allocs = {0};
         yield_every = every[k];
         calls = 0;
+        snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         rta_stats before, after;
         rta_stats_get(&before);
         bench_reset_peak_rss();

@@ -111,10 +111,12 @@ static void bench_fib(long n, long k) {
     g_leaf = 0;
     long r = 0, c0 = peer_calls_now();
     peer_reset_peak();
+    BENCH_CG_BEGIN();
     uint64_t t0 = peer_now_ns();
     spawn([&r, n] { r = fib(n); });
     run();
     uint64_t t1 = peer_now_ns();
+    BENCH_CG_END("fib", ENGINE, g_p, k ? "instructions_per_leaf" : "instructions_per_call", k ? leaves : calls);
     if (r != fib_ref(n)) abort();
     calls_run = peer_calls_now() - c0;
     out[0] = (double)(t1 - t0) / (double)(k ? leaves : calls);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../../common/workloads.h" /* the workload sizes, shared with the engines' benchmarks */
+#include "../../common/cg.h"        /* instruction counts under callgrind */
 
 #define PEER_MAX_METRICS 4
 #define PEER_MAX_RUNS 64

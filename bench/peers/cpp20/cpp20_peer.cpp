@@ -68,12 +68,14 @@ static void bench_fib(long n, long k) {
     g_leaf = 0;
     peer_reset_peak();
     long news0 = g_news, c0 = peer_calls_now();
+    BENCH_CG_BEGIN();
     uint64_t t0 = peer_now_ns();
     task<long> t = fib(n);
     g_sched.push(t.get());
     g_sched.run();
     long r = t.result();
     uint64_t t1 = peer_now_ns();
+    BENCH_CG_END("fib", ENGINE, g_p, k ? "instructions_per_leaf" : "instructions_per_call", k ? leaves : calls);
     if (r != fib_ref(n)) abort();
     g_calls_run = peer_calls_now() - c0;
     out[0] = (double)(t1 - t0) / (double)(k ? leaves : calls);

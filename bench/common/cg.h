@@ -1,0 +1,47 @@
+/*
+ * Instruction counts by callgrind (issue 9: they do not move with machine
+ * load). A measured region is bracketed by BENCH_CG_BEGIN() and
+ * BENCH_CG_END(label, ops): under `valgrind --tool=callgrind
+ * --instr-atstart=no` (bench/report/callgrind.py) only the region is
+ * instrumented, and its count is dumped under
+ *   "cg|BENCH|ENGINE|PARAMS|METRIC|OPS"
+ * so callgrind.py can emit METRIC = instructions / OPS. Outside valgrind each
+ * bracket is a few no-op instructions (the client-request sequence), and
+ * without valgrind's header nothing at all. Shared by the engines' programs
+ * (C) and the C/C++ peers.
+ */
+#ifndef RTA_BENCH_CG_H
+#define RTA_BENCH_CG_H
+
+#include <stdio.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define BENCH_HAVE_CG 1
+#endif
+#endif
+
+#ifdef BENCH_HAVE_CG
+#define BENCH_CG_BEGIN()                                                                           \
+    do {                                                                                           \
+        CALLGRIND_ZERO_STATS;                                                                      \
+        CALLGRIND_START_INSTRUMENTATION;                                                           \
+    } while (0)
+/* bench, engine, metric: strings; params: JSON object text; ops: operations done. */
+#define BENCH_CG_END(bench, engine, params, metric, ops)                                           \
+    do {                                                                                           \
+        CALLGRIND_STOP_INSTRUMENTATION;                                                            \
+        if (RUNNING_ON_VALGRIND) {                                                                 \
+            char bench_cg_label_[400];                                                             \
+            snprintf(bench_cg_label_, sizeof bench_cg_label_, "cg|%s|%s|%s|%s|%lld", (bench),      \
+                     (engine), (params), (metric), (long long)(ops));                              \
+            CALLGRIND_DUMP_STATS_AT(bench_cg_label_);                                              \
+        }                                                                                          \
+    } while (0)
+#else
+#define BENCH_CG_BEGIN() ((void)0)
+#define BENCH_CG_END(bench, engine, params, metric, ops) ((void)0)
+#endif
+
+#endif
