@@ -1,0 +1,120 @@
+/*
+ * The middleware chain every request goes through, outermost first:
+ *   request_id -> access_log -> route -> handler
+ * Each stage is an async2 function that calls the next one directly (a
+ * fixed chain: plain calls lower the same way on every engine).
+ *
+ * Routes: GET|HEAD /plaintext, GET|HEAD /json, POST /echo; a known path with
+ * another method is 405 with Allow, anything else 404.
+ */
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char plaintext_body[] = "Hello, World!";
+
+/* The JSON scenario's writer is not in the tree yet: the body is the
+ * constant that writer would produce for {"message": "Hello, World!"}. */
+static const char json_body[] = "{\"message\":\"Hello, World!\"}";
+
+static RTA_ASYNC void handle_plaintext(http_ctx *c)
+{
+    http_respond(c, 200, "text/plain", plaintext_body, sizeof plaintext_body - 1, NULL);
+}
+
+static RTA_ASYNC void handle_json(http_ctx *c)
+{
+    http_respond(c, 200, "application/json", json_body, sizeof json_body - 1, NULL);
+}
+
+static RTA_ASYNC void handle_echo(http_ctx *c)
+{
+    size_t ctlen = 0;
+    const char *ct = http_header_get(c->req, c->buf, "content-type", &ctlen);
+    char ctype[128];
+    if (ct && ctlen < sizeof ctype) {
+        memcpy(ctype, ct, ctlen);
+        ctype[ctlen] = 0;
+    } else {
+        strcpy(ctype, "application/octet-stream");
+    }
+    http_respond(c, 200, ctype, c->body ? c->body : "", c->body_len, NULL);
+}
+
+typedef enum { R_PLAINTEXT, R_JSON, R_ECHO, R_NONE } route_id;
+
+/* Paths compare byte for byte (they are case-sensitive). */
+static bool path_is(const http_ctx *c, const char *p)
+{
+    size_t n = strlen(p);
+    return c->req->path.len == n && memcmp(c->buf + c->req->path.off, p, n) == 0;
+}
+
+static RTA_ASYNC void route(http_ctx *c)
+{
+    const http_request *r = c->req;
+    route_id id = R_NONE;
+    if (path_is(c, "/plaintext"))
+        id = R_PLAINTEXT;
+    else if (path_is(c, "/json"))
+        id = R_JSON;
+    else if (path_is(c, "/echo"))
+        id = R_ECHO;
+    switch (id) {
+    case R_PLAINTEXT:
+    case R_JSON:
+        if (r->method != HTTP_GET && r->method != HTTP_HEAD)
+            break;
+        if (id == R_PLAINTEXT)
+            handle_plaintext(c);
+        else
+            handle_json(c);
+        return;
+    case R_ECHO:
+        if (r->method != HTTP_POST)
+            break;
+        handle_echo(c);
+        return;
+    case R_NONE: {
+        static const char nf[] = "Not Found\n";
+        http_respond(c, 404, "text/plain", nf, sizeof nf - 1, NULL);
+        return;
+    }
+    }
+    static const char na[] = "Method Not Allowed\n";
+    http_respond(c, 405, "text/plain", na, sizeof na - 1,
+                 id == R_ECHO ? "Allow: POST\r\n" : "Allow: GET, HEAD\r\n");
+}
+
+static RTA_ASYNC void access_log(http_ctx *c)
+{
+    if (!c->srv->cfg.access_log) {
+        route(c);
+        return;
+    }
+    int64_t t0 = http_now_ns();
+    route(c);
+    int64_t us = (http_now_ns() - t0) / 1000;
+    const http_request *r = c->req;
+    fprintf(stderr, "rtahttpd: #%llu %.*s %.*s %d %zu %lldus\n", (unsigned long long)c->id,
+            (int)r->method_s.len, c->buf + r->method_s.off, (int)r->target.len,
+            c->buf + r->target.off, c->status, c->bytes_out, (long long)us);
+}
+
+/* Numbers every request (the access log names it) and hands a client's
+ * X-Request-Id back on the response, so a caller can match its logs. */
+static RTA_ASYNC void request_id(http_ctx *c)
+{
+    c->id = atomic_fetch_add_explicit(&c->srv->next_id, 1, memory_order_relaxed) + 1;
+    size_t n = 0;
+    const char *v = http_header_get(c->req, c->buf, "x-request-id", &n);
+    if (v && n > 0 && n <= HTTP_REQUEST_ID_MAX)
+        snprintf(c->extra, sizeof c->extra, "X-Request-Id: %.*s\r\n", (int)n, v);
+    access_log(c);
+}
+
+RTA_ASYNC void http_app(http_ctx *c)
+{
+    request_id(c);
+}
