@@ -158,6 +158,7 @@ typedef struct rta__runtime {
     _Atomic size_t global_len;
     _Atomic unsigned idle_count;     /* workers whose idle flag is 1 */
     _Atomic unsigned wake_rr;        /* where wake_one starts looking */
+    unsigned nstarted;               /* workers past their set-up (guarded by start_lock) */
 } rta__runtime;
 
 extern rta__runtime rta__rt;
