@@ -184,9 +184,50 @@ static int sem_step(int e, const sem_op *op)
 
 /* ---- helpers the interpreters await ------------------------------------------------------ */
 
+/*
+ * The spawn gate. OP_SPAWN expects its await of the child to suspend (one
+ * post when it resumes), so the child must not finish before the parent has
+ * suspended on it. The child's own awaits finish only through a resolver
+ * below, and sem_wait_awaited on the child's promise alone did not order them
+ * after the parent's await: a parent preempted between its spawn and its
+ * await (a loaded machine) found the child done, rightly posted nothing, and
+ * the count read "6 posts to queue 1, expected 7" (semantics_rule2_sync_ctx,
+ * 9 of 300 runs). A test race, not the rule's: an await of a completed task
+ * must not post. So while a spawn is awaited (sem_gate_armed), resolvers also
+ * wait until the child task (sem_gate, stored once the spawn returns) has its
+ * awaiter registered. One program runs at a time, so one gate suffices.
+ */
+static _Atomic int sem_gate_armed;
+static _Atomic(rta_task *) sem_gate;
+
+static inline void sem_gate_arm(void)
+{
+    atomic_store(&sem_gate_armed, 1);
+}
+
+static inline rta_task *sem_gate_set(rta_task *child)
+{
+    atomic_store(&sem_gate, child);
+    return child;
+}
+
+static inline void sem_gate_clear(void)
+{
+    atomic_store(&sem_gate, NULL);
+    atomic_store(&sem_gate_armed, 0);
+}
+
 static int64_t sem_resolve_later(void *arg)
 {
     sem_wait_awaited(arg); /* resolve only once the await has suspended */
+    if (atomic_load(&sem_gate_armed)) {
+        rta_task *g;
+        for (int i = 0; (g = atomic_load(&sem_gate)) == NULL; i++) {
+            CHECK(i < 60000); /* a minute: the spawn never returned */
+            rta_sleep_ms_cfg(1, false);
+        }
+        sem_wait_awaited(g); /* the parent suspended on its child */
+    }
     CHECK(rta_promise_resolve(arg, 7));
     rta_task_release(arg);
     return 0;
