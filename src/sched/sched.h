@@ -65,15 +65,51 @@ static inline void rta__cpu_relax(void)
 #endif
 }
 
-/* ---- parker: one sleeping thread, woken by anyone ---- */
+/* ---- parker: one sleeping thread, woken by anyone ----
+ *
+ * The idle wait goes through a replaceable implementation (rta__parker_ops):
+ * the default is a futex word per worker (parker.c); the I/O layer installs
+ * a poller-backed one (src/io) before the workers start, so that idle
+ * workers wait in epoll/io_uring and a wake-up from any thread interrupts
+ * that wait. The contract every implementation keeps:
+ *  - park(p, timeout) sleeps until unparked or timeout_ns passes
+ *    (UINT64_MAX = none); it may return early (callers re-check); only the
+ *    owner thread parks p;
+ *  - unpark(p) from any thread; an unpark before the park makes the next
+ *    park return at once (the notification is remembered);
+ *  - poll() (may be NULL) does a non-blocking round of the implementation's
+ *    own event source; a busy worker calls it now and then so that events
+ *    are not starved while every worker has work.
+ * The state word is the futex's; other implementations may use it as well. */
 typedef struct rta__parker {
-    _Atomic int state; /* 0 empty, -1 parked, 1 notified */
+    _Atomic int state; /* 0 empty, -1 parked, 1 notified; others per implementation */
 } rta__parker;
 
-/* Sleeps until unparked or timeout_ns passes (UINT64_MAX = no timeout).
- * May return early; callers re-check their condition. Owner thread only. */
-RTA__HIDDEN void rta__parker_park(rta__parker *p, uint64_t timeout_ns);
-RTA__HIDDEN void rta__parker_unpark(rta__parker *p);
+typedef struct rta__parker_ops {
+    const char *name;
+    void (*park)(rta__parker *p, uint64_t timeout_ns);
+    void (*unpark)(rta__parker *p);
+    void (*poll)(void);
+} rta__parker_ops;
+
+/* The futex parker (parker.c): the default. */
+RTA__HIDDEN extern const rta__parker_ops rta__parker_futex;
+/* The implementation in use; set only while no worker runs (rta_init). */
+RTA__HIDDEN extern const rta__parker_ops *rta__parker_impl;
+
+static inline void rta__parker_park(rta__parker *p, uint64_t timeout_ns)
+{
+    rta__parker_impl->park(p, timeout_ns);
+}
+
+static inline void rta__parker_unpark(rta__parker *p)
+{
+    rta__parker_impl->unpark(p);
+}
+
+/* The futex primitives, for implementations that fall back to them. */
+RTA__HIDDEN void rta__futex_park(rta__parker *p, uint64_t timeout_ns);
+RTA__HIDDEN void rta__futex_unpark(rta__parker *p);
 
 /* ---- Chase-Lev work-stealing deque (bounded; overflow goes to the global queue) ---- */
 #define RTA__DEQUE_CAP 4096
@@ -96,7 +132,13 @@ static inline bool rta__deque_maybe_items(rta__deque *d)
            atomic_load_explicit(&d->top, memory_order_relaxed);
 }
 
-/* ---- timers ---- */
+/* ---- timers ----
+ * A per-worker binary min-heap, owner thread only. Each timer stores its
+ * position (heap_index) so that rta__timer_heap_remove takes O(log n): an
+ * I/O deadline is withdrawn when the operation completes first. heap_index
+ * is RTA__TIMER_NONE while the timer is in no heap (set by pop and remove;
+ * initialise it so before the first add). */
+#define RTA__TIMER_NONE ((size_t)-1)
 typedef struct rta__timer {
     uint64_t deadline_ns;
     size_t heap_index;
@@ -111,6 +153,9 @@ typedef struct rta__timer_heap {
 RTA__HIDDEN int rta__timer_heap_add(rta__timer_heap *h, rta__timer *t);
 RTA__HIDDEN rta__timer *rta__timer_heap_peek(rta__timer_heap *h);
 RTA__HIDDEN void rta__timer_heap_pop(rta__timer_heap *h);
+/* Removes t if it is in h (heap_index != RTA__TIMER_NONE); returns whether
+ * it was. O(log n). */
+RTA__HIDDEN bool rta__timer_heap_remove(rta__timer_heap *h, rta__timer *t);
 RTA__HIDDEN void rta__timer_heap_free(rta__timer_heap *h);
 RTA__HIDDEN uint64_t rta__now_ns(void);
 

@@ -327,7 +327,7 @@ rta_task *rta_spawn(rta_fn fn, void *arg)
     t->await_ops = NULL;
     t->await_self = NULL;
     t->resume = (rta_waiter){.fn = tasklet_resume_cb};
-    t->timer = (rta__timer){.fire = tasklet_timer_fire};
+    t->timer = (rta__timer){.heap_index = RTA__TIMER_NONE, .fire = tasklet_timer_fire};
     t->asan_fake_stack = NULL;
     rta__live_add(1);
     rta__sched_submit(&t->work);
