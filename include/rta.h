@@ -39,6 +39,8 @@ extern "C" {
 #define RTA_EXTERN __attribute__((visibility("default")))
 #define RTA_NORETURN __attribute__((noreturn))
 #define RTA_PRINTF(f, a) __attribute__((format(printf, f, a)))
+/* Keeps a function's own frame (and so its name in async stack traces):
+ * see the RTA_NOINLINE rule at rta_error_trace. */
 #define RTA_NOINLINE __attribute__((noinline))
 #else
 #define RTA_EXTERN
@@ -121,7 +123,14 @@ RTA_EXTERN rta_error *rta_error_copy(const rta_error *e);
 /* Lists the logical async2 frames of the error, innermost first, by function
  * name, up to the task's root thunk (frames of the runtime itself are left
  * out). Writes at most max names (pointers valid while the error lives) and
- * returns the total number of frames, which may exceed max. */
+ * returns the total number of frames, which may exceed max.
+ * The RTA_NOINLINE rule: frames are read from the frame-pointer chain, so a
+ * function the compiler inlined into its caller has no frame of its own and
+ * is missing from traces (at -O2 small static helpers usually are). Mark
+ * every function that must appear in traces RTA_NOINLINE. Names of compiler
+ * clones and split parts (foo.isra.0, foo.constprop.0, foo.part.0,
+ * foo.cold) are shown as foo. Code whose frames should appear must be built
+ * with the flags `pkg-config --cflags rtasync` gives (frame pointers). */
 RTA_EXTERN size_t rta_error_trace(const rta_error *e, const char **names, size_t max);
 
 /* Throws a new error: control leaves through the nearest RTA_TRY handler of the
@@ -258,8 +267,18 @@ RTA_EXTERN int64_t rta_task_wait(rta_task *t, rta_error **err);
 
 /* Awaits t: returns its value, rethrows its error (a copy whose trace also
  * lists the awaiting frames), raises -ECANCELED if it was canceled. The caller
- * keeps its reference to t. */
+ * keeps its reference to t. Beware `v = rta_await(t); rta_task_release(t);`:
+ * when the await throws, the release is skipped and t leaks; use
+ * rta_await_release for a reference you are done with. */
 RTA_EXTERN int64_t rta_await(rta_task *t);
+/* Awaits t like rta_await and consumes the caller's reference on every path:
+ * returned value, thrown error, and the refusals (non-async caller, inside a
+ * handler) all release t. The leak-free form of await-then-release:
+ *     int64_t v = rta_await_release(rta_spawn(child, arg));
+ * (a NULL from a failed rta_spawn throws -EINVAL naming rta_await_release).
+ * Cont code: RTA_CONT_AWAIT_TASK_RELEASE; async1 code: RTA_AWAIT1_TASK,
+ * which already consumes. */
+RTA_EXTERN int64_t rta_await_release(rta_task *t);
 /* Lets other ready work run, then continues. */
 RTA_EXTERN void rta_yield(void);
 /* Suspends for at least ms milliseconds (0 behaves as rta_yield). */
@@ -336,6 +355,10 @@ RTA_EXTERN int64_t rta_await_awaiter(const rta_awaiter_ops *ops, void *self);
 
 /* The awaiter of a task (self is the rta_task *). */
 RTA_EXTERN extern const rta_awaiter_ops rta_task_awaiter;
+/* The same, but get_result consumes the awaiting side's reference to the
+ * task (released whether it returns or throws): for awaits that own the
+ * task they wait for (RTA_CONT_AWAIT_TASK_RELEASE is built on it). */
+RTA_EXTERN extern const rta_awaiter_ops rta_task_release_awaiter;
 
 /* Registers w to run when t completes. Returns false, without registering,
  * if t is already complete (the caller goes on synchronously). */

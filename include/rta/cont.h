@@ -307,6 +307,11 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 /* dst = the value of task t (its error is thrown, cancellation throws -ECANCELED). */
 #define RTA_CONT_AWAIT_TASK(dst, t) RTA_CONT_AWAIT(dst, &rta_task_awaiter, (t))
 #define RTA_CONT_AWAIT_TASK_CFG(dst, t, cfg) RTA_CONT_AWAIT_CFG(dst, &rta_task_awaiter, (t), cfg)
+/* The same, consuming the frame's reference to t on both paths (value or
+ * error): the leak-free form of await-then-release (rta_await_release). */
+#define RTA_CONT_AWAIT_TASK_RELEASE(dst, t) RTA_CONT_AWAIT(dst, &rta_task_release_awaiter, (t))
+#define RTA_CONT_AWAIT_TASK_RELEASE_CFG(dst, t, cfg)                                            \
+    RTA_CONT_AWAIT_CFG(dst, &rta_task_release_awaiter, (t), cfg)
 
 /* Lets other ready work run, then continues (maybe on another worker). */
 #define RTA_CONT_YIELD() RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_k(rta__configure_await))

@@ -109,7 +109,7 @@ RTA_EXTERN rta_scheduler *rta_scheduler_set(rta_scheduler *sched);
  *                                      a local that shadows the file's;
  *   rta_await_cfg(t, false)           one await (Task.ConfigureAwait(false)).
  *
- * rta_await, rta_await_awaiter, rta_yield and rta_sleep_ms are macros that
+ * rta_await, rta_await_release, rta_await_awaiter, rta_yield and rta_sleep_ms are macros that
  * pass the lexically visible setting to their _cfg form. The functions keep
  * their names (write (rta_await)(t) for the function itself: it uses true).
  * true (the default) resumes through the captured sync context or
@@ -123,12 +123,14 @@ static const bool rta__configure_await __attribute__((unused)) = (RTA_CONFIGURE_
     const bool rta__configure_await __attribute__((unused)) = (b)
 
 RTA_EXTERN int64_t rta_await_cfg(rta_task *t, bool continue_on_captured_context);
+RTA_EXTERN int64_t rta_await_release_cfg(rta_task *t, bool continue_on_captured_context);
 RTA_EXTERN int64_t rta_await_awaiter_cfg(const rta_awaiter_ops *ops, void *self,
                                          bool continue_on_captured_context);
 RTA_EXTERN void rta_yield_cfg(bool continue_on_captured_context);
 RTA_EXTERN void rta_sleep_ms_cfg(uint64_t ms, bool continue_on_captured_context);
 
 #define rta_await(t) rta_await_cfg((t), rta__configure_await)
+#define rta_await_release(t) rta_await_release_cfg((t), rta__configure_await)
 #define rta_await_awaiter(ops, self) rta_await_awaiter_cfg((ops), (self), rta__configure_await)
 #define rta_yield() rta_yield_cfg(rta__configure_await)
 #define rta_sleep_ms(ms) rta_sleep_ms_cfg((ms), rta__configure_await)

@@ -114,6 +114,11 @@ static inline bool rta__task_done(const rta_task *t)
  * throws (a copy of) the error, extending its trace with the awaiting frames. */
 RTA__HIDDEN int64_t rta__task_result_or_throw(rta_task *t);
 
+/* The same, consuming the caller's reference to t on both paths (the
+ * *_release awaits): returns the value or throws, t released either way.
+ * call names the await in the NULL-handle message. */
+RTA__HIDDEN int64_t rta__task_consume(rta_task *t, const char *call);
+
 /* ---- per-thread execution state --------------------------------------------- */
 
 /* What "the current context" means at any instant: a task's own state while

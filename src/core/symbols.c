@@ -253,6 +253,26 @@ static object_t *get_object(uintptr_t bias, const char *path)
     return o;
 }
 
+/* Compiler-made copies and parts of a function keep its name with a suffix:
+ * gcc's foo.isra.0, foo.constprop.0, foo.part.0, foo.cold (and chains of
+ * them: foo.constprop.0.isra.0), LTO's foo.lto_priv.0, clang's
+ * foo.llvm.123. C identifiers have no '.', so the name is cut at the first
+ * '.' that starts one of these. */
+void rta__symbol_strip_suffix(char *name)
+{
+    static const char *const suffixes[] = {"isra", "constprop", "part", "cold", "lto_priv",
+                                           "llvm", "clone", "localalias"};
+    for (char *dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.')) {
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+            size_t n = strlen(suffixes[i]);
+            if (strncmp(dot + 1, suffixes[i], n) == 0 && (dot[1 + n] == '.' || dot[1 + n] == '\0')) {
+                *dot = '\0';
+                return;
+            }
+        }
+    }
+}
+
 bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start)
 {
     if (cap)
@@ -285,6 +305,7 @@ bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start)
                 size_t n = strnlen(name, cap - 1);
                 memcpy(buf, name, n);
                 buf[n] = '\0';
+                rta__symbol_strip_suffix(buf);
             }
             if (func_start)
                 *func_start = f.bias + s->start;

@@ -15,6 +15,10 @@
    a call can be the last instruction of its function. */
 bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start);
 
+/* Cuts a compiler clone/part suffix (".isra.0", ".constprop.0", ".part.0", ".cold", ...)
+   off a function name in place; rta__symbolize already applies it. */
+void rta__symbol_strip_suffix(char *name);
+
 /* Frees all cached object tables (called by rta_shutdown; lookups after it re-parse). */
 void rta__symbols_reset(void);
 

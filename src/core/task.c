@@ -200,6 +200,34 @@ int64_t rta__task_result_or_throw(rta_task *t)
 
 /* A NULL self counts as complete and its result throws: the cont and async1
  * await macros reach a NULL task only through these ops. */
+int64_t rta__task_consume(rta_task *t, const char *call)
+{
+    if (rta__unlikely(!t))
+        rta__throw_null_task(call);
+    rta_error *c;
+    switch (rta_task_status(t)) {
+    case RTA_SUCCEEDED: {
+        int64_t v = t->value;
+        rta_task_release(t);
+        return v;
+    }
+    case RTA_FAULTED:
+        if (!(c = rta_error_copy(t->error)))
+            c = rta__error_oom();
+        rta__error_capture(c, 0);
+        break;
+    case RTA_CANCELED:
+        if (!(c = rta_error_new(-ECANCELED, "task %llu was canceled", (unsigned long long)t->id)))
+            c = rta__error_oom();
+        break;
+    default:
+        rta__fatal("%s: result of task %llu read before it completed", call,
+                   (unsigned long long)t->id);
+    }
+    rta_task_release(t);
+    rta_throw_error(c);
+}
+
 static bool task_is_completed(void *self)
 {
     return !self || rta__task_done(self);
@@ -223,6 +251,18 @@ const rta_awaiter_ops rta_task_awaiter = {
     .on_completed = task_on_completed,
     .unsafe_on_completed = task_on_completed,
     .get_result = task_get_result,
+};
+
+static int64_t task_consume_result(void *self)
+{
+    return rta__task_consume(self, "await of a task (rta_task_release_awaiter)");
+}
+
+const rta_awaiter_ops rta_task_release_awaiter = {
+    .is_completed = task_is_completed,
+    .on_completed = task_on_completed,
+    .unsafe_on_completed = task_on_completed,
+    .get_result = task_consume_result,
 };
 
 /* ---- promises ---------------------------------------------------------------------- */

@@ -115,6 +115,39 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
+/* A function under a clone's name, as gcc emits foo.isra.0 at -O2: traces
+ * must show "suffixed_fn". Written in assembly so that the name is certain
+ * on every compiler and optimisation level. */
+__asm__(".text\n"
+        ".type suffixed_fn.isra.0, %function\n"
+        "suffixed_fn.isra.0:\n"
+        "    nop\n"
+        "    ret\n"
+        ".size suffixed_fn.isra.0, .-suffixed_fn.isra.0\n");
+extern const char suffixed_fn_addr[] __asm__("suffixed_fn.isra.0");
+
+static void check_suffixes(bool stripped)
+{
+    static const char *const cases[][2] = {
+        {"awaiting_caller.isra.0", "awaiting_caller"}, {"f.constprop.0", "f"},
+        {"f.part.3", "f"}, {"f.cold", "f"}, {"f.constprop.0.isra.0", "f"},
+        {"f.lto_priv.0", "f"}, {"f.llvm.12345", "f"}, {"plain", "plain"},
+        {"x.participant", "x.participant"}, {"f.isra", "f"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", cases[i][0]);
+        rta__symbol_strip_suffix(buf);
+        CHECK_STR(buf, cases[i][1]);
+    }
+    if (!stripped) {
+        char name[64];
+        uintptr_t start = 0;
+        CHECK_TRUE(rta__symbolize((uintptr_t)suffixed_fn_addr + 1, name, sizeof name, &start));
+        CHECK_STR(name, "suffixed_fn");
+        CHECK_EQ_U(start, (uintptr_t)suffixed_fn_addr);
+    }
+}
+
 int main(int argc, char **argv)
 {
     bool stripped = argc > 1 && strcmp(argv[1], "--expect-stripped") == 0;
@@ -196,6 +229,7 @@ int main(int argc, char **argv)
 
     rta__symbols_reset(); /* leaves nothing behind for valgrind's leak check */
     free(heap);
+    check_suffixes(stripped);
     if (g_failures) {
         fprintf(stderr, "test_symbols: %d check(s) failed\n", g_failures);
         return 1;

@@ -405,6 +405,29 @@ int64_t(rta_await)(rta_task *task)
     return rta_await_cfg(task, true);
 }
 
+int64_t rta_await_release_cfg(rta_task *task, bool cfg)
+{
+    rta__tasklet *t = rta__tls_state.tasklet;
+    if (rta__unlikely(!t || t->exec.handler_depth > 0)) {
+        rta_task_release(task); /* consumed on this path too */
+        async_context("rta_await_release"); /* throws why */
+    }
+    if (rta__unlikely(!task))
+        rta__throw_null_task("rta_await_release");
+    rta__task_check_live(task, "rta_await_release");
+    if (!rta__task_done(task)) {
+        t->await_ops = &rta_task_awaiter;
+        t->await_self = task;
+        suspend(t, RTA__SUSP_AWAIT, cfg);
+    }
+    return rta__task_consume(task, "rta_await_release");
+}
+
+int64_t(rta_await_release)(rta_task *task)
+{
+    return rta_await_release_cfg(task, true);
+}
+
 void rta_yield_cfg(bool cfg)
 {
     suspend(async_context("rta_yield"), RTA__SUSP_YIELD, cfg);
