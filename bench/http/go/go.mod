@@ -1,0 +1,3 @@
+module rtasync/bench/http/go
+
+go 1.19

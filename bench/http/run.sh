@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Scenario 2's benchmark (issue 13): rtahttpd on each engine and I/O backend
+# vs nginx (Debian, `return 200` config) and Go net/http under wrk on loopback.
+# Builds what it runs, writes bench/http/results/{REPORT.md,results.jsonl}.
+# Bounded: 4 scenarios x 8 servers x (1 s warm-up + DURATION) per round.
+#   bench/http/run.sh [--quick] [--duration S] [--rounds N]
+#     --quick   3 s per run, 1 round (about 2 minutes); default 10 s, 3 rounds
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+duration=10
+rounds=3
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --quick) duration=3; rounds=1 ;;
+    --duration) duration="$2"; shift ;;
+    --rounds) rounds="$2"; shift ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "bench/http/run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+scripts/install-deps.sh bench
+
+out="$root/build/bench-http"
+cmake -S "$root" -B "$out" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-O3 -fno-omit-frame-pointer" \
+      -DRTA_BUILD_TESTS=OFF >/dev/null
+cmake --build "$out" -j"$(nproc)" --target rtahttpd >/dev/null \
+    || { echo "bench/http/run.sh: rtahttpd did not build (is the I/O layer in the tree?)" >&2; exit 1; }
+go=()
+if command -v go >/dev/null; then
+    # the standard library only: nothing is downloaded
+    (cd bench/http/go && GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local \
+        go build -o "$out/go-http-peer" .) && go=(--go "$out/go-http-peer")
+fi
+python3 bench/http/bench.py --rtahttpd "$out/scenarios/http/rtahttpd" "${go[@]}" \
+    --out "$root/bench/http/results" --duration "$duration" --rounds "$rounds"
+echo "bench/http/run.sh: wrote bench/http/results/REPORT.md" >&2
