@@ -13,10 +13,21 @@
 static inline int wl_fib_n_plain(bool quick) { return quick ? 27 : 30; }      /* yield_every 0 */
 static inline int wl_fib_n_yield(bool quick) { return quick ? 22 : 25; }      /* yield_every > 0 */
 static inline int wl_depth_yields(bool quick) { return quick ? 10000 : 100000; }
-static inline int wl_depth_hold_tasks(bool quick) { return quick ? 1000 : 10000; } /* bytes_per_task */
+/* bytes_per_task: at least 10,000 even in quick mode, so page rounding does not show */
+static inline int wl_depth_hold_tasks(bool quick) { return quick ? 10000 : 100000; }
 static inline int wl_sawtooth_cycles(bool quick) { return quick ? 10000 : 100000; }
 static inline int wl_thunk_calls(bool quick) { return quick ? 100000 : 1000000; }
 static inline int wl_lifetime_max_tasks(bool quick) { return quick ? 10000 : 100000; } /* after 10, 1000 */
+/* Scheduler yield (bench/yield/yield.h): the task counts, and the yields each
+ * task makes so that every count does the same total. */
+static const int wl_yield_tasks[] = {1, 2, 100, 1000, 10000};
+enum { WL_YIELD_SIZES = 5 };
+static inline long wl_yield_total(bool quick) { return quick ? 200000 : 2000000; }
+static inline long wl_yield_each(bool quick, int tasks)
+{
+    long e = wl_yield_total(quick) / tasks;
+    return e < 1 ? 1 : e;
+}
 static inline int wl_eh_iters(bool quick) { return quick ? 2000 : 20000; }
 
 #endif

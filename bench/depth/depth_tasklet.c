@@ -55,6 +55,10 @@ static void bytes_per_task(const bench_opts *o)
     int n = wl_depth_hold_tasks(o->quick);
     bench_sample s = {0};
     for (int run = 0; run < o->runs; run++) {
+        /* A fresh runtime per run, like every other contestant's fresh
+         * process: regions and caches a previous run left warm would hide
+         * memory this run needs (issue 9). */
+        tasklet_bench_init();
         hold *h = malloc(sizeof(hold) * (size_t)n);
         rta_task **ts = malloc(sizeof(rta_task *) * (size_t)n);
         for (int i = 0; i < n; i++)
@@ -82,6 +86,7 @@ static void bytes_per_task(const bench_opts *o)
         }
         free(ts);
         free(h);
+        rta_shutdown();
     }
     char params[64];
     snprintf(params, sizeof params, "{\"depth\":10,\"tasks\":%d}", n);
@@ -104,6 +109,6 @@ void bench_depth_tasklet(const bench_opts *o)
         snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
         bench_emit(o, "depth", "tasklet", params, "ns_per_roundtrip", &s, "ns");
     }
-    bytes_per_task(o);
     rta_shutdown();
+    bytes_per_task(o);
 }

@@ -46,6 +46,11 @@ if have "$CXX" && header_ok "$CXX -std=c++20" boost/context/fiber.hpp c++; then
   $CXX $CXXFLAGS -o "$B/peer-boost" boost/boost_peer.cpp -lboost_context && built boost || failed boost
 else skip boost "no Boost.Context headers (package libboost-context-dev)"; fi
 
+if have "$CXX" && header_ok "$CXX -std=c++20" boost/fiber/all.hpp c++; then
+  $CXX $CXXFLAGS -o "$B/peer-boost-fiber" fiber/fiber_peer.cpp -lboost_fiber -lboost_context \
+    && built boost-fiber || failed boost-fiber
+else skip boost-fiber "no Boost.Fiber headers (package libboost-fiber-dev)"; fi
+
 if have go; then
   # Offline and self-contained: module cache and build cache live in build/.
   (cd go && GOFLAGS=-buildvcs=false GOPATH="$B/go-path" GOCACHE="$B/go-cache" \

@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")"
 status=0
-for p in sync cpp20 cpp20-gcc-malloc boost go libuv; do
+for p in sync cpp20 cpp20-gcc-malloc boost boost-fiber go libuv; do
   exe=${PEER_BUILD:-build}/peer-$p
   if [ ! -x "$exe" ]; then
     echo "run.sh: build/peer-$p not built, skipped (run build.sh)" >&2

@@ -68,7 +68,9 @@ def main():
                     order.append(k)
                     best[k] = v
                 best[k] = min(best[k], v)
-    for k in order:
+    for k in sorted(order, key=lambda k: (k[0], k[1], k[3], json.loads(k[2]).get("n", 0),
+                                          json.loads(k[2]).get("yield_every", 0),
+                                          json.loads(k[2]).get("tasks", 0))):
         bench, engine, params, metric = k
         print(json.dumps({"bench": bench, "engine": engine, "params": json.loads(params),
                           "metric": metric, "value": round(best[k], 1), "unit": "instr",

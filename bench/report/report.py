@@ -17,7 +17,8 @@ PEERS = ["cpp20", "cpp20-gcc-malloc", "boost", "boost-fiber", "go", "libuv"]
 ORDER = {e: i for i, e in enumerate(ENGINES + PEERS)}
 BENCHES = [("fib", "Recursive fib"), ("depth", "Suspend/resume at stack depth"),
            ("sawtooth", "Sawtooth suspension"), ("thunk", "Thunk cost"),
-           ("lifetime", "Long- vs short-lived suspended state"), ("eh", "Exceptions")]
+           ("lifetime", "Long- vs short-lived suspended state"), ("eh", "Exceptions"),
+           ("yield", "Scheduler yield, 1 to 10,000 tasks")]
 LOWER_IS_BETTER = True  # every metric we report is a cost
 # Fixed colours so an engine looks the same in every plot; peers dashed.
 COLORS = {"sync": "#000000", "tasklet": "#d62728", "cont": "#2ca02c", "async1-task": "#1f77b4",
@@ -169,13 +170,19 @@ def plot(name, title, xlabel, ylabel, data, outdir, logx=False, logy=False):
         return None
     dat = os.path.join(outdir, name + ".dat")
     png = name + ".png"
-    engines = sorted(data, key=lambda e: ORDER.get(e, 99))
+    engines = sorted(data, key=lambda e: (ORDER.get(e.split(" ")[0], 99), e))
+    dropped = []
     with open(dat, "w") as f:
         for e in engines:
             f.write(f"# {e}\n")
             for x, y in data[e]:
+                if logy and y <= 0:  # a log axis cannot show it: say so below the plot
+                    dropped.append(f"{e} at {xlabel} {x}: {fmt(y)}")
+                    continue
                 f.write(f"{x} {y}\n")
             f.write("\n\n")
+    if dropped:
+        PLOT_NOTES.append(f"`{png}` cannot show these values on its log axis: " + "; ".join(dropped) + ".")
     script = [f"set terminal pngcairo size 800,500 noenhanced" if gp_has_cairo() else "set terminal png size 800,500",
               f"set output '{os.path.join(outdir, png)}'", f"set title '{title}'",
               f"set xlabel '{xlabel}'", f"set ylabel '{ylabel}'", "set key outside right", "set grid"]
@@ -183,12 +190,73 @@ def plot(name, title, xlabel, ylabel, data, outdir, logx=False, logy=False):
         script.append("set logscale x")
     if logy:
         script.append("set logscale y")
-    plots = [f"'{dat}' index {i} with linespoints lw 2 lc rgb '{COLORS.get(e, '#444444')}' "
-             f"dt {2 if e in PEERS else 1} title '{e}'" for i, e in enumerate(engines)]
+    plots = [f"'{dat}' index {i} with linespoints lw 2 lc rgb '{COLORS.get(e.split(' ')[0], '#444444')}' "
+             f"dt {2 if e.split(' ')[0] in PEERS else (3 if ' ' in e else 1)} title '{e}'"
+             for i, e in enumerate(engines)]
     script.append("plot " + ", ".join(plots))
     subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=False)
     os.unlink(dat)
     return png if os.path.exists(os.path.join(outdir, png)) else None
+
+
+PLOT_NOTES = []
+
+
+def bar_plot(name, title, ylabel, bars, outdir, logy=True):
+    """bars: [(label, value, engine)] as boxes with their labels on the x axis."""
+    bars = [b for b in bars if b[1] is not None]
+    if not bars or not shutil.which("gnuplot"):
+        return None
+    dat = os.path.join(outdir, name + ".dat")
+    png = name + ".png"
+    with open(dat, "w") as f:
+        for i, (label, v, e) in enumerate(bars):
+            f.write(f"{i} {v if v > 0 else 'NaN'} 0x{COLORS.get(e, '#444444')[1:]} \"{label}\"\n")
+    zero = [f"{l}: {fmt(v)}" for l, v, _ in bars if v <= 0]
+    if zero and logy:
+        PLOT_NOTES.append(f"`{png}` cannot show these values on its log axis: " + "; ".join(zero) + ".")
+    script = [f"set terminal pngcairo size 900,520 noenhanced" if gp_has_cairo() else "set terminal png size 900,520",
+              f"set output '{os.path.join(outdir, png)}'", f"set title '{title}'", f"set ylabel '{ylabel}'",
+              "set style fill solid 0.8", "set boxwidth 0.7", "set grid ytics", "unset key",
+              "set xtics rotate by -40 left font ',8'", "set bmargin 9", f"set xrange [-0.6:{len(bars) - 0.4}]"]
+    if logy:
+        script.append("set logscale y")
+    script.append(f"plot '{dat}' using 1:2:3:xtic(4) with boxes lc rgb variable")
+    subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=False)
+    os.unlink(dat)
+    return png if os.path.exists(os.path.join(outdir, png)) else None
+
+
+def label_of(engine, params, skip):
+    extra = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in skip)
+    return f"{engine} ({extra})" if extra else engine
+
+
+def bars_of(idx, bench, metric, pred=lambda p: True, skip=("calls",)):
+    out = []
+    for (b, pk, m), byeng in idx.items():
+        if b != bench or m != metric:
+            continue
+        p = json.loads(pk)
+        if not pred(p):
+            continue
+        for e, r in byeng.items():
+            if ok(r):
+                full = dict(p, **{k: v for k, v in r.get("params", {}).items() if k == "note"})
+                full.pop("note", None)
+                out.append((label_of(e, full, skip), r["value"], e))
+    out.sort(key=lambda b: (ORDER.get(b[2], 99), b[0]))
+    return out
+
+
+def series_by(idx, bench, metric, xparam, split, fixed=None):
+    """Like series, with one line per engine and value of the `split` param."""
+    out = {}
+    vals = {json.loads(pk).get(split) for (b, pk, m) in idx if b == bench and m == metric}
+    for v in sorted(x for x in vals if x is not None):
+        for e, pts in series(idx, bench, metric, xparam, dict(fixed or {}, **{split: v})).items():
+            out[f"{e} ({split} {v})"] = pts
+    return out
 
 
 _cairo = None
@@ -398,9 +466,29 @@ def main():
              series(idx, "depth", "ns_per_roundtrip", "depth"), outdir, logx=True, logy=True),
         plot("bytes_per_task", "memory per suspended task", "tasks held", "bytes per task",
              series(idx, "lifetime", "bytes_per_task", "tasks"), outdir, logx=True, logy=True),
+        plot("bytes_per_task_depth", "memory per task parked at depth 10", "tasks held",
+             "bytes per task", series(idx, "depth", "bytes_per_task", "tasks"), outdir, logx=True, logy=True),
+        plot("sawtooth", "sawtooth: cost per cycle vs tasks", "tasks", "ns per cycle",
+             series(idx, "sawtooth", "ns_per_cycle", "tasks"), outdir, logx=True, logy=True),
+        plot("lifetime_p99", "resume latency p99 vs tasks held", "tasks held", "ns (p99)",
+             series(idx, "lifetime", "resume_p99_ns", "tasks"), outdir, logx=True, logy=True),
+        plot("eh", "throw to the root vs depth (after a suspension where the line says 1)", "depth",
+             "ns per throw", series_by(idx, "eh", "ns_per_throw", "depth", "suspend"), outdir,
+             logx=True, logy=True),
+        bar_plot("thunk", "thunk: cost per call", "ns per call",
+                 bars_of(idx, "thunk", "ns_per_call"), outdir),
+        plot("yield", "scheduler yield vs tasks", "tasks", "ns per yield",
+             series_by(idx, "yield", "ns_per_yield", "tasks", "workers"), outdir, logx=True, logy=True),
+        plot("yield_instructions", "scheduler yield: instructions (callgrind, one worker)", "tasks",
+             "instructions per yield", series(idx, "yield", "instructions_per_yield", "tasks"), outdir,
+             logx=True, logy=True),
+        plot("fib_instructions", "fib: instructions per leaf vs yield frequency (callgrind)",
+             "yield every k-th leaf", "instructions per leaf",
+             series(idx, "fib", "instructions_per_leaf", "yield_every"), outdir, logx=True, logy=True),
     ]
     md += ["## Plots", ""]
     md += [f"![{p}]({p})" for p in plots if p] or ["_gnuplot not available: no plots._"]
+    md += [""] + PLOT_NOTES
     md.append("")
     for bench, title in BENCHES:
         md += [f"## {title} (`{bench}`)", "", table(bench, idx)]

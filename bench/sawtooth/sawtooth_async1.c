@@ -250,7 +250,6 @@ void bench_sawtooth_async1(const bench_opts *o)
                 free(r.vts);
                 bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
                 bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
-            bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
             }
             char params[64];
             snprintf(params, sizeof params, "{\"cycles\":%d,\"tasks\":%d}", cycles, task_counts[k]);

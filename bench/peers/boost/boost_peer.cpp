@@ -66,8 +66,12 @@ static void park(std::size_t slot) {
   switch_to_loop(why::park);
 }
 
-template <class F> static void spawn(F f) {
-  g_runq.push(ctx::fiber(std::allocator_arg, counted_stack<ctx::fixedsize_stack>{ctx::fixedsize_stack(kStack)},
+// The depth chain (1000 frames) needs more than kStack at -O3 with frame
+// pointers; the parked-task workloads keep kStack.
+static const std::size_t kDeepStack = 1024 * 1024;
+
+template <class F> static void spawn(F f, std::size_t stack = kStack) {
+  g_runq.push(ctx::fiber(std::allocator_arg, counted_stack<ctx::fixedsize_stack>{ctx::fixedsize_stack(stack)},
                          [f](ctx::fiber &&loop) mutable {
                            g_loop = std::move(loop);
                            f();
@@ -145,7 +149,7 @@ __attribute__((noinline)) static long chain(int d, long r) {
 static void bench_depth(int d, long r) {
   snprintf(g_p, sizeof g_p, "{\"depth\":%d,\"yields\":%ld}", d, r);
   measure("depth", {{"ns_per_roundtrip", "ns"}}, [=](double *out) {
-    spawn([=] { g_sink = chain(d, r); });
+    spawn([=] { g_sink = chain(d, r); }, kDeepStack);
     run();
     out[0] = (double)g_elapsed / (double)r;
   });
@@ -300,8 +304,32 @@ static void bench_eh(int d, int suspend, long iters) {
   });
 }
 
+// ---- yield: T fibers each yielding in a loop through the FIFO (bench/yield) ----
+static void bench_yield(int tasks) {
+  long each = wl_yield_each(g_o.quick, tasks);
+  snprintf(g_p, sizeof g_p, "{\"tasks\":%d,\"workers\":\"one\"}", tasks);
+  measure("yield", {{"ns_per_yield", "ns"}}, [=](double *out) {
+    long done = 0;
+    g_runq.reserve((size_t)tasks);
+    for (int i = 0; i < tasks; i++)
+      spawn([each, &done] {
+        for (long k = 0; k < each; k++) yield_now();
+        done++;
+      });
+    BENCH_CG_BEGIN();
+    uint64_t t0 = peer_now_ns();
+    run();
+    uint64_t t1 = peer_now_ns();
+    BENCH_CG_END("yield", ENGINE, g_p, "instructions_per_yield", (long long)tasks * each);
+    if (done != tasks) abort();
+    out[0] = (double)(t1 - t0) / ((double)tasks * (double)each);
+  });
+  snprintf(g_p, sizeof g_p, "{\"tasks\":%d,\"workers\":\"all\"}", tasks);
+  peer_unsupported(&g_o, "yield", ENGINE, g_p, "single-threaded scheduler loop");
+}
+
 int main(int argc, char **argv) {
-  peer_parse(argc, argv, &g_o, "fib, depth, sawtooth, thunk, lifetime, eh");
+  peer_parse(argc, argv, &g_o, "fib, depth, sawtooth, thunk, lifetime, eh, yield");
   bool q = g_o.quick;
   if (peer_want(&g_o, "fib")) {
     bench_fib(wl_fib_n_plain(q), 0);
@@ -323,5 +351,7 @@ int main(int argc, char **argv) {
   if (peer_want(&g_o, "eh"))
     for (int d : {1, 10, 64})
       for (int s : {0, 1}) bench_eh(d, s, wl_eh_iters(q));
+  if (peer_want(&g_o, "yield"))
+    for (int t : wl_yield_tasks) bench_yield(t);
   return 0;
 }

@@ -140,6 +140,7 @@ static void hold(size_t n, bool one_by_one, double *out) {
   g_lat.assign(n, 0);
   std::vector<task<long>> roots(n); // touched now, outside the RSS delta
   g_sched.q.reserve(n);
+  frames_trim();  // recycled frames must come from the heap again to count
   malloc_trim(0); // freed memory must fault in again to count
   long rss0 = peer_status_kib("VmRSS");
   for (size_t i = 0; i < n; i++) {
@@ -264,8 +265,38 @@ static void bench_eh(int d, int suspend, long iters) {
   });
 }
 
+// ---- yield: T tasks each yielding in a loop through the FIFO (bench/yield) ----
+static task<long> yielder(long each) {
+  for (long i = 0; i < each; i++) co_await yield_now{};
+  co_return 0;
+}
+
+static void bench_yield(int tasks) {
+  long each = wl_yield_each(g_o.quick, tasks);
+  snprintf(g_p, sizeof g_p, "{\"tasks\":%d,\"workers\":\"one\"}", tasks);
+  measure("yield", {{"ns_per_yield", "ns"}}, [=](double *out) {
+    std::vector<task<long>> ts;
+    ts.reserve((size_t)tasks);
+    g_sched.q.reserve((size_t)tasks);
+    for (int i = 0; i < tasks; i++) {
+      ts.push_back(yielder(each));
+      g_sched.push(ts.back().get());
+    }
+    BENCH_CG_BEGIN();
+    uint64_t t0 = peer_now_ns();
+    g_sched.run();
+    uint64_t t1 = peer_now_ns();
+    BENCH_CG_END("yield", ENGINE, g_p, "instructions_per_yield", (long long)tasks * each);
+    for (auto &t : ts)
+      if (!t.get().done()) abort();
+    out[0] = (double)(t1 - t0) / ((double)tasks * (double)each);
+  });
+  snprintf(g_p, sizeof g_p, "{\"tasks\":%d,\"workers\":\"all\"}", tasks);
+  peer_unsupported(&g_o, "yield", ENGINE, g_p, "single-threaded scheduler loop");
+}
+
 int main(int argc, char **argv) {
-  peer_parse(argc, argv, &g_o, "fib, depth, sawtooth, thunk, lifetime, eh");
+  peer_parse(argc, argv, &g_o, "fib, depth, sawtooth, thunk, lifetime, eh, yield");
   bool q = g_o.quick;
   if (peer_want(&g_o, "fib")) {
     bench_fib(wl_fib_n_plain(q), 0);
@@ -284,5 +315,7 @@ int main(int argc, char **argv) {
   if (peer_want(&g_o, "eh"))
     for (int d : {1, 10, 64})
       for (int s : {0, 1}) bench_eh(d, s, wl_eh_iters(q));
+  if (peer_want(&g_o, "yield"))
+    for (int t : wl_yield_tasks) bench_yield(t);
   return 0;
 }

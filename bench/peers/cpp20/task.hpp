@@ -54,6 +54,16 @@ struct frame_pool {
     }
     return ::operator new(c < kClasses ? c * kGrain : n);
   }
+  // Gives every cached frame back to the heap, so that a memory reading
+  // (bytes per parked task) sees the frames a run really needs, not a pool
+  // warmed by an earlier run.
+  void trim() {
+    for (node *&head : free_)
+      while (node *f = head) {
+        head = f->next;
+        ::operator delete(f);
+      }
+  }
   void put(void *p, std::size_t n) {
     std::size_t c = cls(n);
     if (c >= kClasses) return ::operator delete(p);
@@ -63,6 +73,9 @@ struct frame_pool {
   }
 };
 inline frame_pool g_frames;
+inline void frames_trim() { g_frames.trim(); }
+#else
+inline void frames_trim() {}
 #endif
 
 template <class T> class task {
