@@ -6,11 +6,7 @@
 #ifndef RTA_HTTP_ASYNC_H
 #define RTA_HTTP_ASYNC_H
 
-#if defined(__has_include)
-#if __has_include(<rta/async2.h>)
-#include <rta/async2.h>
-#endif
-#endif
+#include <rta.h> /* brings rta/async2.h once rtac is in the tree */
 #ifndef RTA_ASYNC
 #define RTA_ASYNC
 #endif

@@ -215,6 +215,61 @@ static RTA_ASYNC void respond_error(http_conn *c, int status)
     c->close = true;
 }
 
+/* Reads, parses and answers one request (early returns, no goto: every
+ * engine's lowering handles them). False when the connection must close. */
+static RTA_ASYNC bool serve_one(http_conn *c)
+{
+    http_server *srv = c->srv;
+    http_stream *s = c->s;
+    http_request req;
+    http_parser p;
+    http_parser_init(&p, &req, srv->cfg.max_head);
+    c->start = c->pos; /* the previous request is answered: drop it */
+    int64_t deadline = 0;
+    int rc;
+    while ((rc = http_parse_head(&p, c->in + c->start, c->end - c->start)) == HTTP_PARSE_MORE) {
+        bool idle = c->start == c->end;
+        /* draining: no new request on a connection that had one answered */
+        if (idle && c->served > 0 && atomic_load_explicit(&srv->draining, memory_order_relaxed))
+            return false;
+        if (!deadline)
+            deadline = http_now_ns() + srv->cfg.header_timeout_ms * 1000000;
+        atomic_store_explicit(&s->idle, idle, memory_order_relaxed);
+        ssize_t n = conn_fill(c, deadline);
+        atomic_store_explicit(&s->idle, false, memory_order_relaxed);
+        if (n == -ETIMEDOUT && !idle)
+            respond_error(c, 408); /* a slow client: say why before closing */
+        if (n <= 0)
+            return false;
+    }
+    if (rc < 0) {
+        respond_error(c, -rc);
+        return false;
+    }
+    c->pos = c->start + (uint32_t)rc;
+    int brc = req.content_length > 0 || req.chunked ? read_body(c, &req) : 0;
+    if (brc != 0) {
+        if (brc > 0)
+            respond_error(c, brc);
+        return false;
+    }
+    http_ctx x;
+    memset(&x, 0, sizeof x);
+    x.conn = c;
+    x.srv = srv;
+    x.req = &req;
+    x.buf = c->in + c->start;
+    x.body = c->body;
+    x.body_len = c->blen;
+    c->req = &req;
+    http_app(&x);
+    c->req = NULL;
+    c->served++;
+    atomic_fetch_add_explicit(&srv->requests, 1, memory_order_relaxed);
+    /* status 0: the chain wrote nothing, the connection is gone */
+    return !c->close && x.status != 0;
+}
+
 RTA_ASYNC int64_t http_serve(http_stream *s, http_server *srv)
 {
     http_conn conn;
@@ -231,59 +286,8 @@ RTA_ASYNC int64_t http_serve(http_stream *s, http_server *srv)
         http_stream_close(s);
         return -ENOMEM;
     }
-    while (!c->close) {
-        http_request req;
-        http_parser p;
-        http_parser_init(&p, &req, srv->cfg.max_head);
-        c->start = c->pos; /* the previous request is answered: drop it */
-        int64_t deadline = 0;
-        int rc;
-        while ((rc = http_parse_head(&p, c->in + c->start, c->end - c->start)) ==
-               HTTP_PARSE_MORE) {
-            bool idle = c->start == c->end;
-            /* draining: no new request on a connection that had one answered */
-            if (idle && c->served > 0 &&
-                atomic_load_explicit(&srv->draining, memory_order_relaxed))
-                goto done;
-            if (!deadline)
-                deadline = http_now_ns() + srv->cfg.header_timeout_ms * 1000000;
-            atomic_store_explicit(&s->idle, idle, memory_order_relaxed);
-            ssize_t n = conn_fill(c, deadline);
-            atomic_store_explicit(&s->idle, false, memory_order_relaxed);
-            if (n == -ETIMEDOUT && !idle)
-                respond_error(c, 408); /* a slow client: say why before closing */
-            if (n <= 0)
-                goto done;
-        }
-        if (rc < 0) {
-            respond_error(c, -rc);
-            goto done;
-        }
-        c->pos = c->start + (uint32_t)rc;
-        int brc = req.content_length > 0 || req.chunked ? read_body(c, &req) : 0;
-        if (brc < 0)
-            goto done;
-        if (brc > 0) {
-            respond_error(c, brc);
-            goto done;
-        }
-        http_ctx x;
-        memset(&x, 0, sizeof x);
-        x.conn = c;
-        x.srv = srv;
-        x.req = &req;
-        x.buf = c->in + c->start;
-        x.body = c->body;
-        x.body_len = c->blen;
-        c->req = &req;
-        http_app(&x);
-        c->req = NULL;
-        c->served++;
-        atomic_fetch_add_explicit(&srv->requests, 1, memory_order_relaxed);
-        if (x.status == 0)
-            goto done; /* the chain failed to write: the connection is gone */
-    }
-done:
+    while (serve_one(c))
+        ;
     conn_flush(c);
     http_stream_close(s);
     free(c->in);
