@@ -3,6 +3,7 @@
 # every test under ctest in five configurations:
 #   gcc -Werror, clang -Werror, ASan+UBSan, valgrind (memcheck), and an
 #   AArch64 cross build run under qemu-user,
+# compiles the benchmark programs (without running them),
 # and checks that an installed rtasync builds a consumer through pkg-config
 # as C and as C++. Set RTA_TEST_QUICK=1 to run only the first configuration.
 set -euo pipefail
@@ -28,6 +29,20 @@ configure_build_test gcc -DCMAKE_C_COMPILER=gcc
 
 step "clang, -Wall -Wextra -Werror"
 configure_build_test clang -DCMAKE_C_COMPILER=clang
+
+step "bench programs compile (-O3, -Werror; not run) and fib keeps two real calls"
+# About 15 s on 2 cores: the engines' benchmark programs must keep building
+# with the experiment's flags, and bench/check/disasm.py fails if gcc folds a
+# fib's second call into a loop (unequal work, issue 9). The peers need the
+# bench packages and are built by bench/run only.
+cmake -S "$root" -B "$out/bench" -DRTA_WERROR=ON -DRTA_BUILD_BENCH=ON -DRTA_BUILD_TESTS=OFF \
+      -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-O3 -fno-omit-frame-pointer" >/dev/null
+cmake --build "$out/bench" -j"$jobs" >/dev/null
+if command -v python3 >/dev/null && command -v objdump >/dev/null; then
+    bench/check/disasm.py "$out/bench/bench/bench_fib" fib_direct 'fib_indirect:*' fib_async plain_fib
+else
+    echo "bench check: python3 or objdump missing, disassembly check not run"
+fi
 
 step "ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
