@@ -3,19 +3,23 @@
 # vs nginx (Debian, `return 200` config) and Go net/http under wrk on loopback.
 # Builds what it runs, writes bench/http/results/{REPORT.md,results.jsonl}.
 # Bounded: 4 scenarios x 8 servers x (1 s warm-up + DURATION) per round.
-#   bench/http/run.sh [--quick] [--duration S] [--rounds N]
+#   bench/http/run.sh [--quick] [--duration S] [--rounds N] [--soak [MINUTES]]
 #     --quick   3 s per run, 1 round (about 2 minutes); default 10 s, 3 rounds
+#     --soak    instead: MINUTES (default 10) of load with malformed requests
+#               mixed in; fails unless RSS stays flat (bench/http/soak.py)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 duration=10
 rounds=3
+soak=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --quick) duration=3; rounds=1 ;;
     --duration) duration="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --soak) soak=10; [[ "${2:-}" =~ ^[0-9.]+$ ]] && { soak="$2"; shift; } ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "bench/http/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -27,6 +31,10 @@ cmake -S "$root" -B "$out" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-O3 -fno-
       -DRTA_BUILD_TESTS=OFF >/dev/null
 cmake --build "$out" -j"$(nproc)" --target rtahttpd >/dev/null \
     || { echo "bench/http/run.sh: rtahttpd did not build (is the I/O layer in the tree?)" >&2; exit 1; }
+if [[ -n $soak ]]; then
+    exec python3 bench/http/soak.py --rtahttpd "$out/scenarios/http/rtahttpd" --minutes "$soak" \
+        --out "$root/bench/http/results/soak.json"
+fi
 go=()
 if command -v go >/dev/null; then
     # the standard library only: nothing is downloaded
