@@ -1,8 +1,11 @@
 /*
  * Tool annotations for stack switching: ASan's fiber API (so its notion of the
- * current stack follows our switches) and valgrind's stack registration (so
- * memcheck treats a switch as a stack change, not a huge frame). Both compile
- * to nothing when the tool is absent.
+ * current stack follows our switches), ThreadSanitizer's fiber API (each
+ * tasklet is a TSan fiber: its shadow call stack and its longjmp buffers
+ * follow the switch; without it reports showed corrupt 48-deep traces and
+ * rta_throw_error aborted with "can't find longjmp buf"), and valgrind's stack
+ * registration (so memcheck treats a switch as a stack change, not a huge
+ * frame). All compile to nothing when the tool is absent.
  */
 #ifndef RTA_TASKLET_SANITIZER_H
 #define RTA_TASKLET_SANITIZER_H
@@ -28,6 +31,27 @@
 #define rta__asan_start_switch(fake_save, lo, size) ((void)(fake_save), (void)(lo), (void)(size))
 #define rta__asan_finish_switch(fake, lo_out, size_out) ((void)(fake), (void)(lo_out), (void)(size_out))
 #define rta__asan_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
+#if defined(__SANITIZE_THREAD__) || __has_feature(thread_sanitizer)
+#define RTA__TSAN 1
+/* Declared here rather than through <sanitizer/tsan_interface.h>, which
+ * older toolchains ship without the fiber calls. A switch synchronises the
+ * two fibers (flags 0): they run on one thread, one after the other. */
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+#define rta__tsan_current_fiber() __tsan_get_current_fiber()
+#define rta__tsan_create_fiber() __tsan_create_fiber(0)
+#define rta__tsan_destroy_fiber(f) __tsan_destroy_fiber(f)
+#define rta__tsan_switch_to(f) __tsan_switch_to_fiber(f, 0)
+#else
+#define RTA__TSAN 0
+#define rta__tsan_current_fiber() ((void *)0)
+#define rta__tsan_create_fiber() ((void *)0)
+#define rta__tsan_destroy_fiber(f) ((void)(f))
+#define rta__tsan_switch_to(f) ((void)(f))
 #endif
 
 #if defined(__has_include)

@@ -36,6 +36,7 @@ static void switch_out(rta__tasklet *t, enum rta__suspend_reason reason)
     /* A finished tasklet's stack dies: no fake stack to keep (NULL). */
     rta__asan_start_switch(reason == RTA__SUSP_DONE ? NULL : &t->asan_fake_stack,
                            tw->thread_stack_lo, tw->thread_stack_size);
+    rta__tsan_switch_to(tw->tsan_thread_fiber);
     (void)tw;
     rta__ctx_switch(&t->sp, wk->sched_sp);
     arrived(t);
@@ -84,6 +85,8 @@ void rta__tasklet_fault(rta_error *e)
 
 static void finish(rta__worker *wk, rta__tasklet *t)
 {
+    rta__tsan_destroy_fiber(t->tsan_fiber); /* switched off it for good */
+    t->tsan_fiber = NULL;
     t->region->occupant = NULL;
     free(t->saved);
     t->saved = NULL;
@@ -183,6 +186,7 @@ rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w)
         /* A task that faulted abandoned its frames, redzones and all. */
         rta__asan_unpoison(r->lo, (size_t)(r->top - r->lo));
         t->sp = rta__ctx_prepare(r->top, rta__tasklet_entry, t);
+        t->tsan_fiber = rta__tsan_create_fiber();
         RTA__STAT_INC(wk, tasks_spawned, 1);
     } else {
         r = t->region;
@@ -516,7 +520,9 @@ void rta__tasklet_worker_fini(rta__worker *wk)
 
 void rta__tasklet_thread_enter(rta__worker *wk)
 {
-    rta__overflow_thread_enter(wk->tasklet);
+    rta__tasklet_worker *tw = wk->tasklet;
+    tw->tsan_thread_fiber = rta__tsan_current_fiber();
+    rta__overflow_thread_enter(tw);
 }
 
 void rta__tasklet_thread_exit(rta__worker *wk)

@@ -67,6 +67,7 @@ typedef struct rta__tasklet {
     rta_waiter resume;        /* handed to awaiters; fn schedules this tasklet */
     rta__timer timer;         /* for rta_sleep_ms */
     void *asan_fake_stack;
+    void *tsan_fiber;         /* ThreadSanitizer's fiber, from start to finish (TSan builds) */
 } rta__tasklet;
 
 typedef struct rta__tasklet_worker {
@@ -80,6 +81,7 @@ typedef struct rta__tasklet_worker {
     /* Sanitizer bookkeeping for the scheduler context (the thread's stack). */
     const void *thread_stack_lo;
     size_t thread_stack_size;
+    void *tsan_thread_fiber;  /* the worker thread's own TSan fiber */
 } rta__tasklet_worker;
 
 /* Running a tasklet from the worker loop. The loop calls enter, then the
@@ -95,6 +97,7 @@ static inline __attribute__((always_inline)) void rta__tasklet_switch_in(rta__wo
 {
     void *fake = NULL;
     rta__asan_start_switch(&fake, t->region->lo, (size_t)(t->region->top - t->region->lo));
+    rta__tsan_switch_to(t->tsan_fiber);
     rta__ctx_switch(&wk->sched_sp, t->sp);
     rta__asan_finish_switch(fake, NULL, NULL);
 }
