@@ -3,8 +3,10 @@
  * "this allocates nothing". Include in exactly one file per program.
  *  - Normally malloc & co. are interposed (the runtime, linked statically,
  *    resolves to these) and forward to glibc's __libc_* entry points.
- *  - Under ASan, which owns malloc, they are counted through its allocation
- *    hooks instead (interposing would mix two heaps).
+ *  - Under ASan or TSan, which own malloc, they are counted through the
+ *    sanitizers' allocation hooks instead (interposing would mix two heaps,
+ *    and under TSan it crashed at start-up: TSan's own initialisation calls
+ *    malloc before it can run an interposed one).
  *  - Under valgrind, which replaces malloc itself, nothing is counted:
  *    alloc_counting() says so and CHECK_ALLOCS stands down; the rest of the
  *    test still runs (for memcheck).
@@ -32,10 +34,10 @@ static inline uint64_t allocs(void)
     return atomic_load(&test_allocs);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define RTA_TEST_ASAN_HOOKS 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define RTA_TEST_ASAN_HOOKS 1
 #endif
 #endif

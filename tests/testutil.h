@@ -28,6 +28,11 @@
 #else
 #define TEST_ASAN 0
 #endif
+#if defined(__SANITIZE_THREAD__) || __has_feature(thread_sanitizer)
+#define TEST_TSAN 1
+#else
+#define TEST_TSAN 0
+#endif
 
 /* A function that keeps its own name and frame in traces: not inlined, not
  * cloned (gcc renames clones to f.constprop.0 and the like). Callers that
@@ -41,7 +46,8 @@
 #define KEEP_FRAME() __asm__ volatile("" ::: "memory")
 
 /* Divisor for workload sizes: RTA_TEST_SCALE (a divisor, default 1), times
- * 20 under valgrind, times 2 under ASan. Counts only shrink, nothing is skipped. */
+ * 20 under valgrind, times 4 under TSan, times 2 under ASan. Counts only
+ * shrink, nothing is skipped. */
 static inline long test_divisor(void)
 {
     long d = 1;
@@ -50,6 +56,8 @@ static inline long test_divisor(void)
         d = atol(s);
     if (RUNNING_ON_VALGRIND)
         d *= 20;
+    else if (TEST_TSAN)
+        d *= 4;
     else if (TEST_ASAN)
         d *= 2;
     return d;
