@@ -104,6 +104,9 @@ int rta_init(const rta_config *cfg)
     rta__rt.stack_size = c.stack_size;
     rta__rt.regions_per_worker = c.regions_per_worker;
     rta__overflow_install();
+    /* Parse the caller's symbol table now: the overflow handler may name a
+     * task's function only from tables parsed before (symbols.h). */
+    rta__symbolize((uintptr_t)__builtin_return_address(0) - 1, NULL, 0, NULL);
     rc = rta__sched_start(c.workers);
     if (rc == 0)
         rta__rt.running = true;

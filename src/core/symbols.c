@@ -53,6 +53,7 @@ typedef struct {
 typedef struct object {
     struct object *next;
     uintptr_t bias;
+    uintptr_t code_lo, code_hi; /* run-time span of its executable segments */
     char *path;        /* dlpi_name as reported ("" = main executable); with bias, the key */
     void *map;         /* the whole file, PROT_READ; names point into it. NULL if negative */
     size_t map_len;
@@ -62,12 +63,16 @@ typedef struct object {
 } object_t;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static object_t *g_objects; /* guarded by g_lock, as is everything reachable from it */
+/* Guarded by g_lock, as is everything reachable from it; also read without
+ * the lock by rta__symbolize_cached (a signal handler), hence the atomic
+ * accesses: an entry is complete before it is published at the head, and
+ * entries are freed only by rta__symbols_reset (no task runs then). */
+static object_t *g_objects;
 
 /* ---- finding the object that contains pc ---- */
 
 struct find {
-    uintptr_t pc, vdso, bias;
+    uintptr_t pc, vdso, bias, code_lo, code_hi;
     bool found, is_vdso, name_ok;
     /* Copied inside the callback: dlpi_name may be freed by a dlclose once the loader's lock
        is released, and we must not hold our own lock while the loader holds its lock. */
@@ -87,6 +92,18 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *arg)
             continue;
         f->found = true;
         f->bias = info->dlpi_addr;
+        f->code_lo = UINTPTR_MAX;
+        f->code_hi = 0;
+        for (ElfW(Half) j = 0; j < info->dlpi_phnum; j++) {
+            const ElfW(Phdr) *x = &info->dlpi_phdr[j];
+            if (x->p_type != PT_LOAD || !(x->p_flags & PF_X))
+                continue;
+            uintptr_t lo = info->dlpi_addr + x->p_vaddr;
+            if (lo < f->code_lo)
+                f->code_lo = lo;
+            if (lo + x->p_memsz > f->code_hi)
+                f->code_hi = lo + x->p_memsz;
+        }
         /* The vDSO has no file behind it; its dlpi_name ("linux-vdso.so.1") must not be opened
            as a path relative to the current directory. Recognise it by its program headers,
            which sit at e_phoff inside the image the kernel advertises in AT_SYSINFO_EHDR. */
@@ -236,20 +253,22 @@ static void free_object(object_t *o)
 
 /* Returns the cached entry for (bias, path), parsing on first use; NULL only on OOM.
    Caller holds g_lock. Parsing under the lock serialises first lookups, a one-time cost. */
-static object_t *get_object(uintptr_t bias, const char *path)
+static object_t *get_object(const struct find *f)
 {
     for (object_t *o = g_objects; o; o = o->next)
-        if (o->bias == bias && strcmp(o->path, path) == 0)
+        if (o->bias == f->bias && strcmp(o->path, f->name) == 0)
             return o;
     object_t *o = calloc(1, sizeof *o);
-    if (!o || !(o->path = strdup(path))) {
+    if (!o || !(o->path = strdup(f->name))) {
         free(o);
         return NULL;
     }
-    o->bias = bias;
+    o->bias = f->bias;
+    o->code_lo = f->code_lo;
+    o->code_hi = f->code_hi;
     parse_object(o);
     o->next = g_objects;
-    g_objects = o;
+    __atomic_store_n(&g_objects, o, __ATOMIC_RELEASE);
     return o;
 }
 
@@ -273,6 +292,54 @@ void rta__symbol_strip_suffix(char *name)
     }
 }
 
+/* The symbol of o covering pc, or NULL. */
+static const sym_t *lookup(const object_t *o, uintptr_t pc)
+{
+    uintptr_t off = pc - o->bias;
+    size_t lo = 0, hi = o->nsyms; /* find the first symbol with start > off */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->syms[mid].start <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const sym_t *s = lo ? &o->syms[lo - 1] : NULL;
+    return s && off - s->start < s->size ? s : NULL;
+}
+
+/* Copies a symbol's name into buf (cap > 0), truncated, without libc calls
+ * that a signal handler may not make. */
+static void copy_name(const object_t *o, const sym_t *s, char *buf, size_t cap)
+{
+    const char *name = o->strtab + s->name;
+    size_t n = 0;
+    while (n + 1 < cap && name[n]) {
+        buf[n] = name[n];
+        n++;
+    }
+    buf[n] = '\0';
+}
+
+bool rta__symbolize_cached(uintptr_t pc, char *buf, size_t cap)
+{
+    if (cap)
+        buf[0] = '\0';
+    for (const object_t *o = __atomic_load_n(&g_objects, __ATOMIC_ACQUIRE); o; o = o->next) {
+        if (!o->nsyms || pc < o->code_lo || pc >= o->code_hi)
+            continue;
+        const sym_t *s = lookup(o, pc);
+        if (!s)
+            return false;
+        if (cap) {
+            copy_name(o, s, buf, cap);
+            rta__symbol_strip_suffix(buf); /* strchr, strncmp, strlen: signal-safe */
+        }
+        return true;
+    }
+    return false;
+}
+
 bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start)
 {
     if (cap)
@@ -286,30 +353,16 @@ bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start)
 
     bool ok = false;
     pthread_mutex_lock(&g_lock);
-    const object_t *o = get_object(f.bias, f.name);
-    if (o && o->nsyms) {
-        uintptr_t off = pc - f.bias;
-        size_t lo = 0, hi = o->nsyms; /* find the first symbol with start > off */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (o->syms[mid].start <= off)
-                lo = mid + 1;
-            else
-                hi = mid;
+    const object_t *o = get_object(&f);
+    const sym_t *s = o && o->nsyms ? lookup(o, pc) : NULL;
+    if (s) {
+        ok = true;
+        if (cap) { /* copy while locked: a concurrent reset would unmap the name */
+            copy_name(o, s, buf, cap);
+            rta__symbol_strip_suffix(buf);
         }
-        const sym_t *s = lo ? &o->syms[lo - 1] : NULL;
-        if (s && off - s->start < s->size) {
-            ok = true;
-            if (cap) { /* copy while locked: a concurrent reset would unmap the name */
-                const char *name = o->strtab + s->name;
-                size_t n = strnlen(name, cap - 1);
-                memcpy(buf, name, n);
-                buf[n] = '\0';
-                rta__symbol_strip_suffix(buf);
-            }
-            if (func_start)
-                *func_start = f.bias + s->start;
-        }
+        if (func_start)
+            *func_start = f.bias + s->start;
     }
     pthread_mutex_unlock(&g_lock);
     return ok;
@@ -319,7 +372,7 @@ void rta__symbols_reset(void)
 {
     pthread_mutex_lock(&g_lock);
     object_t *o = g_objects;
-    g_objects = NULL;
+    __atomic_store_n(&g_objects, NULL, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_lock);
     /* Detached under the lock, so no lookup can still reach these entries. */
     while (o) {

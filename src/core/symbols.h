@@ -19,6 +19,12 @@ bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start);
    off a function name in place; rta__symbolize already applies it. */
 void rta__symbol_strip_suffix(char *name);
 
+/* The same from the tables already parsed only (an object never looked up
+   before is not found): no allocation, no lock, no libc call, so a signal
+   handler may call it. rta_init parses the calling program's object, so task
+   functions there are found. */
+bool rta__symbolize_cached(uintptr_t pc, char *buf, size_t cap);
+
 /* Frees all cached object tables (called by rta_shutdown; lookups after it re-parse). */
 void rta__symbols_reset(void);
 

@@ -33,6 +33,35 @@ static rta__region *guard_region_of(const char *addr)
     return NULL;
 }
 
+/* ---- the message, built with async-signal-safe code only ----------------------------
+ * No malloc, no stdio, no lock: the handler runs on a thread that may have
+ * been inside any of them. The buffer is the handler's frame on the
+ * per-worker signal stack set aside at thread start. */
+typedef struct msgbuf {
+    char s[512];
+    size_t n;
+} msgbuf;
+
+static void put_str(msgbuf *m, const char *s)
+{
+    while (*s && m->n < sizeof m->s)
+        m->s[m->n++] = *s++;
+}
+
+static void put_num(msgbuf *m, uint64_t v, unsigned base)
+{
+    char d[24];
+    int k = 0;
+    do {
+        d[k++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    if (base == 16)
+        put_str(m, "0x");
+    while (k && m->n < sizeof m->s)
+        m->s[m->n++] = d[--k];
+}
+
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
@@ -42,19 +71,23 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
         return;
     }
     rta__tasklet *t = rta__tls_state.tasklet;
-    char name[128] = "?";
-    if (t)
-        rta__symbolize((uintptr_t)t->fn, name, sizeof name, NULL);
-    char msg[512];
-    int n = snprintf(msg, sizeof msg,
-                     "rtasync: stack overflow in task %llu (function %s): its execution region has "
-                     "%zu KiB of stack; raise rta_config.stack_size or RTA_STACK_SIZE\n",
-                     t ? (unsigned long long)t->task.id : 0ull, name,
-                     (size_t)(r->top - r->lo) / 1024);
-    if (n > 0) {
-        ssize_t w = write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
-        (void)w;
-    }
+    msgbuf m;
+    m.n = 0;
+    put_str(&m, "rtasync: stack overflow in task ");
+    put_num(&m, t ? t->task.id : 0, 10);
+    put_str(&m, " (function ");
+    char name[128];
+    /* Named from tables parsed before the fault (rta_init parses the
+     * program's); a function elsewhere shows as its address. */
+    if (t && rta__symbolize_cached((uintptr_t)t->fn, name, sizeof name))
+        put_str(&m, name);
+    else
+        put_num(&m, t ? (uint64_t)(uintptr_t)t->fn : 0, 16);
+    put_str(&m, "): its execution region has ");
+    put_num(&m, (uint64_t)(r->top - r->lo) / 1024, 10);
+    put_str(&m, " KiB of stack; raise rta_config.stack_size or RTA_STACK_SIZE\n");
+    ssize_t w = write(2, m.s, m.n);
+    (void)w;
     signal(SIGABRT, SIG_DFL);
     abort();
 }
