@@ -204,6 +204,10 @@ typedef struct rta__runtime {
     _Atomic unsigned idle_count;     /* workers whose idle flag is 1 */
     _Atomic unsigned wake_rr;        /* where wake_one starts looking */
     unsigned nstarted;               /* workers past their set-up (guarded by start_lock) */
+    /* Threads other than the workers currently inside rta__sched_submit or
+     * rta__sched_ready_on: rta__sched_stop waits for 0 before freeing what
+     * they touch (see foreign_enter in worker.c). */
+    _Atomic unsigned foreign_inside;
 } rta__runtime;
 
 extern rta__runtime rta__rt;

@@ -142,6 +142,28 @@ static void wake_one(void)
     }
 }
 
+/*
+ * A thread that is not a worker publishes work and only then wakes a
+ * worker. Between the two, the worker may run the work to completion, the
+ * program see it finished and call rta_shutdown, and rta__sched_stop free the
+ * worker (its parker, the worker array) under the waker's feet: a use after
+ * free TSan reported (issue 20, test core_shutdown_race). So such a thread
+ * counts itself in before publishing and out after its last access;
+ * rta__sched_stop waits for the count to drop to 0. The increment comes
+ * before the publication, so a shutdown that saw the work finished sees it
+ * too (publication, run, finish and shutdown's acquire read are ordered).
+ * Worker threads need no count: stop joins them before freeing anything.
+ */
+static inline void foreign_enter(void)
+{
+    atomic_fetch_add_explicit(&rta__rt.foreign_inside, 1, memory_order_seq_cst);
+}
+
+static inline void foreign_leave(void)
+{
+    atomic_fetch_sub_explicit(&rta__rt.foreign_inside, 1, memory_order_release);
+}
+
 void rta__sched_submit(rta__work *w)
 {
     rta__worker *wk = rta__cur_worker();
@@ -151,7 +173,15 @@ void rta__sched_submit(rta__work *w)
         rta__fifo_push(&wk->local, w);
         return;
     }
-    if (!wk || !rta__deque_push(&wk->deque, w))
+    if (!wk) {
+        foreign_enter();
+        global_push(w);
+        atomic_thread_fence(memory_order_seq_cst);
+        wake_one();
+        foreign_leave();
+        return;
+    }
+    if (!rta__deque_push(&wk->deque, w))
         global_push(w);
     atomic_thread_fence(memory_order_seq_cst);
     wake_one();
@@ -159,16 +189,21 @@ void rta__sched_submit(rta__work *w)
 
 void rta__sched_ready_on(rta__worker *wk, rta__work *w)
 {
-    if (rta__cur_worker() == wk) {
+    rta__worker *cur = rta__cur_worker();
+    if (cur == wk) {
         rta__fifo_push(&wk->local, w);
         return;
     }
+    if (!cur)
+        foreign_enter();
     rta__work *head = atomic_load_explicit(&wk->inbox, memory_order_relaxed);
     do
         w->next = head;
     while (!atomic_compare_exchange_weak_explicit(&wk->inbox, &head, w, memory_order_release,
                                                   memory_order_relaxed));
     rta__parker_unpark(&wk->parker);
+    if (!cur)
+        foreign_leave();
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
@@ -380,6 +415,10 @@ oom:
 /* Precondition: no live work (rta_shutdown waited for it). */
 void rta__sched_stop(void)
 {
+    /* Foreign threads still finishing a wake-up for work that already ran
+     * (foreign_enter): a few instructions each, so spinning is fine. */
+    while (atomic_load_explicit(&rta__rt.foreign_inside, memory_order_acquire))
+        sched_yield();
     atomic_store(&rta__rt.stopping, 1);
     for (unsigned i = 0; i < rta__rt.nworkers; i++)
         if (rta__rt.workers[i]->thread)
