@@ -73,6 +73,8 @@ RTA_EXTERN const char *rta_strerror(int code);
 /* Runtime lifetime                                                          */
 /* ------------------------------------------------------------------------- */
 
+typedef struct rta_error rta_error; /* see "Errors and exceptions" below */
+
 typedef struct rta_config {
     /* Worker threads. 0 = env RTA_WORKERS, else the number of online CPUs. */
     unsigned workers;
@@ -82,6 +84,19 @@ typedef struct rta_config {
     /* Execution regions each worker owns; more regions = more suspended tasks
      * stay resident (resume with no copy). 0 = env RTA_REGIONS, else 8. */
     unsigned regions_per_worker;
+    /* How long rta_shutdown waits for unfinished tasks before it writes a
+     * report naming them (see rta_shutdown). 0 = env RTA_SHUTDOWN_GRACE_MS,
+     * else 5000. */
+    unsigned shutdown_grace_ms;
+    /* Unobserved faults: a task that faulted and whose last reference was
+     * released without its error being read (by an await, rta_task_wait with
+     * err, rta_task_error or a combinator) is reported when that happens, on
+     * the releasing thread (or the worker that finished a task released
+     * before it faulted). NULL: a line on stderr with the task id, the
+     * error's code and message. A hook must not block; e is valid only
+     * during the call. Installed by rta_init, kept after rta_shutdown. */
+    void (*unobserved_fault)(uint64_t task_id, const rta_error *e, void *data);
+    void *unobserved_fault_data;
 } rta_config;
 
 /* Starts the worker pool. cfg may be NULL (defaults). Returns 0, -EBUSY if the
@@ -89,12 +104,16 @@ typedef struct rta_config {
  * to stderr), or -ENOMEM / -errno when a resource could not be had. */
 RTA_EXTERN int rta_init(const rta_config *cfg);
 
-/* Waits until every task that was spawned has finished (tasks suspended on
- * something that never completes make this wait forever: resolve or reject
- * your promises first), stops the workers and frees everything the runtime
- * owns. Task handles the application still holds stay valid for
- * rta_task_status/rta_task_release. rta_init may be called again afterwards.
- * Must not be called from inside a task. */
+/* Waits until every task that was spawned has finished, stops the workers
+ * and frees everything the runtime owns. Task handles the application still
+ * holds stay valid for rta_task_status/rta_task_release. rta_init may be
+ * called again afterwards. Must not be called from inside a task.
+ * Tasks suspended on something that never completes (a promise nobody
+ * resolves) keep it waiting: after rta_config.shutdown_grace_ms (default
+ * 5 s) it writes one report to stderr, starting "rtasync: rta_shutdown:",
+ * with a line per unfinished task (id, engine, root function's name, what it
+ * awaits), and then keeps waiting: complete, reject or cancel what they
+ * await (from another thread) and shutdown finishes normally. */
 RTA_EXTERN void rta_shutdown(void);
 
 /* Number of worker threads of the running runtime (0 if not running). */
@@ -107,9 +126,9 @@ RTA_EXTERN bool rta_in_async(void);
 /* Errors and exceptions                                                     */
 /* ------------------------------------------------------------------------- */
 
-/* An error: code, message and the async stack trace captured where it was
- * thrown. Owned by exactly one party at a time; see each function. */
-typedef struct rta_error rta_error;
+/* rta_error (declared above rta_config): an error, with its code, message
+ * and the async stack trace captured where it was thrown. Owned by exactly
+ * one party at a time; see each function. */
 
 /* A new error owned by the caller (free it with rta_error_free, or hand it to
  * rta_promise_reject / rta_throw_error). Returns NULL only when out of memory. */

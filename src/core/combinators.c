@@ -39,7 +39,7 @@ static void finish_all(combinator *c)
         rta_task *t = c->slots[i].task;
         rta_status s = rta_task_status(t);
         if (s == RTA_FAULTED) {
-            rta_error *e = rta_error_copy(t->error);
+            rta_error *e = rta_error_copy(rta__task_take_view(t));
             rta__task_complete(&c->task, RTA_FAULTED, 0, e ? e : rta__error_oom());
             return;
         }

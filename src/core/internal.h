@@ -42,7 +42,7 @@ struct rta_task {
     _Atomic uint32_t refs;
     _Atomic uint32_t status;       /* rta_status or RTA__COMPLETING */
     uint32_t kind;                 /* enum rta__task_kind */
-    uint32_t pad_;
+    _Atomic uint32_t flags;        /* RTA__TF_* */
     uint64_t id;
     int64_t value;                 /* valid once status == SUCCEEDED (acquire) */
     rta_error *error;              /* owned; valid once status == FAULTED */
@@ -54,6 +54,25 @@ struct rta_task {
 };
 
 #define RTA__WAITERS_DONE ((rta_waiter *)(uintptr_t)1)
+
+/* flags: someone read the task's error (an await, a wait with err, a
+ * combinator, rta_task_error). A faulted task released for the last time
+ * without it is an unobserved fault and is reported (rta__unobserved_fault). */
+#define RTA__TF_OBSERVED 1u
+
+/* The error of a faulted task, marked as observed. */
+static inline rta_error *rta__task_take_view(rta_task *t)
+{
+    if (!(atomic_load_explicit(&t->flags, memory_order_relaxed) & RTA__TF_OBSERVED))
+        atomic_store_explicit(&t->flags, RTA__TF_OBSERVED, memory_order_relaxed);
+    return t->error;
+}
+
+/* Reports a fault nobody observed: the rta_config hook if one is set, else
+ * a line on stderr with the error's code and message. */
+RTA__HIDDEN void rta__unobserved_fault(uint64_t id, const rta_error *e);
+/* rta_init installs the configured hook (NULL: the stderr writer). */
+RTA__HIDDEN void rta__set_unobserved_hook(void (*fn)(uint64_t, const rta_error *, void *), void *data);
 
 /* ---- debug mode (src/core/debug.c) ------------------------------------------ */
 

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -13,9 +14,11 @@
 
 #include "../engine/tasklet/tasklet.h"
 #include "../sched/sched.h"
+#include "registry.h"
 #include "symbols.h"
 
 static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
+static unsigned shutdown_grace_ms; /* guarded by lifecycle */
 
 /* Parses "123", "64K", "1M"; returns false on anything else. */
 static bool parse_size(const char *s, size_t *out)
@@ -70,6 +73,11 @@ int rta_init(const rta_config *cfg)
             return rc;
         c.regions_per_worker = rc ? (unsigned)v : 8;
     }
+    if (!c.shutdown_grace_ms) {
+        if ((rc = env_size("RTA_SHUTDOWN_GRACE_MS", &v)) < 0)
+            return rc;
+        c.shutdown_grace_ms = rc ? (unsigned)(v > UINT_MAX ? UINT_MAX : v) : 5000;
+    }
     if (c.workers == 0 || c.workers > 1024) {
         fprintf(stderr, "rtasync: worker count %u out of range 1..1024\n", c.workers);
         return -EINVAL;
@@ -102,6 +110,8 @@ int rta_init(const rta_config *cfg)
     atomic_store(&rta__rt.live_started, 0);
     atomic_store(&rta__rt.live_finished, 0);
     rta__rt.stack_size = c.stack_size;
+    shutdown_grace_ms = c.shutdown_grace_ms;
+    rta__set_unobserved_hook(c.unobserved_fault, c.unobserved_fault_data);
     rta__rt.regions_per_worker = c.regions_per_worker;
     rta__overflow_install();
     /* Parse the caller's symbol table now: the overflow handler may name a
@@ -112,6 +122,30 @@ int rta_init(const rta_config *cfg)
         rta__rt.running = true;
     pthread_mutex_unlock(&lifecycle);
     return rc;
+}
+
+/* rta_shutdown's grace report: the registry knows every task that has
+ * suspended and not finished. Written to a memory stream first so that the
+ * report reaches stderr in one piece. */
+static void report_stuck(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    FILE *out = m ? m : stderr;
+    fprintf(out, "rtasync: rta_shutdown: still waiting after %u ms for tasks that have not "
+                 "finished:\n", shutdown_grace_ms);
+    size_t n = rta__reg_report(out, "rtasync:   ");
+    if (n == 0)
+        fprintf(out, "rtasync:   (none suspended: tasks are running or queued; one may loop "
+                     "without awaiting)\n");
+    fprintf(out, "rtasync: rta_shutdown keeps waiting: complete, reject or cancel what they "
+                 "await\n");
+    if (m) {
+        fclose(m);
+        fwrite(buf, 1, len, stderr);
+        free(buf);
+    }
 }
 
 void rta_shutdown(void)
@@ -125,9 +159,15 @@ void rta_shutdown(void)
     }
     /* Polling keeps the hot paths free of shared counters (see
      * rta__live_add); shutdown is rare and 100 us of latency is nothing. */
+    uint64_t start = rta__now_ns(), grace = (uint64_t)shutdown_grace_ms * 1000000u;
+    bool reported = false;
     while (!rta__live_quiescent()) {
         struct timespec ts = {0, 100000};
         nanosleep(&ts, NULL);
+        if (!reported && rta__now_ns() - start >= grace) {
+            reported = true;
+            report_stuck();
+        }
     }
     /* Quarantined tasks (debug mode) may belong to engines that free their
      * pools below: destroy them while everything still exists. */

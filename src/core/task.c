@@ -21,6 +21,31 @@
 
 static _Atomic uint64_t next_task_id = 1;
 
+/* ---- unobserved faults ---------------------------------------------------------------- */
+
+static void (*_Atomic unobserved_hook)(uint64_t, const rta_error *, void *);
+static void *_Atomic unobserved_data;
+
+void rta__set_unobserved_hook(void (*fn)(uint64_t, const rta_error *, void *), void *data)
+{
+    atomic_store(&unobserved_data, data);
+    atomic_store(&unobserved_hook, fn);
+}
+
+void rta__unobserved_fault(uint64_t id, const rta_error *e)
+{
+    void (*fn)(uint64_t, const rta_error *, void *) = atomic_load(&unobserved_hook);
+    if (fn) {
+        fn(id, e, atomic_load(&unobserved_data));
+        return;
+    }
+    fprintf(stderr,
+            "rtasync: unobserved fault: task %llu faulted and its last reference was released "
+            "without its error being read: error %d (%s): %s\n",
+            (unsigned long long)id, rta_error_code(e), rta_strerror(rta_error_code(e)),
+            rta_error_message(e));
+}
+
 /* Ids are handed to threads in blocks, so creating a task costs no atomic
  * operation; they stay unique process-wide (not ordered across threads). */
 #define ID_BLOCK 1024
@@ -40,7 +65,7 @@ void rta__task_init(rta_task *t, enum rta__task_kind kind, uint32_t refs, void (
     atomic_init(&t->refs, refs);
     atomic_init(&t->status, RTA_PENDING);
     t->kind = kind;
-    t->pad_ = 0;
+    atomic_init(&t->flags, 0);
     t->id = new_task_id();
     t->value = 0;
     t->error = NULL;
@@ -76,6 +101,10 @@ void rta_task_release(rta_task *t)
     if (rta__unlikely(old == RTA__POISON))
         rta__task_stale(t, "rta_task_release");
     if (old == 1) {
+        if (rta__unlikely(t->error != NULL) &&
+            !(atomic_load_explicit(&t->flags, memory_order_relaxed) & RTA__TF_OBSERVED) &&
+            atomic_load_explicit(&t->status, memory_order_relaxed) == RTA_FAULTED)
+            rta__unobserved_fault(t->id, t->error);
         rta_error_free(t->error);
         t->error = NULL;
         if (rta__unlikely(rta__debug_on()))
@@ -110,7 +139,7 @@ const rta_error *rta_task_error(const rta_task *t)
 {
     if (rta__unlikely(!t))
         return &null_task_error;
-    return rta_task_status(t) == RTA_FAULTED ? t->error : NULL;
+    return rta_task_status(t) == RTA_FAULTED ? rta__task_take_view((rta_task *)t) : NULL;
 }
 
 uint64_t rta_task_id(const rta_task *t)
@@ -185,7 +214,7 @@ int64_t rta__task_result_or_throw(rta_task *t)
     case RTA_FAULTED: {
         /* Every awaiter gets its own copy, so that each trace can grow with
          * the frames of the awaiter that rethrows it. */
-        rta_error *c = rta_error_copy(t->error);
+        rta_error *c = rta_error_copy(rta__task_take_view(t));
         if (!c)
             c = rta__error_oom();
         rta__error_capture(c, 0);
@@ -212,7 +241,7 @@ int64_t rta__task_consume(rta_task *t, const char *call)
         return v;
     }
     case RTA_FAULTED:
-        if (!(c = rta_error_copy(t->error)))
+        if (!(c = rta_error_copy(rta__task_take_view(t))))
             c = rta__error_oom();
         rta__error_capture(c, 0);
         break;
@@ -412,7 +441,7 @@ int64_t rta_task_wait(rta_task *t, rta_error **err)
     case RTA_SUCCEEDED:
         return t->value;
     case RTA_FAULTED:
-        if (err && !(*err = rta_error_copy(t->error)))
+        if (err && !(*err = rta_error_copy(rta__task_take_view(t))))
             *err = rta__error_oom();
         return 0;
     default:

@@ -313,7 +313,7 @@ int64_t rta__async1_task_consume(rta_task *t)
     if (rta_task_status(t) == RTA_CANCELED)
         c = rta_error_new(-ECANCELED, "task %llu was canceled", (unsigned long long)t->id);
     else
-        c = rta_error_copy(t->error);
+        c = rta_error_copy(rta__task_take_view(t));
     if (!c)
         c = rta__error_oom();
     rta_task_release(t);

@@ -6,6 +6,7 @@
 #ifndef RTA_CONT_INTERNAL_H
 #define RTA_CONT_INTERNAL_H
 
+#include "../../core/registry.h"
 #include "../../sched/sched.h"
 
 /* What the chain suspended on, recorded by the await helpers while the frames
@@ -40,6 +41,7 @@ typedef struct rta__cont_root {
     uint8_t inflight; /* counted in rta__rt.live, holds the runtime's task ref */
     uint8_t resume_via;  /* enum rta__resume_kind of the current suspension (rta__resume_plan) */
     void *resume_target; /* its rta_sync_ctx * or rta_scheduler * */
+    rta__reg_entry reg;  /* in the task registry from its first suspension */
 } rta__cont_root;
 
 /* Continuation sizes are multiples of 8; sizes up to this come from slabs. */

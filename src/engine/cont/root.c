@@ -193,6 +193,7 @@ static void complete(rta__cont_root *r, rta_error *e)
         }
     }
     bool inflight = r->inflight;
+    rta__reg_remove_if(&r->reg);
     /* The task's context dies with it (its values may be destroyed now); the
      * waiters run after, so what they observe of the locals is final. */
     rta__locals_release(r->exec.locals);
@@ -219,6 +220,15 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     rta__worker *wk = rta__cur_worker();
     uint8_t op = ct->op;
     ct->op = RTA__CONT_OP_NONE;
+    /* First suspension: u still holds the entry function. */
+    if (rta__unlikely(!r->reg.shard))
+        rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry);
+    rta__reg_note(&r->reg,
+                  op == RTA__CONT_OP_AWAIT   ? RTA__REG_AWAITING
+                  : op == RTA__CONT_OP_SLEEP ? RTA__REG_SLEEPING
+                                             : RTA__REG_RUNNING,
+                  op == RTA__CONT_OP_AWAIT ? ct->ops : NULL,
+                  op == RTA__CONT_OP_AWAIT ? ct->self : NULL);
     r->op = op;
     r->resume_via = ct->resume_via;
     r->resume_target = ct->resume_target;

@@ -87,6 +87,7 @@ static void finish(rta__worker *wk, rta__tasklet *t)
 {
     rta__tsan_destroy_fiber(t->tsan_fiber); /* switched off it for good */
     t->tsan_fiber = NULL;
+    rta__reg_remove_if(&t->reg);
     t->region->occupant = NULL;
     free(t->saved);
     t->saved = NULL;
@@ -109,6 +110,8 @@ static void finish(rta__worker *wk, rta__tasklet *t)
          * waits, so nobody can observe the outcome (a new reference or
          * waiter needs a reference to begin with): skip the completion's
          * exchange and the release's decrement. */
+        if (rta__unlikely(e != NULL))
+            rta__unobserved_fault(t->task.id, e); /* released before it faulted */
         rta_error_free(e);
         rta_error_free(t->task.error);
         t->task.error = NULL;
@@ -333,6 +336,7 @@ rta_task *rta_spawn(rta_fn fn, void *arg)
     t->resume = (rta_waiter){.fn = tasklet_resume_cb};
     t->timer = (rta__timer){.heap_index = RTA__TIMER_NONE, .fire = tasklet_timer_fire};
     t->asan_fake_stack = NULL;
+    t->reg.shard = NULL;
     rta__live_add(1);
     rta__sched_submit(&t->work);
     return &t->task;
@@ -365,8 +369,17 @@ static rta__tasklet *async_context(const char *what)
 static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg)
 {
     capture_resume(t, cfg);
-    RTA__STAT_INC(t->worker, suspensions, 1);
+    /* Tasks that never suspend never touch the registry (registry.h). */
+    if (rta__unlikely(!t->reg.shard))
+        rta__reg_add(&t->reg, &t->task, "tasklet", (const void *)t->fn);
+    rta__reg_note(&t->reg,
+                  reason == RTA__SUSP_AWAIT   ? RTA__REG_AWAITING
+                  : reason == RTA__SUSP_SLEEP ? RTA__REG_SLEEPING
+                                              : RTA__REG_RUNNING,
+                  t->await_ops, t->await_self);
+    RTA__STAT_INC(t->worker, suspensions, 1); /* after the registry: tests poll it */
     switch_out(t, reason);
+    rta__reg_note(&t->reg, RTA__REG_RUNNING, NULL, NULL);
 }
 
 /* The suspension entries. Their plain names are macros in rta/context.h that

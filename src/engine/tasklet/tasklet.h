@@ -19,6 +19,7 @@
 #define RTA_TASKLET_H
 
 #include "../../arch/switch.h"
+#include "../../core/registry.h"
 #include "../../sched/sched.h"
 #include "sanitizer.h"
 
@@ -68,6 +69,7 @@ typedef struct rta__tasklet {
     rta__timer timer;         /* for rta_sleep_ms */
     void *asan_fake_stack;
     void *tsan_fiber;         /* ThreadSanitizer's fiber, from start to finish (TSan builds) */
+    rta__reg_entry reg;       /* in the task registry from its first suspension */
 } rta__tasklet;
 
 typedef struct rta__tasklet_worker {
