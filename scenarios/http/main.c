@@ -67,8 +67,8 @@ static int64_t acceptor(void *arg)
     for (;;) {
         int fd = rta_tcp_accept(listen_fd, RTA_FOREVER);
         if (fd < 0) {
-            if (fd == -ECANCELED || atomic_load(&srv.draining))
-                break;
+            if (fd == -ECANCELED || fd == -EBADF || atomic_load(&srv.draining))
+                break; /* main closed the listener (or canceled us): draining */
             if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM || fd == -ENOBUFS)
                 rta_sleep_ms(10); /* out of descriptors: let connections end */
             continue;
@@ -102,7 +102,6 @@ static int64_t acceptor(void *arg)
         }
         pthread_mutex_unlock(&reg_lock);
     }
-    rta_close(listen_fd);
     return 0;
 }
 
@@ -201,6 +200,7 @@ int main(int argc, char **argv)
 
     /* Drain: at most ~4.5 s, leaving the process time to exit within 5 s. */
     atomic_store(&srv.draining, true);
+    rta_close(listen_fd); /* ends the pending accept with -ECANCELED */
     rta_task_cancel(acc);
     struct timespec t0, now, tick = {0, 5 * 1000000};
     clock_gettime(CLOCK_MONOTONIC, &t0);
