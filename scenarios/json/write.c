@@ -1,0 +1,343 @@
+/*
+ * The JSON writer, written once as async2 C and compiled per engine (see
+ * engine.h). It writes compact JSON (no insignificant whitespace) into the
+ * stream's 16 KiB buffer and flushes it when the next piece does not fit;
+ * flush() is where it waits when the backend (a full pipe) cannot take more.
+ *
+ * Invariants: every piece is written into room checked just before (at most
+ * 40 bytes for a token, so that a flushed buffer always has room); nothing
+ * is formatted into a local buffer (no address of a local lives across an
+ * await); strings go out as valid UTF-8 with escapes only where JSON needs
+ * them (", \ and control characters).
+ */
+#include "engine.h"
+
+#ifndef RJ_ENGINE_ID
+#error "define RJ_ENGINE_ID (sync, tasklet, cont, async1): this file is built once per engine"
+#endif
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define TOKEN_ROOM 40
+
+/* Writes [buf, cur) to the backend; 0 or an error. */
+RTA_ASYNC static int64_t flush(rj_writer *w)
+{
+    rj_stream *s = w->out;
+    size_t n = (size_t)(s->cur - s->buf), done = 0;
+    while (done < n) {
+        if (s->err)
+            return RJ_EIO;
+        ssize_t r = s->ops->write(s->self, s->buf + done, n - done);
+        s->fills++;
+        if (r > 0) {
+            done += (size_t)r;
+            continue;
+        }
+        if (r != -EAGAIN) {
+            s->err = r < 0 ? (int)r : -EIO;
+            rj__set_error(&w->err, RJ_EIO, "write error: %s", strerror(-s->err));
+            return RJ_EIO;
+        }
+#if RJ_SYNC
+        rj__set_error(&w->err, RJ_EIO, "the %s output would wait: the sync build cannot, use an async engine",
+                      s->ops->name);
+        return RJ_EIO;
+#else
+        s->ops->wait(s->self, true, s);
+        if (!s->wait_ops->is_completed(s->wait_obj))
+            s->suspensions++;
+        rta_await_awaiter(s->wait_ops, s->wait_obj);
+#endif
+    }
+    s->base += n;
+    s->cur = s->buf;
+    return 0;
+}
+
+static bool room(const rj_stream *s, size_t n)
+{
+    return (size_t)(s->end - s->cur) >= n;
+}
+
+RTA_ASYNC static int64_t put(rj_writer *w, const char *src, size_t n)
+{
+    rj_stream *s = w->out;
+    while (n) {
+        if (s->cur == s->end) {
+            int64_t r = flush(w);
+            if (r < 0)
+                return r;
+        }
+        size_t k = (size_t)(s->end - s->cur);
+        if (k > n)
+            k = n;
+        memcpy(s->cur, src, k);
+        s->cur += k;
+        src += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* Makes room for one token. */
+RTA_ASYNC static int64_t reserve(rj_writer *w)
+{
+    return room(w->out, TOKEN_ROOM) ? 0 : flush(w);
+}
+
+static char *escape(char *d, uint8_t b, uint8_t how)
+{
+    static const char hex[] = "0123456789abcdef";
+    *d++ = '\\';
+    *d++ = (char)how;
+    if (how == 'u') {
+        *d++ = '0', *d++ = '0';
+        *d++ = hex[b >> 4], *d++ = hex[b & 15];
+    }
+    return d;
+}
+
+/* A string of valid UTF-8 (len bytes, may contain NUL). */
+RTA_ASYNC static int64_t write_str(rj_writer *w, const char *str, size_t len)
+{
+    rj_stream *s = w->out;
+    const uint8_t *c = (const uint8_t *)str, *e = c + len;
+    int64_t r = reserve(w);
+    if (r < 0)
+        return r;
+    *s->cur++ = '"';
+    while (c < e) {
+        if (!room(s, 8)) {
+            r = flush(w);
+            if (r < 0)
+                return r;
+        }
+        /* copy a run of bytes that need no escape, as far as the room allows */
+        size_t lim = (size_t)(s->end - s->cur) - 7;
+        if (lim > (size_t)(e - c))
+            lim = (size_t)(e - c);
+        const uint8_t *run = c, *stop = c + lim;
+        while (c < stop && !rj__str_escape[*c])
+            c++;
+        memcpy(s->cur, run, (size_t)(c - run));
+        s->cur += c - run;
+        if (c < stop) {
+            s->cur = (uint8_t *)escape((char *)s->cur, *c, rj__str_escape[*c]);
+            c++;
+        }
+    }
+    r = reserve(w);
+    if (r < 0)
+        return r;
+    *s->cur++ = '"';
+    return 0;
+}
+
+static bool utf8_valid(const uint8_t *c, size_t n)
+{
+    const uint8_t *e = c + n;
+    while (c < e) {
+        uint8_t b = *c;
+        if (b < 0x80) {
+            c++;
+            continue;
+        }
+        int k = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+        if (k < 0 || e - c <= k)
+            return false;
+        uint8_t lo = b == 0xe0 ? 0xa0 : b == 0xf0 ? 0x90 : 0x80, hi = b == 0xed ? 0x9f : b == 0xf4 ? 0x8f : 0xbf;
+        if (c[1] < lo || c[1] > hi)
+            return false;
+        for (int i = 2; i <= k; i++)
+            if ((c[i] & 0xc0) != 0x80)
+                return false;
+        c += k + 1;
+    }
+    return true;
+}
+
+/* A C string from the caller: checked to be UTF-8 first. */
+RTA_ASYNC static int64_t write_cstr(rj_writer *w, const char *str)
+{
+    size_t n = str ? strlen(str) : 0;
+    if (!str || !utf8_valid((const uint8_t *)str, n)) {
+        rj__set_error(&w->err, RJ_EARG, "%s", str ? "a string is not valid UTF-8" : "a string is NULL");
+        return RJ_EARG;
+    }
+    return write_str(w, str, n);
+}
+
+RTA_ASYNC static int64_t write_i64(rj_writer *w, int64_t v)
+{
+    int64_t r = reserve(w);
+    if (r < 0)
+        return r;
+    rj_stream *s = w->out;
+    s->cur += snprintf((char *)s->cur, TOKEN_ROOM, "%" PRId64, v);
+    return 0;
+}
+
+/* The shortest of %.15g / %.17g that reads back as the same double. */
+RTA_ASYNC static int64_t write_f64(rj_writer *w, double v)
+{
+    if (!isfinite(v)) {
+        rj__set_error(&w->err, RJ_EARG, "a number is not finite (JSON has no NaN or infinity)");
+        return RJ_EARG;
+    }
+    int64_t r = reserve(w);
+    if (r < 0)
+        return r;
+    rj_stream *s = w->out;
+    int n = snprintf((char *)s->cur, TOKEN_ROOM, "%.15g", v);
+    if (strtod((char *)s->cur, NULL) != v)
+        n = snprintf((char *)s->cur, TOKEN_ROOM, "%.17g", v);
+    s->cur += n;
+    return 0;
+}
+
+RTA_ASYNC static int64_t put_token(rj_writer *w, const char *tok)
+{
+    int64_t r = reserve(w);
+    if (r < 0)
+        return r;
+    rj_stream *s = w->out;
+    size_t n = strlen(tok);
+    memcpy(s->cur, tok, n);
+    s->cur += n;
+    return 0;
+}
+
+RTA_ASYNC static int64_t write_value(rj_writer *w, const rj_value *v)
+{
+    int64_t r = 0;
+    switch (v->type) {
+    case RJ_NULL: return put_token(w, "null");
+    case RJ_TRUE: return put_token(w, "true");
+    case RJ_FALSE: return put_token(w, "false");
+    case RJ_NUMBER: return put(w, v->u.str, v->len);
+    case RJ_STRING: return write_str(w, v->u.str, v->len);
+    case RJ_ARRAY:
+        r = put_token(w, "[");
+        for (uint32_t i = 0; i < v->len && r >= 0; i++) {
+            if (i)
+                r = put_token(w, ",");
+            if (r >= 0)
+                r = write_value(w, &v->u.items[i]);
+        }
+        return r < 0 ? r : put_token(w, "]");
+    case RJ_OBJECT:
+        r = put_token(w, "{");
+        for (uint32_t i = 0; i < v->len && r >= 0; i++) {
+            if (i)
+                r = put_token(w, ",");
+            if (r >= 0)
+                r = write_str(w, v->u.items[2 * i].u.str, v->u.items[2 * i].len);
+            if (r >= 0)
+                r = put_token(w, ":");
+            if (r >= 0)
+                r = write_value(w, &v->u.items[2 * i + 1]);
+        }
+        return r < 0 ? r : put_token(w, "}");
+    default:
+        rj__set_error(&w->err, RJ_EARG, "a value has an unknown type %u", (unsigned)v->type);
+        return RJ_EARG;
+    }
+}
+
+RTA_ASYNC static int64_t write_record(rj_writer *w, const rj_record *rec)
+{
+    int64_t r = put_token(w, "{\"id\":");
+    if (r >= 0)
+        r = write_i64(w, rec->id);
+    if (r >= 0)
+        r = put_token(w, ",\"name\":");
+    if (r >= 0)
+        r = write_cstr(w, rec->name);
+    if (r >= 0)
+        r = put_token(w, ",\"price_cents\":");
+    if (r >= 0)
+        r = write_i64(w, rec->price_cents);
+    if (r >= 0)
+        r = put_token(w, ",\"rating\":");
+    if (r >= 0)
+        r = write_f64(w, rec->rating);
+    if (r >= 0)
+        r = put_token(w, rec->available ? ",\"available\":true,\"tags\":[" : ",\"available\":false,\"tags\":[");
+    for (size_t i = 0; i < rec->ntags && r >= 0; i++) {
+        if (i)
+            r = put_token(w, ",");
+        if (r >= 0)
+            r = write_cstr(w, rec->tags[i]);
+    }
+    return r < 0 ? r : put_token(w, "]}");
+}
+
+RTA_ASYNC static int64_t write_catalog(rj_writer *w, const rj_catalog *cat)
+{
+    int64_t r = put_token(w, "{\"title\":");
+    if (r >= 0)
+        r = write_cstr(w, cat->title);
+    if (r >= 0)
+        r = put_token(w, ",\"records\":[");
+    for (size_t i = 0; i < cat->n && r >= 0; i++) {
+        if (i)
+            r = put_token(w, ",");
+        if (r >= 0)
+            r = write_record(w, &cat->records[i]);
+    }
+    return r < 0 ? r : put_token(w, "]}");
+}
+
+RTA_ASYNC static int64_t write_job(rj_writer *w)
+{
+    int64_t r;
+    switch (w->kind) {
+    case RJ_W_VALUE:
+        r = w->value ? write_value(w, w->value) : RJ_EARG;
+        break;
+    case RJ_W_MESSAGE:
+        r = put_token(w, "{\"message\":");
+        if (r >= 0)
+            r = write_cstr(w, "Hello, World!");
+        if (r >= 0)
+            r = put_token(w, "}");
+        break;
+    case RJ_W_CATALOG:
+        r = w->catalog ? write_catalog(w, w->catalog) : RJ_EARG;
+        break;
+    default:
+        r = RJ_EARG;
+    }
+    if (r == RJ_EARG)
+        rj__set_error(&w->err, RJ_EARG, "nothing to write (no value or catalogue given)");
+    if (r >= 0)
+        r = flush(w);
+    /* a pipe's reader must learn the end, also after a failure */
+    if (w->close_at_end && w->out->ops->close)
+        w->out->ops->close(w->out->self);
+    return r < 0 ? w->err.code ? w->err.code : r : 0;
+}
+
+int64_t RJ_SYM(write_run)(rj_writer *w);
+rta_task *RJ_SYM(write_spawn)(rj_writer *w);
+
+#if RJ_SYNC
+int64_t RJ_SYM(write_run)(rj_writer *w)
+{
+    return write_job(w);
+}
+#else
+RTA_ASYNC static int64_t write_entry(void *arg)
+{
+    return write_job(arg);
+}
+
+rta_task *RJ_SYM(write_spawn)(rj_writer *w)
+{
+    return rta_spawn(write_entry, w);
+}
+#endif
