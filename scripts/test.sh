@@ -57,6 +57,9 @@ cmake --install "$out/gcc" --prefix "$prefix" >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib64/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig"
 cc $(pkg-config --cflags rtasync) examples/hello.c $(pkg-config --libs --static rtasync) \
     -Wl,-rpath,"$prefix/lib" -o "$out/hello-c"
+if [[ -x "$prefix/bin/rtajson" ]]; then # the JSON scenario's tool, installed (RTA_BUILD_SCENARIOS)
+    "$prefix/bin/rtajson" check --engine tasklet bench/data/twitter.json
+fi
 "$out/hello-c"
 if command -v g++ >/dev/null; then
     g++ -x c++ $(pkg-config --cflags rtasync) examples/hello.c -x none \
