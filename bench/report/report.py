@@ -191,10 +191,10 @@ def plot(name, title, xlabel, ylabel, data, outdir, logx=False, logy=False):
     if logy:
         script.append("set logscale y")
     plots = [f"'{dat}' index {i} with linespoints lw 2 lc rgb '{COLORS.get(e.split(' ')[0], '#444444')}' "
-             f"dt {2 if e.split(' ')[0] in PEERS else (3 if ' ' in e else 1)} title '{e}'"
+             f"dt {2 if e.split(' ')[0] in PEERS else (4 if 'all' in e else 1)} title '{e}'"
              for i, e in enumerate(engines)]
     script.append("plot " + ", ".join(plots))
-    subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=False)
+    subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=False, capture_output=True)
     os.unlink(dat)
     return png if os.path.exists(os.path.join(outdir, png)) else None
 
@@ -222,7 +222,7 @@ def bar_plot(name, title, ylabel, bars, outdir, logy=True):
     if logy:
         script.append("set logscale y")
     script.append(f"plot '{dat}' using 1:2:3:xtic(4) with boxes lc rgb variable")
-    subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=False)
+    subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=False, capture_output=True)
     os.unlink(dat)
     return png if os.path.exists(os.path.join(outdir, png)) else None
 
@@ -290,7 +290,61 @@ HEADLINES = [
     ("throw at depth 10 after a suspension", "eh", "ns_per_throw", lambda p: p.get("depth") == 10 and p.get("suspend") == 1),
     ("empty task-returning call, from async code", "thunk", "ns_per_call",
      lambda p: p.get("direction") == "task_returning"),
+    ("scheduler yield, 2 tasks, one worker", "yield", "ns_per_yield",
+     lambda p: p.get("tasks") == 2 and p.get("workers") == "one"),
+    ("scheduler yield, 10,000 tasks, one worker", "yield", "ns_per_yield",
+     lambda p: p.get("tasks") == 10000 and p.get("workers") == "one"),
 ]
+
+
+def row(idx, bench, metric, engine, **params):
+    for (b, pk, m), byeng in idx.items():
+        if b == bench and m == metric and engine in byeng and ok(byeng[engine]):
+            p = json.loads(pk)
+            if all(p.get(k) == v for k, v in params.items()):
+                return byeng[engine]
+    return None
+
+
+def targets(idx):
+    """The acceptance targets of issues 9 and 21, checked against this run."""
+    fy, fy0 = dict(n=None, yield_every=1), dict(yield_every=0)
+    checks = []
+
+    def ratio(a, b, limit, what):
+        p = paired([a] if a else [], [b] if b else [])
+        checks.append((what, fmt_paired(p) or "–", f"≤ {limit}×",
+                       "–" if p is None else ("met" if p[0] <= limit else "not met")))
+
+    def absolute(r, limit, what, unit):
+        v = r["value"] if r else None
+        checks.append((what, "–" if v is None else f"{fmt(v)} {unit}", f"≤ {fmt(limit)} {unit}",
+                       "–" if v is None else ("met" if v <= limit else "not met")))
+
+    g = lambda b, m, e, **p: row(idx, b, m, e, **p)
+    ratio(g("fib", "ns_per_leaf", "tasklet", yield_every=1), g("fib", "ns_per_leaf", "cpp20", yield_every=1), 1.0,
+          "issue 9: tasklet fib yield per leaf / C++20 at its best")
+    absolute(g("fib", "instructions_per_leaf", "tasklet", yield_every=1), 215,
+             "issue 9: tasklet instructions per yielding leaf", "instr")
+    ratio(g("fib", "ns_per_leaf", "cont", yield_every=1), g("fib", "ns_per_leaf", "cpp20", yield_every=1), 1.6,
+          "issue 9: cont fib yield per leaf / C++20 at its best")
+    absolute(g("fib", "instructions_per_leaf", "cont", yield_every=1), 400,
+             "issue 9: cont instructions per yielding leaf", "instr")
+    sync = next((r for (b, pk, m), byeng in idx.items() if b == "fib" and m == "ns_per_call"
+                 and "call" not in json.loads(pk) and json.loads(pk).get("yield_every") == 0
+                 for e, r in byeng.items() if e == "sync" and ok(r)), None)
+    tas = None
+    if sync:
+        tas = idx.get(("fib", pkey(sync["params"]), "ns_per_call"), {}).get("tasklet")
+    ratio(tas, sync, 1.1, "issue 9: tasklet fib without suspension / equal-work sync C")
+    absolute(g("yield", "instructions_per_yield", "tasklet", tasks=2, workers="one"), 110,
+             "issue 21: tasklet instructions per yield, 2 tasks", "instr")
+    ratio(g("yield", "ns_per_yield", "tasklet", tasks=10000, workers="one"),
+          g("yield", "ns_per_yield", "tasklet", tasks=2, workers="one"), 1.5,
+          "issue 21: tasklet ns per yield, 10,000 tasks / 2 tasks")
+    out = ["| target | this run | goal | status |", "|---|---|---|---|"]
+    out += [f"| {w} | {v} | {goal} | {st} |" for w, v, goal, st in checks]
+    return "\n".join(out) + "\n"
 
 
 def pick(idx, bench, metric, pred):
@@ -459,6 +513,9 @@ def main():
     md = ["# rtasync experiment report", ""]
     md += machine_lines(meta, rows)
     md += ["", "## Answers", "", answers(idx)]
+    md += ["## Targets of the open issues", "",
+           "Checked against this run's figures (ratios paired per round; instructions from callgrind, "
+           "which do not move with load):", "", targets(idx)]
     plots = [
         plot("fib_yield", "fib: cost per leaf vs yield frequency", "yield every k-th leaf", "ns per leaf",
              series(idx, "fib", "ns_per_leaf", "yield_every"), outdir, logx=True, logy=True),
@@ -466,8 +523,8 @@ def main():
              series(idx, "depth", "ns_per_roundtrip", "depth"), outdir, logx=True, logy=True),
         plot("bytes_per_task", "memory per suspended task", "tasks held", "bytes per task",
              series(idx, "lifetime", "bytes_per_task", "tasks"), outdir, logx=True, logy=True),
-        plot("bytes_per_task_depth", "memory per task parked at depth 10", "tasks held",
-             "bytes per task", series(idx, "depth", "bytes_per_task", "tasks"), outdir, logx=True, logy=True),
+        bar_plot("bytes_per_task_depth", "memory per task, 10,000+ tasks parked at depth 10",
+                 "bytes per task", bars_of(idx, "depth", "bytes_per_task", skip=("depth",)), outdir),
         plot("sawtooth", "sawtooth: cost per cycle vs tasks", "tasks", "ns per cycle",
              series(idx, "sawtooth", "ns_per_cycle", "tasks"), outdir, logx=True, logy=True),
         plot("lifetime_p99", "resume latency p99 vs tasks held", "tasks held", "ns (p99)",
