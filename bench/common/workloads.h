@@ -13,6 +13,8 @@
 static inline int wl_fib_n_plain(bool quick) { return quick ? 27 : 30; }      /* yield_every 0 */
 static inline int wl_fib_n_yield(bool quick) { return quick ? 22 : 25; }      /* yield_every > 0 */
 static inline int wl_depth_yields(bool quick) { return quick ? 10000 : 100000; }
+/* depth, full chain: build d frames, suspend the whole chain once, complete it */
+static inline int wl_depth_chains(bool quick) { return quick ? 1000 : 10000; }
 /* bytes_per_task: at least 10,000 even in quick mode, so page rounding does not show */
 static inline int wl_depth_hold_tasks(bool quick) { return quick ? 10000 : 100000; }
 static inline int wl_sawtooth_cycles(bool quick) { return quick ? 10000 : 100000; }

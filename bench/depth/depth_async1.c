@@ -25,6 +25,8 @@
 typedef struct depth_run {
     int depth, yields;
     uint64_t ns;
+    int chains;       /* full-chain series: chains built, suspended once, completed */
+    uint64_t full_ns; /* time of all of them */
 } depth_run;
 
 typedef struct chain_sm {
@@ -131,6 +133,74 @@ static void root_pool_move_next(rta_async1_sm *m)
     RTA_AWAIT1_VTASK(sm->vt, chain_pool(sm->r->depth, sm->r), sm->v);
     RTA_ASYNC1_RETURN(sm->v);
     RTA_ASYNC1_END();
+}
+
+/* The full shape (issue 9): r->chains fresh chains of r->depth machines,
+ * each suspended once at its leaf (r->yields = 1) and completed. */
+RTA_ASYNC1_METHOD(full_task, rta_task *);
+static void full_task_move_next(rta_async1_sm *m);
+static rta_task *full_task(depth_run *r)
+{
+    chain_sm sm;
+    sm.r = r;
+    RTA_ASYNC1_START(full_task, &sm, full_task_move_next);
+    return RTA_ASYNC1_TASK(full_task, &sm);
+}
+static void full_task_move_next(rta_async1_sm *m)
+{
+    int64_t v;
+    RTA_ASYNC1_BEGIN(full_task, chain_sm, sm, m);
+    RTA_AWAIT1_YIELD(); /* onto the worker */
+    sm->v = 0;
+    sm->t0 = bench_now_ns();
+    for (sm->i = 0; sm->i < sm->r->chains; sm->i++) {
+        RTA_AWAIT1_TASK(sm->t, chain_task(sm->r->depth, sm->r), v);
+        sm->v += v;
+    }
+    sm->r->full_ns = bench_now_ns() - sm->t0;
+    RTA_ASYNC1_RETURN(sm->v);
+    RTA_ASYNC1_END();
+}
+
+RTA_ASYNC1_METHOD(full_pool, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, POOL));
+static void full_pool_move_next(rta_async1_sm *m);
+static rta_vtask full_pool(depth_run *r)
+{
+    chain_sm sm;
+    sm.r = r;
+    RTA_ASYNC1_START(full_pool, &sm, full_pool_move_next);
+    return RTA_ASYNC1_TASK(full_pool, &sm);
+}
+static void full_pool_move_next(rta_async1_sm *m)
+{
+    int64_t v;
+    RTA_ASYNC1_BEGIN(full_pool, chain_sm, sm, m);
+    RTA_AWAIT1_YIELD(); /* onto the worker */
+    sm->v = 0;
+    sm->t0 = bench_now_ns();
+    for (sm->i = 0; sm->i < sm->r->chains; sm->i++) {
+        RTA_AWAIT1_VTASK(sm->vt, chain_pool(sm->r->depth, sm->r), v);
+        sm->v += v;
+    }
+    sm->r->full_ns = bench_now_ns() - sm->t0;
+    RTA_ASYNC1_RETURN(sm->v);
+    RTA_ASYNC1_END();
+}
+
+static int64_t run_full(bool pool, depth_run *r)
+{
+    rta_error *e = NULL;
+    int64_t v;
+    if (pool) {
+        v = rta_vtask_wait(full_pool(r), &e);
+    } else {
+        rta_task *t = full_task(r);
+        v = rta_task_wait(t, &e);
+        rta_task_release(t);
+    }
+    if (e)
+        fail(rta_error_message(e));
+    return v;
 }
 
 static int64_t run_depth(bool pool, depth_run *r)
@@ -356,6 +426,19 @@ void bench_depth_async1(const bench_opts *o)
             char params[64];
             snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
             bench_emit(o, "depth", eng, params, "ns_per_roundtrip", &s, "ns");
+        }
+        int chains = wl_depth_chains(o->quick);
+        for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
+            bench_sample s = {0};
+            for (int run = 0; run < o->runs; run++) {
+                depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
+                if (run_full(pool, &r) != (int64_t)depths[i] * chains)
+                    fail("wrong result (full chain)");
+                bench_sample_add(&s, (double)r.full_ns / chains);
+            }
+            char params[64];
+            snprintf(params, sizeof params, "{\"depth\":%d,\"chains\":%d}", depths[i], chains);
+            bench_emit(o, "depth", eng, params, "ns_per_chain", &s, "ns");
         }
         bytes_per_task(o, pool, eng);
     }

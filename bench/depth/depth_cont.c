@@ -16,6 +16,8 @@
 typedef struct depth_run {
     int depth, yields;
     uint64_t ns;
+    int chains;       /* full-chain series: chains built, suspended once, completed */
+    uint64_t full_ns; /* time of all of them */
 } depth_run;
 
 RTA_CONT_FN(chain, int64_t, d, depth_run *, r)
@@ -41,6 +43,23 @@ RTA_CONT_FN(depth_root, void *, arg)
     int64_t v;
     RTA_CONT_CALL(v, chain, r->depth, r);
     RTA_CONT_RETURN(v);
+}
+
+/* The full shape (issue 9): r->chains fresh chains of r->depth frames, each
+ * suspended once at its leaf (r->yields = 1) and completed. */
+RTA_CONT_FN(full_root, void *, arg)
+{
+    RTA_CONT_FRAME(full_root, depth_run *r; int i; int64_t s; uint64_t t0;);
+    F.r = arg;
+    F.s = 0;
+    F.t0 = bench_now_ns();
+    for (F.i = 0; F.i < F.r->chains; F.i++) {
+        int64_t v;
+        RTA_CONT_CALL(v, chain, F.r->depth, F.r);
+        F.s += v;
+    }
+    F.r->full_ns = bench_now_ns() - F.t0;
+    RTA_CONT_RETURN(F.s);
 }
 
 static int64_t run_root(rta_cont_fn fn, void *arg)
@@ -149,6 +168,21 @@ void bench_depth_cont(const bench_opts *o)
         char params[64];
         snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
         bench_emit(o, "depth", "cont", params, "ns_per_roundtrip", &s, "ns");
+    }
+    int chains = wl_depth_chains(o->quick);
+    for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
+        bench_sample s = {0};
+        for (int run = 0; run < o->runs; run++) {
+            depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
+            if (run_root(full_root, &r) != (int64_t)depths[i] * chains) {
+                fprintf(stderr, "depth_cont: wrong result\n");
+                exit(1);
+            }
+            bench_sample_add(&s, (double)r.full_ns / chains);
+        }
+        char params[64];
+        snprintf(params, sizeof params, "{\"depth\":%d,\"chains\":%d}", depths[i], chains);
+        bench_emit(o, "depth", "cont", params, "ns_per_chain", &s, "ns");
     }
     bytes_per_task(o);
     rta_shutdown();

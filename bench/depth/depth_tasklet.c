@@ -7,6 +7,8 @@
 typedef struct depth_run {
     int depth, yields;
     uint64_t ns;
+    int chains;       /* full-chain series: chains built, suspended once, completed */
+    uint64_t full_ns; /* time of all of them */
 } depth_run;
 
 __attribute__((noinline)) static int64_t chain(int d, depth_run *r)
@@ -27,6 +29,20 @@ static int64_t depth_root(void *arg)
 {
     depth_run *r = arg;
     return chain(r->depth, r);
+}
+
+/* The full shape (issue 9): each of r->chains iterations calls a fresh
+ * chain of r->depth frames whose leaf suspends once (r->yields = 1), then
+ * lets it complete; the cost per extra frame is the slope over depth. */
+static int64_t full_root(void *arg)
+{
+    depth_run *r = arg;
+    int64_t s = 0;
+    uint64_t t0 = bench_now_ns();
+    for (int i = 0; i < r->chains; i++)
+        s += chain(r->depth, r);
+    r->full_ns = bench_now_ns() - t0;
+    return s;
 }
 
 /* ---- bytes per task parked at depth 10 ---- */
@@ -108,6 +124,19 @@ void bench_depth_tasklet(const bench_opts *o)
         char params[64];
         snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
         bench_emit(o, "depth", "tasklet", params, "ns_per_roundtrip", &s, "ns");
+    }
+    int chains = wl_depth_chains(o->quick);
+    for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
+        bench_sample s = {0};
+        for (int run = 0; run < o->runs; run++) {
+            depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
+            if (tasklet_bench_run(full_root, &r) != (int64_t)depths[i] * chains)
+                abort();
+            bench_sample_add(&s, (double)r.full_ns / chains);
+        }
+        char params[64];
+        snprintf(params, sizeof params, "{\"depth\":%d,\"chains\":%d}", depths[i], chains);
+        bench_emit(o, "depth", "tasklet", params, "ns_per_chain", &s, "ns");
     }
     rta_shutdown();
     bytes_per_task(o);

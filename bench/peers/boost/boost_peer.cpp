@@ -155,6 +155,24 @@ static void bench_depth(int d, long r) {
   });
 }
 
+// The full shape (issue 9): c fresh chains of d frames, each suspended once
+// at its leaf and completed.
+static void bench_depth_full(int d, long c) {
+  snprintf(g_p, sizeof g_p, "{\"depth\":%d,\"chains\":%ld}", d, c);
+  measure("depth", {{"ns_per_chain", "ns"}}, [=](double *out) {
+    long s = 0;
+    uint64_t ns = 0;
+    spawn([=, &s, &ns] {
+      uint64_t t0 = peer_now_ns();
+      for (long i = 0; i < c; i++) s += chain(d, 1);
+      ns = peer_now_ns() - t0;
+    }, kDeepStack);
+    run();
+    if (s != d * c) abort();
+    out[0] = (double)ns / (double)c;
+  });
+}
+
 // ---- hold: N fibers parked at depth 10 ----
 static std::vector<double> g_lat;
 static uint64_t g_t_req;
@@ -338,6 +356,7 @@ int main(int argc, char **argv) {
   }
   if (peer_want(&g_o, "depth")) {
     for (int d : {1, 10, 100, 1000}) bench_depth(d, wl_depth_yields(q));
+    for (int d : {1, 10, 100, 1000}) bench_depth_full(d, wl_depth_chains(q));
     bench_depth_bytes(wl_depth_hold_tasks(q));
   }
   if (peer_want(&g_o, "sawtooth"))

@@ -113,6 +113,27 @@ static void bench_depth(int d, long r) {
   });
 }
 
+// The full shape (issue 9): c fresh chains of d frames, each suspended once
+// at its leaf and completed.
+static task<long> full_root(int d, long c) {
+  long s = 0;
+  uint64_t t0 = peer_now_ns();
+  for (long i = 0; i < c; i++) s += co_await chain(d, 1);
+  g_elapsed = peer_now_ns() - t0;
+  co_return s;
+}
+
+static void bench_depth_full(int d, long c) {
+  snprintf(g_p, sizeof g_p, "{\"depth\":%d,\"chains\":%ld}", d, c);
+  measure("depth", {{"ns_per_chain", "ns"}}, [=](double *out) {
+    task<long> t = full_root(d, c);
+    g_sched.push(t.get());
+    g_sched.run();
+    if (t.result() != d * c) abort();
+    out[0] = (double)g_elapsed / (double)c;
+  });
+}
+
 // ---- hold: N tasks parked at depth 10 (depth bytes_per_task, lifetime) ----
 static std::vector<std::coroutine_handle<>> g_parked;
 static std::vector<double> g_lat;
@@ -305,6 +326,7 @@ int main(int argc, char **argv) {
   }
   if (peer_want(&g_o, "depth")) {
     for (int d : {1, 10, 100, 1000}) bench_depth(d, wl_depth_yields(q));
+    for (int d : {1, 10, 100, 1000}) bench_depth_full(d, wl_depth_chains(q));
     bench_depth_bytes(wl_depth_hold_tasks(q));
   }
   if (peer_want(&g_o, "sawtooth"))

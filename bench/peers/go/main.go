@@ -108,6 +108,29 @@ func benchDepth(d, r int) {
 	})
 }
 
+// benchDepthFull: the full shape (issue 9): c fresh chains of d frames, each
+// suspended once at its leaf and completed.
+func benchDepthFull(d, c int) {
+	params := fmt.Sprintf(`{"depth":%d,"chains":%d}`, d, c)
+	measure("depth", params, []metric{{"ns_per_chain", "ns"}}, func(out []float64) {
+		done := make(chan int)
+		var ns int64
+		go func() {
+			s := 0
+			t0 := nowNs()
+			for i := 0; i < c; i++ {
+				s += chain(d, 1)
+			}
+			ns = int64(nowNs() - t0)
+			done <- s
+		}()
+		if s := <-done; s != d*c {
+			panic("depth: wrong result")
+		}
+		out[0] = float64(ns) / float64(c)
+	})
+}
+
 // ---- hold: N goroutines parked at depth 10 ----
 // Each hold runs in a fresh child process: the runtime keeps dead
 // goroutines' descriptors for reuse, so a second run in the same process
@@ -339,7 +362,10 @@ func main() {
 		for _, d := range []int{1, 10, 100, 1000} {
 			benchDepth(d, pick(10000, 100000))
 		}
-		benchDepthBytes(pick(1000, 10000))
+		for _, d := range []int{1, 10, 100, 1000} {
+			benchDepthFull(d, pick(1000, 10000))
+		}
+		benchDepthBytes(pick(10000, 100000))
 	}
 	if want("sawtooth") {
 		for _, t := range []int{1, 100} {
