@@ -9,6 +9,7 @@
 #define RTA_BENCH_WORKLOADS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 static inline int wl_fib_n_plain(bool quick) { return quick ? 27 : 30; }      /* yield_every 0 */
 static inline int wl_fib_n_yield(bool quick) { return quick ? 22 : 25; }      /* yield_every > 0 */
@@ -17,6 +18,20 @@ static inline int wl_depth_yields(bool quick) { return quick ? 10000 : 100000; }
 static inline int wl_depth_chains(bool quick) { return quick ? 1000 : 10000; }
 /* bytes_per_task: at least 10,000 even in quick mode, so page rounding does not show */
 static inline int wl_depth_hold_tasks(bool quick) { return quick ? 10000 : 100000; }
+/* Sawtooth amplitudes {base depth, peak depth} (issue 9: several, as the spec
+ * asks): every cycle descends from base to peak and yields back at base; the
+ * first suspension is at their midpoint. {10, 30} is the original shape,
+ * whose params carry no base/peak keys so that every peer lines up with it. */
+static const int wl_saw_amps[][2] = {{10, 30}, {5, 10}, {50, 100}};
+enum { WL_SAW_AMPS = 3 };
+static inline void wl_saw_params(char *buf, size_t size, int cycles, int tasks, int base, int peak)
+{
+    if (base == 10 && peak == 30)
+        snprintf(buf, size, "{\"cycles\":%d,\"tasks\":%d}", cycles, tasks);
+    else
+        snprintf(buf, size, "{\"cycles\":%d,\"tasks\":%d,\"base\":%d,\"peak\":%d}", cycles, tasks, base,
+                 peak);
+}
 static inline int wl_sawtooth_cycles(bool quick) { return quick ? 10000 : 100000; }
 static inline int wl_thunk_calls(bool quick) { return quick ? 100000 : 1000000; }
 static inline int wl_lifetime_max_tasks(bool quick) { return quick ? 10000 : 100000; } /* after 10, 1000 */

@@ -191,7 +191,7 @@ def plot(name, title, xlabel, ylabel, data, outdir, logx=False, logy=False):
     if logy:
         script.append("set logscale y")
     plots = [f"'{dat}' index {i} with linespoints lw 2 lc rgb '{COLORS.get(e.split(' ')[0], '#444444')}' "
-             f"dt {2 if e.split(' ')[0] in PEERS else (4 if 'all' in e else 1)} title '{e}'"
+             f"dt {2 if e.split(' ')[0] in PEERS else (4 if ('all' in e or 'tasks 100' in e) else 1)} title '{e}'"
              for i, e in enumerate(engines)]
     script.append("plot " + ", ".join(plots))
     subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=False, capture_output=True)
@@ -247,6 +247,20 @@ def bars_of(idx, bench, metric, pred=lambda p: True, skip=("calls",)):
                 out.append((label_of(e, full, skip), r["value"], e))
     out.sort(key=lambda b: (ORDER.get(b[2], 99), b[0]))
     return out
+
+
+def saw_series(idx):
+    """sawtooth ns_per_cycle against the amplitude (peak - base), a line per engine and task count."""
+    out = defaultdict(list)
+    for (b, pk, m), byeng in idx.items():
+        if b != "sawtooth" or m != "ns_per_cycle":
+            continue
+        p = json.loads(pk)
+        amp = p.get("peak", 30) - p.get("base", 10)
+        for e, r in byeng.items():
+            if ok(r):
+                out[f"{e} (tasks {p.get('tasks')})"].append((amp, r["value"]))
+    return {e: sorted(v) for e, v in out.items()}
 
 
 def series_by(idx, bench, metric, xparam, split, fixed=None):
@@ -529,8 +543,9 @@ def main():
              series(idx, "lifetime", "bytes_per_task", "tasks"), outdir, logx=True, logy=True),
         bar_plot("bytes_per_task_depth", "memory per task, 10,000+ tasks parked at depth 10",
                  "bytes per task", bars_of(idx, "depth", "bytes_per_task", skip=("depth",)), outdir),
-        plot("sawtooth", "sawtooth: cost per cycle vs tasks", "tasks", "ns per cycle",
-             series(idx, "sawtooth", "ns_per_cycle", "tasks"), outdir, logx=True, logy=True),
+        plot("sawtooth", "sawtooth: cost per cycle vs amplitude (5<->10, 10<->30, 50<->100)",
+             "amplitude: peak depth - base depth", "ns per cycle", saw_series(idx), outdir,
+             logx=True, logy=True),
         plot("lifetime_p99", "resume latency p99 vs tasks held", "tasks held", "ns (p99)",
              series(idx, "lifetime", "resume_p99_ns", "tasks"), outdir, logx=True, logy=True),
         plot("eh", "throw to the root vs depth (after a suspension where the line says 1)", "depth",

@@ -1,4 +1,5 @@
 #include "../common/driver.h"
-BENCH_MAIN(sawtooth, "Sawtooth: suspend at depth 20, then down to 30 and back to 10 and suspend,\n"
-                     "C cycles, with 1 task and 100 interleaved tasks (ns_per_cycle).\n"
+BENCH_MAIN(sawtooth, "Sawtooth: suspend midway, then down to the peak and back to the base and\n"
+                     "suspend, C cycles, for base<->peak 10<->30, 5<->10 and 50<->100, with 1 task\n"
+                     "and 100 interleaved tasks (ns_per_cycle).\n"
                      "Workload definitions: bench/peers/WORKLOADS.md section 3.\n")

@@ -18,6 +18,9 @@
 #include "../common/bench.h"
 #include "../common/workloads.h"
 
+/* The amplitude being measured (wl_saw_amps): base depth <-> peak depth. */
+static int saw_base = 10, saw_peak = 30;
+
 #define POOL 64
 
 typedef struct saw_run {
@@ -70,9 +73,9 @@ static void down_task_move_next(rta_async1_sm *m)
 {
     int64_t v;
     RTA_ASYNC1_BEGIN(down_task, down_sm, sm, m);
-    if (sm->first && sm->d == 20)
-        RTA_AWAIT1_YIELD(); /* the first suspension is at depth 20 */
-    if (sm->d == 30)
+    if (sm->first && sm->d == (saw_base + saw_peak) / 2)
+        RTA_AWAIT1_YIELD(); /* the first suspension: midway */
+    if (sm->d == saw_peak)
         RTA_ASYNC1_RETURN(1);
     RTA_AWAIT1_TASK(sm->t, down_task(sm->d + 1, sm->first), v);
     RTA_ASYNC1_RETURN(v + 1);
@@ -98,13 +101,13 @@ static void saw_task_move_next(rta_async1_sm *m)
         RTA_AWAIT1_TASK(sm->t, saw_task(1, sm->cycles), v);
         RTA_ASYNC1_RETURN(v);
     }
-    if (sm->d < 10) {
+    if (sm->d < saw_base) {
         RTA_AWAIT1_TASK(sm->t, saw_task(sm->d + 1, sm->cycles), v);
         RTA_ASYNC1_RETURN(v + 1);
     }
     sm->s = 0;
     for (sm->c = 0; sm->c < sm->cycles; sm->c++) {
-        RTA_AWAIT1_TASK(sm->t, down_task(11, sm->c == 0), v); /* to depth 30 and back */
+        RTA_AWAIT1_TASK(sm->t, down_task(saw_base + 1, sm->c == 0), v); /* to depth 30 and back */
         sm->s += v;
         RTA_AWAIT1_YIELD(); /* suspend at depth 10 */
     }
@@ -128,9 +131,9 @@ static void down_pool_move_next(rta_async1_sm *m)
 {
     int64_t v;
     RTA_ASYNC1_BEGIN(down_pool, down_pool_sm, sm, m);
-    if (sm->first && sm->d == 20)
-        RTA_AWAIT1_YIELD(); /* the first suspension is at depth 20 */
-    if (sm->d == 30)
+    if (sm->first && sm->d == (saw_base + saw_peak) / 2)
+        RTA_AWAIT1_YIELD(); /* the first suspension: midway */
+    if (sm->d == saw_peak)
         RTA_ASYNC1_RETURN(1);
     RTA_AWAIT1_VTASK(sm->vt, down_pool(sm->d + 1, sm->first), v);
     RTA_ASYNC1_RETURN(v + 1);
@@ -156,13 +159,13 @@ static void saw_pool_move_next(rta_async1_sm *m)
         RTA_AWAIT1_VTASK(sm->vt, saw_pool(1, sm->cycles), v);
         RTA_ASYNC1_RETURN(v);
     }
-    if (sm->d < 10) {
+    if (sm->d < saw_base) {
         RTA_AWAIT1_VTASK(sm->vt, saw_pool(sm->d + 1, sm->cycles), v);
         RTA_ASYNC1_RETURN(v + 1);
     }
     sm->s = 0;
     for (sm->c = 0; sm->c < sm->cycles; sm->c++) {
-        RTA_AWAIT1_VTASK(sm->vt, down_pool(11, sm->c == 0), v); /* to depth 30 and back */
+        RTA_AWAIT1_VTASK(sm->vt, down_pool(saw_base + 1, sm->c == 0), v); /* to depth 30 and back */
         sm->s += v;
         RTA_AWAIT1_YIELD(); /* suspend at depth 10 */
     }
@@ -209,7 +212,7 @@ static void driver_move_next(rta_async1_sm *m)
         } else {
             RTA_AWAIT1_TASK(sm->t, sm->r->ts[sm->i], v);
         }
-        if (v != (int64_t)sm->r->cycles_each * 20 + 9)
+        if (v != (int64_t)sm->r->cycles_each * (saw_peak - saw_base) + saw_base - 1)
             sm->r->bad++;
     }
     sm->r->ns = bench_now_ns() - sm->t0;
@@ -230,7 +233,10 @@ void bench_sawtooth_async1(const bench_opts *o)
     for (int pool = 0; pool <= 1; pool++) {
         if (!bench_want(o, engines[pool]))
             continue;
-        for (size_t k = 0; k < 2; k++) {
+        for (int amp = 0; amp < WL_SAW_AMPS; amp++)
+    for (size_t k = 0; k < 2; k++) {
+        saw_base = wl_saw_amps[amp][0];
+        saw_peak = wl_saw_amps[amp][1];
             bench_sample s = {0}, al = {0};
             for (int run = 0; run < o->runs; run++) {
                 saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
@@ -251,8 +257,8 @@ void bench_sawtooth_async1(const bench_opts *o)
                 bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
                 bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
             }
-            char params[64];
-            snprintf(params, sizeof params, "{\"cycles\":%d,\"tasks\":%d}", cycles, task_counts[k]);
+            char params[96];
+            wl_saw_params(params, sizeof params, cycles, task_counts[k], saw_base, saw_peak);
             bench_emit(o, "sawtooth", engines[pool], params, "ns_per_cycle", &s, "ns");
             bench_emit(o, "sawtooth", engines[pool], params, "allocs_per_cycle", &al, "allocs");
         }

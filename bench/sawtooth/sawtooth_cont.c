@@ -14,14 +14,17 @@
 #include "../common/bench.h"
 #include "../common/workloads.h"
 
+/* The amplitude being measured (wl_saw_amps): base depth <-> peak depth. */
+static int saw_base = 10, saw_peak = 30;
+
 RTA_CONT_FN(down, int64_t, d, int64_t, first)
 {
     RTA_CONT_FRAME(down, int64_t d; int64_t first;);
     F.d = d;
     F.first = first;
-    if (F.first && F.d == 20)
-        RTA_CONT_YIELD(); /* the first suspension is at depth 20 */
-    if (F.d == 30)
+    if (F.first && F.d == (saw_base + saw_peak) / 2)
+        RTA_CONT_YIELD(); /* the first suspension: midway */
+    if (F.d == saw_peak)
         RTA_CONT_RETURN(1);
     int64_t v;
     RTA_CONT_CALL(v, down, F.d + 1, F.first);
@@ -32,14 +35,14 @@ RTA_CONT_FN(saw, int64_t, d, int64_t, cycles)
 {
     RTA_CONT_FRAME(saw, int64_t cycles; int64_t c; int64_t s;);
     F.cycles = cycles;
-    if (d < 10) {
+    if (d < saw_base) {
         int64_t v;
         RTA_CONT_CALL(v, saw, d + 1, F.cycles);
         RTA_CONT_RETURN(v + 1);
     }
     for (F.c = 0; F.c < F.cycles; F.c++) {
         int64_t v;
-        RTA_CONT_CALL(v, down, 11, F.c == 0); /* down to depth 30 and back to 10 */
+        RTA_CONT_CALL(v, down, saw_base + 1, F.c == 0); /* down to depth 30 and back to 10 */
         F.s += v;
         RTA_CONT_YIELD(); /* suspend at depth 10 */
     }
@@ -72,7 +75,7 @@ RTA_CONT_FN(saw_driver, void *, arg)
     for (F.i = 0; F.i < F.r->tasks; F.i++) {
         int64_t v;
         RTA_CONT_AWAIT_TASK(v, F.r->ts[F.i]);
-        if (v != (int64_t)F.r->cycles_each * 20 + 9)
+        if (v != (int64_t)F.r->cycles_each * (saw_peak - saw_base) + saw_base - 1)
             F.r->bad++;
         rta_task_release(F.r->ts[F.i]);
     }
@@ -89,7 +92,10 @@ void bench_sawtooth_cont(const bench_opts *o)
     }
     int cycles = wl_sawtooth_cycles(o->quick);
     static const int task_counts[] = {1, 100};
+    for (int amp = 0; amp < WL_SAW_AMPS; amp++)
     for (size_t k = 0; k < 2; k++) {
+        saw_base = wl_saw_amps[amp][0];
+        saw_peak = wl_saw_amps[amp][1];
         bench_sample s = {0}, al = {0};
         for (int run = 0; run < o->runs; run++) {
             saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
@@ -106,8 +112,8 @@ void bench_sawtooth_cont(const bench_opts *o)
             bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
             bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
         }
-        char params[64];
-        snprintf(params, sizeof params, "{\"cycles\":%d,\"tasks\":%d}", cycles, task_counts[k]);
+        char params[96];
+        wl_saw_params(params, sizeof params, cycles, task_counts[k], saw_base, saw_peak);
         bench_emit(o, "sawtooth", "cont", params, "ns_per_cycle", &s, "ns");
         bench_emit(o, "sawtooth", "cont", params, "allocs_per_cycle", &al, "allocs");
     }

@@ -225,34 +225,40 @@ static void bench_lifetime(std::size_t n) {
           [=](double *out) { hold(n, true, out); });
 }
 
-// ---- sawtooth ----
+// ---- sawtooth: base <-> peak depth (wl_saw_amps) ----
+static int g_saw_base = 10, g_saw_peak = 30;
 __attribute__((noinline)) static long down(int d, bool first) {
-  if (first && d == 20) yield_now(); // the first suspension, at 20
-  if (d == 30) return 1;
+  if (first && d == (g_saw_base + g_saw_peak) / 2) yield_now(); // the first suspension, midway
+  if (d == g_saw_peak) return 1;
   long v = down(d + 1, first);
   PEER_KEEP(v);
   return v + 1;
 }
 
 __attribute__((noinline)) static long saw(int d, long cycles) {
-  if (d < 10) {
+  if (d < g_saw_base) {
     long v = saw(d + 1, cycles);
     PEER_KEEP(v);
     return v + 1;
   }
   long s = 0;
   for (long c = 0; c < cycles; c++) {
-    s += down(11, c == 0); // to depth 30 and back to 10
+    s += down(g_saw_base + 1, c == 0); // to the peak and back to the base
     yield_now();           // suspend at depth 10
   }
   return s;
 }
 
-static void bench_sawtooth(int tasks, long cycles) {
-  snprintf(g_p, sizeof g_p, "{\"tasks\":%d,\"cycles\":%ld}", tasks, cycles);
+static void bench_sawtooth(int tasks, long cycles, int base, int peak) {
+  g_saw_base = base;
+  g_saw_peak = peak;
+  long want = cycles / tasks * (peak - base) + base - 1; // every root's result
+  wl_saw_params(g_p, sizeof g_p, (int)cycles, tasks, base, peak);
   measure("sawtooth", {{"ns_per_cycle", "ns"}}, [=](double *out) {
     uint64_t t0 = peer_now_ns();
-    for (int t = 0; t < tasks; t++) spawn([=] { g_sink = saw(1, cycles / tasks); });
+    for (int t = 0; t < tasks; t++) spawn([=] {
+      if (saw(1, cycles / tasks) != want) abort();
+    });
     run();
     uint64_t t1 = peer_now_ns();
     out[0] = (double)(t1 - t0) / (double)(cycles / tasks * tasks);
@@ -360,7 +366,8 @@ int main(int argc, char **argv) {
     bench_depth_bytes(wl_depth_hold_tasks(q));
   }
   if (peer_want(&g_o, "sawtooth"))
-    for (int t : {1, 100}) bench_sawtooth(t, wl_sawtooth_cycles(q));
+    for (auto &a : wl_saw_amps)
+      for (int t : {1, 100}) bench_sawtooth(t, wl_sawtooth_cycles(q), a[0], a[1]);
   if (peer_want(&g_o, "thunk")) {
     bench_thunk<ctx::fixedsize_stack>(wl_thunk_calls(q), "fixedsize");
     bench_thunk<ctx::pooled_fixedsize_stack>(wl_thunk_calls(q), "pooled");

@@ -196,18 +196,19 @@ static void bench_lifetime(size_t n) {
           [=](double *out) { hold(n, true, out); });
 }
 
-// ---- sawtooth ----
+// ---- sawtooth: base <-> peak depth (wl_saw_amps) ----
+static int g_saw_base = 10, g_saw_peak = 30;
 static task<long> down(int d, bool first) {
-  if (first && d == 20) co_await yield_now{}; // the first suspension, at 20
-  if (d == 30) co_return 1;
+  if (first && d == (g_saw_base + g_saw_peak) / 2) co_await yield_now{}; // the first suspension, midway
+  if (d == g_saw_peak) co_return 1;
   co_return co_await down(d + 1, first) + 1;
 }
 
 static task<long> saw(int d, long cycles) {
-  if (d < 10) co_return co_await saw(d + 1, cycles) + 1;
+  if (d < g_saw_base) co_return co_await saw(d + 1, cycles) + 1;
   long s = 0;
   for (long c = 0; c < cycles; c++) {
-    s += co_await down(11, c == 0); // to depth 30 and back to 10
+    s += co_await down(g_saw_base + 1, c == 0); // to the peak and back to the base
     co_await yield_now{};           // suspend at depth 10
   }
   co_return s;
@@ -215,8 +216,11 @@ static task<long> saw(int d, long cycles) {
 
 static task<long> saw_root(long cycles) { co_return co_await saw(1, cycles); }
 
-static void bench_sawtooth(int tasks, long cycles) {
-  snprintf(g_p, sizeof g_p, "{\"tasks\":%d,\"cycles\":%ld}", tasks, cycles);
+static void bench_sawtooth(int tasks, long cycles, int base, int peak) {
+  g_saw_base = base;
+  g_saw_peak = peak;
+  long want = cycles / tasks * (peak - base) + base - 1; // every root's result
+  wl_saw_params(g_p, sizeof g_p, (int)cycles, tasks, base, peak);
   measure("sawtooth", {{"ns_per_cycle", "ns"}}, [=](double *out) {
     std::vector<task<long>> roots(tasks);
     uint64_t t0 = peer_now_ns();
@@ -226,7 +230,8 @@ static void bench_sawtooth(int tasks, long cycles) {
     }
     g_sched.run();
     uint64_t t1 = peer_now_ns();
-    for (auto &t : roots) g_sink = t.result();
+    for (auto &t : roots)
+      if (t.result() != want) abort();
     out[0] = (double)(t1 - t0) / (double)(cycles / tasks * tasks);
   });
 }
@@ -330,7 +335,8 @@ int main(int argc, char **argv) {
     bench_depth_bytes(wl_depth_hold_tasks(q));
   }
   if (peer_want(&g_o, "sawtooth"))
-    for (int t : {1, 100}) bench_sawtooth(t, wl_sawtooth_cycles(q));
+    for (auto &a : wl_saw_amps)
+      for (int t : {1, 100}) bench_sawtooth(t, wl_sawtooth_cycles(q), a[0], a[1]);
   if (peer_want(&g_o, "thunk")) bench_thunk(wl_thunk_calls(q));
   if (peer_want(&g_o, "lifetime"))
     for (size_t n : {10, 1000, wl_lifetime_max_tasks(q)}) bench_lifetime(n);
