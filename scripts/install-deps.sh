@@ -7,7 +7,7 @@ set -euo pipefail
 
 want=(gcc g++ make cmake pkg-config valgrind clang libc6-dev)
 if [[ "${1:-test}" == "bench" ]]; then
-    want+=(golang-go libboost-context-dev libboost-fiber-dev libuv1-dev gnuplot-nox python3 binutils wrk nginx)
+    want+=(golang-go libboost-context-dev libboost-fiber-dev libuv1-dev gnuplot-nox python3 binutils wrk nginx libcjson-dev)
 fi
 
 missing=()

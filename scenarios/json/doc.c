@@ -82,6 +82,17 @@ void rj_doc_free(rj_doc *d)
     free(d);
 }
 
+void rj_doc_clear(rj_doc *d)
+{
+    size_t next = 64 * 1024;
+    for (rj_block *b = d->head, *prev; b; b = prev) {
+        prev = b->prev;
+        free(b);
+    }
+    memset(d, 0, sizeof *d);
+    d->next_size = next;
+}
+
 void *rj_doc_alloc(rj_doc *d, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
@@ -135,6 +146,18 @@ void rj_parser_free(rj_parser *p)
     p->vs = NULL;
     p->sb = NULL;
     p->vs_cap = p->sb_cap = p->vs_len = p->sb_len = 0;
+}
+
+int rj__parser_restart(rj_parser *p)
+{
+    if (rj_stream_rewind(p->in) < 0)
+        return rj__parse_fail(p, RJ_EIO, 0, "cannot repeat a parse over a %s stream", p->in->ops->name);
+    if (p->doc)
+        rj_doc_clear(p->doc);
+    p->line = 1;
+    p->line_start = 0;
+    p->vs_len = p->sb_len = 0;
+    return 0;
 }
 
 int rj__sb_reserve(rj_parser *p, size_t more)

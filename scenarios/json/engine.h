@@ -49,6 +49,7 @@
 void rj__set_error(rj_error *e, int code, const char *fmt, ...) RTA_PRINTF(3, 4);
 int rj__parse_fail(rj_parser *p, int code, uint64_t at, const char *fmt, ...) RTA_PRINTF(4, 5);
 int rj__sb_reserve(rj_parser *p, size_t more);
+int rj__parser_restart(rj_parser *p); /* for repeat: rewind the input, clear the doc */
 int rj__vs_reserve(rj_parser *p);
 /* Checks a number lexeme; returns the index of the first bad byte, or len. */
 size_t rj__number_check(const char *s, size_t len, const char **why);

@@ -563,7 +563,13 @@ rta_task *RJ_SYM(parse_spawn)(rj_parser *p);
  * writer blocked on a full pipe learns that nobody will read any more. */
 RTA_ASYNC static int64_t parse_job(rj_parser *p)
 {
-    int64_t r = parse_doc(p);
+    int64_t r = 0;
+    for (unsigned i = 0; i < (p->repeat ? p->repeat : 1) && r >= 0; i++) {
+        if (i)
+            r = rj__parser_restart(p);
+        if (r >= 0)
+            r = parse_doc(p);
+    }
     if (p->close_at_end && p->in->ops->close)
         p->in->ops->close(p->in->self);
     return r;

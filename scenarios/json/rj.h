@@ -111,6 +111,9 @@ int rj_stream_fd_writer(rj_stream *s, int fd);
  * used by two tasks (async engines only: the sync build cannot wait). */
 int rj_stream_pipe(rj_stream *writer, rj_stream *reader, size_t capacity);
 
+/* Starts a memory stream over: a reader from its first byte, a writer's sink
+ * emptied (benchmarks repeat a job this way). -EINVAL for other backends. */
+int rj_stream_rewind(rj_stream *s);
 /* Releases the stream's buffer and backend (a pipe end closes its side). */
 void rj_stream_free(rj_stream *s);
 /* Bytes read (consumed) or written (accepted) so far. */
@@ -142,6 +145,7 @@ typedef struct rj_doc rj_doc; /* owns every value and string parsed into it */
 
 rj_doc *rj_doc_new(void);
 void rj_doc_free(rj_doc *d);       /* NULL ignored */
+void rj_doc_clear(rj_doc *d);      /* frees every value, keeps d */
 void *rj_doc_alloc(rj_doc *d, size_t n); /* 8-aligned, freed with d; NULL when out of memory */
 size_t rj_doc_bytes(const rj_doc *d);    /* bytes reserved by the arena */
 uint64_t rj_doc_blocks(const rj_doc *d); /* allocations the arena made */
@@ -165,6 +169,8 @@ typedef struct rj_parser {
     rj_doc *doc;         /* values go here; NULL validates only */
     unsigned max_depth;  /* RJ_DEFAULT_MAX_DEPTH after rj_parser_init */
     bool close_at_end;   /* close the stream's backend when done (a pipe's reader) */
+    unsigned repeat;     /* benchmarks: parse this many times, rewinding the (memory)
+                            input and clearing doc in between; 0 = once */
     rj_value root;       /* the result (with doc) */
     rj_error err;
     /* private to the engines */
@@ -208,6 +214,8 @@ typedef struct rj_writer {
     const rj_value *value;
     const rj_catalog *catalog;
     bool close_at_end;   /* close the stream's backend when done (pipe) */
+    unsigned repeat;     /* benchmarks: write this many times, emptying the (memory)
+                            sink in between; 0 = once */
     rj_error err;
 } rj_writer;
 

@@ -125,6 +125,23 @@ const uint8_t *rj_stream_mem_data(const rj_stream *s, size_t *len)
     return m->data ? m->data : (const uint8_t *)"";
 }
 
+int rj_stream_rewind(rj_stream *s)
+{
+    if (s->ops == &mem_read_ops) {
+        s->cur = s->buf;
+        s->base = 0;
+        s->eof = false;
+        return 0;
+    }
+    if (s->ops == &mem_write_ops) {
+        ((membuf *)s->self)->len = 0;
+        s->cur = s->buf;
+        s->base = 0;
+        return 0;
+    }
+    return -EINVAL;
+}
+
 /* ---- file descriptors ------------------------------------------------------------ */
 
 static ssize_t fd_read(void *self, void *buf, size_t n)

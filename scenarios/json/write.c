@@ -16,7 +16,6 @@
 #error "define RJ_ENGINE_ID (sync, tasklet, cont, async1): this file is built once per engine"
 #endif
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,13 +170,29 @@ RTA_ASYNC static int64_t write_cstr(rj_writer *w, const char *str)
     return write_str(w, str, n);
 }
 
+/* Decimal digits of v at d (room checked by the caller); returns the end. */
+static uint8_t *format_i64(uint8_t *d, int64_t v)
+{
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        *d++ = '-';
+    uint8_t tmp[20], *t = tmp + sizeof tmp;
+    do {
+        *--t = (uint8_t)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t n = (size_t)(tmp + sizeof tmp - t);
+    memcpy(d, t, n);
+    return d + n;
+}
+
 RTA_ASYNC static int64_t write_i64(rj_writer *w, int64_t v)
 {
     int64_t r = reserve(w);
     if (r < 0)
         return r;
     rj_stream *s = w->out;
-    s->cur += snprintf((char *)s->cur, TOKEN_ROOM, "%" PRId64, v);
+    s->cur = format_i64(s->cur, v);
     return 0;
 }
 
@@ -292,7 +307,7 @@ RTA_ASYNC static int64_t write_catalog(rj_writer *w, const rj_catalog *cat)
     return r < 0 ? r : put_token(w, "]}");
 }
 
-RTA_ASYNC static int64_t write_job(rj_writer *w)
+RTA_ASYNC static int64_t write_one(rj_writer *w)
 {
     int64_t r;
     switch (w->kind) {
@@ -314,8 +329,20 @@ RTA_ASYNC static int64_t write_job(rj_writer *w)
     }
     if (r == RJ_EARG)
         rj__set_error(&w->err, RJ_EARG, "nothing to write (no value or catalogue given)");
-    if (r >= 0)
-        r = flush(w);
+    return r < 0 ? r : flush(w);
+}
+
+RTA_ASYNC static int64_t write_job(rj_writer *w)
+{
+    int64_t r = 0;
+    for (unsigned i = 0; i < (w->repeat ? w->repeat : 1) && r >= 0; i++) {
+        if (i && rj_stream_rewind(w->out) < 0) {
+            rj__set_error(&w->err, RJ_EIO, "cannot repeat a write over a %s stream", w->out->ops->name);
+            r = RJ_EIO;
+        }
+        if (r >= 0)
+            r = write_one(w);
+    }
     /* a pipe's reader must learn the end, also after a failure */
     if (w->close_at_end && w->out->ops->close)
         w->out->ops->close(w->out->self);
