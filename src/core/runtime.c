@@ -118,8 +118,13 @@ int rta_init(const rta_config *cfg)
      * task's function only from tables parsed before (symbols.h). */
     rta__symbolize((uintptr_t)__builtin_return_address(0) - 1, NULL, 0, NULL);
     rc = rta__sched_start(c.workers);
-    if (rc == 0)
+    if (rc == 0) {
         rta__rt.running = true;
+    } else {
+        /* Nothing of a failed start stays behind (tested by core_alloc_fail). */
+        pthread_mutex_destroy(&rta__rt.lock);
+        rta__symbols_reset();
+    }
     pthread_mutex_unlock(&lifecycle);
     return rc;
 }

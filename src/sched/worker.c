@@ -405,9 +405,14 @@ int rta__sched_start(unsigned nworkers)
     wait_workers_started(nworkers);
     return 0;
 oom:
+    /* Workers set up before the failure own regions and tasklet state too
+     * (the array is zeroed: unallocated slots are NULL). */
     if (rta__rt.workers)
-        for (unsigned i = 0; i < nworkers; i++)
+        for (unsigned i = 0; i < nworkers; i++) {
+            if (rta__rt.workers[i])
+                rta__tasklet_worker_fini(rta__rt.workers[i]);
             free(rta__rt.workers[i]);
+        }
     free(rta__rt.workers);
     return -ENOMEM;
 }

@@ -18,6 +18,7 @@
  */
 #include "cont_internal.h"
 
+#include <errno.h>
 #include <string.h>
 
 __thread rta__cont_tls_t rta__cont_tls __attribute__((tls_model("initial-exec")));
@@ -31,12 +32,28 @@ typedef struct slab {
 static pthread_mutex_t slabs_lock = PTHREAD_MUTEX_INITIALIZER;
 static slab *slabs; /* every slab carved so far, guarded by slabs_lock */
 
-static rta_cont *carve(rta__cont_thread *ct, size_t size)
+/* No memory for the continuation of a frame that is suspending for the first
+ * time. Nothing has been registered yet (that happens once the chain is off
+ * the stack), so the suspension is undone: the continuations its callees
+ * already made (sentinel.next onwards; all fresh, so the chain ends in
+ * NULL) are freed, the recorded operation dropped, and -ENOMEM is thrown
+ * from this frame's await point, as if the await had failed: the frame's
+ * own RTA_CONT_TRY, an outer frame's, or the root (the task faults). */
+static __attribute__((noreturn)) void alloc_failed(const rta_cont_desc *d)
+{
+    rta_cont *k = rta__cont_tls.sentinel.next;
+    rta__cont_tls.sentinel.next = NULL;
+    rta__cont_free_chain(k);
+    rta__cont_thr.op = RTA__CONT_OP_NONE;
+    rta_throw(-ENOMEM, "cont engine: no memory for a continuation of '%s' to suspend", d->name);
+}
+
+static rta_cont *carve(rta__cont_thread *ct, size_t size, const rta_cont_desc *d)
 {
     if ((size_t)(ct->bump_end - ct->bump) < size) {
         slab *s = malloc(RTA__CONT_SLAB);
         if (!s)
-            rta__fatal("cont engine: out of memory for a continuation slab");
+            alloc_failed(d);
         pthread_mutex_lock(&slabs_lock);
         s->prev = slabs;
         slabs = s;
@@ -61,11 +78,11 @@ rta_cont *rta__cont_alloc(const rta_cont_desc *d)
         if (k)
             ct->free[cls] = k->next;
         else
-            k = carve(ct, size);
+            k = carve(ct, size, d);
     } else {
         k = malloc(size);
         if (!k)
-            rta__fatal("cont engine: out of memory for a continuation of '%s'", d->name);
+            alloc_failed(d);
         flags = RTA__CONT_F_HEAP;
     }
     k->next = NULL;
