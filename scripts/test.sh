@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, then builds and runs
-# every test under ctest in five configurations:
-#   gcc -Werror, clang -Werror, ASan+UBSan, valgrind (memcheck), and an
-#   AArch64 cross build run under qemu-user,
+# every test under ctest in six configurations:
+#   gcc -Werror, clang -Werror, ASan+UBSan, ThreadSanitizer (zero warnings),
+#   valgrind (memcheck), and an AArch64 cross build run under qemu-user,
+# repeats the fast tests 100 times in a Release build under load (flakiness),
 # compiles the benchmark programs (without running them),
-# and checks that an installed rtasync builds a consumer through pkg-config
-# as C and as C++. Set RTA_TEST_QUICK=1 to run only the first configuration.
+# installs rtasync and builds a program with exactly the README's line, and
+# checks pkg-config consumers as C and as C++. Set RTA_TEST_QUICK=1 to run
+# only the first configuration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -48,24 +50,59 @@ step "ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     configure_build_test asan -DCMAKE_C_COMPILER=gcc -DRTA_SANITIZE=ON
 
+step "ThreadSanitizer (clang), zero warnings"
+# The configuration of issue 20, as given there: no suppression file. TSan
+# exits 66 from a program that reported, and the log is searched as well, so
+# a report from a program that exits 0 anyway (or a signal-unsafe call) fails.
+cmake -S "$root" -B "$out/tsan" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_C_FLAGS="-fsanitize=thread -g -O1" -DCMAKE_CXX_FLAGS="-fsanitize=thread -g -O1" \
+    -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread \
+    >/dev/null 2>&1
+cmake --build "$out/tsan" -j"$jobs" >/dev/null
+(cd "$out/tsan" && ctest -j2 --timeout 120 --output-on-failure)
+if grep -E "WARNING: ThreadSanitizer|signal-unsafe" "$out/tsan/Testing/Temporary/LastTest.log"; then
+    echo "ThreadSanitizer reported the above (full log: $out/tsan/Testing/Temporary/LastTest.log)" >&2
+    exit 1
+fi
+
 step "valgrind memcheck"
 configure_build_test valgrind -DCMAKE_C_COMPILER=gcc -DRTA_VALGRIND_TESTS=ON
 
-step "install + pkg-config consumer (C and C++)"
-prefix="$out/prefix"
-cmake --install "$out/gcc" --prefix "$prefix" >/dev/null
-export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib64/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig"
+step "install + the README's build line + pkg-config consumers (C and C++)"
+# As a user would: to the default prefix (/usr/local) when root, as in CI;
+# otherwise to a prefix in the build tree, found through PKG_CONFIG_PATH.
+if [[ $(id -u) -eq 0 ]]; then
+    cmake --install "$out/gcc" >/dev/null
+    prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$out/gcc/CMakeCache.txt")
+    command -v ldconfig >/dev/null && ldconfig
+else
+    prefix="$out/prefix"
+    cmake --install "$out/gcc" --prefix "$prefix" >/dev/null
+    export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib64/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig"
+fi
+# Exactly the line the README gives, taken from the README, on an app.c.
+readme_line=$(grep -o '`cc $(pkg-config[^`]*app\.c`' README.md | head -1 | tr -d '`')
+[[ -n "$readme_line" ]] || { echo "README: no 'cc \$(pkg-config ...) app.c' line found" >&2; exit 1; }
+app_dir=$(mktemp -d)
+cp examples/hello.c "$app_dir/app.c"
+(cd "$app_dir" && echo "+ $readme_line" && bash -c "$readme_line" && ./a.out)
+rm -rf "$app_dir"
 cc $(pkg-config --cflags rtasync) examples/hello.c $(pkg-config --libs --static rtasync) \
-    -Wl,-rpath,"$prefix/lib" -o "$out/hello-c"
+    -o "$out/hello-c"
 if [[ -x "$prefix/bin/rtajson" ]]; then # the JSON scenario's tool, installed (RTA_BUILD_SCENARIOS)
     "$prefix/bin/rtajson" check --engine tasklet bench/data/twitter.json
 fi
 "$out/hello-c"
 if command -v g++ >/dev/null; then
     g++ -x c++ $(pkg-config --cflags rtasync) examples/hello.c -x none \
-        $(pkg-config --libs --static rtasync) -Wl,-rpath,"$prefix/lib" -o "$out/hello-cpp"
+        $(pkg-config --libs --static rtasync) -o "$out/hello-cpp"
     "$out/hello-cpp"
 fi
+step "repeat: Release build, the fast tests 100 times each under load"
+# Flaky tests (issue 15); scripts/repeat.sh says what the fast set leaves out.
+# The full proof (every test, 200 rounds) is run by hand: docs/testing.md.
+scripts/repeat.sh 100 fast
+
 step "AArch64 (cross build, tests under qemu-user)"
 if ! scripts/test-aarch64.sh "$out/aarch64" > "$out/aarch64.log" 2>&1; then
     tail -60 "$out/aarch64.log"
