@@ -425,5 +425,7 @@ RTA_EXTERN size_t rta_task_frames(rta_task *t, rta_frame_info *out, size_t max);
 #include "rta/cont.h"
 /* Method descriptors: async1/async2 entries, thunks, mixed overrides. */
 #include "rta/method.h"
+/* The async2 markers that tools/rtac compiles for each engine. */
+#include "rta/async2.h"
 
 #endif /* RTA_H */

@@ -192,13 +192,16 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 /* First statement of a cont function: declares its frame F (the fields are
  * the locals live across awaits) and, on resume, restores F and jumps to the
  * await point it left. */
-#define RTA_CONT_FRAME(name, ...)                                                               \
+#define RTA_CONT_FRAME(name, ...) RTA__CONT_FRAME_AS(rta__cr_##name, #name, __VA_ARGS__)
+/* The same, with the resumption stub and the name traces show given apart
+ * (rtac names a cont function apart from the user's async2 prototype). */
+#define RTA__CONT_FRAME_AS(stub, display, ...)                                                 \
     typedef struct {                                                                            \
         __VA_ARGS__                                                                             \
         char rta__end_[0];                                                                      \
     } rta__frame_t;                                                                             \
     _Static_assert(_Alignof(rta__frame_t) <= 8, "cont frames hold 8-byte-aligned data at most"); \
-    __attribute__((unused)) static const rta_cont_desc rta__cd_ = {rta__cr_##name, #name, (uint32_t)sizeof(rta__frame_t)}; \
+    __attribute__((unused)) static const rta_cont_desc rta__cd_ = {stub, display, (uint32_t)sizeof(rta__frame_t)}; \
     enum { rta__cont_in_try_ = 0, rta__cont_in_handler_ = 0 };                                  \
     __attribute__((unused)) extern rta__try rta__cont_t_;                                                             \
     /* Zeroed: an await saves all of F, also fields not written yet on its     \

@@ -1,0 +1,761 @@
+"""The cont lowering: each RTA_ASYNC function becomes a cont function
+(include/rta/cont.h) whose frame F holds only the locals live across an
+await; awaits in any expression position are hoisted into statements in C's
+sequencing, keeping && || ?: short-circuit.
+
+Liveness (conservative, never too small): a local v lives across await A
+when A lies in v's scope after v's declaration and v is used after the start
+of the statement holding A, or A and a use of v share a loop that v was
+declared outside of. Such locals (and parameters) are frame fields F.v; the
+rest stay C locals, which the resume jump skips (they are dead there).
+
+An address-taken local whose scope holds a later await (or one in a shared
+loop) is refused: the frame moves between the stack and the heap, so the
+pointer would dangle (docs/rtac.md)."""
+
+from . import front, tree
+from .front import K, RtacError, callee_name
+from .tree import Node, Var, walk, strip, full_end, binop
+
+PREFIX = 'rtac__'
+
+
+def cont_name(name):
+    return PREFIX + name
+
+
+class Lowering:
+    """Lowers one translation unit for the cont engine."""
+
+    def __init__(self, unit):
+        self.u = unit
+        self.subs = []      # (start, end, pieces) over the whole file
+
+    # ---- entry -----------------------------------------------------------
+    def run(self):
+        u = self.u
+        tops = [c for c in u.tu.cursor.get_children() if u.in_main(c)]
+        last_include = 0
+        for c in u.tu.cursor.get_children():
+            if c.kind == K.INCLUSION_DIRECTIVE and u.in_main(c):
+                last_include = max(last_include, c.extent.end.offset)
+        # Prototypes of async functions declared only in headers, after the includes.
+        declared_here = {c.spelling for c in tops if c.kind == K.FUNCTION_DECL}
+        protos = []
+        for name, decls in sorted(u.async_fns.items()):
+            if name not in declared_here:
+                protos.append(self.prototype(decls[0]) + ';')
+        if protos:
+            nl = u.src.find(b'\n', last_include)
+            at = len(u.src) if nl < 0 else nl + 1
+            self.subs.append((at, at, [('G', '\n'.join(protos) + '\n')]))
+        for c in tops:
+            if c.kind == K.FUNCTION_DECL and c.spelling in u.async_fns:
+                self.check_sig(c)
+                if c.is_definition():
+                    self.lower_fn(c)
+                else:
+                    self.subs.append((self.decl_start(c), tree.full_end(u, tree.build(u, c))
+                                      if False else self.proto_end(c),
+                                      [('G', self.prototype(c) + ';')]))
+            elif c.kind in (K.FUNCTION_DECL, K.VAR_DECL):
+                root = tree.build(u, c)
+                subs = []
+                self.collect(root, subs, None, in_async=False)
+                for s in subs:
+                    self.subs.append(s)
+        self.subs.sort(key=lambda s: (s[0], s[1]))
+        pieces, pos = [], 0
+        for a, b, p in self.subs:
+            if a < pos:
+                raise u.error(a, 'internal error: overlapping rewrites')
+            pieces.append(('V', pos, a))
+            pieces.extend(p)
+            pos = b
+        pieces.append(('V', pos, len(u.src)))
+        return pieces
+
+    # ---- signatures ------------------------------------------------------
+    def check_sig(self, c):
+        rt = c.result_type.spelling
+        if rt not in ('int64_t', 'void'):
+            raise self.u.error(c, "async2 function '%s' returns '%s': it must return int64_t or void"
+                               % (c.spelling, rt))
+        if c.type.is_function_variadic():
+            raise self.u.error(c, "async2 function '%s' is variadic: not supported" % c.spelling)
+
+    def params(self, c):
+        out = []
+        for i, p in enumerate(c.get_arguments()):
+            out.append((p.spelling or 'rtac_p%d' % i, p.type.spelling, p))
+        return out
+
+    def prototype(self, c, with_names=True):
+        static = c.storage_class == front.ci.StorageClass.STATIC
+        ps = ''.join(', %s' % self.decl_text(t, n) for n, t, _ in self.params(c))
+        return '%srta_cret %s(rta_cont *rta__k_%s)' % ('static ' if static else '', cont_name(c.spelling), ps)
+
+    @staticmethod
+    def decl_text(typ, name):
+        """A declaration of name with type spelling typ (any declarator form)."""
+        if '(' in typ or '[' in typ:
+            return '__typeof__(%s) %s' % (typ, name)
+        sep = '' if typ.endswith('*') else ' '
+        return typ + sep + name
+
+    def decl_start(self, c):
+        """Where a function's declaration begins, its markers included."""
+        s = c.extent.start.offset
+        for a in c.get_children():
+            if a.kind == K.ANNOTATE_ATTR:
+                s = min(s, a.extent.start.offset)
+        # The markers are macros: their expansion sits at the macro's name.
+        line_start = self.u.line_starts[self.u.line_of(s) - 1]
+        head = self.u.src[line_start:s]
+        for m in (b'RTA_ASYNC', b'RTA_BUILDER'):
+            i = head.find(m)
+            if i >= 0:
+                s = min(s, line_start + i)
+        return s
+
+    def proto_end(self, c):
+        i = self.u.skip_ws(c.extent.end.offset)
+        if self.u.src[i:i + 1] == b';':
+            return i + 1
+        return c.extent.end.offset
+
+    # ---- one function ----------------------------------------------------
+    def lower_fn(self, c):
+        u = self.u
+        self.fn = c
+        self.void = c.result_type.spelling == 'void'
+        root = tree.build(u, c)
+        body = [k for k in root.kids if k.kind == K.COMPOUND_STMT][-1]
+        self.body = body
+        self.temps = []        # (field, type)
+        self.ntemp = 0
+        self.nlabel = 0
+        self.analyse(root, body)
+        ps = self.params(c)
+        static = c.storage_class == front.ci.StorageClass.STATIC
+        name = cont_name(c.spelling)
+        zeros = ''.join(', (%s){0}' % t for _, t, _ in ps)
+        head = []
+        head.append('%s;' % self.prototype(c))
+        head.append('__attribute__((noinline, unused)) static rta_cret rta__cr_%s(rta_cont *k_) '
+                    '{ return %s(k_%s); }' % (name, name, zeros))
+        head.append('RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS %s' % self.prototype(c)[len('static ') if static else 0:]
+                    if not static else 'RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS ' + self.prototype(c))
+        body_pieces = self.lower_compound(body, None, fn_body=True)
+        fields = []
+        for v in self.vars:
+            if v.hoisted:
+                fields.append(self.decl_text(self.field_type(v), v.field) + ';')
+        for f, t in self.temps:
+            fields.append(self.decl_text(t, f) + ';')
+        frame = ('RTA__CONT_FRAME_AS(rta__cr_%s, "%s"%s);' %
+                 (name, c.spelling, (', ' + ' '.join(fields)) if fields else ''))
+        copies = ''.join(' F.%s = %s;' % (v.field, v.name) for v in self.vars if v.param and v.hoisted)
+        # body_pieces starts with V of "{": put the frame right after it.
+        first = body_pieces[0]
+        assert first[0] == 'V'
+        out = [('G', '\n'.join(head) + '\n'), ('V', body.s, body.s + 1),
+               ('G', ' ' + frame + copies + ' __attribute__((unused)) int64_t rtac_discard;'),
+               ('V', body.s + 1, first[2])] + body_pieces[1:]
+        # Falling off the end returns 0 (void functions; int64_t ones are UB in C anyway).
+        last = out.pop()
+        assert last[0] == 'V' and u.src[last[2] - 1:last[2]] == b'}'
+        out.append(('V', last[1], last[2] - 1))
+        out.append(('G', 'RTA_CONT_RETURN(0); '))
+        out.append(('V', last[2] - 1, last[2]))
+        self.subs.append((self.decl_start(c), root.e, out))
+
+    def field_type(self, v):
+        t = v.c.type
+        s = t.spelling
+        if t.is_const_qualified():
+            if s.startswith('const '):
+                s = s[len('const '):]
+            elif s.endswith(' const'):
+                s = s[:-len(' const')]
+        decl = t.get_declaration()
+        if decl is not None and decl.kind != K.NO_DECL_FOUND and decl.location.file is not None:
+            off = decl.extent.start.offset
+            if self.u.in_main(decl) and self.body.s <= off < self.body.e:
+                raise self.u.error(v.decl, "'%s' lives across an await and its type is declared inside "
+                                   "the async function: declare the type at file scope" % v.name)
+        if 'unnamed at' in s or 'anonymous at' in s:
+            raise self.u.error(v.decl, "'%s' lives across an await and has an unnamed type: name it "
+                               "with a typedef" % v.name)
+        return s
+
+    # ---- analysis --------------------------------------------------------
+    def analyse(self, root, body):
+        u = self.u
+        self.vars = []
+        byk = {}
+
+        def key(cur):
+            return (cur.spelling, cur.location.offset)
+
+        for p in root.kids:
+            if p.kind == K.PARM_DECL:
+                v = Var(p.c.spelling, p.c, body.s, body.e, True)
+                self.vars.append(v)
+                byk[key(p.c)] = v
+        self.awaits = []
+        self.loops = []
+        labels = {}
+
+        def scan(n, scope_end):
+            if n.kind == K.CALL_EXPR:
+                name = callee_name(n.c)
+                if name in u.async_fns:
+                    n.is_await = True
+                    n.callee = name
+                elif name in front.RUNTIME_CALLEES:
+                    w = front.written_name(u, n.s)
+                    if w not in front.RUNTIME_AWAITS:
+                        raise u.error(n.s, "'%s' awaits through '%s', a macro rtac does not know: call "
+                                      "%s directly" % (w, name, name))
+                    n.is_await = True
+                    n.callee = w
+            if n.kind == K.VAR_DECL and n.c.storage_class not in (front.ci.StorageClass.STATIC,
+                                                                  front.ci.StorageClass.EXTERN):
+                se = scope_end
+                v = Var(n.c.spelling, n.c, n.s, se, False)
+                n.var = v
+                self.vars.append(v)
+                byk[key(n.c)] = v
+            if n.kind == K.DECL_REF_EXPR and n.c.referenced is not None:
+                v = byk.get(key(n.c.referenced))
+                if v is not None:
+                    n.ref = v
+            if n.kind in tree.LOOPS:
+                self.loops.append(n)
+            if n.kind == K.LABEL_STMT:
+                labels[n.c.spelling] = n.s
+            if n.kind == K.COMPOUND_STMT:
+                se = n.e
+            elif n.kind == K.FOR_STMT:
+                se = n.e
+            else:
+                se = scope_end
+            unevaluated = n.kind == K.CXX_UNARY_EXPR   # sizeof / _Alignof
+            for k in n.kids:
+                scan(k, se)
+                if not unevaluated:
+                    n.has_await |= k.has_await
+                n.has_ret |= k.has_ret
+            if n.is_await:
+                n.has_await = True
+                self.awaits.append(n)
+            if n.kind == K.RETURN_STMT:
+                n.has_ret = True
+
+        scan(body, body.e)
+        # Loop regions: loops, and backward gotos (label .. goto).
+        regions = []
+        for L in self.loops:
+            start = L.s
+            if L.kind == K.FOR_STMT:
+                parts = self.for_parts(L)
+                if parts[0] is not None:
+                    start = tree.full_end(u, parts[0]) if parts[0].kind != K.DECL_STMT else parts[0].e
+            regions.append((start, L.e))
+        for n in walk(body):
+            if n.kind == K.GOTO_STMT:
+                for k in n.kids:
+                    if k.kind == K.LABEL_REF and k.c.spelling in labels and labels[k.c.spelling] < n.s:
+                        regions.append((labels[k.c.spelling], n.e))
+        self.regions = regions
+        # Uses and address-taking.
+        for n in walk(body):
+            if n.ref is not None:
+                off = front.spelling_offset(n.c.extent.start)
+                n.ref.refs.append(off)
+                p = n.parent
+                while p is not None and p.kind in (K.PAREN_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR) \
+                        and not (p.kind == K.ARRAY_SUBSCRIPT_EXPR and p.kids and p.kids[0] is not n
+                                 and strip(p.kids[0]) is not n):
+                    p = p.parent
+                if p is not None and p.kind == K.UNARY_OPERATOR and not p.macro \
+                        and u.src[p.s:p.s + 1] == b'&' and u.src[p.s:p.s + 2] != b'&&':
+                    n.ref.addr.append(off)
+                elif n.ref.c.type.kind in (front.ci.TypeKind.CONSTANTARRAY, front.ci.TypeKind.INCOMPLETEARRAY) \
+                        and n.parent is not None and n.parent.kind == K.UNEXPOSED_EXPR \
+                        and (n.parent.parent is None or n.parent.parent.kind != K.ARRAY_SUBSCRIPT_EXPR):
+                    n.ref.addr.append(off)
+        # Await anchors: the start of the innermost statement holding each await.
+        anchors = []
+        stops = {K.COMPOUND_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT, K.IF_STMT, K.WHILE_STMT,
+                 K.FOR_STMT, K.DO_STMT, K.SWITCH_STMT}
+        for a in self.awaits:
+            p = a
+            while p.parent is not None and p.parent.kind not in stops:
+                p = p.parent
+            q = p.parent
+            anchor = p.s
+            if q is not None and q.kind in stops and q.kind not in (K.COMPOUND_STMT, K.CASE_STMT,
+                                                                     K.DEFAULT_STMT, K.LABEL_STMT):
+                bodies = q.kids[1:] if q.kind == K.IF_STMT else (q.kids[:1] if q.kind == K.DO_STMT
+                                                                 else q.kids[-1:])
+                if all(p is not b for b in bodies):
+                    anchor = q.s
+            anchors.append((a, anchor, front.spelling_offset(a.c.extent.start)))
+        seen = {}
+        for v in self.vars:
+            for a, anchor, aoff in anchors:
+                if not (v.decl < aoff < v.scope_end):
+                    continue
+                live = any(r > anchor for r in v.refs)
+                if not live:
+                    for rs, re in regions:
+                        if rs <= aoff < re and v.decl < rs and any(rs <= r < re for r in v.refs):
+                            live = True
+                            break
+                addr_live = any(p < aoff or any(rs <= p < re and rs <= aoff < re for rs, re in regions)
+                                for p in v.addr)
+                if addr_live:
+                    raise u.error(min(v.addr), "the address of '%s' (declared at line %d) is taken here and "
+                                  "the await at line %d can suspend while it is in use: the cont engine "
+                                  "moves frames, so pointers to locals do not survive an await "
+                                  "(make it static, allocate it, or copy it)"
+                                  % (v.name, u.line_of(v.decl), u.line_of(aoff)))
+                if live:
+                    v.hoisted = True
+            if v.hoisted:
+                n = seen.get(v.name, 0)
+                seen[v.name] = n + 1
+                if n:
+                    v.field = '%s_%d' % (v.name, n + 1)
+
+    def for_parts(self, n):
+        """(init, cond, inc, body) of a FOR_STMT (None where absent)."""
+        u = self.u
+        i = u.skip_ws(n.s + 3)
+        close = u.match_paren(i)
+        semis, depth, j = [], 0, i + 1
+        while j < close - 1 and len(semis) < 2:
+            ch = u.src[j:j + 1]
+            if ch in (b'(', b'[', b'{'):
+                depth += 1
+            elif ch in (b')', b']', b'}'):
+                depth -= 1
+            elif ch == b';' and depth == 0:
+                semis.append(j)
+            elif ch in (b'"', b"'"):
+                k = j + 1
+                while u.src[k:k + 1] != ch:
+                    k += 2 if u.src[k:k + 1] == b'\\' else 1
+                j = k
+            j += 1
+        if len(semis) < 2:
+            raise u.error(n.s, 'rtac cannot read this for statement')
+        init = cond = inc = None
+        body = n.kids[-1]
+        for k in n.kids[:-1]:
+            if k.s < semis[0]:
+                init = k
+            elif k.s < semis[1]:
+                cond = k
+            else:
+                inc = k
+        return init, cond, inc, body, close
+
+    # ---- renames and other rewrites inside unchanged text ---------------
+    def collect(self, n, subs, ctx, in_async=True):
+        """Substitutions inside subtree n (kept as text): frame variables,
+        rta_spawn of async functions, `continue` of a loop lowered with a
+        label (ctx), references to async functions (refused)."""
+        u = self.u
+        if n.kind == K.CALL_EXPR and callee_name(n.c) == 'rta_spawn' and len(n.kids) >= 2:
+            fn = strip(n.kids[1])
+            if fn.kind == K.DECL_REF_EXPR and fn.c.spelling in u.async_fns \
+                    and fn.c.referenced is not None and fn.c.referenced.kind == K.FUNCTION_DECL:
+                if u.src[front.spelling_offset(fn.c.extent.start):].startswith(fn.c.spelling.encode()) is False:
+                    raise u.error(n.s, "rta_spawn of async function '%s' inside a macro" % fn.c.spelling)
+                self.check_spawnable(fn)
+                callee = front.spelling_offset(strip(n.kids[0]).c.extent.start)
+                subs.append((callee, callee + len('rta_spawn'), [('G', 'rta_cont_spawn')]))
+                fo = front.spelling_offset(fn.c.extent.start)
+                subs.append((fo, fo + len(fn.c.spelling), [('G', cont_name(fn.c.spelling))]))
+                for k in n.kids[2:]:
+                    self.collect(k, subs, ctx, in_async)
+                return
+        if n.kind == K.DECL_REF_EXPR:
+            r = n.c.referenced
+            if r is not None and r.kind == K.FUNCTION_DECL and r.spelling in u.async_fns:
+                if in_async:
+                    msg = "'%s' is an async2 function: call it (an await) or start it with rta_spawn" % r.spelling
+                else:
+                    msg = ("'%s' is an async2 function: only RTA_ASYNC functions call it; start it with "
+                           "rta_spawn" % r.spelling)
+                raise u.error(front.spelling_offset(n.c.extent.start), msg)
+            if n.ref is not None and n.ref.hoisted:
+                off = front.spelling_offset(n.c.extent.start)
+                name = n.ref.name.encode()
+                if u.src[off:off + len(name)] != name:
+                    raise u.error(n.s, "'%s' lives across an await and is used inside the body of a macro: "
+                                  "pass it to the macro as an argument" % n.ref.name)
+                subs.append((off, off + len(name), [('G', 'F.' + n.ref.field)]))
+            return
+        if n.kind == K.CONTINUE_STMT and ctx is not None:
+            if n.macro:
+                raise u.error(n.s, "'continue' inside a macro in a loop rtac rewrites")
+            subs.append((n.s, full_end(u, n), [('G', 'goto %s;' % ctx)]))
+            return
+        if n.kind in (K.RETURN_STMT,) and in_async:
+            raise u.error(n.s, 'internal error: return left unlowered')
+        inner = None if n.kind in tree.LOOPS else ctx
+        for k in n.kids:
+            self.collect(k, subs, inner, in_async)
+
+    def check_spawnable(self, fn):
+        d = self.u.async_fns[fn.c.spelling][0]
+        args = list(d.get_arguments())
+        if d.result_type.spelling != 'int64_t' or len(args) != 1 or args[0].type.spelling != 'void *':
+            raise self.u.error(fn.s, "rta_spawn needs an async2 function 'int64_t %s(void *)'" % fn.c.spelling)
+
+    def render(self, n, a=None, b=None, ctx=None, extra=()):
+        """Pieces for source range a..b (default: n's extent) with the
+        substitutions of n's subtree (and of `extra` subtrees)."""
+        a = n.s if a is None else a
+        b = n.e if b is None else b
+        subs = []
+        self.collect(n, subs, ctx)
+        for x in extra:
+            if x is not None:
+                self.collect(x, subs, ctx)
+        subs.sort(key=lambda s: s[0])
+        out, pos = [], a
+        for s, e, p in subs:
+            if s < pos or e > b:
+                continue
+            out.append(('V', pos, s))
+            out.extend(p)
+            pos = e
+        out.append(('V', pos, b))
+        return out
+
+    # ---- statements ------------------------------------------------------
+    def needs(self, n):
+        return n.has_await or n.has_ret or any(k.var is not None and k.var.hoisted for k in walk(n))
+
+    def stmt(self, n, ctx):
+        """Pieces replacing statement n over n.s .. full_end(n)."""
+        u = self.u
+        end = full_end(u, n)
+        if not self.needs(n):
+            return self.render(n, n.s, end, ctx)
+        k = n.kind
+        if n.macro and not (strip(n).is_await and strip(n).callee in front.RUNTIME_AWAITS):
+            what = 'an await' if n.has_await else ('a return' if n.has_ret else 'a variable that lives across an await')
+            raise u.error(n.s, 'rtac cannot lower %s inside a macro expansion in an async2 function: '
+                          'write it outside the macro' % what)
+        line = ('L', u.line_of(n.s))
+        if k == K.COMPOUND_STMT:
+            return self.lower_compound(n, ctx)
+        if k == K.DECL_STMT:
+            return [line] + self.decl(n)
+        if k == K.RETURN_STMT:
+            if not n.kids:
+                return [line, ('G', 'RTA_CONT_RETURN(0);')]
+            pre, e = self.expr(n.kids[0])
+            if self.void:
+                return [line] + pre + ([('G', '(void)(')] + e + [('G', '); ')] if e else []) + \
+                    [('G', 'RTA_CONT_RETURN(0);')]
+            return [line] + pre + [('G', 'RTA_CONT_RETURN(')] + e + [('G', ');')]
+        if k == K.IF_STMT:
+            cond, then = n.kids[0], n.kids[1]
+            els = n.kids[2] if len(n.kids) > 2 else None
+            pre, e = self.expr(cond)
+            out = [line] + pre + [('V', n.s, cond.s)] + e + [('V', cond.e, then.s)] + self.branch(then, ctx)
+            if els is not None:
+                out += [('V', full_end(u, then), els.s)] + self.branch(els, ctx)
+            return out
+        if k == K.WHILE_STMT:
+            cond, body = n.kids[0], n.kids[-1]
+            if not cond.has_await:
+                return [line, ('V', n.s, cond.s)] + self.render(cond) + [('V', cond.e, body.s)] + \
+                    self.branch(body, None)
+            pre, e = self.expr(cond)
+            return [line, ('G', 'for (;;) { ')] + pre + [('G', 'if (!(')] + e + [('G', ')) break; ')] + \
+                self.branch(body, None) + [('G', ' }')]
+        if k == K.DO_STMT:
+            body, cond = n.kids[0], n.kids[-1]
+            if not cond.has_await:
+                return [line, ('V', n.s, body.s)] + self.branch(body, None) + \
+                    [('V', full_end(u, body), cond.s)] + self.render(cond) + [('V', cond.e, end)]
+            lab = self.label()
+            pre, e = self.expr(cond)
+            return [line, ('G', 'for (;;) { ')] + self.branch(body, lab) + \
+                [('G', ' %s: __attribute__((unused));' % lab), ('L', u.line_of(cond.s))] + pre + \
+                [('G', ' if (!(')] + e + [('G', ')) break; }')]
+        if k == K.FOR_STMT:
+            init, cond, inc, body, close = self.for_parts(n)
+            hdr_await = (cond is not None and cond.has_await) or (inc is not None and inc.has_await)
+            init_needs = init is not None and self.needs(init)
+            if not hdr_await and not init_needs:
+                return [line] + self.render_range(n.s, close, [init, cond, inc]) + [('V', close, body.s)] + \
+                    self.branch(body, None)
+            out = [line, ('G', '{ ')]
+            if init is not None:
+                out += self.init_stmt(init)
+            if not hdr_await:
+                out += [('G', ' for (; ')] + (self.render(cond) if cond else []) + [('G', '; ')] + \
+                    (self.render(inc) if inc else []) + [('G', ') ')] + self.branch(body, None) + [('G', ' }')]
+                return out
+            lab = self.label()
+            out += [('G', ' for (;;) { ')]
+            if cond is not None:
+                pre, e = self.expr(cond)
+                out += pre + [('G', 'if (!(')] + e + [('G', ')) break; ')]
+            out += self.branch(body, lab) + [('G', ' %s: __attribute__((unused));' % lab)]
+            if inc is not None:
+                pre, e = self.expr(inc)
+                out += [('L', u.line_of(inc.s))] + pre + ([('G', ' ')] + e + [('G', ';')] if e else [])
+            return out + [('G', ' } }')]
+        if k == K.SWITCH_STMT:
+            cond, body = n.kids[0], n.kids[-1]
+            pre, e = self.expr(cond)
+            return [line] + pre + [('V', n.s, cond.s)] + e + [('V', cond.e, body.s)] + self.branch(body, ctx)
+        if k in (K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT):
+            sub = n.kids[-1]
+            head = self.render(n, n.s, sub.s, ctx, ) if k == K.CASE_STMT else [('V', n.s, sub.s)]
+            return head + self.stmt(sub, ctx)
+        if k.is_expression():
+            pre, e = self.expr(n, stmt=True)
+            return [line] + pre + ([('G', ' ')] + e + [('G', ';')] if e else [])
+        raise u.error(n.s, 'rtac cannot lower this statement (%s) in an async2 function'
+                      % k.name.lower())
+
+    def render_range(self, a, b, nodes):
+        subs = []
+        for x in nodes:
+            if x is not None:
+                self.collect(x, subs, None)
+        subs.sort(key=lambda s: s[0])
+        out, pos = [], a
+        for s, e, p in subs:
+            if s < pos or e > b:
+                continue
+            out.append(('V', pos, s))
+            out.extend(p)
+            pos = e
+        out.append(('V', pos, b))
+        return out
+
+    def init_stmt(self, init):
+        if init.kind == K.DECL_STMT:
+            return self.decl(init)
+        pre, e = self.expr(init, stmt=True)
+        return pre + ([('G', ' ')] + e + [('G', ';')] if e else [])
+
+    def branch(self, n, ctx):
+        """A sub-statement of if/while/for/do: braced when it becomes several."""
+        if n.kind == K.COMPOUND_STMT or not self.needs(n):
+            return self.stmt(n, ctx)
+        return [('G', '{ ')] + self.stmt(n, ctx) + [('G', ' }')]
+
+    def label(self):
+        self.nlabel += 1
+        return 'rtac_continue_%d' % self.nlabel
+
+    def lower_compound(self, n, ctx, fn_body=False):
+        u = self.u
+        if not fn_body and not self.needs(n):
+            return self.render(n, ctx=ctx)
+        out, pos = [], n.s
+        for k in n.kids:
+            out.append(('V', pos, k.s))
+            out += self.stmt(k, ctx)
+            pos = full_end(u, k)
+        out.append(('V', pos, n.e))
+        return out
+
+    def decl(self, n):
+        u = self.u
+        vs = [k for k in n.kids if k.kind == K.VAR_DECL]
+        hoisted = [k for k in vs if k.var is not None and k.var.hoisted]
+        if hoisted and len(vs) > 1:
+            # Split: one statement per declarator, in order.
+            out = []
+            for v in vs:
+                if v.var is not None and v.var.hoisted:
+                    out += self.hoisted_decl(v)
+                else:
+                    init = self.init_of(v)
+                    typ = v.c.type.spelling
+                    if init is None:
+                        out.append(('G', self.decl_text(typ, v.c.spelling) + '; '))
+                    else:
+                        pre, e = self.expr(init)
+                        out += pre + [('G', self.decl_text(typ, v.c.spelling) + ' = ')] + e + [('G', '; ')]
+            return out
+        if not hoisted:
+            # Plain locals: evaluate the awaits of the initialisers first.
+            pre, subs = [], []
+            for v in vs:
+                init = self.init_of(v)
+                if init is not None and init.has_await:
+                    p, e = self.expr(init)
+                    pre += p
+                    subs.append((init.s, init.e, e))
+            if not subs:
+                return pre + self.render(n)
+            res, pos = list(pre), n.s
+            for s, e, p in sorted(subs, key=lambda x: x[0]):
+                res += self.render_range(pos, s, vs)
+                res += p
+                pos = e
+            res += self.render_range(pos, n.e, vs)
+            return res
+        return self.hoisted_decl(hoisted[0])
+
+    def hoisted_decl(self, v):
+        init = self.init_of(v)
+        if init is None:
+            return [('G', ';')]
+        dst = 'F.' + v.var.field
+        si = strip(init)
+        if si.is_await and self.await_value(si):
+            return self.await_call(si, dst)
+        pre, e = self.expr(init)
+        t = v.c.type.kind
+        if init.kind == K.INIT_LIST_EXPR or (t in (front.ci.TypeKind.CONSTANTARRAY,) and
+                                             strip(init).kind == K.STRING_LITERAL):
+            brace = init.kind != K.INIT_LIST_EXPR
+            return pre + [('G', '__builtin_memcpy(&%s, &(__typeof__(%s))%s' % (dst, dst, '{' if brace else ''))] + \
+                e + [('G', '%s, sizeof %s);' % ('}' if brace else '', dst))]
+        return pre + [('G', dst + ' = ')] + e + [('G', ';')]
+
+    def init_of(self, v):
+        kids = [k for k in v.kids if k.kind.is_expression() or k.kind == K.INIT_LIST_EXPR]
+        if not kids:
+            return None
+        k = kids[-1]
+        name_off = v.c.location.offset
+        if b'=' not in self.u.src[name_off:k.s]:
+            return None
+        return k
+
+    # ---- expressions -----------------------------------------------------
+    def temp(self, typ='int64_t'):
+        self.ntemp += 1
+        f = 'rtac_t%d' % self.ntemp
+        self.temps.append((f, typ))
+        return 'F.' + f
+
+    def await_value(self, n):
+        if n.callee in front.RUNTIME_AWAITS:
+            return front.RUNTIME_AWAITS[n.callee].value
+        return self.u.async_fns[n.callee][0].result_type.spelling != 'void'
+
+    def await_call(self, n, dst):
+        """Pieces of the await n storing its value in dst."""
+        u = self.u
+        pre, args = [], []
+        if n.macro and n.callee in front.RUNTIME_AWAITS and u.src[n.s:].startswith(n.callee.encode()):
+            # A runtime macro (rta_await(t) -> rta_await_cfg(t, ...)): its written arguments.
+            for a, b in front.split_args(u, n.s)[0]:
+                if any(k.has_await for k in n.kids):
+                    raise u.error(a, "rtac cannot lower an await inside the argument of '%s': assign it "
+                                  "to a variable first" % n.callee)
+                args.append(tree.pieces_text(u, self.render_range(a, b, n.kids)))
+        elif n.macro:
+            raise u.error(n.s, "rtac cannot lower an await inside a macro argument: assign '%s(...)' "
+                          "to a variable first" % n.callee)
+        else:
+            for a in n.kids[1:]:
+                p, e = self.expr(a)
+                pre += p
+                args.append(tree.pieces_text(u, e))
+        line = ('L', u.line_of(n.s))
+        if n.callee in front.RUNTIME_AWAITS:
+            t = front.RUNTIME_AWAITS[n.callee].cont
+            return pre + [line, ('G', t.format(*args, dst=dst) + ';')]
+        return pre + [line, ('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst, cont_name(n.callee),
+                                                                ''.join(', ' + a for a in args)))]
+
+    def expr(self, n, stmt=False):
+        """(pre, e): statements that run the awaits of expression n in order,
+        then the await-free rest (None: nothing left to evaluate)."""
+        u = self.u
+        if not n.has_await:
+            return [], self.render(n)
+        if n.macro and not n.is_await:
+            raise u.error(n.s, 'rtac cannot lower an await inside a macro expansion: assign it to a '
+                          'variable first')
+        s = strip(n)
+        if s is not n and s.kind != K.PAREN_EXPR:
+            pre, e = self.expr(s, stmt)
+            if e is None or stmt:
+                return pre, e
+            return pre, [('V', n.s, s.s)] + e + [('V', s.e, n.e)]
+        if n.kind == K.PAREN_EXPR and len(n.kids) == 1:
+            pre, e = self.expr(n.kids[0], stmt)
+            if e is None or stmt:
+                return pre, e
+            return pre, [('V', n.s, n.kids[0].s)] + e + [('V', n.kids[0].e, n.e)]
+        if n.is_await:
+            if not self.await_value(n):
+                return self.await_call(n, None), None
+            if stmt:
+                return self.await_call(n, 'rtac_discard'), None
+            t = self.temp()
+            return self.await_call(n, t), [('G', t)]
+        if n.kind in (K.BINARY_OPERATOR,) and len(n.kids) == 2:
+            op = binop(u, n)
+            lhs, rhs = n.kids
+            if op in ('&&', '||') and rhs.has_await:
+                pl, el = self.expr(lhs)
+                t = self.temp('int')
+                pr, er = self.expr(rhs)
+                pre = pl + [('G', '%s = !!(' % t)] + el + [('G', '); if (%s%s) { ' % ('' if op == '&&' else '!', t))] + \
+                    pr + [('G', '%s = !!(' % t)] + er + [('G', '); } ')]
+                return pre, [('G', t)]
+            if op == ',':
+                pl, el = self.expr(lhs, stmt=True)
+                pr, er = self.expr(rhs, stmt)
+                return pl + ([('G', ' ')] + el + [('G', '; ')] if el else []) + pr, er
+            if op == '=' and stmt and not lhs.has_await and strip(rhs).is_await and self.await_value(strip(rhs)):
+                dst = tree.pieces_text(u, self.render(lhs))
+                return self.await_call(strip(rhs), dst), None
+        if n.kind == K.CONDITIONAL_OPERATOR and len(n.kids) == 3:
+            c, a, b = n.kids
+            if a.has_await or b.has_await:
+                pc, ec = self.expr(c)
+                typ = n.c.type.spelling
+                if typ == 'void':
+                    pa, ea = self.expr(a, stmt=True)
+                    pb, eb = self.expr(b, stmt=True)
+                    pre = pc + [('G', 'if (')] + ec + [('G', ') { ')] + pa + \
+                        (ea + [('G', ';')] if ea else []) + [('G', ' } else { ')] + pb + \
+                        (eb + [('G', ';')] if eb else []) + [('G', ' } ')]
+                    return pre, None
+                t = self.temp(typ)
+                pa, ea = self.expr(a)
+                pb, eb = self.expr(b)
+                pre = pc + [('G', 'if (')] + ec + [('G', ') { ')] + pa + [('G', t + ' = ')] + ea + \
+                    [('G', '; } else { ')] + pb + [('G', t + ' = ')] + eb + [('G', '; } ')]
+                return pre, [('G', t)]
+        if n.kind == K.CONDITIONAL_OPERATOR and len(n.kids) != 3:
+            raise u.error(n.s, "rtac cannot lower an await in 'x ?: y': write 'x ? x : y'")
+        if n.kind == K.STMT_EXPR if hasattr(K, 'STMT_EXPR') else False:
+            raise u.error(n.s, 'rtac cannot lower an await inside a statement expression')
+        # Any other expression: the awaits of its operands first, in order.
+        pre, out, pos = [], [], n.s
+        for k in n.kids:
+            if k.has_await:
+                p, e = self.expr(k)
+                if e is None:
+                    raise u.error(k.s, 'this await has no value (void) and its value is used')
+                pre += p
+                out += self.render_range(pos, k.s, [x for x in n.kids if x.s >= pos and x.e <= k.s])
+                out += e
+                pos = k.e
+        out += self.render_range(pos, n.e, [x for x in n.kids if x.s >= pos])
+        if stmt and n.kind == K.CALL_EXPR:
+            return pre, out
+        return pre, out
