@@ -67,6 +67,16 @@ static size_t count_frames(const rta__region *r, const char *sp, const char *dat
 
 _Atomic int rta__tasklet_fail_evictions;
 
+/* Consumes one injected failure, if any is left (test hook). */
+static bool fail_injected(void)
+{
+    int n = atomic_load_explicit(&rta__tasklet_fail_evictions, memory_order_relaxed);
+    while (n > 0 && !atomic_compare_exchange_weak_explicit(&rta__tasklet_fail_evictions, &n, n - 1,
+                                                          memory_order_relaxed, memory_order_relaxed))
+        ;
+    return n > 0;
+}
+
 /* Copies t's frames out of its region. Returns false, changing nothing, when
  * no memory can be had for the copy. */
 static bool evict(rta__worker *wk, rta__tasklet *t)
@@ -75,9 +85,7 @@ static bool evict(rta__worker *wk, rta__tasklet *t)
     size_t len = (size_t)(r->top - (char *)t->sp);
     if (t->saved_cap < len) {
         size_t cap = (len + 255) & ~(size_t)255;
-        void *buf = atomic_load_explicit(&rta__tasklet_fail_evictions, memory_order_relaxed)
-                        ? NULL
-                        : realloc(t->saved, cap);
+        void *buf = fail_injected() ? NULL : realloc(t->saved, cap);
         if (!buf)
             return false;
         t->saved = buf;
@@ -93,17 +101,16 @@ static bool evict(rta__worker *wk, rta__tasklet *t)
     return true;
 }
 
-void rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
+bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
 {
     if (r->occupant == t)
-        return;
+        return true;
     /* The occupant must go for t to come back, and t can only come back to
-     * this region: without memory for the occupant's copy there is no way on
-     * (retrying would spin). Starting tasks, by contrast, fail cleanly
-     * (rta__region_pick). */
+     * this region. Without memory for the occupant's copy, nothing changes
+     * and the caller retries later (a server must not die because one
+     * resume found no memory; issue 20). */
     if (r->occupant && !evict(wk, r->occupant))
-        rta__fatal("out of memory copying out task %llu's stack so that task %llu can resume",
-                   (unsigned long long)r->occupant->task.id, (unsigned long long)t->task.id);
+        return false;
     size_t len = t->saved_len;
     if ((char *)t->sp != r->top - len)
         rta__fatal("task %llu: saved stack does not end at its region top", (unsigned long long)t->task.id);
@@ -114,6 +121,7 @@ void rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
     memcpy(t->sp, t->saved, len);
     RTA__STAT_INC(wk, bytes_copied, len);
     r->occupant = t;
+    return true;
 }
 
 rta__region *rta__region_pick(rta__worker *wk)

@@ -138,6 +138,8 @@ static void fail_start(rta__worker *wk, rta__tasklet *t)
     rta__live_add(-1);
 }
 
+static void tasklet_timer_fire(rta__timer *tm);
+
 /* ---- resumption through the captured sync context / scheduler ---------------------- */
 
 /* What a sync context's post or a scheduler's queue is handed: it decides
@@ -165,6 +167,30 @@ static inline void capture_resume(rta__tasklet *t, bool continue_on_captured)
 {
     t->resume_via = rta__resume_plan(t->exec.sync_ctx, t->exec.scheduler, continue_on_captured,
                                      &t->resume_target);
+}
+
+/* A resume that could not get its region back (no memory to copy out the
+ * occupant): t stays runnable and tries again in RETRY_MS, when memory may
+ * have returned; meanwhile the worker runs everything else. Its timer is
+ * free: t is not sleeping, it is being resumed. */
+#define RETRY_MS 1
+
+static void retry_fire(rta__timer *tm)
+{
+    rta__tasklet *t = rta__container_of(tm, rta__tasklet, timer);
+    t->timer.fire = tasklet_timer_fire;
+    rta__fifo_push(&t->worker->local, &t->work);
+}
+
+static void retry_later(rta__worker *wk, rta__tasklet *t)
+{
+    t->timer.fire = retry_fire;
+    t->timer.deadline_ns = rta__now_ns() + RETRY_MS * 1000000u;
+    if (rta__timer_heap_add(&wk->timers, &t->timer) < 0) {
+        /* Not even the timer's slot: retry at the loop's next turn. */
+        t->timer.fire = tasklet_timer_fire;
+        rta__fifo_push(&wk->local, &t->work);
+    }
 }
 
 /* Scheduler context, before the switch: make t's frames present in its
@@ -196,7 +222,10 @@ rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w)
         if (r->occupant == t) {
             RTA__STAT_INC(wk, resumes_resident, 1);
         } else {
-            rta__region_enter(wk, r, t);
+            if (rta__unlikely(!rta__region_enter(wk, r, t))) {
+                retry_later(wk, t);
+                return NULL;
+            }
             RTA__STAT_INC(wk, resumes_restored, 1);
         }
     }

@@ -114,8 +114,9 @@ RTA__HIDDEN void rta__tasklet_thread_exit(rta__worker *wk);
 RTA__HIDDEN int rta__region_map(rta__region *r, size_t stack_size);
 RTA__HIDDEN void rta__region_unmap(rta__region *r);
 /* Makes r hold t's frames: evicts the occupant if it is another tasklet and
- * copies t's frames back if t was evicted. Scheduler context only. */
-RTA__HIDDEN void rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t);
+ * copies t's frames back if t was evicted. Scheduler context only. False,
+ * changing nothing, when the occupant's copy found no memory. */
+RTA__HIDDEN bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t);
 /* A region for a tasklet that has not started: a free one, else the least
  * recently used one (its occupant is evicted). NULL when the eviction found
  * no memory: the new tasklet then faults with -ENOMEM instead of starting. */
@@ -124,8 +125,9 @@ RTA__HIDDEN rta__region *rta__region_pick(rta__worker *wk);
 RTA__HIDDEN size_t rta__region_frames(const rta__region *r, const char *sp, const char *data,
                                       rta_frame_info *out, size_t max);
 
-/* Test hook: nonzero makes every eviction that needs memory fail as if out of
- * memory (tests/tasklet/test_oom.c); the only way to reach that path on purpose. */
+/* Test hook: while positive, each eviction that needs memory fails as if out
+ * of memory and decrements it (tests/tasklet/test_oom*.c); the only way to
+ * reach that path on purpose. */
 extern _Atomic int rta__tasklet_fail_evictions;
 
 /* Overflow detection (overflow.c). */
