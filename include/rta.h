@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -412,6 +413,31 @@ typedef struct rta_frame_info {
     char name[64];    /* function name, "" if unknown */
 } rta_frame_info;
 RTA_EXTERN size_t rta_task_frames(rta_task *t, rta_frame_info *out, size_t max);
+
+/* ------------------------------------------------------------------------- */
+/* Debugging: task dumps (docs/debugging.md)                                 */
+/* ------------------------------------------------------------------------- */
+
+/* Writes every task that has suspended at least once and whose handle is
+ * still alive, on every engine, to out (NULL = stderr), in one piece:
+ *   rtasync: task dump: N tasks
+ *   task ID ENGINE STATE in ROOT[: WHAT][, waiting MS ms]
+ *     #0 FUNCTION at FILE:LINE        (innermost first; FUNCTION+0xOFF when
+ *     #1 ...                           the build has no line information)
+ *     awaited by task ID
+ *   rtasync: end of task dump
+ * STATE is running, runnable, suspended or completed-but-held (a finished
+ * task whose handle is not yet released; its outcome follows). WHAT is what
+ * a suspended task waits for (a task or promise by id, a timer, an awaiter
+ * that describes itself). The frames are the task's logical async stack as
+ * of its last suspension (tasklet: its C frames, RTA_NOINLINE rule as for
+ * rta_error_trace; cont: its continuation chain; async1: the method and the
+ * await it waits at, its callers being the tasks "awaited by"). Tasks that
+ * never suspended are not listed. Any thread, the runtime running or not;
+ * not from a signal handler (set env RTA_DUMP_SIGNAL=SIGUSR1, or another
+ * signal name or number, before rta_init: that signal then makes a helper
+ * thread write the dump to stderr). */
+RTA_EXTERN void rta_dump_tasks(FILE *out);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
  */
 #include "registry.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "symbols.h"
@@ -30,12 +31,15 @@ static rta__reg_shard *shard_of_thread(void)
     return my_shard;
 }
 
-void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn)
+void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn, int pc_kind)
 {
     rta__reg_shard *s = shard_of_thread();
     e->task = t;
     e->engine = engine;
     e->fn = fn;
+    e->pc_kind = (uint8_t)pc_kind;
+    atomic_store_explicit(&e->nframes, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->await_point, -1, memory_order_relaxed);
     pthread_mutex_lock(&s->lock);
     e->shard = s;
     e->prev = NULL;
@@ -62,31 +66,147 @@ void rta__reg_remove(rta__reg_entry *e)
     e->shard = NULL;
 }
 
-static void describe(FILE *out, const char *indent, rta__reg_entry *e)
+/* The walk reads saved frame records of frames above this one (never a
+ * redzone, but ASan cannot know). Stops at a zero return address (a task's
+ * root, see src/arch), at hi, or where frame pointers stop increasing. */
+__attribute__((no_sanitize_address)) void rta__reg_capture_fp(rta__reg_entry *e, uintptr_t fp,
+                                                              uintptr_t hi)
 {
-    char name[128] = "?";
-    if (!e->fn || !rta__symbolize((uintptr_t)e->fn, name, sizeof name, NULL))
-        snprintf(name, sizeof name, "%p", e->fn);
-    fprintf(out, "%stask %llu (%s) in %s: ", indent, (unsigned long long)e->task->id, e->engine,
-            name);
+    unsigned n = 0;
+    bool more = false;
+    rta__reg_frames_begin(e);
+    while (fp + 16 <= hi && (fp & 7) == 0) {
+        uintptr_t next = ((const uintptr_t *)fp)[0], ret = ((const uintptr_t *)fp)[1];
+        if (ret == 0)
+            break;
+        if (n == RTA__REG_FRAMES) {
+            more = true;
+            break;
+        }
+        atomic_store_explicit(&e->frames[n++], ret, memory_order_relaxed);
+        if (next <= fp)
+            break;
+        fp = next;
+    }
+    rta__reg_frames_end(e, n, more);
+}
+
+unsigned rta__reg_frames_read(const rta__reg_entry *ce, uintptr_t *out, bool *truncated)
+{
+    rta__reg_entry *e = (rta__reg_entry *)ce;
+    for (int tries = 0; tries < 1000; tries++) {
+        uint32_t s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
+        if (s1 & 1)
+            continue; /* the task is between its two stores: a few instructions */
+        unsigned n = atomic_load_explicit(&e->nframes, memory_order_relaxed);
+        bool tr = atomic_load_explicit(&e->truncated, memory_order_relaxed);
+        if (n > RTA__REG_FRAMES)
+            n = RTA__REG_FRAMES;
+        for (unsigned i = 0; i < n; i++)
+            out[i] = atomic_load_explicit(&e->frames[i], memory_order_relaxed);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s1) {
+            *truncated = tr;
+            return n;
+        }
+    }
+    *truncated = false;
+    return 0; /* the task keeps suspending: say nothing rather than a torn stack */
+}
+
+#define DESCRIBERS 32
+static struct {
+    _Atomic(const rta_awaiter_ops *) ops;
+    _Atomic(rta__reg_describe_fn) fn;
+} describers[DESCRIBERS];
+static pthread_mutex_t describers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int rta__reg_describer(const rta_awaiter_ops *ops, rta__reg_describe_fn fn)
+{
+    int rc = -ENOSPC;
+    pthread_mutex_lock(&describers_lock);
+    for (unsigned i = 0; i < DESCRIBERS; i++) {
+        const rta_awaiter_ops *o = atomic_load_explicit(&describers[i].ops, memory_order_relaxed);
+        if (o == ops || o == NULL) {
+            /* fn first: a reader that sees ops sees its fn (release/acquire). */
+            atomic_store_explicit(&describers[i].fn, fn, memory_order_relaxed);
+            atomic_store_explicit(&describers[i].ops, ops, memory_order_release);
+            rc = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&describers_lock);
+    return rc;
+}
+
+static rta__reg_describe_fn describer_of(const rta_awaiter_ops *ops)
+{
+    for (unsigned i = 0; i < DESCRIBERS; i++) {
+        const rta_awaiter_ops *o = atomic_load_explicit(&describers[i].ops, memory_order_acquire);
+        if (!o)
+            break;
+        if (o == ops)
+            return atomic_load_explicit(&describers[i].fn, memory_order_relaxed);
+    }
+    return NULL;
+}
+
+void rta__reg_describe_wait(const rta__reg_entry *ce, char *buf, size_t cap)
+{
+    rta__reg_entry *e = (rta__reg_entry *)ce;
     const rta_awaiter_ops *ops = atomic_load_explicit(&e->await_ops, memory_order_relaxed);
     void *self = atomic_load_explicit(&e->await_self, memory_order_relaxed);
     switch (atomic_load_explicit(&e->state, memory_order_relaxed)) {
-    case RTA__REG_AWAITING:
+    case RTA__REG_AWAITING: {
         if ((ops == &rta_task_awaiter || ops == &rta_task_release_awaiter) && self) {
             const rta_task *w = self;
-            fprintf(out, "awaiting %s %llu\n", w->kind == RTA__TASK_PROMISE ? "promise" : "task",
-                    (unsigned long long)w->id);
-        } else {
-            fprintf(out, "awaiting an awaiter (ops %p, self %p)\n", (const void *)ops, self);
+            snprintf(buf, cap, "awaiting %s %llu", w->kind == RTA__TASK_PROMISE ? "promise" : "task",
+                     (unsigned long long)w->id);
+            return;
         }
-        break;
+        rta__reg_describe_fn fn = ops ? describer_of(ops) : NULL;
+        if (fn && self) {
+            int k = snprintf(buf, cap, "awaiting ");
+            if (k >= 0 && (size_t)k < cap)
+                fn(self, buf + k, cap - (size_t)k);
+            return;
+        }
+        snprintf(buf, cap, "awaiting an awaiter (ops %p, self %p)", (const void *)ops, self);
+        return;
+    }
     case RTA__REG_SLEEPING:
-        fprintf(out, "sleeping\n");
-        break;
+        snprintf(buf, cap, "sleeping (timer)");
+        return;
+    case RTA__REG_RUNNABLE:
+        snprintf(buf, cap, "runnable");
+        return;
     default:
-        fprintf(out, "running or runnable\n");
-        break;
+        snprintf(buf, cap, "running");
+        return;
+    }
+}
+
+static void describe(FILE *out, const char *indent, rta__reg_entry *e)
+{
+    char name[128] = "?", wait[160];
+    if (!e->fn || !rta__symbolize((uintptr_t)e->fn, name, sizeof name, NULL))
+        snprintf(name, sizeof name, "%p", e->fn);
+    rta__reg_describe_wait(e, wait, sizeof wait);
+    if (e->task)
+        fprintf(out, "%stask %llu (%s) in %s: %s\n", indent, (unsigned long long)e->task->id,
+                e->engine, name, wait);
+    else
+        fprintf(out, "%svalue task (%s) in %s: %s\n", indent, e->engine, name, wait);
+}
+
+void rta__reg_foreach(void (*fn)(rta__reg_entry *e, void *arg), void *arg)
+{
+    for (unsigned i = 0; i < SHARDS; i++) {
+        rta__reg_shard *s = &shards[i];
+        pthread_mutex_lock(&s->lock);
+        for (rta__reg_entry *e = s->head; e; e = e->next)
+            fn(e, arg);
+        pthread_mutex_unlock(&s->lock);
     }
 }
 
@@ -97,7 +217,7 @@ size_t rta__reg_report(FILE *out, const char *indent)
         rta__reg_shard *s = &shards[i];
         pthread_mutex_lock(&s->lock);
         for (rta__reg_entry *e = s->head; e; e = e->next) {
-            if (rta__task_done(e->task))
+            if (e->task && rta__task_done(e->task))
                 continue;
             describe(out, indent, e);
             n++;

@@ -1,57 +1,127 @@
 /*
  * The task registry: every task of an engine that has suspended at least
- * once and not finished yet, so that the runtime can say which tasks are
- * stuck (rta_shutdown's grace report) and, later, dump them (issue 16:
- * rta_dump_tasks, the gdb extension).
+ * once and whose handle is still alive, so that the runtime can say which
+ * tasks are stuck (rta_shutdown's grace report), dump them with their async
+ * stacks (rta_dump_tasks, src/core/dump.c) and the gdb extension can list
+ * them from a live process or a core (tools/gdb/rtasync.py reads these
+ * structures by name: rename a field here and there together).
  *
  * Cost: a task that never suspends never touches the registry (the common
  * spawn-and-finish path stays as it was). A task is entered at its first
- * suspension and removed when it finishes: one uncontended lock of its
- * shard each time. Shards are picked per thread (round robin on first use),
- * so workers rarely meet on a lock; the entry remembers its shard.
+ * suspension and removed when its object is destroyed (last handle
+ * released), so a completed task someone still holds is listed as such: one
+ * uncontended lock of its shard each time. Shards are picked per thread
+ * (round robin on first use), so workers rarely meet on a lock; the entry
+ * remembers its shard. Each suspension also records the task's async stack
+ * (at most RTA__REG_FRAMES code addresses: a bounded walk of frames that are
+ * hot in the cache) and a coarse timestamp; figures in docs/debugging.md.
  *
  * What an entry holds is written by the task's engine with relaxed atomics
  * (the task is suspended or running elsewhere while a report reads it) and
- * is only ever a diagnostic: a reader may see a state one step old.
+ * is only ever a diagnostic: a reader may see a state one step old. The
+ * frames are published under a sequence count (odd while written) so that a
+ * reader never mixes two suspensions' stacks.
  */
 #ifndef RTA_CORE_REGISTRY_H
 #define RTA_CORE_REGISTRY_H
 
 #include "internal.h"
 
+#include <time.h>
+
 enum rta__reg_state {
-    RTA__REG_RUNNING = 0, /* running or runnable */
+    RTA__REG_RUNNING = 0, /* running */
     RTA__REG_AWAITING,    /* suspended on an awaiter (await_ops/await_self) */
     RTA__REG_SLEEPING,    /* suspended on a timer */
+    RTA__REG_RUNNABLE,    /* queued to run (a yield, or woken and not yet running) */
 };
+
+/* How an entry's frames are to be read. */
+enum {
+    RTA__REG_PC_RETURN = 0, /* return addresses (the call is at pc - 1): tasklet stacks */
+    RTA__REG_PC_EXACT = 1,  /* resume points / function addresses: cont, async1 */
+};
+
+#define RTA__REG_FRAMES 16
 
 struct rta__reg_shard;
 
 typedef struct rta__reg_entry {
     struct rta__reg_entry *prev, *next; /* guarded by the shard's lock */
     struct rta__reg_shard *shard;       /* NULL while not registered */
-    rta_task *task;
+    rta_task *task;                     /* NULL for an async1 value-task method */
     const char *engine;                 /* "tasklet", "cont", "async1" */
     const void *fn;                     /* the task's root function (symbolized on report) */
     _Atomic uint8_t state;              /* enum rta__reg_state */
+    uint8_t pc_kind;                    /* RTA__REG_PC_*, fixed at rta__reg_add */
+    _Atomic uint8_t nframes;            /* frames[0..nframes): innermost first */
+    _Atomic uint8_t truncated;          /* the stack had more than RTA__REG_FRAMES */
+    _Atomic uint32_t seq;               /* odd while frames are written */
+    _Atomic int32_t await_point;        /* async1: the state machine's await index */
+    _Atomic uint64_t since_ns;          /* coarse monotonic time of the last suspension */
     _Atomic(const rta_awaiter_ops *) await_ops;
     _Atomic(void *) await_self;
+    _Atomic uintptr_t frames[RTA__REG_FRAMES];
 } rta__reg_entry;
 
 /* Enters e (not registered yet) for task t. */
-RTA__HIDDEN void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn);
+RTA__HIDDEN void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn,
+                              int pc_kind);
 /* Removes e if it was entered; any thread. */
 static inline void rta__reg_remove_if(rta__reg_entry *e);
 RTA__HIDDEN void rta__reg_remove(rta__reg_entry *e);
 
-/* Records what a suspended task waits for (ops/self NULL for a sleep or a yield). */
+/* A cheap monotonic clock for wait times (a few ms of resolution). */
+static inline uint64_t rta__reg_now_coarse(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Records what a suspended task waits for (ops/self NULL for a sleep or a
+ * yield) and when it started waiting. RUNNING/RUNNABLE keep the time. */
 static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st,
                                  const rta_awaiter_ops *ops, void *self)
 {
     atomic_store_explicit(&e->await_ops, ops, memory_order_relaxed);
     atomic_store_explicit(&e->await_self, self, memory_order_relaxed);
+    if (st == RTA__REG_AWAITING || st == RTA__REG_SLEEPING)
+        atomic_store_explicit(&e->since_ns, rta__reg_now_coarse(), memory_order_relaxed);
     atomic_store_explicit(&e->state, (uint8_t)st, memory_order_relaxed);
 }
+
+/* Only the state (a wake-up: the task is queued again). */
+static inline void rta__reg_set_state(rta__reg_entry *e, enum rta__reg_state st)
+{
+    atomic_store_explicit(&e->state, (uint8_t)st, memory_order_relaxed);
+}
+
+/* Frames, written by the task's own thread while it suspends: begin, put
+ * each, end. */
+static inline void rta__reg_frames_begin(rta__reg_entry *e)
+{
+    uint32_t s = atomic_load_explicit(&e->seq, memory_order_relaxed);
+    atomic_store_explicit(&e->seq, s + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+}
+
+static inline void rta__reg_frames_end(rta__reg_entry *e, unsigned n, bool truncated)
+{
+    atomic_store_explicit(&e->nframes, (uint8_t)n, memory_order_relaxed);
+    atomic_store_explicit(&e->truncated, (uint8_t)truncated, memory_order_relaxed);
+    uint32_t s = atomic_load_explicit(&e->seq, memory_order_relaxed);
+    atomic_store_explicit(&e->seq, s + 1, memory_order_release);
+}
+
+/* Records the frame-pointer chain from frame fp (exclusive of fp's own
+ * function: the first address is its return address) up to the stack top
+ * hi: the async stack of a tasklet, called while it suspends. */
+RTA__HIDDEN void rta__reg_capture_fp(rta__reg_entry *e, uintptr_t fp, uintptr_t hi);
+
+/* A consistent copy of e's frames (the reader side of the sequence count);
+ * returns how many, sets *truncated. Any thread, while e is registered. */
+RTA__HIDDEN unsigned rta__reg_frames_read(const rta__reg_entry *e, uintptr_t *out, bool *truncated);
 
 static inline void rta__reg_remove_if(rta__reg_entry *e)
 {
@@ -59,9 +129,26 @@ static inline void rta__reg_remove_if(rta__reg_entry *e)
         rta__reg_remove(e);
 }
 
+/* Describes what a task awaiting through `ops` waits for, for the dump
+ * (e.g. "socket fd 7 recv", "group of 3, 1 done"): writes a NUL-terminated
+ * phrase of at most cap bytes into buf. Called with a shard lock held while
+ * the awaiting task is registered; self may be any state of the awaiter, so
+ * read it defensively and never block. Awaiters that describe themselves
+ * (the I/O layer's, combinators) register once, e.g. at rta_init; up to 32
+ * kinds. Returns 0, or -ENOSPC when the table is full. */
+typedef void (*rta__reg_describe_fn)(const void *self, char *buf, size_t cap);
+RTA__HIDDEN int rta__reg_describer(const rta_awaiter_ops *ops, rta__reg_describe_fn fn);
+
 /* Writes one line per registered task whose task is still pending to out,
  * each starting with `indent`: id, engine, function name, state and what it
  * awaits. Returns the number of lines. */
 RTA__HIDDEN size_t rta__reg_report(FILE *out, const char *indent);
+
+/* Calls fn for every registered entry, with its shard's lock held (fn must
+ * not take another shard lock nor block on a task). */
+RTA__HIDDEN void rta__reg_foreach(void (*fn)(rta__reg_entry *e, void *arg), void *arg);
+
+/* What e awaits, as a phrase (no newline) into buf. */
+RTA__HIDDEN void rta__reg_describe_wait(const rta__reg_entry *e, char *buf, size_t cap);
 
 #endif

@@ -16,6 +16,7 @@
 #include "../sched/sched.h"
 #include "registry.h"
 #include "symbols.h"
+#include "watch.h"
 
 static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
 static unsigned shutdown_grace_ms; /* guarded by lifecycle */
@@ -117,7 +118,9 @@ int rta_init(const rta_config *cfg)
     /* Parse the caller's symbol table now: the overflow handler may name a
      * task's function only from tables parsed before (symbols.h). */
     rta__symbolize((uintptr_t)__builtin_return_address(0) - 1, NULL, 0, NULL);
-    rc = rta__sched_start(c.workers);
+    rc = rta__watch_start();
+    if (rc == 0 && (rc = rta__sched_start(c.workers)) != 0)
+        rta__watch_stop();
     if (rc == 0) {
         rta__rt.running = true;
     } else {
@@ -176,6 +179,7 @@ void rta_shutdown(void)
     }
     /* Quarantined tasks (debug mode) may belong to engines that free their
      * pools below: destroy them while everything still exists. */
+    rta__watch_stop();
     rta__quarantine_drain();
     rta__sched_stop();
     if (rta__async1_shutdown)

@@ -15,15 +15,28 @@
    a call can be the last instruction of its function. */
 bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start);
 
+/* rta__symbolize from the tables already parsed only (an object never looked
+   up before is not found): no allocation, no lock, no libc call, so a signal
+   handler may call it. rta_init parses the calling program's object, so task
+   functions there are found. No func_start. */
+bool rta__symbolize_cached(uintptr_t pc, char *buf, size_t cap);
+
 /* Cuts a compiler clone/part suffix (".isra.0", ".constprop.0", ".part.0", ".cold", ...)
    off a function name in place; rta__symbolize already applies it. */
 void rta__symbol_strip_suffix(char *name);
 
-/* The same from the tables already parsed only (an object never looked up
-   before is not found): no allocation, no lock, no libc call, so a signal
-   handler may call it. rta_init parses the calling program's object, so task
-   functions there are found. */
-bool rta__symbolize_cached(uintptr_t pc, char *buf, size_t cap);
+/* Source positions (symbols_line.c): file and line of a code address from
+   the DWARF line tables of the loaded objects, through libdw when the build
+   found it (RTA_HAVE_LIBDW). A session reads the process's objects once;
+   open one per report. rta__srcinfo_open returns NULL without libdw or when
+   the objects cannot be read: callers then print names only. Not
+   async-signal-safe. */
+typedef struct rta__srcinfo rta__srcinfo;
+rta__srcinfo *rta__srcinfo_open(void);
+/* file: the path the compiler recorded (often absolute). False when pc has
+   no line information (no -g, or an object without DWARF). */
+bool rta__srcinfo_line(rta__srcinfo *s, uintptr_t pc, char *file, size_t cap, int *line);
+void rta__srcinfo_close(rta__srcinfo *s);
 
 /* Frees all cached object tables (called by rta_shutdown; lookups after it re-parse). */
 void rta__symbols_reset(void);

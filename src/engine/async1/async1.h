@@ -24,6 +24,7 @@
 #ifndef RTA_ASYNC1_INTERNAL_H
 #define RTA_ASYNC1_INTERNAL_H
 
+#include "../../core/registry.h"
 #include "../../sched/sched.h"
 
 typedef struct rta__a1_box {
@@ -34,6 +35,7 @@ typedef struct rta__a1_box {
     struct rta__a1_box *next_free; /* pool link while idle */
     bool pooled;
     bool resume_direct;         /* the await had configure-await false */
+    rta__reg_entry reg;         /* in the task registry while suspended or held */
     union {
         rta_task task;          /* task kind: the method's task */
         struct {

@@ -103,6 +103,7 @@ static void rta__a1_box_run(rta__work *w)
     int inline_ok = a1_tls.inline_ok;
     a1_tls.inline_ok = 0;
     rta__ctx_install(x, b->ctx); /* consumes the box's capture */
+    rta__reg_set_state(&b->reg, RTA__REG_RUNNING);
     /* After this returns the box may be gone (completed and released, or
      * resumed on another thread): do not touch it. */
     rta__a1_run_catching(rta__a1_box_sm(b), x);
@@ -122,6 +123,7 @@ static void rta__a1_box_run_posted(void *arg)
 static void rta__a1_box_wake(rta_waiter *w)
 {
     rta__a1_box *b = rta__container_of(w, rta__a1_box, waiter);
+    rta__reg_set_state(&b->reg, RTA__REG_RUNNABLE);
     void *target;
     uint8_t via = rta__resume_plan(b->ctx.sync_ctx, b->ctx.scheduler, !b->resume_direct, &target);
     if (via != RTA__RESUME_DIRECT) {
@@ -141,7 +143,10 @@ static void rta__a1_box_wake(rta_waiter *w)
 
 void rta__a1_box_free_task(rta_task *t)
 {
-    free(rta__container_of(t, rta__a1_box, u.task));
+    rta__a1_box *b = rta__container_of(t, rta__a1_box, u.task);
+    /* Listed until here: a completed task someone holds shows as such. */
+    rta__reg_remove_if(&b->reg);
+    free(b);
 }
 
 void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self, bool unsafe,
@@ -172,6 +177,9 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
         b->work.run = rta__a1_box_run;
         b->waiter.fn = rta__a1_box_wake;
         b->method = m;
+        b->reg.shard = NULL;
+        rta__reg_add(&b->reg, pooled ? NULL : &b->u.task, "async1", (const void *)sm->move_next,
+                     RTA__REG_PC_EXACT);
         rta__a1_count(m, A1_HEAP_MOVES);
         rta__live_add(1);
         /* The stack copy keeps obj/box for the stub's task() call; the heap
@@ -185,6 +193,13 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
     /* Counted: installed (and consumed) by rta__a1_box_run when it resumes. */
     b->ctx = rta__ctx_capture(rta__cur_exec());
     b->resume_direct = (sm->resume_flags & RTA_ASYNC1_SM_DIRECT) != 0;
+    /* The async stack of a method is its own frame (which await: the
+     * state); its callers are the tasks that await it (the dump links them). */
+    rta__reg_frames_begin(&b->reg);
+    atomic_store_explicit(&b->reg.frames[0], (uintptr_t)rta__a1_box_sm(b)->move_next, memory_order_relaxed);
+    rta__reg_frames_end(&b->reg, 1, false);
+    atomic_store_explicit(&b->reg.await_point, rta__a1_box_sm(b)->state, memory_order_relaxed);
+    rta__reg_note(&b->reg, RTA__REG_AWAITING, aw, self);
     /* From here on the waiter may run (and the box move on) at any moment. */
     if (unsafe && aw->unsafe_on_completed)
         aw->unsafe_on_completed(self, &b->waiter);
@@ -251,6 +266,7 @@ void rta_async1_complete(rta_async1_builder *b, int64_t v, rta_error *e)
     int inline_ok = a1_tls.inline_ok;
     a1_tls.inline_ok = 1;
     if (box->pooled) {
+        rta__reg_remove_if(&box->reg); /* no handle to hold: it leaves now */
         /* The consumer may return the box to a pool (and it may be rented
          * again) as soon as the core completes: nothing after that touches it. */
         if (e)

@@ -35,7 +35,10 @@ enum { OUT_DONE, OUT_SUSPENDED };
 
 static void destroy_root(rta_task *t)
 {
-    free(rta__container_of(t, rta__cont_root, task));
+    rta__cont_root *r = rta__container_of(t, rta__cont_root, task);
+    /* Listed until here: a completed task someone holds shows as such. */
+    rta__reg_remove_if(&r->reg);
+    free(r);
 }
 
 static void dispatch(rta__work *w);
@@ -62,12 +65,16 @@ static void make_ready(rta__cont_root *r)
 
 static void resume_cb(rta_waiter *w)
 {
-    make_ready(rta__container_of(w, rta__cont_root, waiter));
+    rta__cont_root *r = rta__container_of(w, rta__cont_root, waiter);
+    rta__reg_set_state(&r->reg, RTA__REG_RUNNABLE);
+    make_ready(r);
 }
 
 static void timer_fire(rta__timer *t)
 {
-    make_ready(rta__container_of(t, rta__cont_root, timer));
+    rta__cont_root *r = rta__container_of(t, rta__cont_root, timer);
+    rta__reg_set_state(&r->reg, RTA__REG_RUNNABLE);
+    make_ready(r);
 }
 
 static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
@@ -193,7 +200,6 @@ static void complete(rta__cont_root *r, rta_error *e)
         }
     }
     bool inflight = r->inflight;
-    rta__reg_remove_if(&r->reg);
     /* The task's context dies with it (its values may be destroyed now); the
      * waiters run after, so what they observe of the locals is final. */
     rta__locals_release(r->exec.locals);
@@ -222,11 +228,18 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     ct->op = RTA__CONT_OP_NONE;
     /* First suspension: u still holds the entry function. */
     if (rta__unlikely(!r->reg.shard))
-        rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry);
+        rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry, RTA__REG_PC_EXACT);
+    /* The async stack: the resume points of the continuation chain. */
+    rta__reg_frames_begin(&r->reg);
+    unsigned nf = 0;
+    const rta_cont *k = r->head;
+    for (; k && nf < RTA__REG_FRAMES; k = k->next)
+        atomic_store_explicit(&r->reg.frames[nf++], (uintptr_t)k->pc, memory_order_relaxed);
+    rta__reg_frames_end(&r->reg, nf, k != NULL);
     rta__reg_note(&r->reg,
                   op == RTA__CONT_OP_AWAIT   ? RTA__REG_AWAITING
                   : op == RTA__CONT_OP_SLEEP ? RTA__REG_SLEEPING
-                                             : RTA__REG_RUNNING,
+                                             : RTA__REG_RUNNABLE,
                   op == RTA__CONT_OP_AWAIT ? ct->ops : NULL,
                   op == RTA__CONT_OP_AWAIT ? ct->self : NULL);
     r->op = op;
@@ -330,6 +343,7 @@ static void run_root(rta__cont_root *r)
     r->exec.stack_hi = here;
     ct->root_sp = here;
     rta__tls_state.exec = &r->exec;
+    rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
     rta_error *err;
     int out = run_caught(r, &err);
     rta__tls_state.exec = prev;

@@ -87,7 +87,6 @@ static void finish(rta__worker *wk, rta__tasklet *t)
 {
     rta__tsan_destroy_fiber(t->tsan_fiber); /* switched off it for good */
     t->tsan_fiber = NULL;
-    rta__reg_remove_if(&t->reg);
     t->region->occupant = NULL;
     free(t->saved);
     t->saved = NULL;
@@ -282,12 +281,14 @@ void rta__tasklet_run(rta__work *w)
 static void tasklet_resume_cb(rta_waiter *w)
 {
     rta__tasklet *t = rta__container_of(w, rta__tasklet, resume);
+    rta__reg_set_state(&t->reg, RTA__REG_RUNNABLE);
     make_ready(t);
 }
 
 static void tasklet_timer_fire(rta__timer *tm)
 {
     rta__tasklet *t = rta__container_of(tm, rta__tasklet, timer);
+    rta__reg_set_state(&t->reg, RTA__REG_RUNNABLE);
     if (rta__likely(t->resume_via == RTA__RESUME_DIRECT))
         rta__fifo_push(&t->worker->local, &t->work);
     else
@@ -299,6 +300,8 @@ static void tasklet_timer_fire(rta__timer *tm)
 static void tasklet_destroy(rta_task *task)
 {
     rta__tasklet *t = (rta__tasklet *)task;
+    /* Listed until here: a completed task someone holds shows as such. */
+    rta__reg_remove_if(&t->reg);
     free(t->saved);
     rta__worker *wk = rta__cur_worker();
     rta__tasklet_worker *tw = wk ? wk->tasklet : NULL;
@@ -400,11 +403,13 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
     capture_resume(t, cfg);
     /* Tasks that never suspend never touch the registry (registry.h). */
     if (rta__unlikely(!t->reg.shard))
-        rta__reg_add(&t->reg, &t->task, "tasklet", (const void *)t->fn);
+        rta__reg_add(&t->reg, &t->task, "tasklet", (const void *)t->fn, RTA__REG_PC_RETURN);
+    /* The async stack: this frame's callers up to the region's top. */
+    rta__reg_capture_fp(&t->reg, (uintptr_t)__builtin_frame_address(0), (uintptr_t)t->region->top);
     rta__reg_note(&t->reg,
                   reason == RTA__SUSP_AWAIT   ? RTA__REG_AWAITING
                   : reason == RTA__SUSP_SLEEP ? RTA__REG_SLEEPING
-                                              : RTA__REG_RUNNING,
+                                              : RTA__REG_RUNNABLE,
                   t->await_ops, t->await_self);
     RTA__STAT_INC(t->worker, suspensions, 1); /* after the registry: tests poll it */
     switch_out(t, reason);

@@ -1,0 +1,202 @@
+/*
+ * rta_dump_tasks: every registered task (registry.h) with its state, what it
+ * waits for and its logical async stack, symbolized, in one write.
+ *
+ * Two passes: the entries are copied out under their shard locks (no
+ * symbolizing there: that may parse ELF files, and engines take the same
+ * locks to register), then formatted with no lock held. The copy is of
+ * diagnostics only: a task may move on while it is printed.
+ */
+#define _GNU_SOURCE
+#include "registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbols.h"
+
+typedef struct snap {
+    uint64_t id;          /* 0: an async1 value-task method (no task) */
+    uint64_t awaits;      /* id of the task it awaits, 0 if none */
+    uint64_t waited_ns;   /* suspended: how long */
+    const char *engine;
+    const void *fn;
+    uint8_t state, pc_kind;
+    uint32_t status;      /* the task's rta_status (completed-but-held) */
+    int32_t await_point;
+    unsigned nframes;
+    bool truncated;
+    uintptr_t frames[RTA__REG_FRAMES];
+    char wait[160];
+} snap;
+
+typedef struct {
+    snap *v;
+    size_t n, cap;
+    uint64_t now;
+    bool oom;
+} snaps;
+
+static void take(rta__reg_entry *e, void *arg)
+{
+    snaps *s = arg;
+    /* A released task in the debug quarantine: its handle is gone. */
+    if (e->task && atomic_load_explicit(&e->task->refs, memory_order_relaxed) == RTA__POISON)
+        return;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        snap *v = realloc(s->v, cap * sizeof *v);
+        if (!v) {
+            s->oom = true;
+            return;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    snap *p = &s->v[s->n++];
+    memset(p, 0, sizeof *p);
+    p->id = e->task ? e->task->id : 0;
+    p->engine = e->engine;
+    p->fn = e->fn;
+    p->pc_kind = e->pc_kind;
+    p->state = atomic_load_explicit(&e->state, memory_order_relaxed);
+    p->status = e->task && rta__task_done(e->task)
+                    ? atomic_load_explicit(&e->task->status, memory_order_relaxed)
+                    : RTA_PENDING;
+    p->await_point = atomic_load_explicit(&e->await_point, memory_order_relaxed);
+    uint64_t since = atomic_load_explicit(&e->since_ns, memory_order_relaxed);
+    p->waited_ns = s->now > since ? s->now - since : 0;
+    p->nframes = rta__reg_frames_read(e, p->frames, &p->truncated);
+    rta__reg_describe_wait(e, p->wait, sizeof p->wait);
+    const rta_awaiter_ops *ops = atomic_load_explicit(&e->await_ops, memory_order_relaxed);
+    void *self = atomic_load_explicit(&e->await_self, memory_order_relaxed);
+    if (p->state == RTA__REG_AWAITING && self &&
+        (ops == &rta_task_awaiter || ops == &rta_task_release_awaiter))
+        p->awaits = ((const rta_task *)self)->id;
+}
+
+static const char *state_name(const snap *p)
+{
+    if (p->status != RTA_PENDING)
+        return "completed-but-held";
+    switch (p->state) {
+    case RTA__REG_AWAITING:
+    case RTA__REG_SLEEPING:
+        return "suspended";
+    case RTA__REG_RUNNABLE:
+        return "runnable";
+    default:
+        return "running";
+    }
+}
+
+static const char *status_name(uint32_t st)
+{
+    return st == RTA_SUCCEEDED ? "succeeded" : st == RTA_FAULTED ? "faulted" : "canceled";
+}
+
+/* Frames of the runtime itself (its entry points and helpers are all rta_*)
+ * are not part of a task's logical stack. */
+static bool runtime_name(const char *name)
+{
+    return strncmp(name, "rta_", 4) == 0;
+}
+
+static void print_frames(FILE *out, const snap *p, rta__srcinfo *si)
+{
+    unsigned shown = 0;
+    for (unsigned i = 0; i < p->nframes; i++) {
+        uintptr_t pc = p->frames[i];
+        /* A return address follows its call: look the call up. */
+        uintptr_t at = p->pc_kind == RTA__REG_PC_RETURN ? pc - 1 : pc;
+        char name[256], file[512];
+        uintptr_t start = 0;
+        int line = 0;
+        bool named = rta__symbolize(at, name, sizeof name, &start);
+        if (named && runtime_name(name))
+            continue;
+        fprintf(out, "    #%u ", shown++);
+        if (named)
+            fputs(name, out);
+        else
+            fprintf(out, "%#lx", (unsigned long)pc);
+        /* async1: the state is the line of the await it waits at
+         * (rta/async1.h); the address is the move-next's entry. */
+        int await_line = p->pc_kind == RTA__REG_PC_EXACT && i == 0 ? (int)p->await_point : -1;
+        if (rta__srcinfo_line(si, at, file, sizeof file, &line))
+            fprintf(out, " at %s:%d", file, await_line > 0 ? await_line : line);
+        else if (await_line > 0)
+            fprintf(out, " at line %d", await_line);
+        else if (named)
+            fprintf(out, "+%#lx", (unsigned long)(at - start));
+        fputc('\n', out);
+        /* The task's root function: what called it is the runtime's loop. */
+        if (named && start == (uintptr_t)p->fn)
+            return;
+    }
+    if (p->truncated)
+        fprintf(out, "    ... (more frames)\n");
+}
+
+static void print_one(FILE *out, const snap *p, const snaps *s, rta__srcinfo *si)
+{
+    char root[256];
+    if (!p->fn || !rta__symbolize((uintptr_t)p->fn, root, sizeof root, NULL))
+        snprintf(root, sizeof root, "%p", p->fn);
+    if (p->id)
+        fprintf(out, "task %llu %s %s in %s", (unsigned long long)p->id, p->engine, state_name(p),
+                root);
+    else
+        fprintf(out, "value-task %s %s in %s", p->engine, state_name(p), root);
+    if (p->status != RTA_PENDING) {
+        fprintf(out, ": %s\n", status_name(p->status));
+    } else if (p->state == RTA__REG_AWAITING || p->state == RTA__REG_SLEEPING) {
+        fprintf(out, ": %s, waiting %llu ms\n", p->wait,
+                (unsigned long long)(p->waited_ns / 1000000u));
+    } else {
+        fputc('\n', out);
+    }
+    /* A running task's stack is elsewhere now: its last suspension's would mislead. */
+    if (p->status == RTA_PENDING && p->state != RTA__REG_RUNNING)
+        print_frames(out, p, si);
+    for (size_t i = 0; p->id && i < s->n; i++)
+        if (s->v[i].awaits == p->id && s->v[i].status == RTA_PENDING)
+            fprintf(out, "    awaited by task %llu\n", (unsigned long long)s->v[i].id);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const snap *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+void rta_dump_tasks(FILE *out)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    if (!out)
+        out = stderr;
+    pthread_mutex_lock(&lock); /* one dump at a time: they would interleave */
+    snaps s = {.now = rta__reg_now_coarse()};
+    rta__reg_foreach(take, &s);
+    if (s.n)
+        qsort(s.v, s.n, sizeof *s.v, by_id);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    FILE *w = m ? m : out;
+    fprintf(w, "rtasync: task dump: %zu task%s%s\n", s.n, s.n == 1 ? "" : "s",
+            s.oom ? " (out of memory: some left out)" : "");
+    rta__srcinfo *si = s.n ? rta__srcinfo_open() : NULL;
+    for (size_t i = 0; i < s.n; i++)
+        print_one(w, &s.v[i], &s, si);
+    rta__srcinfo_close(si);
+    fprintf(w, "rtasync: end of task dump\n");
+    if (m) {
+        fclose(m);
+        fwrite(buf, 1, len, out);
+        free(buf);
+    }
+    fflush(out);
+    free(s.v);
+    pthread_mutex_unlock(&lock);
+}
