@@ -422,7 +422,7 @@ RTA_EXTERN size_t rta_task_frames(rta_task *t, rta_frame_info *out, size_t max);
  * still alive, on every engine, to out (NULL = stderr), in one piece:
  *   rtasync: task dump: N tasks
  *   task ID ENGINE STATE in ROOT[: WHAT][, waiting MS ms]
- *     #0 FUNCTION at FILE:LINE        (innermost first; FUNCTION+0xOFF when
+ *     #0 FUNCTION at FILE:LINE        (innermost first; FUNCTION +0xOFF when
  *     #1 ...                           the build has no line information)
  *     awaited by task ID
  *   rtasync: end of task dump

@@ -128,7 +128,7 @@ static void print_frames(FILE *out, const snap *p, rta__srcinfo *si)
         else if (await_line > 0)
             fprintf(out, " at line %d", await_line);
         else if (named)
-            fprintf(out, "+%#lx", (unsigned long)(at - start));
+            fprintf(out, " +%#lx", (unsigned long)(at - start));
         fputc('\n', out);
         /* The task's root function: what called it is the runtime's loop. */
         if (named && start == (uintptr_t)p->fn)

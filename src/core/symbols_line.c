@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #ifdef RTA_HAVE_LIBDW
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
 struct rta__srcinfo {
@@ -41,15 +42,44 @@ rta__srcinfo *rta__srcinfo_open(void)
     return s;
 }
 
+/* Without .debug_aranges (clang does not emit them) libdw's address lookup
+ * finds no unit: ask each compilation unit whether it covers the address. */
+static Dwarf_Line *line_by_units(Dwfl *dwfl, Dwarf_Addr pc)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
+    Dwarf_Addr bias = 0;
+    Dwarf *dw = mod ? dwfl_module_getdwarf(mod, &bias) : NULL;
+    if (!dw)
+        return NULL;
+    Dwarf_Addr a = pc - bias;
+    Dwarf_Off off = 0, next;
+    size_t hsize;
+    while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+        Dwarf_Die cu;
+        if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_haspc(&cu, a) == 1)
+            return dwarf_getsrc_die(&cu, a);
+        off = next;
+    }
+    return NULL;
+}
+
 bool rta__srcinfo_line(rta__srcinfo *s, uintptr_t pc, char *file, size_t cap, int *line)
 {
     if (!s)
         return false;
-    Dwfl_Line *l = dwfl_getsrc(s->dwfl, (Dwarf_Addr)pc);
-    if (!l)
-        return false;
+    const char *f = NULL;
     int ln = 0;
-    const char *f = dwfl_lineinfo(l, NULL, &ln, NULL, NULL, NULL);
+    Dwfl_Line *l = dwfl_getsrc(s->dwfl, (Dwarf_Addr)pc);
+    if (l) {
+        f = dwfl_lineinfo(l, NULL, &ln, NULL, NULL, NULL);
+    } else {
+        Dwarf_Line *dl = line_by_units(s->dwfl, (Dwarf_Addr)pc);
+        if (dl) {
+            f = dwarf_linesrc(dl, NULL, NULL);
+            if (dwarf_lineno(dl, &ln) != 0)
+                f = NULL;
+        }
+    }
     if (!f || ln <= 0)
         return false;
     snprintf(file, cap, "%s", f);

@@ -59,7 +59,7 @@ static TEST_NOINLINE int64_t fx_t_done(void *arg)
 /* ---- cont: fx_c_root -> fx_c_mid -> fx_c_leaf awaits FX.p_cont ---- */
 RTA_CONT_FN(fx_c_leaf, int64_t, x)
 {
-    RTA_CONT_FRAME(fx_c_leaf, int64_t x; int64_t v;);
+    RTA_CONT_FRAME(fx_c_leaf, int64_t x; int64_t v;); /* FIX_LINE_C_FRAME */
     F.x = x;
     RTA_CONT_AWAIT_TASK(F.v, FX.p_cont); /* FIX_LINE_C_LEAF */
     RTA_CONT_RETURN(F.v + F.x);

@@ -52,9 +52,10 @@ static const char *block(uint64_t id, char *out, size_t cap)
         }                                                                                   \
     } while (0)
 
-/* Frame #i of the block is `name`, at this file's line of marker when the
- * build has line information. */
-static void expect_frame(const char *blk, int i, const char *name, const char *marker)
+/* Frame #i of the block is `name`, at this file's line of marker (or of
+ * marker2, if not NULL) when the build has line information. */
+static void expect_frame2(const char *blk, int i, const char *name, const char *marker,
+                          const char *marker2)
 {
     char want[256];
     snprintf(want, sizeof want, "    #%d %s ", i, name);
@@ -71,11 +72,14 @@ static void expect_frame(const char *blk, int i, const char *name, const char *m
     char at[128];
     snprintf(at, sizeof at, "fixture.h:%d\n", fixture_line(RTA_TEST_FIXTURE, marker));
     const char *eol = strchr(f, '\n');
+    if (marker2 && (!strstr(f, at) || strstr(f, at) > eol))
+        snprintf(at, sizeof at, "fixture.h:%d\n", fixture_line(RTA_TEST_FIXTURE, marker2));
     if (!strstr(f, at) || strstr(f, at) > eol) {
         fprintf(stderr, "frame #%d %s: expected at ...%s in:\n%s\n", i, name, at, blk);
         abort();
     }
 #else
+    (void)marker2;
     /* No DWARF reader: async1 frames still name the await's line. */
     if (strstr(name, "move_next")) {
         char at[64];
@@ -83,6 +87,11 @@ static void expect_frame(const char *blk, int i, const char *name, const char *m
         EXPECT_IN(f, at);
     }
 #endif
+}
+
+static void expect_frame(const char *blk, int i, const char *name, const char *marker)
+{
+    expect_frame2(blk, i, name, marker, NULL);
 }
 
 static void check_dump(void)
@@ -114,7 +123,9 @@ static void check_dump(void)
     snprintf(want, sizeof want, "cont suspended in fx_c_root: awaiting promise %llu, waiting ",
              (unsigned long long)rta_task_id(FX.p_cont));
     EXPECT_IN(b, want);
-    expect_frame(b, 0, "fx_c_leaf", "FIX_LINE_C_LEAF");
+    /* clang's line table puts an await's resume point on the line of the
+     * frame's dispatch (RTA_CONT_FRAME); gcc's on the await. */
+    expect_frame2(b, 0, "fx_c_leaf", "FIX_LINE_C_LEAF", "FIX_LINE_C_FRAME");
     expect_frame(b, 1, "fx_c_mid", "FIX_LINE_C_MID");
     expect_frame(b, 2, "fx_c_root", "FIX_LINE_C_ROOT");
 
@@ -186,9 +197,14 @@ int main(void)
     check_dump();
 
     fixture_finish();
-    /* Released: nothing is left. */
-    take_dump();
-    CHECK(strncmp(dump, "rtasync: task dump: 0 tasks\n", 28) == 0);
+    /* Released: nothing is left once the runtime has dropped its own
+     * references too (just after each completion, on the workers). */
+    for (;;) {
+        take_dump();
+        if (strncmp(dump, "rtasync: task dump: 0 tasks\n", 28) == 0)
+            break;
+        test_sleep_ms(1);
+    }
     rta_shutdown();
     /* A bad signal name is refused by rta_init. */
     CHECK_OK(setenv("RTA_DUMP_SIGNAL", "SIGNOPE", 1));
