@@ -265,8 +265,16 @@ static bool has_work(rta__worker *wk)
 static bool spin_for_work(rta__worker *wk)
 {
     for (int i = 0; i < IDLE_SPINS; i++) {
-        if (atomic_load_explicit(&wk->parker.state, memory_order_relaxed) == 1 || has_work(wk))
+        if (has_work(wk))
             return true;
+        /* An unpark arrived: park now, which consumes it and returns at once.
+         * Returning true here instead would leave the notification pending
+         * (only park resets the word), so every later idle_wait would see it
+         * again and return without parking: the worker looped through its
+         * idle path at full CPU for as long as it stayed idle (issue 14's
+         * "sync measures half of tasklet": process CPU time counted it). */
+        if (atomic_load_explicit(&wk->parker.state, memory_order_relaxed) == 1)
+            return false;
         rta__cpu_relax();
     }
     return false;
