@@ -148,6 +148,15 @@ void rj_parser_free(rj_parser *p)
     p->vs_cap = p->sb_cap = p->vs_len = p->sb_len = 0;
 }
 
+/* Here beside rj_parser_init, not in engines.c, so that a program linking
+ * one engine's build alone (tests/json/fuzz_parse.c) has it. */
+void rj_writer_init(rj_writer *w, rj_stream *out, rj_wkind kind)
+{
+    memset(w, 0, sizeof *w);
+    w->out = out;
+    w->kind = kind;
+}
+
 int rj__parser_restart(rj_parser *p)
 {
     if (rj_stream_rewind(p->in) < 0)

@@ -96,10 +96,3 @@ int rj_write(const rj_engine *e, rj_writer *w)
     int r = rj_job_wait(t, &w->err);
     return r ? r : w->err.code;
 }
-
-void rj_writer_init(rj_writer *w, rj_stream *out, rj_wkind kind)
-{
-    memset(w, 0, sizeof *w);
-    w->out = out;
-    w->kind = kind;
-}
