@@ -453,5 +453,7 @@ RTA_EXTERN void rta_dump_tasks(FILE *out);
 #include "rta/method.h"
 /* The async2 markers that tools/rtac compiles for each engine. */
 #include "rta/async2.h"
+/* Sockets, files, deadlines, cancellation, groups. */
+#include "rta/io.h"
 
 #endif /* RTA_H */

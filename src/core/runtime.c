@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../engine/tasklet/tasklet.h"
+#include "../io/io.h"
 #include "../sched/sched.h"
 #include "registry.h"
 #include "symbols.h"
@@ -118,9 +119,14 @@ int rta_init(const rta_config *cfg)
     /* Parse the caller's symbol table now: the overflow handler may name a
      * task's function only from tables parsed before (symbols.h). */
     rta__symbolize((uintptr_t)__builtin_return_address(0) - 1, NULL, 0, NULL);
-    rc = rta__watch_start();
-    if (rc == 0 && (rc = rta__sched_start(c.workers)) != 0)
+    /* The poller first: the workers park in it from their first idle wait. */
+    rc = rta__io_init();
+    if (rc == 0 && (rc = rta__watch_start()) != 0)
+        rta__io_shutdown();
+    if (rc == 0 && (rc = rta__sched_start(c.workers)) != 0) {
         rta__watch_stop();
+        rta__io_shutdown();
+    }
     if (rc == 0) {
         rta__rt.running = true;
     } else {
@@ -165,6 +171,10 @@ void rta_shutdown(void)
         pthread_mutex_unlock(&lifecycle);
         return;
     }
+    /* Pending I/O waits end with -ECANCELED (and later ones at once): a task
+     * that waits for a connection that never comes must not hold shutdown
+     * forever. Tasks that must finish their I/O are waited for first. */
+    rta__io_shutdown_begin();
     /* Polling keeps the hot paths free of shared counters (see
      * rta__live_add); shutdown is rare and 100 us of latency is nothing. */
     uint64_t start = rta__now_ns(), grace = (uint64_t)shutdown_grace_ms * 1000000u;
@@ -182,6 +192,7 @@ void rta_shutdown(void)
     rta__watch_stop();
     rta__quarantine_drain();
     rta__sched_stop();
+    rta__io_shutdown();
     if (rta__async1_shutdown)
         rta__async1_shutdown();
     if (rta__cont_shutdown)

@@ -35,10 +35,15 @@ void rta__futex_park(rta__parker *p, uint64_t timeout_ns)
     atomic_store(&p->state, 0);
 }
 
+void rta__futex_wake(rta__parker *p)
+{
+    syscall(SYS_futex, &p->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 void rta__futex_unpark(rta__parker *p)
 {
     if (atomic_exchange(&p->state, 1) == -1)
-        syscall(SYS_futex, &p->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        rta__futex_wake(p);
 }
 
 const rta__parker_ops rta__parker_futex = {

@@ -110,6 +110,8 @@ static inline void rta__parker_unpark(rta__parker *p)
 /* The futex primitives, for implementations that fall back to them. */
 RTA__HIDDEN void rta__futex_park(rta__parker *p, uint64_t timeout_ns);
 RTA__HIDDEN void rta__futex_unpark(rta__parker *p);
+/* Wakes a thread asleep in rta__futex_park (state already set by the caller). */
+RTA__HIDDEN void rta__futex_wake(rta__parker *p);
 
 /* ---- Chase-Lev work-stealing deque (bounded; overflow goes to the global queue) ---- */
 #define RTA__DEQUE_CAP 4096

@@ -228,6 +228,9 @@ static rta__work *next_work(rta__worker *wk)
     if (tick % 61 == 0) {
         if (wk->timers.len)
             fire_timers(wk);
+        /* A poller parker (src/io) delivers I/O events while every worker is busy. */
+        if (rta__parker_impl->poll)
+            rta__parker_impl->poll();
         if ((w = global_pop()) || (w = take_inbox(wk)))
             return w;
     }

@@ -1,0 +1,77 @@
+/*
+ * rtasync I/O: sockets, files, a blocking pool, deadlines, cancellation and
+ * task groups. Included by <rta.h>. See docs/io.md.
+ *
+ * Conventions: every call returns >= 0 on success or -errno, and never throws
+ * for an I/O error. The waits take an absolute deadline (CLOCK_MONOTONIC ns;
+ * RTA_FOREVER for none) and end with -ETIMEDOUT once it passes.
+ *
+ * Which calls suspend (async2: call them from a task, like rta_await):
+ *   rta_tcp_accept, rta_tcp_connect, rta_read, rta_write, rta_sendto,
+ *   rta_recvfrom.
+ * From a thread that is not a runtime worker (main, a plain pthread) the same
+ * calls block the thread instead (poll(2) with the deadline), so clients and
+ * tests can use them directly. Cont and async1 code running on a worker gets
+ * -ENOTSUP from the socket waits for now (docs/io.md says what is missing).
+ * Never suspend: rta_tcp_listen, rta_sock_port, rta_udp_bind, rta_close,
+ * rta_now_ns, rta_after_ms, rta_io_backend.
+ *
+ * Descriptors used with these calls must be closed with rta_close: it ends
+ * the pending operations on the descriptor with -ECANCELED and withdraws it
+ * from the poller before the number can be reused.
+ */
+#ifndef RTA_IO_H
+#define RTA_IO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef int64_t rta_deadline; /* absolute CLOCK_MONOTONIC ns */
+#define RTA_FOREVER INT64_MAX
+
+RTA_EXTERN int64_t rta_now_ns(void);
+/* now + ms (saturating; ms <= 0 is already past). */
+RTA_EXTERN rta_deadline rta_after_ms(int64_t ms);
+
+/* A listening TCP socket on host (numeric or a name; NULL = any IPv4
+ * address) and port (0 = any free port). Does not suspend. fd or -errno. */
+RTA_EXTERN int rta_tcp_listen(const char *host, int port, int backlog);
+/* The local port fd is bound to, or -errno. */
+RTA_EXTERN int rta_sock_port(int fd);
+/* The next connection on lfd (non-blocking, close-on-exec), or -errno:
+ * -EMFILE/-ENFILE when out of descriptors (the pending connection stays
+ * queued: call again once descriptors are free), -ETIMEDOUT, -ECANCELED. */
+RTA_EXTERN int rta_tcp_accept(int lfd, rta_deadline d);
+/* A connected TCP socket, or -errno (-ECONNREFUSED, -ETIMEDOUT, ...). Host
+ * names are resolved on the blocking pool. */
+RTA_EXTERN int rta_tcp_connect(const char *host, int port, rta_deadline d);
+/* Up to n bytes: > 0, 0 at end of stream, or -errno. */
+RTA_EXTERN ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d);
+/* All n bytes (partial writes are retried inside), or -errno (-EPIPE,
+ * -ECONNRESET, ...). A deadline that passes midway returns -ETIMEDOUT. */
+RTA_EXTERN ssize_t rta_write(int fd, const void *buf, size_t n, rta_deadline d);
+
+/* A UDP socket bound to host:port (port 0 = any). Does not suspend. */
+RTA_EXTERN int rta_udp_bind(const char *host, int port);
+/* One datagram of n bytes to host:port (numeric or a name). */
+RTA_EXTERN ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port,
+                              rta_deadline d);
+/* One datagram (truncated to n bytes): its length, or -errno. */
+RTA_EXTERN ssize_t rta_recvfrom(int fd, void *buf, size_t n, rta_deadline d);
+
+/* Closes fd: pending operations on it end with -ECANCELED. 0 or -errno. */
+RTA_EXTERN int rta_close(int fd);
+
+/* "io_uring" or "epoll": the poller in use (RTA_IO=io_uring|epoll forces). */
+RTA_EXTERN const char *rta_io_backend(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTA_IO_H */

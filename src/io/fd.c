@@ -1,0 +1,149 @@
+/*
+ * The descriptor table: one rta__iofd per descriptor number, in chunks of
+ * CHUNK entries allocated on first use and kept until shutdown, so that a
+ * pointer to an entry stays valid across close and reuse of the number (an
+ * epoll event or a timer that races with rta_close locks valid memory; the
+ * generation in the event says whether it is still meant for this entry).
+ */
+#include "io.h"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define CHUNK 1024
+#define NCHUNKS 4096 /* descriptors up to 4M */
+
+static _Atomic(rta__iofd *) chunks[NCHUNKS];
+static pthread_mutex_t chunk_lock = PTHREAD_MUTEX_INITIALIZER;
+
+rta__iofd *rta__iofd_get(int fd, bool create)
+{
+    if (fd < 0 || fd >= CHUNK * NCHUNKS)
+        return NULL;
+    unsigned c = (unsigned)fd / CHUNK;
+    rta__iofd *chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
+    if (!chunk) {
+        if (!create)
+            return NULL;
+        pthread_mutex_lock(&chunk_lock);
+        chunk = atomic_load_explicit(&chunks[c], memory_order_relaxed);
+        if (!chunk) {
+            chunk = calloc(CHUNK, sizeof *chunk);
+            if (chunk) {
+                for (int i = 0; i < CHUNK; i++) {
+                    pthread_mutex_init(&chunk[i].lock, NULL);
+                    chunk[i].fd = (int)c * CHUNK + i;
+                }
+                atomic_store_explicit(&chunks[c], chunk, memory_order_release);
+            }
+        }
+        pthread_mutex_unlock(&chunk_lock);
+        if (!chunk)
+            return NULL;
+    }
+    return &chunk[(unsigned)fd % CHUNK];
+}
+
+int rta__iofd_register_locked(rta__iofd *f)
+{
+    if (f->registered)
+        return 0;
+    int fl = fcntl(f->fd, F_GETFL);
+    if (fl < 0)
+        return -errno;
+    if (!(fl & O_NONBLOCK) && fcntl(f->fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -errno;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                             .data.u64 = (uint64_t)f->gen << 32 | (uint32_t)f->fd};
+    /* EEXIST: the number was closed behind our back (plain close) and its
+     * old registration went with it, or never left: take it over. */
+    if (epoll_ctl(rta__io_state.epfd, EPOLL_CTL_ADD, f->fd, &ev) < 0 &&
+        (errno != EEXIST || epoll_ctl(rta__io_state.epfd, EPOLL_CTL_MOD, f->fd, &ev) < 0))
+        return -errno;
+    f->registered = true;
+    f->op[0].ready = f->op[1].ready = false;
+    return 0;
+}
+
+/* Takes f's waits out with `result`; runs their waiters after unlocking. */
+void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc)
+{
+    rta__iowait *ended[2] = {NULL, NULL};
+    pthread_mutex_lock(&f->lock);
+    for (int d = 0; d < 2; d++) {
+        ended[d] = f->op[d].wait;
+        f->op[d].wait = NULL;
+        f->op[d].ready = false;
+        if (ended[d])
+            ended[d]->result = result;
+    }
+    if (close_fd) {
+        if (f->registered)
+            epoll_ctl(rta__io_state.epfd, EPOLL_CTL_DEL, f->fd, NULL);
+        f->registered = false;
+        f->gen++;
+        /* Closed under the lock: the number cannot be handed out again (and
+         * registered under the new generation) before this entry is reset. */
+        *close_rc = close(f->fd) < 0 ? -errno : 0;
+    }
+    pthread_mutex_unlock(&f->lock);
+    for (int d = 0; d < 2; d++)
+        if (ended[d])
+            ended[d]->waiter->fn(ended[d]->waiter);
+}
+
+void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr)
+{
+    rta__iofd *f = rta__iofd_get(fd, false);
+    if (!f)
+        return;
+    rta__iowait *ended[2] = {NULL, NULL};
+    bool want[2] = {rd, wr};
+    pthread_mutex_lock(&f->lock);
+    if (f->gen == gen && f->registered) {
+        for (int d = 0; d < 2; d++) {
+            if (!want[d])
+                continue;
+            if (f->op[d].wait) {
+                ended[d] = f->op[d].wait;
+                f->op[d].wait = NULL;
+                ended[d]->result = 0;
+            } else {
+                f->op[d].ready = true;
+            }
+        }
+    }
+    pthread_mutex_unlock(&f->lock);
+    for (int d = 0; d < 2; d++)
+        if (ended[d])
+            ended[d]->waiter->fn(ended[d]->waiter);
+}
+
+/* Shutdown: every pending wait ends with -ECANCELED (a task blocked in
+ * accept forever would otherwise keep rta_shutdown waiting forever). */
+void rta__iofd_cancel_all(void)
+{
+    for (unsigned c = 0; c < NCHUNKS; c++) {
+        rta__iofd *chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
+        if (!chunk)
+            continue;
+        for (int i = 0; i < CHUNK; i++)
+            rta__iofd_end_waits(&chunk[i], -ECANCELED, false, NULL);
+    }
+}
+
+/* After the workers stopped: forget every registration (the descriptors
+ * themselves belong to the program). */
+void rta__iofd_table_free(void)
+{
+    for (unsigned c = 0; c < NCHUNKS; c++) {
+        rta__iofd *chunk = atomic_load_explicit(&chunks[c], memory_order_relaxed);
+        if (!chunk)
+            continue;
+        for (int i = 0; i < CHUNK; i++)
+            pthread_mutex_destroy(&chunk[i].lock);
+        free(chunk);
+        atomic_store_explicit(&chunks[c], NULL, memory_order_relaxed);
+    }
+}

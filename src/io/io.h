@@ -1,0 +1,104 @@
+/*
+ * The I/O layer (src/io): what it owns and its invariants.
+ *
+ * Layering: io sits on the scheduler (src/sched) beside the engines; it
+ * reaches tasks only through the public awaiter interface
+ * (rta_await_awaiter), so no engine internals are touched.
+ *
+ * Pieces:
+ *  - poller.c: the poller (epoll; io_uring in uring.c when built with
+ *    liburing) as a *parker* (rta__parker_ops): an idle worker that wins the
+ *    poll token waits in the poller with its next timer as timeout; the
+ *    other idle workers wait on their futex. Waking a worker in the poller
+ *    writes an eventfd. A busy worker polls without blocking every 61 loop
+ *    ticks (the parker's poll hook), so events are not starved while every
+ *    worker runs tasks.
+ *  - fd.c: the descriptor table. One rta__iofd per descriptor number,
+ *    allocated in chunks and never freed before shutdown (type-stable: an
+ *    event that races with rta_close finds valid memory, and its generation
+ *    tells it is stale). Registration is edge-triggered for in+out once.
+ *  - wait.c: one readiness wait of a task: a record from a per-thread pool
+ *    (never on the task's stack: the task may be evicted and its stack
+ *    region reused while the poller and the deadline timer point at the
+ *    record), the deadline as a timer on the waiting task's worker (removed
+ *    in O(log n) when the wait ends first), and cancellation.
+ *  - net.c: sockets; file.c: files; pool.c: rta_run_blocking; group.c.
+ *
+ * The kernel never writes into a task's stack while the task is suspended:
+ * waits are readiness-based and the read/recv/accept syscalls run in the
+ * task, while it is resident and running. (An io_uring read into a stack
+ * buffer of an evicted task would write into whichever task occupies the
+ * region now.)
+ *
+ * Ending a wait: exactly one of {readiness event, deadline timer, close,
+ * cancellation, shutdown} takes the record out of its rta__ioop under the
+ * descriptor's lock, writes the result and runs the task's waiter. The task
+ * itself, resumed on its worker, removes its timer and returns the record
+ * to the pool.
+ */
+#ifndef RTA_IO_INTERNAL_H
+#define RTA_IO_INTERNAL_H
+
+#include "../sched/sched.h"
+
+#include <errno.h>
+
+enum { RTA__IO_RD = 0, RTA__IO_WR = 1 };
+
+struct rta__iowait;
+
+typedef struct rta__ioop {
+    struct rta__iowait *wait; /* the task waiting in this direction, if any */
+    bool ready;               /* an edge arrived while nobody waited */
+} rta__ioop;
+
+typedef struct rta__iofd {
+    pthread_mutex_t lock;
+    uint32_t gen;       /* bumped by close; events carry it (stale ones are dropped) */
+    int fd;
+    bool registered;    /* in the poller under this generation */
+    rta__ioop op[2];
+} rta__iofd;
+
+typedef struct rta__iowait {
+    rta__timer timer;       /* the deadline, on worker wk's heap */
+    rta__worker *wk;
+    rta__iofd *iofd;
+    int dir;
+    int result;             /* 0 ready, -ETIMEDOUT, -ECANCELED */
+    rta_waiter *waiter;     /* the task's resumption */
+    rta_task *task;         /* the waiting task (for cancellation) */
+    struct rta__iowait *next_free;
+} rta__iowait;
+
+typedef struct rta__io {
+    int epfd, evfd;
+    _Atomic int poll_token;  /* 1 while a worker waits in / polls the poller */
+    _Atomic int stopping;    /* rta_shutdown began: every wait ends with -ECANCELED */
+    const char *backend;
+} rta__io;
+
+extern rta__io rta__io_state;
+
+/* Descriptor table (fd.c). */
+RTA__HIDDEN rta__iofd *rta__iofd_get(int fd, bool create);
+/* Makes sure fd is registered with the poller (non-blocking, edge-triggered).
+ * Called with iofd->lock held. 0 or -errno. */
+RTA__HIDDEN int rta__iofd_register_locked(rta__iofd *f);
+/* Ends every wait on f with result (under f's lock, waiters collected). */
+RTA__HIDDEN void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc);
+RTA__HIDDEN void rta__iofd_cancel_all(void);
+RTA__HIDDEN void rta__iofd_table_free(void);
+/* A readiness event for (fd, gen): wakes the waiters of the directions. */
+RTA__HIDDEN void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr);
+
+/* Waits until fd is ready in dir (after an EAGAIN), the deadline passes
+ * (-ETIMEDOUT), fd is closed or the task cancelled (-ECANCELED). */
+RTA__HIDDEN int rta__io_wait(int fd, int dir, rta_deadline d);
+
+RTA__HIDDEN void rta__io_wait_records_free(void);
+RTA__HIDDEN int rta__io_init(void);
+RTA__HIDDEN void rta__io_shutdown_begin(void);
+RTA__HIDDEN void rta__io_shutdown(void);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * One readiness wait of a task (see io.h for who ends a wait and how).
+ *
+ * The record lives off the task's stack, in a per-thread pool: the waiting
+ * task is resumed on the worker it waits on (tasklets are bound to their
+ * worker), which returns the record to that worker's pool, so the steady
+ * state allocates nothing. Every record ever allocated is also on a global
+ * list, freed at shutdown (a worker thread's pool dies with the thread).
+ */
+#include "io.h"
+
+#include <poll.h>
+
+static __thread rta__iowait *pool;
+static rta__iowait *all_records;
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct record_block {
+    struct record_block *next;
+    rta__iowait w;
+} record_block;
+
+static rta__iowait *wait_alloc(void)
+{
+    rta__iowait *w = pool;
+    if (w) {
+        pool = w->next_free;
+        return w;
+    }
+    record_block *b = malloc(sizeof *b);
+    if (!b)
+        return NULL;
+    pthread_mutex_lock(&all_lock);
+    b->next = (record_block *)all_records;
+    all_records = (rta__iowait *)b;
+    pthread_mutex_unlock(&all_lock);
+    return &b->w;
+}
+
+static void wait_free(rta__iowait *w)
+{
+    w->next_free = pool;
+    pool = w;
+}
+
+void rta__io_wait_records_free(void)
+{
+    record_block *b = (record_block *)all_records;
+    while (b) {
+        record_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    all_records = NULL;
+    pool = NULL;
+}
+
+int64_t rta_now_ns(void)
+{
+    return (int64_t)rta__now_ns();
+}
+
+rta_deadline rta_after_ms(int64_t ms)
+{
+    int64_t now = rta_now_ns();
+    if (ms <= 0)
+        return now;
+    if (ms >= (RTA_FOREVER - now) / 1000000)
+        return RTA_FOREVER;
+    return now + ms * 1000000;
+}
+
+/* Takes w out of its op if it is still there, with result; runs the waiter. */
+static void end_if_pending(rta__iowait *w, int result)
+{
+    rta__iofd *f = w->iofd;
+    bool mine = false;
+    pthread_mutex_lock(&f->lock);
+    if (f->op[w->dir].wait == w) {
+        f->op[w->dir].wait = NULL;
+        w->result = result;
+        mine = true;
+    }
+    pthread_mutex_unlock(&f->lock);
+    if (mine)
+        w->waiter->fn(w->waiter);
+}
+
+static void deadline_fire(rta__timer *t)
+{
+    end_if_pending(rta__container_of(t, rta__iowait, timer), -ETIMEDOUT);
+}
+
+static bool wait_is_completed(void *self)
+{
+    (void)self;
+    return false; /* the caller looked at the ready flag just before */
+}
+
+/* Scheduler context on the task's worker, the task's frames switched out. */
+static void wait_on_completed(void *self, rta_waiter *waiter)
+{
+    rta__iowait *w = self;
+    rta__iofd *f = w->iofd;
+    rta__ioop *op = &f->op[w->dir];
+    w->waiter = waiter;
+    pthread_mutex_lock(&f->lock);
+    if (atomic_load(&rta__io_state.stopping) || !f->registered) {
+        w->result = -ECANCELED; /* shutting down, or closed since the check */
+    } else if (op->ready) {
+        op->ready = false; /* the edge came while we switched out */
+        w->result = 0;
+    } else if (op->wait) {
+        w->result = -EBUSY;
+    } else {
+        w->result = 0;
+        if (w->timer.deadline_ns != UINT64_MAX &&
+            rta__timer_heap_add(&w->wk->timers, &w->timer) < 0)
+            w->result = -ENOMEM;
+        else
+            op->wait = w;
+    }
+    bool now = op->wait != w;
+    pthread_mutex_unlock(&f->lock);
+    if (now)
+        waiter->fn(waiter);
+}
+
+static int64_t wait_get_result(void *self)
+{
+    return ((rta__iowait *)self)->result;
+}
+
+static const rta_awaiter_ops wait_ops = {
+    .is_completed = wait_is_completed,
+    .on_completed = wait_on_completed,
+    .unsafe_on_completed = wait_on_completed,
+    .get_result = wait_get_result,
+};
+
+/* A thread outside the runtime blocks in poll(2) instead. */
+static int block_wait(int fd, int dir, rta_deadline d)
+{
+    struct pollfd p = {.fd = fd, .events = dir == RTA__IO_RD ? POLLIN : POLLOUT};
+    for (;;) {
+        int timeout = -1;
+        if (d != RTA_FOREVER) {
+            int64_t left = d - rta_now_ns();
+            if (left <= 0)
+                return -ETIMEDOUT;
+            timeout = (int)((left + 999999) / 1000000 > INT32_MAX ? INT32_MAX : (left + 999999) / 1000000);
+        }
+        int n = poll(&p, 1, timeout);
+        if (n > 0)
+            return p.revents & POLLNVAL ? -EBADF : 0;
+        if (n < 0 && errno != EINTR)
+            return -errno;
+    }
+}
+
+int rta__io_wait(int fd, int dir, rta_deadline d)
+{
+    if (!rta__tls_state.tasklet)
+        return rta__tls_state.worker ? -ENOTSUP : block_wait(fd, dir, d);
+    if (atomic_load(&rta__io_state.stopping))
+        return -ECANCELED;
+    if (d != RTA_FOREVER && d <= rta_now_ns())
+        return -ETIMEDOUT;
+    rta__iofd *f = rta__iofd_get(fd, true);
+    if (!f)
+        return fd < 0 ? -EBADF : -ENOMEM;
+    pthread_mutex_lock(&f->lock);
+    int rc = rta__iofd_register_locked(f);
+    if (rc == 0 && f->op[dir].ready) {
+        f->op[dir].ready = false;
+        rc = 1; /* an edge since the caller's EAGAIN: retry at once */
+    } else if (rc == 0 && f->op[dir].wait) {
+        rc = -EBUSY;
+    }
+    pthread_mutex_unlock(&f->lock);
+    if (rc != 0)
+        return rc > 0 ? 0 : rc;
+    rta__iowait *w = wait_alloc();
+    if (!w)
+        return -ENOMEM;
+    rta__worker *wk = rta__cur_worker();
+    w->timer = (rta__timer){.deadline_ns = d == RTA_FOREVER ? UINT64_MAX : (uint64_t)d,
+                            .heap_index = RTA__TIMER_NONE, .fire = deadline_fire};
+    w->wk = wk;
+    w->iofd = f;
+    w->dir = dir;
+    w->result = 0;
+    w->waiter = NULL;
+    w->task = NULL;
+    int64_t r = rta_await_awaiter_cfg(&wait_ops, w, true);
+    /* Back on wk: the deadline is withdrawn if the wait ended otherwise. */
+    rta__timer_heap_remove(&wk->timers, &w->timer);
+    wait_free(w);
+    return (int)r;
+}
