@@ -14,7 +14,7 @@
  * tests can use them directly. Cont and async1 code running on a worker gets
  * -ENOTSUP from the socket waits for now (docs/io.md says what is missing).
  * Never suspend: rta_tcp_listen, rta_sock_port, rta_udp_bind, rta_close,
- * rta_now_ns, rta_after_ms, rta_io_backend.
+ * rta_now_ns, rta_after_ms, rta_io_backend, rta_task_cancel.
  *
  * Descriptors used with these calls must be closed with rta_close: it ends
  * the pending operations on the descriptor with -ECANCELED and withdraws it
@@ -66,6 +66,16 @@ RTA_EXTERN ssize_t rta_recvfrom(int fd, void *buf, size_t n, rta_deadline d);
 
 /* Closes fd: pending operations on it end with -ECANCELED. 0 or -errno. */
 RTA_EXTERN int rta_close(int fd);
+
+/* Requests cancellation of t (a request: t ends when it reacts): its
+ * pending and later cancelable waits (the I/O calls above) return
+ * -ECANCELED; rta_sleep_ms (at once, even mid-sleep), rta_yield and rta_await
+ * (on entry, and on resuming: a pending rta_await still lasts until the
+ * awaited task ends) throw -ECANCELED; an uncaught -ECANCELED ends the task
+ * as RTA_CANCELED. A promise is cancelled (rta_promise_cancel). Does not
+ * suspend; any thread. False if t already completed, or is a combinator or
+ * a cont/async1 task (these do not take requests yet). */
+RTA_EXTERN bool rta_task_cancel(rta_task *t);
 
 /* "io_uring" or "epoll": the poller in use (RTA_IO=io_uring|epoll forces). */
 RTA_EXTERN const char *rta_io_backend(void);

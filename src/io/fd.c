@@ -66,6 +66,21 @@ int rta__iofd_register_locked(rta__iofd *f)
     return 0;
 }
 
+int rta__iofd_prepare(int fd)
+{
+    if (rta__io_state.epfd < 0)
+        return 0; /* no runtime: plain blocking calls */
+    rta__iofd *f = rta__iofd_get(fd, true);
+    if (!f)
+        return fd < 0 ? -EBADF : 0;
+    if (rta__likely(atomic_load_explicit(&f->registered, memory_order_relaxed)))
+        return 0;
+    pthread_mutex_lock(&f->lock);
+    int rc = rta__iofd_register_locked(f);
+    pthread_mutex_unlock(&f->lock);
+    return rc == -EPERM ? 0 : rc;
+}
+
 /* Takes f's waits out with `result`; runs their waiters after unlocking. */
 void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc)
 {

@@ -56,7 +56,7 @@ typedef struct rta__iofd {
     pthread_mutex_t lock;
     uint32_t gen;       /* bumped by close; events carry it (stale ones are dropped) */
     int fd;
-    bool registered;    /* in the poller under this generation */
+    _Atomic bool registered; /* in the poller under this generation (written under lock) */
     rta__ioop op[2];
 } rta__iofd;
 
@@ -67,7 +67,8 @@ typedef struct rta__iowait {
     int dir;
     int result;             /* 0 ready, -ETIMEDOUT, -ECANCELED */
     rta_waiter *waiter;     /* the task's resumption */
-    rta_task *task;         /* the waiting task (for cancellation) */
+    rta_task *task;         /* the waiting task (its cancel flag, under the fd lock) */
+    rta__cancel_hook hook;  /* armed while suspended: rta_task_cancel ends the wait */
     struct rta__iowait *next_free;
 } rta__iowait;
 
@@ -85,6 +86,12 @@ RTA__HIDDEN rta__iofd *rta__iofd_get(int fd, bool create);
 /* Makes sure fd is registered with the poller (non-blocking, edge-triggered).
  * Called with iofd->lock held. 0 or -errno. */
 RTA__HIDDEN int rta__iofd_register_locked(rta__iofd *f);
+/* Before a call's first syscall on fd: registers a descriptor this layer
+ * has not seen (a socketpair, a pipe, an inherited socket), which makes it
+ * non-blocking, so that the syscall can never block a worker. 0 or -errno
+ * (descriptors the poller refuses, e.g. regular files, pass: they never
+ * report EAGAIN). */
+RTA__HIDDEN int rta__iofd_prepare(int fd);
 /* Ends every wait on f with result (under f's lock, waiters collected). */
 RTA__HIDDEN void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc);
 RTA__HIDDEN void rta__iofd_cancel_all(void);

@@ -142,6 +142,9 @@ int rta_sock_port(int fd)
 
 int rta_tcp_accept(int lfd, rta_deadline d)
 {
+    int prc = rta__iofd_prepare(lfd);
+    if (prc < 0)
+        return prc;
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -199,6 +202,9 @@ int rta_tcp_connect(const char *host, int port, rta_deadline d)
 
 ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d)
 {
+    int prc = rta__iofd_prepare(fd);
+    if (prc < 0)
+        return prc;
     for (;;) {
         ssize_t r = read(fd, buf, n);
         if (r >= 0)
@@ -216,6 +222,9 @@ ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d)
 
 ssize_t rta_write(int fd, const void *buf, size_t n, rta_deadline d)
 {
+    int prc = rta__iofd_prepare(fd);
+    if (prc < 0)
+        return prc;
     const char *p = buf;
     size_t done = 0;
     bool sock = true;
@@ -246,7 +255,7 @@ ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port
     struct sockaddr_storage ss;
     socklen_t len;
     int rc = resolve(host, port, SOCK_DGRAM, false, &ss, &len);
-    if (rc < 0)
+    if (rc < 0 || (rc = rta__iofd_prepare(fd)) < 0)
         return rc;
     for (;;) {
         ssize_t r = sendto(fd, buf, n, MSG_NOSIGNAL, (struct sockaddr *)&ss, len);
@@ -264,6 +273,9 @@ ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port
 
 ssize_t rta_recvfrom(int fd, void *buf, size_t n, rta_deadline d)
 {
+    int prc = rta__iofd_prepare(fd);
+    if (prc < 0)
+        return prc;
     for (;;) {
         ssize_t r = recvfrom(fd, buf, n, 0, NULL, NULL);
         if (r >= 0)

@@ -91,6 +91,11 @@ static void deadline_fire(rta__timer *t)
     end_if_pending(rta__container_of(t, rta__iowait, timer), -ETIMEDOUT);
 }
 
+static void wait_cancel(rta__cancel_hook *h)
+{
+    end_if_pending(rta__container_of(h, rta__iowait, hook), -ECANCELED);
+}
+
 static bool wait_is_completed(void *self)
 {
     (void)self;
@@ -105,8 +110,12 @@ static void wait_on_completed(void *self, rta_waiter *waiter)
     rta__ioop *op = &f->op[w->dir];
     w->waiter = waiter;
     pthread_mutex_lock(&f->lock);
-    if (atomic_load(&rta__io_state.stopping) || !f->registered) {
-        w->result = -ECANCELED; /* shutting down, or closed since the check */
+    if (atomic_load(&rta__io_state.stopping) || !f->registered ||
+        rta__cancel_requested(w->task)) {
+        /* Shutting down, closed since the check, or cancelled while
+         * switching out (rta_task_cancel's hook found nothing to end yet
+         * and took this lock before or after us: see sched.h). */
+        w->result = -ECANCELED;
     } else if (op->ready) {
         op->ready = false; /* the edge came while we switched out */
         w->result = 0;
@@ -162,7 +171,7 @@ int rta__io_wait(int fd, int dir, rta_deadline d)
 {
     if (!rta__tls_state.tasklet)
         return rta__tls_state.worker ? -ENOTSUP : block_wait(fd, dir, d);
-    if (atomic_load(&rta__io_state.stopping))
+    if (atomic_load(&rta__io_state.stopping) || rta__cancel_requested(rta__cancel_current()))
         return -ECANCELED;
     if (d != RTA_FOREVER && d <= rta_now_ns())
         return -ETIMEDOUT;
@@ -191,9 +200,16 @@ int rta__io_wait(int fd, int dir, rta_deadline d)
     w->dir = dir;
     w->result = 0;
     w->waiter = NULL;
-    w->task = NULL;
+    w->task = rta__cancel_current();
+    w->hook.fn = wait_cancel;
+    if (!rta__cancel_arm(&w->hook)) {
+        wait_free(w);
+        return -ECANCELED;
+    }
     int64_t r = rta_await_awaiter_cfg(&wait_ops, w, true);
-    /* Back on wk: the deadline is withdrawn if the wait ended otherwise. */
+    /* Back on wk: no cancel can reach the record any more, and the deadline
+     * is withdrawn if the wait ended otherwise; then the record is reusable. */
+    rta__cancel_disarm();
     rta__timer_heap_remove(&wk->timers, &w->timer);
     wait_free(w);
     return (int)r;

@@ -28,6 +28,17 @@ static inline long iotest_raise_nofile(void)
     return rl.rlim_cur > (rlim_t)1 << 30 ? 1L << 30 : (long)rl.rlim_cur;
 }
 
+/* test_scaled, and a tenth of that under an emulator (qemu-user: the
+ * aarch64 CI configuration; RTA_TEST_EMULATED is set by tests/CMakeLists). */
+static inline long iotest_scaled(long n, long min)
+{
+    const char *e = getenv("RTA_TEST_EMULATED");
+    long v = test_scaled(n, min);
+    if (e && strcmp(e, "1") == 0)
+        v /= 10;
+    return v < min ? min : v;
+}
+
 /* rta_init with w workers, and the backend check. */
 static inline void iotest_init(unsigned w)
 {

@@ -288,6 +288,8 @@ static void tasklet_resume_cb(rta_waiter *w)
 static void tasklet_timer_fire(rta__timer *tm)
 {
     rta__tasklet *t = rta__container_of(tm, rta__tasklet, timer);
+    if (atomic_exchange_explicit(&t->sleep_claim, 1, memory_order_acq_rel))
+        return; /* a cancel resumed the sleeper first */
     rta__reg_set_state(&t->reg, RTA__REG_RUNNABLE);
     if (rta__likely(t->resume_via == RTA__RESUME_DIRECT))
         rta__fifo_push(&t->worker->local, &t->work);
@@ -367,11 +369,112 @@ rta_task *rta_spawn(rta_fn fn, void *arg)
     t->await_self = NULL;
     t->resume = (rta_waiter){.fn = tasklet_resume_cb};
     t->timer = (rta__timer){.heap_index = RTA__TIMER_NONE, .fire = tasklet_timer_fire};
+    atomic_store_explicit(&t->cancel, 0, memory_order_relaxed);
+    t->cancel_hook = NULL;
     t->asan_fake_stack = NULL;
     t->reg.shard = NULL;
     rta__live_add(1);
     rta__sched_submit(&t->work);
     return &t->task;
+}
+
+/* ---- cancellation (protocol in sched.h) ------------------------------------------------------ */
+
+#define CANCEL_REQ 1u
+#define CANCEL_LOCK 2u
+
+static void cancel_lock(rta__tasklet *t)
+{
+    while (atomic_fetch_or_explicit(&t->cancel, CANCEL_LOCK, memory_order_acquire) & CANCEL_LOCK)
+        while (atomic_load_explicit(&t->cancel, memory_order_relaxed) & CANCEL_LOCK)
+            rta__cpu_relax();
+}
+
+static void cancel_unlock(rta__tasklet *t)
+{
+    atomic_fetch_and_explicit(&t->cancel, ~CANCEL_LOCK, memory_order_release);
+}
+
+rta_task *rta__cancel_current(void)
+{
+    rta__tasklet *t = rta__tls_state.tasklet;
+    return t ? &t->task : NULL;
+}
+
+bool rta__cancel_requested(const rta_task *task)
+{
+    if (!task || task->kind != RTA__TASK_TASKLET)
+        return false;
+    return atomic_load_explicit(&((rta__tasklet *)task)->cancel, memory_order_acquire) & CANCEL_REQ;
+}
+
+bool rta__cancel_arm(rta__cancel_hook *h)
+{
+    rta__tasklet *t = rta__tls_state.tasklet;
+    if (!t)
+        return true;
+    cancel_lock(t);
+    bool ok = !(atomic_load_explicit(&t->cancel, memory_order_relaxed) & CANCEL_REQ);
+    if (ok)
+        t->cancel_hook = h;
+    cancel_unlock(t);
+    return ok;
+}
+
+void rta__cancel_disarm(void)
+{
+    rta__tasklet *t = rta__tls_state.tasklet;
+    if (!t)
+        return;
+    cancel_lock(t);
+    t->cancel_hook = NULL;
+    cancel_unlock(t);
+}
+
+/* A cancel point of the running tasklet: throws -ECANCELED once requested. */
+static inline void cancel_point(rta__tasklet *t, const char *what)
+{
+    if (rta__unlikely(atomic_load_explicit(&t->cancel, memory_order_acquire) & CANCEL_REQ))
+        rta_throw(-ECANCELED, "%s: task %llu was canceled (rta_task_cancel)", what,
+                  (unsigned long long)t->task.id);
+}
+
+/* The sleep's hook: resumes the sleeper unless its timer already did. */
+static void sleep_cancel(rta__cancel_hook *h)
+{
+    rta__tasklet *t = rta__container_of(h, rta__tasklet, sleep_hook);
+    if (!atomic_exchange_explicit(&t->sleep_claim, 1, memory_order_acq_rel)) {
+        rta__reg_set_state(&t->reg, RTA__REG_RUNNABLE);
+        make_ready(t);
+    }
+}
+
+bool rta_task_cancel(rta_task *task)
+{
+    if (!task)
+        return false;
+    rta__task_check_live(task, "rta_task_cancel");
+    if (rta__task_done(task))
+        return false;
+    switch (task->kind) {
+    case RTA__TASK_PROMISE:
+        return rta_promise_cancel(task);
+    case RTA__TASK_TASKLET: {
+        rta__tasklet *t = (rta__tasklet *)task;
+        atomic_fetch_or_explicit(&t->cancel, CANCEL_REQ, memory_order_seq_cst);
+        cancel_lock(t);
+        rta__cancel_hook *h = t->cancel_hook;
+        t->cancel_hook = NULL; /* one cancel ends the wait; the task disarms anyway */
+        if (h)
+            h->fn(h);
+        cancel_unlock(t);
+        return true;
+    }
+    default:
+        /* Combinators complete with their inputs; cont and async1 tasks do
+         * not take cancel requests yet (docs/io.md). */
+        return false;
+    }
 }
 
 /* ---- async2-only calls ------------------------------------------------------------------- */
@@ -443,10 +546,12 @@ int64_t rta_await_cfg(rta_task *task, bool cfg)
     if (rta__unlikely(!task))
         rta__throw_null_task("rta_await");
     rta__task_check_live(task, "rta_await");
+    cancel_point(t, "rta_await");
     if (!rta__task_done(task)) {
         t->await_ops = &rta_task_awaiter;
         t->await_self = task;
         suspend(t, RTA__SUSP_AWAIT, cfg);
+        cancel_point(t, "rta_await");
     }
     return rta__task_result_or_throw(task);
 }
@@ -466,10 +571,18 @@ int64_t rta_await_release_cfg(rta_task *task, bool cfg)
     if (rta__unlikely(!task))
         rta__throw_null_task("rta_await_release");
     rta__task_check_live(task, "rta_await_release");
+    if (rta__unlikely(atomic_load_explicit(&t->cancel, memory_order_relaxed))) {
+        rta_task_release(task); /* consumed on this path too */
+        cancel_point(t, "rta_await_release");
+    }
     if (!rta__task_done(task)) {
         t->await_ops = &rta_task_awaiter;
         t->await_self = task;
         suspend(t, RTA__SUSP_AWAIT, cfg);
+        if (rta__unlikely(atomic_load_explicit(&t->cancel, memory_order_relaxed))) {
+            rta_task_release(task);
+            cancel_point(t, "rta_await_release");
+        }
     }
     return rta__task_consume(task, "rta_await_release");
 }
@@ -481,7 +594,10 @@ int64_t(rta_await_release)(rta_task *task)
 
 void rta_yield_cfg(bool cfg)
 {
-    suspend(async_context("rta_yield"), RTA__SUSP_YIELD, cfg);
+    rta__tasklet *t = async_context("rta_yield");
+    cancel_point(t, "rta_yield");
+    suspend(t, RTA__SUSP_YIELD, cfg);
+    cancel_point(t, "rta_yield");
 }
 
 void(rta_yield)(void)
@@ -496,10 +612,21 @@ void rta_sleep_ms_cfg(uint64_t ms, bool cfg)
         rta_yield_cfg(cfg);
         return;
     }
+    cancel_point(t, "rta_sleep_ms");
     t->timer.deadline_ns = rta__now_ns() + ms * 1000000u;
+    atomic_store_explicit(&t->sleep_claim, 0, memory_order_relaxed);
     if (rta__timer_heap_add(&t->worker->timers, &t->timer) < 0)
         rta_throw(-ENOMEM, "rta_sleep_ms: no memory for the timer");
+    t->sleep_hook.fn = sleep_cancel;
+    if (!rta__cancel_arm(&t->sleep_hook)) {
+        rta__timer_heap_remove(&t->worker->timers, &t->timer);
+        cancel_point(t, "rta_sleep_ms");
+    }
     suspend(t, RTA__SUSP_SLEEP, cfg);
+    rta__cancel_disarm();
+    /* Resumed by a cancel: the timer is still armed (owner thread: remove). */
+    rta__timer_heap_remove(&t->worker->timers, &t->timer);
+    cancel_point(t, "rta_sleep_ms");
 }
 
 void(rta_sleep_ms)(uint64_t ms)

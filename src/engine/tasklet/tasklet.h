@@ -67,6 +67,14 @@ typedef struct rta__tasklet {
     void *await_self;
     rta_waiter resume;        /* handed to awaiters; fn schedules this tasklet */
     rta__timer timer;         /* for rta_sleep_ms */
+    /* Cancellation (rta_task_cancel; protocol in sched.h): CANCEL_REQ once
+     * requested, CANCEL_LOCK while the hook slot is used; cancel_hook is the
+     * armed wait's, guarded by CANCEL_LOCK. sleep_claim: the first of the
+     * sleep timer and a cancel to exchange it from 0 resumes the sleeper. */
+    _Atomic uint32_t cancel;
+    rta__cancel_hook *cancel_hook;
+    rta__cancel_hook sleep_hook;
+    _Atomic int sleep_claim;
     void *asan_fake_stack;
     void *tsan_fiber;         /* ThreadSanitizer's fiber, from start to finish (TSan builds) */
     rta__reg_entry reg;       /* in the task registry from its first suspension */
