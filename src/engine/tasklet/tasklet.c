@@ -234,6 +234,8 @@ rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w)
     return t;
 }
 
+static void sleep_arm(rta__tasklet *t);
+
 /* Scheduler context, after t switched out: off the region, now the hand-off. */
 void rta__tasklet_leave(rta__worker *wk, rta__tasklet *t)
 {
@@ -256,7 +258,8 @@ void rta__tasklet_leave(rta__worker *wk, rta__tasklet *t)
         break;
     }
     case RTA__SUSP_SLEEP:
-        break; /* the timer was armed before switching out */
+        sleep_arm(t); /* the timer was armed before switching out */
+        break;
     case RTA__SUSP_DONE:
         finish(wk, t);
         break;
@@ -408,17 +411,20 @@ bool rta__cancel_requested(const rta_task *task)
     return atomic_load_explicit(&((rta__tasklet *)task)->cancel, memory_order_acquire) & CANCEL_REQ;
 }
 
-bool rta__cancel_arm(rta__cancel_hook *h)
+static bool cancel_arm_on(rta__tasklet *t, rta__cancel_hook *h)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
-    if (!t)
-        return true;
     cancel_lock(t);
     bool ok = !(atomic_load_explicit(&t->cancel, memory_order_relaxed) & CANCEL_REQ);
     if (ok)
         t->cancel_hook = h;
     cancel_unlock(t);
     return ok;
+}
+
+bool rta__cancel_arm(rta__cancel_hook *h)
+{
+    rta__tasklet *t = rta__tls_state.tasklet;
+    return t ? cancel_arm_on(t, h) : true;
 }
 
 void rta__cancel_disarm(void)
@@ -447,6 +453,16 @@ static void sleep_cancel(rta__cancel_hook *h)
         rta__reg_set_state(&t->reg, RTA__REG_RUNNABLE);
         make_ready(t);
     }
+}
+
+/* Scheduler context, the sleeper switched out: its hook is armed only now,
+ * so that a cancel reads the resumption plan (resume_via) written before
+ * the switch; a request that came meanwhile resumes it at once. */
+static void sleep_arm(rta__tasklet *t)
+{
+    t->sleep_hook.fn = sleep_cancel;
+    if (!cancel_arm_on(t, &t->sleep_hook))
+        sleep_cancel(&t->sleep_hook);
 }
 
 bool rta_task_cancel(rta_task *task)
@@ -617,12 +633,7 @@ void rta_sleep_ms_cfg(uint64_t ms, bool cfg)
     atomic_store_explicit(&t->sleep_claim, 0, memory_order_relaxed);
     if (rta__timer_heap_add(&t->worker->timers, &t->timer) < 0)
         rta_throw(-ENOMEM, "rta_sleep_ms: no memory for the timer");
-    t->sleep_hook.fn = sleep_cancel;
-    if (!rta__cancel_arm(&t->sleep_hook)) {
-        rta__timer_heap_remove(&t->worker->timers, &t->timer);
-        cancel_point(t, "rta_sleep_ms");
-    }
-    suspend(t, RTA__SUSP_SLEEP, cfg);
+    suspend(t, RTA__SUSP_SLEEP, cfg); /* the cancel hook is armed after the switch */
     rta__cancel_disarm();
     /* Resumed by a cancel: the timer is still armed (owner thread: remove). */
     rta__timer_heap_remove(&t->worker->timers, &t->timer);
