@@ -35,6 +35,15 @@ static inline void wl_saw_params(char *buf, size_t size, int cycles, int tasks, 
 static inline int wl_sawtooth_cycles(bool quick) { return quick ? 10000 : 100000; }
 static inline int wl_thunk_calls(bool quick) { return quick ? 100000 : 1000000; }
 static inline int wl_lifetime_max_tasks(bool quick) { return quick ? 10000 : 100000; } /* after 10, 1000 */
+/* Lifetime cases (issue 9: varied hold times): 10, 1,000 and the most tasks
+ * held 10 ms, and the most tasks also held 1 ms and 100 ms. */
+enum { WL_LIFETIME_CASES = 5 };
+static inline void wl_lifetime_case(bool quick, int i, int *tasks, int *hold_ms)
+{
+    static const int holds[WL_LIFETIME_CASES] = {10, 10, 10, 1, 100};
+    *tasks = i == 0 ? 10 : i == 1 ? 1000 : wl_lifetime_max_tasks(quick);
+    *hold_ms = holds[i];
+}
 /* Scheduler yield (bench/yield/yield.h): the task counts, and the yields each
  * task makes so that every count does the same total. */
 static const int wl_yield_tasks[] = {1, 2, 100, 1000, 10000};

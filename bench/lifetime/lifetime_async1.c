@@ -188,13 +188,13 @@ static void run_method(rta_task *t)
 void bench_lifetime_async1(const bench_opts *o)
 {
     static const char *const engines[] = {"async1-task", "async1-pool"};
-    int sizes[] = {10, 1000, wl_lifetime_max_tasks(o->quick)};
     for (int pool = 0; pool <= 1; pool++) {
         const char *eng = engines[pool];
         if (!bench_want(o, eng))
             continue;
-        for (int k = 0; k < 3; k++) {
-            int n = sizes[k];
+        for (int k = 0; k < WL_LIFETIME_CASES; k++) {
+            int n, hold_ms;
+            wl_lifetime_case(o->quick, k, &n, &hold_ms);
             bench_sample bytes = {0}, p50 = {0}, p99 = {0};
             for (int run = 0; run < o->runs; run++) {
                 if (rta_init(&(rta_config){.workers = 1}) != 0)
@@ -218,7 +218,7 @@ void bench_lifetime_async1(const bench_opts *o)
                     if (pool ? rta_vtask_status(l.vtasks[i]) != RTA_PENDING
                              : rta_task_status(l.tasks[i]) != RTA_PENDING)
                         fail("a task did not park");
-                struct timespec hold = {0, 10 * 1000 * 1000};
+                struct timespec hold = {hold_ms / 1000, (long)(hold_ms % 1000) * 1000000};
                 nanosleep(&hold, NULL);
                 run_method(resume_all(&l));
                 for (int i = 0; i < n; i++) {
@@ -246,7 +246,7 @@ void bench_lifetime_async1(const bench_opts *o)
                 rta_shutdown();
             }
             char params[64];
-            snprintf(params, sizeof params, "{\"depth\":10,\"hold_ms\":10,\"tasks\":%d}", n);
+            snprintf(params, sizeof params, "{\"depth\":10,\"hold_ms\":%d,\"tasks\":%d}", hold_ms, n);
             bench_emit(o, "lifetime", eng, params, "bytes_per_task", &bytes, "bytes");
             bench_emit(o, "lifetime", eng, params, "resume_p50_ns", &p50, "ns");
             bench_emit(o, "lifetime", eng, params, "resume_p99_ns", &p99, "ns");

@@ -101,9 +101,9 @@ static void init_runtime(void)
 
 void bench_lifetime_cont(const bench_opts *o)
 {
-    int sizes[] = {10, 1000, wl_lifetime_max_tasks(o->quick)};
-    for (int k = 0; k < 3; k++) {
-        int n = sizes[k];
+    for (int k = 0; k < WL_LIFETIME_CASES; k++) {
+        int n, hold_ms;
+        wl_lifetime_case(o->quick, k, &n, &hold_ms);
         bench_sample bytes = {0}, p50 = {0}, p99 = {0};
         for (int run = 0; run < o->runs; run++) {
             init_runtime();
@@ -124,7 +124,7 @@ void bench_lifetime_cont(const bench_opts *o)
                     fprintf(stderr, "lifetime_cont: a task did not park\n");
                     exit(1);
                 }
-            struct timespec hold = {0, 10 * 1000 * 1000};
+            struct timespec hold = {hold_ms / 1000, (long)(hold_ms % 1000) * 1000000};
             nanosleep(&hold, NULL);
             run_root(resume_all, &l);
             for (int i = 0; i < n; i++) {
@@ -147,7 +147,7 @@ void bench_lifetime_cont(const bench_opts *o)
             rta_shutdown();
         }
         char params[64];
-        snprintf(params, sizeof params, "{\"depth\":10,\"hold_ms\":10,\"tasks\":%d}", n);
+        snprintf(params, sizeof params, "{\"depth\":10,\"hold_ms\":%d,\"tasks\":%d}", hold_ms, n);
         bench_emit(o, "lifetime", "cont", params, "bytes_per_task", &bytes, "bytes");
         bench_emit(o, "lifetime", "cont", params, "resume_p50_ns", &p50, "ns");
         bench_emit(o, "lifetime", "cont", params, "resume_p99_ns", &p99, "ns");

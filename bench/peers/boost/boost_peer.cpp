@@ -188,7 +188,7 @@ __attribute__((noinline)) static long hold_chain(int d, std::size_t slot) {
   return 1;
 }
 
-static void hold(std::size_t n, bool one_by_one, double *out) {
+static void hold(std::size_t n, bool one_by_one, double *out, int hold_ms = 10) {
   g_parked.clear();
   g_parked.resize(n);
   g_lat.assign(n, 0);
@@ -200,7 +200,7 @@ static void hold(std::size_t n, bool one_by_one, double *out) {
   run();
   long rss1 = peer_status_kib("VmRSS");
   out[0] = (double)(rss1 - rss0) * 1024.0 / (double)n;
-  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
   for (std::size_t i = 0; i < n; i++) {
     if (one_by_one) g_t_req = peer_now_ns();
     g_runq.push(std::move(g_parked[i]));
@@ -219,10 +219,10 @@ static void bench_depth_bytes(std::size_t n) {
   measure("depth", {{"bytes_per_task", "bytes"}}, [=](double *out) { hold(n, false, out); });
 }
 
-static void bench_lifetime(std::size_t n) {
-  snprintf(g_p, sizeof g_p, "{\"tasks\":%zu,\"depth\":10,\"hold_ms\":10}", n);
+static void bench_lifetime(std::size_t n, int hold_ms) {
+  snprintf(g_p, sizeof g_p, "{\"tasks\":%zu,\"depth\":10,\"hold_ms\":%d}", n, hold_ms);
   measure("lifetime", {{"bytes_per_task", "bytes"}, {"resume_p50_ns", "ns"}, {"resume_p99_ns", "ns"}},
-          [=](double *out) { hold(n, true, out); });
+          [=](double *out) { hold(n, true, out, hold_ms); });
 }
 
 // ---- sawtooth: base <-> peak depth (wl_saw_amps) ----
@@ -373,7 +373,11 @@ int main(int argc, char **argv) {
     bench_thunk<ctx::pooled_fixedsize_stack>(wl_thunk_calls(q), "pooled");
   }
   if (peer_want(&g_o, "lifetime"))
-    for (std::size_t n : {10, 1000, wl_lifetime_max_tasks(q)}) bench_lifetime(n);
+    for (int i = 0; i < WL_LIFETIME_CASES; i++) {
+      int n, hold_ms;
+      wl_lifetime_case(q, i, &n, &hold_ms);
+      bench_lifetime((size_t)n, hold_ms);
+    }
   if (peer_want(&g_o, "eh"))
     for (int d : {1, 10, 64})
       for (int s : {0, 1}) bench_eh(d, s, wl_eh_iters(q));

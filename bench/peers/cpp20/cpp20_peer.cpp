@@ -156,7 +156,7 @@ static task<long> hold_chain(int d, size_t slot) {
 static task<long> hold_root(size_t slot) { co_return co_await hold_chain(10, slot); }
 
 // out: bytes_per_task, resume p50, resume p99 (latencies only if one_by_one)
-static void hold(size_t n, bool one_by_one, double *out) {
+static void hold(size_t n, bool one_by_one, double *out, int hold_ms = 10) {
   g_parked.assign(n, {});
   g_lat.assign(n, 0);
   std::vector<task<long>> roots(n); // touched now, outside the RSS delta
@@ -171,7 +171,7 @@ static void hold(size_t n, bool one_by_one, double *out) {
   g_sched.run(); // every task runs down to depth 10 and parks
   long rss1 = peer_status_kib("VmRSS");
   out[0] = (double)(rss1 - rss0) * 1024.0 / (double)n;
-  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
   for (size_t i = 0; i < n; i++) {
     if (one_by_one) g_t_req = peer_now_ns();
     g_sched.push(g_parked[i]);
@@ -190,10 +190,10 @@ static void bench_depth_bytes(size_t n) {
   measure("depth", {{"bytes_per_task", "bytes"}}, [=](double *out) { hold(n, false, out); });
 }
 
-static void bench_lifetime(size_t n) {
-  snprintf(g_p, sizeof g_p, "{\"tasks\":%zu,\"depth\":10,\"hold_ms\":10}", n);
+static void bench_lifetime(size_t n, int hold_ms) {
+  snprintf(g_p, sizeof g_p, "{\"tasks\":%zu,\"depth\":10,\"hold_ms\":%d}", n, hold_ms);
   measure("lifetime", {{"bytes_per_task", "bytes"}, {"resume_p50_ns", "ns"}, {"resume_p99_ns", "ns"}},
-          [=](double *out) { hold(n, true, out); });
+          [=](double *out) { hold(n, true, out, hold_ms); });
 }
 
 // ---- sawtooth: base <-> peak depth (wl_saw_amps) ----
@@ -339,7 +339,11 @@ int main(int argc, char **argv) {
       for (int t : {1, 100}) bench_sawtooth(t, wl_sawtooth_cycles(q), a[0], a[1]);
   if (peer_want(&g_o, "thunk")) bench_thunk(wl_thunk_calls(q));
   if (peer_want(&g_o, "lifetime"))
-    for (size_t n : {10, 1000, wl_lifetime_max_tasks(q)}) bench_lifetime(n);
+    for (int i = 0; i < WL_LIFETIME_CASES; i++) {
+      int n, hold_ms;
+      wl_lifetime_case(q, i, &n, &hold_ms);
+      bench_lifetime((size_t)n, hold_ms);
+    }
   if (peer_want(&g_o, "eh"))
     for (int d : {1, 10, 64})
       for (int s : {0, 1}) bench_eh(d, s, wl_eh_iters(q));

@@ -157,7 +157,7 @@ func holdChain(d, slot int, parked *sync.WaitGroup) int {
 }
 
 // holdChild does one hold in this process and prints "bytes p50 p99".
-func holdChild(n int) {
+func holdChild(n, holdMs int) {
 	lat = make([]float64, n)
 	res := make([]int, n)
 	var parked, finished sync.WaitGroup
@@ -175,7 +175,7 @@ func holdChild(n int) {
 	parked.Wait()
 	runtime.Gosched() // the last task still has to reach its receive
 	rss1 := statusKiB("VmRSS")
-	time.Sleep(10 * time.Millisecond)
+	time.Sleep(time.Duration(holdMs) * time.Millisecond)
 	if oneByOne {
 		for i := 0; i < n; i++ {
 			tReq = nowNs()
@@ -196,11 +196,11 @@ func holdChild(n int) {
 }
 
 // hold runs holdChild in a child process; out: bytes_per_task, p50, p99.
-func hold(n int, oneByOne bool, out []float64) {
+func hold(n int, oneByOne bool, out []float64, holdMs int) {
 	exe, err := os.Executable()
 	if err == nil {
 		var b []byte
-		cmd := exec.Command(exe, "--hold-child", strconv.Itoa(n), strconv.FormatBool(oneByOne))
+		cmd := exec.Command(exe, "--hold-child", strconv.Itoa(n), strconv.FormatBool(oneByOne), strconv.Itoa(holdMs))
 		cmd.Stderr = os.Stderr
 		if b, err = cmd.Output(); err == nil {
 			for k, f := range strings.Fields(string(b)) {
@@ -219,15 +219,15 @@ func benchDepthBytes(n int) {
 	params := fmt.Sprintf(`{"depth":10,"tasks":%d}`, n)
 	measure("depth", params, []metric{{"bytes_per_task", "bytes"}}, func(out []float64) {
 		o := make([]float64, 3)
-		hold(n, false, o)
+		hold(n, false, o, 10)
 		out[0] = o[0]
 	})
 }
 
-func benchLifetime(n int) {
-	params := fmt.Sprintf(`{"tasks":%d,"depth":10,"hold_ms":10}`, n)
+func benchLifetime(n, holdMs int) {
+	params := fmt.Sprintf(`{"tasks":%d,"depth":10,"hold_ms":%d}`, n, holdMs)
 	ms := []metric{{"bytes_per_task", "bytes"}, {"resume_p50_ns", "ns"}, {"resume_p99_ns", "ns"}}
-	measure("lifetime", params, ms, func(out []float64) { hold(n, true, out) })
+	measure("lifetime", params, ms, func(out []float64) { hold(n, true, out, holdMs) })
 }
 
 // ---- sawtooth ----
@@ -342,7 +342,8 @@ func main() {
 	if rest := parseArgs("fib, depth, sawtooth, thunk, lifetime, eh"); rest != nil {
 		n, _ := strconv.Atoi(rest[1])
 		oneByOne = rest[2] == "true"
-		holdChild(n)
+		holdMs, _ := strconv.Atoi(rest[3])
+		holdChild(n, holdMs)
 		return
 	}
 	q := opt.quick
@@ -376,8 +377,10 @@ func main() {
 		benchThunk(pick(100000, 1000000))
 	}
 	if want("lifetime") {
-		for _, n := range []int{10, 1000, pick(10000, 100000)} {
-			benchLifetime(n)
+		// {tasks, hold_ms}: bench/common/workloads.h's wl_lifetime_case.
+		max := pick(10000, 100000)
+		for _, c := range [][2]int{{10, 10}, {1000, 10}, {max, 10}, {max, 1}, {max, 100}} {
+			benchLifetime(c[0], c[1])
 		}
 	}
 	if want("eh") {

@@ -294,6 +294,7 @@ static int hold_step(frame *f) {
 typedef struct {
   size_t n;
   int one_by_one;
+  int hold_ms;
 } hold_args;
 
 static void hold_run(void *ctx, double *out) {
@@ -310,7 +311,7 @@ static void hold_run(void *ctx, double *out) {
   for (size_t i = 0; i < n; i++) start(task_new(hold_step, 10, (long)i));
   long rss1 = peer_status_kib("VmRSS");
   out[0] = (double)(rss1 - rss0) * 1024.0 / (double)n;
-  struct timespec hold_for = {0, 10 * 1000 * 1000};
+  struct timespec hold_for = {a->hold_ms / 1000, (long)(a->hold_ms % 1000) * 1000000};
   nanosleep(&hold_for, NULL);
   for (size_t i = 0; i < n; i++) {
     if (a->one_by_one) g_t_req = peer_now_ns();
@@ -505,7 +506,7 @@ int main(int argc, char **argv) {
       snprintf(g_p, sizeof g_p, "{\"depth\":%ld,\"yields\":%ld}", a.d, a.r);
       peer_measure(&g_o, "depth", ENGINE, g_p, 1, m, depth_run, &a);
     }
-    hold_args h = {wl_depth_hold_tasks(q), 0};
+    hold_args h = {wl_depth_hold_tasks(q), 0, 10};
     snprintf(g_p, sizeof g_p, "{\"depth\":10,\"tasks\":%zu}", h.n);
     peer_measure(&g_o, "depth", ENGINE, g_p, 1, mb, hold_run, &h);
   }
@@ -525,10 +526,11 @@ int main(int argc, char **argv) {
   }
   if (peer_want(&g_o, "lifetime")) {
     static const peer_metric m[] = {{"bytes_per_task", "bytes"}, {"resume_p50_ns", "ns"}, {"resume_p99_ns", "ns"}};
-    size_t ns[] = {10, 1000, wl_lifetime_max_tasks(q)};
-    for (int i = 0; i < 3; i++) {
-      hold_args h = {ns[i], 1};
-      snprintf(g_p, sizeof g_p, "{\"tasks\":%zu,\"depth\":10,\"hold_ms\":10}", h.n);
+    for (int i = 0; i < WL_LIFETIME_CASES; i++) {
+      int n, hold_ms;
+      wl_lifetime_case(q, i, &n, &hold_ms);
+      hold_args h = {(size_t)n, 1, hold_ms};
+      snprintf(g_p, sizeof g_p, "{\"tasks\":%zu,\"depth\":10,\"hold_ms\":%d}", h.n, hold_ms);
       peer_measure(&g_o, "lifetime", ENGINE, g_p, 3, m, hold_run, &h);
     }
   }

@@ -137,9 +137,10 @@ int main(int argc, char **argv) {
                      "fib shows");
   }
   if (peer_want(&o, "lifetime")) {
-    int ns[] = {10, 1000, wl_lifetime_max_tasks(q)};
-    for (int i = 0; i < 3; i++) {
-      snprintf(p, sizeof p, "{\"tasks\":%d,\"depth\":10,\"hold_ms\":10}", ns[i]);
+    for (int i = 0; i < WL_LIFETIME_CASES; i++) {
+      int n, hold_ms;
+      wl_lifetime_case(q, i, &n, &hold_ms);
+      snprintf(p, sizeof p, "{\"tasks\":%d,\"depth\":10,\"hold_ms\":%d}", n, hold_ms);
       peer_unsupported(&o, "lifetime", ENGINE, p, no_suspend);
     }
   }
