@@ -32,6 +32,9 @@ enum { TRY_BODY = 1, TRY_DONE, TRY_HANDLER };
 
 __thread rta__tls rta__tls_state __attribute__((tls_model("initial-exec")));
 
+void (*rta__stackful_fault)(rta_error *e);
+bool rta__running;
+
 void rta__fatal(const char *fmt, ...)
 {
     char buf[512];
@@ -292,8 +295,8 @@ void rta_throw_error(rta_error *e)
         longjmp(r->jb, 1);
     }
     x->try_top = NULL;
-    if (rta__tls_state.tasklet)
-        rta__tasklet_fault(e); /* the task's root: fault it at its thunk */
+    if (rta__tls_state.tasklet && rta__stackful_fault)
+        rta__stackful_fault(e); /* the task's root: fault it at its thunk */
     uncaught(e);
 }
 

@@ -138,6 +138,18 @@ RTA__HIDDEN int64_t rta__task_result_or_throw(rta_task *t);
  * call names the await in the NULL-handle message. */
 RTA__HIDDEN int64_t rta__task_consume(rta_task *t, const char *call);
 
+/* A spin-wait pause (used by core waits and the scheduler's idle spin). */
+static inline void rta__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield" ::: "memory");
+#else
+    __asm__ volatile("" ::: "memory");
+#endif
+}
+
 /* ---- per-thread execution state --------------------------------------------- */
 
 /* What "the current context" means at any instant: a task's own state while
@@ -272,9 +284,15 @@ RTA__HIDDEN void rta__error_capture(rta_error *e, unsigned skip);
 RTA__HIDDEN void rta__error_push_name(rta_error *e, const char *name);
 RTA__HIDDEN rta_error *rta__error_oom(void);
 
-/* A throw that found no handler inside a tasklet: faults the task where it
- * stands (its frames are abandoned, not unwound). tasklet.c. */
-RTA__HIDDEN __attribute__((noreturn)) void rta__tasklet_fault(rta_error *e);
+/* A throw that found no handler inside a stackful task (rta__tls.tasklet
+ * set): faults the task where it stands (its frames are abandoned, not
+ * unwound); never returns. The stackful engine's fault hook, installed by
+ * the scheduler (src/sched/engine.h); the core names no engine. */
+RTA__HIDDEN extern void (*rta__stackful_fault)(rta_error *e);
+
+/* True between a successful rta_init and rta_shutdown (src/runtime sets it
+ * under its lifecycle lock; others read it as a hint). */
+RTA__HIDDEN extern bool rta__running;
 
 /* Internal helpers behind RTA_TRY for runtime-owned roots: run fn(arg) with a
  * root handler; returns true with *out on success, false with *err. */

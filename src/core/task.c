@@ -10,7 +10,6 @@
  * thread that sees DONE) always sees the result.
  */
 #include "internal.h"
-#include "../sched/sched.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -424,7 +423,7 @@ int64_t rta_task_wait(rta_task *t, rta_error **err)
                  (unsigned long long)t->id);
         return wait_refused(err, true, RTA_EBLOCKING, msg);
     }
-    if (!rta__task_done(t) && !rta__rt.running) {
+    if (!rta__task_done(t) && !rta__running) {
         snprintf(msg, sizeof msg,
                  "rta_task_wait: task %llu is pending and the runtime is not running (rta_init "
                  "not called, or rta_shutdown already done): nothing could complete it",

@@ -54,17 +54,6 @@ static inline rta__work *rta__fifo_pop(rta__fifo *q)
     return w;
 }
 
-static inline void rta__cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ volatile("yield" ::: "memory");
-#else
-    __asm__ volatile("" ::: "memory");
-#endif
-}
-
 /* ---- parker: one sleeping thread, woken by anyone ----
  *
  * The idle wait goes through a replaceable implementation (rta__parker_ops):
@@ -198,6 +187,10 @@ typedef struct rta__worker_stats {
         bytes_copied, steals, frames_captured;
 } rta__worker_stats;
 
+/* Engines one runtime can run (engine.h). */
+#define RTA__ENGINE_SLOTS 4
+struct rta__engine;
+
 typedef struct rta__worker {
     unsigned index;
     pthread_t thread;
@@ -208,15 +201,15 @@ typedef struct rta__worker {
     rta__timer_heap timers;          /* owner only */
     uint64_t tick;                   /* loop iterations, for fairness */
     rta__worker_stats stats;
-    void *tasklet;                   /* the tasklet engine's per-worker state */
-    void *sched_sp;                  /* scheduler context while a tasklet runs */
+    /* Each engine's per-worker state, by its slot (engine.h). */
+    void *engine[RTA__ENGINE_SLOTS];
+    void *sched_sp;                  /* the loop's context while a stackful task runs */
     /* Live-work accounting (see rta__live_add): written by the owner only. */
     _Atomic uint64_t live_started, live_finished;
     rta__deque deque;                /* free work, stealable */
 } rta__worker;
 
 typedef struct rta__runtime {
-    bool running;
     unsigned nworkers;
     rta__worker **workers;
     size_t stack_size;
@@ -234,6 +227,11 @@ typedef struct rta__runtime {
      * rta__sched_ready_on: rta__sched_stop waits for 0 before freeing what
      * they touch (see foreign_enter in worker.c). */
     _Atomic unsigned foreign_inside;
+    /* The engines rta__sched_start was given (engine.h), and the stackful
+     * one among them (NULL if none). Fixed while workers run. */
+    struct rta__engine *const *engines;
+    unsigned nengines;
+    const struct rta__engine *stackful;
 } rta__runtime;
 
 extern rta__runtime rta__rt;
@@ -253,16 +251,6 @@ RTA__HIDDEN void rta__live_add(long n);
 /* True when everything started has finished (shutdown's condition). */
 RTA__HIDDEN bool rta__live_quiescent(void);
 
-/* Engine hooks (weak: an engine that is not linked in is simply not called).
- * thread_exit runs on each worker thread as it stops (free per-thread caches);
- * shutdown runs once in rta_shutdown after the workers stopped. */
-RTA__HIDDEN void rta__async1_thread_exit(void) __attribute__((weak));
-RTA__HIDDEN void rta__cont_thread_exit(void) __attribute__((weak));
-RTA__HIDDEN void rta__async1_shutdown(void) __attribute__((weak));
-RTA__HIDDEN void rta__cont_shutdown(void) __attribute__((weak));
-
-/* Called by runtime.c. */
-RTA__HIDDEN int rta__sched_start(unsigned nworkers);
-RTA__HIDDEN void rta__sched_stop(void);
+/* rta__sched_start / rta__sched_stop: src/sched/engine.h. */
 
 #endif

@@ -17,12 +17,10 @@
  * the submitter sees the idle worker: no lost wake-up. Bound work always
  * unparks its own worker directly.
  */
-#include "sched.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <string.h>
-
-#include "../engine/tasklet/tasklet.h"
 
 rta__runtime rta__rt;
 
@@ -340,17 +338,23 @@ static void *worker_main(void *arg)
     /* Work run by this loop (async1 and cont resumptions) has the loop as
      * its root: trace walks stop below this frame. */
     rta__tls_state.own.stack_hi = (uintptr_t)__builtin_frame_address(0);
-    rta__tasklet_thread_enter(wk);
+    for (unsigned i = 0; i < rta__rt.nengines; i++)
+        if (rta__rt.engines[i]->thread_enter)
+            rta__rt.engines[i]->thread_enter(wk);
     worker_started();
+    /* Fixed while the workers run: kept in registers across the loop. */
+    const rta__engine *sf = rta__rt.stackful;
+    void (*sf_run)(rta__work *) = sf ? sf->run : NULL;
     for (;;) {
         rta__work *w = next_work(wk);
         if (w) {
-            if (w->run == rta__tasklet_run) {
-                /* Inline so the switch is called from this frame (tasklet.h). */
-                rta__tasklet *t = rta__tasklet_enter(wk, w);
-                if (t) {
-                    rta__tasklet_switch_in(wk, t);
-                    rta__tasklet_leave(wk, t);
+            if (w->run == sf_run) {
+                /* Switched to from this frame (engine.h). */
+                rta__switch_to to;
+                void *task = sf->enter(wk, w, &to);
+                if (task) {
+                    rta__sched_switch_in(wk, &to);
+                    sf->leave(wk, task);
                 }
             } else {
                 w->run(w);
@@ -364,19 +368,57 @@ static void *worker_main(void *arg)
             break;
         idle_wait(wk);
     }
-    if (rta__async1_thread_exit)
-        rta__async1_thread_exit();
-    if (rta__cont_thread_exit)
-        rta__cont_thread_exit();
-    rta__tasklet_thread_exit(wk);
+    /* In reverse: an engine listed later may use one listed earlier. */
+    for (unsigned i = rta__rt.nengines; i-- > 0;)
+        if (rta__rt.engines[i]->thread_exit)
+            rta__rt.engines[i]->thread_exit(wk);
     rta__tls_state.worker = NULL;
     return NULL;
 }
 
 /* ---- start / stop -------------------------------------------------------------------- */
 
-int rta__sched_start(unsigned nworkers)
+static void engines_worker_fini(rta__worker *wk)
 {
+    for (unsigned i = rta__rt.nengines; i-- > 0;)
+        if (rta__rt.engines[i]->worker_fini)
+            rta__rt.engines[i]->worker_fini(wk);
+}
+
+static int engines_worker_init(rta__worker *wk)
+{
+    for (unsigned i = 0; i < rta__rt.nengines; i++)
+        if (rta__rt.engines[i]->worker_init) {
+            int rc = rta__rt.engines[i]->worker_init(wk);
+            if (rc < 0)
+                return rc;
+        }
+    return 0;
+}
+
+static void set_engines(rta__engine *const *engines, unsigned nengines)
+{
+    if (nengines > RTA__ENGINE_SLOTS)
+        rta__fatal("rta__sched_start: %u engines, room for %d", nengines, RTA__ENGINE_SLOTS);
+    rta__rt.engines = engines;
+    rta__rt.nengines = nengines;
+    rta__rt.stackful = NULL;
+    for (unsigned i = 0; i < nengines; i++) {
+        rta__engine *e = engines[i];
+        e->slot = i;
+        if (e->run) {
+            if (rta__rt.stackful || !e->enter || !e->leave)
+                rta__fatal("rta__sched_start: engine '%s': a second stackful engine, or one "
+                           "without enter/leave", e->name);
+            rta__rt.stackful = e;
+        }
+    }
+    rta__stackful_fault = rta__rt.stackful ? rta__rt.stackful->fault : NULL;
+}
+
+int rta__sched_start(unsigned nworkers, rta__engine *const *engines, unsigned nengines)
+{
+    set_engines(engines, nengines);
     rta__rt.nworkers = nworkers;
     rta__rt.nstarted = 0;
     rta__rt.workers = calloc(nworkers, sizeof *rta__rt.workers);
@@ -389,7 +431,7 @@ int rta__sched_start(unsigned nworkers)
         memset(wk, 0, sizeof *wk);
         wk->index = i;
         rta__rt.workers[i] = wk;
-        int rc = rta__tasklet_worker_init(wk);
+        int rc = engines_worker_init(wk);
         if (rc < 0) {
             rta__rt.nworkers = i + 1;
             rta__sched_stop();
@@ -406,7 +448,7 @@ int rta__sched_start(unsigned nworkers)
                 pthread_join(rta__rt.workers[j]->thread, NULL);
             }
             for (unsigned j = 0; j < nworkers; j++)
-                rta__tasklet_worker_fini(rta__rt.workers[j]);
+                engines_worker_fini(rta__rt.workers[j]);
             for (unsigned j = 0; j < nworkers; j++)
                 free(rta__rt.workers[j]);
             free(rta__rt.workers);
@@ -416,12 +458,12 @@ int rta__sched_start(unsigned nworkers)
     wait_workers_started(nworkers);
     return 0;
 oom:
-    /* Workers set up before the failure own regions and tasklet state too
-     * (the array is zeroed: unallocated slots are NULL). */
+    /* Workers set up before the failure own engine state too (the array is
+     * zeroed: unallocated slots are NULL). */
     if (rta__rt.workers)
         for (unsigned i = 0; i < nworkers; i++) {
             if (rta__rt.workers[i])
-                rta__tasklet_worker_fini(rta__rt.workers[i]);
+                engines_worker_fini(rta__rt.workers[i]);
             free(rta__rt.workers[i]);
         }
     free(rta__rt.workers);
@@ -444,7 +486,7 @@ void rta__sched_stop(void)
             pthread_join(rta__rt.workers[i]->thread, NULL);
     for (unsigned i = 0; i < rta__rt.nworkers; i++) {
         rta__worker *wk = rta__rt.workers[i];
-        rta__tasklet_worker_fini(wk);
+        engines_worker_fini(wk);
         rta__timer_heap_free(&wk->timers);
         free(wk);
     }

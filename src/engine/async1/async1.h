@@ -25,7 +25,7 @@
 #define RTA_ASYNC1_INTERNAL_H
 
 #include "../../core/registry.h"
-#include "../../sched/sched.h"
+#include "../../sched/engine.h"
 
 typedef struct rta__a1_box {
     rta__work work;             /* resumption as free work */
@@ -68,5 +68,8 @@ RTA__HIDDEN bool rta__vtask_core_take(rta_vtask_core *c, uint32_t token, int64_t
 
 /* machine.c */
 RTA__HIDDEN void rta__a1_box_free_task(rta_task *t);
+
+/* The engine's descriptor (src/sched/engine.h): its lifetime hooks. */
+RTA__HIDDEN extern rta__engine rta__async1_engine;
 
 #endif

@@ -154,7 +154,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
 {
     rta__a1_box *b = sm->box;
     if (!b) {
-        if (rta__unlikely(!rta__rt.running))
+        if (rta__unlikely(!rta__running))
             rta_throw(RTA_ENOTINIT, "async1 method '%s' suspended but the runtime is not running",
                       sm->builder.method->name);
         rta_async1_method *m = sm->builder.method;

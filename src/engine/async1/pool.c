@@ -188,8 +188,9 @@ void rta_async1_method_stats(const rta_async1_method *m, rta_async1_stats *out)
                               n[A1_POOL_RETURNS], n[A1_POOL_DROPS]};
 }
 
-/* Runtime hooks (declared weak in src/sched/sched.h). */
-void rta__async1_thread_exit(void)
+/* Engine hooks (src/sched/engine.h): a thread's cache is flushed as the
+ * thread stops being a worker. */
+static void thread_flush(void)
 {
     if (tc.registered) {
         tc_flush_all(&tc);
@@ -197,11 +198,23 @@ void rta__async1_thread_exit(void)
     }
 }
 
-void rta__async1_shutdown(void)
+static void async1_thread_exit(rta__worker *wk)
+{
+    (void)wk;
+    thread_flush();
+}
+
+static void async1_shutdown(void)
 {
     /* The workers flushed theirs; the thread calling rta_shutdown flushes its own. */
-    rta__async1_thread_exit();
+    thread_flush();
 }
+
+rta__engine rta__async1_engine = {
+    .name = "async1",
+    .shutdown = async1_shutdown,
+    .thread_exit = async1_thread_exit,
+};
 
 /* ---- builder checks and the process-wide switch ---------------------------------------------- */
 

@@ -114,15 +114,16 @@ void rta__cont_free_chain(rta_cont *k)
 }
 
 /* Worker thread exit: the lists point into slabs that shutdown frees. */
-void rta__cont_thread_exit(void)
+static void cont_thread_exit(rta__worker *wk)
 {
+    (void)wk;
     rta__cont_thread *ct = &rta__cont_thr;
     memset(ct->free, 0, sizeof ct->free);
     ct->bump = ct->bump_end = NULL;
 }
 
 /* After the workers stopped and no root is live. */
-void rta__cont_shutdown(void)
+static void cont_shutdown(void)
 {
     pthread_mutex_lock(&slabs_lock);
     slab *s = slabs;
@@ -134,3 +135,9 @@ void rta__cont_shutdown(void)
         s = p;
     }
 }
+
+rta__engine rta__cont_engine = {
+    .name = "cont",
+    .shutdown = cont_shutdown,
+    .thread_exit = cont_thread_exit,
+};

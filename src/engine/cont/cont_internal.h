@@ -7,7 +7,7 @@
 #define RTA_CONT_INTERNAL_H
 
 #include "../../core/registry.h"
-#include "../../sched/sched.h"
+#include "../../sched/engine.h"
 
 /* What the chain suspended on, recorded by the await helpers while the frames
  * unwind and acted on by the root once they are off the stack (the spec's
@@ -74,5 +74,8 @@ static inline const rta_cont_desc *rta__cont_desc(const rta_cont *k)
 
 /* Frees a chain of continuations from k outwards. */
 RTA__HIDDEN void rta__cont_free_chain(rta_cont *k);
+
+/* The engine's descriptor (src/sched/engine.h): its lifetime hooks. */
+RTA__HIDDEN extern rta__engine rta__cont_engine;
 
 #endif

@@ -79,7 +79,7 @@ static void timer_fire(rta__timer *t)
 
 static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
 {
-    if (!rta__rt.running || !fn) {
+    if (!rta__running || !fn) {
         errno = fn ? EAGAIN : EINVAL;
         return NULL;
     }

@@ -14,7 +14,7 @@
 
 #include "../../arch/switch.h"
 #include "../../core/symbols.h"
-#include "sanitizer.h"
+#include "../../arch/sanitizer.h"
 
 /* Generous guard: a frame larger than the guard could jump over it unless
  * the code was built with -fstack-clash-protection (rtasync.pc adds it). It
@@ -126,7 +126,7 @@ bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
 
 rta__region *rta__region_pick(rta__worker *wk)
 {
-    rta__tasklet_worker *tw = wk->tasklet;
+    rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     rta__region *lru = NULL;
     for (unsigned i = 0; i < tw->nregions; i++) {
         rta__region *r = &tw->regions[i];

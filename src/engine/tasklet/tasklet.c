@@ -16,14 +16,14 @@
 #include <string.h>
 
 #include "../../arch/switch.h"
-#include "sanitizer.h"
+#include "../../arch/sanitizer.h"
 
 /* ---- switching ---------------------------------------------------------------------- */
 
 /* Called on the tasklet's stack right after it was switched to. */
 static void arrived(rta__tasklet *t)
 {
-    rta__tasklet_worker *tw = t->worker->tasklet;
+    rta__tasklet_worker *tw = rta__tasklet_tw(t->worker);
     rta__asan_finish_switch(t->asan_fake_stack, &tw->thread_stack_lo, &tw->thread_stack_size);
     (void)tw;
 }
@@ -31,7 +31,7 @@ static void arrived(rta__tasklet *t)
 static void switch_out(rta__tasklet *t, enum rta__suspend_reason reason)
 {
     rta__worker *wk = t->worker;
-    rta__tasklet_worker *tw = wk->tasklet;
+    rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     t->reason = (uint8_t)reason;
     /* A finished tasklet's stack dies: no fake stack to keep (NULL). */
     rta__asan_start_switch(reason == RTA__SUSP_DONE ? NULL : &t->asan_fake_stack,
@@ -77,7 +77,7 @@ static void rta__tasklet_entry(void *arg)
     end_running(t, RTA_SUCCEEDED, v, NULL);
 }
 
-void rta__tasklet_fault(rta_error *e)
+static __attribute__((noreturn)) void rta__tasklet_fault(rta_error *e)
 {
     rta__tasklet *t = rta__tls_state.tasklet;
     end_running(t, rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED, 0, e);
@@ -268,15 +268,44 @@ void rta__tasklet_leave(rta__worker *wk, rta__tasklet *t)
     }
 }
 
+/* Where the loop switches to enter t (engine.h). */
+static inline void fill_switch(const rta__tasklet *t, rta__switch_to *to)
+{
+    to->sp = t->sp;
+#if RTA__ASAN
+    to->stack_lo = t->region->lo;
+    to->stack_size = (size_t)(t->region->top - t->region->lo);
+#endif
+#if RTA__TSAN
+    to->tsan_fiber = t->tsan_fiber;
+#endif
+}
+
+/* The engine hooks around the loop's switch. */
+static void *engine_enter(rta__worker *wk, rta__work *w, rta__switch_to *to)
+{
+    rta__tasklet *t = rta__tasklet_enter(wk, w);
+    if (t)
+        fill_switch(t, to);
+    return t;
+}
+
+static void engine_leave(rta__worker *wk, void *task)
+{
+    rta__tasklet_leave(wk, task);
+}
+
 /* The work function of every tasklet. The worker loop recognises it and
- * runs enter / switch / leave itself (see rta__tasklet_switch_in); this
+ * runs enter / switch / leave itself (src/sched/engine.h); this
  * out-of-line form is for any other caller. */
 void rta__tasklet_run(rta__work *w)
 {
     rta__worker *wk = rta__cur_worker();
     rta__tasklet *t = rta__tasklet_enter(wk, w);
     if (t) {
-        rta__tasklet_switch_in(wk, t);
+        rta__switch_to to;
+        fill_switch(t, &to);
+        rta__sched_switch_in(wk, &to);
         rta__tasklet_leave(wk, t);
     }
 }
@@ -309,7 +338,7 @@ static void tasklet_destroy(rta_task *task)
     rta__reg_remove_if(&t->reg);
     free(t->saved);
     rta__worker *wk = rta__cur_worker();
-    rta__tasklet_worker *tw = wk ? wk->tasklet : NULL;
+    rta__tasklet_worker *tw = wk ? rta__tasklet_tw(wk) : NULL;
     if (tw && tw->nfree < FREE_TASKLETS_MAX) {
         /* The free list links through the (now unused) work node. */
         t->work.next = (rta__work *)tw->free_tasklets;
@@ -323,7 +352,7 @@ static void tasklet_destroy(rta_task *task)
 static rta__tasklet *tasklet_alloc(void)
 {
     rta__worker *wk = rta__cur_worker();
-    rta__tasklet_worker *tw = wk ? wk->tasklet : NULL;
+    rta__tasklet_worker *tw = wk ? rta__tasklet_tw(wk) : NULL;
     if (tw && tw->free_tasklets) {
         rta__tasklet *t = tw->free_tasklets;
         tw->free_tasklets = (rta__tasklet *)t->work.next;
@@ -335,7 +364,7 @@ static rta__tasklet *tasklet_alloc(void)
 
 rta_task *rta_spawn(rta_fn fn, void *arg)
 {
-    if (!rta__rt.running || !fn) {
+    if (!rta__running || !fn) {
         errno = fn ? EAGAIN : EINVAL;
         return NULL;
     }
@@ -673,12 +702,12 @@ size_t rta_task_frames(rta_task *task, rta_frame_info *out, size_t max)
 
 /* ---- worker hooks ---------------------------------------------------------------------- */
 
-int rta__tasklet_worker_init(rta__worker *wk)
+static int tasklet_worker_init(rta__worker *wk)
 {
     rta__tasklet_worker *tw = calloc(1, sizeof *tw);
     if (!tw)
         return -ENOMEM;
-    wk->tasklet = tw;
+    wk->engine[rta__tasklet_engine.slot] = tw;
     tw->regions = calloc(rta__rt.regions_per_worker, sizeof *tw->regions);
     if (!tw->regions)
         return -ENOMEM;
@@ -691,28 +720,28 @@ int rta__tasklet_worker_init(rta__worker *wk)
     return 0;
 }
 
-void rta__tasklet_worker_fini(rta__worker *wk)
+static void tasklet_worker_fini(rta__worker *wk)
 {
-    rta__tasklet_worker *tw = wk->tasklet;
+    rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     if (!tw)
         return;
     for (unsigned i = 0; i < tw->nregions; i++)
         rta__region_unmap(&tw->regions[i]);
     free(tw->regions);
     free(tw);
-    wk->tasklet = NULL;
+    wk->engine[rta__tasklet_engine.slot] = NULL;
 }
 
-void rta__tasklet_thread_enter(rta__worker *wk)
+static void tasklet_thread_enter(rta__worker *wk)
 {
-    rta__tasklet_worker *tw = wk->tasklet;
+    rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     tw->tsan_thread_fiber = rta__tsan_current_fiber();
     rta__overflow_thread_enter(tw);
 }
 
-void rta__tasklet_thread_exit(rta__worker *wk)
+static void tasklet_thread_exit(rta__worker *wk)
 {
-    rta__tasklet_worker *tw = wk->tasklet;
+    rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     while (tw->free_tasklets) {
         rta__tasklet *t = tw->free_tasklets;
         tw->free_tasklets = (rta__tasklet *)t->work.next;
@@ -721,3 +750,22 @@ void rta__tasklet_thread_exit(rta__worker *wk)
     tw->nfree = 0;
     rta__overflow_thread_exit(tw);
 }
+
+static int tasklet_init(void)
+{
+    rta__overflow_install();
+    return 0;
+}
+
+rta__engine rta__tasklet_engine = {
+    .name = "tasklet",
+    .init = tasklet_init,
+    .worker_init = tasklet_worker_init,
+    .worker_fini = tasklet_worker_fini,
+    .thread_enter = tasklet_thread_enter,
+    .thread_exit = tasklet_thread_exit,
+    .run = rta__tasklet_run,
+    .enter = engine_enter,
+    .leave = engine_leave,
+    .fault = rta__tasklet_fault,
+};

@@ -18,10 +18,10 @@
 #ifndef RTA_TASKLET_H
 #define RTA_TASKLET_H
 
+#include "../../arch/sanitizer.h"
 #include "../../arch/switch.h"
 #include "../../core/registry.h"
-#include "../../sched/sched.h"
-#include "sanitizer.h"
+#include "../../sched/engine.h"
 
 typedef struct rta__region {
     char *map;            /* whole mapping, guard included */
@@ -94,29 +94,22 @@ typedef struct rta__tasklet_worker {
     void *tsan_thread_fiber;  /* the worker thread's own TSan fiber */
 } rta__tasklet_worker;
 
-/* Running a tasklet from the worker loop. The loop calls enter, then the
- * switch, then leave, from its own frame: no function entered before the
- * switch returns after it, so neither side's return-stack predictor entries
- * are consumed by the other (each switch costs its own ret's miss, nothing
- * more). rta__tasklet_run does the same for other callers. */
+/* The tasklet engine's descriptor (tasklet.c): the scheduler's stackful
+ * engine. Its hooks, in the loop: enter, rta__sched_switch_in, leave, from
+ * the loop's own frame (src/sched/engine.h says why). */
+RTA__HIDDEN extern rta__engine rta__tasklet_engine;
+
+/* This engine's state of worker wk. */
+static inline rta__tasklet_worker *rta__tasklet_tw(const rta__worker *wk)
+{
+    return (rta__tasklet_worker *)rta__engine_state(wk, &rta__tasklet_engine);
+}
+
+/* The work function of every tasklet (the engine's run hook): enter, switch,
+ * leave in one frame, for callers other than the loop. */
 RTA__HIDDEN void rta__tasklet_run(rta__work *w);
 RTA__HIDDEN rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w);
 RTA__HIDDEN void rta__tasklet_leave(rta__worker *wk, rta__tasklet *t);
-
-static inline __attribute__((always_inline)) void rta__tasklet_switch_in(rta__worker *wk, rta__tasklet *t)
-{
-    void *fake = NULL;
-    rta__asan_start_switch(&fake, t->region->lo, (size_t)(t->region->top - t->region->lo));
-    rta__tsan_switch_to(t->tsan_fiber);
-    rta__ctx_switch(&wk->sched_sp, t->sp);
-    rta__asan_finish_switch(fake, NULL, NULL);
-}
-
-/* Worker hooks, called by the scheduler. */
-RTA__HIDDEN int rta__tasklet_worker_init(rta__worker *wk);
-RTA__HIDDEN void rta__tasklet_worker_fini(rta__worker *wk);
-RTA__HIDDEN void rta__tasklet_thread_enter(rta__worker *wk);
-RTA__HIDDEN void rta__tasklet_thread_exit(rta__worker *wk);
 
 /* Regions (region.c). */
 RTA__HIDDEN int rta__region_map(rta__region *r, size_t stack_size);

@@ -2,8 +2,12 @@
  * Runtime lifetime: configuration, rta_init, rta_shutdown, statistics.
  * All global state lives in rta__rt (src/sched/sched.h) and is reset by
  * shutdown, so init/shutdown can repeat in one process.
+ *
+ * src/runtime is the top of the library (docs/design.md): the only code that
+ * names every engine. It hands the scheduler the engine list (engines[]
+ * below) and runs the engines' process-level hooks.
  */
-#include "internal.h"
+#include "../core/internal.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -12,12 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/registry.h"
+#include "../core/symbols.h"
+#include "../engine/async1/async1.h"
+#include "../engine/cont/cont_internal.h"
 #include "../engine/tasklet/tasklet.h"
 #include "../io/io.h"
-#include "../sched/sched.h"
-#include "registry.h"
-#include "symbols.h"
-#include "watch.h"
+#include "../core/watch.h"
+#include "../sched/engine.h"
+
+/* Every engine of the library, in order: thread_exit, worker_fini and
+ * shutdown run in reverse (a later engine may use an earlier one). */
+static rta__engine *const engines[] = {&rta__tasklet_engine, &rta__cont_engine,
+                                       &rta__async1_engine};
+#define NENGINES (unsigned)(sizeof engines / sizeof engines[0])
 
 static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
 static unsigned shutdown_grace_ms; /* guarded by lifecycle */
@@ -94,7 +106,7 @@ int rta_init(const rta_config *cfg)
     }
 
     pthread_mutex_lock(&lifecycle);
-    if (rta__rt.running) {
+    if (rta__running) {
         pthread_mutex_unlock(&lifecycle);
         return -EBUSY;
     }
@@ -115,7 +127,15 @@ int rta_init(const rta_config *cfg)
     shutdown_grace_ms = c.shutdown_grace_ms;
     rta__set_unobserved_hook(c.unobserved_fault, c.unobserved_fault_data);
     rta__rt.regions_per_worker = c.regions_per_worker;
-    rta__overflow_install();
+    rc = 0;
+    for (unsigned i = 0; rc == 0 && i < NENGINES; i++)
+        if (engines[i]->init)
+            rc = engines[i]->init();
+    if (rc < 0) {
+        pthread_mutex_destroy(&rta__rt.lock);
+        pthread_mutex_unlock(&lifecycle);
+        return rc;
+    }
     /* Parse the caller's symbol table now: the overflow handler may name a
      * task's function only from tables parsed before (symbols.h). */
     rta__symbolize((uintptr_t)__builtin_return_address(0) - 1, NULL, 0, NULL);
@@ -123,12 +143,12 @@ int rta_init(const rta_config *cfg)
     rc = rta__io_init();
     if (rc == 0 && (rc = rta__watch_start()) != 0)
         rta__io_shutdown();
-    if (rc == 0 && (rc = rta__sched_start(c.workers)) != 0) {
+    if (rc == 0 && (rc = rta__sched_start(c.workers, engines, NENGINES)) != 0) {
         rta__watch_stop();
         rta__io_shutdown();
     }
     if (rc == 0) {
-        rta__rt.running = true;
+        rta__running = true;
     } else {
         /* Nothing of a failed start stays behind (tested by core_alloc_fail). */
         pthread_mutex_destroy(&rta__rt.lock);
@@ -167,7 +187,7 @@ void rta_shutdown(void)
     if (rta__tls_state.worker)
         rta__fatal("rta_shutdown called from a worker thread (inside the runtime)");
     pthread_mutex_lock(&lifecycle);
-    if (!rta__rt.running) {
+    if (!rta__running) {
         pthread_mutex_unlock(&lifecycle);
         return;
     }
@@ -193,11 +213,10 @@ void rta_shutdown(void)
     rta__quarantine_drain();
     rta__sched_stop();
     rta__io_shutdown();
-    if (rta__async1_shutdown)
-        rta__async1_shutdown();
-    if (rta__cont_shutdown)
-        rta__cont_shutdown();
-    rta__rt.running = false;
+    for (unsigned i = NENGINES; i-- > 0;)
+        if (engines[i]->shutdown)
+            engines[i]->shutdown();
+    rta__running = false;
     pthread_mutex_destroy(&rta__rt.lock);
     rta__symbols_reset();
     pthread_mutex_unlock(&lifecycle);
@@ -205,14 +224,14 @@ void rta_shutdown(void)
 
 unsigned rta_worker_count(void)
 {
-    return rta__rt.running ? rta__rt.nworkers : 0;
+    return rta__running ? rta__rt.nworkers : 0;
 }
 
 void rta_stats_get(rta_stats *out)
 {
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&lifecycle);
-    for (unsigned i = 0; rta__rt.running && i < rta__rt.nworkers; i++) {
+    for (unsigned i = 0; rta__running && i < rta__rt.nworkers; i++) {
         rta__worker_stats *s = &rta__rt.workers[i]->stats;
 #define ADD(f) out->f += atomic_load_explicit(&s->f, memory_order_relaxed)
         ADD(tasks_spawned);

@@ -9,8 +9,11 @@
  * paths, so that nothing that implementation changes synchronously reaches
  * the async2 caller; the task -> async2 thunk is rta_spawn, whose task owns a
  * context of its own.
+ *
+ * In src/runtime, above the engines: the thunks spawn and await through the
+ * public API, which the engines implement.
  */
-#include "internal.h"
+#include "../core/internal.h"
 
 #include <errno.h>
 #include <string.h>

@@ -7,8 +7,8 @@
  * registration (so memcheck treats a switch as a stack change, not a huge
  * frame). All compile to nothing when the tool is absent.
  */
-#ifndef RTA_TASKLET_SANITIZER_H
-#define RTA_TASKLET_SANITIZER_H
+#ifndef RTA_ARCH_SANITIZER_H
+#define RTA_ARCH_SANITIZER_H
 
 #include <stddef.h>
 

@@ -1,0 +1,110 @@
+/*
+ * The engine interface: how the scheduler (and the runtime's lifetime code)
+ * reaches an execution engine without knowing which one it is.
+ *
+ * Layers (docs/design.md): src/core <- src/sched <- src/engine/NAME, src/io;
+ * src/runtime (rta_init, rta_shutdown, method thunks) sits on top and hands
+ * the scheduler the list of engines. Nothing in src/core or src/sched names
+ * an engine, includes an engine header or links to an engine symbol: every
+ * call from below into an engine goes through an rta__engine descriptor.
+ *
+ * Two kinds of engine:
+ *  - *stackless* engines (cont, async1) queue plain rta__work nodes whose
+ *    run function the loop calls; they need only the lifetime hooks;
+ *  - one *stackful* engine (tasklet) owns stacks that the loop switches to.
+ *    The loop recognises its work by run == engine->run and does
+ *    enter / switch / leave from its own frame (rta__sched_switch_in is
+ *    inline), so that no function entered before the switch returns after
+ *    it: each side's return-stack predictor entries stay its own.
+ *
+ * Per-worker engine state lives behind rta__worker.engine[slot]; the slot is
+ * the engine's index in the list given to rta__sched_start, written into
+ * engine->slot there (engines read their own state through it).
+ *
+ * Rejected: weak symbols (what this replaced): a missing engine was silently
+ * skipped, the linker decided the layering, and nothing stopped the scheduler
+ * from calling into whichever engine it liked. A function-pointer switch for
+ * the stackful run as well (engine->run(w) doing the switch itself): one more
+ * frame across every switch, see above.
+ */
+#ifndef RTA_SCHED_ENGINE_H
+#define RTA_SCHED_ENGINE_H
+
+#include "../arch/sanitizer.h"
+#include "../arch/switch.h"
+#include "sched.h"
+
+/* Where the loop switches to when it enters a stackful engine's task: filled
+ * by engine->enter. The sanitizer fields exist only in builds with that tool. */
+typedef struct rta__switch_to {
+    void *sp; /* the saved stack pointer to load (rta__ctx_switch) */
+#if RTA__ASAN
+    const void *stack_lo; /* the target stack's bounds, for ASan's fiber switch */
+    size_t stack_size;
+#endif
+#if RTA__TSAN
+    void *tsan_fiber;
+#endif
+} rta__switch_to;
+
+typedef struct rta__engine {
+    const char *name;
+    /* Written by rta__sched_start: this engine's index in rta__worker.engine. */
+    unsigned slot;
+
+    /* ---- lifetime (every hook may be NULL) ---- */
+    /* rta_init, before any worker exists; negative errno refuses the start. */
+    int (*init)(void);
+    /* rta_shutdown, after every worker stopped. */
+    void (*shutdown)(void);
+    /* Before wk's thread starts; may store state in wk->engine[slot].
+     * Negative errno fails rta_init; worker_fini still runs for wk. */
+    int (*worker_init)(rta__worker *wk);
+    /* After wk's thread ended (or failed to start): free wk->engine[slot]. */
+    void (*worker_fini)(rta__worker *wk);
+    /* On wk's thread: before its loop starts, after it ended. */
+    void (*thread_enter)(rta__worker *wk);
+    void (*thread_exit)(rta__worker *wk);
+
+    /* ---- the stackful engine only (NULL for the others) ---- */
+    /* The run function of its work nodes: the loop's test. It must also work
+     * when called directly (enter, switch, leave in one frame). */
+    void (*run)(rta__work *w);
+    /* Scheduler context: make w's task ready to be switched to, fill *to,
+     * return the task; NULL when it cannot run (the engine dealt with it). */
+    void *(*enter)(rta__worker *wk, rta__work *w, rta__switch_to *to);
+    /* Scheduler context, after the switch returned: the hand-off (queue a
+     * yield, register with an awaiter, finish). task is what enter returned. */
+    void (*leave)(rta__worker *wk, void *task);
+    /* A throw that found no handler inside one of its tasks (core, error.c):
+     * fault the running task at its root. Never returns. */
+    void (*fault)(rta_error *e) __attribute__((noreturn));
+} rta__engine;
+
+static inline void *rta__engine_state(const rta__worker *wk, const rta__engine *e)
+{
+    return wk->engine[e->slot];
+}
+
+/* The loop's switch into a stackful task and back (scheduler context). */
+static inline __attribute__((always_inline)) void rta__sched_switch_in(rta__worker *wk,
+                                                                       const rta__switch_to *to)
+{
+    void *fake = NULL;
+#if RTA__ASAN
+    rta__asan_start_switch(&fake, to->stack_lo, to->stack_size);
+#endif
+#if RTA__TSAN
+    rta__tsan_switch_to(to->tsan_fiber);
+#endif
+    rta__ctx_switch(&wk->sched_sp, to->sp);
+    rta__asan_finish_switch(fake, NULL, NULL);
+}
+
+/* Starts nworkers workers running the given engines (at most
+ * RTA__ENGINE_SLOTS, at most one stackful). Called by rta_init. */
+RTA__HIDDEN int rta__sched_start(unsigned nworkers, rta__engine *const *engines, unsigned nengines);
+/* Stops them; runs no engine's shutdown hook (rta_shutdown does, after). */
+RTA__HIDDEN void rta__sched_stop(void);
+
+#endif
