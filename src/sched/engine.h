@@ -17,9 +17,10 @@
  *    inline), so that no function entered before the switch returns after
  *    it: each side's return-stack predictor entries stay its own.
  *
- * Per-worker engine state lives behind rta__worker.engine[slot]; the slot is
- * the engine's index in the list given to rta__sched_start, written into
- * engine->slot there (engines read their own state through it).
+ * Per-worker engine state lives behind rta__worker.engine[slot]. The slot is
+ * written into engine->slot by rta__sched_start: the stackful engine always
+ * gets RTA__ENGINE_SLOT_STACKFUL (0), read on every switch at a constant
+ * offset; the others get 1, 2, ... in list order.
  *
  * Rejected: weak symbols (what this replaced): a missing engine was silently
  * skipped, the linker decided the layering, and nothing stopped the scheduler
@@ -80,6 +81,8 @@ typedef struct rta__engine {
      * fault the running task at its root. Never returns. */
     void (*fault)(rta_error *e) __attribute__((noreturn));
 } rta__engine;
+
+#define RTA__ENGINE_SLOT_STACKFUL 0
 
 static inline void *rta__engine_state(const rta__worker *wk, const rta__engine *e)
 {

@@ -403,14 +403,19 @@ static void set_engines(rta__engine *const *engines, unsigned nengines)
     rta__rt.engines = engines;
     rta__rt.nengines = nengines;
     rta__rt.stackful = NULL;
+    unsigned next = RTA__ENGINE_SLOT_STACKFUL + 1;
     for (unsigned i = 0; i < nengines; i++) {
         rta__engine *e = engines[i];
-        e->slot = i;
         if (e->run) {
             if (rta__rt.stackful || !e->enter || !e->leave)
                 rta__fatal("rta__sched_start: engine '%s': a second stackful engine, or one "
                            "without enter/leave", e->name);
             rta__rt.stackful = e;
+            e->slot = RTA__ENGINE_SLOT_STACKFUL;
+        } else {
+            if (next == RTA__ENGINE_SLOTS)
+                rta__fatal("rta__sched_start: no slot left for engine '%s'", e->name);
+            e->slot = next++;
         }
     }
     rta__stackful_fault = rta__rt.stackful ? rta__rt.stackful->fault : NULL;

@@ -195,7 +195,8 @@ static void retry_later(rta__worker *wk, rta__tasklet *t)
 /* Scheduler context, before the switch: make t's frames present in its
  * region (starting it, or copying it back if it was evicted) and make it the
  * current context. Returns NULL if t could not start (it has been faulted). */
-rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w)
+static inline __attribute__((always_inline)) rta__tasklet *rta__tasklet_enter(rta__worker *wk,
+                                                                            rta__work *w)
 {
     rta__tasklet *t = rta__container_of(w, rta__tasklet, work);
     rta__region *r;
@@ -237,7 +238,8 @@ rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w)
 static void sleep_arm(rta__tasklet *t);
 
 /* Scheduler context, after t switched out: off the region, now the hand-off. */
-void rta__tasklet_leave(rta__worker *wk, rta__tasklet *t)
+static inline __attribute__((always_inline)) void rta__tasklet_leave(rta__worker *wk,
+                                                                    rta__tasklet *t)
 {
     rta__tls_state.tasklet = NULL;
     rta__tls_state.exec = &rta__tls_state.own;
@@ -707,7 +709,7 @@ static int tasklet_worker_init(rta__worker *wk)
     rta__tasklet_worker *tw = calloc(1, sizeof *tw);
     if (!tw)
         return -ENOMEM;
-    wk->engine[rta__tasklet_engine.slot] = tw;
+    wk->engine[RTA__ENGINE_SLOT_STACKFUL] = tw;
     tw->regions = calloc(rta__rt.regions_per_worker, sizeof *tw->regions);
     if (!tw->regions)
         return -ENOMEM;
@@ -729,7 +731,7 @@ static void tasklet_worker_fini(rta__worker *wk)
         rta__region_unmap(&tw->regions[i]);
     free(tw->regions);
     free(tw);
-    wk->engine[rta__tasklet_engine.slot] = NULL;
+    wk->engine[RTA__ENGINE_SLOT_STACKFUL] = NULL;
 }
 
 static void tasklet_thread_enter(rta__worker *wk)

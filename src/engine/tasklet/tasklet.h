@@ -99,17 +99,16 @@ typedef struct rta__tasklet_worker {
  * the loop's own frame (src/sched/engine.h says why). */
 RTA__HIDDEN extern rta__engine rta__tasklet_engine;
 
-/* This engine's state of worker wk. */
+/* This engine's state of worker wk: the stackful engine's slot is fixed, so
+ * this is one load at a constant offset. */
 static inline rta__tasklet_worker *rta__tasklet_tw(const rta__worker *wk)
 {
-    return (rta__tasklet_worker *)rta__engine_state(wk, &rta__tasklet_engine);
+    return (rta__tasklet_worker *)wk->engine[RTA__ENGINE_SLOT_STACKFUL];
 }
 
 /* The work function of every tasklet (the engine's run hook): enter, switch,
  * leave in one frame, for callers other than the loop. */
 RTA__HIDDEN void rta__tasklet_run(rta__work *w);
-RTA__HIDDEN rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w);
-RTA__HIDDEN void rta__tasklet_leave(rta__worker *wk, rta__tasklet *t);
 
 /* Regions (region.c). */
 RTA__HIDDEN int rta__region_map(rta__region *r, size_t stack_size);
