@@ -19,6 +19,13 @@ from .tree import Node, Var, walk, strip, full_end, binop
 
 PREFIX = 'rtac__'
 
+# Expressions whose operands' awaits may all run first, left to right: C
+# evaluates these operands unsequenced (or in that order), with no
+# short-circuit. Anything else holding an await is refused.
+_HOISTABLE = {K.CALL_EXPR, K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR,
+              K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.CSTYLE_CAST_EXPR, K.PAREN_EXPR,
+              K.INIT_LIST_EXPR, K.COMPOUND_LITERAL_EXPR}
+
 
 def cont_name(name):
     return PREFIX + name
@@ -153,6 +160,8 @@ class Lowering:
                 fields.append(self.decl_text(self.field_type(v), v.field) + ';')
         for f, t in self.temps:
             fields.append(self.decl_text(t, f) + ';')
+        if not fields:
+            fields.append('char rtac_none;')   # {0} needs a field to initialise
         frame = ('RTA__CONT_FRAME_AS(rta__cr_%s, "%s"%s);' %
                  (name, c.spelling, (', ' + ' '.join(fields)) if fields else ''))
         copies = ''.join(' F.%s = %s;' % (v.field, v.name) for v in self.vars if v.param and v.hoisted)
@@ -258,7 +267,7 @@ class Lowering:
         regions = []
         for L in self.loops:
             start = L.s
-            if L.kind == K.FOR_STMT:
+            if L.kind == K.FOR_STMT and self.u.src[L.s:L.s + 3] == b'for':
                 parts = self.for_parts(L)
                 if parts[0] is not None:
                     start = tree.full_end(u, parts[0]) if parts[0].kind != K.DECL_STMT else parts[0].e
@@ -449,6 +458,8 @@ class Lowering:
         if not self.needs(n):
             return self.render(n, n.s, end, ctx)
         k = n.kind
+        if k == K.DO_STMT and u.src[n.s:].startswith(b'RTA_TRY'):
+            return self.try_stmt(n, ctx)
         if n.macro and not (strip(n).is_await and strip(n).callee in front.RUNTIME_AWAITS):
             what = 'an await' if n.has_await else ('a return' if n.has_ret else 'a variable that lives across an await')
             raise u.error(n.s, 'rtac cannot lower %s inside a macro expansion in an async2 function: '
@@ -522,13 +533,60 @@ class Lowering:
             return [line] + pre + [('V', n.s, cond.s)] + e + [('V', cond.e, body.s)] + self.branch(body, ctx)
         if k in (K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT):
             sub = n.kids[-1]
-            head = self.render(n, n.s, sub.s, ctx, ) if k == K.CASE_STMT else [('V', n.s, sub.s)]
+            head = self.render_range(n.s, sub.s, n.kids[:-1]) if k == K.CASE_STMT else [('V', n.s, sub.s)]
             return head + self.stmt(sub, ctx)
         if k.is_expression():
             pre, e = self.expr(n, stmt=True)
             return [line] + pre + ([('G', ' ')] + e + [('G', ';')] if e else [])
         raise u.error(n.s, 'rtac cannot lower this statement (%s) in an async2 function'
                       % k.name.lower())
+
+    def try_stmt(self, n, ctx):
+        """RTA_TRY { ... } RTA_CATCH(e) / RTA_FINALLY { ... } RTA_END_TRY; holding
+        an await (or a frame variable): the same block with the cont engine's
+        handler macros, whose records survive a suspension. The macros'
+        expansion (rta.h) is read back from the AST: a do { ... } whose first
+        if holds the user's body block and whose second if holds the
+        handler's block."""
+        u = self.u
+        end = full_end(u, n)
+
+        def fail(msg):
+            raise u.error(n.s, msg)
+
+        try:
+            inner = n.kids[0]
+            ifs = [k for k in inner.kids if k.kind == K.IF_STMT]
+            body = ifs[0].kids[1].kids[0]
+            h_if = ifs[1]
+            hs = h_if.s
+            catch = u.src[hs:].startswith(b'RTA_CATCH')
+            if not catch and not u.src[hs:].startswith(b'RTA_FINALLY'):
+                fail('rtac cannot read this RTA_TRY block (RTA_CATCH or RTA_FINALLY expected)')
+            handler = h_if.kids[1].kids[-1] if catch else h_if.kids[1]
+            ends = [k for k in inner.kids if k.kind == K.CALL_EXPR and u.src[k.s:].startswith(b'RTA_END_TRY')]
+            es = ends[-1].s
+        except (IndexError, AttributeError):
+            fail('rtac cannot read this RTA_TRY block: write RTA_TRY { ... } RTA_CATCH(e) { ... } RTA_END_TRY;')
+        for blk, what in ((body, 'RTA_TRY'), (handler, 'RTA_CATCH' if catch else 'RTA_FINALLY')):
+            if blk.kind != K.COMPOUND_STMT or u.src[blk.s:blk.s + 1] != b'{':
+                fail('rtac needs a { block } after %s in an async2 function' % what)
+        for x in walk(body):
+            if x is not n and x.kind == K.DO_STMT and u.src[x.s:].startswith(b'RTA_TRY') and self.needs(x):
+                raise u.error(x.s, 'an RTA_TRY holding an await inside another one in the same async2 '
+                              'function: the cont engine does not nest them; move the inner one into '
+                              'its own RTA_ASYNC function')
+        for x in walk(handler):
+            if x.is_await:
+                raise u.error(x.s, "an await inside %s: awaiting in a handler is an invalid program "
+                              "(the spec's EH rule)" % ('RTA_CATCH' if catch else 'RTA_FINALLY'))
+        kw = b'RTA_CATCH' if catch else b'RTA_FINALLY'
+        out = [('L', u.line_of(n.s)), ('G', 'RTA_CONT_TRY'), ('V', n.s + len('RTA_TRY'), body.s)]
+        out += self.stmt(body, ctx)
+        out += [('V', body.e, hs), ('G', 'RTA_CONT_' + kw.decode()[4:]), ('V', hs + len(kw), handler.s)]
+        out += self.stmt(handler, ctx)
+        out += [('V', handler.e, es), ('G', 'RTA_CONT_END_TRY'), ('V', es + len('RTA_END_TRY'), end)]
+        return out
 
     def render_range(self, a, b, nodes):
         subs = []
@@ -656,10 +714,14 @@ class Lowering:
         """Pieces of the await n storing its value in dst."""
         u = self.u
         pre, args = [], []
-        if n.macro and n.callee in front.RUNTIME_AWAITS and u.src[n.s:].startswith(n.callee.encode()):
-            # A runtime macro (rta_await(t) -> rta_await_cfg(t, ...)): its written arguments.
+        if n.callee in front.RUNTIME_AWAITS:
+            # A runtime call, often a macro (rta_await(t) -> rta_await_cfg(t, ...)):
+            # its written arguments are the template's.
+            if not u.src[n.s:].startswith(n.callee.encode()):
+                raise u.error(n.s, "rtac cannot lower an await inside a macro argument: assign '%s(...)' "
+                              "to a variable first" % n.callee)
             for a, b in front.split_args(u, n.s)[0]:
-                if any(k.has_await for k in n.kids):
+                if any(w is not n and a <= w.s < b for w in self.awaits):
                     raise u.error(a, "rtac cannot lower an await inside the argument of '%s': assign it "
                                   "to a variable first" % n.callee)
                 args.append(tree.pieces_text(u, self.render_range(a, b, n.kids)))
@@ -675,7 +737,7 @@ class Lowering:
         if n.callee in front.RUNTIME_AWAITS:
             t = front.RUNTIME_AWAITS[n.callee].cont
             return pre + [line, ('G', t.format(*args, dst=dst) + ';')]
-        return pre + [line, ('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst, cont_name(n.callee),
+        return pre + [line, ('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst or 'rtac_discard', cont_name(n.callee),
                                                                 ''.join(', ' + a for a in args)))]
 
     def expr(self, n, stmt=False):
@@ -744,7 +806,13 @@ class Lowering:
             raise u.error(n.s, "rtac cannot lower an await in 'x ?: y': write 'x ? x : y'")
         if n.kind == K.STMT_EXPR if hasattr(K, 'STMT_EXPR') else False:
             raise u.error(n.s, 'rtac cannot lower an await inside a statement expression')
-        # Any other expression: the awaits of its operands first, in order.
+        if n.kind == K.UNEXPOSED_EXPR and len(n.kids) > 1 and b'?' in u.src[n.s:n.e]:
+            raise u.error(n.s, "rtac cannot lower an await in 'x ?: y': write 'x ? x : y'")
+        if n.kind not in _HOISTABLE and not (n.kind == K.UNEXPOSED_EXPR and len(n.kids) == 1):
+            raise u.error(n.s, 'rtac cannot lower an await inside this expression (%s): assign the '
+                          'await to a variable first' % n.kind.name.lower())
+        # Any other expression: the awaits of its operands first, in order
+        # (C leaves the order of these operands unspecified).
         pre, out, pos = [], [], n.s
         for k in n.kids:
             if k.has_await:
