@@ -52,6 +52,10 @@ def main(argv, here):
         print('rtac: %s\n%s' % ('unknown engine %r' % engine if engine and engine not in ENGINES
                                 else 'missing argument', USAGE), file=sys.stderr)
         return 2
+    if engine == 'async1':
+        # Not written yet: refuse rather than emit something else (docs/rtac.md).
+        print('rtac: --engine async1 is not implemented yet (docs/rtac.md)', file=sys.stderr)
+        return 1
     if not os.path.isfile(src):
         print('rtac: %s: no such file' % src, file=sys.stderr)
         return 2
