@@ -25,6 +25,17 @@
  * runtime itself, never for user errors (those are thrown). */
 RTA__HIDDEN __attribute__((noreturn, format(printf, 1, 2))) void rta__fatal(const char *fmt, ...);
 
+/* An invariant of the runtime, checked in debug builds (no NDEBUG, or
+ * -DRTA_DEBUG=ON) and compiled out otherwise (the expression is not
+ * evaluated then: no side effects in it). A failure names file, line and
+ * the expression through rta__fatal. */
+#if !defined(NDEBUG) || defined(RTA_DEBUG)
+#define RTA__ASSERT(x)                                                                            \
+    (rta__likely(x) ? (void)0 : rta__fatal("%s:%d: invariant broken: %s", __FILE__, __LINE__, #x))
+#else
+#define RTA__ASSERT(x) ((void)sizeof(!(x)))
+#endif
+
 /* ---- tasks ---------------------------------------------------------------- */
 
 enum rta__task_kind {

@@ -353,6 +353,7 @@ static void *worker_main(void *arg)
                 rta__switch_to to;
                 void *task = sf->enter(wk, w, &to);
                 if (task) {
+                    RTA__ASSERT(to.sp != NULL);
                     rta__sched_switch_in(wk, &to);
                     sf->leave(wk, task);
                 }

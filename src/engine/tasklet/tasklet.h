@@ -103,6 +103,7 @@ RTA__HIDDEN extern rta__engine rta__tasklet_engine;
  * this is one load at a constant offset. */
 static inline rta__tasklet_worker *rta__tasklet_tw(const rta__worker *wk)
 {
+    RTA__ASSERT(rta__tasklet_engine.slot == RTA__ENGINE_SLOT_STACKFUL);
     return (rta__tasklet_worker *)wk->engine[RTA__ENGINE_SLOT_STACKFUL];
 }
 
