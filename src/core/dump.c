@@ -102,13 +102,14 @@ static bool runtime_name(const char *name)
     return strncmp(name, "rta_", 4) == 0;
 }
 
-static void print_frames(FILE *out, const snap *p, rta__srcinfo *si)
+void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_upto,
+                   const void *root, int first_line, rta__srcinfo *si)
 {
     unsigned shown = 0;
-    for (unsigned i = 0; i < p->nframes; i++) {
-        uintptr_t pc = p->frames[i];
+    for (unsigned i = 0; i < n; i++) {
+        uintptr_t pc = pcs[i];
         /* A return address follows its call: look the call up. */
-        uintptr_t at = p->pc_kind == RTA__REG_PC_RETURN ? pc - 1 : pc;
+        uintptr_t at = i < exact_upto ? pc : pc - 1;
         char name[256], file[512];
         uintptr_t start = 0;
         int line = 0;
@@ -120,20 +121,27 @@ static void print_frames(FILE *out, const snap *p, rta__srcinfo *si)
             fputs(name, out);
         else
             fprintf(out, "%#lx", (unsigned long)pc);
-        /* async1: the state is the line of the await it waits at
-         * (rta/async1.h); the address is the move-next's entry. */
-        int await_line = p->pc_kind == RTA__REG_PC_EXACT && i == 0 ? (int)p->await_point : -1;
+        int override = i == 0 ? first_line : -1;
         if (rta__srcinfo_line(si, at, file, sizeof file, &line))
-            fprintf(out, " at %s:%d", file, await_line > 0 ? await_line : line);
-        else if (await_line > 0)
-            fprintf(out, " at line %d", await_line);
+            fprintf(out, " at %s:%d", file, override > 0 ? override : line);
+        else if (override > 0)
+            fprintf(out, " at line %d", override);
         else if (named)
             fprintf(out, " +%#lx", (unsigned long)(at - start));
         fputc('\n', out);
         /* The task's root function: what called it is the runtime's loop. */
-        if (named && start == (uintptr_t)p->fn)
+        if (named && root && start == (uintptr_t)root)
             return;
     }
+}
+
+static void print_frames(FILE *out, const snap *p, rta__srcinfo *si)
+{
+    /* async1: the state is the line of the await it waits at
+     * (rta/async1.h); the address is the move-next's entry. */
+    bool exact = p->pc_kind == RTA__REG_PC_EXACT;
+    rta__dump_pcs(out, p->frames, p->nframes, exact ? p->nframes : 0, p->fn,
+                  exact ? (int)p->await_point : -1, si);
     if (p->truncated)
         fprintf(out, "    ... (more frames)\n");
 }

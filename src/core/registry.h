@@ -148,6 +148,15 @@ RTA__HIDDEN size_t rta__reg_report(FILE *out, const char *indent);
  * not take another shard lock nor block on a task). */
 RTA__HIDDEN void rta__reg_foreach(void (*fn)(rta__reg_entry *e, void *arg), void *arg);
 
+/* Prints code addresses as dump frames ("    #i name at file:line"),
+ * innermost first (dump.c): pcs[0..exact_upto) are exact addresses, the
+ * rest return addresses; the runtime's own functions are left out; stops
+ * after the frame of function `root` (if not NULL); first_line > 0 replaces
+ * the first frame's line. si may be NULL (names only). */
+struct rta__srcinfo;
+RTA__HIDDEN void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_upto,
+                               const void *root, int first_line, struct rta__srcinfo *si);
+
 /* What e awaits, as a phrase (no newline) into buf. */
 RTA__HIDDEN void rta__reg_describe_wait(const rta__reg_entry *e, char *buf, size_t cap);
 

@@ -22,7 +22,7 @@
 #include "../engine/cont/cont_internal.h"
 #include "../engine/tasklet/tasklet.h"
 #include "../io/io.h"
-#include "../core/watch.h"
+#include "../sched/watch.h"
 #include "../sched/engine.h"
 
 /* Every engine of the library, in order: thread_exit, worker_fini and

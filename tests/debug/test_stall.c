@@ -1,0 +1,188 @@
+/* The stall detector: a task that runs without awaiting for longer than
+ * RTA_STALL_MS gets one report on stderr naming it (tasklet: its id) with
+ * its stack, innermost first; the report comes once per stall however long
+ * it lasts; the same for a cont task (its frames up to the chain's root);
+ * a task that awaits often is never reported. The spinners spin until their
+ * report has arrived (no sleep decides the outcome); the first then spins
+ * past the one-second rate limit, to show that no second report follows. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "testutil.h"
+#include <rta.h>
+
+static int pipe_fd[2];
+static char out[65536];
+static size_t out_len;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static int echo_fd; /* the real stderr: everything caught is echoed there */
+static const char *volatile g_wait_for;     /* the spinner's report names this */
+static _Atomic int g_seen, g_release;
+
+static void *reader(void *arg)
+{
+    (void)arg;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(pipe_fd[0], buf, sizeof buf)) > 0) {
+        pthread_mutex_lock(&out_lock);
+        size_t k = (size_t)n < sizeof out - 1 - out_len ? (size_t)n : sizeof out - 1 - out_len;
+        memcpy(out + out_len, buf, k);
+        out_len += k;
+        out[out_len] = '\0';
+        if (g_wait_for && strstr(out, g_wait_for))
+            atomic_store(&g_seen, 1);
+        pthread_mutex_unlock(&out_lock);
+        if (write(echo_fd, buf, (size_t)n) < 0)
+            break;
+    }
+    return NULL;
+}
+
+static void spin_until_reported(const char *marker, long extra_ms)
+{
+    g_wait_for = marker;
+    atomic_store(&g_seen, 0);
+    while (!atomic_load(&g_seen))
+        test_sleep_ms(1);
+    test_sleep_ms(extra_ms);
+    atomic_store(&g_release, 1);
+}
+
+static bool output_has(const char *s)
+{
+    pthread_mutex_lock(&out_lock);
+    bool r = strstr(out, s) != NULL;
+    pthread_mutex_unlock(&out_lock);
+    return r;
+}
+
+static int count(const char *s)
+{
+    int n = 0;
+    pthread_mutex_lock(&out_lock);
+    for (const char *p = strstr(out, s); p; p = strstr(p + 1, s))
+        n++;
+    pthread_mutex_unlock(&out_lock);
+    return n;
+}
+
+/* Spins in its own code only (no call: the signal always lands here). A
+ * volatile local gives it a stack frame: gcc gives a function that needs no
+ * stack no frame record even with -mno-omit-leaf-frame-pointer, and a
+ * frame-pointer walk would then skip it. */
+static TEST_NOINLINE void stall_spin_inner(void)
+{
+    volatile int spins[4] = {0};
+    while (!atomic_load_explicit(&g_release, memory_order_relaxed))
+        spins[0]++;
+}
+
+static TEST_NOINLINE int64_t stall_spin_root(void *arg)
+{
+    (void)arg;
+    stall_spin_inner();
+    KEEP_FRAME();
+    return 7;
+}
+
+static TEST_NOINLINE void cont_spin_inner(void)
+{
+    stall_spin_inner();
+    KEEP_FRAME();
+}
+
+RTA_CONT_FN(stall_cont_root, void *, arg)
+{
+    RTA_CONT_FRAME(stall_cont_root, int64_t unused;);
+    (void)arg;
+    cont_spin_inner();
+    RTA_CONT_RETURN(8);
+}
+
+static TEST_NOINLINE int64_t polite_root(void *arg)
+{
+    long n = (long)(intptr_t)arg;
+    for (long i = 0; i < n; i++) {
+        test_sleep_ms(1); /* 1 ms of "work", then an await */
+        rta_yield();
+    }
+    return 9;
+}
+
+int main(void)
+{
+    /* Long enough that a loaded machine (or valgrind) does not make an
+     * awaiting task look stuck between two of its awaits. */
+    long stall_ms = 40 * test_divisor();
+    char env[32];
+    snprintf(env, sizeof env, "%ld", stall_ms);
+    CHECK_OK(setenv("RTA_STALL_MS", env, 1));
+
+    fflush(stderr);
+    int saved = dup(2);
+    CHECK(saved >= 0);
+    echo_fd = saved;
+    CHECK_OK(pipe(pipe_fd));
+    CHECK(dup2(pipe_fd[1], 2) == 2);
+    close(pipe_fd[1]);
+    pthread_t th;
+    CHECK_OK(pthread_create(&th, NULL, reader, NULL));
+
+    CHECK_OK(rta_init(&(rta_config){.workers = 2}));
+
+    /* A polite task: awaits every millisecond for 10 thresholds. */
+    rta_task *p = rta_spawn(polite_root, (void *)(intptr_t)(10 * stall_ms));
+    CHECK(p);
+    CHECK_EQ(rta_task_wait(p, NULL), 9);
+
+    /* tasklet */
+    rta_task *t = rta_spawn(stall_spin_root, NULL);
+    CHECK(t);
+    spin_until_reported("stall_spin_root", 1200); /* past the one-second rate limit */
+    CHECK_EQ(rta_task_wait(t, NULL), 7);
+    char want[128];
+    snprintf(want, sizeof want, "rtasync: stall: worker ");
+    CHECK(output_has(want));
+    snprintf(want, sizeof want, " has run task %llu for ", (unsigned long long)rta_task_id(t));
+    CHECK(output_has(want));
+    CHECK(output_has(" ms without awaiting (RTA_STALL_MS="));
+    CHECK(output_has("    #0 "));
+    CHECK_EQ(count("rtasync: stall:"), 1);
+    CHECK_EQ(count("stall_spin_root"), 1);
+    pthread_mutex_lock(&out_lock);
+    const char *in = strstr(out, "stall_spin_inner"), *root = strstr(out, "stall_spin_root");
+    CHECK(in && root && in < root); /* innermost first */
+    CHECK(!strstr(out, "polite_root"));
+    pthread_mutex_unlock(&out_lock);
+
+    /* cont: a second report (more than a second after the first). */
+    atomic_store(&g_release, 0);
+    rta_task *c = rta_cont_spawn(stall_cont_root, NULL);
+    CHECK(c);
+    spin_until_reported("stall_cont_root", 0);
+    CHECK_EQ(rta_task_wait(c, NULL), 8);
+    CHECK_EQ(count("rtasync: stall:"), 2);
+    CHECK(output_has("has run one piece of work for "));
+    pthread_mutex_lock(&out_lock);
+    const char *second = strstr(strstr(out, "rtasync: stall:") + 1, "rtasync: stall:");
+    const char *ci = strstr(second, "cont_spin_inner"), *cr = strstr(second, "stall_cont_root");
+    CHECK(ci && cr && ci < cr);
+    pthread_mutex_unlock(&out_lock);
+
+    rta_task_release(p);
+    rta_task_release(t);
+    rta_task_release(c);
+    rta_shutdown();
+    fflush(stderr);
+    CHECK(dup2(saved, 2) == 2);
+    CHECK_OK(pthread_join(th, NULL));
+    close(pipe_fd[0]);
+
+    /* A malformed threshold is refused by rta_init, naming the variable. */
+    CHECK_OK(setenv("RTA_STALL_MS", "soon", 1));
+    CHECK_EQ(rta_init(NULL), -22);
+    return 0;
+}
