@@ -161,7 +161,7 @@ static void report_stall(unsigned idx, rta__worker *wk, uint64_t ran_ns)
 
 static void check_stalls(void)
 {
-    if (!__atomic_load_n(&rta__rt.running, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&rta__running, __ATOMIC_ACQUIRE))
         return;
     unsigned n = rta__rt.nworkers;
     if (n > W.nws) {
