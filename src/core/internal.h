@@ -11,6 +11,7 @@
 #endif
 
 #include <rta.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -148,6 +149,17 @@ RTA__HIDDEN int64_t rta__task_result_or_throw(rta_task *t);
  * *_release awaits): returns the value or throws, t released either way.
  * call names the await in the NULL-handle message. */
 RTA__HIDDEN int64_t rta__task_consume(rta_task *t, const char *call);
+
+/* The outcome a task ends with when its body ends with error e: none is
+ * success, -ECANCELED is cancellation (the spec's OperationCanceled rule),
+ * anything else a fault. The one place that mapping is written; every
+ * engine completes its tasks through it. */
+static inline rta_status rta__error_status(const rta_error *e)
+{
+    if (!e)
+        return RTA_SUCCEEDED;
+    return rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED;
+}
 
 /* A spin-wait pause (used by core waits and the scheduler's idle spin). */
 static inline void rta__cpu_relax(void)

@@ -262,7 +262,7 @@ void rta_async1_complete(rta_async1_builder *b, int64_t v, rta_error *e)
         }
         return;
     }
-    rta_status st = !e ? RTA_SUCCEEDED : rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED;
+    rta_status st = rta__error_status(e);
     int inline_ok = a1_tls.inline_ok;
     a1_tls.inline_ok = 1;
     if (box->pooled) {

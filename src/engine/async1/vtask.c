@@ -113,7 +113,7 @@ void rta_vtask_core_set_error(rta_vtask_core *c, rta_error *e)
     if (!e)
         e = rta__error_oom();
     c->error = e;
-    core_complete(c, rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED);
+    core_complete(c, rta__error_status(e));
 }
 
 rta_status rta_vtask_core_get_status(rta_vtask_core *c, uint32_t token)

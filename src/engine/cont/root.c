@@ -193,7 +193,7 @@ static void complete(rta__cont_root *r, rta_error *e)
 {
     rta_status st = RTA_SUCCEEDED;
     if (e) {
-        st = rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED;
+        st = rta__error_status(e);
         if (st == RTA_CANCELED) {
             rta_error_free(e);
             e = NULL;

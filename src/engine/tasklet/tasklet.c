@@ -80,7 +80,7 @@ static void rta__tasklet_entry(void *arg)
 static __attribute__((noreturn)) void rta__tasklet_fault(rta_error *e)
 {
     rta__tasklet *t = rta__tls_state.tasklet;
-    end_running(t, rta_error_code(e) == -ECANCELED ? RTA_CANCELED : RTA_FAULTED, 0, e);
+    end_running(t, rta__error_status(e), 0, e);
 }
 
 static void finish(rta__worker *wk, rta__tasklet *t)
