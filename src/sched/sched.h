@@ -200,6 +200,7 @@ typedef struct rta__worker {
     _Atomic int idle;                /* 1 while idle and not yet claimed by a waker */
     rta__timer_heap timers;          /* owner only */
     uint64_t tick;                   /* loop iterations, for fairness */
+    unsigned fair_left;              /* ticks before the next fairness tick (worker.c) */
     rta__worker_stats stats;
     /* Each engine's per-worker state, by its slot (engine.h). */
     void *engine[RTA__ENGINE_SLOTS];
@@ -245,6 +246,36 @@ static inline rta__worker *rta__cur_worker(void)
 RTA__HIDDEN void rta__sched_submit(rta__work *w);
 /* Queue bound work on worker wk. Any thread. */
 RTA__HIDDEN void rta__sched_ready_on(rta__worker *wk, rta__work *w);
+/* Every RTA__SCHED_FAIR_TICKS-th loop tick looks at the global queue, the
+ * inbox and due timers first (worker.c). */
+#define RTA__SCHED_FAIR_TICKS 61
+
+/* Owner only: the next ready work by the scheduling loop's order (local
+ * FIFO, own deque, inbox, global queue, due timers now and then), without
+ * stealing; NULL when none. Counts as one loop tick. For engines that pick
+ * their successor on a suspending task's own stack. Due timers may fire. */
+RTA__HIDDEN rta__work *rta__sched_next_ready(rta__worker *wk);
+
+/* Owner only: the loop's own choice when it is the common one, inline: not
+ * a fairness tick, and the local FIFO has work and is looked at first this
+ * tick (odd ticks, or an empty deque). Then it pops it and counts the tick;
+ * otherwise NULL, changing nothing (call rta__sched_next_ready). Runs no
+ * other code. */
+static inline rta__work *rta__sched_next_local(rta__worker *wk)
+{
+    uint64_t tick = wk->tick + 1;
+    rta__work *w = wk->local.head;
+    if (rta__likely(w != NULL && wk->fair_left != 0 &&
+                    ((tick & 1) || !rta__deque_maybe_items(&wk->deque)))) {
+        wk->tick = tick;
+        wk->fair_left--;
+        wk->local.head = w->next;
+        if (!w->next)
+            wk->local.tail = NULL;
+        return w;
+    }
+    return NULL;
+}
 /* Accounting for shutdown: n > 0 units of live work started, n < 0 finished.
  * No atomic read-modify-write on workers (see worker.c). */
 RTA__HIDDEN void rta__live_add(long n);

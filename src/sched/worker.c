@@ -2,7 +2,7 @@
  * Worker threads and the scheduling loop.
  *
  * Loop order (one item per iteration):
- *   every 61st tick: the global queue, the inbox and due timers first, so that
+ *   every 61st tick (RTA__SCHED_FAIR_TICKS): the global queue, the inbox and due timers first, so that
  *                    a busy worker never starves work from outside;
  *   odd ticks:       local FIFO, then own deque;   even ticks: the reverse,
  *                    so that a task that keeps yielding (local FIFO) cannot
@@ -219,11 +219,14 @@ static void fire_timers(rta__worker *wk)
     }
 }
 
-static rta__work *next_work(rta__worker *wk)
+static rta__work *next_work(rta__worker *wk, bool may_steal)
 {
     rta__work *w;
     uint64_t tick = ++wk->tick;
-    if (tick % 61 == 0) {
+    /* A countdown rather than tick % 61: the inline pick in sched.h tests
+     * it with one compare. */
+    if (wk->fair_left-- == 0) {
+        wk->fair_left = RTA__SCHED_FAIR_TICKS - 1;
         if (wk->timers.len)
             fire_timers(wk);
         /* A poller parker (src/io) delivers I/O events while every worker is busy. */
@@ -242,7 +245,15 @@ static rta__work *next_work(rta__worker *wk)
     }
     if ((w = take_inbox(wk)) || (w = global_pop()))
         return w;
-    return rta__rt.nworkers > 1 ? steal(wk) : NULL;
+    return may_steal && rta__rt.nworkers > 1 ? steal(wk) : NULL;
+}
+
+/* The loop's own choice, made by a suspending tasklet on its stack (the
+ * direct switch, docs/tasklet.md): same queues, same order, same tick, so
+ * fairness is the loop's. Stealing is left to the worker context. */
+rta__work *rta__sched_next_ready(rta__worker *wk)
+{
+    return next_work(wk, false);
 }
 
 static bool has_work(rta__worker *wk)
@@ -346,7 +357,7 @@ static void *worker_main(void *arg)
     const rta__engine *sf = rta__rt.stackful;
     void (*sf_run)(rta__work *) = sf ? sf->run : NULL;
     for (;;) {
-        rta__work *w = next_work(wk);
+        rta__work *w = next_work(wk, true);
         if (w) {
             if (w->run == sf_run) {
                 /* Switched to from this frame (engine.h). */

@@ -124,18 +124,20 @@ bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
     return true;
 }
 
-rta__region *rta__region_pick(rta__worker *wk)
+rta__region *rta__region_pick(rta__worker *wk, const rta__region *avoid)
 {
     rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     rta__region *lru = NULL;
     for (unsigned i = 0; i < tw->nregions; i++) {
         rta__region *r = &tw->regions[i];
+        if (r == avoid)
+            continue;
         if (!r->occupant)
             return r;
         if (!lru || r->last_use < lru->last_use)
             lru = r;
     }
-    return evict(wk, lru->occupant) ? lru : NULL;
+    return lru && evict(wk, lru->occupant) ? lru : NULL;
 }
 
 /* Walks the frame-pointer chain of a suspended stack. `data` holds the bytes

@@ -1,14 +1,23 @@
 /*
  * Tasklet lifecycle: spawn, start, suspend, resume, finish.
  *
- * Switching protocol. A tasklet runs only on its worker, entered from the
- * worker's scheduler context by tasklet_run and left by tasklet_switch_out.
- * Everything that must happen "after the frames are off the region" (the
- * spec's hand-off) is done by tasklet_run after the switch returns, in the
- * scheduler context: queueing a yield, registering with an awaiter, finishing.
- * An awaiter may complete on another thread the moment it is registered; its
- * waiter only queues the tasklet on its worker, which cannot run it before the
- * current tasklet_run returns to the loop, so no tasklet ever runs twice.
+ * Switching protocol (docs/tasklet.md). A tasklet runs only on its worker.
+ * The worker loop enters one from its own context (rta__tasklet_enter, the
+ * switch, rta__tasklet_leave); from then on a suspending tasklet picks the
+ * next ready work itself, on its own stack, by the loop's rules
+ * (rta__sched_next_local / rta__sched_next_ready), and switches straight
+ * into it when that is a tasklet it can enter from there (switch_on). The
+ * loop's context runs again only when nothing is ready, for other engines'
+ * work, for a tasklet whose region the suspending one occupies, and when a
+ * tasklet ends (finish).
+ *
+ * Hand-off. A yield queues itself before the pick, so the pick sees it. An
+ * await registers with its awaiter only after the switch (tw->deferred, run
+ * by whatever runs next on the worker): the awaiter sees a task whose frames
+ * are captured. Either way an awaiter may complete on another thread at
+ * once; its waiter only queues the tasklet on its worker, and that worker is
+ * busy on this stack or the next one until it picks the tasklet again, so no
+ * tasklet ever runs twice.
  */
 #include "tasklet.h"
 
@@ -20,26 +29,206 @@
 
 /* ---- switching ---------------------------------------------------------------------- */
 
-/* Called on the tasklet's stack right after it was switched to. */
-static void arrived(rta__tasklet *t)
+static void make_ready(rta__tasklet *t);
+static void sleep_arm(rta__tasklet *t);
+
+/* No tasklet is current: the thread runs runtime code, as in the scheduler
+ * context (what rta_in_async and the throw machinery look at). */
+static inline void no_tasklet(void)
 {
-    rta__tasklet_worker *tw = rta__tasklet_tw(t->worker);
-    rta__asan_finish_switch(t->asan_fake_stack, &tw->thread_stack_lo, &tw->thread_stack_size);
-    (void)tw;
+    rta__tls_state.tasklet = NULL;
+    rta__tls_state.exec = &rta__tls_state.own;
 }
 
-static void switch_out(rta__tasklet *t, enum rta__suspend_reason reason)
+/* The hand-off of a suspension. A yield's is done by the yielding tasklet
+ * itself, before it picks the next work (so that the pick sees it queued):
+ * another thread cannot run it, since only its own worker ever runs it and
+ * that worker is busy on this very stack; if the pick is the tasklet itself,
+ * it simply carries on. An await's registration is done by whoever runs next
+ * on the worker (tw->deferred, see arrived and rta__tasklet_leave): the spec
+ * has the awaiter see a fully suspended task (its frames captured, so
+ * walkable: tests/tasklet/test_awaiters.c), which it is only once the switch
+ * saved its registers. Either runs with no current tasklet, as in the
+ * scheduler context: awaiter callbacks see non-async code. */
+static void handoff(rta__worker *wk, rta__tasklet *t)
+{
+    switch (t->reason) {
+    case RTA__SUSP_YIELD:
+        if (rta__likely(t->resume_via == RTA__RESUME_DIRECT))
+            rta__fifo_push(&wk->local, &t->work);
+        else
+            make_ready(t);
+        break;
+    case RTA__SUSP_AWAIT: {
+        const rta_awaiter_ops *ops = t->await_ops;
+        t->await_ops = NULL;
+        if (ops->unsafe_on_completed)
+            ops->unsafe_on_completed(t->await_self, &t->resume);
+        else
+            ops->on_completed(t->await_self, &t->resume);
+        break;
+    }
+    case RTA__SUSP_SLEEP:
+        sleep_arm(t); /* the timer was armed before switching out */
+        break;
+    default:
+        rta__fatal("tasklet %llu switched out without a reason", (unsigned long long)t->task.id);
+    }
+}
+
+/* An await hand-off left by the tasklet that switched to us. */
+static __attribute__((noinline)) void run_deferred(rta__tasklet_worker *tw, rta__worker *wk)
+{
+    rta__tasklet *p = tw->deferred;
+    tw->deferred = NULL;
+    rta__tasklet *cur = rta__tls_state.tasklet;
+    rta__exec *x = rta__tls_state.exec;
+    no_tasklet();
+    handoff(wk, p);
+    rta__tls_state.tasklet = cur;
+    rta__tls_state.exec = x;
+}
+
+/* Called on the tasklet's stack right after it was switched to, by the
+ * scheduler context or directly by another tasklet. Whoever switched made it
+ * the current tasklet first (enter), so it needs no argument: the switching
+ * code keeps nothing live across the switch. */
+static inline __attribute__((always_inline)) void arrived(void)
+{
+    rta__tasklet_worker *tw = rta__tasklet_tw(rta__tls_state.worker);
+#if RTA__ASAN
+    const void *lo;
+    size_t size;
+    rta__asan_finish_switch(rta__tls_state.tasklet->asan_fake_stack, &lo, &size);
+    /* What ASan reports is the stack we came from: a worker's first arrival
+     * is always from its scheduler context (only the loop enters a tasklet
+     * while none runs), so the first report is the thread's stack; later
+     * ones may be another tasklet's region. */
+    if (!tw->thread_stack_lo) {
+        tw->thread_stack_lo = lo;
+        tw->thread_stack_size = size;
+    }
+#endif
+    if (rta__unlikely(tw->deferred != NULL))
+        run_deferred(tw, rta__tls_state.worker);
+}
+
+static int enter_slow(rta__worker *wk, rta__tasklet *t, const rta__region *avoid);
+
+/* Makes resident tasklet t current: the part of enter that every switch
+ * into a tasklet does. */
+static inline __attribute__((always_inline)) void enter_resident(rta__worker *wk, rta__tasklet *t,
+                                                                 rta__region *r)
+{
+    RTA__STAT_INC(wk, resumes_resident, 1);
+    r->last_use = wk->tick;
+    rta__tls_state.tasklet = t;
+    rta__tls_state.exec = &t->exec;
+}
+
+/* The common case inline: t started (it has a region) and is resident. */
+static inline int enter(rta__worker *wk, rta__tasklet *t, const rta__region *avoid)
+{
+    rta__region *r = t->region;
+    if (rta__unlikely(!r || r->occupant != t))
+        return enter_slow(wk, t, avoid);
+    enter_resident(wk, t, r);
+    return 1;
+}
+
+/* The direct switch from running tasklet t to entered tasklet n != t. */
+static inline __attribute__((always_inline)) void switch_to(rta__tasklet *t, rta__tasklet *n)
+{
+    rta__asan_start_switch(&t->asan_fake_stack, n->region->lo, (size_t)(n->region->top - n->region->lo));
+    rta__tsan_switch_to(n->tsan_fiber);
+    rta__ctx_switch(&t->sp, n->sp);
+    arrived();
+}
+
+/* t has done its hand-off (or t finished: reason DONE). Picks the next ready
+ * work on this stack and switches straight into it, or to the worker
+ * context when that cannot be done from here. w: work already taken from
+ * the run queue by the caller, or NULL. Returns once t is resumed. */
+static __attribute__((noinline)) void switch_on(rta__tasklet *t, rta__work *w)
 {
     rta__worker *wk = t->worker;
     rta__tasklet_worker *tw = rta__tasklet_tw(wk);
-    t->reason = (uint8_t)reason;
+    if (rta__likely(t->reason != RTA__SUSP_DONE)) {
+        for (;; w = NULL) {
+            if (!w)
+                w = rta__sched_next_local(wk);
+            if (!w) {
+                no_tasklet(); /* due timers may fire */
+                w = rta__sched_next_ready(wk);
+                if (!w)
+                    break;
+            }
+            if (rta__unlikely(w->run != rta__tasklet_run)) {
+                tw->pending = w; /* cont/async1 work runs on the worker's stack */
+                break;
+            }
+            rta__tasklet *n = rta__container_of(w, rta__tasklet, work);
+            int entered = enter(wk, n, t->region);
+            if (rta__unlikely(entered < 0)) {
+                tw->pending = w; /* it needs this region: the scheduler copies */
+                break;
+            }
+            if (rta__unlikely(entered == 0))
+                continue; /* it cannot run now (enter_slow says why): the next one */
+            if (n != t)
+                switch_to(t, n);
+            return; /* if n == t, the run queue's next is t itself: no switch */
+        }
+    }
+    /* Nothing ready that this stack can enter, or t finished: the worker
+     * context takes over (parks, polls, steals, finishes t, runs pending). */
+    tw->from = t;
+    tw->to_sched++;
     /* A finished tasklet's stack dies: no fake stack to keep (NULL). */
-    rta__asan_start_switch(reason == RTA__SUSP_DONE ? NULL : &t->asan_fake_stack,
+    rta__asan_start_switch(t->reason == RTA__SUSP_DONE ? NULL : &t->asan_fake_stack,
                            tw->thread_stack_lo, tw->thread_stack_size);
     rta__tsan_switch_to(tw->tsan_thread_fiber);
-    (void)tw;
     rta__ctx_switch(&t->sp, wk->sched_sp);
-    arrived(t);
+    arrived();
+}
+
+/* Every suspension and the end of a tasklet. The current tasklet stays t in
+ * the common case (a plain yield, a pick from the local FIFO, entering a
+ * resident tasklet: no other code runs); anything that may run other code
+ * first says that no tasklet is current, as the scheduler context does. */
+static void switch_out(rta__tasklet *t, enum rta__suspend_reason reason)
+{
+    t->reason = (uint8_t)reason;
+    if (reason == RTA__SUSP_YIELD && rta__likely(t->resume_via == RTA__RESUME_DIRECT)) {
+        rta__fifo_push(&t->worker->local, &t->work);
+    } else if (reason == RTA__SUSP_AWAIT || reason == RTA__SUSP_SLEEP) {
+        rta__tasklet_tw(t->worker)->deferred = t; /* registered once switched out */
+    } else if (reason != RTA__SUSP_DONE) {
+        no_tasklet();
+        handoff(t->worker, t);
+    }
+    switch_on(t, NULL);
+}
+
+/* The yield, inline in rta_yield: the common case of switch_out + switch_on
+ * (queue t, the next ready work is a resident tasklet) without their frames. */
+static inline __attribute__((always_inline)) void yield_direct(rta__tasklet *t)
+{
+    rta__worker *wk = t->worker;
+    t->reason = RTA__SUSP_YIELD;
+    rta__fifo_push(&wk->local, &t->work);
+    rta__work *w = rta__sched_next_local(wk);
+    if (rta__likely(w != NULL && w->run == rta__tasklet_run)) {
+        rta__tasklet *n = rta__container_of(w, rta__tasklet, work);
+        rta__region *r = n->region;
+        if (rta__likely(r != NULL && r->occupant == n)) {
+            enter_resident(wk, n, r);
+            if (n != t)
+                switch_to(t, n);
+            return;
+        }
+    }
+    switch_on(t, w);
 }
 
 /* ---- start and finish ------------------------------------------------------------------- */
@@ -67,7 +256,7 @@ static __attribute__((noreturn)) void end_running(rta__tasklet *t, rta_status ou
 static void rta__tasklet_entry(void *arg)
 {
     rta__tasklet *t = arg;
-    arrived(t);
+    arrived();
     int64_t v = t->fn(t->arg);
     if (rta__unlikely(t->exec.try_top != NULL)) {
         /* fn left an RTA_TRY with return/break/goto: the records are dead. */
@@ -192,19 +381,25 @@ static void retry_later(rta__worker *wk, rta__tasklet *t)
     }
 }
 
-/* Scheduler context, before the switch: make t's frames present in its
- * region (starting it, or copying it back if it was evicted) and make it the
- * current context. Returns NULL if t could not start (it has been faulted). */
-static inline __attribute__((always_inline)) rta__tasklet *rta__tasklet_enter(rta__worker *wk,
-                                                                            rta__work *w)
+/* Makes t's frames present in its region (starting it, or copying it back if
+ * it was evicted) and makes it the current tasklet. `avoid` is the region
+ * whose stack this runs on (a direct switch), which must not be touched, or
+ * NULL (the scheduler context). Returns 1 when t can be switched to, 0 when
+ * it cannot now (it could not start and has been faulted, or its region
+ * could not be had for lack of memory and it retries later), -1 when t
+ * needs region `avoid`. */
+static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t,
+                                                const rta__region *avoid)
 {
-    rta__tasklet *t = rta__container_of(w, rta__tasklet, work);
     rta__region *r;
+    no_tasklet(); /* a failed start completes t: its waiters run */
     if (!t->started) {
-        r = rta__region_pick(wk);
+        r = rta__region_pick(wk, avoid);
         if (rta__unlikely(!r)) {
+            if (avoid)
+                return -1; /* the scheduler context tries every region */
             fail_start(wk, t);
-            return NULL;
+            return 0;
         }
         t->worker = wk;
         t->region = r;
@@ -219,12 +414,14 @@ static inline __attribute__((always_inline)) rta__tasklet *rta__tasklet_enter(rt
         RTA__STAT_INC(wk, tasks_spawned, 1);
     } else {
         r = t->region;
-        if (r->occupant == t) {
+        if (rta__likely(r->occupant == t)) {
             RTA__STAT_INC(wk, resumes_resident, 1);
         } else {
+            if (r == avoid)
+                return -1;
             if (rta__unlikely(!rta__region_enter(wk, r, t))) {
                 retry_later(wk, t);
-                return NULL;
+                return 0;
             }
             RTA__STAT_INC(wk, resumes_restored, 1);
         }
@@ -232,42 +429,16 @@ static inline __attribute__((always_inline)) rta__tasklet *rta__tasklet_enter(rt
     r->last_use = wk->tick;
     rta__tls_state.tasklet = t;
     rta__tls_state.exec = &t->exec;
-    return t;
+    return 1;
 }
 
-static void sleep_arm(rta__tasklet *t);
-
-/* Scheduler context, after t switched out: off the region, now the hand-off. */
-static inline __attribute__((always_inline)) void rta__tasklet_leave(rta__worker *wk,
-                                                                    rta__tasklet *t)
+/* Scheduler context, before the switch. Returns NULL if t could not start
+ * (it has been faulted). */
+static inline __attribute__((always_inline)) rta__tasklet *rta__tasklet_enter(rta__worker *wk,
+                                                                            rta__work *w)
 {
-    rta__tls_state.tasklet = NULL;
-    rta__tls_state.exec = &rta__tls_state.own;
-    switch (t->reason) {
-    case RTA__SUSP_YIELD:
-        if (rta__likely(t->resume_via == RTA__RESUME_DIRECT))
-            rta__fifo_push(&wk->local, &t->work);
-        else
-            make_ready(t);
-        break;
-    case RTA__SUSP_AWAIT: {
-        const rta_awaiter_ops *ops = t->await_ops;
-        t->await_ops = NULL;
-        if (ops->unsafe_on_completed)
-            ops->unsafe_on_completed(t->await_self, &t->resume);
-        else
-            ops->on_completed(t->await_self, &t->resume);
-        break;
-    }
-    case RTA__SUSP_SLEEP:
-        sleep_arm(t); /* the timer was armed before switching out */
-        break;
-    case RTA__SUSP_DONE:
-        finish(wk, t);
-        break;
-    default:
-        rta__fatal("tasklet %llu switched out without a reason", (unsigned long long)t->task.id);
-    }
+    rta__tasklet *t = rta__container_of(w, rta__tasklet, work);
+    return enter(wk, t, NULL) > 0 ? t : NULL;
 }
 
 /* Where the loop switches to enter t (engine.h). */
@@ -281,6 +452,39 @@ static inline void fill_switch(const rta__tasklet *t, rta__switch_to *to)
 #if RTA__TSAN
     to->tsan_fiber = t->tsan_fiber;
 #endif
+}
+
+/* Scheduler context, after the switch into `entered` returned: some tasklet
+ * (tw->from, not necessarily `entered`: tasklets switch to each other)
+ * switched back. Its hand-off is done unless it finished; then the work it
+ * handed over. */
+static void rta__tasklet_leave(rta__worker *wk, rta__tasklet *entered)
+{
+    rta__tasklet_worker *tw = rta__tasklet_tw(wk);
+    (void)entered;
+    for (;;) {
+        rta__tasklet *t = tw->from;
+        tw->from = NULL;
+        no_tasklet();
+        if (tw->deferred)
+            run_deferred(tw, wk);
+        if (t->reason == RTA__SUSP_DONE)
+            finish(wk, t);
+        rta__work *w = tw->pending;
+        if (!w)
+            return;
+        tw->pending = NULL;
+        if (w->run != rta__tasklet_run) {
+            w->run(w);
+            return;
+        }
+        t = rta__tasklet_enter(wk, w);
+        if (!t)
+            return;
+        rta__switch_to to;
+        fill_switch(t, &to);
+        rta__sched_switch_in(wk, &to);
+    }
 }
 
 /* The engine hooks around the loop's switch. */
@@ -643,7 +847,17 @@ void rta_yield_cfg(bool cfg)
 {
     rta__tasklet *t = async_context("rta_yield");
     cancel_point(t, "rta_yield");
-    suspend(t, RTA__SUSP_YIELD, cfg);
+    capture_resume(t, cfg);
+    if (rta__likely(t->resume_via == RTA__RESUME_DIRECT && t->reg.shard != NULL)) {
+        /* suspend() for a yield, with the switch's common case inline. */
+        rta__reg_capture_fp(&t->reg, (uintptr_t)__builtin_frame_address(0), (uintptr_t)t->region->top);
+        rta__reg_note(&t->reg, RTA__REG_RUNNABLE, NULL, NULL);
+        RTA__STAT_INC(t->worker, suspensions, 1);
+        yield_direct(t);
+        rta__reg_note(&t->reg, RTA__REG_RUNNING, NULL, NULL);
+    } else {
+        suspend(t, RTA__SUSP_YIELD, cfg);
+    }
     cancel_point(t, "rta_yield");
 }
 

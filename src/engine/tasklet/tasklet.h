@@ -1,7 +1,8 @@
 /*
  * The tasklet engine: async2 functions are plain C functions running on
  * *execution regions* (mmap'd stacks with a guard) owned by a worker. An await
- * that cannot complete switches to the worker's scheduler context; the task's
+ * that cannot complete switches straight to the worker's next ready task (to
+ * the worker's scheduler context when there is none); the task's
  * frames stay in the region (*resident*) until another task needs the region,
  * and only then are they copied to the heap (*evicted*). Resuming an evicted
  * task copies its frames back to the same addresses, so pointers into them
@@ -92,6 +93,22 @@ typedef struct rta__tasklet_worker {
     const void *thread_stack_lo;
     size_t thread_stack_size;
     void *tsan_thread_fiber;  /* the worker thread's own TSan fiber */
+    /* Direct switching (tasklet.c): set by a tasklet right before it
+     * switches to the scheduler context, read by the engine's leave hook:
+     * which tasklet switched there (not always the one the loop entered:
+     * tasklets switch to each other directly), and work it picked that must
+     * run on the worker's own stack (other engines' work, or a tasklet that
+     * needs the switching one's region). */
+    struct rta__tasklet *from;
+    rta__work *pending;
+    /* A tasklet that switched out to await or sleep and whose hand-off
+     * (awaiter registration, cancel hook) is left to whatever runs next on
+     * this worker, once its frames are captured. */
+    struct rta__tasklet *deferred;
+    /* Switches from a tasklet to the scheduler context (owner only; read by
+     * tests/tasklet/test_direct_switch.c: a yield among ready tasklets makes
+     * none). */
+    uint64_t to_sched;
 } rta__tasklet_worker;
 
 /* The tasklet engine's descriptor (tasklet.c): the scheduler's stackful
@@ -119,9 +136,11 @@ RTA__HIDDEN void rta__region_unmap(rta__region *r);
  * changing nothing, when the occupant's copy found no memory. */
 RTA__HIDDEN bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t);
 /* A region for a tasklet that has not started: a free one, else the least
- * recently used one (its occupant is evicted). NULL when the eviction found
- * no memory: the new tasklet then faults with -ENOMEM instead of starting. */
-RTA__HIDDEN rta__region *rta__region_pick(rta__worker *wk);
+ * recently used one (its occupant is evicted), never `avoid` (the region of
+ * the tasklet whose stack the call runs on, or NULL). NULL when there is
+ * none or the eviction found no memory: called with avoid == NULL, the new
+ * tasklet then faults with -ENOMEM instead of starting. */
+RTA__HIDDEN rta__region *rta__region_pick(rta__worker *wk, const rta__region *avoid);
 /* Frame metadata of the frames between sp and top (innermost first). */
 RTA__HIDDEN size_t rta__region_frames(const rta__region *r, const char *sp, const char *data,
                                       rta_frame_info *out, size_t max);
