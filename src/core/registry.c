@@ -38,8 +38,16 @@ void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void
     e->engine = engine;
     e->fn = fn;
     e->pc_kind = (uint8_t)pc_kind;
+    /* Engines recycle objects without clearing them: every field a reader
+     * looks at is set before the entry is published (under the lock). */
+    atomic_store_explicit(&e->seq, 0, memory_order_relaxed);
     atomic_store_explicit(&e->nframes, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->truncated, 0, memory_order_relaxed);
     atomic_store_explicit(&e->await_point, -1, memory_order_relaxed);
+    atomic_store_explicit(&e->since_ns, rta__reg_now_coarse(), memory_order_relaxed);
+    atomic_store_explicit(&e->state, RTA__REG_RUNNING, memory_order_relaxed);
+    atomic_store_explicit(&e->await_ops, NULL, memory_order_relaxed);
+    atomic_store_explicit(&e->await_self, NULL, memory_order_relaxed);
     pthread_mutex_lock(&s->lock);
     e->shard = s;
     e->prev = NULL;
