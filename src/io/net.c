@@ -22,6 +22,7 @@
 static int resolve(const char *host, int port, int socktype, bool passive,
                    struct sockaddr_storage *ss, socklen_t *len)
 {
+    *len = 0; /* every path below sets it before returning 0 */
     if (port < 0 || port > 65535)
         return -EINVAL;
     memset(ss, 0, sizeof *ss);
@@ -52,7 +53,8 @@ static int resolve(const char *host, int port, int socktype, bool passive,
     snprintf(portstr, sizeof portstr, "%d", port);
     int rc = getaddrinfo(host, portstr, &hints, &res);
     if (rc != 0)
-        return rc == EAI_SYSTEM ? -errno : rc == EAI_MEMORY ? -ENOMEM : -ENOENT;
+        /* EAI_SYSTEM with errno 0 must still be a failure, never 0 (success). */
+        return rc == EAI_SYSTEM ? -(errno ? errno : EIO) : rc == EAI_MEMORY ? -ENOMEM : -ENOENT;
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     *len = res->ai_addrlen;
     freeaddrinfo(res);
