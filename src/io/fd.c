@@ -8,7 +8,6 @@
 #include "io.h"
 
 #include <fcntl.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #define CHUNK 1024
@@ -54,13 +53,9 @@ int rta__iofd_register_locked(rta__iofd *f)
         return -errno;
     if (!(fl & O_NONBLOCK) && fcntl(f->fd, F_SETFL, fl | O_NONBLOCK) < 0)
         return -errno;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                             .data.u64 = (uint64_t)f->gen << 32 | (uint32_t)f->fd};
-    /* EEXIST: the number was closed behind our back (plain close) and its
-     * old registration went with it, or never left: take it over. */
-    if (epoll_ctl(rta__io_state.epfd, EPOLL_CTL_ADD, f->fd, &ev) < 0 &&
-        (errno != EEXIST || epoll_ctl(rta__io_state.epfd, EPOLL_CTL_MOD, f->fd, &ev) < 0))
-        return -errno;
+    int rc = rta__io_state.be->watch(f);
+    if (rc < 0)
+        return rc;
     f->registered = true;
     f->op[0].ready = f->op[1].ready = false;
     return 0;
@@ -68,7 +63,7 @@ int rta__iofd_register_locked(rta__iofd *f)
 
 int rta__iofd_prepare(int fd)
 {
-    if (rta__io_state.epfd < 0)
+    if (!rta__io_state.be)
         return 0; /* no runtime: plain blocking calls */
     rta__iofd *f = rta__iofd_get(fd, true);
     if (!f)
@@ -94,8 +89,8 @@ void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc)
             ended[d]->result = result;
     }
     if (close_fd) {
-        if (f->registered)
-            epoll_ctl(rta__io_state.epfd, EPOLL_CTL_DEL, f->fd, NULL);
+        if (f->registered && rta__io_state.be)
+            rta__io_state.be->unwatch(f);
         f->registered = false;
         f->gen++;
         /* Closed under the lock: the number cannot be handed out again (and

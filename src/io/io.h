@@ -7,7 +7,7 @@
  *
  * Pieces:
  *  - poller.c: the poller (epoll; io_uring in uring.c when built with
- *    liburing) as a *parker* (rta__parker_ops): an idle worker that wins the
+ *    liburing, chosen at rta_init) as a *parker* (rta__parker_ops): an idle worker that wins the
  *    poll token waits in the poller with its next timer as timeout; the
  *    other idle workers wait on their futex. Waking a worker in the poller
  *    writes an eventfd. A busy worker polls without blocking every 61 loop
@@ -72,12 +72,33 @@ typedef struct rta__iowait {
     struct rta__iowait *next_free;
 } rta__iowait;
 
+/* A poller backend: epoll (poller.c) or io_uring (uring.c). Both report
+ * readiness edges for (fd, generation) to rta__iofd_event; the parker
+ * protocol around round() is shared (poller.c). */
+typedef struct rta__io_backend {
+    const char *name;
+    /* Starts watching f->fd (in+out, edges) under f->gen. f->lock held. */
+    int (*watch)(rta__iofd *f);
+    /* Stops watching f->fd under f->gen, before the descriptor is closed
+     * (io_uring holds a reference to the file until then). f->lock held. */
+    void (*unwatch)(rta__iofd *f);
+    /* Waits up to timeout_ns (0: just looks; UINT64_MAX: forever) and
+     * dispatches what came. Only the holder of the poll token calls it. */
+    void (*round)(uint64_t timeout_ns);
+    /* Wakes a round() in progress (any thread). */
+    void (*wake)(void);
+    void (*fini)(void);
+} rta__io_backend;
+
 typedef struct rta__io {
-    int epfd, evfd;
+    const rta__io_backend *be; /* NULL while no runtime runs */
     _Atomic int poll_token;  /* 1 while a worker waits in / polls the poller */
     _Atomic int stopping;    /* rta_shutdown began: every wait ends with -ECANCELED */
-    const char *backend;
 } rta__io;
+
+/* The backends' set-up: 0 or -errno; on failure nothing is left behind. */
+RTA__HIDDEN int rta__epoll_init(const rta__io_backend **be);
+RTA__HIDDEN int rta__uring_init(const rta__io_backend **be);
 
 extern rta__io rta__io_state;
 

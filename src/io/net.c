@@ -66,14 +66,16 @@ static int resolve(const char *host, int port, int socktype, bool passive,
  * descriptor is registered on its first wait instead. */
 static int adopt(int fd)
 {
-    if (rta__io_state.epfd < 0)
+    if (!rta__io_state.be)
         return fd;
     rta__iofd *f = rta__iofd_get(fd, true);
     if (!f)
         return fd;
     pthread_mutex_lock(&f->lock);
     if (f->registered) {
-        /* Closed with close(2) behind our back: start a new generation. */
+        /* Closed with close(2) behind our back: start a new generation
+         * (io_uring still watches the old file: let it go). */
+        rta__io_state.be->unwatch(f);
         f->registered = false;
         f->gen++;
     }

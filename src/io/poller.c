@@ -1,11 +1,13 @@
 /*
- * The epoll poller as the scheduler's parker (see io.h for the protocol).
+ * The poller as the scheduler's parker (see io.h for the protocol), and the
+ * epoll backend; the io_uring backend is uring.c.
  *
  * Parker states (rta__parker.state): 0 empty, 1 notified, -1 asleep on the
- * futex, -2 asleep in epoll_wait. unpark exchanges in 1 and, by what it
- * replaced, wakes the futex or writes the eventfd. Only the holder of the
- * poll token is ever at -2, so the eventfd wakes exactly the poller thread
- * (a leftover count makes one later epoll_wait return early: harmless).
+ * futex, -2 asleep in the backend's round (epoll_wait, io_uring_enter).
+ * unpark exchanges in 1 and, by what it replaced, wakes the futex or the
+ * backend (an eventfd write). Only the holder of the poll token is ever at
+ * -2, so the wake reaches exactly the poller thread (a leftover count makes
+ * one later round return early: harmless).
  */
 #include "io.h"
 
@@ -14,29 +16,30 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-rta__io rta__io_state = {.epfd = -1, .evfd = -1};
+rta__io rta__io_state;
+
+/* ---- the epoll backend ---- */
 
 #define EV_WAKE UINT64_MAX
 #define MAX_EVENTS 128
 
-/* One round of epoll_wait (timeout_ms -1 = forever); dispatches what came. */
-static void poll_round(int timeout_ms)
+static int epfd = -1, evfd = -1;
+
+static int epoll_watch(rta__iofd *f)
 {
-    struct epoll_event evs[MAX_EVENTS];
-    int n = epoll_wait(rta__io_state.epfd, evs, MAX_EVENTS, timeout_ms);
-    for (int i = 0; i < n; i++) {
-        uint64_t key = evs[i].data.u64;
-        if (key == EV_WAKE) {
-            uint64_t v;
-            ssize_t r = read(rta__io_state.evfd, &v, sizeof v);
-            (void)r;
-            continue;
-        }
-        uint32_t e = evs[i].events;
-        bool err = e & (EPOLLERR | EPOLLHUP);
-        rta__iofd_event((int)(uint32_t)key, (uint32_t)(key >> 32),
-                        err || (e & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)), err || (e & EPOLLOUT));
-    }
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                             .data.u64 = (uint64_t)f->gen << 32 | (uint32_t)f->fd};
+    /* EEXIST: the number was closed behind our back (plain close) and its
+     * old registration went with it, or never left: take it over. */
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, f->fd, &ev) < 0 &&
+        (errno != EEXIST || epoll_ctl(epfd, EPOLL_CTL_MOD, f->fd, &ev) < 0))
+        return -errno;
+    return 0;
+}
+
+static void epoll_unwatch(rta__iofd *f)
+{
+    epoll_ctl(epfd, EPOLL_CTL_DEL, f->fd, NULL); /* ENOENT once closed behind our back */
 }
 
 static int to_ms(uint64_t timeout_ns)
@@ -47,50 +50,113 @@ static int to_ms(uint64_t timeout_ns)
     return ms > INT32_MAX ? INT32_MAX : (int)ms;
 }
 
-static void epoll_park(rta__parker *p, uint64_t timeout_ns)
+/* One round of epoll_wait; dispatches what came. */
+static void epoll_round(uint64_t timeout_ns)
+{
+    struct epoll_event evs[MAX_EVENTS];
+    int n = epoll_wait(epfd, evs, MAX_EVENTS, to_ms(timeout_ns));
+    for (int i = 0; i < n; i++) {
+        uint64_t key = evs[i].data.u64;
+        if (key == EV_WAKE) {
+            uint64_t v;
+            ssize_t r = read(evfd, &v, sizeof v);
+            (void)r;
+            continue;
+        }
+        uint32_t e = evs[i].events;
+        bool err = e & (EPOLLERR | EPOLLHUP);
+        rta__iofd_event((int)(uint32_t)key, (uint32_t)(key >> 32),
+                        err || (e & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)), err || (e & EPOLLOUT));
+    }
+}
+
+static void epoll_wake(void)
+{
+    uint64_t one = 1;
+    ssize_t r = write(evfd, &one, sizeof one);
+    (void)r;
+}
+
+static void epoll_fini(void)
+{
+    close(evfd);
+    close(epfd);
+    epfd = evfd = -1;
+}
+
+static const rta__io_backend epoll_backend = {
+    .name = "epoll",
+    .watch = epoll_watch,
+    .unwatch = epoll_unwatch,
+    .round = epoll_round,
+    .wake = epoll_wake,
+    .fini = epoll_fini,
+};
+
+int rta__epoll_init(const rta__io_backend **be)
+{
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0)
+        return -errno;
+    evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = EV_WAKE};
+    if (evfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, evfd, &ev) < 0) {
+        int rc = -errno;
+        if (evfd >= 0)
+            close(evfd);
+        close(epfd);
+        epfd = evfd = -1;
+        return rc;
+    }
+    *be = &epoll_backend;
+    return 0;
+}
+
+/* ---- the parker over either backend ---- */
+
+static void io_park(rta__parker *p, uint64_t timeout_ns)
 {
     if (atomic_exchange(&rta__io_state.poll_token, 1)) {
         rta__futex_park(p, timeout_ns);
         return;
     }
     int empty = 0;
-    if (atomic_compare_exchange_strong(&p->state, &empty, -2)) {
-        poll_round(to_ms(timeout_ns));
-    }
+    if (atomic_compare_exchange_strong(&p->state, &empty, -2))
+        rta__io_state.be->round(timeout_ns);
     /* Woken, timed out, or a notification was waiting (state 1): consume. */
     atomic_store(&p->state, 0);
     atomic_store(&rta__io_state.poll_token, 0);
 }
 
-static void epoll_unpark(rta__parker *p)
+static void io_unpark(rta__parker *p)
 {
     int old = atomic_exchange(&p->state, 1);
-    if (old == -1) {
+    if (old == -1)
         rta__futex_wake(p);
-    } else if (old == -2) {
-        uint64_t one = 1;
-        ssize_t r = write(rta__io_state.evfd, &one, sizeof one);
-        (void)r;
-    }
+    else if (old == -2)
+        rta__io_state.be->wake();
 }
 
 /* A busy worker's look at the poller: never blocks, skips if someone polls. */
-static void epoll_poll(void)
+static void io_poll(void)
 {
     if (atomic_load_explicit(&rta__io_state.poll_token, memory_order_relaxed) ||
         atomic_exchange(&rta__io_state.poll_token, 1))
         return;
-    poll_round(0);
+    rta__io_state.be->round(0);
     atomic_store(&rta__io_state.poll_token, 0);
 }
 
-static const rta__parker_ops epoll_parker = {
-    .name = "epoll",
-    .park = epoll_park,
-    .unpark = epoll_unpark,
-    .poll = epoll_poll,
+static const rta__parker_ops io_parker = {
+    .name = "io",
+    .park = io_park,
+    .unpark = io_unpark,
+    .poll = io_poll,
 };
 
+/* io_uring first (unless RTA_IO=epoll); epoll when it is not built or the
+ * kernel refuses it (seccomp, io_uring_disabled, an old kernel), said once
+ * per process on stderr. */
 int rta__io_init(void)
 {
     rta__io *io = &rta__io_state;
@@ -98,29 +164,26 @@ int rta__io_init(void)
     atomic_store(&io->poll_token, 0);
     const char *want = getenv("RTA_IO");
     if (want && *want && strcmp(want, "epoll") != 0 && strcmp(want, "io_uring") != 0) {
-        fprintf(stderr, "rtasync: RTA_IO=\"%s\": expected io_uring or epoll\n", want);
+        fprintf(stderr, "rtasync: rta_init: RTA_IO=\"%s\": expected io_uring or epoll\n", want);
         return -EINVAL;
     }
-    io->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (io->epfd < 0)
-        return -errno;
-    io->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (io->evfd < 0) {
-        int rc = -errno;
-        close(io->epfd);
-        io->epfd = -1;
-        return rc;
+    const rta__io_backend *be = NULL;
+    if (!want || !*want || strcmp(want, "io_uring") == 0) {
+        int rc = rta__uring_init(&be);
+        static _Atomic int said;
+        if (rc < 0 && !atomic_exchange(&said, 1))
+            fprintf(stderr, "rtasync: io_uring unavailable (%s): using epoll\n",
+                    rc == -ENOPKG    ? "built without liburing"
+                    : rc == -ENOTSUP ? "the kernel lacks multishot poll or EXT_ARG"
+                                     : strerror(-rc));
     }
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = EV_WAKE};
-    if (epoll_ctl(io->epfd, EPOLL_CTL_ADD, io->evfd, &ev) < 0) {
-        int rc = -errno;
-        close(io->evfd);
-        close(io->epfd);
-        io->epfd = io->evfd = -1;
-        return rc;
+    if (!be) {
+        int rc = rta__epoll_init(&be);
+        if (rc < 0)
+            return rc;
     }
-    io->backend = "epoll";
-    rta__parker_impl = &epoll_parker;
+    io->be = be;
+    rta__parker_impl = &io_parker;
     return 0;
 }
 
@@ -137,15 +200,12 @@ void rta__io_shutdown(void)
     rta__parker_impl = &rta__parker_futex;
     rta__iofd_table_free();
     rta__io_wait_records_free();
-    if (io->evfd >= 0)
-        close(io->evfd);
-    if (io->epfd >= 0)
-        close(io->epfd);
-    io->epfd = io->evfd = -1;
-    io->backend = NULL;
+    if (io->be)
+        io->be->fini();
+    io->be = NULL;
 }
 
 const char *rta_io_backend(void)
 {
-    return rta__io_state.backend ? rta__io_state.backend : "epoll";
+    return rta__io_state.be ? rta__io_state.be->name : "epoll";
 }

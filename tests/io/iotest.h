@@ -45,8 +45,10 @@ static inline void iotest_init(unsigned w)
     CHECK_OK(rta_init(&(rta_config){.workers = w}));
     const char *want = getenv("RTA_IO");
     const char *got = rta_io_backend();
-    if (want && *want)
-        CHECK(strcmp(want, got) == 0 || strcmp(got, "epoll") == 0);
+    /* io_uring may fall back to epoll (announced on stderr); epoll never
+     * turns into anything else. */
+    if (want && strcmp(want, "epoll") == 0)
+        CHECK(strcmp(got, "epoll") == 0);
     fprintf(stderr, "io backend: %s\n", got);
 }
 

@@ -1,0 +1,236 @@
+/*
+ * The io_uring backend (built with liburing; chosen at rta_init unless
+ * RTA_IO=epoll or the kernel refuses it, see poller.c).
+ *
+ * Readiness, like epoll: each watched descriptor has one multishot poll
+ * (IORING_POLL_ADD_MULTI) keyed (generation << 32 | fd), which posts a
+ * completion on every wake-up of the file, the same edges EPOLLET gives; the
+ * read/write/accept syscalls still run in the task while its frames are
+ * resident, so the kernel never writes into a suspended task's stack (a
+ * stack region may hold another task's frames by the time an io_uring read
+ * into it would complete). Idle workers wait in io_uring_enter; an eventfd
+ * under its own multishot poll wakes them.
+ *
+ * Threads: any thread submits (watch, unwatch, re-arm) under sq_lock; only
+ * the poll-token holder waits and reaps completions, with a raw
+ * io_uring_enter (to_submit 0), so the submission queue is never touched
+ * outside the lock. A multishot poll that the kernel ends (a completion
+ * without IORING_CQE_F_MORE, e.g. after a completion-queue overflow) is
+ * re-armed if its descriptor is still watched under that generation.
+ */
+#include "io.h"
+
+#ifdef RTA_HAVE_URING
+
+#include <liburing.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define WAKE_KEY UINT64_MAX
+#define IGNORE_KEY (UINT64_MAX - 1) /* completions of removals */
+#define MAX_CQES 256
+#define POLL_MASK (POLLIN | POLLOUT | POLLRDHUP | POLLPRI)
+
+static struct io_uring ring;
+static pthread_mutex_t sq_lock = PTHREAD_MUTEX_INITIALIZER;
+static int wake_fd = -1;
+
+static inline uint64_t key_of(const rta__iofd *f)
+{
+    return (uint64_t)f->gen << 32 | (uint32_t)f->fd;
+}
+
+/* An SQE for the caller (sq_lock held); flushes a full queue first. */
+static struct io_uring_sqe *sqe_get(void)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    if (!sqe) {
+        io_uring_submit(&ring);
+        sqe = io_uring_get_sqe(&ring);
+    }
+    return sqe;
+}
+
+static int submit_poll(int fd, uint64_t key)
+{
+    pthread_mutex_lock(&sq_lock);
+    struct io_uring_sqe *sqe = sqe_get();
+    int rc = -EAGAIN;
+    if (sqe) {
+        io_uring_prep_poll_multishot(sqe, fd, POLL_MASK);
+        io_uring_sqe_set_data64(sqe, key);
+        rc = io_uring_submit(&ring);
+        /* -EBUSY: the kernel holds overflowed completions; the SQE stays
+         * queued and goes with the next submission. */
+        rc = rc < 0 && rc != -EBUSY ? rc : 0;
+    }
+    pthread_mutex_unlock(&sq_lock);
+    return rc;
+}
+
+static int uring_watch(rta__iofd *f)
+{
+    /* Regular files and directories are always "ready" and a poll on them
+     * completes at once, for good: refuse them as epoll does (callers
+     * treat -EPERM as "no waiting needed"). */
+    struct stat st;
+    if (fstat(f->fd, &st) < 0)
+        return -errno;
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return -EPERM;
+    return submit_poll(f->fd, key_of(f));
+}
+
+static void uring_unwatch(rta__iofd *f)
+{
+    pthread_mutex_lock(&sq_lock);
+    struct io_uring_sqe *sqe = sqe_get();
+    if (sqe) {
+        io_uring_prep_poll_remove(sqe, key_of(f));
+        io_uring_sqe_set_data64(sqe, IGNORE_KEY);
+        io_uring_submit(&ring); /* a removal is done inline, before this returns */
+    }
+    pthread_mutex_unlock(&sq_lock);
+}
+
+/* A watched descriptor's poll ended: arm it again if still watched as gen. */
+static void rearm(int fd, uint32_t gen, bool failed)
+{
+    rta__iofd *f = rta__iofd_get(fd, false);
+    if (!f)
+        return;
+    pthread_mutex_lock(&f->lock);
+    if (f->registered && f->gen == gen) {
+        /* A failed poll is not retried here (it could fail forever): the
+         * next wait registers the descriptor again. */
+        if (failed || submit_poll(fd, key_of(f)) < 0)
+            f->registered = false;
+    }
+    pthread_mutex_unlock(&f->lock);
+}
+
+typedef struct cqe_copy {
+    uint64_t key;
+    int32_t res;
+    uint32_t flags;
+} cqe_copy;
+
+static void uring_round(uint64_t timeout_ns)
+{
+    if (timeout_ns && !io_uring_cq_ready(&ring)) {
+        struct __kernel_timespec ts = {.tv_sec = (int64_t)(timeout_ns / 1000000000u),
+                                       .tv_nsec = (long long)(timeout_ns % 1000000000u)};
+        struct io_uring_getevents_arg arg = {
+            .sigmask = 0,
+            .sigmask_sz = _NSIG / 8,
+            .ts = timeout_ns == UINT64_MAX ? 0 : (uint64_t)(uintptr_t)&ts,
+        };
+        /* -ETIME on timeout, -EINTR: nothing to do either way. */
+        syscall(__NR_io_uring_enter, ring.ring_fd, 0, 1,
+                IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+    }
+    struct io_uring_cqe *cqes[MAX_CQES];
+    cqe_copy got[MAX_CQES];
+    unsigned n = io_uring_peek_batch_cqe(&ring, cqes, MAX_CQES);
+    for (unsigned i = 0; i < n; i++)
+        got[i] = (cqe_copy){cqes[i]->user_data, cqes[i]->res, cqes[i]->flags};
+    io_uring_cq_advance(&ring, n);
+    for (unsigned i = 0; i < n; i++) {
+        cqe_copy c = got[i];
+        if (c.key == IGNORE_KEY)
+            continue;
+        bool more = c.flags & IORING_CQE_F_MORE;
+        if (c.key == WAKE_KEY) {
+            uint64_t v;
+            ssize_t r = read(wake_fd, &v, sizeof v);
+            (void)r;
+            if (!more)
+                submit_poll(wake_fd, WAKE_KEY);
+            continue;
+        }
+        int fd = (int)(uint32_t)c.key;
+        uint32_t gen = (uint32_t)(c.key >> 32);
+        if (c.res == -ECANCELED)
+            continue; /* removed by unwatch: the generation is stale already */
+        if (c.res < 0) {
+            rta__iofd_event(fd, gen, true, true); /* the waiters' syscalls say what */
+            rearm(fd, gen, true);
+            continue;
+        }
+        uint32_t e = (uint32_t)c.res;
+        bool err = e & (POLLERR | POLLHUP);
+        rta__iofd_event(fd, gen, err || (e & (POLLIN | POLLRDHUP | POLLPRI)),
+                        err || (e & POLLOUT));
+        if (!more)
+            rearm(fd, gen, false);
+    }
+}
+
+static void uring_wake(void)
+{
+    uint64_t one = 1;
+    ssize_t r = write(wake_fd, &one, sizeof one);
+    (void)r;
+}
+
+static void uring_fini(void)
+{
+    io_uring_queue_exit(&ring);
+    close(wake_fd);
+    wake_fd = -1;
+}
+
+static const rta__io_backend uring_backend = {
+    .name = "io_uring",
+    .watch = uring_watch,
+    .unwatch = uring_unwatch,
+    .round = uring_round,
+    .wake = uring_wake,
+    .fini = uring_fini,
+};
+
+int rta__uring_init(const rta__io_backend **be)
+{
+    /* A large completion queue: every readiness edge of every connection
+     * lands there between two rounds. */
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    p.flags = IORING_SETUP_CQSIZE;
+    p.cq_entries = 16384;
+    int rc = io_uring_queue_init_params(256, &ring, &p);
+    if (rc < 0)
+        return rc;
+    /* EXT_ARG (5.11): timeouts without an SQE; NODROP: no lost edges;
+     * RSRC_TAGS (5.13) stands for multishot poll, which came with it. */
+    unsigned need = IORING_FEAT_EXT_ARG | IORING_FEAT_NODROP | IORING_FEAT_RSRC_TAGS;
+    if ((p.features & need) != need) {
+        io_uring_queue_exit(&ring);
+        return -ENOTSUP; /* the kernel is older than 5.13 */
+    }
+    wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd < 0 || (rc = submit_poll(wake_fd, WAKE_KEY)) < 0) {
+        rc = wake_fd < 0 ? -errno : rc;
+        if (wake_fd >= 0)
+            close(wake_fd);
+        wake_fd = -1;
+        io_uring_queue_exit(&ring);
+        return rc;
+    }
+    *be = &uring_backend;
+    return 0;
+}
+
+#else
+
+int rta__uring_init(const rta__io_backend **be)
+{
+    (void)be;
+    return -ENOPKG; /* built without liburing */
+}
+
+#endif
