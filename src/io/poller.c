@@ -155,8 +155,9 @@ static void io_poll(void)
     atomic_store(&rta__io_state.poll_token, 0);
 }
 
-static const rta__parker_ops io_parker = {
-    .name = "io",
+/* Named after the backend at rta_init (tests compare it with rta_io_backend). */
+static rta__parker_ops io_parker = {
+    .name = "epoll",
     .park = io_park,
     .unpark = io_unpark,
     .poll = io_poll,
@@ -194,6 +195,7 @@ int rta__io_init(void)
             return rc;
     }
     io->be = be;
+    io_parker.name = be->name;
     rta__parker_impl = &io_parker;
     return 0;
 }
