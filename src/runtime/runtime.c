@@ -148,7 +148,9 @@ int rta_init(const rta_config *cfg)
         rta__io_shutdown();
     }
     if (rc == 0) {
-        rta__running = true;
+        /* Release: the stall watcher, already running, acquires this flag
+         * before it reads the workers rta__sched_start just published. */
+        __atomic_store_n(&rta__running, true, __ATOMIC_RELEASE);
     } else {
         /* Nothing of a failed start stays behind (tested by core_alloc_fail). */
         pthread_mutex_destroy(&rta__rt.lock);

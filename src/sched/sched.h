@@ -267,7 +267,7 @@ static inline rta__work *rta__sched_next_local(rta__worker *wk)
     rta__work *w = wk->local.head;
     if (rta__likely(w != NULL && wk->fair_left != 0 &&
                     ((tick & 1) || !rta__deque_maybe_items(&wk->deque)))) {
-        wk->tick = tick;
+        __atomic_store_n(&wk->tick, tick, __ATOMIC_RELAXED); /* read by the stall watcher */
         wk->fair_left--;
         wk->local.head = w->next;
         if (!w->next)

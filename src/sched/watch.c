@@ -176,8 +176,8 @@ static void check_stalls(void)
     for (unsigned i = 0; i < n; i++) {
         rta__worker *wk = rta__rt.workers[i];
         struct wstate *s = &W.ws[i];
-        /* The owner writes tick with plain stores; a torn or stale read
-         * only delays a report by one period. */
+        /* The owner stores tick atomically (relaxed); a stale read only
+         * delays a report by one period. */
         uint64_t tick = __atomic_load_n(&wk->tick, __ATOMIC_RELAXED);
         bool idle = atomic_load_explicit(&wk->idle, memory_order_relaxed) != 0;
         if (tick != s->tick || idle) {

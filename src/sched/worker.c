@@ -222,7 +222,11 @@ static void fire_timers(rta__worker *wk)
 static rta__work *next_work(rta__worker *wk, bool may_steal)
 {
     rta__work *w;
-    uint64_t tick = ++wk->tick;
+    /* Only this worker writes tick; the stall watcher (watch.c) reads it
+     * from its thread, so the store is atomic (relaxed: a plain store on
+     * every target, and TSan sees it). */
+    uint64_t tick = wk->tick + 1;
+    __atomic_store_n(&wk->tick, tick, __ATOMIC_RELAXED);
     /* A countdown rather than tick % 61: the inline pick in sched.h tests
      * it with one compare. */
     if (wk->fair_left-- == 0) {

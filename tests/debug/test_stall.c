@@ -43,8 +43,10 @@ static void *reader(void *arg)
 
 static void spin_until_reported(const char *marker, long extra_ms)
 {
+    pthread_mutex_lock(&out_lock); /* the reader thread reads both under it */
     g_wait_for = marker;
     atomic_store(&g_seen, 0);
+    pthread_mutex_unlock(&out_lock);
     while (!atomic_load(&g_seen))
         test_sleep_ms(1);
     test_sleep_ms(extra_ms);
