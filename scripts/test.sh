@@ -59,7 +59,11 @@ cmake -S "$root" -B "$out/tsan" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=cl
     -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread \
     >/dev/null 2>&1
 cmake --build "$out/tsan" -j"$jobs" >/dev/null
-(cd "$out/tsan" && ctest -j2 --timeout 120 --output-on-failure)
+# debug_stall is left out here (it runs in every other configuration): the
+# stall detector interrupts a spinning worker with a signal, and TSan holds
+# asynchronous signals back until the thread reaches an intercepted call,
+# which a task spinning in its own code never does, so no report can come.
+(cd "$out/tsan" && ctest -j2 --timeout 120 --output-on-failure -E '^debug_stall$')
 if grep -E "WARNING: ThreadSanitizer|signal-unsafe" "$out/tsan/Testing/Temporary/LastTest.log"; then
     echo "ThreadSanitizer reported the above (full log: $out/tsan/Testing/Temporary/LastTest.log)" >&2
     exit 1

@@ -72,7 +72,7 @@ static void take(rta__reg_entry *e, void *arg)
     void *self = atomic_load_explicit(&e->await_self, memory_order_relaxed);
     if (p->state == RTA__REG_AWAITING && self &&
         (ops == &rta_task_awaiter || ops == &rta_task_release_awaiter))
-        p->awaits = ((const rta_task *)self)->id;
+        p->awaits = atomic_load_explicit(&e->await_task_id, memory_order_relaxed); /* never *self: see registry.h */
 }
 
 static const char *state_name(const snap *p)

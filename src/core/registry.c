@@ -48,6 +48,8 @@ void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void
     atomic_store_explicit(&e->state, RTA__REG_RUNNING, memory_order_relaxed);
     atomic_store_explicit(&e->await_ops, NULL, memory_order_relaxed);
     atomic_store_explicit(&e->await_self, NULL, memory_order_relaxed);
+    atomic_store_explicit(&e->await_task_id, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->await_is_promise, 0, memory_order_relaxed);
     pthread_mutex_lock(&s->lock);
     e->shard = s;
     e->prev = NULL;
@@ -167,9 +169,9 @@ void rta__reg_describe_wait(const rta__reg_entry *ce, char *buf, size_t cap)
     switch (atomic_load_explicit(&e->state, memory_order_relaxed)) {
     case RTA__REG_AWAITING: {
         if ((ops == &rta_task_awaiter || ops == &rta_task_release_awaiter) && self) {
-            const rta_task *w = self;
-            snprintf(buf, cap, "awaiting %s %llu", w->kind == RTA__TASK_PROMISE ? "promise" : "task",
-                     (unsigned long long)w->id);
+            bool promise = atomic_load_explicit(&e->await_is_promise, memory_order_relaxed);
+            snprintf(buf, cap, "awaiting %s %llu", promise ? "promise" : "task",
+                     (unsigned long long)atomic_load_explicit(&e->await_task_id, memory_order_relaxed));
             return;
         }
         rta__reg_describe_fn fn = ops ? describer_of(ops) : NULL;

@@ -61,6 +61,12 @@ typedef struct rta__reg_entry {
     _Atomic uint64_t since_ns;          /* coarse monotonic time of the last suspension */
     _Atomic(const rta_awaiter_ops *) await_ops;
     _Atomic(void *) await_self;
+    /* When awaiting a task or promise: its id and kind, copied at the
+     * suspension (the awaiter holds a reference then). A report reads these,
+     * never *await_self: the awaited object may be freed by the time a
+     * stale entry is read (TSan saw debug_dump read a freed promise). */
+    _Atomic uint64_t await_task_id;
+    _Atomic uint8_t await_is_promise;
     _Atomic uintptr_t frames[RTA__REG_FRAMES];
 } rta__reg_entry;
 
@@ -86,6 +92,11 @@ static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st,
 {
     atomic_store_explicit(&e->await_ops, ops, memory_order_relaxed);
     atomic_store_explicit(&e->await_self, self, memory_order_relaxed);
+    if (self && (ops == &rta_task_awaiter || ops == &rta_task_release_awaiter)) {
+        const rta_task *w = (const rta_task *)self;
+        atomic_store_explicit(&e->await_task_id, w->id, memory_order_relaxed);
+        atomic_store_explicit(&e->await_is_promise, w->kind == RTA__TASK_PROMISE, memory_order_relaxed);
+    }
     if (st == RTA__REG_AWAITING || st == RTA__REG_SLEEPING)
         atomic_store_explicit(&e->since_ns, rta__reg_now_coarse(), memory_order_relaxed);
     atomic_store_explicit(&e->state, (uint8_t)st, memory_order_relaxed);

@@ -150,6 +150,7 @@ int rta_init(const rta_config *cfg)
     if (rc == 0) {
         /* Release: the stall watcher, already running, acquires this flag
          * before it reads the workers rta__sched_start just published. */
+        rta__watch_workers_ready();
         __atomic_store_n(&rta__running, true, __ATOMIC_RELEASE);
     } else {
         /* Nothing of a failed start stays behind (tested by core_alloc_fail). */

@@ -159,19 +159,37 @@ static void report_stall(unsigned idx, rta__worker *wk, uint64_t ran_ns)
     free(buf);
 }
 
+/* Grows the per-worker state to n workers; false when memory ran out. */
+static bool size_ws(unsigned n)
+{
+    if (n > W.nws) {
+        struct wstate *v = realloc(W.ws, n * sizeof *v);
+        if (!v)
+            return false;
+        memset(v + W.nws, 0, (n - W.nws) * sizeof *v);
+        W.ws = v;
+        W.nws = n;
+    }
+    return true;
+}
+
+void rta__watch_workers_ready(void)
+{
+    /* Called by rta_init before it publishes rta__running: the watcher only
+     * touches W.ws after it has seen that flag, so this write is ordered
+     * before its reads. Done here so that an idle runtime allocates nothing
+     * after rta_init returned (core_init_allocs). */
+    if (W.started)
+        size_ws(rta__rt.nworkers);
+}
+
 static void check_stalls(void)
 {
     if (!__atomic_load_n(&rta__running, __ATOMIC_ACQUIRE))
         return;
     unsigned n = rta__rt.nworkers;
-    if (n > W.nws) {
-        struct wstate *v = realloc(W.ws, n * sizeof *v);
-        if (!v)
-            return;
-        memset(v + W.nws, 0, (n - W.nws) * sizeof *v);
-        W.ws = v;
-        W.nws = n;
-    }
+    if (!size_ws(n))
+        return;
     uint64_t now = rta__now_ns();
     for (unsigned i = 0; i < n; i++) {
         rta__worker *wk = rta__rt.workers[i];

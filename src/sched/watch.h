@@ -12,5 +12,8 @@ RTA__HIDDEN int rta__watch_start(void);
 /* Stops it and restores the signals' dispositions; rta_shutdown, while the
  * workers still exist. */
 RTA__HIDDEN void rta__watch_stop(void);
+/* Sizes the watcher's per-worker state once the workers exist (rta_init,
+ * before rta__running is published), so the watcher never allocates later. */
+RTA__HIDDEN void rta__watch_workers_ready(void);
 
 #endif
