@@ -99,6 +99,8 @@ typedef struct rta__io {
 /* The backends' set-up: 0 or -errno; on failure nothing is left behind. */
 RTA__HIDDEN int rta__epoll_init(const rta__io_backend **be);
 RTA__HIDDEN int rta__uring_init(const rta__io_backend **be);
+/* Whether the kernel lets this process set up a ring (0 or -errno), no more. */
+RTA__HIDDEN int rta__uring_probe(void);
 
 extern rta__io rta__io_state;
 

@@ -225,7 +225,23 @@ int rta__uring_init(const rta__io_backend **be)
     return 0;
 }
 
+int rta__uring_probe(void)
+{
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    long fd = syscall(__NR_io_uring_setup, 4, &p);
+    if (fd < 0)
+        return -errno;
+    close((int)fd);
+    return 0;
+}
+
 #else
+
+int rta__uring_probe(void)
+{
+    return -ENOPKG;
+}
 
 int rta__uring_init(const rta__io_backend **be)
 {
