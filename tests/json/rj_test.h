@@ -97,12 +97,28 @@ static inline const rj_engine *rjt_engine(const char *name)
     return e;
 }
 
+/* The engines CMake built (RJ_TEST_ENGINES, "sync tasklet cont ...") are
+ * exactly rj_engine_names: a test that loops over the names then cannot pass
+ * by leaving out an engine the build was meant to have. */
+static inline void rjt_check_engines(void)
+{
+    char want[128] = "", *w = want;
+    for (const char *const *name = rj_engine_names; *name; name++)
+        w += snprintf(w, sizeof want - (size_t)(w - want), "%s%s", w == want ? "" : " ", *name);
+    if (strcmp(want, RJ_TEST_ENGINES) != 0) {
+        fprintf(stderr, "engines built: '%s', expected '%s'\n", want, RJ_TEST_ENGINES);
+        abort();
+    }
+}
+
 /* Starts the runtime for the async engines: two workers (a pipe's ends may
- * run on different ones) and room for documents nested 512 deep. */
+ * run on different ones) and room for documents nested 512 deep; checks
+ * that every engine the build was meant to have is there. */
 static inline void rjt_init(void)
 {
     rta_config cfg = {.workers = 2, .stack_size = 1u << 20, .regions_per_worker = 4};
     CHECK_OK(rta_init(&cfg));
+    rjt_check_engines();
 }
 
 #endif

@@ -47,7 +47,6 @@ int main(void)
     CHECK(positions);
     DIR *dir = opendir(RJ_CORPUS_DIR);
     CHECK(dir);
-    const char *engines[] = {"sync", "tasklet"};
     const size_t chunks[] = {1, 3, 7};
     struct dirent *de;
     int nvalid = 0, ninvalid = 0;
@@ -104,8 +103,8 @@ int main(void)
         /* big inputs are cut finely only where it stays quick (valgrind) */
         size_t nchunks = len > 20000 ? 1 : sizeof chunks / sizeof chunks[0];
         size_t big = len > 20000 ? (size_t)test_scaled(4096, 61) : 0;
-        for (size_t ei = 0; ei < 2; ei++) {
-            const rj_engine *e = rjt_engine(engines[ei]);
+        for (const char *const *name = rj_engine_names; *name; name++) {
+            const rj_engine *e = rjt_engine(*name);
             rjt_run(e, RJT_MEM, 0, false, data, len, &r);
             same(&ref, &r, file, "memory");
             free(r.out);
