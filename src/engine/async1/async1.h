@@ -35,6 +35,7 @@ typedef struct rta__a1_box {
     struct rta__a1_box *next_free; /* pool link while idle */
     bool pooled;
     bool resume_direct;         /* the await had configure-await false */
+    int saved_errno;            /* the method's errno at its await, given back at the resume */
     rta__reg_entry reg;         /* in the task registry while suspended or held */
     union {
         rta_task task;          /* task kind: the method's task */

@@ -104,6 +104,7 @@ static void rta__a1_box_run(rta__work *w)
     a1_tls.inline_ok = 0;
     rta__ctx_install(x, b->ctx); /* consumes the box's capture */
     rta__reg_set_state(&b->reg, RTA__REG_RUNNING);
+    errno = b->saved_errno; /* the method's own, whichever thread this is */
     /* After this returns the box may be gone (completed and released, or
      * resumed on another thread): do not touch it. */
     rta__a1_run_catching(rta__a1_box_sm(b), x);
@@ -152,6 +153,9 @@ void rta__a1_box_free_task(rta_task *t)
 void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self, bool unsafe,
                         bool pooled)
 {
+    /* errno is the thread's and the box may resume on another thread:
+     * taken before this call's own allocations can change it. */
+    int saved_errno = errno;
     rta__a1_box *b = sm->box;
     if (!b) {
         if (rta__unlikely(!rta__running))
@@ -193,6 +197,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
     /* Counted: installed (and consumed) by rta__a1_box_run when it resumes. */
     b->ctx = rta__ctx_capture(rta__cur_exec());
     b->resume_direct = (sm->resume_flags & RTA_ASYNC1_SM_DIRECT) != 0;
+    b->saved_errno = saved_errno;
     /* The async stack of a method is its own frame (which await: the
      * state); its callers are the tasks that await it (the dump links them). */
     rta__reg_frames_begin(&b->reg);

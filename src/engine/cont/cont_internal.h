@@ -40,6 +40,7 @@ typedef struct rta__cont_root {
     uint8_t started;  /* the entry function has been called */
     uint8_t inflight; /* counted in rta__rt.live, holds the runtime's task ref */
     uint8_t resume_via;  /* enum rta__resume_kind of the current suspension (rta__resume_plan) */
+    int saved_errno;     /* the task's errno at its await, given back at the resume */
     void *resume_target; /* its rta_sync_ctx * or rta_scheduler * */
     rta__reg_entry reg;  /* in the task registry from its first suspension */
 } rta__cont_root;
@@ -55,6 +56,7 @@ typedef struct rta__cont_thread {
     void *self;
     uint64_t sleep_ms;
     uint8_t resume_via;              /* set by the await helpers with op (enum rta__resume_kind) */
+    int saved_errno;                 /* errno at the await, taken by the await helpers */
     void *resume_target;
     rta_error *susp_error;           /* debug check: a frame held a stack pointer */
     uintptr_t root_sp;               /* frame address of the running root (stack top for checks) */

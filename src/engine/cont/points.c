@@ -13,6 +13,7 @@
  */
 #include "cont_internal.h"
 
+#include <errno.h>
 #include <string.h>
 
 RTA__HIDDEN const char *rta__handler_func(const rta__exec *x);
@@ -22,6 +23,9 @@ RTA__HIDDEN const char *rta__handler_func(const rta__exec *x);
  * configure-await flag; the root copies it when the chain is off the stack. */
 static inline void capture_resume(rta__cont_thread *ct, bool cfg)
 {
+    /* errno is the thread's, and the root may resume on another thread:
+     * the root keeps the task's value and puts it back (root.c). */
+    ct->saved_errno = errno;
     const rta__exec *x = rta__cur_exec();
     ct->resume_via = rta__resume_plan(x->sync_ctx, x->scheduler, cfg, &ct->resume_target);
 }

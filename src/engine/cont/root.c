@@ -243,6 +243,7 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
                   op == RTA__CONT_OP_AWAIT ? ct->ops : NULL,
                   op == RTA__CONT_OP_AWAIT ? ct->self : NULL);
     r->op = op;
+    r->saved_errno = ct->saved_errno;
     r->resume_via = ct->resume_via;
     r->resume_target = ct->resume_target;
     switch (op) {
@@ -344,6 +345,8 @@ static void run_root(rta__cont_root *r)
     ct->root_sp = here;
     rta__tls_state.exec = &r->exec;
     rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
+    if (r->started)
+        errno = r->saved_errno; /* the task's own, whichever thread this is */
     rta_error *err;
     int out = run_caught(r, &err);
     rta__tls_state.exec = prev;

@@ -754,6 +754,12 @@ static rta__tasklet *async_context(const char *what)
  * switch out; returns once resumed. */
 static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg)
 {
+    /* errno is the thread's, and other tasks (and the worker loop) run on
+     * this thread while t is suspended: t gets its own value back. A
+     * tasklet never changes threads (tasklet.h), so the address taken here
+     * is still its thread's errno at the resume. */
+    int *errnop = &errno;
+    int saved_errno = *errnop;
     capture_resume(t, cfg);
     /* Tasks that never suspend never touch the registry (registry.h). */
     if (rta__unlikely(!t->reg.shard))
@@ -767,7 +773,11 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
                   t->await_ops, t->await_self);
     RTA__STAT_INC(t->worker, suspensions, 1); /* after the registry: tests poll it */
     switch_out(t, reason);
+    /* The debug trap for migration: errnop and any TLS address the task's
+     * own code cached before the await are this thread's. */
+    RTA__ASSERT(rta__tls_state.worker == t->worker);
     rta__reg_note(&t->reg, RTA__REG_RUNNING, NULL, NULL);
+    *errnop = saved_errno;
 }
 
 /* The suspension entries. Their plain names are macros in rta/context.h that
@@ -849,12 +859,17 @@ void rta_yield_cfg(bool cfg)
     cancel_point(t, "rta_yield");
     capture_resume(t, cfg);
     if (rta__likely(t->resume_via == RTA__RESUME_DIRECT && t->reg.shard != NULL)) {
-        /* suspend() for a yield, with the switch's common case inline. */
+        /* suspend() for a yield, with the switch's common case inline
+         * (errno kept as suspend() keeps it). */
+        int *errnop = &errno;
+        int saved_errno = *errnop;
         rta__reg_capture_fp(&t->reg, (uintptr_t)__builtin_frame_address(0), (uintptr_t)t->region->top);
         rta__reg_note(&t->reg, RTA__REG_RUNNABLE, NULL, NULL);
         RTA__STAT_INC(t->worker, suspensions, 1);
         yield_direct(t);
+        RTA__ASSERT(rta__tls_state.worker == t->worker); /* as in suspend() */
         rta__reg_note(&t->reg, RTA__REG_RUNNING, NULL, NULL);
+        *errnop = saved_errno;
     } else {
         suspend(t, RTA__SUSP_YIELD, cfg);
     }
