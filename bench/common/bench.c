@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 static int warmup_runs = 1; /* set by bench_parse; read by bench_sample_add */
+static uint64_t min_sample_ns; /* set by bench_parse (--min-sample-ms) */
+static uint64_t timed_ns;      /* every bench_since so far */
+static unsigned rep_epoch;     /* the BENCH_REPEAT in progress (0: none) */
+static unsigned rep_epochs;    /* BENCH_REPEATs begun */
 
 void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
 {
@@ -24,10 +28,12 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
             o->runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
             o->warmup = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--min-sample-ms") && i + 1 < argc)
+            o->min_sample_ms = atof(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             o->only = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: %s [--json] [--quick] [--runs N] [--warmup W] [--only ENGINE]\n%s", argv[0], usage);
+            printf("usage: %s [--json] [--quick] [--runs N] [--warmup W] [--min-sample-ms M] [--only ENGINE]\n%s", argv[0], usage);
             exit(0);
         } else {
             fprintf(stderr, "%s: unknown option '%s' (try --help)\n", argv[0], argv[i]);
@@ -42,7 +48,15 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
         fprintf(stderr, "%s: --warmup must be 0..8\n", argv[0]);
         exit(2);
     }
+    if (!(o->min_sample_ms >= 0 && o->min_sample_ms <= 10000)) {
+        fprintf(stderr, "%s: --min-sample-ms must be 0..10000\n", argv[0]);
+        exit(2);
+    }
+#ifdef RTA_BENCH_COUNT_CALLS
+    o->min_sample_ms = 0; /* calls_per_run counts one repetition */
+#endif
     warmup_runs = o->warmup;
+    min_sample_ns = (uint64_t)(o->min_sample_ms * 1e6);
     o->runs += o->warmup;
 }
 
@@ -56,6 +70,34 @@ uint64_t bench_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bench_timed(uint64_t ns)
+{
+    timed_ns += ns;
+    return ns;
+}
+
+uint64_t bench_since(uint64_t t0)
+{
+    return bench_timed(bench_now_ns() - t0);
+}
+
+bench_rep bench_rep_begin(void)
+{
+    rep_epoch = ++rep_epochs ? rep_epochs : ++rep_epochs; /* never 0 */
+    return (bench_rep){.timed0 = timed_ns};
+}
+
+bool bench_rep_more(bench_rep *r)
+{
+    /* A body that timed nothing (timed_ns unchanged) runs once: no loop
+     * can spin on a figure that is not a duration. */
+    uint64_t t = timed_ns - r->timed0;
+    if (r->reps == 0 || (t > 0 && t < min_sample_ns))
+        return true;
+    rep_epoch = 0;
+    return false;
 }
 
 static long status_kib(const char *key)
@@ -124,10 +166,26 @@ bool bench_reset_peak_rss(void)
 
 void bench_sample_add(bench_sample *s, double v)
 {
+    if (rep_epoch && s->epoch == rep_epoch) { /* another repetition of the same run */
+        if (s->cur >= 0) {
+            s->sum += v;
+            s->cnt++;
+            s->reps++;
+            s->v[s->cur] = s->sum / s->cnt;
+        }
+        return;
+    }
+    s->epoch = rep_epoch;
+    s->cur = -1;
     if (s->seen++ < warmup_runs)
         return; /* a warm-up measurement: same count for every figure */
-    if (s->n < 64)
+    if (s->n < 64) {
+        s->cur = s->n;
+        s->sum = v;
+        s->cnt = 1;
+        s->reps++;
         s->v[s->n++] = v;
+    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -155,10 +213,14 @@ void bench_emit(const bench_opts *o, const char *bench, const char *engine, cons
         mx = s->v[i] > mx ? s->v[i] : mx;
     }
     double med = bench_median(s);
-    if (o->json)
+    if (o->json) {
         printf("{\"bench\":\"%s\",\"engine\":\"%s\",\"params\":%s,\"metric\":\"%s\",\"value\":%.6g,"
-               "\"unit\":\"%s\",\"min\":%.6g,\"max\":%.6g,\"runs\":%d}\n",
+               "\"unit\":\"%s\",\"min\":%.6g,\"max\":%.6g,\"runs\":%d",
                bench, engine, params, metric, med, unit, mn, mx, s->n);
+        if (s->reps > 0) /* repetitions per sample (BENCH_REPEAT) */
+            printf(",\"reps\":%.4g", (double)s->reps / s->n);
+        printf("}\n");
+    }
     else
         printf("%-9s %-13s %-34s %-18s %12.3f %-5s [%.3f .. %.3f]\n", bench, engine, params, metric,
                med, unit, mn, mx);

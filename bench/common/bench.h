@@ -19,6 +19,7 @@ typedef struct bench_opts {
     int runs;          /* measurements per figure, warm-up included (the loops' count) */
     int warmup;        /* leading measurements of each figure dropped (--warmup, default 1) */
     const char *only;  /* run only engines whose name contains this (NULL = all) */
+    double min_sample_ms; /* --min-sample-ms M: the minimum sample duration (below) */
 } bench_opts;
 
 /* Parses --json, --quick, --runs N, --warmup W, --only ENGINE, --help (prints
@@ -31,6 +32,31 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage);
 bool bench_want(const bench_opts *o, const char *engine);
 
 uint64_t bench_now_ns(void);
+
+/* The minimum sample duration (issue 9), the same for every contestant:
+ * bench/run sets it in one place and passes --min-sample-ms M to every
+ * engine and peer program. A timed loop wraps the body of each run in
+ * BENCH_REPEAT, which repeats the whole run (setup included, untimed) until
+ * the time its timed regions measured (bench_since) adds up to M ms, so that
+ * neither the clock's resolution nor a run's start-up dominates a short
+ * figure. The values a body hands bench_sample_add during the repetitions of
+ * one run make one sample: their mean, which is total time over total
+ * operations since every repetition does the same work. The warm-up run is
+ * repeated the same way. M = 0 (the default, used by callgrind counts, and
+ * forced in the call-counting build) means one repetition: a run is a
+ * sample. A body whose figures are not durations (memory, latency
+ * percentiles) is not wrapped. */
+uint64_t bench_since(uint64_t t0); /* bench_now_ns() - t0, counted toward the minimum */
+uint64_t bench_timed(uint64_t ns);  /* ns measured otherwise, counted; returns ns */
+
+typedef struct bench_rep {
+    uint64_t timed0; /* timed ns before the first repetition */
+    int reps;        /* repetitions done */
+} bench_rep;
+bench_rep bench_rep_begin(void);
+bool bench_rep_more(bench_rep *r);
+#define BENCH_REPEAT                                                                               \
+    for (bench_rep bench_rep_ = bench_rep_begin(); bench_rep_more(&bench_rep_); bench_rep_.reps++)
 
 /* Allocation calls (malloc, calloc, realloc of NULL, aligned_alloc,
  * posix_memalign) made by any thread so far. Counted by interposing malloc in
@@ -51,7 +77,12 @@ bool bench_reset_peak_rss(void);
 typedef struct bench_sample {
     double v[64];
     int n;
-    int seen; /* values offered, warm-up ones included */
+    int seen;        /* samples offered, warm-up ones included */
+    unsigned epoch;  /* the BENCH_REPEAT the last value belonged to (0: none) */
+    int cur;         /* slot of v that repetitions of that run average into; -1: warm-up */
+    double sum;      /* sum of the current slot's repetitions */
+    int cnt;         /* their count */
+    long reps;       /* repetitions over the kept samples (reported as reps per sample) */
 } bench_sample;
 
 void bench_sample_add(bench_sample *s, double v);

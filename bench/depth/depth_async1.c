@@ -67,7 +67,8 @@ static void chain_task_move_next(rta_async1_sm *m)
     sm->t0 = bench_now_ns();
     for (sm->i = 0; sm->i < sm->r->yields; sm->i++)
         RTA_AWAIT1_YIELD();
-    sm->r->ns = bench_now_ns() - sm->t0;
+    /* the full shape times whole chains (full_ns), not this loop */
+    sm->r->ns = sm->r->chains ? bench_now_ns() - sm->t0 : bench_since(sm->t0);
     RTA_ASYNC1_RETURN(1);
     RTA_ASYNC1_END();
 }
@@ -112,7 +113,8 @@ static void chain_pool_move_next(rta_async1_sm *m)
     sm->t0 = bench_now_ns();
     for (sm->i = 0; sm->i < sm->r->yields; sm->i++)
         RTA_AWAIT1_YIELD();
-    sm->r->ns = bench_now_ns() - sm->t0;
+    /* the full shape times whole chains (full_ns), not this loop */
+    sm->r->ns = sm->r->chains ? bench_now_ns() - sm->t0 : bench_since(sm->t0);
     RTA_ASYNC1_RETURN(1);
     RTA_ASYNC1_END();
 }
@@ -157,7 +159,7 @@ static void full_task_move_next(rta_async1_sm *m)
         RTA_AWAIT1_TASK(sm->t, chain_task(sm->r->depth, sm->r), v);
         sm->v += v;
     }
-    sm->r->full_ns = bench_now_ns() - sm->t0;
+    sm->r->full_ns = bench_since(sm->t0);
     RTA_ASYNC1_RETURN(sm->v);
     RTA_ASYNC1_END();
 }
@@ -182,7 +184,7 @@ static void full_pool_move_next(rta_async1_sm *m)
         RTA_AWAIT1_VTASK(sm->vt, chain_pool(sm->r->depth, sm->r), v);
         sm->v += v;
     }
-    sm->r->full_ns = bench_now_ns() - sm->t0;
+    sm->r->full_ns = bench_since(sm->t0);
     RTA_ASYNC1_RETURN(sm->v);
     RTA_ASYNC1_END();
 }
@@ -417,7 +419,7 @@ void bench_depth_async1(const bench_opts *o)
             continue;
         for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) {
+            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
                 depth_run r = {.depth = depths[i], .yields = yields};
                 if (run_depth(pool, &r) != depths[i])
                     fail("wrong result");
@@ -430,7 +432,7 @@ void bench_depth_async1(const bench_opts *o)
         int chains = wl_depth_chains(o->quick);
         for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) {
+            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
                 depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
                 if (run_full(pool, &r) != (int64_t)depths[i] * chains)
                     fail("wrong result (full chain)");

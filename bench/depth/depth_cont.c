@@ -32,7 +32,8 @@ RTA_CONT_FN(chain, int64_t, d, depth_run *, r)
     F.t0 = bench_now_ns();
     for (F.i = 0; F.i < F.r->yields; F.i++)
         RTA_CONT_YIELD();
-    F.r->ns = bench_now_ns() - F.t0;
+    /* the full shape times whole chains (full_ns), not this loop */
+    F.r->ns = F.r->chains ? bench_now_ns() - F.t0 : bench_since(F.t0);
     RTA_CONT_RETURN(1);
 }
 
@@ -58,7 +59,7 @@ RTA_CONT_FN(full_root, void *, arg)
         RTA_CONT_CALL(v, chain, F.r->depth, F.r);
         F.s += v;
     }
-    F.r->full_ns = bench_now_ns() - F.t0;
+    F.r->full_ns = bench_since(F.t0);
     RTA_CONT_RETURN(F.s);
 }
 
@@ -157,7 +158,7 @@ void bench_depth_cont(const bench_opts *o)
     int yields = wl_depth_yields(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         bench_sample s = {0};
-        for (int run = 0; run < o->runs; run++) {
+        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             depth_run r = {.depth = depths[i], .yields = yields};
             if (run_root(depth_root, &r) != depths[i]) {
                 fprintf(stderr, "depth_cont: wrong result\n");
@@ -172,7 +173,7 @@ void bench_depth_cont(const bench_opts *o)
     int chains = wl_depth_chains(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         bench_sample s = {0};
-        for (int run = 0; run < o->runs; run++) {
+        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
             if (run_root(full_root, &r) != (int64_t)depths[i] * chains) {
                 fprintf(stderr, "depth_cont: wrong result\n");

@@ -88,7 +88,7 @@ static void eh_root_move_next(rta_async1_sm *m)
             bench_sink(sm->v);
         }
     }
-    sm->r->ns = bench_now_ns() - sm->t0;
+    sm->r->ns = bench_since(sm->t0);
     RTA_ASYNC1_RETURN(0);
     RTA_ASYNC1_END();
 }
@@ -109,7 +109,7 @@ void bench_eh_async1(const bench_opts *o)
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) {
+            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
                 eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
                 rta_task *t = eh_root(&r);
                 rta_error *e = NULL;

@@ -53,7 +53,7 @@ RTA_CONT_FN(eh_root, void *, arg)
             F.r->caught++;
         } RTA_CONT_END_TRY;
     }
-    F.r->ns = bench_now_ns() - F.t0;
+    F.r->ns = bench_since(F.t0);
     RTA_CONT_RETURN(0);
 }
 
@@ -68,7 +68,7 @@ void bench_eh_cont(const bench_opts *o)
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) {
+            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
                 eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
                 rta_task *t = rta_cont_spawn(eh_root, &r);
                 rta_error *e = NULL;

@@ -37,7 +37,7 @@ static int64_t eh_root(void *arg)
             caught++;
         } RTA_END_TRY;
     }
-    r->ns = bench_now_ns() - t0;
+    r->ns = bench_since(t0);
     r->caught = caught;
     return 0;
 }
@@ -50,7 +50,7 @@ void bench_eh_tasklet(const bench_opts *o)
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) {
+            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
                 eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
                 tasklet_bench_run(eh_root, &r);
                 if (r.caught != iters)

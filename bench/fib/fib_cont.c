@@ -69,7 +69,7 @@ RTA_CONT_FN(timed_root, void *, arg)
         RTA_CONT_CALL(F.r->result, yfib, F.r->n);
     else
         RTA_CONT_CALL(F.r->result, cfib, F.r->n);
-    F.r->ns = bench_now_ns() - F.t0;
+    F.r->ns = bench_since(F.t0);
     BENCH_CG_END("fib", "cont", cg_params, yield_every ? "instructions_per_leaf" : "instructions_per_call",
                  yield_every ? fib_leaves(F.r->n) : fib_calls(F.r->n));
     RTA_CONT_RETURN(0);
@@ -162,7 +162,7 @@ static double time_per_call(int64_t (*f)(int64_t), int n)
 {
     uint64_t t0 = bench_now_ns();
     bench_sink(f(n));
-    return (double)(bench_now_ns() - t0) / (double)fib_calls(n);
+    return (double)bench_since(t0) / (double)fib_calls(n);
 }
 
 static int64_t tfib_entry(int64_t n)
@@ -183,7 +183,7 @@ void bench_fib_cont(const bench_opts *o)
     yield_every = 0;
     calls = 0;
     snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":0}", n);
-    for (int i = 0; i < o->runs; i++) {
+    for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
         double cont = (double)run_in_task(n).ns / (double)fib_calls(n);
         double plain = time_per_call(plain_fib, n);
         bench_sample_add(&s, cont);
@@ -207,7 +207,7 @@ void bench_fib_cont(const bench_opts *o)
         calls = 0;
         snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         bench_reset_peak_rss();
-        for (int i = 0; i < o->runs; i++) {
+        for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
             uint64_t a0 = bench_allocs();
             run r = run_in_task(n);
             uint64_t a1 = bench_allocs();

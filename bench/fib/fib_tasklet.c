@@ -43,7 +43,7 @@ static int64_t timed_fib(void *arg)
     BENCH_CG_BEGIN();
     uint64_t t0 = bench_now_ns();
     r->result = fib_async(r->n);
-    r->ns = bench_now_ns() - t0;
+    r->ns = bench_since(t0);
     BENCH_CG_END("fib", "tasklet", cg_params, yield_every ? "instructions_per_leaf" : "instructions_per_call",
                  yield_every ? fib_leaves(r->n) : fib_calls(r->n));
     return 0;
@@ -81,7 +81,7 @@ void bench_fib_tasklet(const bench_opts *o)
     yield_every = 0;
     calls = 0;
     snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":0}", n);
-    for (int i = 0; i < o->runs; i++)
+    for (int i = 0; i < o->runs; i++) BENCH_REPEAT
         bench_sample_add(&s, (double)run_in_task(n).ns / (double)fib_calls(n));
     snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
     bench_emit(o, "fib", "tasklet", params, "ns_per_call", &s, "ns");
@@ -97,7 +97,7 @@ void bench_fib_tasklet(const bench_opts *o)
         rta_stats before, after;
         rta_stats_get(&before);
         bench_reset_peak_rss();
-        for (int i = 0; i < o->runs; i++) {
+        for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
             uint64_t a0 = bench_allocs();
             run r = run_in_task(n);
             uint64_t a1 = bench_allocs();

@@ -22,7 +22,7 @@ BEGIN, END = "<!-- bench:headline -->", "<!-- /bench:headline -->"
 
 def build(rows):
     idx = report.index(rows)
-    meta = next((r["params"] for r in rows if r.get("bench") == "meta"), {})
+    meta = next((r["params"] for r in rows if r.get("bench") == "meta" and r.get("metric") == "machine"), {})
     heads = {t: v for t, _, v in report.headline_rows(idx)}
     cell = lambda v, e: report.fmt(v[e]["value"]) if e in v else "–"
     out = [f"## What the experiment found ({meta.get('mode', '?')} run of {meta.get('date', '?')}, "

@@ -2,7 +2,8 @@
 """Prints one JSON line describing the run's machine, load and toolchain
 (bench "meta"): what REPORT.md must state for a reader to judge the figures.
 
-usage: machine.py [--quick] [--rounds N] [--flags FLAGS]"""
+usage: machine.py [--quick] [--rounds N] [--flags FLAGS] [--min-sample-ms M]
+       machine.py --load-at-end   (one line: the load when the rounds ended)"""
 import datetime
 import json
 import os
@@ -39,6 +40,11 @@ try:
     load = open("/proc/loadavg").read().split()[:3]
 except OSError:
     load = ["?"] * 3
+if "--load-at-end" in sys.argv:
+    print(json.dumps({"bench": "meta", "engine": "-", "metric": "load_at_end", "value": 0, "unit": "",
+                      "params": {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%H:%M UTC"),
+                                 "load": " ".join(load)}}))
+    sys.exit(0)
 procs = 0
 try:  # other busy processes at the start: the shared machine's load
     out = subprocess.run(["ps", "-eo", "pcpu="], capture_output=True, text=True).stdout.split()
@@ -61,6 +67,7 @@ meta = {
         "gcc": first_line(["gcc", "--version"]), "g++": first_line(["g++", "--version"]),
         "clang++": first_line(["clang++", "--version"]), "go": first_line(["go", "version"]),
         "boost": boost, "flags": arg("--flags"), "rounds": int(arg("--rounds", "0") or 0),
+        "min_sample_ms": float(arg("--min-sample-ms", "0") or 0),
         "mode": "quick" if "--quick" in sys.argv else "full",
     },
 }

@@ -101,6 +101,8 @@ def fmt_paired(p, spread=True):
     return fmt_ratio(med)
 
 
+META = {}  # this run's meta params
+END_LOAD = {}  # the load when the rounds ended
 SEMANTICS = {}  # "row": the semantics suite's pass counts, if this run has them
 
 
@@ -320,6 +322,58 @@ def row(idx, bench, metric, engine, **params):
     return None
 
 
+BASELINE = {}  # "rows", "meta": the run this one replaced (baseline.jsonl), if any
+
+
+def regressions(idx, unit):
+    """Rows of this run also in the baseline run, with unit `unit` (ns: timed,
+    instr: callgrind): (ratios new/old sorted, [(ratio, label)] worse by >5%)."""
+    old = {}
+    for r in BASELINE.get("rows", []):
+        if r.get("bench") in ("meta", "semantics") or not ok(r) or r.get("unit") != unit:
+            continue
+        old[(r["bench"], pkey(r.get("params", {})), r["metric"], r["engine"])] = r["value"]
+    ratios, worse = [], []
+    for (b, pk, m), byeng in idx.items():
+        for e, r in byeng.items():
+            o = old.get((b, pk, m, e))
+            if not ok(r) or r.get("unit") != unit or not o or o <= 0:
+                continue
+            q = r["value"] / o
+            ratios.append(q)
+            if q > 1.05:
+                worse.append((q, f"{b} {e} `{pk}` {m}"))
+    ratios.sort()
+    worse.sort(reverse=True)
+    return ratios, worse
+
+
+def regression_checks(idx, checks):
+    """Issue 9: no other row regresses by more than 5%, against the run this
+    one replaced. Instruction counts compare across runs (they do not move
+    with load); timed rows do not pair across runs (other load, other
+    rounds), so their line states the whole shift as well."""
+    meta = BASELINE.get("meta")
+    if not meta:
+        checks.append(("issue 9: no row regresses by more than 5%", "no baseline run", "–", "–"))
+        return
+    base = f"the {meta.get('date', '?')} run"
+    for unit, what in (("instr", "instruction counts"), ("ns", "timed rows, unpaired across runs")):
+        ratios, worse = regressions(idx, unit)
+        if not ratios:
+            checks.append((f"issue 9: no row regresses by more than 5% ({what}) vs {base}", "no common rows",
+                           "–", "–"))
+            continue
+        txt = f"{len(worse)} of {len(ratios)} rows worse by >5%"
+        if worse:
+            txt += "; worst " + ", ".join(f"{l} {fmt_ratio(q)}" for q, l in worse[:3])
+        if unit == "ns":
+            txt += (f"; median row this run / baseline {fmt_ratio(ratios[len(ratios) // 2])}, load at start "
+                    f"{META.get('load_at_start', '?').split(' ')[0]} vs {meta.get('load_at_start', '?').split(' ')[0]}")
+        checks.append((f"issue 9: no row regresses by more than 5% ({what}) vs {base}", txt, "0 rows",
+                       "met" if not worse else "not met"))
+
+
 def targets(idx):
     """The acceptance targets of issues 9 and 21, checked against this run."""
     fy, fy0 = dict(n=None, yield_every=1), dict(yield_every=0)
@@ -356,6 +410,7 @@ def targets(idx):
     ratio(g("yield", "ns_per_yield", "tasklet", tasks=10000, workers="one"),
           g("yield", "ns_per_yield", "tasklet", tasks=2, workers="one"), 1.5,
           "issue 21: tasklet ns per yield, 10,000 tasks / 2 tasks")
+    regression_checks(idx, checks)
     out = ["| target | this run | goal | status |", "|---|---|---|---|"]
     out += [f"| {w} | {v} | {goal} | {st} |" for w, v, goal, st in checks]
     return "\n".join(out) + "\n"
@@ -500,6 +555,9 @@ def machine_lines(meta, rows):
            f"{meta.get('virt', '?')}, Linux {meta.get('kernel', '?')} |",
            f"| load at start | load average {meta.get('load_at_start', '?')} (1, 5, 15 min); "
            f"{meta.get('busy_procs_at_start', '?')} other processes using ≥10% of a CPU |",
+           *([f"| load at end | load average {END_LOAD.get('load', '?')} (1, 5, 15 min) at "
+              f"{END_LOAD.get('date', '?')}; the machine is shared, so ratios are paired per round (below) |"]
+             if END_LOAD else []),
            f"| compilers | {meta.get('gcc', '?')}; {meta.get('clang++', '?')}; {meta.get('go', '?')}; "
            f"{meta.get('boost', '')} |",
            f"| flags | every C/C++ contestant (engines, sync C, C++ peers): "
@@ -516,10 +574,17 @@ def machine_lines(meta, rows):
             "warm-up is for); the engines' memory figures (bytes per task, lifetime) start a fresh "
             "runtime for each run, and the peers give freed memory back first (Go: a fresh child "
             "process per run). A sample is one run of the fixed, shared "
-            "workload size (`bench/common/workloads.h`, `bench/peers/WORKLOADS.md`): no "
-            "contestant repeats a run to reach a minimum duration, so the shortest figures "
-            "(well under a millisecond per run) are the noisiest, as their min–max shows. "
-            "Values are medians over "
+            "workload size (`bench/common/workloads.h`, `bench/peers/WORKLOADS.md`), "
+            + (f"repeated whole until the time its timed regions measured adds up to at least "
+               f"**{fmt(meta['min_sample_ms'])} ms** (the minimum sample duration, set once in "
+               f"`bench/run` and passed to every contestant; the count of repetitions is calibrated "
+               f"by that time, and the sample is their mean), so that neither the clock's resolution "
+               f"nor a run's start-up dominates a short figure; memory figures and latency "
+               f"percentiles (lifetime) are not durations and are one run each. "
+               if meta.get("min_sample_ms") else
+               "with no minimum duration (this run predates it): the shortest figures are the "
+               "noisiest, as their min–max shows. ")
+            + "Values are medians over "
             "the rounds (min–max in parentheses); ratios are medians of the per-round ratios. "
             "Before timing, `bench/check/run` proved that every fib contestant makes the same "
             "calls (disassembly and a call-counting build). Lower is better. Regenerate with "
@@ -534,7 +599,15 @@ def main():
     rows = load(sys.argv[1])
     outdir = sys.argv[2]
     idx = index(rows)
-    meta = next((r["params"] for r in rows if r.get("bench") == "meta"), {})
+    meta = next((r["params"] for r in rows if r.get("bench") == "meta" and r.get("metric") == "machine"), {})
+    META.update(meta)
+    END_LOAD.update(next((r["params"] for r in rows if r.get("bench") == "meta"
+                          and r.get("metric") == "load_at_end"), {}))
+    bpath = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "baseline.jsonl")
+    if os.path.exists(bpath):
+        BASELINE["rows"] = load(bpath)
+        BASELINE["meta"] = next((r["params"] for r in BASELINE["rows"] if r.get("bench") == "meta"
+                                 and r.get("metric") == "machine"), {})
     md = ["# rtasync experiment report", ""]
     md += machine_lines(meta, rows)
     md += ["", "## Answers", "", answers(idx)]

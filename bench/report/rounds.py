@@ -4,14 +4,17 @@ round, in the same order, in a fresh process each time (A B C ... A B C ...),
 so that slow drift of a shared machine (other load, frequency, page cache)
 falls on every contestant alike and the ratios of one round are paired.
 
-usage: rounds.py --rounds N [--quick] [--warmup W] CMD...
+usage: rounds.py --rounds N [--quick] [--warmup W] [--min-sample-ms M] CMD...
   CMD is one shell word list, e.g. 'build/bench/bench/bench_fib' or
   'env GOMAXPROCS=1 bench/peers/build/peer-go'; each is run as
-  CMD --json --runs 1 --warmup W [--quick].
+  CMD --json --runs 1 --warmup W --min-sample-ms M [--quick]: every
+  contestant gets the same warm-up and the same minimum sample duration
+  (bench/common/bench.h, BENCH_REPEAT; bench/peers/common/peer.h).
 
 Prints to stdout one JSON object per figure: value = median over the rounds,
-min, max, runs = rounds that produced it, and samples = the per-round values
-in round order (null where a round lacks it), which report.py pairs to
+min, max, runs = rounds that produced it, reps = the median repetitions per
+sample where the program reports them (the engines), and samples = the
+per-round values in round order (null where a round lacks it), which report.py pairs to
 compute ratios round by round. A contestant that fails in a round is named on
 stderr and the rounds go on; the exit status is 1 if any run failed.
 """
@@ -24,7 +27,7 @@ import time
 
 
 def parse(argv):
-    rounds, quick, warmup, cmds = 7, False, 1, []
+    rounds, quick, warmup, min_ms, cmds = 7, False, 1, "0", []
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -33,6 +36,9 @@ def parse(argv):
             i += 1
         elif a == "--warmup":
             warmup = int(argv[i + 1])
+            i += 1
+        elif a == "--min-sample-ms":
+            min_ms = argv[i + 1]
             i += 1
         elif a == "--quick":
             quick = True
@@ -44,7 +50,7 @@ def parse(argv):
         i += 1
     if rounds < 1 or not cmds:
         sys.exit(__doc__)
-    return rounds, quick, warmup, cmds
+    return rounds, quick, warmup, min_ms, cmds
 
 
 def key(r):
@@ -52,12 +58,13 @@ def key(r):
 
 
 def main():
-    rounds, quick, warmup, cmds = parse(sys.argv[1:])
-    order, samples, first, failed = [], {}, {}, 0
+    rounds, quick, warmup, min_ms, cmds = parse(sys.argv[1:])
+    order, samples, reps, first, failed = [], {}, {}, {}, 0
     t0 = time.time()
     for rnd in range(rounds):
         for cmd in cmds:
-            argv = shlex.split(cmd) + ["--json", "--runs", "1", "--warmup", str(warmup)]
+            argv = shlex.split(cmd) + ["--json", "--runs", "1", "--warmup", str(warmup),
+                                       "--min-sample-ms", min_ms]
             if quick:
                 argv.append("--quick")
             p = subprocess.run(argv, capture_output=True, text=True)
@@ -81,6 +88,8 @@ def main():
                     samples[k] = [None] * rounds
                 if r.get("metric") != "unsupported":
                     samples[k][rnd] = r["value"]
+                    if "reps" in r:
+                        reps.setdefault(k, []).append(r["reps"])
         print(f"rounds.py: round {rnd + 1}/{rounds} done ({time.time() - t0:.0f} s)", file=sys.stderr)
     for k in order:
         r = dict(first[k])
@@ -88,6 +97,8 @@ def main():
             got = [v for v in samples[k] if v is not None]
             r.update(value=statistics.median(got), min=min(got), max=max(got), runs=len(got),
                      samples=samples[k])
+            if k in reps:
+                r["reps"] = statistics.median(reps[k])
         print(json.dumps(r))
     sys.exit(1 if failed else 0)
 

@@ -215,7 +215,7 @@ static void driver_move_next(rta_async1_sm *m)
         if (v != (int64_t)sm->r->cycles_each * (saw_peak - saw_base) + saw_base - 1)
             sm->r->bad++;
     }
-    sm->r->ns = bench_now_ns() - sm->t0;
+    sm->r->ns = bench_since(sm->t0);
     sm->r->allocs = bench_allocs() - sm->r->allocs;
     RTA_ASYNC1_RETURN(0);
     RTA_ASYNC1_END();
@@ -238,7 +238,7 @@ void bench_sawtooth_async1(const bench_opts *o)
         saw_base = wl_saw_amps[amp][0];
         saw_peak = wl_saw_amps[amp][1];
             bench_sample s = {0}, al = {0};
-            for (int run = 0; run < o->runs; run++) {
+            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
                 saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
                 if (pool)
                     r.vts = calloc((size_t)r.tasks, sizeof *r.vts);

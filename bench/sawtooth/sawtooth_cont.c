@@ -79,7 +79,7 @@ RTA_CONT_FN(saw_driver, void *, arg)
             F.r->bad++;
         rta_task_release(F.r->ts[F.i]);
     }
-    F.r->ns = bench_now_ns() - F.t0;
+    F.r->ns = bench_since(F.t0);
     F.r->allocs = bench_allocs() - F.r->allocs;
     RTA_CONT_RETURN(0);
 }
@@ -97,7 +97,7 @@ void bench_sawtooth_cont(const bench_opts *o)
         saw_base = wl_saw_amps[amp][0];
         saw_peak = wl_saw_amps[amp][1];
         bench_sample s = {0}, al = {0};
-        for (int run = 0; run < o->runs; run++) {
+        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
             r.ts = malloc(sizeof(rta_task *) * (size_t)r.tasks);
             rta_task *t = rta_cont_spawn(saw_driver, &r);

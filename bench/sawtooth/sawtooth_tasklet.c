@@ -53,7 +53,7 @@ static int64_t saw_driver(void *arg)
             abort();
         rta_task_release(ts[i]);
     }
-    r->ns = bench_now_ns() - t0;
+    r->ns = bench_since(t0);
     free(ts);
     return 0;
 }
@@ -70,7 +70,7 @@ void bench_sawtooth_tasklet(const bench_opts *o)
         bench_sample s = {0};
         rta_stats a, b;
         rta_stats_get(&a);
-        for (int run = 0; run < o->runs; run++) {
+        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
             tasklet_bench_run(saw_driver, &r);
             bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));

@@ -106,7 +106,7 @@ static void loop_m_move_next(rta_async1_sm *m)
             sm->l->bad |= v != 0;
         }
     }
-    sm->l->ns = bench_now_ns() - sm->t0;
+    sm->l->ns = bench_since(sm->t0);
     sm->l->allocs = bench_allocs() - sm->a0;
     RTA_ASYNC1_RETURN(0);
     RTA_ASYNC1_END();
@@ -149,7 +149,7 @@ void bench_thunk_async1(const bench_opts *o)
             continue;
         /* From non-async code: the method runs on this thread. */
         bench_sample ns = {0}, al = {0};
-        for (int run = 0; run < o->runs; run++) {
+        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             int bad = 0;
             uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
             if (pool) {
@@ -164,7 +164,7 @@ void bench_thunk_async1(const bench_opts *o)
                     rta_task_release(t);
                 }
             }
-            bench_sample_add(&ns, (double)(bench_now_ns() - t0) / calls);
+            bench_sample_add(&ns, (double)bench_since(t0) / calls);
             bench_sample_add(&al, (double)(bench_allocs() - a0) / calls);
             if (bad)
                 fail("wrong result from main");
@@ -181,7 +181,7 @@ void bench_thunk_async1(const bench_opts *o)
             if (k == 1 && pool)
                 continue; /* awaiting a completed task does not involve the builder */
             bench_sample n2 = {0}, a2 = {0};
-            for (int run = 0; run < o->runs; run++) {
+            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
                 loop l = {.calls = calls, .kind = k == 1 ? 2 : pool};
                 run_loop(&l);
                 bench_sample_add(&n2, (double)l.ns / calls);

@@ -43,7 +43,7 @@ RTA_CONT_FN(thunk_loop, void *, arg)
         F.l->bad |= v != 0;
         rta_task_release(F.t);
     }
-    F.l->ns = bench_now_ns() - F.t0;
+    F.l->ns = bench_since(F.t0);
     F.l->allocs = bench_allocs() - F.a0;
     RTA_CONT_RETURN(0);
 }
@@ -67,7 +67,7 @@ RTA_CONT_FN(await_completed_loop, void *, arg)
         F.l->bad |= v != 0;
         rta_task_release(F.t);
     }
-    F.l->ns = bench_now_ns() - F.t0;
+    F.l->ns = bench_since(F.t0);
     F.l->allocs = bench_allocs() - F.a0;
     RTA_CONT_RETURN(0);
 }
@@ -93,7 +93,7 @@ void bench_thunk_cont(const bench_opts *o)
 
     /* From non-async code: runs on this thread, no worker involved. */
     bench_sample ns = {0}, al = {0};
-    for (int run = 0; run < o->runs; run++) {
+    for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
         int bad = 0;
         uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
         for (int i = 0; i < calls; i++) {
@@ -103,7 +103,7 @@ void bench_thunk_cont(const bench_opts *o)
             bad |= v != 0;
             rta_task_release(t);
         }
-        bench_sample_add(&ns, (double)(bench_now_ns() - t0) / calls);
+        bench_sample_add(&ns, (double)bench_since(t0) / calls);
         bench_sample_add(&al, (double)(bench_allocs() - a0) / calls);
         if (bad)
             fail("wrong result from main");
@@ -118,7 +118,7 @@ void bench_thunk_cont(const bench_opts *o)
     const char *names[] = {"task_returning", "await_task"};
     for (int k = 0; k < 2; k++) {
         bench_sample n2 = {0}, a2 = {0};
-        for (int run = 0; run < o->runs; run++) {
+        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             loop l = {.calls = calls};
             rta_task *t = rta_cont_spawn(loops[k], &l);
             rta_error *e = NULL;

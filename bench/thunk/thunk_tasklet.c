@@ -30,7 +30,7 @@ static int64_t spawn_await_loop(void *arg)
         bench_sink(rta_await(t));
         rta_task_release(t);
     }
-    l->ns = bench_now_ns() - t0;
+    l->ns = bench_since(t0);
     l->allocs = bench_allocs() - a0;
     return 0;
 }
@@ -57,7 +57,7 @@ static int64_t spawn_release_loop(void *arg)
         while (atomic_load_explicit(&ran, memory_order_relaxed) < done)
             rta_yield();
     }
-    l->ns = bench_now_ns() - t0;
+    l->ns = bench_since(t0);
     l->allocs = bench_allocs() - a0;
     return 0;
 }
@@ -77,7 +77,7 @@ static int64_t await_completed_loop(void *arg)
         bench_sink(rta_await(t));
         rta_task_release(t);
     }
-    l->ns = bench_now_ns() - t0;
+    l->ns = bench_since(t0);
     l->allocs = bench_allocs() - a0;
     return 0;
 }
@@ -99,14 +99,14 @@ void bench_thunk_tasklet(const bench_opts *o)
      * keep the full mode short; same calls as the peers' row. */
     int sync_calls = calls;
     bench_sample ns = {0}, al = {0};
-    for (int run = 0; run < (o->runs < 3 ? o->runs : 3); run++) {
+    for (int run = 0; run < (o->runs < 3 ? o->runs : 3); run++) BENCH_REPEAT {
         uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
         for (int i = 0; i < sync_calls; i++) {
             rta_task *t = rta_spawn(nop, NULL);
             bench_sink(rta_task_wait(t, NULL));
             rta_task_release(t);
         }
-        bench_sample_add(&ns, (double)(bench_now_ns() - t0) / sync_calls);
+        bench_sample_add(&ns, (double)bench_since(t0) / sync_calls);
         bench_sample_add(&al, (double)(bench_allocs() - a0) / sync_calls);
     }
     snprintf(params, sizeof params, "{\"calls\":%d,\"note\":\"rta_spawn+rta_task_wait from main, cross-thread\"}",
@@ -117,7 +117,7 @@ void bench_thunk_tasklet(const bench_opts *o)
     const char *names[] = {"task_returning", "await_task", "spawn_run_release"};
     for (int k = 0; k < 3; k++) {
         bench_sample n2 = {0}, a2 = {0};
-        for (int run = 0; run < o->runs; run++) {
+        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             loop l = {.calls = calls};
             tasklet_bench_run(loops[k], &l);
             bench_sample_add(&n2, (double)l.ns / calls);

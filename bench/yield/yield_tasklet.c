@@ -73,7 +73,7 @@ static double run_once(const bench_opts *o, int tasks, unsigned workers)
         fprintf(stderr, "bench_yield_tasklet: %d of %d tasks finished\n", atomic_load(&y.finished), tasks);
         exit(1);
     }
-    return (double)(y.t1 - y.t0) / (double)yield_ops(o, tasks);
+    return (double)bench_timed(y.t1 - y.t0) / (double)yield_ops(o, tasks);
 }
 
 void bench_yield_tasklet(const bench_opts *o)
@@ -85,7 +85,7 @@ void bench_yield_tasklet(const bench_opts *o)
             int tasks = yield_tasks[k];
             snprintf(y.params, sizeof y.params, "{\"tasks\":%d,\"workers\":\"%s\"}", tasks, w == 0 ? "one" : "all");
             bench_sample s = {0};
-            for (int r = 0; r < o->runs; r++)
+            for (int r = 0; r < o->runs; r++) BENCH_REPEAT
                 bench_sample_add(&s, run_once(o, tasks, workers));
             bench_emit(o, "yield", "tasklet", y.params, "ns_per_yield", &s, "ns");
         }

@@ -123,7 +123,7 @@ static void bench_fib(long n, long k) {
     BENCH_CG_END("fib", ENGINE, g_p, k ? "instructions_per_leaf" : "instructions_per_call", k ? leaves : calls);
     if (r != fib_ref(n)) abort();
     calls_run = peer_calls_now() - c0;
-    out[0] = (double)(t1 - t0) / (double)(k ? leaves : calls);
+    out[0] = (double)peer_timed(t1 - t0) / (double)(k ? leaves : calls);
     out[1] = (double)peer_status_kib("VmHWM");
   };
   if (k) measure("fib", {{"ns_per_leaf", "ns"}, {"peak_rss_kib", "KiB"}}, body);
@@ -151,7 +151,7 @@ static void bench_depth(int d, long r) {
   measure("depth", {{"ns_per_roundtrip", "ns"}}, [=](double *out) {
     spawn([=] { g_sink = chain(d, r); }, kDeepStack);
     run();
-    out[0] = (double)g_elapsed / (double)r;
+    out[0] = (double)peer_timed(g_elapsed) / (double)r;
   });
 }
 
@@ -169,7 +169,7 @@ static void bench_depth_full(int d, long c) {
     }, kDeepStack);
     run();
     if (s != d * c) abort();
-    out[0] = (double)ns / (double)c;
+    out[0] = (double)peer_timed(ns) / (double)c;
   });
 }
 
@@ -261,7 +261,7 @@ static void bench_sawtooth(int tasks, long cycles, int base, int peak) {
     });
     run();
     uint64_t t1 = peer_now_ns();
-    out[0] = (double)(t1 - t0) / (double)(cycles / tasks * tasks);
+    out[0] = (double)peer_timed(t1 - t0) / (double)(cycles / tasks * tasks);
   });
 }
 
@@ -285,7 +285,7 @@ template <class Stack> static void bench_thunk(long iters, const char *stack) {
       f = std::move(f).resume(); // runs to the end; the stack is released
     }
     uint64_t t1 = peer_now_ns();
-    out[0] = (double)(t1 - t0) / (double)iters;
+    out[0] = (double)peer_timed(t1 - t0) / (double)iters;
     out[1] = (double)(g_stacks - s0) / (double)iters;
   };
   if (pooled) measure("thunk", {{"ns_per_call", "ns"}}, body);
@@ -324,7 +324,7 @@ static void bench_eh(int d, int suspend, long iters) {
     run();
     uint64_t t1 = peer_now_ns();
     if (caught != iters) abort();
-    out[0] = (double)(t1 - t0) / (double)iters;
+    out[0] = (double)peer_timed(t1 - t0) / (double)iters;
   });
 }
 
@@ -346,7 +346,7 @@ static void bench_yield(int tasks) {
     uint64_t t1 = peer_now_ns();
     BENCH_CG_END("yield", ENGINE, g_p, "instructions_per_yield", (long long)tasks * each);
     if (done != tasks) abort();
-    out[0] = (double)(t1 - t0) / ((double)tasks * (double)each);
+    out[0] = (double)peer_timed(t1 - t0) / ((double)tasks * (double)each);
   });
   snprintf(g_p, sizeof g_p, "{\"tasks\":%d,\"workers\":\"all\"}", tasks);
   peer_unsupported(&g_o, "yield", ENGINE, g_p, "single-threaded scheduler loop");

@@ -23,6 +23,7 @@ typedef struct {
   int runs;         /* --runs N: repeat each measurement, report the median */
   int warmup;       /* --warmup W: unreported runs first (default 1, as the engines) */
   const char *only; /* --bench NAME: run one workload (debugging aid) */
+  double min_sample_ms; /* --min-sample-ms M: minimum sample duration (peer_measure) */
 } peer_opts;
 
 typedef struct {
@@ -33,6 +34,16 @@ static inline uint64_t peer_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Time measured by the timed regions so far: each workload passes the
+ * duration it divides by its operation count through peer_timed, which
+ * peer_measure reads to repeat a run until its sample lasted the minimum
+ * (the engines' BENCH_REPEAT, bench/common/bench.h). */
+static uint64_t peer_timed_ns;
+static inline uint64_t peer_timed(uint64_t ns) {
+  peer_timed_ns += ns;
+  return ns;
 }
 
 /* A field of /proc/self/status in KiB ("VmRSS", "VmHWM"); -1 if unreadable. */
@@ -80,6 +91,7 @@ static inline void peer_usage(const char *prog, const char *workloads) {
          "  --quick      small sizes (whole program well under 20 s)\n"
          "  --runs N     repeat each measurement N times (default 3)\n"
          "  --warmup W   unreported runs before them (default 1)\n"
+         "  --min-sample-ms M  repeat each run until its timed regions add up to M ms (default 0)\n"
          "  --bench NAME run only that workload\n"
          "workloads: %s\n",
          prog, workloads);
@@ -96,6 +108,7 @@ static inline void peer_parse(int argc, char **argv, peer_opts *o,
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) o->runs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--bench") && i + 1 < argc) o->only = argv[++i];
     else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) o->warmup = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--min-sample-ms") && i + 1 < argc) o->min_sample_ms = atof(argv[++i]);
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       peer_usage(argv[0], workloads);
       exit(0);
@@ -108,6 +121,13 @@ static inline void peer_parse(int argc, char **argv, peer_opts *o,
   if (o->runs < 1) o->runs = 1;
   if (o->runs > PEER_MAX_RUNS) o->runs = PEER_MAX_RUNS;
   if (o->warmup < 0) o->warmup = 0;
+  if (!(o->min_sample_ms >= 0 && o->min_sample_ms <= 10000)) {
+    fprintf(stderr, "%s: --min-sample-ms must be 0..10000\n", argv[0]);
+    exit(2);
+  }
+#ifdef PEER_COUNT_CALLS
+  o->min_sample_ms = 0; /* calls_per_run counts one repetition */
+#endif
 }
 
 static inline int peer_want(const peer_opts *o, const char *bench) {
@@ -149,8 +169,28 @@ static inline void peer_unsupported(const peer_opts *o, const char *bench,
   fflush(stdout);
 }
 
-/* Call fn o->warmup times unreported, then o->runs times; fn writes nm figures into out[]. Prints the median,
- * min and max of each figure across runs: medians resist the noisy machine. */
+/* One sample: fn once, then again while the time its timed regions measured
+ * (peer_timed) is short of --min-sample-ms; each figure is the mean over the
+ * repetitions (total time over total operations: every repetition does the
+ * same work). A fn that times nothing (memory, latency percentiles) runs
+ * once. The rule of the engines' BENCH_REPEAT. */
+static inline void peer_sample(const peer_opts *o, int nm, void (*fn)(void *ctx, double *out), void *ctx,
+                               double *out) {
+  uint64_t min_ns = (uint64_t)(o->min_sample_ms * 1e6), t0 = peer_timed_ns;
+  double sum[PEER_MAX_METRICS] = {0};
+  int reps = 0;
+  do {
+    double one[PEER_MAX_METRICS] = {0};
+    fn(ctx, one);
+    for (int k = 0; k < nm; k++) sum[k] += one[k];
+    reps++;
+  } while (peer_timed_ns > t0 && peer_timed_ns - t0 < min_ns);
+  for (int k = 0; k < nm; k++) out[k] = sum[k] / reps;
+}
+
+/* Call fn o->warmup times unreported, then o->runs times, each a sample
+ * (peer_sample); fn writes nm figures into out[]. Prints the median, min and
+ * max of each figure across runs: medians resist the noisy machine. */
 static inline void peer_measure(const peer_opts *o, const char *bench,
                                 const char *engine, const char *params, int nm,
                                 const peer_metric *m,
@@ -159,11 +199,11 @@ static inline void peer_measure(const peer_opts *o, const char *bench,
   int runs = o->runs;
   for (int w = 0; w < o->warmup; w++) { /* the same warm-up as every contestant */
     double out[PEER_MAX_METRICS] = {0};
-    fn(ctx, out);
+    peer_sample(o, nm, fn, ctx, out);
   }
   for (int r = 0; r < runs; r++) {
     double out[PEER_MAX_METRICS] = {0};
-    fn(ctx, out);
+    peer_sample(o, nm, fn, ctx, out);
     for (int k = 0; k < nm; k++) v[k][r] = out[k];
   }
   for (int k = 0; k < nm; k++) {

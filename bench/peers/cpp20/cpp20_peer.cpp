@@ -78,7 +78,7 @@ static void bench_fib(long n, long k) {
     BENCH_CG_END("fib", ENGINE, g_p, k ? "instructions_per_leaf" : "instructions_per_call", k ? leaves : calls);
     if (r != fib_ref(n)) abort();
     g_calls_run = peer_calls_now() - c0;
-    out[0] = (double)(t1 - t0) / (double)(k ? leaves : calls);
+    out[0] = (double)peer_timed(t1 - t0) / (double)(k ? leaves : calls);
     out[1] = (double)peer_status_kib("VmHWM");
     out[2] = (double)(g_news - news0) / (double)calls;
   };
@@ -109,7 +109,7 @@ static void bench_depth(int d, long r) {
     g_sched.push(t.get());
     g_sched.run();
     g_sink = t.result();
-    out[0] = (double)g_elapsed / (double)r;
+    out[0] = (double)peer_timed(g_elapsed) / (double)r;
   });
 }
 
@@ -130,7 +130,7 @@ static void bench_depth_full(int d, long c) {
     g_sched.push(t.get());
     g_sched.run();
     if (t.result() != d * c) abort();
-    out[0] = (double)g_elapsed / (double)c;
+    out[0] = (double)peer_timed(g_elapsed) / (double)c;
   });
 }
 
@@ -232,7 +232,7 @@ static void bench_sawtooth(int tasks, long cycles, int base, int peak) {
     uint64_t t1 = peer_now_ns();
     for (auto &t : roots)
       if (t.result() != want) abort();
-    out[0] = (double)(t1 - t0) / (double)(cycles / tasks * tasks);
+    out[0] = (double)peer_timed(t1 - t0) / (double)(cycles / tasks * tasks);
   });
 }
 
@@ -250,7 +250,7 @@ static void bench_thunk(long iters) {
       g_sink = t.result();
     } // destroyed here
     uint64_t t1 = peer_now_ns();
-    out[0] = (double)(t1 - t0) / (double)iters;
+    out[0] = (double)peer_timed(t1 - t0) / (double)iters;
     out[1] = (double)(g_news - news0) / (double)iters;
   });
 }
@@ -287,7 +287,7 @@ static void bench_eh(int d, int suspend, long iters) {
     g_sched.run();
     uint64_t t1 = peer_now_ns();
     if (t.result() != iters) abort();
-    out[0] = (double)(t1 - t0) / (double)iters;
+    out[0] = (double)peer_timed(t1 - t0) / (double)iters;
   });
 }
 
@@ -315,7 +315,7 @@ static void bench_yield(int tasks) {
     BENCH_CG_END("yield", ENGINE, g_p, "instructions_per_yield", (long long)tasks * each);
     for (auto &t : ts)
       if (!t.get().done()) abort();
-    out[0] = (double)(t1 - t0) / ((double)tasks * (double)each);
+    out[0] = (double)peer_timed(t1 - t0) / ((double)tasks * (double)each);
   });
   snprintf(g_p, sizeof g_p, "{\"tasks\":%d,\"workers\":\"all\"}", tasks);
   peer_unsupported(&g_o, "yield", ENGINE, g_p, "single-threaded scheduler loop");

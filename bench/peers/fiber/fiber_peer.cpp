@@ -123,7 +123,7 @@ static void bench_fib(long n, long k) {
     other.join();
     if (r != fib_ref(n)) abort();
     calls_run = peer_calls_now() - c0;
-    out[0] = (double)(t1 - t0) / (double)(k ? leaves : calls);
+    out[0] = (double)peer_timed(t1 - t0) / (double)(k ? leaves : calls);
     out[1] = (double)peer_status_kib("VmHWM");
   };
   if (k) measure("fib", {{"ns_per_leaf", "ns"}, {"peak_rss_kib", "KiB"}}, body);
@@ -151,7 +151,7 @@ static void bench_yield(int tasks) {
     uint64_t t1 = peer_now_ns();
     BENCH_CG_END("yield", ENGINE, g_p, "instructions_per_yield", (long long)tasks * each);
     if (done != tasks) abort();
-    out[0] = (double)(t1 - t0) / ((double)tasks * (double)each);
+    out[0] = (double)peer_timed(t1 - t0) / ((double)tasks * (double)each);
   });
 }
 
@@ -196,7 +196,7 @@ static void bench_yield_all() {
         for (auto &f : fs) f.join();
         uint64_t t1 = peer_now_ns();
         if (done != tasks) abort();
-        out[0] = (double)(t1 - t0) / ((double)tasks * (double)each);
+        out[0] = (double)peer_timed(t1 - t0) / ((double)tasks * (double)each);
       });
     }
     {
@@ -230,7 +230,7 @@ static void bench_depth(int d, long r) {
     long v = 0;
     run_alone([&v, d, r] { v = chain(d, r); }, kDeepStack);
     if (v != d) abort();
-    out[0] = (double)g_elapsed / (double)r;
+    out[0] = (double)peer_timed(g_elapsed) / (double)r;
   });
 }
 
@@ -247,7 +247,7 @@ static void bench_depth_full(int d, long c) {
       ns = peer_now_ns() - t0;
     }, kDeepStack);
     if (s != d * c) abort();
-    out[0] = (double)ns / (double)c;
+    out[0] = (double)peer_timed(ns) / (double)c;
   });
 }
 
@@ -354,7 +354,7 @@ static void bench_sawtooth(int tasks, long cycles, int base, int peak) {
       for (auto &f : fs) f.join();
     }
     uint64_t t1 = peer_now_ns();
-    out[0] = (double)(t1 - t0) / (double)(cycles / tasks * tasks);
+    out[0] = (double)peer_timed(t1 - t0) / (double)(cycles / tasks * tasks);
   });
 }
 
@@ -374,7 +374,7 @@ template <class Stack> static void bench_thunk(long iters, const char *stack) {
       f.join();
     }
     uint64_t t1 = peer_now_ns();
-    out[0] = (double)(t1 - t0) / (double)iters;
+    out[0] = (double)peer_timed(t1 - t0) / (double)iters;
     out[1] = (double)(g_stacks - s0) / (double)iters;
   };
   if (pooled) measure("thunk", {{"ns_per_call", "ns"}}, body);
@@ -412,7 +412,7 @@ static void bench_eh(int d, int suspend, long iters) {
     });
     uint64_t t1 = peer_now_ns();
     if (caught != iters) abort();
-    out[0] = (double)(t1 - t0) / (double)iters;
+    out[0] = (double)peer_timed(t1 - t0) / (double)iters;
   });
 }
 

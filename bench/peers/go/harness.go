@@ -20,6 +20,7 @@ type options struct {
 	runs        int
 	warmup      int // unreported runs first, as every contestant (default 1)
 	only        string
+	minSampleMs float64 // --min-sample-ms M: minimum sample duration (measure)
 }
 
 type metric struct{ name, unit string }
@@ -30,6 +31,17 @@ var sink int // results land here so no work is dropped
 
 // nowNs reads the monotonic clock (time.Since uses it, not the wall clock).
 func nowNs() int64 { return int64(time.Since(base)) }
+
+// timedNs: what the timed regions measured so far. Each workload passes the
+// duration it divides by its operation count through timed, which measure
+// reads to repeat a run until its sample lasted the minimum (peer.h's
+// peer_sample, the engines' BENCH_REPEAT).
+var timedNs int64
+
+func timed(ns int64) int64 {
+	timedNs += ns
+	return ns
+}
 
 // statusKiB returns a field of /proc/self/status in KiB ("VmRSS", "VmHWM").
 func statusKiB(key string) int64 {
@@ -70,6 +82,7 @@ func usage(workloads string) {
 		"  --quick      small sizes (whole program well under 20 s)\n"+
 		"  --runs N     repeat each measurement N times (default 3)\n"+
 		"  --warmup W   unreported runs before them (default 1)\n"+
+		"  --min-sample-ms M  repeat each run until its timed regions add up to M ms (default 0)\n"+
 		"  --bench NAME run only that workload\n"+
 		"workloads: %s\n", os.Args[0], workloads)
 }
@@ -101,16 +114,41 @@ func unsupported(bench, params, reason string) {
 	fmt.Printf("%-9s %-7s %-52s unsupported: %s\n", bench, engine, params, reason)
 }
 
-// measure calls fn opt.runs times; fn fills one figure per metric. It prints
-// the median, min and max of each figure: medians resist the noisy machine.
+// sample runs fn once, then again while the time its timed regions measured
+// is short of --min-sample-ms; each figure is the mean over the repetitions
+// (every repetition does the same work). A fn that times nothing (memory,
+// latency percentiles) runs once.
+func sample(n int, fn func(out []float64)) []float64 {
+	minNs, t0 := int64(opt.minSampleMs*1e6), timedNs
+	sum := make([]float64, n)
+	reps := 0
+	for {
+		one := make([]float64, n)
+		fn(one)
+		for k := range one {
+			sum[k] += one[k]
+		}
+		reps++
+		if !(timedNs > t0 && timedNs-t0 < minNs) {
+			break
+		}
+	}
+	for k := range sum {
+		sum[k] /= float64(reps)
+	}
+	return sum
+}
+
+// measure takes opt.warmup unreported samples, then opt.runs samples; fn
+// fills one figure per metric. It prints the median, min and max of each
+// figure: medians resist the noisy machine.
 func measure(bench, params string, ms []metric, fn func(out []float64)) {
 	vals := make([][]float64, len(ms))
 	for w := 0; w < opt.warmup; w++ {
-		fn(make([]float64, len(ms)))
+		sample(len(ms), fn)
 	}
 	for r := 0; r < opt.runs; r++ {
-		out := make([]float64, len(ms))
-		fn(out)
+		out := sample(len(ms), fn)
 		for k := range ms {
 			vals[k] = append(vals[k], out[k])
 		}
@@ -143,6 +181,9 @@ func parseArgs(workloads string) []string {
 		case a == "--warmup" && i+1 < len(args):
 			i++
 			opt.warmup, _ = strconv.Atoi(args[i])
+		case a == "--min-sample-ms" && i+1 < len(args):
+			i++
+			opt.minSampleMs, _ = strconv.ParseFloat(args[i], 64)
 		case a == "--bench" && i+1 < len(args):
 			i++
 			opt.only = args[i]
@@ -159,6 +200,13 @@ func parseArgs(workloads string) []string {
 	}
 	if opt.runs < 1 {
 		opt.runs = 1
+	}
+	if opt.minSampleMs < 0 || opt.minSampleMs > 10000 {
+		fmt.Fprintf(os.Stderr, "%s: --min-sample-ms must be 0..10000\n", os.Args[0])
+		os.Exit(2)
+	}
+	if countCalls {
+		opt.minSampleMs = 0 // calls_per_run counts one repetition
 	}
 	return nil
 }

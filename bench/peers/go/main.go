@@ -73,7 +73,7 @@ func benchFib(n, k int) {
 		if r != fibRef(n) {
 			panic("fib: wrong result")
 		}
-		out[0] = float64(t1-t0) / float64(per)
+		out[0] = float64(timed(t1-t0)) / float64(per)
 		out[1] = float64(statusKiB("VmHWM"))
 		out[2] = float64(mallocs()-m0) / float64(calls)
 		callsRun = fibCalls - c0
@@ -104,7 +104,7 @@ func benchDepth(d, r int) {
 		done := make(chan int)
 		go func() { done <- chain(d, r) }()
 		sink = <-done
-		out[0] = float64(elapsed) / float64(r)
+		out[0] = float64(timed(elapsed)) / float64(r)
 	})
 }
 
@@ -127,7 +127,7 @@ func benchDepthFull(d, c int) {
 		if s := <-done; s != d*c {
 			panic("depth: wrong result")
 		}
-		out[0] = float64(ns) / float64(c)
+		out[0] = float64(timed(ns)) / float64(c)
 	})
 }
 
@@ -266,7 +266,7 @@ func benchSawtooth(tasks, cycles int) {
 			}()
 		}
 		wg.Wait()
-		out[0] = float64(nowNs()-t0) / float64(cycles/tasks*tasks)
+		out[0] = float64(timed(nowNs()-t0)) / float64(cycles/tasks*tasks)
 	})
 }
 
@@ -288,7 +288,7 @@ func benchThunk(iters int) {
 			go nop(&wg)
 			wg.Wait()
 		}
-		out[0] = float64(nowNs()-t0) / float64(iters)
+		out[0] = float64(timed(nowNs()-t0)) / float64(iters)
 		out[1] = float64(mallocs()-m0) / float64(iters)
 	})
 }
@@ -333,7 +333,7 @@ func benchEh(d, suspend, iters int) {
 		if <-done != iters {
 			panic("eh: not every panic was recovered")
 		}
-		out[0] = float64(nowNs()-t0) / float64(iters)
+		out[0] = float64(timed(nowNs()-t0)) / float64(iters)
 	})
 }
 

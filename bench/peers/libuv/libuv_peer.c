@@ -212,7 +212,7 @@ static void fib_run(void *ctx, double *out) {
   run_loop();
   uint64_t t1 = peer_now_ns();
   if (g_roots_done != 1 || g_root_sum != fib_ref(a->n)) abort();
-  out[0] = (double)(t1 - t0) / (double)(a->k ? leaves : calls);
+  out[0] = (double)peer_timed(t1 - t0) / (double)(a->k ? leaves : calls);
   out[1] = (double)peer_status_kib("VmHWM");
   out[2] = (double)(g_allocs - allocs0) / (double)calls;
 }
@@ -261,7 +261,7 @@ static void depth_run(void *ctx, double *out) {
   start(task_new(chain_step, a->d, a->r));
   run_loop();
   if (g_roots_done != 1) abort();
-  out[0] = (double)g_elapsed / (double)a->r;
+  out[0] = (double)peer_timed(g_elapsed) / (double)a->r;
 }
 
 /* ---- hold: N tasks parked at depth 10; a = depth, b = slot ---- */
@@ -387,7 +387,7 @@ static void saw_run(void *ctx, double *out) {
   run_loop();
   uint64_t t1 = peer_now_ns();
   if (g_roots_done != a->tasks) abort();
-  out[0] = (double)(t1 - t0) / (double)(per * a->tasks);
+  out[0] = (double)peer_timed(t1 - t0) / (double)(per * a->tasks);
 }
 
 /* ---- thunk: queue a callback, run the loop until it is done, free it ---- */
@@ -420,7 +420,7 @@ static void thunk_run(void *ctx, double *out) {
     run_loop(); /* returns once the handle is closed and freed */
   }
   uint64_t t1 = peer_now_ns();
-  out[0] = (double)(t1 - t0) / (double)iters;
+  out[0] = (double)peer_timed(t1 - t0) / (double)iters;
   out[1] = (double)(g_allocs - allocs0) / (double)iters;
 }
 
@@ -483,7 +483,7 @@ static void eh_run(void *ctx, double *out) {
   run_loop();
   uint64_t t1 = peer_now_ns();
   if (g_roots_done != 1 || g_root_sum != a->iters) abort();
-  out[0] = (double)(t1 - t0) / (double)a->iters;
+  out[0] = (double)peer_timed(t1 - t0) / (double)a->iters;
 }
 
 int main(int argc, char **argv) {

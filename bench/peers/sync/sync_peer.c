@@ -50,7 +50,7 @@ static void fib_run(void *ctx, double *out) {
   uint64_t t1 = peer_now_ns();
   if (r != fib_ref(a->n)) abort();
   g_sink = r;
-  out[0] = (double)(t1 - t0) / (double)calls;
+  out[0] = (double)peer_timed(t1 - t0) / (double)calls;
   out[1] = (double)peer_status_kib("VmHWM");
 }
 
@@ -90,7 +90,7 @@ static void eh_run(void *ctx, double *out) {
   for (long i = 0; i < a->iters; i++) caught += catch_one(a->depth);
   uint64_t t1 = peer_now_ns();
   if (caught != a->iters) abort();
-  out[0] = (double)(t1 - t0) / (double)a->iters;
+  out[0] = (double)peer_timed(t1 - t0) / (double)a->iters;
 }
 
 int main(int argc, char **argv) {
