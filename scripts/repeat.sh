@@ -24,8 +24,9 @@ case "$set_" in
 all) exclude='^compile_' ;;
 # io_echo* (about 10,000 connections, 3 s a run, twice per backend) and
 # debug_stall (1.7 s of real waiting) would alone add about 14 min at 100
-# rounds: they run once per configuration instead.
-fast) exclude='^(compile_|json_|http_|example_|core_alloc_fail$|io_echo|debug_stall$)' ;;
+# rounds, and debug_gdb_* (gdb started twice and a core written, 1-2 s a
+# run, twice) about 5 min more: they run once per configuration instead.
+fast) exclude='^(compile_|json_|http_|example_|core_alloc_fail$|io_echo|debug_stall$|debug_gdb_)' ;;
 *) echo "repeat.sh: set must be all or fast, not '$set_'" >&2; exit 2 ;;
 esac
 cmake -S "$root" -B "$out" -DRTA_WERROR=ON -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release >/dev/null

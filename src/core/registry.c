@@ -8,15 +8,9 @@
 
 #include "symbols.h"
 
-#define SHARDS 32
+#define SHARDS RTA__REG_SHARDS
 
-typedef struct rta__reg_shard {
-    pthread_mutex_t lock;
-    rta__reg_entry *head;
-    size_t len;
-} __attribute__((aligned(64))) rta__reg_shard;
-
-static rta__reg_shard shards[SHARDS] = {
+rta__reg_shard rta__reg_shards[SHARDS] = {
 #define S PTHREAD_MUTEX_INITIALIZER, NULL, 0
     [0 ... SHARDS - 1] = {S},
 #undef S
@@ -27,7 +21,7 @@ static __thread rta__reg_shard *my_shard;
 static rta__reg_shard *shard_of_thread(void)
 {
     if (rta__unlikely(!my_shard))
-        my_shard = &shards[atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % SHARDS];
+        my_shard = &rta__reg_shards[atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % SHARDS];
     return my_shard;
 }
 
@@ -212,7 +206,7 @@ static void describe(FILE *out, const char *indent, rta__reg_entry *e)
 void rta__reg_foreach(void (*fn)(rta__reg_entry *e, void *arg), void *arg)
 {
     for (unsigned i = 0; i < SHARDS; i++) {
-        rta__reg_shard *s = &shards[i];
+        rta__reg_shard *s = &rta__reg_shards[i];
         pthread_mutex_lock(&s->lock);
         for (rta__reg_entry *e = s->head; e; e = e->next)
             fn(e, arg);
@@ -224,7 +218,7 @@ size_t rta__reg_report(FILE *out, const char *indent)
 {
     size_t n = 0;
     for (unsigned i = 0; i < SHARDS; i++) {
-        rta__reg_shard *s = &shards[i];
+        rta__reg_shard *s = &rta__reg_shards[i];
         pthread_mutex_lock(&s->lock);
         for (rta__reg_entry *e = s->head; e; e = e->next) {
             if (e->task && rta__task_done(e->task))

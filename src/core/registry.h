@@ -3,8 +3,9 @@
  * once and whose handle is still alive, so that the runtime can say which
  * tasks are stuck (rta_shutdown's grace report), dump them with their async
  * stacks (rta_dump_tasks, src/core/dump.c) and the gdb extension can list
- * them from a live process or a core (tools/gdb/rtasync.py reads these
- * structures by name: rename a field here and there together).
+ * them from a live process or a core (tools/gdb/rtasync-gdb.py reads these
+ * structures and rta__reg_shards by name, through src/runtime/gdb.c: rename
+ * a field here and there together).
  *
  * Cost: a task that never suspends never touches the registry (the common
  * spawn-and-finish path stays as it was). A task is entered at its first
@@ -69,6 +70,17 @@ typedef struct rta__reg_entry {
     _Atomic uint8_t await_is_promise;
     _Atomic uintptr_t frames[RTA__REG_FRAMES];
 } rta__reg_entry;
+
+/* The registry: RTA__REG_SHARDS lists, a thread's entries in the shard it
+ * picked (registry.c). Global, not static, only so that the gdb extension
+ * finds it by a name no other library uses; nothing else reads it. */
+#define RTA__REG_SHARDS 32
+typedef struct rta__reg_shard {
+    pthread_mutex_t lock;
+    rta__reg_entry *head;
+    size_t len;
+} __attribute__((aligned(64))) rta__reg_shard;
+RTA__HIDDEN extern rta__reg_shard rta__reg_shards[RTA__REG_SHARDS];
 
 /* Enters e (not registered yet) for task t. */
 RTA__HIDDEN void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn,

@@ -66,8 +66,15 @@ static int env_size(const char *name, size_t *out)
     return 1;
 }
 
+/* src/runtime/gdb.c holds the gdb extension's types and script and nothing
+ * that is called: a program linked statically takes an object from the
+ * archive only for a symbol it needs, and rta_init's reference to this one
+ * is what brings it in. */
+RTA__HIDDEN extern const char rta__gdb_link;
+
 int rta_init(const rta_config *cfg)
 {
+    __asm__ volatile("" ::"r"(&rta__gdb_link));
     rta_config c = cfg ? *cfg : (rta_config){0};
     size_t v;
     int rc;

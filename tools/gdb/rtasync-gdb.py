@@ -1,0 +1,377 @@
+# gdb commands for programs that use rtasync, live or from a core dump
+# (docs/debugging.md):
+#
+#   info rta-tasks    one line per task in the registry: id, engine, state,
+#                     what it awaits and for how long (as rta_dump_tasks)
+#   rta-bt ID         that task's logical async stack, innermost first, by
+#                     function and file:line, then the tasks awaiting it
+#   rta-bt all        every task with its stack (rta_dump_tasks' output)
+#
+# Loaded automatically from librtasync's .debug_gdb_scripts section (see
+# src/runtime/gdb.c) once the library or program is on gdb's auto-load
+# safe-path, or by hand: `source .../rtasync-gdb.py`.
+#
+# Everything is read from memory through the DWARF types that
+# src/runtime/gdb.c describes (rta__gdb_info): no function of the program is
+# ever called, so the commands work on a core dump and leave a stopped
+# process exactly as it was. The engines' stacks are read where each engine
+# keeps them:
+#   tasklet  the frame-pointer chain of its saved stack, from the frame
+#            pointer its context switch saved at sp + ctx_fp_offset; the
+#            stack is in its region (resident) or in a heap copy (evicted),
+#            whose bytes belong at [region top - saved_len, region top).
+#   cont     the continuation chain from the root's head: each frame's
+#            resume point.
+#   async1   the state machine in its box: move-next and its state, the
+#            line of the await it waits at; its callers are the tasks that
+#            await it.
+import time
+
+import gdb
+
+_VERSION = 1  # of src/runtime/gdb.c's rta__gdb_info this script reads
+_MAX_FRAMES = 256  # per tasklet stack walk: a corrupt chain stops here
+_MAX_TASKS = 1000000  # per shard list: a corrupt list stops here
+
+
+def _info():
+    try:
+        info = gdb.parse_and_eval("rta__gdb_info")
+    except gdb.error:
+        raise gdb.GdbError(
+            "rtasync: no rta__gdb_info in this program: not linked with "
+            "librtasync, or its symbols were stripped")
+    if int(info["version"]) != _VERSION:
+        raise gdb.GdbError(
+            "rtasync: the program's rta__gdb_info is version %d, this "
+            "script reads version %d: use the script of the same rtasync"
+            % (int(info["version"]), _VERSION))
+    return info
+
+
+def _enum(t, name):
+    for f in t.strip_typedefs().fields():
+        if f.name == name:
+            return f.enumval
+    raise gdb.GdbError("rtasync: enum constant %s not found" % name)
+
+
+def _offset_of(t, field):
+    for f in t.strip_typedefs().fields():
+        if f.name == field:
+            return f.bitpos // 8
+    raise gdb.GdbError("rtasync: %s has no field %s" % (t, field))
+
+
+class _Reader:
+    """One look at the program: the registry's tasks, read from memory."""
+
+    def __init__(self):
+        self.info = info = _info()
+        self.word_t = gdb.lookup_type("unsigned long")
+        self.word_p = self.word_t.pointer()
+        self.tasklet_t = info["tasklet"].type.target()
+        self.cont_t = info["cont"].type.target()
+        self.box_t = info["async1"].type.target()
+        self.sm_p = info["async1_sm"].type
+        st = info["reg_state"].type
+        self.S_AWAITING = _enum(st, "RTA__REG_AWAITING")
+        self.S_SLEEPING = _enum(st, "RTA__REG_SLEEPING")
+        self.S_RUNNABLE = _enum(st, "RTA__REG_RUNNABLE")
+        ss = info["status"].type
+        self.status_names = {
+            _enum(ss, "RTA_SUCCEEDED"): "succeeded",
+            _enum(ss, "RTA_FAULTED"): "faulted",
+            _enum(ss, "RTA_CANCELED"): "canceled",
+        }
+        self.fp_off = int(info["ctx_fp_offset"])
+        self.task_ops = (int(info["task_awaiter"]), int(info["task_release_awaiter"]))
+        self.live = _is_live()
+        self.tasks = self._read()
+
+    def word(self, addr):
+        return int(gdb.Value(addr).cast(self.word_p).dereference())
+
+    def _container(self, entry, t):
+        addr = int(entry.address) - _offset_of(t, "reg")
+        return gdb.Value(addr).cast(t.pointer()).dereference()
+
+    def _read(self):
+        info = self.info
+        entries = []
+        for i in range(int(info["nshards"])):
+            e = info["shards"][i]["head"]
+            seen = 0
+            while int(e) != 0 and seen < _MAX_TASKS:
+                entries.append(e.dereference())
+                e = e["next"]
+                seen += 1
+        tasks = [t for t in (self._task(e) for e in entries) if t]
+        tasks.sort(key=lambda t: t["id"])
+        newest = max((t["since"] for t in tasks), default=0)
+        now = time.clock_gettime_ns(time.CLOCK_MONOTONIC) if self.live else newest
+        for t in tasks:
+            t["waited_ms"] = max(0, now - t["since"]) // 1000000
+        return tasks
+
+    def _task(self, e):
+        task = e["task"]
+        t = {"id": 0, "engine": e["engine"].string(), "fn": int(e["fn"]),
+             "state": int(e["state"]), "since": int(e["since_ns"]), "status": None,
+             "awaits": 0, "entry": e}
+        if int(task) != 0:
+            task = task.dereference()
+            if int(task["refs"]) == int(self.info["poison"]):
+                return None  # released, in the debug quarantine
+            t["id"] = int(task["id"])
+            t["status"] = self.status_names.get(int(task["status"]))
+        t["wait"] = self._describe_wait(e, t)
+        return t
+
+    def _describe_wait(self, e, t):
+        st = t["state"]
+        if st == self.S_AWAITING:
+            ops, obj = int(e["await_ops"]), int(e["await_self"])
+            if ops in self.task_ops and obj:
+                t["awaits"] = int(e["await_task_id"])
+                kind = "promise" if int(e["await_is_promise"]) else "task"
+                return "awaiting %s %d" % (kind, t["awaits"])
+            # Awaiters' describers are functions of the program: not called.
+            return "awaiting an awaiter (ops %s, self %#x)" % (_data_name(ops), obj)
+        if st == self.S_SLEEPING:
+            return "sleeping (timer)"
+        if st == self.S_RUNNABLE:
+            return "runnable"
+        return "running"
+
+    # ---- async stacks: (pc, exact, line or None) innermost first ----
+
+    def frames(self, t):
+        if t["status"] or t["state"] not in (self.S_AWAITING, self.S_SLEEPING, self.S_RUNNABLE):
+            return []  # done, or running: its stack is a thread's now
+        eng = t["engine"]
+        if eng == "tasklet":
+            return self._tasklet_frames(self._container(t["entry"], self.tasklet_t), t["fn"])
+        if eng == "cont":
+            return self._cont_frames(self._container(t["entry"], self.cont_t))
+        if eng == "async1":
+            return self._async1_frames(self._container(t["entry"], self.box_t))
+        return []
+
+    def _tasklet_frames(self, tl, root):
+        if not int(tl["started"]):
+            return []
+        region = tl["region"]
+        top, sp = int(region["top"]), int(tl["sp"])
+        if int(region["occupant"]) == int(tl.address):
+            read = self.word  # resident: the frames are in the region
+        else:
+            saved, base = int(tl["saved"]), top - int(tl["saved_len"])
+            if not saved or sp < base:
+                return []
+
+            def read(a):  # evicted: the same bytes, in the heap copy
+                return self.word(saved + (a - base))
+        pcs = []
+        try:
+            fp = read(sp + self.fp_off)
+            while sp <= fp and fp + 16 <= top and fp % 8 == 0 and len(pcs) < _MAX_FRAMES:
+                nxt, ret = read(fp), read(fp + 8)
+                if ret == 0:
+                    break  # the region's first frame (src/arch)
+                pcs.append(ret)
+                if nxt <= fp:
+                    break
+                fp = nxt
+        except gdb.MemoryError:
+            pass  # a core without that memory: what was read so far
+        # The innermost frames are the runtime's own, from the public call
+        # the task made (rta_await..., rta_yield...) down to the switch.
+        frames, runtime = [], False
+        for pc in pcs:
+            name, start, _, _ = _where(pc - 1)
+            if name and name.startswith("rta_"):
+                runtime = True
+                frames = []
+                continue
+            frames.append((pc, False, None))
+            if start == root:
+                break
+        return frames if runtime else [(pc, False, None) for pc in pcs]
+
+    def _cont_frames(self, root):
+        frames, k = [], root["head"]
+        while int(k) != 0 and len(frames) < _MAX_FRAMES:
+            frames.append((int(k["pc"]), True, None))
+            k = k["next"]
+        return frames
+
+    def _async1_frames(self, box):
+        sm = box["sm"].address.cast(self.sm_p).dereference()
+        state = int(sm["state"])
+        return [(int(sm["move_next"]), True, state if state >= 0 else None)]
+
+
+def _is_live():
+    inf = gdb.selected_inferior()
+    if not inf.pid:
+        return False
+    try:
+        return inf.connection.type == "native"
+    except AttributeError:  # gdb < 12
+        return "core" not in gdb.execute("info target", to_string=True)
+
+
+def _data_name(addr):
+    out = gdb.execute("info symbol %#x" % addr, to_string=True)
+    if out.startswith("No symbol"):
+        return "%#x" % addr
+    return "%#x <%s>" % (addr, out.split(" in section")[0].strip().replace(" + ", "+"))
+
+
+def _where(at):
+    """(function name, its start address, file, line) of code address at."""
+    name = start = None
+    try:
+        block = gdb.block_for_pc(at)
+    except RuntimeError:
+        block = None
+    fn_block = None
+    while block is not None and not block.is_global and not block.is_static:
+        if block.function is not None:
+            fn_block = block  # the outermost: inlined callees lie inside
+        block = block.superblock
+    if fn_block is not None:
+        name, start = fn_block.function.print_name, fn_block.start
+    else:  # no debug info here: the symbol table
+        out = gdb.execute("info symbol %#x" % at, to_string=True)
+        if not out.startswith("No symbol"):
+            sym = out.split(" in section")[0].strip()
+            off = 0
+            if " + " in sym:
+                sym, o = sym.split(" + ", 1)
+                off = int(o)
+            name, start = sym, at - off
+    sal = gdb.find_pc_line(at)
+    if sal.symtab is not None and sal.line:
+        return name, start, sal.symtab.filename, sal.line
+    return name, start, None, 0
+
+
+def _format_frame(i, pc, exact, line):
+    at = pc if exact else pc - 1
+    name, start, file, l = _where(at)
+    s = "    #%d %s" % (i, name if name else "%#x" % pc)
+    if file:
+        s += " at %s:%d" % (file, line if line else l)
+    elif line:
+        s += " at line %d" % line
+    elif name:
+        s += " +%#x" % (at - start)
+    return s
+
+
+def _head(r, t):
+    root = _where(t["fn"])[0] or "%#x" % t["fn"]
+    if t["status"]:
+        state = "completed-but-held"
+    elif t["state"] in (r.S_AWAITING, r.S_SLEEPING):
+        state = "suspended"
+    elif t["state"] == r.S_RUNNABLE:
+        state = "runnable"
+    else:
+        state = "running"
+    who = "task %d" % t["id"] if t["id"] else "value-task"
+    s = "%s %s %s in %s" % (who, t["engine"], state, root)
+    if t["status"]:
+        return s + ": " + t["status"]
+    if state == "suspended":
+        return s + ": %s, waiting %s%d ms" % (t["wait"], "" if r.live else ">= ", t["waited_ms"])
+    return s
+
+
+def _awaiters(r, t):
+    if not t["id"]:
+        return []
+    return [w for w in r.tasks if w["awaits"] == t["id"] and not w["status"]
+            and w["state"] == r.S_AWAITING]
+
+
+def _print_task(r, t, chain):
+    gdb.write(_head(r, t) + "\n")
+    n = 0
+    for pc, exact, line in r.frames(t):
+        gdb.write(_format_frame(n, pc, exact, line) + "\n")
+        n += 1
+    # The logical stack goes on in the tasks that await this one.
+    seen = {t["id"]}
+    cur = t
+    while True:
+        ws = _awaiters(r, cur)
+        if not ws:
+            break
+        gdb.write("    awaited by task %s\n" % ", ".join(str(w["id"]) for w in ws))
+        if not chain or ws[0]["id"] in seen:
+            break
+        cur = ws[0]
+        seen.add(cur["id"])
+        for pc, exact, line in r.frames(cur):
+            gdb.write(_format_frame(n, pc, exact, line) + "   [task %d]\n" % cur["id"])
+            n += 1
+
+
+class InfoRtaTasks(gdb.Command):
+    """List rtasync's tasks: id, engine, state, what each awaits, for how long.
+
+Reads the task registry from memory (a live process or a core dump); lists
+the tasks that have suspended at least once and whose handle is alive, as
+rta_dump_tasks does. A core cannot say when it was taken: its wait times
+are lower bounds (">= N ms", counted to the newest suspension in it).
+See `rta-bt ID` for a task's async stack."""
+
+    def __init__(self):
+        super().__init__("info rta-tasks", gdb.COMMAND_STATUS)
+
+    def invoke(self, arg, from_tty):
+        r = _Reader()
+        gdb.write("rtasync: %d task%s\n" % (len(r.tasks), "" if len(r.tasks) == 1 else "s"))
+        for t in r.tasks:
+            gdb.write(_head(r, t) + "\n")
+
+
+class RtaBt(gdb.Command):
+    """Print an rtasync task's logical async stack: rta-bt ID | rta-bt all
+
+Innermost first, by function and file:line where the program has debug
+info. tasklet: its saved C frames; cont: the continuation chain; async1: the
+state machine's move-next at the line of its await. Then the tasks awaiting
+it, whose frames continue the logical stack (marked [task N]). `rta-bt all`
+prints every task (rta_dump_tasks' output, without the chains)."""
+
+    def __init__(self):
+        super().__init__("rta-bt", gdb.COMMAND_STACK)
+
+    def invoke(self, arg, from_tty):
+        arg = arg.strip()
+        if not arg:
+            raise gdb.GdbError("rta-bt: give a task id (see `info rta-tasks`) or `all`")
+        r = _Reader()
+        if arg == "all":
+            gdb.write("rtasync: %d task%s\n" % (len(r.tasks), "" if len(r.tasks) == 1 else "s"))
+            for t in r.tasks:
+                _print_task(r, t, False)
+            return
+        try:
+            want = int(arg, 0)
+        except ValueError:
+            raise gdb.GdbError("rta-bt: '%s' is not a task id (a number, or `all`)" % arg)
+        for t in r.tasks:
+            if t["id"] == want:
+                _print_task(r, t, True)
+                return
+        raise gdb.GdbError("rta-bt: no task %d in the registry (tasks that never suspended, "
+                           "and released ones, are not there; see `info rta-tasks`)" % want)
+
+
+InfoRtaTasks()
+RtaBt()
