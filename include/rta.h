@@ -446,6 +446,8 @@ RTA_EXTERN void rta_dump_tasks(FILE *out);
 /* Execution context, sync context, schedulers, configure-await (first: the
  * engine headers' await macros may read the configure-await setting). */
 #include "rta/context.h"
+/* Value tasks and their sources (every engine's). */
+#include "rta/vtask.h"
 /* The other engines. */
 #include "rta/async1.h"
 #include "rta/cont.h"

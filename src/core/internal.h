@@ -317,6 +317,11 @@ RTA__HIDDEN extern void (*rta__stackful_fault)(rta_error *e);
  * under its lifecycle lock; others read it as a hint). */
 RTA__HIDDEN extern bool rta__running;
 
+/* vtask.c: takes the outcome of c's current operation without throwing:
+ * returns true with *v, or false with *e (owned by the caller). Checks the
+ * token (the misuse rules are at the top of vtask.c). */
+RTA__HIDDEN bool rta__vtask_core_take(rta_vtask_core *c, uint32_t token, int64_t *v, rta_error **e);
+
 /* Internal helpers behind RTA_TRY for runtime-owned roots: run fn(arg) with a
  * root handler; returns true with *out on success, false with *err. */
 RTA__HIDDEN bool rta__call_catching(int64_t (*fn)(void *), void *arg, int64_t *out, rta_error **err);

@@ -54,7 +54,7 @@ static void awaits_null_move_next(rta_async1_sm *m)
 int main(void)
 {
     CHECK_OK(rta_init(&(rta_config){.workers = 2}));
-    static const char *const names[] = {"rta_task_awaiter", "RTA_AWAIT1_TASK", "RTA_AWAIT1_TASK"};
+    static const char *const names[] = {"rta_task_awaiter", "RTA_AWAIT1_TASK", "rta_vtask_awaiter"};
     for (int form = 0; form < 3; form++) {
         rta_task *t = awaits_null(form);
         CHECK(t != NULL);

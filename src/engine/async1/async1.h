@@ -61,11 +61,8 @@ RTA__HIDDEN void rta__a1_pool_return(rta__a1_box *b);
 RTA__HIDDEN void rta__a1_count(rta_async1_method *m, int which);
 RTA__HIDDEN void rta__a1_thread_flush(void);
 
-/* vtask.c: the pooled box's source ops. */
+/* vtask.c: the pooled box's source ops (on the core's rta_vtask_core). */
 RTA__HIDDEN extern const rta_vtask_source_ops rta__a1_box_source_ops;
-/* Takes the outcome of c's current operation without throwing: returns true
- * with *v, or false with *e (owned by the caller). Checks the token. */
-RTA__HIDDEN bool rta__vtask_core_take(rta_vtask_core *c, uint32_t token, int64_t *v, rta_error **e);
 
 /* machine.c */
 RTA__HIDDEN void rta__a1_box_free_task(rta_task *t);

@@ -801,6 +801,16 @@ int64_t(rta_await_awaiter)(const rta_awaiter_ops *ops, void *self)
     return rta_await_awaiter_cfg(ops, self, true);
 }
 
+/* A value task (src/core/vtask.c has its awaiter). */
+int64_t rta_vtask_await(rta_vtask vt)
+{
+    if (vt.obj_ == 0)
+        return vt.v_;
+    /* vt is a local of the awaiting tasklet: its frames come back at the same
+     * addresses, and nobody writes into it while it waits. */
+    return rta_await_awaiter_cfg(&rta_vtask_awaiter, &vt, true);
+}
+
 int64_t rta_await_cfg(rta_task *task, bool cfg)
 {
     rta__tasklet *t = async_context("rta_await");
