@@ -11,8 +11,9 @@
  *   rta_recvfrom.
  * From a thread that is not a runtime worker (main, a plain pthread) the same
  * calls block the thread instead (poll(2) with the deadline), so clients and
- * tests can use them directly. Cont and async1 code running on a worker gets
- * -ENOTSUP from the socket waits for now (docs/io.md says what is missing).
+ * tests can use them directly. In async2 code built for cont, rtac turns
+ * rta_read / rta_write into rta_cont_read / rta_cont_write (below); the other
+ * waits, and async1 code, get -ENOTSUP on a worker for now (docs/io.md).
  * Never suspend: rta_tcp_listen, rta_sock_port, rta_udp_bind, rta_close,
  * rta_now_ns, rta_after_ms, rta_io_backend, rta_task_cancel.
  *
@@ -55,6 +56,13 @@ RTA_EXTERN ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d);
 /* All n bytes (partial writes are retried inside), or -errno (-EPIPE,
  * -ECONNRESET, ...). A deadline that passes midway returns -ETIMEDOUT. */
 RTA_EXTERN ssize_t rta_write(int fd, const void *buf, size_t n, rta_deadline d);
+
+/* rta_read / rta_write as cont functions (rta/cont.h): what rtac lowers
+ * those calls to in async2 code built for the cont engine; hand-written cont
+ * code calls them with RTA_CONT_CALL(dst, rta_cont_read, fd, buf, n, d).
+ * Same results; buf must not point into a cont frame (it moves). */
+RTA_EXTERN rta_cret rta_cont_read(rta_cont *k, int fd, void *buf, size_t n, rta_deadline d);
+RTA_EXTERN rta_cret rta_cont_write(rta_cont *k, int fd, const void *buf, size_t n, rta_deadline d);
 
 /* A UDP socket bound to host:port (port 0 = any). Does not suspend. */
 RTA_EXTERN int rta_udp_bind(const char *host, int port);

@@ -23,6 +23,8 @@
  *    record), the deadline as a timer on the waiting task's worker (removed
  *    in O(log n) when the wait ends first), and cancellation.
  *  - net.c: sockets; file.c: files; pool.c: rta_run_blocking; group.c.
+ *  - cont.c: rta_cont_read / rta_cont_write, the waiting calls as cont
+ *    functions (what rtac lowers rta_read / rta_write to for cont).
  *
  * The kernel never writes into a task's stack while the task is suspended:
  * waits are readiness-based and the read/recv/accept syscalls run in the
@@ -70,6 +72,11 @@ typedef struct rta__iowait {
     rta_task *task;         /* the waiting task (its cancel flag, under the fd lock) */
     rta__cancel_hook hook;  /* armed while suspended: rta_task_cancel ends the wait */
     struct rta__iowait *next_free;
+    /* cont waits (wait.c): waiter is &relay, which withdraws the timer on wk
+     * (inline or through hop) and then runs the root's waiter, outer. */
+    rta_waiter relay;
+    rta_waiter *outer;
+    rta__work hop;
 } rta__iowait;
 
 /* A poller backend: epoll (poller.c) or io_uring (uring.c). Both report
@@ -125,6 +132,13 @@ RTA__HIDDEN void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr);
 /* Waits until fd is ready in dir (after an EAGAIN), the deadline passes
  * (-ETIMEDOUT), fd is closed or the task cancelled (-ECANCELED). */
 RTA__HIDDEN int rta__io_wait(int fd, int dir, rta_deadline d);
+
+/* The same wait for frames that suspend by returning (cont.c): 1 retry at
+ * once, -errno, or 0 with *w a record to await with rta__io_relay_ops (its
+ * get_result gives 0, -ETIMEDOUT or -ECANCELED and frees the record). On a
+ * thread that is not a worker it blocks in poll(2) and says 1 or -errno. */
+RTA__HIDDEN int rta__io_wait_begin(int fd, int dir, rta_deadline d, rta__iowait **w);
+RTA__HIDDEN extern const rta_awaiter_ops rta__io_relay_ops;
 
 RTA__HIDDEN void rta__io_wait_records_free(void);
 RTA__HIDDEN int rta__io_init(void);

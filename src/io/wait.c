@@ -14,6 +14,10 @@
 static __thread rta__iowait *pool;
 static rta__iowait *all_records;
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Records freed on a thread that is not a worker (a cont root resumed by a
+ * sync context's thread) go to a shared list, taken under all_lock: a plain
+ * thread's pool would outlive rta_shutdown's free of the records. */
+static rta__iowait *spare;
 
 typedef struct record_block {
     struct record_block *next;
@@ -27,6 +31,13 @@ static rta__iowait *wait_alloc(void)
         pool = w->next_free;
         return w;
     }
+    pthread_mutex_lock(&all_lock);
+    w = spare;
+    if (w)
+        spare = w->next_free;
+    pthread_mutex_unlock(&all_lock);
+    if (w)
+        return w;
     record_block *b = malloc(sizeof *b);
     if (!b)
         return NULL;
@@ -52,6 +63,7 @@ void rta__io_wait_records_free(void)
         b = n;
     }
     all_records = NULL;
+    spare = NULL;
     pool = NULL;
 }
 
@@ -167,10 +179,10 @@ static int block_wait(int fd, int dir, rta_deadline d)
     }
 }
 
-int rta__io_wait(int fd, int dir, rta_deadline d)
+/* What every wait does first: 1 retry at once (an edge came since the
+ * caller's EAGAIN), 0 go on and wait, or -errno. */
+static int wait_prelude(int fd, int dir, rta_deadline d, rta__iofd **fp)
 {
-    if (!rta__tls_state.tasklet)
-        return rta__tls_state.worker ? -ENOTSUP : block_wait(fd, dir, d);
     if (atomic_load(&rta__io_state.stopping) || rta__cancel_requested(rta__cancel_current()))
         return -ECANCELED;
     if (d != RTA_FOREVER && d <= rta_now_ns())
@@ -187,12 +199,15 @@ int rta__io_wait(int fd, int dir, rta_deadline d)
         rc = -EBUSY;
     }
     pthread_mutex_unlock(&f->lock);
-    if (rc != 0)
-        return rc > 0 ? 0 : rc;
+    *fp = f;
+    return rc;
+}
+
+static rta__iowait *wait_new(rta__iofd *f, int dir, rta_deadline d, rta__worker *wk)
+{
     rta__iowait *w = wait_alloc();
     if (!w)
-        return -ENOMEM;
-    rta__worker *wk = rta__cur_worker();
+        return NULL;
     w->timer = (rta__timer){.deadline_ns = d == RTA_FOREVER ? UINT64_MAX : (uint64_t)d,
                             .heap_index = RTA__TIMER_NONE, .fire = deadline_fire};
     w->wk = wk;
@@ -200,6 +215,21 @@ int rta__io_wait(int fd, int dir, rta_deadline d)
     w->dir = dir;
     w->result = 0;
     w->waiter = NULL;
+    w->task = NULL;
+    return w;
+}
+
+int rta__io_wait(int fd, int dir, rta_deadline d)
+{
+    if (!rta__tls_state.tasklet)
+        return rta__tls_state.worker ? -ENOTSUP : block_wait(fd, dir, d);
+    rta__iofd *f;
+    int rc = wait_prelude(fd, dir, d, &f);
+    if (rc != 0)
+        return rc > 0 ? 0 : rc;
+    rta__iowait *w = wait_new(f, dir, d, rta__cur_worker());
+    if (!w)
+        return -ENOMEM;
     w->task = rta__cancel_current();
     w->hook.fn = wait_cancel;
     if (!rta__cancel_arm(&w->hook)) {
@@ -210,7 +240,87 @@ int rta__io_wait(int fd, int dir, rta_deadline d)
     /* Back on wk: no cancel can reach the record any more, and the deadline
      * is withdrawn if the wait ended otherwise; then the record is reusable. */
     rta__cancel_disarm();
-    rta__timer_heap_remove(&wk->timers, &w->timer);
+    rta__timer_heap_remove(&w->wk->timers, &w->timer);
     wait_free(w);
     return (int)r;
+}
+
+/* ---- the wait for frames that suspend by returning (cont.c) -------------
+ * A cont root resumes on whichever worker takes it, but the deadline timer
+ * sits in the heap of the worker wk that armed it (owner only). So a cont
+ * record's waiter is a relay: the wait ends (event, deadline, close,
+ * shutdown) and the relay withdraws the timer on wk before it wakes the
+ * root, inline when it already runs on wk (always with one worker; and a
+ * deadline that fired was popped there) or when no timer was armed, else as
+ * bound work queued to wk. The root's get_result then only reads the result
+ * and frees the record. Cont tasks take no cancel requests (rta_task_cancel
+ * says false for them), so no cancel hook is armed. */
+
+static void relay_finish(rta__iowait *w)
+{
+    rta__timer_heap_remove(&w->wk->timers, &w->timer);
+    rta_waiter *outer = w->outer;
+    outer->fn(outer); /* the root may run at once elsewhere: w is its own now */
+}
+
+static void relay_hop(rta__work *h)
+{
+    relay_finish(rta__container_of(h, rta__iowait, hop));
+}
+
+static void relay_fn(rta_waiter *x)
+{
+    rta__iowait *w = rta__container_of(x, rta__iowait, relay);
+    if (w->timer.deadline_ns == UINT64_MAX || rta__cur_worker() == w->wk) {
+        relay_finish(w);
+    } else {
+        w->hop.run = relay_hop;
+        rta__sched_ready_on(w->wk, &w->hop);
+    }
+}
+
+static void relay_on_completed(void *self, rta_waiter *waiter)
+{
+    rta__iowait *w = self;
+    w->outer = waiter;
+    w->relay.fn = relay_fn;
+    wait_on_completed(w, &w->relay);
+}
+
+static int64_t relay_get_result(void *self)
+{
+    rta__iowait *w = self;
+    int64_t r = w->result;
+    if (rta__cur_worker()) {
+        wait_free(w);
+    } else {
+        pthread_mutex_lock(&all_lock);
+        w->next_free = spare;
+        spare = w;
+        pthread_mutex_unlock(&all_lock);
+    }
+    return r;
+}
+
+const rta_awaiter_ops rta__io_relay_ops = {
+    .is_completed = wait_is_completed,
+    .on_completed = relay_on_completed,
+    .unsafe_on_completed = relay_on_completed,
+    .get_result = relay_get_result,
+};
+
+int rta__io_wait_begin(int fd, int dir, rta_deadline d, rta__iowait **out)
+{
+    *out = NULL;
+    rta__worker *wk = rta__cur_worker();
+    if (!wk) { /* the synchronous start of a root on a plain thread: block it */
+        int rc = block_wait(fd, dir, d);
+        return rc < 0 ? rc : 1;
+    }
+    rta__iofd *f;
+    int rc = wait_prelude(fd, dir, d, &f);
+    if (rc != 0)
+        return rc;
+    *out = wait_new(f, dir, d, wk);
+    return *out ? 0 : -ENOMEM;
 }

@@ -43,6 +43,9 @@ RUNTIME_AWAITS = {
     'rta_sleep_ms': Await('RTA_CONT_SLEEP_MS({0})', 'RTA_AWAIT1_SLEEP_MS({0})', value=False),
     'rta_sleep_ms_cfg': Await('RTA_CONT_SLEEP_MS_CFG({0}, {1})', 'RTA_AWAIT1_SLEEP_MS_CFG({0}, {1})',
                               value=False),
+    # I/O (rta/io.h): cont functions of the I/O layer (src/io/cont.c).
+    'rta_read': Await('RTA_CONT_CALL({dst}, rta_cont_read, {0}, {1}, {2}, {3})', None),
+    'rta_write': Await('RTA_CONT_CALL({dst}, rta_cont_write, {0}, {1}, {2}, {3})', None),
 }
 
 # The functions the written names call (a macro's expansion calls the _cfg one).
