@@ -31,6 +31,8 @@ def fail(msg):
 
 
 def marker_line(fixture, marker):
+    if marker.startswith("GF_"):  # the program's own markers
+        fixture = os.path.join(os.path.dirname(fixture), "gdb_fixture.c")
     with open(fixture) as f:
         for n, line in enumerate(f, 1):
             if marker in line and "fixture_line" not in line:
@@ -103,7 +105,7 @@ def check_run(what, out, dump, lines):
             return
     want = parse_blocks(dump)
     got = parse_blocks(secs["all"])
-    if sorted(got) != sorted(want) or len(want) != 6:
+    if sorted(got) != sorted(want) or len(want) != 7:
         fail("%s: rta-bt all lists tasks %s, the dump %s" % (what, sorted(got), sorted(want)))
         return
     # info rta-tasks: one line per task, the dump's (wait times aside).
@@ -111,7 +113,7 @@ def check_run(what, out, dump, lines):
     if info_lines != [want[i]["head"] for i in sorted(want)]:
         fail("%s: info rta-tasks:\n%s\nthe dump:\n%s" % (what, secs["info"], dump))
     waits = re.findall(r"waiting (>= )?\d+ ms", secs["info"])
-    if len(waits) != 5 or any(bool(w) != (what == "core") for w in waits):
+    if len(waits) != 6 or any(bool(w) != (what == "core") for w in waits):
         fail("%s: wait times (live: 'waiting N ms', core: 'waiting >= N ms'):\n%s" % (what, secs["info"]))
     for i in sorted(want):
         w, g = want[i], got[i]
@@ -137,7 +139,7 @@ def check_run(what, out, dump, lines):
         ok = len(parts) == len(frames)
         for p, (name, ls) in zip(parts, frames):
             ok = ok and p is not None and p["name"] == name and p["line"] in ls \
-                and (p["file"] is None or p["file"].endswith("fixture.h"))
+                and (p["file"] is None or p["file"].endswith(("/fixture.h", "/gdb_fixture.c")))
         if not ok:
             fail("%s: task %d (%s): expected %s, got:\n%s" % (
                 what, i, root, frames, "\n".join(b["frames"])))
@@ -152,6 +154,10 @@ def check_run(what, out, dump, lines):
                          ("fx_c_mid", [L["C_MID"]]), ("fx_c_root", [L["C_ROOT"]])])
     a_in = expect("fx_a_inner_move_next", [("fx_a_inner_move_next", [L["A_INNER"]])])
     a_out = expect("fx_a_outer_move_next", [("fx_a_outer_move_next", [L["A_OUTER"]])])
+    i, b = by_root("gf_sleeper")
+    if b and not b["head"].endswith("tasklet suspended in gf_sleeper: sleeping (timer)"):
+        fail("%s: gf_sleeper: %s" % (what, b["line"]))
+    expect("gf_sleeper", [("gf_sleeper", [L["SLEEP"]])])
     done, b = by_root("fx_t_done")
     if b and (not b["head"].endswith("completed-but-held in fx_t_done: succeeded") or b["frames"]):
         fail("%s: fx_t_done: %s" % (what, b["line"]))
@@ -174,6 +180,11 @@ def check_run(what, out, dump, lines):
     for tid in got:
         if ("bt %d" % tid) not in secs or not secs["bt %d" % tid].startswith(got[tid]["line"].split(", waiting")[0]):
             fail("%s: rta-bt %d printed:\n%s" % (what, tid, secs.get("bt %d" % tid)))
+    misuse = secs.get("misuse", "")
+    for want_err in ("rta-bt : rta-bt: give a task id", "rta-bt abc: rta-bt: 'abc' is not a task id",
+                     "rta-bt 999999: rta-bt: no task 999999 in the registry"):
+        if want_err not in misuse:
+            fail("%s: misuse: expected '%s' in:\n%s" % (what, want_err, misuse))
     if "evicted 1" not in out:
         fail("%s: fx_t_root's frames were not evicted (the heap walk went untested):\n%s" % (what, out))
 
@@ -186,6 +197,13 @@ for line in gdb.execute("info rta-tasks", to_string=True).splitlines():
     if m:
         gdb.write("@@ bt %s\n" % m.group(1))
         gdb.execute("rta-bt " + m.group(1))
+gdb.write("@@ misuse\n")
+for bad in ("", "abc", "999999"):
+    try:
+        gdb.execute("rta-bt " + bad, to_string=True)
+        gdb.write("rta-bt %s: accepted\n" % bad)
+    except gdb.error as ex:
+        gdb.write("rta-bt %s: %s\n" % (bad, ex))
 t = gdb.parse_and_eval("(rta__tasklet *)FX.tasklet")
 gdb.write("@@ state\nevicted %d\n" % (int(t["region"]["occupant"]) != int(t)))
 end
@@ -232,6 +250,7 @@ def main():
     lines = {k: marker_line(args.fixture, "FIX_LINE_" + k)
              for k in ("T_LEAF", "T_MID", "T_ROOT", "T_WAITER", "C_FRAME", "C_LEAF", "C_MID",
                        "C_ROOT", "A_INNER", "A_OUTER")}
+    lines["SLEEP"] = marker_line(args.fixture, "GF_LINE_SLEEP")
 
     # One malloc arena: the worker's own would add 64 MB to the core.
     live_script = ("set environment MALLOC_ARENA_MAX 1\nbreak gdb_fixture_ready\nrun\n" + COMMON +

@@ -97,16 +97,30 @@ class _Reader:
         return gdb.Value(addr).cast(t.pointer()).dereference()
 
     def _read(self):
+        """The tasks, sorted by id. A process stopped while a thread was
+        changing a list, or a core of a crash that broke one, can hold a
+        list that loops or points at nothing: such a list is read up to
+        there, and self.broken says where."""
         info = self.info
-        entries = []
+        entries, self.broken = [], []
         for i in range(int(info["nshards"])):
-            e = info["shards"][i]["head"]
-            seen = 0
-            while int(e) != 0 and seen < _MAX_TASKS:
-                entries.append(e.dereference())
-                e = e["next"]
-                seen += 1
-        tasks = [t for t in (self._task(e) for e in entries) if t]
+            e, seen = info["shards"][i]["head"], set()
+            try:
+                while int(e) != 0 and int(e) not in seen and len(seen) < _MAX_TASKS:
+                    seen.add(int(e))
+                    entries.append(e.dereference())
+                    e = e["next"]
+            except gdb.MemoryError:
+                self.broken.append("registry shard %d: a link to unreadable memory %#x" % (i, int(e)))
+        tasks = []
+        for e in entries:
+            try:
+                t = self._task(e)
+            except gdb.MemoryError as ex:
+                self.broken.append("entry at %#x: %s" % (int(e.address), ex))
+                continue
+            if t:
+                tasks.append(t)
         tasks.sort(key=lambda t: t["id"])
         newest = max((t["since"] for t in tasks), default=0)
         now = time.clock_gettime_ns(time.CLOCK_MONOTONIC) if self.live else newest
@@ -147,6 +161,12 @@ class _Reader:
     # ---- async stacks: (pc, exact, line or None) innermost first ----
 
     def frames(self, t):
+        try:
+            return self._frames(t)
+        except gdb.MemoryError as ex:
+            return [("unreadable", str(ex), None)]
+
+    def _frames(self, t):
         if t["status"] or t["state"] not in (self.S_AWAITING, self.S_SLEEPING, self.S_RUNNABLE):
             return []  # done, or running: its stack is a thread's now
         eng = t["engine"]
@@ -259,6 +279,8 @@ def _where(at):
 
 
 def _format_frame(i, pc, exact, line):
+    if pc == "unreadable":
+        return "    (stack unreadable: %s)" % exact
     at = pc if exact else pc - 1
     name, start, file, l = _where(at)
     s = "    #%d %s" % (i, name if name else "%#x" % pc)
@@ -299,6 +321,8 @@ def _awaiters(r, t):
 
 def _print_task(r, t, chain):
     gdb.write(_head(r, t) + "\n")
+    if not t["status"] and t["state"] not in (r.S_AWAITING, r.S_SLEEPING, r.S_RUNNABLE) and chain:
+        gdb.write("    (running: its frames are a worker thread's; `thread apply all bt` shows them)\n")
     n = 0
     for pc, exact, line in r.frames(t):
         gdb.write(_format_frame(n, pc, exact, line) + "\n")
@@ -320,6 +344,11 @@ def _print_task(r, t, chain):
             n += 1
 
 
+def _write_broken(r):
+    for b in r.broken:
+        gdb.write("rtasync: could not read %s\n" % b)
+
+
 class InfoRtaTasks(gdb.Command):
     """List rtasync's tasks: id, engine, state, what each awaits, for how long.
 
@@ -337,6 +366,7 @@ See `rta-bt ID` for a task's async stack."""
         gdb.write("rtasync: %d task%s\n" % (len(r.tasks), "" if len(r.tasks) == 1 else "s"))
         for t in r.tasks:
             gdb.write(_head(r, t) + "\n")
+        _write_broken(r)
 
 
 class RtaBt(gdb.Command):
@@ -360,6 +390,7 @@ prints every task (rta_dump_tasks' output, without the chains)."""
             gdb.write("rtasync: %d task%s\n" % (len(r.tasks), "" if len(r.tasks) == 1 else "s"))
             for t in r.tasks:
                 _print_task(r, t, False)
+            _write_broken(r)
             return
         try:
             want = int(arg, 0)
