@@ -102,7 +102,10 @@ typedef struct rta_config {
 
 /* Starts the worker pool. cfg may be NULL (defaults). Returns 0, -EBUSY if the
  * runtime is already running, -EINVAL for a bad configuration (the message goes
- * to stderr), or -ENOMEM / -errno when a resource could not be had. */
+ * to stderr), or -ENOMEM / -errno when a resource could not be had.
+ * fork(): a child forked while the runtime runs has none (its threads are not
+ * copied); it may exec or call no rtasync function. There rta_init returns
+ * -EBUSY and the other calls refuse, naming themselves (docs/errors.md). */
 RTA_EXTERN int rta_init(const rta_config *cfg);
 
 /* Waits until every task that was spawned has finished, stops the workers

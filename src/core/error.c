@@ -34,6 +34,17 @@ __thread rta__tls rta__tls_state __attribute__((tls_model("initial-exec")));
 
 void (*rta__stackful_fault)(rta_error *e);
 bool rta__running;
+bool rta__forked_child;
+
+bool rta__forked_refuse(const char *call)
+{
+    if (!rta__forked_child)
+        return false;
+    fprintf(stderr, "rtasync: %s: this process was forked while its parent's runtime was "
+                    "running: the runtime does not exist in a forked child, which may exec "
+                    "(the new program may use rtasync) or call no rtasync function\n", call);
+    return true;
+}
 
 void rta__fatal(const char *fmt, ...)
 {

@@ -322,6 +322,16 @@ RTA__HIDDEN extern bool rta__running;
  * token (the misuse rules are at the top of vtask.c). */
 RTA__HIDDEN bool rta__vtask_core_take(rta_vtask_core *c, uint32_t token, int64_t *v, rta_error **e);
 
+/* Set in a child of fork() whose parent's runtime was running (or starting
+ * or stopping) when it forked; rta__running is then false there. The
+ * runtime's threads do not exist in the child and its state may be
+ * half-updated, so nothing of it is used again (docs/errors.md, fork). */
+RTA__HIDDEN extern bool rta__forked_child;
+
+/* In such a child, writes to stderr that call refuses because of the fork
+ * and returns true; elsewhere returns false and writes nothing. */
+RTA__HIDDEN bool rta__forked_refuse(const char *call);
+
 /* Internal helpers behind RTA_TRY for runtime-owned roots: run fn(arg) with a
  * root handler; returns true with *out on success, false with *err. */
 RTA__HIDDEN bool rta__call_catching(int64_t (*fn)(void *), void *arg, int64_t *out, rta_error **err);

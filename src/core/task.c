@@ -408,7 +408,7 @@ static int64_t wait_refused(rta_error **err, bool can_throw, int code, const cha
 
 int64_t rta_task_wait(rta_task *t, rta_error **err)
 {
-    char msg[256];
+    char msg[320];
     if (err)
         *err = NULL;
     if (rta__unlikely(!t)) {
@@ -416,19 +416,24 @@ int64_t rta_task_wait(rta_task *t, rta_error **err)
         return wait_refused(err, rta_in_async(), -EINVAL, msg);
     }
     rta__task_check_live(t, "rta_task_wait");
+    /* Not running first: a child forked on a worker thread still has the
+     * worker's thread state, and what it needs to hear is the fork. */
+    if (!rta__task_done(t) && !rta__running) {
+        snprintf(msg, sizeof msg,
+                 "rta_task_wait: task %llu is pending and the runtime is not running (%s): "
+                 "nothing could complete it",
+                 (unsigned long long)t->id,
+                 rta__forked_child ? "this process is a child forked while its parent's "
+                                     "runtime was running; the runtime does not exist here"
+                                   : "rta_init not called, or rta_shutdown already done");
+        return wait_refused(err, rta_in_async(), RTA_ENOTINIT, msg);
+    }
     if (rta__unlikely(rta__tls_state.worker != NULL)) {
         snprintf(msg, sizeof msg,
                  "rta_task_wait on task %llu called inside the runtime (a task or a worker "
                  "thread), where blocking would stall a worker: use rta_await there",
                  (unsigned long long)t->id);
         return wait_refused(err, true, RTA_EBLOCKING, msg);
-    }
-    if (!rta__task_done(t) && !rta__running) {
-        snprintf(msg, sizeof msg,
-                 "rta_task_wait: task %llu is pending and the runtime is not running (rta_init "
-                 "not called, or rta_shutdown already done): nothing could complete it",
-                 (unsigned long long)t->id);
-        return wait_refused(err, rta_in_async(), RTA_ENOTINIT, msg);
     }
     if (!rta__task_done(t)) {
         blocking_waiter b = {.w = {.fn = blocking_wake}};

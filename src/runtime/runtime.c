@@ -33,6 +33,38 @@ static rta__engine *const engines[] = {&rta__tasklet_engine, &rta__cont_engine,
 
 static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
 static unsigned shutdown_grace_ms; /* guarded by lifecycle */
+/* rta_init or rta_shutdown is changing the runtime's state (set and cleared
+ * under lifecycle): a fork then leaves the child a half-made runtime. */
+static bool lifecycle_busy;
+
+/* fork(): the child has one thread, a copy of the caller. The workers, the
+ * watcher and the poller's threads are not there, and any lock they (or
+ * rta_init/rta_shutdown on another thread) held stays held in the copy. So
+ * a child forked while the runtime ran (or was starting or stopping) gets
+ * no runtime: rta__running is cleared, rta__forked_child set, and every
+ * call that needs the runtime refuses with a message naming itself
+ * (rta__forked_refuse) instead of waiting on threads that do not exist.
+ * exec needs nothing from us. lifecycle is reset so that those refusals
+ * never block on a copy of a lock held at the fork. A child forked while
+ * no runtime existed (before rta_init, after rta_shutdown) may start one. */
+static void atfork_child(void)
+{
+    if (rta__running || lifecycle_busy) {
+        rta__forked_child = true;
+        rta__running = false;
+    }
+    lifecycle_busy = false;
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    memcpy(&lifecycle, &fresh, sizeof fresh);
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_rc;
+
+static void atfork_register(void)
+{
+    atfork_rc = -pthread_atfork(NULL, NULL, atfork_child);
+}
 
 /* Parses "123", "64K", "1M"; returns false on anything else. */
 static bool parse_size(const char *s, size_t *out)
@@ -112,11 +144,17 @@ int rta_init(const rta_config *cfg)
         return -EINVAL;
     }
 
+    if (rta__forked_refuse("rta_init"))
+        return -EBUSY;
+    pthread_once(&atfork_once, atfork_register);
+    if (atfork_rc < 0)
+        return atfork_rc;
     pthread_mutex_lock(&lifecycle);
     if (rta__running) {
         pthread_mutex_unlock(&lifecycle);
         return -EBUSY;
     }
+    lifecycle_busy = true;
     /* Adaptive: the global queue's critical sections are a few stores, so
      * spinning briefly beats a futex sleep when a submitter and a worker meet. */
     pthread_mutexattr_t ma;
@@ -140,6 +178,7 @@ int rta_init(const rta_config *cfg)
             rc = engines[i]->init();
     if (rc < 0) {
         pthread_mutex_destroy(&rta__rt.lock);
+        lifecycle_busy = false;
         pthread_mutex_unlock(&lifecycle);
         return rc;
     }
@@ -164,6 +203,7 @@ int rta_init(const rta_config *cfg)
         pthread_mutex_destroy(&rta__rt.lock);
         rta__symbols_reset();
     }
+    lifecycle_busy = false;
     pthread_mutex_unlock(&lifecycle);
     return rc;
 }
@@ -194,6 +234,8 @@ static void report_stuck(void)
 
 void rta_shutdown(void)
 {
+    if (rta__forked_refuse("rta_shutdown"))
+        return; /* nothing of the parent's runtime can be stopped or freed here */
     if (rta__tls_state.worker)
         rta__fatal("rta_shutdown called from a worker thread (inside the runtime)");
     pthread_mutex_lock(&lifecycle);
@@ -201,6 +243,7 @@ void rta_shutdown(void)
         pthread_mutex_unlock(&lifecycle);
         return;
     }
+    lifecycle_busy = true;
     /* Pending I/O waits end with -ECANCELED (and later ones at once): a task
      * that waits for a connection that never comes must not hold shutdown
      * forever. Tasks that must finish their I/O are waited for first. */
@@ -229,6 +272,7 @@ void rta_shutdown(void)
     rta__running = false;
     pthread_mutex_destroy(&rta__rt.lock);
     rta__symbols_reset();
+    lifecycle_busy = false;
     pthread_mutex_unlock(&lifecycle);
 }
 

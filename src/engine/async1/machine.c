@@ -159,8 +159,11 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
     rta__a1_box *b = sm->box;
     if (!b) {
         if (rta__unlikely(!rta__running))
-            rta_throw(RTA_ENOTINIT, "async1 method '%s' suspended but the runtime is not running",
-                      sm->builder.method->name);
+            rta_throw(RTA_ENOTINIT, "async1 method '%s' suspended but the runtime is not running%s",
+                      sm->builder.method->name,
+                      rta__forked_child ? " (this process is a child forked while its parent's "
+                                          "runtime was running; the runtime does not exist here)"
+                                        : "");
         rta_async1_method *m = sm->builder.method;
         size_t bytes = sizeof *b + sm->size;
         if (pooled) {

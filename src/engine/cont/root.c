@@ -80,6 +80,8 @@ static void timer_fire(rta__timer *t)
 static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
 {
     if (!rta__running || !fn) {
+        if (fn)
+            rta__forked_refuse(refs == 1 ? "rta_cont_call" : "rta_cont_spawn");
         errno = fn ? EAGAIN : EINVAL;
         return NULL;
     }

@@ -571,6 +571,8 @@ static rta__tasklet *tasklet_alloc(void)
 rta_task *rta_spawn(rta_fn fn, void *arg)
 {
     if (!rta__running || !fn) {
+        if (fn)
+            rta__forked_refuse("rta_spawn");
         errno = fn ? EAGAIN : EINVAL;
         return NULL;
     }
