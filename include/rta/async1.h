@@ -32,6 +32,10 @@
  *  - async1 methods save the async-local and sync-context state of the thread
  *    at entry and restore it at exit; a method resumed from the heap runs with
  *    the state captured at its await.
+ *
+ * This header is what a user reads; what the macros expand to (inline
+ * builder parts, per-thread state read at fixed offsets, rta__* helpers)
+ * is in rta/detail/async1.h. The macros compile as C and as C++17.
  */
 #ifndef RTA_ASYNC1_H
 #define RTA_ASYNC1_H
@@ -163,120 +167,8 @@ RTA_EXTERN rta_task *rta_async1_builder_task(rta_async1_builder *b);
 /* The value task of a finished or suspended method. */
 RTA_EXTERN rta_vtask rta_async1_builder_vtask(rta_async1_builder *b);
 
-static inline void rta__a1_create(rta_async1_builder *b, struct rta_async1_method *m)
-{
-    b->obj = NULL;
-    b->value = 0;
-    b->method = m;
-    b->flags = 0;
-    b->token = 0;
-}
-static inline void rta__a1_start(rta_async1_builder *b, rta_async1_sm *sm)
-{
-    (void)b;
-    rta_async1_start(sm);
-}
-
-/* ---- the synchronous fast path of the built-in builders' start ------------
- * rta_async1_start saves the thread's context (async locals, sync context,
- * scheduler) and restores it after the first move-next. When the method is
- * awaited at once by an async1 caller (rta__async1_direct) and no async local
- * is set (nothing to count), that is three pointer loads before and three
- * compares after, done here inline, with a direct call of the move-next. Any
- * other case (a local set, not awaited at once, first use on a thread) takes
- * rta_async1_start. The context fields are read at fixed offsets of the
- * runtime's per-thread state; src/engine/async1/machine.c asserts the layout
- * (and that the context is still those three fields) at compile time. */
-struct rta__tls;
-RTA_EXTERN extern __thread struct rta__tls rta__tls_state;
-RTA_EXTERN extern __thread int rta__async1_direct; /* documented below */
-enum { RTA__A1_X_LOCALS = 2, RTA__A1_X_SYNC = 3, RTA__A1_X_SCHED = 4 }; /* in pointers */
-/* Puts the context back after a method changed it (no local was set at entry). */
-RTA_EXTERN void rta__async1_ctx_back(void *x, void *sync_ctx, void *scheduler);
-
-static inline __attribute__((always_inline)) void
-rta__a1_start_mn(rta_async1_sm *sm, void (*mn)(rta_async1_sm *))
-{
-    /* rta__tls_state.exec: the current exec (first member; NULL until the
-     * thread's first use of the runtime). */
-    void *const *x = *(void *const *const *)(void *)&rta__tls_state;
-    if (__builtin_expect(rta__async1_direct != 0 && x != NULL && x[RTA__A1_X_LOCALS] == NULL, 1)) {
-        void *sc = x[RTA__A1_X_SYNC], *sch = x[RTA__A1_X_SCHED];
-        rta__async1_direct = 0;
-        /* No handler of its own: see rta__async1_direct. The exec is the same
-         * after the call (a method runs on the exec that started it). */
-        mn(sm);
-        if (__builtin_expect(x[RTA__A1_X_LOCALS] != NULL || x[RTA__A1_X_SYNC] != sc ||
-                                 x[RTA__A1_X_SCHED] != sch, 0))
-            rta__async1_ctx_back((void *)x, sc, sch);
-        return;
-    }
-    rta_async1_start(sm);
-}
-static inline void rta__a1_set_result(rta_async1_builder *b, int64_t v)
-{
-    if (__builtin_expect(b->obj == NULL, 1)) {
-        b->value = v;
-        b->flags = RTA_ASYNC1_B_DONE;
-    } else {
-        rta_async1_complete(b, v, NULL);
-    }
-}
-static inline void rta__a1_set_error(rta_async1_builder *b, rta_error *e)
-{
-    rta_async1_complete(b, 0, e);
-}
-static inline rta_async1_sm *rta__a1_sm_of(rta_async1_builder *b)
-{
-    return (rta_async1_sm *)((char *)b - offsetof(rta_async1_sm, builder));
-}
-static inline void rta__a1_task_task(rta_async1_builder *b, void *out)
-{
-    *(rta_task **)out = rta_async1_builder_task(b);
-}
-static inline void rta__a1_vtask_task(rta_async1_builder *b, void *out)
-{
-    if (__builtin_expect(b->obj == NULL, 1))
-        *(rta_vtask *)out = rta_vtask_from_value(b->value);
-    else
-        *(rta_vtask *)out = rta_async1_builder_vtask(b);
-}
-static inline void rta__a1_await_task(rta_async1_builder *b, rta_async1_sm *sm,
-                                      const rta_awaiter_ops *aw, void *self)
-{
-    (void)b;
-    rta_async1_suspend(sm, aw, self, false, false);
-}
-static inline void rta__a1_uawait_task(rta_async1_builder *b, rta_async1_sm *sm,
-                                       const rta_awaiter_ops *aw, void *self)
-{
-    (void)b;
-    rta_async1_suspend(sm, aw, self, true, false);
-}
-static inline void rta__a1_await_vtask(rta_async1_builder *b, rta_async1_sm *sm,
-                                       const rta_awaiter_ops *aw, void *self)
-{
-    (void)b;
-    rta_async1_suspend(sm, aw, self, false, rta_async1_pooling_switch());
-}
-static inline void rta__a1_uawait_vtask(rta_async1_builder *b, rta_async1_sm *sm,
-                                        const rta_awaiter_ops *aw, void *self)
-{
-    (void)b;
-    rta_async1_suspend(sm, aw, self, true, rta_async1_pooling_switch());
-}
-static inline void rta__a1_await_pool(rta_async1_builder *b, rta_async1_sm *sm,
-                                      const rta_awaiter_ops *aw, void *self)
-{
-    (void)b;
-    rta_async1_suspend(sm, aw, self, false, true);
-}
-static inline void rta__a1_uawait_pool(rta_async1_builder *b, rta_async1_sm *sm,
-                                       const rta_awaiter_ops *aw, void *self)
-{
-    (void)b;
-    rta_async1_suspend(sm, aw, self, true, true);
-}
+/* The machinery the macros below expand to: not API (names rta__*). */
+#include "detail/async1.h"
 
 /* ---- the built-in builders ------------------------------------------------ */
 /* The tables are static in every translation unit, so that a method's builder
@@ -327,34 +219,8 @@ typedef rta_vtask rta_pooling_vtask_builder_task_t;
  * With one, B_task_t must be the return type or the build stops here. */
 #define RTA_ASYNC1_METHOD(...)                                                         \
     RTA__A1_PICK3(__VA_ARGS__, RTA__A1_METHOD_OVR, RTA__A1_METHOD_DEF, ~)(__VA_ARGS__)
-#define RTA__A1_PICK3(_1, _2, _3, NAME, ...) NAME
-#define RTA__A1_RET_KIND(ret) _Generic((ret){0}, rta_task *: 1, rta_vtask: 2)
-#define RTA__A1_METHOD_DEF(N, RET)                                                     \
-    typedef RET N##__ret_t;                                                            \
-    __attribute__((unused)) static const rta_async1_builder_ops *const N##__ops =                              \
-        _Generic((RET){0}, rta_task *: &rta_task_builder_ops,                          \
-                 rta_vtask: &rta_vtask_builder_ops);                                   \
-    __attribute__((unused)) static rta_async1_method N##__method = {                                           \
-        .name = #N, .ops = _Generic((RET){0}, rta_task *: &rta_task_builder_ops,       \
-                                    rta_vtask: &rta_vtask_builder_ops),                \
-        .ret_kind = RTA__A1_RET_KIND(RET)}
-#define RTA__A1_METHOD_OVR(N, RET, OVR) RTA__A1_METHOD_B(N, RET, RTA__A1_UNPAREN OVR)
-#define RTA__A1_UNPAREN(...) __VA_ARGS__
-#define RTA__A1_METHOD_B(...) RTA__A1_METHOD_B_(__VA_ARGS__)
-#define RTA__A1_METHOD_B_(N, RET, B, A, ...)                                           \
-    _Static_assert(_Generic((RET){0}, B##_task_t: 1, default: 0),                      \
-                   "async method builder " #B " does not build the return type " #RET  \
-                   " of " #N);                                                         \
-    typedef RET N##__ret_t;                                                            \
-    __attribute__((unused)) static const rta_async1_builder_ops *const N##__ops = &B##_ops;                    \
-    __attribute__((unused)) static rta_async1_method N##__method = {                                           \
-        .name = #N, .ops = &B##_ops, .ret_kind = RTA__A1_RET_KIND(RET), .arg = (A)}
 
 /* ---- the stub --------------------------------------------------------------- */
-
-/* Called on first use of a method: throws RTA_EBUILDER if its builder does
- * not fit (an op missing, task kind or argument wrong). */
-RTA_EXTERN void rta__async1_check(rta_async1_method *m);
 
 /* Starts the state machine *smp (on the caller's stack, its members filled)
  * of method `name` with move-next function mn. */
@@ -401,26 +267,12 @@ RTA_EXTERN void rta__async1_check(rta_async1_method *m);
         rta__async1_bad_state(rta__a1_sm);                                             \
     }
 
-RTA_EXTERN RTA_NORETURN void rta__async1_bad_state(rta_async1_sm *sm);
-
 /* `return v;` of the async method. */
 #define RTA_ASYNC1_RETURN(v)                                                           \
     do {                                                                               \
         int64_t rta__a1_v_ = (v);                                                      \
         rta__a1_sm->state = -2;                                                        \
         rta__a1_ops->set_result(&rta__a1_sm->builder, rta__a1_v_);                     \
-        return;                                                                        \
-    } while (0)
-
-/* An await's suspension: record where to come back and how to resume (cfg:
- * the await's configure-await flag), hand the machine to the builder, leave.
- * The builder may have moved the machine: touch nothing. */
-#define RTA__A1_SUSPEND(ops, self, cfg)                                                \
-    do {                                                                               \
-        rta__a1_sm->state = __LINE__;                                                  \
-        rta__a1_sm->resume_flags = (cfg) ? 0u : RTA_ASYNC1_SM_DIRECT;                  \
-        rta__a1_ops->await_unsafe_on_completed(&rta__a1_sm->builder, rta__a1_sm,       \
-                                               (ops), (self));                         \
         return;                                                                        \
     } while (0)
 
@@ -458,13 +310,6 @@ RTA_EXTERN extern const rta_awaiter_ops rta_async1_yield_awaiter;
         rta__a1_sm->state = -1;                                                        \
     } while (0)
 
-/* Set while an RTA_AWAIT1_VTASK/TASK operand is evaluated: the first async1
- * method started then is awaited at once, so an error it throws before its
- * first suspension may go straight to the awaiting method's handler instead
- * of faulting a task that is immediately rethrown (same outcome, and the
- * synchronous path needs no handler of its own). */
-RTA_EXTERN extern __thread int rta__async1_direct;
-
 /* `out = await <expr>;` where expr yields an rta_vtask; slot is an rta_vtask
  * member of the state machine that holds it across the suspension. */
 #define RTA_AWAIT1_VTASK(slot, expr, out)                                              \
@@ -485,8 +330,6 @@ RTA_EXTERN extern __thread int rta__async1_direct;
 /* `out = await <expr>;` where expr yields an rta_task * that the method owns
  * (e.g. the result of a task-returning method or rta_spawn): the reference is
  * released after the await. slot is an rta_task * member of the machine. */
-RTA_EXTERN bool rta__async1_task_ready(rta_task *t);
-RTA_EXTERN int64_t rta__async1_task_consume(rta_task *t);
 #define RTA_AWAIT1_TASK(slot, expr, out)                                               \
     RTA_AWAIT1_TASK_CFG(slot, expr, out, rta__configure_await)
 #define RTA_AWAIT1_TASK_CFG(slot, expr, out, cfg)                                      \
@@ -507,12 +350,6 @@ RTA_EXTERN int64_t rta__async1_task_consume(rta_task *t);
  * rta_error * member of the machine, owned by the method afterwards: free it
  * or rethrow it) instead of throwing; err is NULL on success. Then write the
  * catch block as `if (sm->err) { ... }` after the macro. */
-RTA_EXTERN rta_error *rta__async1_take_error(rta_error *e);
-#define RTA__A1_CATCH_INTO(err, stmt)                                                  \
-    RTA_TRY { stmt; }                                                                  \
-    RTA_CATCH(rta__a1_e_) { (err) = rta__async1_take_error(rta__a1_e_); }              \
-    RTA_END_TRY
-
 #define RTA_AWAIT1_VTASK_CATCH(slot, expr, out, err)                                   \
     do {                                                                               \
         (err) = NULL;                                                                  \

@@ -1,0 +1,204 @@
+/*
+ * rtasync: the cont engine's machinery (included by rta/cont.h; not API).
+ * Everything here is named rta__* / RTA__* and may change with any release:
+ * the per-thread state the macros read, the helpers they call, the frame and
+ * await-point machinery behind RTA_CONT_FRAME / RTA_CONT_CALL / RTA_CONT_AWAIT
+ * (rtac's generated code uses RTA__CONT_FRAME_AS directly). Compiles as C11
+ * and as C++17 (rta/detail/cxx.h).
+ */
+/* C++ note: the resume labels are targets of the frame's indirect goto, so
+ * no declaration the macros make may have an initializer between the
+ * function's start and a label (C++ forbids jumping past one): locals are
+ * declared, then assigned. */
+#ifndef RTA_DETAIL_CONT_H
+#define RTA_DETAIL_CONT_H
+
+#include "cxx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* rta_cont.desc's low bits. */
+#define RTA__CONT_F_HANDLER 1u /* suspended inside an RTA_CONT_TRY: errors stop here */
+#define RTA__CONT_F_HEAP 2u    /* from malloc (not a worker's slab) */
+#define RTA__CONT_F_MASK 7u
+
+typedef struct rta__cont_tls_t {
+    rta_cont sentinel;    /* an await point's stand-in: sentinel.next = innermost frame */
+    int64_t in_value;     /* the value handed to the frame being resumed */
+    rta_error *in_error;  /* set: resume into the frame's handler with this error */
+    uint32_t check_tick;  /* NDEBUG builds: saves since the last stack-pointer check */
+} rta__cont_tls_t;
+RTA_EXTERN extern __thread rta__cont_tls_t rta__cont_tls __attribute__((tls_model("initial-exec")));
+
+RTA_EXTERN rta_cont *rta__cont_alloc(const rta_cont_desc *d);
+/* cfg: the await's configure-await flag (rta/context.h): true resumes through
+ * the sync context / scheduler current at the await, false directly. */
+RTA_EXTERN rta_cont *rta__cont_yield_k(bool cfg);
+RTA_EXTERN rta_cont *rta__cont_sleep_k(uint64_t ms, bool cfg);
+RTA_EXTERN rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self, bool cfg);
+RTA_EXTERN void rta__cont_try_leave(rta__try *t);
+RTA_EXTERN RTA_NORETURN void rta__cont_rethrow(void);
+RTA_EXTERN RTA_NORETURN void rta__cont_bad_await(const char *func);
+RTA_EXTERN void rta__cont_check_frame(rta_cont *k);
+/* Never accessed: gives the try-record name a meaning outside try blocks,
+ * where the await macros mention it in code the compiler removes. */
+RTA_EXTERN extern rta__try rta__cont_t_;
+
+#define RTA__CONT_CAT_(a, b) a##b
+#define RTA__CONT_CAT(a, b) RTA__CONT_CAT_(a, b)
+
+/* (T1, a1, T2, a2, ...) -> ", T1 a1, T2 a2" and ", (T1){0}, (T2){0}"; up to 6 parameters. */
+#define RTA__CONT_NARG(...) RTA__CONT_NARG_(_, ##__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define RTA__CONT_NARG_(_, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, n, ...) n
+#define RTA__CONT_P0()
+#define RTA__CONT_P2(T, a) , T a
+#define RTA__CONT_P4(T, a, ...) , T a RTA__CONT_P2(__VA_ARGS__)
+#define RTA__CONT_P6(T, a, ...) , T a RTA__CONT_P4(__VA_ARGS__)
+#define RTA__CONT_P8(T, a, ...) , T a RTA__CONT_P6(__VA_ARGS__)
+#define RTA__CONT_P10(T, a, ...) , T a RTA__CONT_P8(__VA_ARGS__)
+#define RTA__CONT_P12(T, a, ...) , T a RTA__CONT_P10(__VA_ARGS__)
+#define RTA__CONT_Z0()
+#define RTA__CONT_Z2(T, a) , RTA__ZERO(T)
+#define RTA__CONT_Z4(T, a, ...) , RTA__ZERO(T) RTA__CONT_Z2(__VA_ARGS__)
+#define RTA__CONT_Z6(T, a, ...) , RTA__ZERO(T) RTA__CONT_Z4(__VA_ARGS__)
+#define RTA__CONT_Z8(T, a, ...) , RTA__ZERO(T) RTA__CONT_Z6(__VA_ARGS__)
+#define RTA__CONT_Z10(T, a, ...) , RTA__ZERO(T) RTA__CONT_Z8(__VA_ARGS__)
+#define RTA__CONT_Z12(T, a, ...) , RTA__ZERO(T) RTA__CONT_Z10(__VA_ARGS__)
+#define RTA__CONT_PARAMS(...) RTA__CONT_CAT(RTA__CONT_P, RTA__CONT_NARG(__VA_ARGS__))(__VA_ARGS__)
+#define RTA__CONT_ZEROS(...) RTA__CONT_CAT(RTA__CONT_Z, RTA__CONT_NARG(__VA_ARGS__))(__VA_ARGS__)
+
+/* gcc's -Wclobbered: await points inside RTA_CONT_TRY call setjmp again at
+ * their resume labels, which every computed-goto edge can reach, so gcc
+ * flags nearly every register local of such a function. What survives an
+ * await is F by construction; the handler rules above cover the rest. The
+ * warning is off from the first cont function to the end of the file
+ * (a pragma cannot be popped after a function body from a macro). */
+/* Label addresses are stored in continuations and jumped to by a later call
+ * of the same function, so the function must exist exactly once: no
+ * inlining and, for gcc, no cloning (-O3 makes .constprop/.part copies whose
+ * labels sit at other addresses). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RTA__CONT_FN_ATTRS __attribute__((noinline, noclone))
+#else
+#define RTA__CONT_FN_ATTRS __attribute__((noinline))
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define RTA__CONT_NO_CLOBBERED _Pragma("GCC diagnostic ignored \"-Wclobbered\"")
+#else
+#define RTA__CONT_NO_CLOBBERED
+#endif
+
+/* The same, with the resumption stub and the name traces show given apart
+ * (rtac names a cont function apart from the user's async2 prototype). */
+#define RTA__CONT_FRAME_AS(stub, display, ...)                                                 \
+    typedef struct {                                                                            \
+        __VA_ARGS__                                                                             \
+        char rta__end_[0];                                                                      \
+    } rta__frame_t;                                                                             \
+    RTA__STATIC_ASSERT(RTA__ALIGNOF(rta__frame_t) <= 8, "cont frames hold 8-byte-aligned data at most"); \
+    __attribute__((unused)) static const rta_cont_desc rta__cd_ = {stub, display, (uint32_t)sizeof(rta__frame_t)}; \
+    enum { rta__cont_in_try_ = 0, rta__cont_in_handler_ = 0 };                                  \
+    __attribute__((unused)) extern rta__try rta__cont_t_;                                                             \
+    /* Zeroed: an await saves all of F, also fields not written yet on its     \
+     * path; registers make this nearly free, and it keeps saves defined. */    \
+    __attribute__((unused)) rta__frame_t F = RTA__ZERO_INIT;                                                                     \
+    if (__builtin_expect(rta__k_ != NULL, 0)) {                                                 \
+        F = *(rta__frame_t *)(void *)(rta__k_ + 1);                                             \
+        goto *rta__k_->pc;                                                                      \
+    }                                                                                           \
+    if (0) { /* the label await points name outside try blocks; its address */                \
+             /* keeps clang's indirect goto legal in a function with no await */              \
+    rta__cth_:                                                                                  \
+        (void)&&rta__cth_;                                                                      \
+    }
+
+/* The stack-pointer check of saved frames (rules above): every save in
+ * builds without NDEBUG; with NDEBUG one save in RTA__CONT_CHECK_EVERY per
+ * thread (a counter and a test on the suspending path, which already copies
+ * the frame), so that a frame that keeps a pointer to a local is still
+ * caught after a few suspensions in a release build. */
+#define RTA__CONT_CHECK_EVERY 64u
+#ifdef NDEBUG
+#define RTA__CONT_CHECK(m)                                                                      \
+    (__builtin_expect(++rta__cont_tls.check_tick % RTA__CONT_CHECK_EVERY == 0, 0)               \
+         ? rta__cont_check_frame(m)                                                             \
+         : (void)0)
+#else
+#define RTA__CONT_CHECK(m) rta__cont_check_frame(m)
+#endif
+
+/* The await point proper. callee_k != NULL: the awaited thing suspended.
+ * Save F and the resume point in this frame's continuation (reusing the one
+ * it was resumed from: one continuation per frame for its whole life), link
+ * it after callee_k, leave any try record, return it. On resume (label),
+ * re-enter the try block if the await sits in one, take an error handed to
+ * this handler, else the value. */
+#define RTA__CONT_POINT(id, callee_k, dst)                                                      \
+    do {                                                                                        \
+        rta_cont *rta__m_ = rta__k_ ? rta__k_ : rta__cont_alloc(&rta__cd_);                      \
+        rta__m_->pc = &&RTA__CONT_CAT(rta__r_, id);                                             \
+        rta__m_->desc = (rta__m_->desc & ~(uintptr_t)RTA__CONT_F_HANDLER) |                    \
+                        (rta__cont_in_try_ ? RTA__CONT_F_HANDLER : 0u);                         \
+        *(rta__frame_t *)(void *)(rta__m_ + 1) = F;                                             \
+        (callee_k)->next = rta__m_;                                                             \
+        if (rta__cont_in_try_)                                                                  \
+            rta__cont_try_leave(&rta__cont_t_);                                                 \
+        RTA__CONT_CHECK(rta__m_);                                                               \
+        return RTA__LIT(rta_cret, 0, rta__m_);                                                          \
+    } while (0);                                                                                \
+    RTA__CONT_CAT(rta__r_, id) :                                                                \
+    if (rta__cont_in_try_) {                                                                    \
+        rta__try_push(&rta__cont_t_, __func__);                                                 \
+        if (setjmp(rta__cont_t_.jb) != 0)                                                       \
+            goto rta__cth_;                                                                     \
+        if (rta__cont_tls.in_error)                                                             \
+            rta__cont_rethrow();                                                                \
+    }                                                                                           \
+    dst = rta__cont_tls.in_value
+
+#define RTA__CONT_CALL_(id, dst, call)                                                          \
+    do {                                                                                        \
+        if (rta__cont_in_handler_)                                                              \
+            rta__cont_bad_await(__func__);                                                      \
+        rta_cret rta__c_;                                                                       \
+        rta__c_ = call;                                                                         \
+        if (__builtin_expect(rta__c_.k != NULL, 0)) {                                           \
+            RTA__CONT_POINT(id, rta__c_.k, rta__c_.v);                                          \
+        }                                                                                       \
+        dst = rta__c_.v;                                                                        \
+    } while (0)
+
+#define RTA__CONT_AWAIT_(id, dst, ops, self, cfg)                                               \
+    do {                                                                                        \
+        if (rta__cont_in_handler_)                                                              \
+            rta__cont_bad_await(__func__);                                                      \
+        const rta_awaiter_ops *rta__o_;                                                         \
+        void *rta__s_;                                                                          \
+        rta__o_ = (ops);                                                                        \
+        rta__s_ = (self);                                                                       \
+        int64_t rta__v_;                                                                        \
+        if (rta__o_->is_completed(rta__s_)) {                                                   \
+            rta__v_ = rta__o_->get_result(rta__s_);                                             \
+        } else {                                                                                \
+            RTA__CONT_POINT(id, rta__cont_await_k(rta__o_, rta__s_, (cfg)), rta__v_);           \
+        }                                                                                       \
+        dst = rta__v_;                                                                          \
+    } while (0)
+
+#define RTA__CONT_SUSPEND_(id, mk)                                                              \
+    do {                                                                                        \
+        if (rta__cont_in_handler_)                                                              \
+            rta__cont_bad_await(__func__);                                                      \
+        int64_t rta__v_;                                                                        \
+        RTA__CONT_POINT(id, mk, rta__v_);                                                       \
+        (void)rta__v_;                                                                          \
+    } while (0)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
