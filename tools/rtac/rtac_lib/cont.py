@@ -32,7 +32,11 @@ def cont_name(name):
 
 
 class Lowering:
-    """Lowers one translation unit for the cont engine."""
+    """Lowers one translation unit for the cont engine. async1.Lowering
+    extends it: the hooks FR, ret_pieces, emit_await, spawn_subs and
+    try_stmt are where the engines differ."""
+
+    FR = 'F.'   # how the lowered body names a frame field: F.<field>
 
     def __init__(self, unit):
         self.u = unit
@@ -132,17 +136,34 @@ class Lowering:
         return c.extent.end.offset
 
     # ---- one function ----------------------------------------------------
-    def lower_fn(self, c):
-        u = self.u
+    def begin_fn(self, c):
+        """Parses and analyses async function c: (root, body) nodes."""
         self.fn = c
         self.void = c.result_type.spelling == 'void'
-        root = tree.build(u, c)
+        root = tree.build(self.u, c)
         body = [k for k in root.kids if k.kind == K.COMPOUND_STMT][-1]
         self.body = body
         self.temps = []        # (field, type)
         self.ntemp = 0
         self.nlabel = 0
         self.analyse(root, body)
+        return root, body
+
+    def frame_fields(self):
+        """Declarations of the frame's fields: the parameters and locals live
+        across an await, then the temporaries of hoisted awaits (known once
+        the body is lowered)."""
+        fields = []
+        for v in self.vars:
+            if v.hoisted:
+                fields.append(self.decl_text(self.field_type(v), v.field) + ';')
+        for f, t in self.temps:
+            fields.append(self.decl_text(t, f) + ';')
+        return fields
+
+    def lower_fn(self, c):
+        u = self.u
+        root, body = self.begin_fn(c)
         ps = self.params(c)
         static = c.storage_class == front.ci.StorageClass.STATIC
         name = cont_name(c.spelling)
@@ -154,12 +175,7 @@ class Lowering:
         head.append('RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS %s' % self.prototype(c)[len('static ') if static else 0:]
                     if not static else 'RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS ' + self.prototype(c))
         body_pieces = self.lower_compound(body, None, fn_body=True)
-        fields = []
-        for v in self.vars:
-            if v.hoisted:
-                fields.append(self.decl_text(self.field_type(v), v.field) + ';')
-        for f, t in self.temps:
-            fields.append(self.decl_text(t, f) + ';')
+        fields = self.frame_fields()
         if not fields:
             fields.append('char rtac_none;')   # {0} needs a field to initialise
         frame = ('RTA__CONT_FRAME_AS(rta__cr_%s, "%s"%s);' %
@@ -385,10 +401,7 @@ class Lowering:
                 if u.src[front.spelling_offset(fn.c.extent.start):].startswith(fn.c.spelling.encode()) is False:
                     raise u.error(n.s, "rta_spawn of async function '%s' inside a macro" % fn.c.spelling)
                 self.check_spawnable(fn)
-                callee = front.spelling_offset(strip(n.kids[0]).c.extent.start)
-                subs.append((callee, callee + len('rta_spawn'), [('G', 'rta_cont_spawn')]))
-                fo = front.spelling_offset(fn.c.extent.start)
-                subs.append((fo, fo + len(fn.c.spelling), [('G', cont_name(fn.c.spelling))]))
+                self.spawn_subs(n, fn, subs)
                 for k in n.kids[2:]:
                     self.collect(k, subs, ctx, in_async)
                 return
@@ -407,7 +420,7 @@ class Lowering:
                 if u.src[off:off + len(name)] != name:
                     raise u.error(n.s, "'%s' lives across an await and is used inside the body of a macro: "
                                   "pass it to the macro as an argument" % n.ref.name)
-                subs.append((off, off + len(name), [('G', 'F.' + n.ref.field)]))
+                subs.append((off, off + len(name), [('G', self.FR + n.ref.field)]))
             return
         if n.kind == K.CONTINUE_STMT and ctx is not None:
             if n.macro:
@@ -419,6 +432,13 @@ class Lowering:
         inner = None if n.kind in tree.LOOPS else ctx
         for k in n.kids:
             self.collect(k, subs, inner, in_async)
+
+    def spawn_subs(self, n, fn, subs):
+        """rta_spawn(f, arg) of an async function f: rta_cont_spawn(rtac__f, arg)."""
+        callee = front.spelling_offset(strip(n.kids[0]).c.extent.start)
+        subs.append((callee, callee + len('rta_spawn'), [('G', 'rta_cont_spawn')]))
+        fo = front.spelling_offset(fn.c.extent.start)
+        subs.append((fo, fo + len(fn.c.spelling), [('G', cont_name(fn.c.spelling))]))
 
     def check_spawnable(self, fn):
         d = self.u.async_fns[fn.c.spelling][0]
@@ -471,12 +491,12 @@ class Lowering:
             return [line] + self.decl(n)
         if k == K.RETURN_STMT:
             if not n.kids:
-                return [line, ('G', 'RTA_CONT_RETURN(0);')]
+                return [line] + self.ret_pieces(None)
             pre, e = self.expr(n.kids[0])
             if self.void:
                 return [line] + pre + ([('G', '(void)(')] + e + [('G', '); ')] if e else []) + \
-                    [('G', 'RTA_CONT_RETURN(0);')]
-            return [line] + pre + [('G', 'RTA_CONT_RETURN(')] + e + [('G', ');')]
+                    self.ret_pieces(None)
+            return [line] + pre + self.ret_pieces(e)
         if k == K.IF_STMT:
             cond, then = n.kids[0], n.kids[1]
             els = n.kids[2] if len(n.kids) > 2 else None
@@ -549,6 +569,21 @@ class Lowering:
         if holds the user's body block and whose second if holds the
         handler's block."""
         u = self.u
+        catch, body, hs, handler, es, end = self.read_try(n, nest=False)
+        kw = b'RTA_CATCH' if catch else b'RTA_FINALLY'
+        out = [('L', u.line_of(n.s)), ('G', 'RTA_CONT_TRY'), ('V', n.s + len('RTA_TRY'), body.s)]
+        out += self.stmt(body, ctx)
+        out += [('V', body.e, hs), ('G', 'RTA_CONT_' + kw.decode()[4:]), ('V', hs + len(kw), handler.s)]
+        out += self.stmt(handler, ctx)
+        out += [('V', handler.e, es), ('G', 'RTA_CONT_END_TRY'), ('V', es + len('RTA_END_TRY'), end)]
+        return out
+
+    def read_try(self, n, nest):
+        """The parts of an RTA_TRY statement n: (catch, body, handler_kw_start,
+        handler, end_try_start, end) where catch says RTA_CATCH (else
+        RTA_FINALLY). Refuses what no engine lowers (await in a handler) and,
+        unless nest, an inner RTA_TRY holding an await."""
+        u = self.u
         end = full_end(u, n)
 
         def fail(msg):
@@ -571,7 +606,7 @@ class Lowering:
         for blk, what in ((body, 'RTA_TRY'), (handler, 'RTA_CATCH' if catch else 'RTA_FINALLY')):
             if blk.kind != K.COMPOUND_STMT or u.src[blk.s:blk.s + 1] != b'{':
                 fail('rtac needs a { block } after %s in an async2 function' % what)
-        for x in walk(body):
+        for x in walk(body) if not nest else ():
             if x is not n and x.kind == K.DO_STMT and u.src[x.s:].startswith(b'RTA_TRY') and self.needs(x):
                 raise u.error(x.s, 'an RTA_TRY holding an await inside another one in the same async2 '
                               'function: the cont engine does not nest them; move the inner one into '
@@ -580,13 +615,7 @@ class Lowering:
             if x.is_await:
                 raise u.error(x.s, "an await inside %s: awaiting in a handler is an invalid program "
                               "(the spec's EH rule)" % ('RTA_CATCH' if catch else 'RTA_FINALLY'))
-        kw = b'RTA_CATCH' if catch else b'RTA_FINALLY'
-        out = [('L', u.line_of(n.s)), ('G', 'RTA_CONT_TRY'), ('V', n.s + len('RTA_TRY'), body.s)]
-        out += self.stmt(body, ctx)
-        out += [('V', body.e, hs), ('G', 'RTA_CONT_' + kw.decode()[4:]), ('V', hs + len(kw), handler.s)]
-        out += self.stmt(handler, ctx)
-        out += [('V', handler.e, es), ('G', 'RTA_CONT_END_TRY'), ('V', es + len('RTA_END_TRY'), end)]
-        return out
+        return catch, body, hs, handler, es, end
 
     def render_range(self, a, b, nodes):
         subs = []
@@ -675,7 +704,7 @@ class Lowering:
         init = self.init_of(v)
         if init is None:
             return [('G', ';')]
-        dst = 'F.' + v.var.field
+        dst = self.FR + v.var.field
         si = strip(init)
         if si.is_await and self.await_value(si):
             return self.await_call(si, dst)
@@ -703,7 +732,7 @@ class Lowering:
         self.ntemp += 1
         f = 'rtac_t%d' % self.ntemp
         self.temps.append((f, typ))
-        return 'F.' + f
+        return self.FR + f
 
     def await_value(self, n):
         if n.callee in front.RUNTIME_AWAITS:
@@ -733,12 +762,22 @@ class Lowering:
                 p, e = self.expr(a)
                 pre += p
                 args.append(tree.pieces_text(u, e))
-        line = ('L', u.line_of(n.s))
+        return pre + [('L', u.line_of(n.s))] + self.emit_await(n, args, dst)
+
+    def ret_pieces(self, e):
+        """`return e;` (e: pieces, None for no value) of the lowered function."""
+        if e is None:
+            return [('G', 'RTA_CONT_RETURN(0);')]
+        return [('G', 'RTA_CONT_RETURN(')] + e + [('G', ');')]
+
+    def emit_await(self, n, args, dst):
+        """The await n, its arguments already evaluated (text), storing its
+        value in dst (None: no value wanted)."""
         if n.callee in front.RUNTIME_AWAITS:
             t = front.RUNTIME_AWAITS[n.callee].cont
-            return pre + [line, ('G', t.format(*args, dst=dst) + ';')]
-        return pre + [line, ('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst or 'rtac_discard', cont_name(n.callee),
-                                                                ''.join(', ' + a for a in args)))]
+            return [('G', t.format(*args, dst=dst) + ';')]
+        return [('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst or 'rtac_discard', cont_name(n.callee),
+                                                     ''.join(', ' + a for a in args)))]
 
     def expr(self, n, stmt=False):
         """(pre, e): statements that run the awaits of expression n in order,

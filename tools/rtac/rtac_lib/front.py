@@ -15,15 +15,26 @@ K = ci.CursorKind
 class Await:
     """How one runtime call that can suspend is written in each engine.
 
-    cont / async1: a template with {dst} (where the value goes; the call's
-    value is int64_t) and {0}, {1}, ... (the call's arguments, already free of
-    awaits). value: False for a void call (its value cannot be used)."""
+    cont: a template with {dst} (where the value goes; the call's value is
+    int64_t) and {0}, {1}, ... (the call's arguments, already free of
+    awaits). async1: a tuple (kind, operands...), each operand a template
+    over the arguments, lowered by async1.py:
+      ('ref', task, cfg)          await a task the method does not own
+      ('awaiter', ops, self, cfg) await any awaiter (rta_awaiter_ops)
+      ('yield', cfg)              Task.Yield
+      ('owned', task, cfg)        await a task the expression returns, then
+                                  release it (a bridge: any async2 call can
+                                  run as a task and be awaited this way)
+    cfg is the configure-await flag (rta__configure_await for the plain
+    names). value: False for a void call (its value cannot be used)."""
 
     def __init__(self, cont, async1, value=True):
         self.cont = cont
         self.async1 = async1
         self.value = value
 
+
+_CFG = 'rta__configure_await'
 
 # The runtime calls that are await points in an RTA_ASYNC function: the one
 # list to extend when the runtime grows an async2 call (I/O, scenarios). A
@@ -32,16 +43,15 @@ class Await:
 RUNTIME_AWAITS = {
     # written name: Await(cont form, async1 form). The plain names are
     # macros over the _cfg functions (rta/context.h); both spellings count.
-    'rta_await': Await('RTA_CONT_AWAIT_TASK({dst}, {0})', 'RTA_AWAIT1_TASK_REF({0}, {dst})'),
-    'rta_await_cfg': Await('RTA_CONT_AWAIT_TASK_CFG({dst}, {0}, {1})',
-                           'RTA_AWAIT1_TASK_REF_CFG({0}, {dst}, {1})'),
-    'rta_await_awaiter': Await('RTA_CONT_AWAIT({dst}, {0}, {1})', 'RTA_AWAIT1({0}, {1}, {dst})'),
+    'rta_await': Await('RTA_CONT_AWAIT_TASK({dst}, {0})', ('ref', '{0}', _CFG)),
+    'rta_await_cfg': Await('RTA_CONT_AWAIT_TASK_CFG({dst}, {0}, {1})', ('ref', '{0}', '{1}')),
+    'rta_await_awaiter': Await('RTA_CONT_AWAIT({dst}, {0}, {1})', ('awaiter', '{0}', '{1}', _CFG)),
     'rta_await_awaiter_cfg': Await('RTA_CONT_AWAIT_CFG({dst}, {0}, {1}, {2})',
-                                   'RTA_AWAIT1_CFG({0}, {1}, {dst}, {2})'),
-    'rta_yield': Await('RTA_CONT_YIELD()', 'RTA_AWAIT1_YIELD()', value=False),
-    'rta_yield_cfg': Await('RTA_CONT_YIELD_CFG({0})', 'RTA_AWAIT1_YIELD_CFG({0})', value=False),
-    'rta_sleep_ms': Await('RTA_CONT_SLEEP_MS({0})', 'RTA_AWAIT1_SLEEP_MS({0})', value=False),
-    'rta_sleep_ms_cfg': Await('RTA_CONT_SLEEP_MS_CFG({0}, {1})', 'RTA_AWAIT1_SLEEP_MS_CFG({0}, {1})',
+                                   ('awaiter', '{0}', '{1}', '{2}')),
+    'rta_yield': Await('RTA_CONT_YIELD()', ('yield', _CFG), value=False),
+    'rta_yield_cfg': Await('RTA_CONT_YIELD_CFG({0})', ('yield', '{0}'), value=False),
+    'rta_sleep_ms': Await('RTA_CONT_SLEEP_MS({0})', ('owned', 'rta__a1_delay({0})', _CFG), value=False),
+    'rta_sleep_ms_cfg': Await('RTA_CONT_SLEEP_MS_CFG({0}, {1})', ('owned', 'rta__a1_delay({0})', '{1}'),
                               value=False),
     # I/O (rta/io.h): cont functions of the I/O layer (src/io/cont.c).
     'rta_read': Await('RTA_CONT_CALL({dst}, rta_cont_read, {0}, {1}, {2}, {3})', None),
