@@ -21,3 +21,4 @@ RTA_ASYNC int64_t f(void)
     } RTA_END_TRY;
     return r;
 }
+/* rtac-engines: cont (async1 lowers nested try blocks: tests/rtac/nested_try.c) */

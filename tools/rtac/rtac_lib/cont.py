@@ -343,8 +343,8 @@ class Lowering:
                                 for p in v.addr)
                 if addr_live:
                     raise u.error(min(v.addr), "the address of '%s' (declared at line %d) is taken here and "
-                                  "the await at line %d can suspend while it is in use: the cont engine "
-                                  "moves frames, so pointers to locals do not survive an await "
+                                  "the await at line %d can suspend while it is in use: the frame moves "
+                                  "to the heap there, so pointers to locals do not survive an await "
                                   "(make it static, allocate it, or copy it)"
                                   % (v.name, u.line_of(v.decl), u.line_of(aoff)))
                 if live:
