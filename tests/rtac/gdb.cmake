@@ -7,6 +7,6 @@ execute_process(COMMAND ${GDB} -nx -batch -ex "break ${BREAK}" -ex run -ex bt -e
 if(NOT out MATCHES "hit Breakpoint 1[^\n]* at [^\n]*/${BREAK}\n")
   message(FATAL_ERROR "gdb did not stop at ${BREAK}\nstdout:\n${out}\nstderr:\n${err}")
 endif()
-if(FUNC AND NOT out MATCHES "hit Breakpoint 1, ${FUNC} \\(")
+if(FUNC AND NOT out MATCHES "hit Breakpoint 1[.0-9]*, ${FUNC} \\(")
   message(FATAL_ERROR "gdb stopped at ${BREAK} in another function than ${FUNC}\nstdout:\n${out}")
 endif()

@@ -86,10 +86,7 @@ class Lowering(cont.Lowering):
         user's function (gdb, async stack traces) when no declaration outside
         this file can clash with it, else rtac__f__mn."""
         name = c.spelling
-        static = c.storage_class == front.ci.StorageClass.STATIC
-        if static and all(self.u.in_main(d) for d in self.u.async_fns[name]):
-            return name
-        return cont.cont_name(name) + '__mn'
+        return name if self.local_only(name) else cont.cont_name(name) + '__mn'
 
     # ---- one function ----------------------------------------------------
     def lower_fn(self, c):

@@ -104,7 +104,21 @@ class Lowering:
     def prototype(self, c, with_names=True):
         static = c.storage_class == front.ci.StorageClass.STATIC
         ps = ''.join(', %s' % self.decl_text(t, n) for n, t, _ in self.params(c))
-        return '%srta_cret %s(rta_cont *rta__k_%s)' % ('static ' if static else '', cont_name(c.spelling), ps)
+        return '%srta_cret %s(rta_cont *rta__k_%s)' % ('static ' if static else '', self.fn_name(c.spelling), ps)
+
+    def local_only(self, name):
+        """True when async function name has internal linkage and every
+        declaration of it is in this file: nothing else can refer to it, so
+        the lowered function may keep the user's name."""
+        decls = self.u.async_fns[name]
+        return all(self.u.in_main(d) for d in decls) and any(
+            d.storage_class == front.ci.StorageClass.STATIC for d in decls)
+
+    def fn_name(self, name):
+        """The C name of lowered async function name: its own (gdb, perf and
+        C-level frames show the user's name) unless another file may declare
+        it with its async2 prototype; then rtac__name."""
+        return name if self.local_only(name) else cont_name(name)
 
     @staticmethod
     def decl_text(typ, name):
@@ -166,7 +180,7 @@ class Lowering:
         root, body = self.begin_fn(c)
         ps = self.params(c)
         static = c.storage_class == front.ci.StorageClass.STATIC
-        name = cont_name(c.spelling)
+        name = self.fn_name(c.spelling)
         zeros = ''.join(', (%s){0}' % t for _, t, _ in ps)
         head = []
         head.append('%s;' % self.prototype(c))
@@ -438,7 +452,7 @@ class Lowering:
         callee = front.spelling_offset(strip(n.kids[0]).c.extent.start)
         subs.append((callee, callee + len('rta_spawn'), [('G', 'rta_cont_spawn')]))
         fo = front.spelling_offset(fn.c.extent.start)
-        subs.append((fo, fo + len(fn.c.spelling), [('G', cont_name(fn.c.spelling))]))
+        subs.append((fo, fo + len(fn.c.spelling), [('G', self.fn_name(fn.c.spelling))]))
 
     def check_spawnable(self, fn):
         d = self.u.async_fns[fn.c.spelling][0]
@@ -776,7 +790,7 @@ class Lowering:
         if n.callee in front.RUNTIME_AWAITS:
             t = front.RUNTIME_AWAITS[n.callee].cont
             return [('G', t.format(*args, dst=dst) + ';')]
-        return [('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst or 'rtac_discard', cont_name(n.callee),
+        return [('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst or 'rtac_discard', self.fn_name(n.callee),
                                                      ''.join(', ' + a for a in args)))]
 
     def expr(self, n, stmt=False):
