@@ -12,8 +12,10 @@
  * From a thread that is not a runtime worker (main, a plain pthread) the same
  * calls block the thread instead (poll(2) with the deadline), so clients and
  * tests can use them directly. In async2 code built for cont, rtac turns
- * rta_read / rta_write into rta_cont_read / rta_cont_write (below); the other
- * waits, and async1 code, get -ENOTSUP on a worker for now (docs/io.md).
+ * rta_read / rta_write into rta_cont_read / rta_cont_write (below), and for
+ * async1 into an await of a tasklet that makes the call (rta/async1.h); the
+ * other waits, and hand-written async1 code, get -ENOTSUP on a worker for
+ * now (docs/io.md).
  * Never suspend: rta_tcp_listen, rta_sock_port, rta_udp_bind, rta_close,
  * rta_now_ns, rta_after_ms, rta_io_backend, rta_task_cancel.
  *

@@ -167,6 +167,9 @@ class Lowering(cont.Lowering):
         slot_t, slot_v = self.FR + 'rtac_task', self.FR + 'rtac_vtask'
         if n.callee in front.RUNTIME_AWAITS:
             form = front.RUNTIME_AWAITS[n.callee].async1
+            if form is None:
+                raise self.u.error(n.s, "'%s' has no async1 form yet: rtac cannot build this await for "
+                                   "the async1 engine (front.RUNTIME_AWAITS)" % n.callee)
             kind, ops = form[0], [x.format(*args) for x in form[1:]]
             cfg = ops[-1]
             if kind == 'ref':

@@ -53,9 +53,12 @@ RUNTIME_AWAITS = {
     'rta_sleep_ms': Await('RTA_CONT_SLEEP_MS({0})', ('owned', 'rta__a1_delay({0})', _CFG), value=False),
     'rta_sleep_ms_cfg': Await('RTA_CONT_SLEEP_MS_CFG({0}, {1})', ('owned', 'rta__a1_delay({0})', '{1}'),
                               value=False),
-    # I/O (rta/io.h): cont functions of the I/O layer (src/io/cont.c).
-    'rta_read': Await('RTA_CONT_CALL({dst}, rta_cont_read, {0}, {1}, {2}, {3})', None),
-    'rta_write': Await('RTA_CONT_CALL({dst}, rta_cont_write, {0}, {1}, {2}, {3})', None),
+    # I/O (rta/io.h): cont functions of the I/O layer (src/io/cont.c);
+    # async1 awaits a tasklet that makes the call (src/engine/async1/bridge.c).
+    'rta_read': Await('RTA_CONT_CALL({dst}, rta_cont_read, {0}, {1}, {2}, {3})',
+                      ('owned', 'rta__a1_read({0}, {1}, {2}, {3})', _CFG)),
+    'rta_write': Await('RTA_CONT_CALL({dst}, rta_cont_write, {0}, {1}, {2}, {3})',
+                       ('owned', 'rta__a1_write({0}, {1}, {2}, {3})', _CFG)),
 }
 
 # The functions the written names call (a macro's expansion calls the _cfg one).
