@@ -61,6 +61,12 @@ def build(rows):
     if sem:
         out.append(f"The semantics suite, run by the same `bench/run` against all three engines, "
                    f"passed {int(sem['value'])} of {int(sem.get('total', 0))} test programs.")
+    checks = report.target_checks(idx)
+    met = [w for w, _, _, st in checks if st == "met"]
+    judged = [w for w, _, _, st in checks if st in ("met", "not met")]
+    if judged:
+        out.append(f"Acceptance targets of the open issues (REPORT.md, \"Targets\"): {len(met)} of "
+                   f"{len(judged)} met in this run" + (f" ({'; '.join(met)})" if met else "") + ".")
     sp = report.spread(rows)
     if sp:
         out.append(f"Timed figures spread by a median {sp[0] * 100:.0f}% (max−min over median) "
@@ -72,6 +78,7 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     rows = report.load(sys.argv[1])
+    report.context(sys.argv[1], rows)
     text = open(sys.argv[2]).read()
     if BEGIN not in text or END not in text:
         sys.exit(f"headline.py: {sys.argv[2]} lacks the {BEGIN} ... {END} markers")
