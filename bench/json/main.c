@@ -99,6 +99,15 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU seconds since t0, counted toward the minimum sample duration
+ * (BENCH_REPEAT, bench.h). */
+static double timed_cpu(double t0)
+{
+    double t = cpu_s() - t0;
+    bench_timed((uint64_t)(t * 1e9));
+    return t;
+}
+
 /* ---- documents -------------------------------------------------------------------- */
 
 typedef struct doc {
@@ -227,7 +236,7 @@ static figure run_parse(const rj_engine *e, doc *d, sig *check)
     uint64_t a0 = bench_allocs();
     double t0 = cpu_s();
     int r = rj_parse(e, &p);
-    double t = cpu_s() - t0;
+    double t = timed_cpu(t0);
     uint64_t a = bench_allocs() - a0;
     if (r != 0) {
         fprintf(stderr, "bench_json: %s: %s parse failed: %s\n", d->name, e->name, p.err.msg);
@@ -252,7 +261,7 @@ static figure run_write(const rj_engine *e, doc *d, bool typed, char **check, si
     uint64_t a0 = bench_allocs();
     double t0 = cpu_s();
     int r = rj_write(e, &w);
-    double t = cpu_s() - t0;
+    double t = timed_cpu(t0);
     uint64_t a = bench_allocs() - a0;
     if (r != 0) {
         fprintf(stderr, "bench_json: %s: %s write failed: %s\n", d->name, e->name, w.err.msg);
@@ -302,7 +311,7 @@ static figure run_pipe(const rj_engine *e, doc *d, sig *check)
         rj_stream_free(&ws);
         rj_stream_free(&rs);
     }
-    double t = cpu_s() - t0;
+    double t = timed_cpu(t0);
     return (figure){(double)bytes / t / 1e6, (double)(bench_allocs() - a0) / reps, (double)susp / ((double)bytes / 1e6)};
 }
 
@@ -322,7 +331,7 @@ static figure run_cjson_parse(doc *d, sig *check)
             sig_cj(root, false, check);
         cJSON_Delete(root);
     }
-    double t = cpu_s() - t0;
+    double t = timed_cpu(t0);
     return (figure){(double)d->len * reps / t / 1e6, (double)(bench_allocs() - a0) / reps, 0};
 }
 
@@ -339,7 +348,7 @@ static figure run_cjson_write(doc *d, cJSON *root, char *buf, int cap, char **ch
         }
         n += strlen(buf);
     }
-    double t = cpu_s() - t0;
+    double t = timed_cpu(t0);
     if (check)
         *check = buf;
     return (figure){(double)n / t / 1e6, (double)(bench_allocs() - a0) / reps, 0};
@@ -472,7 +481,9 @@ int main(int argc, char **argv)
         for (int di = 0; di < NDOCS; di++) {
             doc *d = &docs[di];
             for (int op = 0; op < NOPS; op++) {
-                for (int k = 0; k < nc; k++) {
+                /* A `continue` below ends the repetitions of a figure that
+                 * does not exist (nothing was timed) and moves to the next. */
+                for (int k = 0; k < nc; k++) BENCH_REPEAT {
                     int c = (k + run) % nc; /* rotate who goes first */
                     figure f;
                     if (c == cj) {
@@ -529,7 +540,7 @@ int main(int argc, char **argv)
         if (c == cj)
             continue;
         bench_sample s = {0};
-        for (int run = 0; run < o.runs; run++) {
+        for (int run = 0; run < o.runs; run++) BENCH_REPEAT {
             rj_stream out;
             rj_stream_mem_writer(&out);
             rj_writer w;
@@ -538,7 +549,7 @@ int main(int argc, char **argv)
             double t0 = cpu_s();
             if (rj_write(es[c], &w) != 0)
                 return 1;
-            bench_sample_add(&s, (cpu_s() - t0) * 1e9 / w.repeat);
+            bench_sample_add(&s, timed_cpu(t0) * 1e9 / w.repeat);
             rj_stream_free(&out);
         }
         bench_emit(&o, "json", names[c], "{\"doc\":\"message\",\"op\":\"typed_write\",\"bytes\":27}", "ns_per_op",
