@@ -11,7 +11,9 @@ same on the core. Checks, live and on the core:
   - the frames are the fixture's functions at the fixture's lines (counted
     here from fixture.h's FIX_LINE_* markers), on each engine;
   - `rta-bt ID` goes on into the awaiting task ([task N] frames);
-  - the tasklet whose frames were evicted to the heap was walked there.
+  - the tasklet whose frames were evicted to the heap was walked there;
+  - the commands' errors: a missing, non-numeric or unknown id, and (the
+    script sourced by hand into /bin/sh) a program without rtasync.
 Exit 0 when all hold, 1 otherwise (the output says what differed).
 """
 import argparse
@@ -238,6 +240,7 @@ def main():
     ap.add_argument("--fixture", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--safe-path", required=True)
+    ap.add_argument("--script", required=True, help="tools/gdb/rtasync-gdb.py, for `source`")
     ap.add_argument("--no-core", action="store_true",
                     help="live only: a sanitizer's reserved memory makes a core of many GB")
     args = ap.parse_args()
@@ -267,6 +270,11 @@ def main():
         check_run("core", core, dump, lines)
         print("gdb_check: core of %d bytes" % os.path.getsize(core_path))
         os.unlink(core_path)  # about 20 MB
+    # Sourced by hand into a program without rtasync: a clear refusal.
+    rc, other = run_gdb(args, ("other.gdb", "source %s\ninfo rta-tasks\n" % args.script), ["/bin/sh"])
+    if "rtasync: no rta__gdb_info in this program" not in other:
+        fail("no-rtasync: info rta-tasks in /bin/sh printed:\n" + other)
+
     # The transcripts, always: a sanitizer's report in the program's output
     # shows in the test log (the TSan step searches it).
     print("gdb_check: live run:\n" + live)
