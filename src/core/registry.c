@@ -25,10 +25,13 @@ static rta__reg_shard *shard_of_thread(void)
     return my_shard;
 }
 
-void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn, int pc_kind)
+void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn, int pc_kind,
+                  unsigned (*lazy)(const rta__reg_entry *e, uintptr_t *out, bool *truncated))
 {
     rta__reg_shard *s = shard_of_thread();
     e->task = t;
+    e->lazy_frames = lazy;
+    atomic_store_explicit(&e->susp_fp, 0, memory_order_relaxed);
     e->engine = engine;
     e->fn = fn;
     e->pc_kind = (uint8_t)pc_kind;
@@ -70,32 +73,46 @@ void rta__reg_remove(rta__reg_entry *e)
     e->shard = NULL;
 }
 
-/* The walk reads saved frame records of frames above this one (never a
- * redzone, but ASan cannot know). Stops at a zero return address (a task's
- * root, see src/arch), at hi, or where frame pointers stop increasing. */
-__attribute__((no_sanitize_address)) void rta__reg_capture_fp(rta__reg_entry *e, uintptr_t fp,
-                                                              uintptr_t hi)
+/* The walk reads saved frame records of frames above the caller's, or of
+ * another thread's suspended stack that may change under it: never a
+ * redzone, but ASan cannot know, and TSan would see a race the caller
+ * settles itself (it validates the result; docs/debugging.md). Stops at a
+ * zero return address (a task's root, see src/arch), at the bounds, or
+ * where frame pointers stop increasing. */
+__attribute__((no_sanitize("address", "thread"), noinline)) unsigned
+rta__reg_walk_fp(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *out, bool *truncated)
 {
     unsigned n = 0;
-    bool more = false;
-    rta__reg_frames_begin(e);
-    while (fp + 16 <= hi && (fp & 7) == 0) {
-        uintptr_t next = ((const uintptr_t *)fp)[0], ret = ((const uintptr_t *)fp)[1];
+    *truncated = false;
+    while (fp >= lo && fp + 16 <= hi && (fp & 7) == 0) {
+        const volatile uintptr_t *rec = (const volatile uintptr_t *)fp;
+        uintptr_t next = rec[0], ret = rec[1];
         if (ret == 0)
             break;
         if (n == RTA__REG_FRAMES) {
-            more = true;
+            *truncated = true;
             break;
         }
-        atomic_store_explicit(&e->frames[n++], ret, memory_order_relaxed);
+        out[n++] = ret;
         if (next <= fp)
             break;
         fp = next;
     }
+    return n;
+}
+
+void rta__reg_capture_fp(rta__reg_entry *e, uintptr_t fp, uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t pcs[RTA__REG_FRAMES];
+    bool more;
+    unsigned n = rta__reg_walk_fp(fp, lo, hi, pcs, &more);
+    rta__reg_frames_begin(e);
+    for (unsigned i = 0; i < n; i++)
+        atomic_store_explicit(&e->frames[i], pcs[i], memory_order_relaxed);
     rta__reg_frames_end(e, n, more);
 }
 
-unsigned rta__reg_frames_read(const rta__reg_entry *ce, uintptr_t *out, bool *truncated)
+unsigned rta__reg_frames_recorded(const rta__reg_entry *ce, uintptr_t *out, bool *truncated)
 {
     rta__reg_entry *e = (rta__reg_entry *)ce;
     for (int tries = 0; tries < 1000; tries++) {
@@ -116,6 +133,13 @@ unsigned rta__reg_frames_read(const rta__reg_entry *ce, uintptr_t *out, bool *tr
     }
     *truncated = false;
     return 0; /* the task keeps suspending: say nothing rather than a torn stack */
+}
+
+unsigned rta__reg_frames_read(const rta__reg_entry *e, uintptr_t *out, bool *truncated)
+{
+    if (e->lazy_frames)
+        return e->lazy_frames(e, out, truncated);
+    return rta__reg_frames_recorded(e, out, truncated);
 }
 
 #define DESCRIBERS 32

@@ -13,9 +13,12 @@
  * released), so a completed task someone still holds is listed as such: one
  * uncontended lock of its shard each time. Shards are picked per thread
  * (round robin on first use), so workers rarely meet on a lock; the entry
- * remembers its shard. Each suspension also records the task's async stack
- * (at most RTA__REG_FRAMES code addresses: a bounded walk of frames that are
- * hot in the cache) and a coarse timestamp; figures in docs/debugging.md.
+ * remembers its shard. A cont or async1 suspension records the task's async
+ * stack (at most RTA__REG_FRAMES code addresses); a tasklet's is walked only
+ * when someone reads it (lazy_frames: its saved frame-pointer chain, in its
+ * region or in the copy an eviction made), so a yield or an await stores a
+ * frame address and a state and walks nothing. Awaits and sleeps also store
+ * a coarse timestamp; figures in docs/debugging.md and docs/tasklet.md.
  *
  * What an entry holds is written by the task's engine with relaxed atomics
  * (the task is suspended or running elsewhere while a report reads it) and
@@ -60,6 +63,13 @@ typedef struct rta__reg_entry {
     _Atomic uint32_t seq;               /* odd while frames are written */
     _Atomic int32_t await_point;        /* async1: the state machine's await index */
     _Atomic uint64_t since_ns;          /* coarse monotonic time of the last suspension */
+    /* Tasklets: the frame address of the suspending call (the walk starts at
+     * its record), stored before the state that says suspended. */
+    _Atomic uintptr_t susp_fp;
+    /* Engines whose frames are read lazily (tasklet): a consistent copy of
+     * the suspended task's frames, or 0 (running, or it kept moving); any
+     * thread, with e's shard lock held. NULL: frames[] below. */
+    unsigned (*lazy_frames)(const struct rta__reg_entry *e, uintptr_t *out, bool *truncated);
     _Atomic(const rta_awaiter_ops *) await_ops;
     _Atomic(void *) await_self;
     /* When awaiting a task or promise: its id and kind, copied at the
@@ -82,9 +92,10 @@ typedef struct rta__reg_shard {
 } __attribute__((aligned(64))) rta__reg_shard;
 RTA__HIDDEN extern rta__reg_shard rta__reg_shards[RTA__REG_SHARDS];
 
-/* Enters e (not registered yet) for task t. */
+/* Enters e (not registered yet) for task t; lazy: see lazy_frames, or NULL. */
 RTA__HIDDEN void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn,
-                              int pc_kind);
+                              int pc_kind,
+                              unsigned (*lazy)(const rta__reg_entry *e, uintptr_t *out, bool *truncated));
 /* Removes e if it was entered; any thread. */
 static inline void rta__reg_remove_if(rta__reg_entry *e);
 RTA__HIDDEN void rta__reg_remove(rta__reg_entry *e);
@@ -111,7 +122,27 @@ static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st,
     }
     if (st == RTA__REG_AWAITING || st == RTA__REG_SLEEPING)
         atomic_store_explicit(&e->since_ns, rta__reg_now_coarse(), memory_order_relaxed);
-    atomic_store_explicit(&e->state, (uint8_t)st, memory_order_relaxed);
+    /* Release: a reader that sees the state sees what was stored before
+     * (a tasklet's susp_fp). */
+    atomic_store_explicit(&e->state, (uint8_t)st, memory_order_release);
+}
+
+/* A tasklet suspends: where its frame chain starts, then (release: a
+ * reader that sees a suspended state sees this fp) the state. No walk. */
+static inline void rta__reg_suspend_at(rta__reg_entry *e, uintptr_t fp, enum rta__reg_state st)
+{
+    atomic_store_explicit(&e->susp_fp, fp, memory_order_relaxed);
+    atomic_store_explicit(&e->state, (uint8_t)st, memory_order_release);
+}
+
+/* A tasklet runs again, before it touches its frames. The fence orders the
+ * state before every later store (its frames): a lazy reader that saw one
+ * of them then sees RUNNING and drops its walk (free on x86-64: TSO, and
+ * the compiler keeps the order; a dmb on AArch64). */
+static inline void rta__reg_resumed(rta__reg_entry *e)
+{
+    atomic_store_explicit(&e->state, RTA__REG_RUNNING, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
 }
 
 /* Only the state (a wake-up: the task is queued again). */
@@ -137,13 +168,27 @@ static inline void rta__reg_frames_end(rta__reg_entry *e, unsigned n, bool trunc
     atomic_store_explicit(&e->seq, s + 1, memory_order_release);
 }
 
-/* Records the frame-pointer chain from frame fp (exclusive of fp's own
- * function: the first address is its return address) up to the stack top
- * hi: the async stack of a tasklet, called while it suspends. */
-RTA__HIDDEN void rta__reg_capture_fp(rta__reg_entry *e, uintptr_t fp, uintptr_t hi);
+/* Walks the frame-pointer chain from frame record fp (exclusive of fp's
+ * own function: the first address is its return address), staying inside
+ * the stack [lo, hi) and moving up, into out[0..RTA__REG_FRAMES); returns
+ * how many, sets *truncated when there were more. Safe on memory that
+ * changes under it (a suspended tasklet that resumes meanwhile): it only
+ * reads [lo, hi), which must stay mapped; the caller validates the result. */
+RTA__HIDDEN unsigned rta__reg_walk_fp(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *out,
+                                      bool *truncated);
 
-/* A consistent copy of e's frames (the reader side of the sequence count);
- * returns how many, sets *truncated. Any thread, while e is registered. */
+/* Records the frames of rta__reg_walk_fp into e->frames under the sequence
+ * count (a tasklet evicted from its region: the copy's owner may free or
+ * reuse it, so a reader takes these instead). */
+RTA__HIDDEN void rta__reg_capture_fp(rta__reg_entry *e, uintptr_t fp, uintptr_t lo, uintptr_t hi);
+
+/* The frames as the recorder left them (frames[] under the sequence
+ * count), whatever lazy_frames says. */
+RTA__HIDDEN unsigned rta__reg_frames_recorded(const rta__reg_entry *e, uintptr_t *out, bool *truncated);
+
+/* A consistent copy of e's frames (lazy_frames, else the reader side of the
+ * sequence count); returns how many, sets *truncated. Any thread, with e's
+ * shard lock held (rta__reg_foreach). */
 RTA__HIDDEN unsigned rta__reg_frames_read(const rta__reg_entry *e, uintptr_t *out, bool *truncated);
 
 static inline void rta__reg_remove_if(rta__reg_entry *e)

@@ -186,7 +186,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
         b->method = m;
         b->reg.shard = NULL;
         rta__reg_add(&b->reg, pooled ? NULL : &b->u.task, "async1", (const void *)sm->move_next,
-                     RTA__REG_PC_EXACT);
+                     RTA__REG_PC_EXACT, NULL);
         rta__a1_count(m, A1_HEAP_MOVES);
         rta__live_add(1);
         /* The stack copy keeps obj/box for the stub's task() call; the heap

@@ -230,7 +230,8 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     ct->op = RTA__CONT_OP_NONE;
     /* First suspension: u still holds the entry function. */
     if (rta__unlikely(!r->reg.shard))
-        rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry, RTA__REG_PC_EXACT);
+        rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry, RTA__REG_PC_EXACT,
+                     NULL);
     /* The async stack: the resume points of the continuation chain. */
     rta__reg_frames_begin(&r->reg);
     unsigned nf = 0;

@@ -94,7 +94,17 @@ static bool evict(rta__worker *wk, rta__tasklet *t)
     rta__asan_unpoison(t->sp, len);
     memcpy(t->saved, t->sp, len);
     t->saved_len = len;
+    /* The registry's readers walk a resident task's region in place but
+     * cannot follow the copy (its owner may free or reuse it): its frames
+     * are recorded now, before the region changes hands. The fences: a
+     * reader that sees the new occupant sees these frames, and sees it
+     * before any byte the next occupant writes (rta__tasklet_reg_frames). */
+    if (t->reg.shard)
+        rta__reg_capture_fp(&t->reg, atomic_load_explicit(&t->reg.susp_fp, memory_order_relaxed),
+                            (uintptr_t)r->lo, (uintptr_t)r->top);
+    atomic_thread_fence(memory_order_release);
     r->occupant = NULL;
+    atomic_thread_fence(memory_order_release);
     RTA__STAT_INC(wk, evictions, 1);
     RTA__STAT_INC(wk, bytes_copied, len);
     RTA__STAT_INC(wk, frames_captured, count_frames(r, t->sp, t->saved));
@@ -120,6 +130,7 @@ bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
     rta__vg_make_addressable(t->sp, len);
     memcpy(t->sp, t->saved, len);
     RTA__STAT_INC(wk, bytes_copied, len);
+    atomic_thread_fence(memory_order_release); /* the bytes before the occupant (a lazy reader) */
     r->occupant = t;
     return true;
 }
@@ -177,4 +188,47 @@ size_t rta__region_frames(const rta__region *r, const char *sp, const char *data
     }
 #undef AT
     return n;
+}
+
+/* The registry's lazy frames of a tasklet (registry.h), on any thread with
+ * the entry's shard lock held (so the tasklet object lives). Only the owner
+ * worker moves a tasklet's frames; this reads them without stopping it, as
+ * a sequence lock's reader does, the region's last_use being the count:
+ *  - every entry into a region stores a new last_use (the worker's tick,
+ *    which grows at every pick) before the tasklet entered runs;
+ *  - a resumed tasklet stores RUNNING, then a release fence, before it
+ *    touches its frames (rta__reg_resumed);
+ *  - an eviction records the frames in the entry, then changes the
+ *    occupant (fences on both sides); a copy-in finishes before the
+ *    occupant is set back.
+ * So a walk from the suspension's frame (susp_fp) inside the region that
+ * begins and ends with the same last_use and occupant == t, and no RUNNING
+ * state, read frames nobody changed. Regions stay mapped while the runtime
+ * runs, and only a pending (suspended) tasklet is walked. */
+__attribute__((no_sanitize("address", "thread"))) unsigned
+rta__tasklet_reg_frames(const rta__reg_entry *e, uintptr_t *out, bool *truncated)
+{
+    const rta__tasklet *t = rta__container_of(e, rta__tasklet, reg);
+    *truncated = false;
+    if (rta__task_done(&t->task))
+        return 0;
+    for (int tries = 0; tries < 100; tries++) {
+        if (atomic_load_explicit(&e->state, memory_order_acquire) == RTA__REG_RUNNING)
+            return 0; /* its stack is live: the dump prints none */
+        const rta__region *r = t->region; /* fixed from its start, before its first suspension */
+        uint64_t use = *(const volatile uint64_t *)&r->last_use;
+        const rta__tasklet *occ = *(const rta__tasklet *const volatile *)&r->occupant;
+        atomic_thread_fence(memory_order_acquire);
+        if (occ != t)
+            return rta__reg_frames_recorded(e, out, truncated); /* evicted: recorded then */
+        uintptr_t fp = atomic_load_explicit(&e->susp_fp, memory_order_relaxed);
+        unsigned n = rta__reg_walk_fp(fp, (uintptr_t)r->lo, (uintptr_t)r->top, out, truncated);
+        atomic_thread_fence(memory_order_acquire);
+        if (*(const volatile uint64_t *)&r->last_use == use &&
+            *(const rta__tasklet *const volatile *)&r->occupant == t &&
+            atomic_load_explicit(&e->state, memory_order_relaxed) != RTA__REG_RUNNING)
+            return n;
+    }
+    *truncated = false;
+    return 0; /* it kept moving: say nothing rather than a torn stack */
 }

@@ -765,9 +765,11 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
     capture_resume(t, cfg);
     /* Tasks that never suspend never touch the registry (registry.h). */
     if (rta__unlikely(!t->reg.shard))
-        rta__reg_add(&t->reg, &t->task, "tasklet", (const void *)t->fn, RTA__REG_PC_RETURN);
-    /* The async stack: this frame's callers up to the region's top. */
-    rta__reg_capture_fp(&t->reg, (uintptr_t)__builtin_frame_address(0), (uintptr_t)t->region->top);
+        rta__reg_add(&t->reg, &t->task, "tasklet", (const void *)t->fn, RTA__REG_PC_RETURN,
+                     rta__tasklet_reg_frames);
+    /* The async stack is this frame's callers up to the region's top: read
+     * when asked (rta__tasklet_reg_frames), from here, never walked now. */
+    atomic_store_explicit(&t->reg.susp_fp, (uintptr_t)__builtin_frame_address(0), memory_order_relaxed);
     rta__reg_note(&t->reg,
                   reason == RTA__SUSP_AWAIT   ? RTA__REG_AWAITING
                   : reason == RTA__SUSP_SLEEP ? RTA__REG_SLEEPING
@@ -778,7 +780,7 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
     /* The debug trap for migration: errnop and any TLS address the task's
      * own code cached before the await are this thread's. */
     RTA__ASSERT(rta__tls_state.worker == t->worker);
-    rta__reg_note(&t->reg, RTA__REG_RUNNING, NULL, NULL);
+    rta__reg_resumed(&t->reg);
     *errnop = saved_errno;
 }
 
@@ -872,15 +874,15 @@ void rta_yield_cfg(bool cfg)
     capture_resume(t, cfg);
     if (rta__likely(t->resume_via == RTA__RESUME_DIRECT && t->reg.shard != NULL)) {
         /* suspend() for a yield, with the switch's common case inline
-         * (errno kept as suspend() keeps it). */
+         * (errno kept as suspend() keeps it): two stores for the registry
+         * (where the frames start, the state). */
         int *errnop = &errno;
         int saved_errno = *errnop;
-        rta__reg_capture_fp(&t->reg, (uintptr_t)__builtin_frame_address(0), (uintptr_t)t->region->top);
-        rta__reg_note(&t->reg, RTA__REG_RUNNABLE, NULL, NULL);
+        rta__reg_suspend_at(&t->reg, (uintptr_t)__builtin_frame_address(0), RTA__REG_RUNNABLE);
         RTA__STAT_INC(t->worker, suspensions, 1);
         yield_direct(t);
         RTA__ASSERT(rta__tls_state.worker == t->worker); /* as in suspend() */
-        rta__reg_note(&t->reg, RTA__REG_RUNNING, NULL, NULL);
+        rta__reg_resumed(&t->reg);
         *errnop = saved_errno;
     } else {
         suspend(t, RTA__SUSP_YIELD, cfg);

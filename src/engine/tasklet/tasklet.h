@@ -145,6 +145,10 @@ RTA__HIDDEN rta__region *rta__region_pick(rta__worker *wk, const rta__region *av
 RTA__HIDDEN size_t rta__region_frames(const rta__region *r, const char *sp, const char *data,
                                       rta_frame_info *out, size_t max);
 
+/* The registry's lazy frames of a suspended tasklet (region.c says how a
+ * reader on another thread gets a consistent copy). */
+RTA__HIDDEN unsigned rta__tasklet_reg_frames(const rta__reg_entry *e, uintptr_t *out, bool *truncated);
+
 /* Test hook: while positive, each eviction that needs memory fails as if out
  * of memory and decrements it (tests/tasklet/test_oom*.c); the only way to
  * reach that path on purpose. */
