@@ -758,9 +758,10 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
 {
     /* errno is the thread's, and other tasks (and the worker loop) run on
      * this thread while t is suspended: t gets its own value back. A
-     * tasklet never changes threads (tasklet.h), so the address taken here
-     * is still its thread's errno at the resume. */
-    int *errnop = &errno;
+     * tasklet never changes threads (tasklet.h), so its worker's errno
+     * address (taken once on that thread, tw->errnop: no call to
+     * __errno_location here) is its errno before and after the switch. */
+    int *errnop = rta__tasklet_tw(t->worker)->errnop;
     int saved_errno = *errnop;
     capture_resume(t, cfg);
     /* Tasks that never suspend never touch the registry (registry.h). */
@@ -876,7 +877,7 @@ void rta_yield_cfg(bool cfg)
         /* suspend() for a yield, with the switch's common case inline
          * (errno kept as suspend() keeps it): two stores for the registry
          * (where the frames start, the state). */
-        int *errnop = &errno;
+        int *errnop = rta__tasklet_tw(t->worker)->errnop;
         int saved_errno = *errnop;
         rta__reg_suspend_at(&t->reg, (uintptr_t)__builtin_frame_address(0), RTA__REG_RUNNABLE);
         RTA__STAT_INC(t->worker, suspensions, 1);
@@ -981,6 +982,7 @@ static void tasklet_thread_enter(rta__worker *wk)
 {
     rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     tw->tsan_thread_fiber = rta__tsan_current_fiber();
+    tw->errnop = &errno; /* this thread's: every tasklet of wk runs here */
     rta__overflow_thread_enter(tw);
 }
 

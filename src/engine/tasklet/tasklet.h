@@ -93,6 +93,7 @@ typedef struct rta__tasklet_worker {
     const void *thread_stack_lo;
     size_t thread_stack_size;
     void *tsan_thread_fiber;  /* the worker thread's own TSan fiber */
+    int *errnop;              /* the worker thread's errno (thread_enter) */
     /* Direct switching (tasklet.c): set by a tasklet right before it
      * switches to the scheduler context, read by the engine's leave hook:
      * which tasklet switched there (not always the one the loop entered:
