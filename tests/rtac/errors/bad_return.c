@@ -1,7 +1,7 @@
-/* expect: 4:1: error: async2 function 'f' returns 'int': it must return int64_t or void */
+/* expect: 4:1: error: async2 function 'f' returns 'double': it must return void or an integer type (int64_t, int, ssize_t, bool, an enum...) */
 #include <rta.h>
 
-RTA_ASYNC int f(void)
+RTA_ASYNC double f(void)
 {
     return 1;
 }

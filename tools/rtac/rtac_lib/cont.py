@@ -27,6 +27,12 @@ _HOISTABLE = {K.CALL_EXPR, K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.
               K.INIT_LIST_EXPR, K.COMPOUND_LITERAL_EXPR}
 
 
+# Return types an async2 function may have besides int64_t and void.
+_TK = front.ci.TypeKind
+_INT_KINDS = {_TK.BOOL, _TK.CHAR_U, _TK.UCHAR, _TK.USHORT, _TK.UINT, _TK.ULONG, _TK.ULONGLONG,
+              _TK.CHAR_S, _TK.SCHAR, _TK.SHORT, _TK.INT, _TK.LONG, _TK.LONGLONG, _TK.ENUM}
+
+
 def cont_name(name):
     return PREFIX + name
 
@@ -88,10 +94,10 @@ class Lowering:
 
     # ---- signatures ------------------------------------------------------
     def check_sig(self, c):
-        rt = c.result_type.spelling
-        if rt not in ('int64_t', 'void'):
-            raise self.u.error(c, "async2 function '%s' returns '%s': it must return int64_t or void"
-                               % (c.spelling, rt))
+        rt = c.result_type
+        if rt.spelling not in ('int64_t', 'void') and rt.get_canonical().kind not in _INT_KINDS:
+            raise self.u.error(c, "async2 function '%s' returns '%s': it must return void or an integer "
+                               "type (int64_t, int, ssize_t, bool, an enum...)" % (c.spelling, rt.spelling))
         if c.type.is_function_variadic():
             raise self.u.error(c, "async2 function '%s' is variadic: not supported" % c.spelling)
 
@@ -154,6 +160,9 @@ class Lowering:
         """Parses and analyses async function c: (root, body) nodes."""
         self.fn = c
         self.void = c.result_type.spelling == 'void'
+        # Other integer types: the value converts to the return type first
+        # (as C's return does), then travels as int64_t, which holds any.
+        self.ret_cast = None if c.result_type.spelling in ('int64_t', 'void') else c.result_type.spelling
         root = tree.build(self.u, c)
         body = [k for k in root.kids if k.kind == K.COMPOUND_STMT][-1]
         self.body = body
@@ -510,6 +519,8 @@ class Lowering:
             if self.void:
                 return [line] + pre + ([('G', '(void)(')] + e + [('G', '); ')] if e else []) + \
                     self.ret_pieces(None)
+            if self.ret_cast:
+                e = [('G', '(%s)(' % self.ret_cast)] + e + [('G', ')')]
             return [line] + pre + self.ret_pieces(e)
         if k == K.IF_STMT:
             cond, then = n.kids[0], n.kids[1]
@@ -818,7 +829,10 @@ class Lowering:
                 return self.await_call(n, None), None
             if stmt:
                 return self.await_call(n, 'rtac_discard'), None
-            t = self.temp()
+            # the temporary has the call's type: an int or unsigned result
+            # takes part in the expression as that type, not as int64_t
+            t = self.temp(self.u.async_fns[n.callee][0].result_type.spelling
+                          if n.callee in self.u.async_fns else 'int64_t')
             return self.await_call(n, t), [('G', t)]
         if n.kind in (K.BINARY_OPERATOR,) and len(n.kids) == 2:
             op = binop(u, n)
