@@ -28,18 +28,24 @@ static RTA_ASYNC void handle_json(http_ctx *c)
     http_respond(c, 200, "application/json", json_body, sizeof json_body - 1, NULL);
 }
 
-static RTA_ASYNC void handle_echo(http_ctx *c)
+/* The echo's Content-Type: the request's, when it fits, else octet-stream.
+ * Kept in the context, not a local buffer: it is read after http_respond's
+ * awaits (a cont frame moves, so pointers to its locals do not last). */
+static const char *echo_type(http_ctx *c)
 {
     size_t ctlen = 0;
     const char *ct = http_header_get(c->req, c->buf, "content-type", &ctlen);
-    char ctype[128];
-    if (ct && ctlen < sizeof ctype) {
-        memcpy(ctype, ct, ctlen);
-        ctype[ctlen] = 0;
-    } else {
-        strcpy(ctype, "application/octet-stream");
+    if (ct && ctlen < sizeof c->ctype) {
+        memcpy(c->ctype, ct, ctlen);
+        c->ctype[ctlen] = 0;
+        return c->ctype;
     }
-    http_respond(c, 200, ctype, c->body ? c->body : "", c->body_len, NULL);
+    return "application/octet-stream";
+}
+
+static RTA_ASYNC void handle_echo(http_ctx *c)
+{
+    http_respond(c, 200, echo_type(c), c->body ? c->body : "", c->body_len, NULL);
 }
 
 typedef enum { R_PLAINTEXT, R_JSON, R_ECHO, R_NONE } route_id;
@@ -104,13 +110,18 @@ static RTA_ASYNC void access_log(http_ctx *c)
 
 /* Numbers every request (the access log names it) and hands a client's
  * X-Request-Id back on the response, so a caller can match its logs. */
-static RTA_ASYNC void request_id(http_ctx *c)
+static void set_request_id(http_ctx *c)
 {
     c->id = atomic_fetch_add_explicit(&c->srv->next_id, 1, memory_order_relaxed) + 1;
     size_t n = 0;
     const char *v = http_header_get(c->req, c->buf, "x-request-id", &n);
     if (v && n > 0 && n <= HTTP_REQUEST_ID_MAX)
         snprintf(c->extra, sizeof c->extra, "X-Request-Id: %.*s\r\n", (int)n, v);
+}
+
+static RTA_ASYNC void request_id(http_ctx *c)
+{
+    set_request_id(c);
     access_log(c);
 }
 

@@ -34,19 +34,16 @@ typedef struct http_conn {
     size_t olen;
     char *body;
     size_t blen, bcap;
-    const http_request *req; /* being answered */
     bool close;              /* close after this response */
     int64_t served;
+    /* The request being read and answered, its parser and its context: in
+     * the connection (heap), never in a frame, because the chain gets their
+     * addresses across awaits (a cont frame moves between stack and heap). */
+    http_request request;
+    http_parser parser;
+    http_chunked chunked;
+    http_ctx ctx;
 } http_conn;
-
-void http_config_default(http_config *cfg)
-{
-    cfg->max_head = HTTP_DEFAULT_MAX_HEAD;
-    cfg->max_body = 1024 * 1024;
-    cfg->header_timeout_ms = 10000;
-    cfg->io_timeout_ms = 30000;
-    cfg->access_log = false;
-}
 
 static int64_t io_deadline(http_conn *c)
 {
@@ -118,6 +115,15 @@ static bool body_sink(void *ctx, const char *data, size_t len)
     return true;
 }
 
+/* Decodes the chunked bytes in in[pos .. end) into body[], consuming them. */
+static int feed_chunked(http_conn *c)
+{
+    size_t used;
+    int rc = http_chunked_feed(&c->chunked, c->in + c->pos, c->end - c->pos, &used, body_sink, c);
+    c->pos += (uint32_t)used;
+    return rc;
+}
+
 /* Reads the body the head announced into body[]. Returns 0, an HTTP status
  * to answer with (and close) when the body is refused, or -errno. */
 static RTA_ASYNC int read_body(http_conn *c, const http_request *req)
@@ -158,13 +164,10 @@ static RTA_ASYNC int read_body(http_conn *c, const http_request *req)
         }
         return 0;
     }
-    http_chunked ck;
-    http_chunked_init(&ck);
+    http_chunked_init(&c->chunked);
     uint32_t head_end = c->pos; /* encoded bytes between here and pos are dropped */
     for (;;) {
-        size_t used;
-        int rc = http_chunked_feed(&ck, c->in + c->pos, c->end - c->pos, &used, body_sink, c);
-        c->pos += (uint32_t)used;
+        int rc = feed_chunked(c);
         if (rc == HTTP_CHUNKED_DONE)
             return 0;
         if (rc < 0)
@@ -219,12 +222,12 @@ RTA_ASYNC int http_respond(http_ctx *x, int status, const char *ctype, const cha
 static RTA_ASYNC void respond_error(http_conn *c, int status)
 {
     static const char *const text[] = {"Bad Request\n", "Request Timeout\n"};
-    http_ctx x;
-    memset(&x, 0, sizeof x);
-    x.conn = c;
-    x.srv = c->srv;
+    http_ctx *x = &c->ctx;
+    memset(x, 0, sizeof *x);
+    x->conn = c;
+    x->srv = c->srv;
     const char *msg = status == 408 ? text[1] : status == 400 ? text[0] : http_reason(status);
-    http_respond(&x, status, "text/plain", msg, strlen(msg), NULL);
+    http_respond(x, status, "text/plain", msg, strlen(msg), NULL);
     c->close = true;
 }
 
@@ -234,13 +237,13 @@ static RTA_ASYNC bool serve_one(http_conn *c)
 {
     http_server *srv = c->srv;
     http_stream *s = c->s;
-    http_request req;
-    http_parser p;
-    http_parser_init(&p, &req, srv->cfg.max_head);
+    http_request *req = &c->request;
+    http_parser *p = &c->parser;
+    http_parser_init(p, req, srv->cfg.max_head);
     c->start = c->pos; /* the previous request is answered: drop it */
     int64_t deadline = 0;
     int rc;
-    while ((rc = http_parse_head(&p, c->in + c->start, c->end - c->start)) == HTTP_PARSE_MORE) {
+    while ((rc = http_parse_head(p, c->in + c->start, c->end - c->start)) == HTTP_PARSE_MORE) {
         bool idle = c->start == c->end;
         /* draining: no new request on a connection that had one answered */
         if (idle && c->served > 0 && atomic_load_explicit(&srv->draining, memory_order_relaxed))
@@ -260,43 +263,44 @@ static RTA_ASYNC bool serve_one(http_conn *c)
         return false;
     }
     c->pos = c->start + (uint32_t)rc;
-    int brc = req.content_length > 0 || req.chunked ? read_body(c, &req) : 0;
+    int brc = req->content_length > 0 || req->chunked ? read_body(c, req) : 0;
     if (brc != 0) {
         if (brc > 0)
             respond_error(c, brc);
         return false;
     }
-    http_ctx x;
-    memset(&x, 0, sizeof x);
-    x.conn = c;
-    x.srv = srv;
-    x.req = &req;
-    x.buf = c->in + c->start;
-    x.body = c->body;
-    x.body_len = c->blen;
-    c->req = &req;
-    http_app(&x);
-    c->req = NULL;
+    http_ctx *x = &c->ctx;
+    memset(x, 0, sizeof *x);
+    x->conn = c;
+    x->srv = srv;
+    x->req = req;
+    x->buf = c->in + c->start;
+    x->body = c->body;
+    x->body_len = c->blen;
+    http_app(x);
     c->served++;
     atomic_fetch_add_explicit(&srv->requests, 1, memory_order_relaxed);
     /* status 0: the chain wrote nothing, the connection is gone */
-    return !c->close && x.status != 0;
+    return !c->close && x->status != 0;
 }
 
 RTA_ASYNC int64_t http_serve(http_stream *s, http_server *srv)
 {
-    http_conn conn;
-    http_conn *c = &conn;
-    memset(c, 0, sizeof *c);
-    c->s = s;
-    c->srv = srv;
-    c->max_cap = srv->cfg.max_head + 4096;
-    c->cap = IN_INIT < c->max_cap ? IN_INIT : c->max_cap;
-    c->in = malloc(c->cap);
-    c->out = malloc(OUT_CAP);
-    if (!c->in || !c->out) {
-        free(c->in);
-        free(c->out);
+    http_conn *c = calloc(1, sizeof *c);
+    if (c) {
+        c->s = s;
+        c->srv = srv;
+        c->max_cap = srv->cfg.max_head + 4096;
+        c->cap = IN_INIT < c->max_cap ? IN_INIT : c->max_cap;
+        c->in = malloc(c->cap);
+        c->out = malloc(OUT_CAP);
+    }
+    if (!c || !c->in || !c->out) {
+        if (c) {
+            free(c->in);
+            free(c->out);
+            free(c);
+        }
         http_stream_close(s);
         return -ENOMEM;
     }
@@ -304,8 +308,27 @@ RTA_ASYNC int64_t http_serve(http_stream *s, http_server *srv)
         ;
     conn_flush(c);
     http_stream_close(s);
+    int64_t served = c->served;
     free(c->in);
     free(c->out);
     free(c->body);
-    return c->served;
+    free(c);
+    return served;
+}
+
+/* This engine build's entry (http.h): http_serve as a task of the engine,
+ * then j->done, from the task. */
+static RTA_ASYNC int64_t job_entry(void *arg)
+{
+    http_job *j = arg;
+    int64_t served = http_serve(j->s, j->srv);
+    j->served = served;
+    if (j->done)
+        j->done(j); /* may free j */
+    return served;
+}
+
+rta_task *HTTP_SYM(spawn)(http_job *j)
+{
+    return rta_spawn(job_entry, j);
 }

@@ -50,12 +50,42 @@ typedef struct http_ctx {
     size_t bytes_out;          /* of the response written */
     char extra[16 + HTTP_REQUEST_ID_MAX + 3]; /* header lines every response of the
                                                * request carries ("" or CRLF-ended) */
+    char ctype[128];           /* a handler's Content-Type copied from the request */
 } http_ctx;
 
 /* Serves one connection until it closes; closes the stream. Returns the
  * number of requests answered, or -errno when the connection could not even
  * be set up. */
 RTA_ASYNC int64_t http_serve(http_stream *s, http_server *srv);
+
+/* ---- engines ----
+ * stream.c, conn.c and app.c are async2 C built once per engine (through
+ * rtac: tasklet as written, cont lowered), with HTTP_ENGINE_ID set to the
+ * engine's name; each build exports one entry, http_<engine>_spawn. Their
+ * async functions get per-engine names from rtac, so the builds link side
+ * by side; everything else (parse.c, response.c, common.c) is built once. */
+typedef struct http_job {
+    http_stream *s;
+    http_server *srv;
+    int64_t served;                   /* http_serve's result, set before done */
+    void (*done)(struct http_job *j); /* runs in the task at its end (may free j); or NULL */
+} http_job;
+
+#define HTTP_CAT3_(a, b, c) a##b##c
+#define HTTP_CAT3(a, b, c) HTTP_CAT3_(a, b, c)
+#define HTTP_SYM(x) HTTP_CAT3(http_, HTTP_ENGINE_ID, _##x)
+
+/* Starts http_serve(j->s, j->srv) as a task of that engine; NULL and errno
+ * when it cannot. */
+typedef struct http_engine {
+    const char *name;
+    rta_task *(*spawn)(http_job *j);
+} http_engine;
+/* The engine of that name, NULL if none; *built false for a known engine
+ * this build lacks (cont/async1 without rtac). */
+const http_engine *http_engine_find(const char *name, bool *built);
+/* The engines this build has, NULL-terminated. */
+extern const char *const http_engine_names[];
 
 /* The response writer. Appends a response to the connection's output
  * (flushing first when full; a large body is written straight through):

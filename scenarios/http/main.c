@@ -12,7 +12,9 @@
  * RTAHTTPD_ACCESS_LOG=1 (a line per request on stderr).
  *
  * Threads: the main thread only waits for the signal and drains; an acceptor
- * task accepts and spawns one task per connection, which runs http_serve.
+ * task (tasklet: accepting is not on the request path) accepts and starts
+ * one task per connection on the chosen engine, which runs that engine's
+ * build of http_serve (http.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,8 +32,9 @@
 #include "http.h"
 
 /* A live connection. Registered before its task starts and unlinked by the
- * task when it ends, so the drain can cancel exactly the live, idle ones. */
+ * task when it ends, so the drain can end exactly the live, idle ones. */
 typedef struct conn_rec {
+    http_job job;     /* first: the job's done callback finds the record */
     http_stream s;
     rta_task *task;   /* the acceptor's reference; NULL until it stored it */
     bool done;        /* the task ended before the acceptor stored `task` */
@@ -38,15 +42,16 @@ typedef struct conn_rec {
 } conn_rec;
 
 static http_server srv;
+static const http_engine *engine;
 static int listen_fd = -1;
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static conn_rec reg = {.prev = &reg, .next = &reg};
 static atomic_int live;
 
-static int64_t conn_task(void *arg)
+/* The end of a connection's task (http_job.done, run by the task itself). */
+static void conn_done(http_job *j)
 {
-    conn_rec *r = arg;
-    http_serve(&r->s, &srv);
+    conn_rec *r = (conn_rec *)j;
     pthread_mutex_lock(&reg_lock);
     r->prev->next = r->next;
     r->next->prev = r->prev;
@@ -59,7 +64,6 @@ static int64_t conn_task(void *arg)
     }
     pthread_mutex_unlock(&reg_lock);
     atomic_fetch_sub(&live, 1);
-    return 0;
 }
 
 static int64_t acceptor(void *arg)
@@ -80,6 +84,7 @@ static int64_t acceptor(void *arg)
             continue;
         }
         http_stream_init_fd(&r->s, fd);
+        r->job = (http_job){.s = &r->s, .srv = &srv, .done = conn_done};
         pthread_mutex_lock(&reg_lock);
         r->next = &reg;
         r->prev = reg.prev;
@@ -87,7 +92,7 @@ static int64_t acceptor(void *arg)
         reg.prev = r;
         pthread_mutex_unlock(&reg_lock);
         atomic_fetch_add(&live, 1);
-        rta_task *t = rta_spawn(conn_task, r);
+        rta_task *t = engine->spawn(&r->job);
         pthread_mutex_lock(&reg_lock);
         if (!t) {
             r->prev->next = r->next;
@@ -106,13 +111,17 @@ static int64_t acceptor(void *arg)
     return 0;
 }
 
-/* Cancels the connections that wait for a new request. */
+/* Ends the connections that wait for a new request: a cancel request where
+ * the engine takes them (tasklet); else (cont tasks take none yet) a
+ * shutdown of the read side, which the waiting read sees as the end of the
+ * stream, and the connection closes as if the client had gone. */
 static void cancel_idle(void)
 {
     pthread_mutex_lock(&reg_lock);
     for (conn_rec *r = reg.next; r != &reg; r = r->next)
-        if (r->task && atomic_load(&r->s.idle))
-            rta_task_cancel(r->task);
+        if (r->task && atomic_load(&r->s.idle) && !rta_task_cancel(r->task))
+            shutdown(r->s.fd, SHUT_RD); /* the listener is closed: no new descriptor
+                                         * can take the number if the task just closed it */
     pthread_mutex_unlock(&reg_lock);
 }
 
@@ -137,11 +146,11 @@ static long number(const char *opt, const char *v, long lo, long hi)
 
 int main(int argc, char **argv)
 {
-    const char *engine = "tasklet";
+    const char *engine_name = "tasklet";
     long port = 8080, workers = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--engine") == 0 && i + 1 < argc)
-            engine = argv[++i];
+            engine_name = argv[++i];
         else if (strcmp(argv[i], "--port") == 0)
             port = number("--port", i + 1 < argc ? argv[++i] : NULL, 0, 65535);
         else if (strcmp(argv[i], "--workers") == 0)
@@ -149,14 +158,18 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (strcmp(engine, "tasklet") != 0) {
-        if (strcmp(engine, "cont") != 0 && strcmp(engine, "async1") != 0) {
-            fprintf(stderr, "rtahttpd: unknown engine '%s' (tasklet, cont, async1)\n", engine);
-            return 2;
-        }
-        fprintf(stderr, "rtahttpd: engine '%s' is not available in this build: the pipeline "
-                        "reaches cont and async1 only through rtac, which cannot build it yet; "
-                        "use --engine tasklet\n", engine);
+    bool built;
+    engine = http_engine_find(engine_name, &built);
+    if (!engine) {
+        fprintf(stderr, "rtahttpd: unknown engine '%s' (tasklet, cont, async1)\n", engine_name);
+        return 2;
+    }
+    if (!built) {
+        fprintf(stderr, "rtahttpd: engine '%s' is not built: it needs rtac (python3-clang); "
+                        "engines here:", engine_name);
+        for (const char *const *n = http_engine_names; *n; n++)
+            fprintf(stderr, " %s", *n);
+        fprintf(stderr, "\n");
         return 2;
     }
 

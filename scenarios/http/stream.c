@@ -1,11 +1,11 @@
-/* Stream kinds behind stream.h: sockets through rta/io.h, and memory. */
+/* The async2 stream calls behind stream.h: sockets through rta/io.h (its
+ * waits suspend the task on every engine: rtac lowers rta_read / rta_write),
+ * and memory. Built once per engine; the plain part is in common.c. */
 #include "stream.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
+#include <stdlib.h>
 
 #include <rta.h>
 #if defined(__has_include)
@@ -14,35 +14,6 @@
 #define HTTP_HAVE_IO 1
 #endif
 #endif
-
-int64_t http_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void http_stream_init_fd(http_stream *s, int fd)
-{
-    memset(s, 0, sizeof *s);
-    s->fd = fd;
-}
-
-void http_stream_init_mem(http_stream *s, const char *in, size_t len, size_t trickle)
-{
-    memset(s, 0, sizeof *s);
-    s->fd = -1;
-    s->in = in;
-    s->in_len = len;
-    s->trickle = trickle;
-}
-
-void http_stream_free(http_stream *s)
-{
-    free(s->out);
-    s->out = NULL;
-    s->out_len = s->out_cap = 0;
-}
 
 RTA_ASYNC ssize_t http_stream_read(http_stream *s, void *buf, size_t n, int64_t deadline)
 {
@@ -55,8 +26,10 @@ RTA_ASYNC ssize_t http_stream_read(http_stream *s, void *buf, size_t n, int64_t 
     }
     if (s->closed)
         return -EBADF;
-    if (s->trickle)
+    if (s->trickle) {
+        s->yields++;
         rta_yield();
+    }
     if (s->in_pos == s->in_len) {
         if (!s->hold)
             return 0;
@@ -105,6 +78,7 @@ RTA_ASYNC ssize_t http_stream_write(http_stream *s, const void *buf, size_t n, i
     for (size_t done = 0; done < n;) {
         size_t k = n - done;
         if (s->trickle) {
+            s->yields++;
             rta_yield();
             if (k > s->trickle * 64)
                 k = s->trickle * 64;
@@ -114,18 +88,4 @@ RTA_ASYNC ssize_t http_stream_write(http_stream *s, const void *buf, size_t n, i
         done += k;
     }
     return (ssize_t)n;
-}
-
-void http_stream_close(http_stream *s)
-{
-    if (s->closed)
-        return;
-    s->closed = true;
-    if (s->fd >= 0) {
-#ifdef HTTP_HAVE_IO
-        rta_close(s->fd);
-#else
-        close(s->fd);
-#endif
-    }
 }

@@ -30,6 +30,7 @@ typedef struct http_stream {
     char *out;           /* what was written (malloc'd, grows) */
     size_t out_len, out_cap;
     size_t writes;       /* write calls made */
+    size_t yields;       /* trickle: suspensions (a yield before every read and write) */
     bool closed;
 } http_stream;
 

@@ -31,12 +31,14 @@ static char **server_cmd; /* argv prefix that runs rtahttpd */
 static int server_cmd_n;
 static pid_t server_pid = -1;
 static int server_port;
+static const char *server_engine = "tasklet";
+static const char *phase = "start"; /* the test running, for die's message */
 
 static void die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "e2e_rtahttpd: ");
+    fprintf(stderr, "e2e_rtahttpd (engine %s, %s): ", server_engine, phase);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -90,7 +92,7 @@ static void start_server(void)
 {
     int p[2];
     CHECK(pipe(p) == 0);
-    static const char *const args[] = {"--port", "0", "--workers", "2", NULL};
+    const char *const args[] = {"--engine", server_engine, "--port", "0", "--workers", "2", NULL};
     setenv("RTAHTTPD_HEADER_TIMEOUT_MS", "1500", 1);
     server_pid = spawn_server(p[1], args);
     close(p[1]);
@@ -391,18 +393,33 @@ static void test_drain(int sig)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        die("usage: e2e_rtahttpd [EMULATOR ARGS...] PATH-TO-RTAHTTPD");
+        die("usage: e2e_rtahttpd [EMULATOR ARGS...] PATH-TO-RTAHTTPD (env HTTP_E2E_ENGINES: "
+            "the engines to run, space-separated; default tasklet)");
     server_cmd = argv + 1;
     server_cmd_n = argc - 1;
     signal(SIGPIPE, SIG_IGN);
-    start_server();
-    test_contract();
-    test_keep_alive_and_pipelining();
-    test_slow_client();
-    test_many();
-    test_drain(SIGTERM);
-    start_server();
-    test_drain(SIGINT);
+    /* every engine the build has (HTTP_E2E_ENGINES, from CMake), each in full */
+    const char *list = getenv("HTTP_E2E_ENGINES");
+    char engines[128];
+    snprintf(engines, sizeof engines, "%s", list && *list ? list : "tasklet");
+    for (char *save, *e = strtok_r(engines, " ", &save); e; e = strtok_r(NULL, " ", &save)) {
+        server_engine = e;
+        start_server();
+        phase = "test_contract";
+        test_contract();
+        phase = "test_keep_alive_and_pipelining";
+        test_keep_alive_and_pipelining();
+        phase = "test_slow_client";
+        test_slow_client();
+        phase = "test_many";
+        test_many();
+        phase = "test_drain(SIGTERM)";
+        test_drain(SIGTERM);
+        start_server();
+        phase = "test_drain(SIGINT)";
+        test_drain(SIGINT);
+        printf("%s: ok\n", e);
+    }
     /* usage errors exit 2 */
     static const char *const bad[][4] = {{"--bogus", NULL}, {"--port", "x", NULL},
                                           {"--engine", "fibers", NULL}, {"--workers", "0", NULL}};
