@@ -198,6 +198,10 @@ typedef struct rta__worker {
     _Atomic(rta__work *) inbox;      /* bound work pushed by other threads (LIFO stack) */
     rta__parker parker;
     _Atomic int idle;                /* 1 while idle and not yet claimed by a waker */
+    /* 1 from just before the worker parks until it returns from the park,
+     * claimed or not: the stall watcher must not take a worker that a waker
+     * has claimed (idle 0) but the OS has not yet run for one running work. */
+    _Atomic int parked;
     rta__timer_heap timers;          /* owner only */
     uint64_t tick;                   /* loop iterations, for fairness */
     unsigned fair_left;              /* ticks before the next fairness tick (worker.c) */

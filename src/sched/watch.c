@@ -71,8 +71,8 @@ static void on_dump_signal(int sig)
 }
 
 /* On the stalled worker: only loads, stores and sem_post. The walk stays in
- * [fp, the running exec's stack top], moving up, 8-aligned: a tasklet's
- * region or the thread's stack below the worker loop, both mapped. */
+ * [interrupted sp, the running exec's stack top], moving up, 8-aligned: a
+ * tasklet's region or the thread's stack below the worker loop, both mapped. */
 __attribute__((no_sanitize_address)) static void on_stall_signal(int sig, siginfo_t *si, void *ucv)
 {
     (void)sig, (void)si;
@@ -86,11 +86,13 @@ __attribute__((no_sanitize_address)) static void on_stall_signal(int sig, siginf
 #if defined(__x86_64__)
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     uintptr_t fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
 #elif defined(__aarch64__)
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.pc;
     uintptr_t fp = (uintptr_t)uc->uc_mcontext.regs[29];
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.sp;
 #else
-    uintptr_t pc = 0, fp = 0;
+    uintptr_t pc = 0, fp = 0, sp = 0;
 #endif
     const rta__exec *x = rta__tls_state.exec;
     uintptr_t hi = x ? x->stack_hi : 0;
@@ -100,6 +102,12 @@ __attribute__((no_sanitize_address)) static void on_stall_signal(int sig, siginf
     unsigned n = 0;
     if (pc)
         S.pcs[n++] = pc;
+    /* The interrupted code may not keep a frame pointer (glibc's malloc uses
+     * rbp as a plain register): its "fp" can be any number. Only an address
+     * in [sp, hi) is a frame record of this stack, and the walk only moves
+     * up from there, so every read is of the live, mapped stack. */
+    if (fp < sp)
+        fp = 0;
     while (n < STALL_FRAMES && fp && fp + 16 <= hi && (fp & 7) == 0) {
         uintptr_t next = ((const uintptr_t *)fp)[0], ret = ((const uintptr_t *)fp)[1];
         if (ret == 0)
@@ -197,7 +205,8 @@ static void check_stalls(void)
         /* The owner stores tick atomically (relaxed); a stale read only
          * delays a report by one period. */
         uint64_t tick = __atomic_load_n(&wk->tick, __ATOMIC_RELAXED);
-        bool idle = atomic_load_explicit(&wk->idle, memory_order_relaxed) != 0;
+        bool idle = atomic_load_explicit(&wk->idle, memory_order_relaxed) != 0 ||
+                    atomic_load_explicit(&wk->parked, memory_order_relaxed) != 0;
         if (tick != s->tick || idle) {
             s->tick = tick;
             s->since = now;

@@ -314,8 +314,11 @@ static void idle_wait(rta__worker *wk)
             uint64_t now = rta__now_ns();
             timeout = t->deadline_ns > now ? t->deadline_ns - now : 0;
         }
-        if (timeout)
+        if (timeout) {
+            atomic_store_explicit(&wk->parked, 1, memory_order_relaxed);
             rta__parker_park(&wk->parker, timeout);
+            atomic_store_explicit(&wk->parked, 0, memory_order_relaxed);
+        }
     }
 
     /* Still marked idle: nobody claimed us, undo the announcement. A waker

@@ -90,6 +90,44 @@ static TEST_NOINLINE int64_t stall_spin_root(void *arg)
     return 7;
 }
 
+/* Spins with a frame pointer register that points at no frame, as code
+ * built without frame pointers (glibc's malloc) may leave it: the stall
+ * handler read *(0x1000) and crashed the program (bench_lifetime's async1
+ * parker, interrupted in sysmalloc). No stack use inside the asm. */
+static TEST_NOINLINE void spin_bad_fp(void)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("mov %%rbp, %%r11\n\t"
+                     "mov $0x1000, %%rbp\n\t"
+                     "1: pause\n\t"
+                     "cmpl $0, (%0)\n\t"
+                     "je 1b\n\t"
+                     "mov %%r11, %%rbp"
+                     :
+                     : "r"(&g_release)
+                     : "r11", "memory", "cc");
+#elif defined(__aarch64__)
+    __asm__ volatile("mov x9, x29\n\t"
+                     "mov x29, #0x1000\n\t"
+                     "1: ldr w10, [%0]\n\t"
+                     "cbz w10, 1b\n\t"
+                     "mov x29, x9"
+                     :
+                     : "r"(&g_release)
+                     : "x9", "x10", "memory", "cc");
+#else
+    stall_spin_inner();
+#endif
+}
+
+static TEST_NOINLINE int64_t bad_fp_root(void *arg)
+{
+    (void)arg;
+    spin_bad_fp();
+    KEEP_FRAME();
+    return 10;
+}
+
 static TEST_NOINLINE void cont_spin_inner(void)
 {
     stall_spin_inner();
@@ -174,9 +212,19 @@ int main(void)
     CHECK(ci && cr && ci < cr);
     pthread_mutex_unlock(&out_lock);
 
+    /* A stall whose frame pointer register holds no frame address: one
+     * report naming the spinning function, and the program lives on. */
+    atomic_store(&g_release, 0);
+    rta_task *b = rta_spawn(bad_fp_root, NULL);
+    CHECK(b);
+    spin_until_reported("spin_bad_fp", 0);
+    CHECK_EQ(rta_task_wait(b, NULL), 10);
+    CHECK_EQ(count("rtasync: stall:"), 3);
+
     rta_task_release(p);
     rta_task_release(t);
     rta_task_release(c);
+    rta_task_release(b);
     rta_shutdown();
     fflush(stderr);
     CHECK(dup2(saved, 2) == 2);
