@@ -569,6 +569,17 @@ def spread(rows):
     return sp[len(sp) // 2][0], sp[-1][0], sp[-1][1]
 
 
+def reps_range(rows):
+    """', which took A to B repetitions per sample (median C)' over the timed
+    figures that report their repetitions (the engines' programs)."""
+    reps = sorted(r["reps"] for r in rows if r.get("unit") == "ns" and "reps" in r
+                  and r.get("metric", "").startswith("ns_per"))
+    if not reps:
+        return ""
+    return (f"; the timed figures that report it (the engines') took {reps[0]:.3g} to {reps[-1]:.3g} "
+            f"repetitions per sample (median {reps[len(reps) // 2]:.3g})")
+
+
 def machine_lines(meta, rows):
     out = [f"Run: {meta.get('date', '?')}, mode **{meta.get('mode', '?')}**, "
            f"{meta.get('rounds', '?')} paired rounds.", "",
@@ -602,7 +613,8 @@ def machine_lines(meta, rows):
                f"`bench/run` and passed to every contestant; the count of repetitions is calibrated "
                f"by that time, and the sample is their mean), so that neither the clock's resolution "
                f"nor a run's start-up dominates a short figure; memory figures and latency "
-               f"percentiles (lifetime) are not durations and are one run each. "
+               f"percentiles (lifetime) are not durations and are one run each{reps_range(rows)}. "
+               "The runtime's stall watchdog is off while measuring (`RTA_STALL_MS=0`). "
                if meta.get("min_sample_ms") else
                "with no minimum duration (this run predates it): the shortest figures are the "
                "noisiest, as their min–max shows. ")
