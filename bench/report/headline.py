@@ -27,7 +27,9 @@ def build(rows):
     cell = lambda v, e: report.fmt(v[e]["value"]) if e in v else "–"
     out = [f"## What the experiment found ({meta.get('mode', '?')} run of {meta.get('date', '?')}, "
            f"{meta.get('cores', '?')}-CPU {'VM' if 'VM' in meta.get('virt', '') else 'machine'}, "
-           f"load {meta.get('load_at_start', '?').split(' ')[0]} at start — "
+           f"load {meta.get('load_at_start', '?').split(' ')[0]} at start"
+           + (f", {report.END_LOAD['load'].split(' ')[0]} at end" if report.END_LOAD.get("load") else "")
+           + " — "
            f"[full report](bench/results/REPORT.md))", "",
            "| | tasklet | cont | async1 (best builder) | sync C | best peer |",
            "| --- | --- | --- | --- | --- | --- |"]
