@@ -8,7 +8,8 @@
  *
  * Which calls suspend (async2: call them from a task, like rta_await):
  *   rta_tcp_accept, rta_tcp_connect, rta_read, rta_write, rta_sendto,
- *   rta_recvfrom.
+ *   rta_recvfrom, rta_open, rta_pread, rta_pwrite, rta_run_blocking (and
+ *   rta_tcp_listen, rta_udp_bind with a host name, looked up on the pool).
  * From a thread that is not a runtime worker (main, a plain pthread) the same
  * calls block the thread instead (poll(2) with the deadline), so clients and
  * tests can use them directly. In async2 code built for cont, rtac turns
@@ -76,6 +77,26 @@ RTA_EXTERN ssize_t rta_recvfrom(int fd, void *buf, size_t n, rta_deadline d);
 
 /* Closes fd: pending operations on it end with -ECANCELED. 0 or -errno. */
 RTA_EXTERN int rta_close(int fd);
+
+/* Files (regular files, on the blocking pool: no worker waits for a disk).
+ * rta_open: open(2) with O_CLOEXEC added; fd or -errno. rta_pread: up to n
+ * bytes at off (> 0, 0 at end of file) or -errno. rta_pwrite: all n bytes
+ * at off, or -errno. Close with rta_close. The buffer may be on the task's
+ * stack. From a plain thread they run right there. */
+RTA_EXTERN int rta_open(const char *path, int flags, int mode);
+RTA_EXTERN ssize_t rta_pread(int fd, void *buf, size_t n, int64_t off);
+RTA_EXTERN ssize_t rta_pwrite(int fd, const void *buf, size_t n, int64_t off);
+
+/* Runs fn(arg) on the blocking pool and returns what it returns, while the
+ * calling task is suspended (no worker blocks). The pool is bounded
+ * (RTA_BLOCKING_THREADS, default 16; more jobs wait in order) and its
+ * threads end after RTA_BLOCKING_IDLE_MS (default 2000) without work. arg
+ * may point at the caller's locals: the task's frames stay in place until
+ * fn returns. Cancelling the task dequeues a job not yet started; a running
+ * one finishes first; either way the call then returns -ECANCELED. From a
+ * thread that is not a worker, fn runs right there. -EINVAL for a NULL fn,
+ * -ENOTSUP from cont/async1 code on a worker. */
+RTA_EXTERN int64_t rta_run_blocking(int64_t (*fn)(void *), void *arg);
 
 /* Requests cancellation of t (a request: t ends when it reacts): its
  * pending and later cancelable waits (the I/O calls above) return

@@ -41,6 +41,7 @@
 #ifndef RTA_IO_INTERNAL_H
 #define RTA_IO_INTERNAL_H
 
+#include "../sched/pin.h"
 #include "../sched/sched.h"
 
 #include <errno.h>
@@ -141,6 +142,17 @@ RTA__HIDDEN int rta__io_wait_begin(int fd, int dir, rta_deadline d, rta__iowait 
 RTA__HIDDEN extern const rta_awaiter_ops rta__io_relay_ops;
 
 RTA__HIDDEN void rta__io_wait_records_free(void);
+
+/* The blocking pool (pool.c). rta__run_blocking is rta_run_blocking that
+ * also says what fn returned when it ran (*ran; INT64_MIN when it did not),
+ * so that a caller can release what a job made after a cancel dropped it. */
+RTA__HIDDEN int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran);
+RTA__HIDDEN void rta__pool_init(void);
+RTA__HIDDEN void rta__pool_shutdown(void);
+/* Tests: threads alive, the most jobs that ran at once, the bound, jobs
+ * waiting for a thread. */
+RTA__HIDDEN void rta__pool_stats(unsigned *threads, unsigned *peak_running, unsigned *max,
+                                 unsigned *queued);
 RTA__HIDDEN int rta__io_init(void);
 RTA__HIDDEN void rta__io_shutdown_begin(void);
 RTA__HIDDEN void rta__io_shutdown(void);

@@ -17,10 +17,85 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* host:port to an address. NULL host: any IPv4 address (passive) or
- * 127.0.0.1. Numeric addresses need no lookup; names use getaddrinfo. */
+enum { MAX_ADDRS = 4 };
+
+static int resolve_numeric(const char *host, int port, bool passive, struct sockaddr_storage *ss,
+                           socklen_t *len);
+
+/* A name lookup, run on the blocking pool (getaddrinfo may block for
+ * seconds). Lives on the calling task's stack: rta__run_blocking keeps the
+ * task's frames in place until the job ends. */
+typedef struct lookup {
+    const char *host;
+    int port, socktype;
+    bool passive;
+    struct sockaddr_storage *ss;
+    socklen_t *len;
+} lookup;
+
+static int64_t lookup_job(void *arg)
+{
+    lookup *l = arg;
+    struct addrinfo hints = {.ai_socktype = l->socktype, .ai_flags = l->passive ? AI_PASSIVE : 0};
+    struct addrinfo *res = NULL;
+    char portstr[8];
+    snprintf(portstr, sizeof portstr, "%d", l->port);
+    int rc = getaddrinfo(l->host, portstr, &hints, &res);
+    if (rc != 0)
+        /* EAI_SYSTEM with errno 0 must still be a failure, never 0 (success). */
+        return rc == EAI_SYSTEM ? -(errno ? errno : EIO) : rc == EAI_MEMORY ? -ENOMEM : -ENOENT;
+    int n = 0;
+    for (struct addrinfo *a = res; a && n < MAX_ADDRS; a = a->ai_next) {
+        if (a->ai_addrlen > sizeof l->ss[n])
+            continue;
+        memcpy(&l->ss[n], a->ai_addr, a->ai_addrlen);
+        l->len[n++] = a->ai_addrlen;
+    }
+    freeaddrinfo(res);
+    return n > 0 ? n : -ENOENT;
+}
+
+/* host:port to up to MAX_ADDRS addresses (ss[], len[]), in getaddrinfo's
+ * order: their number, or -errno. NULL host: any IPv4 address (passive) or
+ * 127.0.0.1. Numeric addresses need no lookup; names go to the blocking
+ * pool (a task waits there; a plain thread looks up itself). */
+static int resolve_all(const char *host, int port, int socktype, bool passive,
+                       struct sockaddr_storage *ss, socklen_t *len)
+{
+    if (port < 0 || port > 65535)
+        return -EINVAL;
+    if (host && *host) {
+        struct in_addr a4;
+        struct in6_addr a6;
+        if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1) {
+            lookup l = {host, port, socktype, passive, ss, len};
+            int64_t ran;
+            int64_t n = rta__run_blocking(lookup_job, &l, &ran);
+            return (int)n;
+        }
+    }
+    len[0] = 0;
+    int rc = resolve_numeric(host, port, passive, ss, len);
+    return rc < 0 ? rc : 1;
+}
+
+/* The first address of host:port (see resolve_all). */
 static int resolve(const char *host, int port, int socktype, bool passive,
                    struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct sockaddr_storage all[MAX_ADDRS];
+    socklen_t lens[MAX_ADDRS];
+    int n = resolve_all(host, port, socktype, passive, all, lens);
+    if (n < 0)
+        return n;
+    memcpy(ss, &all[0], sizeof *ss);
+    *len = lens[0];
+    return 0;
+}
+
+/* NULL, empty or numeric host:port to an address (-EINVAL otherwise). */
+static int resolve_numeric(const char *host, int port, bool passive, struct sockaddr_storage *ss,
+                           socklen_t *len)
 {
     *len = 0; /* every path below sets it before returning 0 */
     if (port < 0 || port > 65535)
@@ -47,18 +122,7 @@ static int resolve(const char *host, int port, int socktype, bool passive,
         *len = sizeof *in6;
         return 0;
     }
-    struct addrinfo hints = {.ai_socktype = socktype, .ai_flags = passive ? AI_PASSIVE : 0};
-    struct addrinfo *res = NULL;
-    char portstr[8];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    int rc = getaddrinfo(host, portstr, &hints, &res);
-    if (rc != 0)
-        /* EAI_SYSTEM with errno 0 must still be a failure, never 0 (success). */
-        return rc == EAI_SYSTEM ? -(errno ? errno : EIO) : rc == EAI_MEMORY ? -ENOMEM : -ENOENT;
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
+    return -EINVAL;
 }
 
 /* Registers a descriptor this layer created (a fresh number: any earlier
@@ -167,14 +231,11 @@ int rta_tcp_accept(int lfd, rta_deadline d)
     }
 }
 
-int rta_tcp_connect(const char *host, int port, rta_deadline d)
+/* One attempt at one address. */
+static int connect_one(const struct sockaddr_storage *ss, socklen_t len, rta_deadline d)
 {
-    struct sockaddr_storage ss;
-    socklen_t len;
-    int rc = resolve(host, port, SOCK_STREAM, false, &ss, &len);
-    if (rc < 0)
-        return rc;
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int rc;
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     int one = 1;
@@ -182,7 +243,7 @@ int rta_tcp_connect(const char *host, int port, rta_deadline d)
     fd = adopt(fd);
     if (fd < 0)
         return fd;
-    if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+    if (connect(fd, (const struct sockaddr *)ss, len) == 0)
         return fd;
     if (errno != EINPROGRESS) {
         rc = -errno;
@@ -202,6 +263,24 @@ int rta_tcp_connect(const char *host, int port, rta_deadline d)
         return rc;
     }
     return fd;
+}
+
+int rta_tcp_connect(const char *host, int port, rta_deadline d)
+{
+    struct sockaddr_storage ss[MAX_ADDRS];
+    socklen_t len[MAX_ADDRS];
+    int n = resolve_all(host, port, SOCK_STREAM, false, ss, len);
+    if (n < 0)
+        return n;
+    /* Each address in turn ("localhost" may give ::1 before 127.0.0.1); a
+     * deadline, a cancel or a closed runtime ends the attempts. */
+    int rc = -ECONNREFUSED;
+    for (int i = 0; i < n; i++) {
+        rc = connect_one(&ss[i], len[i], d);
+        if (rc >= 0 || rc == -ETIMEDOUT || rc == -ECANCELED)
+            break;
+    }
+    return rc;
 }
 
 ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d)

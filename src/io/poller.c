@@ -199,6 +199,7 @@ int rta__io_init(void)
             return rc;
     }
     io->be = be;
+    rta__pool_init();
     io_parker.name = be->name;
     rta__parker_impl = &io_parker;
     return 0;
@@ -215,6 +216,7 @@ void rta__io_shutdown(void)
 {
     rta__io *io = &rta__io_state;
     rta__parker_impl = &rta__parker_futex;
+    rta__pool_shutdown();
     rta__iofd_table_free();
     rta__io_wait_records_free();
     if (io->be)

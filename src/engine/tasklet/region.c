@@ -82,6 +82,8 @@ static bool fail_injected(void)
 static bool evict(rta__worker *wk, rta__tasklet *t)
 {
     rta__region *r = t->region;
+    if (t->pinned)
+        return false; /* someone reads or writes its frames: it stays */
     size_t len = (size_t)(r->top - (char *)t->sp);
     if (t->saved_cap < len) {
         size_t cap = (len + 255) & ~(size_t)255;
@@ -145,10 +147,28 @@ rta__region *rta__region_pick(rta__worker *wk, const rta__region *avoid)
             continue;
         if (!r->occupant)
             return r;
+        if (r->occupant->pinned)
+            continue;
         if (!lru || r->last_use < lru->last_use)
             lru = r;
     }
-    return lru && evict(wk, lru->occupant) ? lru : NULL;
+    if (lru)
+        return evict(wk, lru->occupant) ? lru : NULL;
+    /* Every other region is held by a pinned tasklet (waiting on the
+     * blocking pool, say): one more, so that this one can start. */
+    if (!avoid && tw->nregions < tw->cap &&
+        rta__region_map(&tw->regions[tw->nregions], rta__rt.stack_size) == 0)
+        return &tw->regions[tw->nregions++];
+    return NULL;
+}
+
+bool rta__regions_all_pinned(rta__worker *wk)
+{
+    rta__tasklet_worker *tw = rta__tasklet_tw(wk);
+    for (unsigned i = 0; i < tw->nregions; i++)
+        if (!tw->regions[i].occupant || !tw->regions[i].occupant->pinned)
+            return false;
+    return tw->nregions > 0;
 }
 
 /* Walks the frame-pointer chain of a suspended stack. `data` holds the bytes

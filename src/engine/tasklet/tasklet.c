@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../../arch/switch.h"
+#include "../../sched/pin.h"
 #include "../../arch/sanitizer.h"
 
 /* ---- switching ---------------------------------------------------------------------- */
@@ -358,7 +359,8 @@ static inline void capture_resume(rta__tasklet *t, bool continue_on_captured)
 }
 
 /* A resume that could not get its region back (no memory to copy out the
- * occupant): t stays runnable and tries again in RETRY_MS, when memory may
+ * occupant, or the occupant is pinned), or a start that found every region
+ * pinned: t stays runnable and tries again in RETRY_MS, when memory may
  * have returned; meanwhile the worker runs everything else. Its timer is
  * free: t is not sleeping, it is being resumed. */
 #define RETRY_MS 1
@@ -398,6 +400,11 @@ static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t
         if (rta__unlikely(!r)) {
             if (avoid)
                 return -1; /* the scheduler context tries every region */
+            if (rta__regions_all_pinned(wk)) {
+                t->worker = wk; /* bound from now on, as its start would */
+                retry_later(wk, t);
+                return 0;
+            }
             fail_start(wk, t);
             return 0;
         }
@@ -611,6 +618,7 @@ rta_task *rta_spawn(rta_fn fn, void *arg)
     t->timer = (rta__timer){.heap_index = RTA__TIMER_NONE, .fire = tasklet_timer_fire};
     atomic_store_explicit(&t->cancel, 0, memory_order_relaxed);
     t->cancel_hook = NULL;
+    t->pinned = 0;
     t->asan_fake_stack = NULL;
     t->reg.shard = NULL;
     rta__live_add(1);
@@ -662,6 +670,20 @@ bool rta__cancel_arm(rta__cancel_hook *h)
 {
     rta__tasklet *t = rta__tls_state.tasklet;
     return t ? cancel_arm_on(t, h) : true;
+}
+
+void rta__resident_pin(void)
+{
+    rta__tasklet *t = rta__tls_state.tasklet;
+    if (t)
+        t->pinned++;
+}
+
+void rta__resident_unpin(void)
+{
+    rta__tasklet *t = rta__tls_state.tasklet;
+    if (t && t->pinned)
+        t->pinned--;
 }
 
 void rta__cancel_disarm(void)
@@ -954,7 +976,9 @@ static int tasklet_worker_init(rta__worker *wk)
     if (!tw)
         return -ENOMEM;
     wk->engine[RTA__ENGINE_SLOT_STACKFUL] = tw;
-    tw->regions = calloc(rta__rt.regions_per_worker, sizeof *tw->regions);
+    /* Room for pinned tasks' extra regions: zero pages until used. */
+    tw->cap = rta__rt.regions_per_worker + RTA__PINNED_EXTRA_REGIONS;
+    tw->regions = calloc(tw->cap, sizeof *tw->regions);
     if (!tw->regions)
         return -ENOMEM;
     for (unsigned i = 0; i < rta__rt.regions_per_worker; i++) {

@@ -76,14 +76,19 @@ typedef struct rta__tasklet {
     rta__cancel_hook *cancel_hook;
     rta__cancel_hook sleep_hook;
     _Atomic int sleep_claim;
+    uint32_t pinned;          /* rta__resident_pin count: never evicted while > 0 (owner only) */
     void *asan_fake_stack;
     void *tsan_fiber;         /* ThreadSanitizer's fiber, from start to finish (TSan builds) */
     rta__reg_entry reg;       /* in the task registry from its first suspension */
 } rta__tasklet;
 
 typedef struct rta__tasklet_worker {
+    /* regions[0..nregions) are mapped; the array has room for cap, never
+     * moves (tasklets point into it), and grows only when every region is
+     * held by a pinned tasklet (rta__resident_pin), so that the others can
+     * still start. Grown regions stay until the worker ends. */
     rta__region *regions;
-    unsigned nregions;
+    unsigned nregions, cap;
     void *altstack;           /* signal stack for the overflow handler */
     /* Recycled tasklet objects (owner only): spawning and releasing on a
      * worker costs no malloc/free. Bounded by FREE_TASKLETS_MAX. */
@@ -134,14 +139,22 @@ RTA__HIDDEN int rta__region_map(rta__region *r, size_t stack_size);
 RTA__HIDDEN void rta__region_unmap(rta__region *r);
 /* Makes r hold t's frames: evicts the occupant if it is another tasklet and
  * copies t's frames back if t was evicted. Scheduler context only. False,
- * changing nothing, when the occupant's copy found no memory. */
+ * changing nothing, when the occupant's copy found no memory or the occupant
+ * is pinned (rta__resident_pin): the caller retries later. */
 RTA__HIDDEN bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t);
 /* A region for a tasklet that has not started: a free one, else the least
- * recently used one (its occupant is evicted), never `avoid` (the region of
- * the tasklet whose stack the call runs on, or NULL). NULL when there is
- * none or the eviction found no memory: called with avoid == NULL, the new
- * tasklet then faults with -ENOMEM instead of starting. */
+ * recently used one whose occupant is not pinned (the occupant is evicted),
+ * never `avoid` (the region of the tasklet whose stack the call runs on, or
+ * NULL). When every region is held by a pinned tasklet, a new region is
+ * mapped (avoid == NULL only). NULL when there is none or the eviction
+ * found no memory: called with avoid == NULL, the new tasklet then retries
+ * later when every region is pinned, else faults with -ENOMEM. */
 RTA__HIDDEN rta__region *rta__region_pick(rta__worker *wk, const rta__region *avoid);
+/* Whether every region of wk is held by a pinned tasklet (rta__resident_pin):
+ * then no region can be had until one unpins, which is not a lack of memory. */
+RTA__HIDDEN bool rta__regions_all_pinned(rta__worker *wk);
+/* How many regions a worker may add for pinned tasklets. */
+#define RTA__PINNED_EXTRA_REGIONS 4096
 /* Frame metadata of the frames between sp and top (innermost first). */
 RTA__HIDDEN size_t rta__region_frames(const rta__region *r, const char *sp, const char *data,
                                       rta_frame_info *out, size_t max);
