@@ -98,6 +98,13 @@ typedef struct rta_config {
      * during the call. Installed by rta_init, kept after rta_shutdown. */
     void (*unobserved_fault)(uint64_t task_id, const rta_error *e, void *data);
     void *unobserved_fault_data;
+    /* Notices: what the runtime chose on its own, said once per process
+     * (today: "rtasync: io_uring unavailable (REASON): using epoll"). NULL:
+     * the line goes to stderr. A program whose stderr is a contract (a CLI
+     * tool) installs a hook; msg has no newline and is valid only during the
+     * call. Installed by rta_init, kept after rta_shutdown. */
+    void (*notice)(const char *msg, void *data);
+    void *notice_data;
 } rta_config;
 
 /* Starts the worker pool. cfg may be NULL (defaults). Returns 0, -EBUSY if the

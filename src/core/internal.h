@@ -86,6 +86,11 @@ RTA__HIDDEN void rta__unobserved_fault(uint64_t id, const rta_error *e);
 /* rta_init installs the configured hook (NULL: the stderr writer). */
 RTA__HIDDEN void rta__set_unobserved_hook(void (*fn)(uint64_t, const rta_error *, void *), void *data);
 
+/* A notice (notice.c): the rta_config hook if one is set, else a line on
+ * stderr. fmt gives the line without its newline. */
+RTA__HIDDEN void rta__notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+RTA__HIDDEN void rta__set_notice_hook(void (*fn)(const char *, void *), void *data);
+
 /* ---- debug mode (src/core/debug.c) ------------------------------------------ */
 
 /* On when the library was built without NDEBUG or with -DRTA_DEBUG=ON, or

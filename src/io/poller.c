@@ -188,7 +188,7 @@ int rta__io_init(void)
             rc = -EDEADLK; /* it would work: epoll quietly */
         static _Atomic int said;
         if (rc < 0 && rc != -EDEADLK && !atomic_exchange(&said, 1)) /* valgrind: quietly */
-            fprintf(stderr, "rtasync: io_uring unavailable (%s): using epoll\n",
+            rta__notice("rtasync: io_uring unavailable (%s): using epoll",
                     rc == -ENOPKG    ? "built without liburing"
                     : rc == -ENOTSUP ? "the kernel lacks multishot poll or EXT_ARG"
                                      : strerror(-rc));

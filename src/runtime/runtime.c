@@ -171,6 +171,7 @@ int rta_init(const rta_config *cfg)
     rta__rt.stack_size = c.stack_size;
     shutdown_grace_ms = c.shutdown_grace_ms;
     rta__set_unobserved_hook(c.unobserved_fault, c.unobserved_fault_data);
+    rta__set_notice_hook(c.notice, c.notice_data);
     rta__rt.regions_per_worker = c.regions_per_worker;
     rc = 0;
     for (unsigned i = 0; rc == 0 && i < NENGINES; i++)

@@ -72,15 +72,28 @@ static int64_t read_one(void *arg)
     return c;
 }
 
+/* A program's notice hook: the notice comes to it (marked), not to stderr. */
+static void hook_notice(const char *msg, void *data)
+{
+    CHECK_EQ((intptr_t)data, 42);
+    CHECK(!strchr(msg, '\n'));
+    fprintf(stderr, "hook: %s\n", msg);
+}
+
 /* The child: filter, then two runtime rounds on whatever was chosen. */
-static void child(int err, const char *rta_io)
+static void child(int err, const char *rta_io, bool hook)
 {
     if (rta_io)
         CHECK_OK(setenv("RTA_IO", rta_io, 1));
     int got = block_io_uring(err);
     fprintf(stderr, "blocked: io_uring_setup -> %s\n", strerror(got));
     for (int round = 0; round < 2; round++) {
-        CHECK_OK(rta_init(&(rta_config){.workers = 2}));
+        rta_config cfg = {.workers = 2};
+        if (hook) {
+            cfg.notice = hook_notice;
+            cfg.notice_data = (void *)(intptr_t)42;
+        }
+        CHECK_OK(rta_init(&cfg));
         CHECK_STREQ(rta_io_backend(), "epoll");
         int sv[2];
         CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
@@ -100,7 +113,7 @@ static void child(int err, const char *rta_io)
 }
 
 /* Runs child(err, rta_io) with its stderr in a file; returns that text. */
-static char *run_case(int err, const char *rta_io)
+static char *run_case(int err, const char *rta_io, bool hook)
 {
     char path[] = "/tmp/rta_uring_blocked_XXXXXX";
     int out = mkstemp(path);
@@ -111,7 +124,7 @@ static char *run_case(int err, const char *rta_io)
     CHECK(pid >= 0);
     if (pid == 0) {
         dup2(out, 2);
-        child(err, rta_io);
+        child(err, rta_io, hook);
     }
     int st = 0;
     CHECK_EQ(waitpid(pid, &st, 0), pid);
@@ -163,10 +176,14 @@ int main(void)
     const char *env = getenv("RTA_IO");
     bool forced_epoll = env && strcmp(env, "epoll") == 0;
     /* As inherited from ctest (default, or RTA_IO=epoll for io_*_epoll). */
-    check_said_once(run_case(ENOSYS, NULL), !forced_epoll);
-    check_said_once(run_case(EPERM, NULL), !forced_epoll);
+    check_said_once(run_case(ENOSYS, NULL, false), !forced_epoll);
+    check_said_once(run_case(EPERM, NULL, false), !forced_epoll);
     /* Asked for by name: still falls back, and says so. */
-    check_said_once(run_case(EPERM, "io_uring"), true);
+    check_said_once(run_case(EPERM, "io_uring", false), true);
+    /* With rta_config.notice: the same line, once, to the hook only. */
+    const char *text = run_case(EPERM, "io_uring", true);
+    check_said_once(text, true);
+    CHECK_EQ(count(text, "hook: rtasync: io_uring unavailable ("), 1);
     printf("ok\n");
     return 0;
 }

@@ -39,6 +39,14 @@ static int report(const char *file, const rj_error *e)
     return e->code == RJ_ESYNTAX || e->code == RJ_EDEPTH ? 1 : 2;
 }
 
+/* The runtime's notices (e.g. io_uring unavailable in a container, epoll
+ * used) are not rtajson's business: its stderr is one line, the error, when
+ * there is one (issue 14's contract). */
+static void quiet_notice(const char *msg, void *data)
+{
+    (void)msg, (void)data;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -104,7 +112,8 @@ int main(int argc, char **argv)
     bool async = e->parse_run == NULL;
     if (async) {
         /* one job at a time; deep documents recurse, so give the task room */
-        rta_config cfg = {.workers = 1, .stack_size = 2u << 20, .regions_per_worker = 2};
+        rta_config cfg = {.workers = 1, .stack_size = 2u << 20, .regions_per_worker = 2,
+                          .notice = quiet_notice};
         int r = rta_init(&cfg);
         if (r < 0) {
             fprintf(stderr, "rtajson: cannot start the runtime: %s\n", rta_strerror(r));
