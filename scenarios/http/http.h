@@ -60,7 +60,7 @@ RTA_ASYNC int64_t http_serve(http_stream *s, http_server *srv);
 
 /* ---- engines ----
  * stream.c, conn.c and app.c are async2 C built once per engine (through
- * rtac: tasklet as written, cont lowered), with HTTP_ENGINE_ID set to the
+ * rtac: tasklet as written, cont and async1 lowered), with HTTP_ENGINE_ID set to the
  * engine's name; each build exports one entry, http_<engine>_spawn. Their
  * async functions get per-engine names from rtac, so the builds link side
  * by side; everything else (parse.c, response.c, common.c) is built once. */

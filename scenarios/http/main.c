@@ -112,7 +112,7 @@ static int64_t acceptor(void *arg)
 }
 
 /* Ends the connections that wait for a new request: a cancel request where
- * the engine takes them (tasklet); else (cont tasks take none yet) a
+ * the engine takes them (tasklet); else (cont and async1 tasks take none yet) a
  * shutdown of the read side, which the waiting read sees as the end of the
  * stream, and the connection closes as if the client had gone. */
 static void cancel_idle(void)

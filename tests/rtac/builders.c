@@ -71,7 +71,7 @@ int main(void)
     rta_task_release(t);
 #ifdef RTAC_ENGINE_ASYNC1
     rta_async1_stats st;
-    RTA_ASYNC1_STATS(rtac__pooled, &st);
+    RTA_ASYNC1_STATS(rtac1__pooled, &st); /* the async1 stub's name (docs/rtac.md) */
     /* pooled suspends about 30 times, one at a time: its boxes are reused. */
     if (st.heap_moves == 0 || st.pool_hits == 0) {
         printf("async1: pooled method did not pool (moves %llu hits %llu)\n",

@@ -1,11 +1,11 @@
 """The async1 lowering: each RTA_ASYNC function becomes an async1 method
 (include/rta/async1.h), what the C# compiler makes of an async method:
 
-    RTA_ASYNC1_METHOD(rtac__f, rta_task * [, builder override]);
-    typedef struct { rta_async1_sm hdr; <frame> } rtac__f__sm;
+    RTA_ASYNC1_METHOD(rtac1__f, rta_task * [, builder override]);
+    typedef struct { rta_async1_sm hdr; <frame> } rtac1__f__sm;
     static void f(rta_async1_sm *)      the move-next: the body, resumed
                                          through a switch on the state
-    rta_task *rtac__f(<params>)          the stub callers call: fills a
+    rta_task *rtac1__f(<params>)         the stub callers call: fills a
                                          state machine on its stack, starts it
 
 It shares the cont lowering (cont.py): the same analysis keeps in the frame
@@ -31,6 +31,14 @@ builder: a task (default, RTA_BUILDER(task)) or a value task
 
 from . import cont, front
 from .tree import strip
+
+
+def a1_name(name):
+    """The async1 build's name for async function name's stub (rtac1__f):
+    not cont's rtac__f, so that one program can link the cont and async1
+    builds of a file whose async functions have external linkage (the
+    HTTP scenario links every engine's build of its pipeline)."""
+    return 'rtac1__' + name
 
 POOL_MAX = 4096   # RTA_ASYNC1_POOL_MAX
 
@@ -79,14 +87,14 @@ class Lowering(cont.Lowering):
         ps = ', '.join(self.decl_text(t, n) for n, t, _ in self.params(c)) or 'void'
         ret = self.builder(c.spelling)[0]
         return '%s%s%s%s(%s)' % ('static ' if static else '', ret, '' if ret.endswith('*') else ' ',
-                                 cont.cont_name(c.spelling), ps)
+                                 a1_name(c.spelling), ps)
 
     def mn_name(self, c):
         """The move-next function, where the user's code runs: named as the
         user's function (gdb, async stack traces) when no declaration outside
-        this file can clash with it, else rtac__f__mn."""
+        this file can clash with it, else rtac1__f__mn."""
         name = c.spelling
-        return name if self.local_only(name) else cont.cont_name(name) + '__mn'
+        return name if self.local_only(name) else a1_name(name) + '__mn'
 
     # ---- one function ----------------------------------------------------
     def lower_fn(self, c):
@@ -107,7 +115,7 @@ class Lowering(cont.Lowering):
         self.jumps = []        # the entry switch: (state, label)
         self.slots = set()     # await slots used: task, vtask, awaiter
         body_pieces = self.lower_compound(body, None, fn_body=True)
-        name = cont.cont_name(c.spelling)
+        name = a1_name(c.spelling)
         sm = name + '__sm'
         ret, ovr, _ = self.builder(c.spelling)
         fields = self.frame_fields()
@@ -193,7 +201,7 @@ class Lowering(cont.Lowering):
             else:
                 raise self.u.error(n.s, "internal error: unknown async1 form '%s' of '%s'" % (kind, n.callee))
         else:
-            call = '%s(%s)' % (cont.cont_name(n.callee), ', '.join(args))
+            call = '%s(%s)' % (a1_name(n.callee), ', '.join(args))
             cfg = 'rta__configure_await'
             if self.builder(n.callee)[2]:
                 self.slots.add('vtask')
@@ -226,7 +234,7 @@ class Lowering(cont.Lowering):
         vt = self.builder(fn.c.spelling)[2]
         subs.append((callee, callee + len('rta_spawn'), [('G', 'rta__a1_spawn_v' if vt else 'rta__a1_spawn')]))
         fo = front.spelling_offset(fn.c.extent.start)
-        subs.append((fo, fo + len(fn.c.spelling), [('G', cont.cont_name(fn.c.spelling))]))
+        subs.append((fo, fo + len(fn.c.spelling), [('G', a1_name(fn.c.spelling))]))
 
     # ---- try blocks --------------------------------------------------------
     def try_stmt(self, n, ctx):
