@@ -404,6 +404,16 @@ int main(int argc, char **argv)
     snprintf(engines, sizeof engines, "%s", list && *list ? list : "tasklet");
     for (char *save, *e = strtok_r(engines, " ", &save); e; e = strtok_r(NULL, " ", &save)) {
         server_engine = e;
+        /* The io_uring backend loses a connection's readiness now and then
+         * (a new connection unanswered, test_contract: 3 runs in 10, with
+         * RTA_IO=epoll 0 in 16; present since d6d1a5c, under investigation):
+         * tasklet runs on the default backend as before, the other engines
+         * on epoll, so that this test's failure rate stays what it was while
+         * it covers them (the io_* tests run both backends). */
+        if (strcmp(e, "tasklet") == 0)
+            unsetenv("RTA_IO");
+        else
+            setenv("RTA_IO", "epoll", 1);
         start_server();
         phase = "test_contract";
         test_contract();
