@@ -10,91 +10,91 @@
 #include <rta.h>
 #include <stdio.h>
 
-static rta_vtask rtac__pooled(int64_t v, int64_t suspend);
+static rta_vtask rtac1__pooled(int64_t v, int64_t suspend);
 
-static rta_task *rtac__step(int64_t v);
-RTA_ASYNC1_METHOD(rtac__step, rta_task *);
-typedef struct { rta_async1_sm hdr; int64_t v; } rtac__step__sm;
+static rta_task *rtac1__step(int64_t v);
+RTA_ASYNC1_METHOD(rtac1__step, rta_task *);
+typedef struct { rta_async1_sm hdr; int64_t v; } rtac1__step__sm;
 RTA__CONT_NO_CLOBBERED static void step(rta_async1_sm *rta__a1_m)
-{ const rta_async1_builder_ops *const rta__a1_ops = rtac__step__ops; rtac__step__sm *const F = (rtac__step__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__step__ops; rtac1__step__sm *const F = (rtac1__step__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->v % 3 == 0)
         { { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; }
     RTA_ASYNC1_RETURN(F->v + 1);
 RTA_ASYNC1_RETURN(0); }
-static rta_task *rtac__step(int64_t v)
-{ rtac__step__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac__step, &sm, step); return RTA_ASYNC1_TASK(rtac__step, &sm); }
+static rta_task *rtac1__step(int64_t v)
+{ rtac1__step__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__step, &sm, step); return RTA_ASYNC1_TASK(rtac1__step, &sm); }
 
 
 /* Completes synchronously unless asked to suspend. */
-static rta_vtask rtac__pooled(int64_t v, int64_t suspend);
-RTA_ASYNC1_METHOD(rtac__pooled, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, 4));
-typedef struct { rta_async1_sm hdr; int64_t v; int64_t suspend; int64_t rtac_t1; rta_task *rtac_task; } rtac__pooled__sm;
+static rta_vtask rtac1__pooled(int64_t v, int64_t suspend);
+RTA_ASYNC1_METHOD(rtac1__pooled, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, 4));
+typedef struct { rta_async1_sm hdr; int64_t v; int64_t suspend; int64_t rtac_t1; rta_task *rtac_task; } rtac1__pooled__sm;
 RTA__CONT_NO_CLOBBERED static void pooled(rta_async1_sm *rta__a1_m)
-{ const rta_async1_builder_ops *const rta__a1_ops = rtac__pooled__ops; rtac__pooled__sm *const F = (rtac__pooled__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__pooled__ops; rtac1__pooled__sm *const F = (rtac1__pooled__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->suspend)
         { { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; }
-    rta__async1_direct = 1; F->rtac_task = rtac__step(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task);RTA_ASYNC1_RETURN(F->rtac_t1 * 2);
+    rta__async1_direct = 1; F->rtac_task = rtac1__step(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task);RTA_ASYNC1_RETURN(F->rtac_t1 * 2);
 RTA_ASYNC1_RETURN(0); }
-static rta_vtask rtac__pooled(int64_t v, int64_t suspend)
-{ rtac__pooled__sm sm = {.hdr.state = -1, .v = v, .suspend = suspend}; RTA_ASYNC1_START(rtac__pooled, &sm, pooled); return RTA_ASYNC1_TASK(rtac__pooled, &sm); }
+static rta_vtask rtac1__pooled(int64_t v, int64_t suspend)
+{ rtac1__pooled__sm sm = {.hdr.state = -1, .v = v, .suspend = suspend}; RTA_ASYNC1_START(rtac1__pooled, &sm, pooled); return RTA_ASYNC1_TASK(rtac1__pooled, &sm); }
 
 
-static rta_vtask rtac__valued(int64_t v);
-RTA_ASYNC1_METHOD(rtac__valued, rta_vtask);
-typedef struct { rta_async1_sm hdr; int64_t v; int64_t a; int64_t b; rta_vtask rtac_vtask; } rtac__valued__sm;
+static rta_vtask rtac1__valued(int64_t v);
+RTA_ASYNC1_METHOD(rtac1__valued, rta_vtask);
+typedef struct { rta_async1_sm hdr; int64_t v; int64_t a; int64_t b; rta_vtask rtac_vtask; } rtac1__valued__sm;
 RTA__CONT_NO_CLOBBERED static void valued(rta_async1_sm *rta__a1_m)
-{ const rta_async1_builder_ops *const rta__a1_ops = rtac__valued__ops; rtac__valued__sm *const F = (rtac__valued__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
-    rta__async1_direct = 1; F->rtac_vtask = rtac__pooled(F->v, F->v & 1); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->a = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
-    rta__async1_direct = 1; F->rtac_vtask = rtac__pooled(F->a, 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->b = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__valued__ops; rtac1__valued__sm *const F = (rtac1__valued__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
+    rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->v, F->v & 1); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->a = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
+    rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->a, 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->b = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
     RTA_ASYNC1_RETURN(F->a + F->b);
 RTA_ASYNC1_RETURN(0); }
-static rta_vtask rtac__valued(int64_t v)
-{ rtac__valued__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac__valued, &sm, valued); return RTA_ASYNC1_TASK(rtac__valued, &sm); }
+static rta_vtask rtac1__valued(int64_t v)
+{ rtac1__valued__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__valued, &sm, valued); return RTA_ASYNC1_TASK(rtac1__valued, &sm); }
 
 
-static rta_task *rtac__note(const char *what, int64_t v);
-RTA_ASYNC1_METHOD(rtac__note, rta_task *);
-typedef struct { rta_async1_sm hdr; const char *what; int64_t v; } rtac__note__sm;
+static rta_task *rtac1__note(const char *what, int64_t v);
+RTA_ASYNC1_METHOD(rtac1__note, rta_task *);
+typedef struct { rta_async1_sm hdr; const char *what; int64_t v; } rtac1__note__sm;
 RTA__CONT_NO_CLOBBERED static void note(rta_async1_sm *rta__a1_m)
-{ const rta_async1_builder_ops *const rta__a1_ops = rtac__note__ops; rtac__note__sm *const F = (rtac__note__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__note__ops; rtac1__note__sm *const F = (rtac1__note__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
     { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1;
     printf("%s %lld\n", F->what, (long long)F->v);
 RTA_ASYNC1_RETURN(0); }
-static rta_task *rtac__note(const char *what, int64_t v)
-{ rtac__note__sm sm = {.hdr.state = -1, .what = what, .v = v}; RTA_ASYNC1_START(rtac__note, &sm, note); return RTA_ASYNC1_TASK(rtac__note, &sm); }
+static rta_task *rtac1__note(const char *what, int64_t v)
+{ rtac1__note__sm sm = {.hdr.state = -1, .what = what, .v = v}; RTA_ASYNC1_START(rtac1__note, &sm, note); return RTA_ASYNC1_TASK(rtac1__note, &sm); }
 
 
-static rta_vtask rtac__child(void *arg);
-RTA_ASYNC1_METHOD(rtac__child, rta_vtask);
-typedef struct { rta_async1_sm hdr; void *arg; int64_t v; int64_t rtac_t1; rta_task *rtac_task; rta_vtask rtac_vtask; } rtac__child__sm;
+static rta_vtask rtac1__child(void *arg);
+RTA_ASYNC1_METHOD(rtac1__child, rta_vtask);
+typedef struct { rta_async1_sm hdr; void *arg; int64_t v; int64_t rtac_t1; rta_task *rtac_task; rta_vtask rtac_vtask; } rtac1__child__sm;
 RTA__CONT_NO_CLOBBERED static void child(rta_async1_sm *rta__a1_m)
-{ const rta_async1_builder_ops *const rta__a1_ops = rtac__child__ops; rtac__child__sm *const F = (rtac__child__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__child__ops; rtac1__child__sm *const F = (rtac1__child__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     F->v = (int64_t)(intptr_t)F->arg;
     F->rtac_task = rta__a1_delay(1); if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
-    rta__async1_direct = 1; F->rtac_vtask = rtac__valued(F->v); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t1 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));RTA_ASYNC1_RETURN(F->rtac_t1);
+    rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->v); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t1 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));RTA_ASYNC1_RETURN(F->rtac_t1);
 RTA_ASYNC1_RETURN(0); }
-static rta_vtask rtac__child(void *arg)
-{ rtac__child__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac__child, &sm, child); return RTA_ASYNC1_TASK(rtac__child, &sm); }
+static rta_vtask rtac1__child(void *arg)
+{ rtac1__child__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__child, &sm, child); return RTA_ASYNC1_TASK(rtac1__child, &sm); }
 
 
-static rta_task *rtac__run(void *arg);
-RTA_ASYNC1_METHOD(rtac__run, rta_task *);
-typedef struct { rta_async1_sm hdr; void *arg; int64_t sum; int64_t i; rta_task *t; int64_t c; int64_t rtac_t1; int64_t rtac_t2; rta_task *rtac_task; rta_vtask rtac_vtask; } rtac__run__sm;
+static rta_task *rtac1__run(void *arg);
+RTA_ASYNC1_METHOD(rtac1__run, rta_task *);
+typedef struct { rta_async1_sm hdr; void *arg; int64_t sum; int64_t i; rta_task *t; int64_t c; int64_t rtac_t1; int64_t rtac_t2; rta_task *rtac_task; rta_vtask rtac_vtask; } rtac1__run__sm;
 RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
-{ const rta_async1_builder_ops *const rta__a1_ops = rtac__run__ops; rtac__run__sm *const F = (rtac__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; case 4: goto rtac_resume_4; case 5: goto rtac_resume_5; default: rta__async1_bad_state(rta__a1_sm); }
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__run__ops; rtac1__run__sm *const F = (rtac1__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; case 4: goto rtac_resume_4; case 5: goto rtac_resume_5; default: rta__async1_bad_state(rta__a1_sm); }
     (void)F->arg;
     F->sum = 0;
     { F->i = 0; for (; F->i < 20; F->i++) { 
-rta__async1_direct = 1; F->rtac_vtask = rtac__valued(F->i); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));rta__async1_direct = 1; F->rtac_vtask = rtac__pooled(F->i, F->i % 4 == 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t2 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask)); F->sum += F->rtac_t1 + F->rtac_t2; } }
-    rta__async1_direct = 1; F->rtac_task = rtac__note("sum", F->sum); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
-    F->t = rta__a1_spawn_v(rtac__child, (void *)(intptr_t)7);
+rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->i); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->i, F->i % 4 == 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t2 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask)); F->sum += F->rtac_t1 + F->rtac_t2; } }
+    rta__async1_direct = 1; F->rtac_task = rtac1__note("sum", F->sum); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
+    F->t = rta__a1_spawn_v(rtac1__child, (void *)(intptr_t)7);
     F->rtac_task = (F->t); if (!rta_task_awaiter.is_completed(F->rtac_task)) { RTA__A1_SUSPEND_AT(4, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_4: rta__a1_sm->state = -1; F->c = rta_task_awaiter.get_result(F->rtac_task);
     rta_task_release(F->t);
-    rta__async1_direct = 1; F->rtac_task = rtac__note("child", F->c); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(5, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_5: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
+    rta__async1_direct = 1; F->rtac_task = rtac1__note("child", F->c); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(5, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_5: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
     RTA_ASYNC1_RETURN(F->sum + F->c);
 RTA_ASYNC1_RETURN(0); }
-static rta_task *rtac__run(void *arg)
-{ rtac__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac__run, &sm, run); return RTA_ASYNC1_TASK(rtac__run, &sm); }
+static rta_task *rtac1__run(void *arg)
+{ rtac1__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
 
 
 int main(void)
@@ -104,12 +104,12 @@ int main(void)
     rta_config cfg = {.workers = 1};
     if (rta_init(&cfg) != 0)
         return 1;
-    rta_task *t = rta__a1_spawn(rtac__run, NULL);
+    rta_task *t = rta__a1_spawn(rtac1__run, NULL);
     printf("result %lld\n", (long long)rta_task_wait(t, NULL));
     rta_task_release(t);
 #ifdef RTAC_ENGINE_ASYNC1
     rta_async1_stats st;
-    RTA_ASYNC1_STATS(rtac__pooled, &st);
+    RTA_ASYNC1_STATS(rtac1__pooled, &st); /* the async1 stub's name (docs/rtac.md) */
     /* pooled suspends about 30 times, one at a time: its boxes are reused. */
     if (st.heap_moves == 0 || st.pool_hits == 0) {
         printf("async1: pooled method did not pool (moves %llu hits %llu)\n",

@@ -5,45 +5,45 @@
 #include <rta.h>
 #include <stdio.h>
 
-static rta_task *rtac__fib(int64_t n);
-RTA_ASYNC1_METHOD(rtac__fib, rta_task *);
-typedef struct { rta_async1_sm hdr; int64_t n; int64_t a; int64_t b; rta_task *rtac_task; } rtac__fib__sm;
+static rta_task *rtac1__fib(int64_t n);
+RTA_ASYNC1_METHOD(rtac1__fib, rta_task *);
+typedef struct { rta_async1_sm hdr; int64_t n; int64_t a; int64_t b; rta_task *rtac_task; } rtac1__fib__sm;
 RTA__CONT_NO_CLOBBERED static void fib(rta_async1_sm *rta__a1_m)
-{ const rta_async1_builder_ops *const rta__a1_ops = rtac__fib__ops; rtac__fib__sm *const F = (rtac__fib__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: rta__async1_bad_state(rta__a1_sm); }
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__fib__ops; rtac1__fib__sm *const F = (rtac1__fib__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->n < 2) {
         if (F->n == 1)
             { { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; }
         RTA_ASYNC1_RETURN(F->n);
     }
-    rta__async1_direct = 1; F->rtac_task = rtac__fib(F->n - 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->a = rta__async1_task_consume(F->rtac_task);
-    rta__async1_direct = 1; F->rtac_task = rtac__fib(F->n - 2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; F->b = rta__async1_task_consume(F->rtac_task);
+    rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n - 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->a = rta__async1_task_consume(F->rtac_task);
+    rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n - 2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; F->b = rta__async1_task_consume(F->rtac_task);
     RTA_ASYNC1_RETURN(F->a + F->b);
 RTA_ASYNC1_RETURN(0); }
-static rta_task *rtac__fib(int64_t n)
-{ rtac__fib__sm sm = {.hdr.state = -1, .n = n}; RTA_ASYNC1_START(rtac__fib, &sm, fib); return RTA_ASYNC1_TASK(rtac__fib, &sm); }
+static rta_task *rtac1__fib(int64_t n)
+{ rtac1__fib__sm sm = {.hdr.state = -1, .n = n}; RTA_ASYNC1_START(rtac1__fib, &sm, fib); return RTA_ASYNC1_TASK(rtac1__fib, &sm); }
 
 
-static rta_task *rtac__run(void *arg);
-RTA_ASYNC1_METHOD(rtac__run, rta_task *);
-typedef struct { rta_async1_sm hdr; void *arg; int64_t n; int64_t sum; int64_t i; int64_t rtac_t1; int64_t rtac_t2; rta_task *rtac_task; } rtac__run__sm;
+static rta_task *rtac1__run(void *arg);
+RTA_ASYNC1_METHOD(rtac1__run, rta_task *);
+typedef struct { rta_async1_sm hdr; void *arg; int64_t n; int64_t sum; int64_t i; int64_t rtac_t1; int64_t rtac_t2; rta_task *rtac_task; } rtac1__run__sm;
 RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
-{ const rta_async1_builder_ops *const rta__a1_ops = rtac__run__ops; rtac__run__sm *const F = (rtac__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__run__ops; rtac1__run__sm *const F = (rtac1__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     F->n = (int64_t)(intptr_t)F->arg;
     F->sum = 0;
     { F->i = 0; for (; F->i <= F->n; F->i++) { 
-rta__async1_direct = 1; F->rtac_task = rtac__fib(F->i); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task); F->sum += F->rtac_t1; } }
-    rta__async1_direct = 1; F->rtac_task = rtac__fib(F->n); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t2 = rta__async1_task_consume(F->rtac_task); printf("fib(%lld) = %lld, sum %lld\n", (long long)F->n, (long long)F->rtac_t2, (long long)F->sum);
+rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->i); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task); F->sum += F->rtac_t1; } }
+    rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t2 = rta__async1_task_consume(F->rtac_task); printf("fib(%lld) = %lld, sum %lld\n", (long long)F->n, (long long)F->rtac_t2, (long long)F->sum);
     RTA_ASYNC1_RETURN(F->sum);
 RTA_ASYNC1_RETURN(0); }
-static rta_task *rtac__run(void *arg)
-{ rtac__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac__run, &sm, run); return RTA_ASYNC1_TASK(rtac__run, &sm); }
+static rta_task *rtac1__run(void *arg)
+{ rtac1__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
 
 
 int main(void)
 {
     if (rta_init(NULL) != 0)
         return 1;
-    rta_task *t = rta__a1_spawn(rtac__run, (void *)(intptr_t)15);
+    rta_task *t = rta__a1_spawn(rtac1__run, (void *)(intptr_t)15);
     int64_t v = rta_task_wait(t, NULL);
     rta_task_release(t);
     rta_shutdown();
