@@ -418,12 +418,6 @@ static inline rta_task *rta__a1_delay(uint64_t ms)
     return rta_spawn(rta__a1_delay_fn, (void *)(uintptr_t)ms);
 }
 
-/* rta_read / rta_write (rta/io.h) in a lowered method: the call runs as a
- * tasklet whose task (value: the call's result) the method awaits and
- * releases (src/engine/async1/bridge.c). NULL when out of memory. */
-RTA_EXTERN rta_task *rta__a1_read(int fd, void *buf, size_t n, int64_t deadline);
-RTA_EXTERN rta_task *rta__a1_write(int fd, const void *buf, size_t n, int64_t deadline);
-
 #ifdef __cplusplus
 }
 #endif

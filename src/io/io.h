@@ -25,6 +25,8 @@
  *  - net.c: sockets; file.c: files; pool.c: rta_run_blocking; group.c.
  *  - cont.c: rta_cont_read / rta_cont_write, the waiting calls as cont
  *    functions (what rtac lowers rta_read / rta_write to for cont).
+ *  - async1.c: rta_async1_read / rta_async1_write, the same as async1
+ *    methods returning value tasks (what rtac lowers them to for async1).
  *
  * The kernel never writes into a task's stack while the task is suspended:
  * waits are readiness-based and the read/recv/accept syscalls run in the

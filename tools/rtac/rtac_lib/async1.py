@@ -190,6 +190,12 @@ class Lowering(cont.Lowering):
                 setup = '%s = %s;' % (slot_t, ops[0])
                 ready = 'rta__async1_task_ready(%s)' % slot_t
                 aw, me, result = '&rta_task_awaiter', slot_t, 'rta__async1_task_consume(%s)' % slot_t
+            elif kind == 'vtask':
+                self.slots.add('vtask')
+                setup = 'rta__async1_direct = 1; %s = %s; rta__async1_direct = 0;' % (slot_v, ops[0])
+                ready = '(%s.obj_ == 0 || rta_vtask_awaiter.is_completed(&%s))' % (slot_v, slot_v)
+                aw, me = '&rta_vtask_awaiter', '&' + slot_v
+                result = '(%s.obj_ == 0 ? %s.v_ : rta_vtask_awaiter.get_result(&%s))' % (slot_v, slot_v, slot_v)
             elif kind == 'awaiter':
                 self.slots.add('awaiter')
                 setup = '%srtac_ops = (%s); %srtac_self = (%s);' % (self.FR, ops[0], self.FR, ops[1])

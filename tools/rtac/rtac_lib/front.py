@@ -25,6 +25,8 @@ class Await:
       ('owned', task, cfg)        await a task the expression returns, then
                                   release it (a bridge: any async2 call can
                                   run as a task and be awaited this way)
+      ('vtask', vtask, cfg)       await the value task the expression
+                                  returns (an async1 method's stub)
     cfg is the configure-await flag (rta__configure_await for the plain
     names). value: False for a void call (its value cannot be used)."""
 
@@ -54,11 +56,11 @@ RUNTIME_AWAITS = {
     'rta_sleep_ms_cfg': Await('RTA_CONT_SLEEP_MS_CFG({0}, {1})', ('owned', 'rta__a1_delay({0})', '{1}'),
                               value=False),
     # I/O (rta/io.h): cont functions of the I/O layer (src/io/cont.c);
-    # async1 awaits a tasklet that makes the call (src/engine/async1/bridge.c).
+    # async1 awaits the I/O layer's async1 methods (src/io/async1.c).
     'rta_read': Await('RTA_CONT_CALL({dst}, rta_cont_read, {0}, {1}, {2}, {3})',
-                      ('owned', 'rta__a1_read({0}, {1}, {2}, {3})', _CFG)),
+                      ('vtask', 'rta_async1_read({0}, {1}, {2}, {3})', _CFG)),
     'rta_write': Await('RTA_CONT_CALL({dst}, rta_cont_write, {0}, {1}, {2}, {3})',
-                       ('owned', 'rta__a1_write({0}, {1}, {2}, {3})', _CFG)),
+                       ('vtask', 'rta_async1_write({0}, {1}, {2}, {3})', _CFG)),
 }
 
 # The functions the written names call (a macro's expansion calls the _cfg one).
