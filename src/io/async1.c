@@ -6,12 +6,15 @@
  * (rta/io.h). Like cont.c: the syscall runs in the method (on the caller's
  * stack while it has not suspended, else in the resumed box), never while
  * it is suspended, and the readiness wait is wait.c's relay record (the
- * deadline timer is withdrawn on the worker that armed it). Started on a
- * thread that is not a worker (main calling a method's stub), a call that
- * must wait first hops onto the workers (a yield), as a C# method started
- * without a context continues on the thread pool: blocking there would
- * hold up the caller, which has not yet got its task. Only with no runtime
- * running does it block in poll(2), like the plain calls. No task is
+ * deadline timer is withdrawn on the worker that armed it). Called on a
+ * thread that is not a worker (main calling a method's stub) while the
+ * runtime runs, the method first hops onto the workers (a yield), as a C#
+ * method started without a context continues on the thread pool: blocking
+ * in poll(2) there would hold up the caller, which has not yet got its
+ * task, and the descriptor is registered with the poller by a worker, as
+ * for the other engines (an io_uring poll delivers its wake-ups through the
+ * thread that armed it). With no runtime running the calls block in
+ * poll(2), like the plain ones. No task is
  * spawned: the method completes synchronously when the syscall does (the
  * value task holds the result, nothing allocated), and a suspension moves
  * the machine into a box from the method's own pool, so a read/write
@@ -46,6 +49,8 @@ RTA_ASYNC1_METHOD(rta_read, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtas
 static void read_move_next(rta_async1_sm *m)
 {
     RTA_ASYNC1_BEGIN(rta_read, read_sm, sm, m);
+    if (!rta__cur_worker() && rta__running)
+        RTA_AWAIT1_YIELD_CFG(false); /* see the top: never register or wait from here */
     {
         int prc = rta__iofd_prepare(sm->fd);
         if (prc < 0)
@@ -61,8 +66,6 @@ static void read_move_next(rta_async1_sm *m)
                 continue;
             if (e != EAGAIN && e != EWOULDBLOCK)
                 RTA_ASYNC1_RETURN(-e);
-            if (!rta__cur_worker() && rta__running)
-                goto hop;
             int rc = rta__io_wait_begin(sm->fd, RTA__IO_RD, sm->d, &sm->w);
             if (rc < 0)
                 RTA_ASYNC1_RETURN(rc);
@@ -72,9 +75,6 @@ static void read_move_next(rta_async1_sm *m)
         RTA_AWAIT1_CFG(&rta__io_relay_ops, sm->w, sm->r, false);
         if (sm->r < 0)
             RTA_ASYNC1_RETURN(sm->r);
-        continue;
-    hop:
-        RTA_AWAIT1_YIELD_CFG(false);
     }
     RTA_ASYNC1_END();
 }
@@ -109,6 +109,8 @@ RTA_ASYNC1_METHOD(rta_write, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vta
 static void write_move_next(rta_async1_sm *m)
 {
     RTA_ASYNC1_BEGIN(rta_write, write_sm, sm, m);
+    if (!rta__cur_worker() && rta__running)
+        RTA_AWAIT1_YIELD_CFG(false); /* see the top: never register or wait from here */
     {
         int prc = rta__iofd_prepare(sm->fd);
         if (prc < 0)
@@ -131,8 +133,6 @@ static void write_move_next(rta_async1_sm *m)
                 continue;
             if (e != EAGAIN && e != EWOULDBLOCK)
                 RTA_ASYNC1_RETURN(-e);
-            if (!rta__cur_worker() && rta__running)
-                goto hop;
             int rc = rta__io_wait_begin(sm->fd, RTA__IO_WR, sm->d, &sm->w);
             if (rc < 0)
                 RTA_ASYNC1_RETURN(rc);
@@ -142,9 +142,6 @@ static void write_move_next(rta_async1_sm *m)
         RTA_AWAIT1_CFG(&rta__io_relay_ops, sm->w, sm->r, false);
         if (sm->r < 0)
             RTA_ASYNC1_RETURN(sm->r);
-        continue;
-    hop:
-        RTA_AWAIT1_YIELD_CFG(false);
     }
     RTA_ASYNC1_RETURN((int64_t)sm->n);
     RTA_ASYNC1_END();
