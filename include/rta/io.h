@@ -118,6 +118,29 @@ RTA_EXTERN int64_t rta_run_blocking(int64_t (*fn)(void *), void *arg);
  * a cont/async1 task (these do not take requests yet). */
 RTA_EXTERN bool rta_task_cancel(rta_task *t);
 
+/* Task groups (structured concurrency: Trio's nurseries, Go's errgroup).
+ * rta_group_new: an empty group (NULL: out of memory); any thread.
+ * rta_group_spawn: rta_spawn, the child belonging to the group. The handle
+ *   returned is the group's (valid until rta_group_free; retain it to keep
+ *   it longer). A child spawned into a cancelled group starts cancelled.
+ *   NULL with errno (EINVAL for a NULL group or fn, ENOMEM, EAGAIN).
+ * rta_group_wait (async2): returns 0 once every child has ended. The first
+ *   child to fault or be cancelled cancels the others and its error is
+ *   rethrown (after they all ended). Cancelling the waiting task cancels
+ *   the group; the wait still lasts until every child ended, then throws
+ *   -ECANCELED. From a plain thread it blocks and returns 0 or the first
+ *   failure's -errno instead of throwing.
+ * rta_group_cancel: requests cancellation of every child (any thread).
+ * rta_group_free: releases the group after rta_group_wait. Children still
+ *   running are cancelled and the group goes when the last ends (said on
+ *   stderr: wait first). */
+typedef struct rta_group rta_group;
+RTA_EXTERN rta_group *rta_group_new(void);
+RTA_EXTERN rta_task *rta_group_spawn(rta_group *g, rta_fn fn, void *arg);
+RTA_EXTERN int64_t rta_group_wait(rta_group *g);
+RTA_EXTERN void rta_group_cancel(rta_group *g);
+RTA_EXTERN void rta_group_free(rta_group *g);
+
 /* "io_uring" or "epoll": the poller in use (RTA_IO=io_uring|epoll forces). */
 RTA_EXTERN const char *rta_io_backend(void);
 
