@@ -82,8 +82,11 @@ typedef struct rta_config {
     /* Usable bytes of each tasklet execution region (the task's C stack).
      * 0 = env RTA_STACK_SIZE (bytes, K/M suffix allowed), else 256 KiB. */
     size_t stack_size;
-    /* Execution regions each worker owns; more regions = more suspended tasks
-     * stay resident (resume with no copy). 0 = env RTA_REGIONS, else 8. */
+    /* The most execution regions (tasklet stacks) a worker maps, on demand:
+     * up to this many started tasklets per worker each have their own and
+     * resume with no copy; past it they share (copied out and back). Each
+     * costs address space (stack_size + 64 KiB) and only the pages touched.
+     * 0 = env RTA_REGIONS, else 16384; at most 1048576. */
     unsigned regions_per_worker;
     /* How long rta_shutdown waits for unfinished tasks before it writes a
      * report naming them (see rta_shutdown). 0 = env RTA_SHUTDOWN_GRACE_MS,

@@ -124,7 +124,7 @@ int rta_init(const rta_config *cfg)
     if (!c.regions_per_worker) {
         if ((rc = env_size("RTA_REGIONS", &v)) < 0)
             return rc;
-        c.regions_per_worker = rc ? (unsigned)v : 8;
+        c.regions_per_worker = rc ? (v > UINT_MAX ? UINT_MAX : (unsigned)v) : 16384;
     }
     if (!c.shutdown_grace_ms) {
         if ((rc = env_size("RTA_SHUTDOWN_GRACE_MS", &v)) < 0)
@@ -139,8 +139,8 @@ int rta_init(const rta_config *cfg)
         fprintf(stderr, "rtasync: stack size %zu out of range 16 KiB..1 GiB\n", c.stack_size);
         return -EINVAL;
     }
-    if (c.regions_per_worker == 0 || c.regions_per_worker > 4096) {
-        fprintf(stderr, "rtasync: regions per worker %u out of range 1..4096\n", c.regions_per_worker);
+    if (c.regions_per_worker == 0 || c.regions_per_worker > (1u << 20)) {
+        fprintf(stderr, "rtasync: regions per worker %u out of range 1..1048576\n", c.regions_per_worker);
         return -EINVAL;
     }
 

@@ -43,7 +43,7 @@ int main(void)
     CHECK_EQ(rta_init(&bad), -EINVAL);
     bad = (rta_config){.workers = 1, .stack_size = 1024};
     CHECK_EQ(rta_init(&bad), -EINVAL);
-    bad = (rta_config){.workers = 1, .regions_per_worker = 100000};
+    bad = (rta_config){.workers = 1, .regions_per_worker = 2000000};
     CHECK_EQ(rta_init(&bad), -EINVAL);
     CHECK_EQ(rta_worker_count(), 0);
     CHECK_OK(setenv("RTA_STACK_SIZE", "lots", 1));

@@ -24,11 +24,9 @@ static rta__region *guard_region_of(const char *addr)
 {
     for (unsigned i = 0; i < rta__rt.nworkers; i++) {
         rta__tasklet_worker *tw = rta__rt.workers[i] ? rta__tasklet_tw(rta__rt.workers[i]) : NULL;
-        for (unsigned j = 0; tw && j < tw->nregions; j++) {
-            rta__region *r = &tw->regions[j];
-            if (addr >= r->map && addr < r->lo)
-                return r;
-        }
+        rta__region *r = tw ? rta__region_of_guard(tw, addr) : NULL;
+        if (r)
+            return r;
     }
     return NULL;
 }

@@ -8,6 +8,7 @@
 #include "tasklet.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -21,42 +22,167 @@
  * costs address space only. */
 #define GUARD_BYTES (64 * 1024)
 
-int rta__region_map(rta__region *r, size_t stack_size)
+/* Regions are mapped on demand, a chunk at a time: the first chunk of a
+ * worker holds FIRST_CHUNK regions (mapped at rta_init, so that a runtime
+ * that cannot map one fails there), each next one twice the last, up to
+ * MAX_CHUNK. One mmap per chunk; with MADV_GUARD_INSTALL the guards live
+ * inside it (one VMA per chunk), else each guard is an mprotect'ed range
+ * (two more VMAs per region). */
+#define FIRST_CHUNK 8u
+#define MAX_CHUNK 256u
+
+/* How guards are made (probed once, rta__region_probe_guard). */
+static enum { GUARD_UNPROBED, GUARD_MADVISE, GUARD_MPROTECT } guard_kind;
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13 (uapi asm-generic/mman-common.h) */
+#endif
+
+/* Guards are PROT_NONE ranges (mprotect) unless RTA_GUARD=madvise asks for
+ * MADV_GUARD_INSTALL (Linux 6.13), which keeps a chunk one VMA instead of
+ * two per region (vm.max_map_count) but which gdb's gcore cannot get past:
+ * it reads a mapping in one piece, and a guard marker fails the whole read
+ * ("Memory read failed for corefile section"), so a core taken with gcore
+ * would hold no tasklet stack (docs/tasklet.md). Even when asked, it is used
+ * only where it works: the call must succeed *and* the page must fault.
+ * qemu-user accepts the advice and installs nothing, so the probe has the
+ * kernel write into the page (read(2) from a pipe): a real guard makes that
+ * fail with EFAULT, where a plain page takes the byte. */
+void rta__region_probe_guard(void)
+{
+    guard_kind = GUARD_MPROTECT; /* again at each rta_init: RTA_GUARD may have changed */
+    const char *want = getenv("RTA_GUARD");
+    if (!want || strcmp(want, "madvise") != 0)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return;
+    int fds[2];
+    if (madvise(p, page, MADV_GUARD_INSTALL) == 0 && pipe(fds) == 0) {
+        ssize_t w = write(fds[1], "x", 1);
+        errno = 0;
+        ssize_t n = w == 1 ? read(fds[0], p, 1) : 0;
+        if (w == 1 && n < 0 && errno == EFAULT)
+            guard_kind = GUARD_MADVISE;
+        close(fds[0]);
+        close(fds[1]);
+    }
+    munmap(p, 2 * page);
+}
+
+bool rta__region_guard_is_madvise(void)
+{
+    return guard_kind == GUARD_MADVISE;
+}
+
+/* Maps one chunk of n regions and adds them to tw's free list. */
+static int map_chunk(rta__tasklet_worker *tw, unsigned n)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t size = (stack_size + page - 1) & ~(page - 1);
+    size_t size = (rta__rt.stack_size + page - 1) & ~(page - 1);
     size_t guard = (GUARD_BYTES + page - 1) & ~(page - 1);
-    char *map = mmap(NULL, guard + size, PROT_READ | PROT_WRITE,
+    size_t one = guard + size;
+    rta__region_chunk *c = malloc(sizeof *c + n * sizeof(rta__region));
+    if (!c)
+        return -ENOMEM;
+    char *map = mmap(NULL, one * n, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (map == MAP_FAILED)
+    if (map == MAP_FAILED) {
+        free(c);
         return -errno;
-    /* A PROT_NONE guard costs a second mapping per region; regions are per
-     * worker, not per task (suspended tasks are copied out), so that is a
-     * handful of mappings. MADV_GUARD_INSTALL (Linux 6.13) would save them,
-     * but qemu-user accepts it and installs nothing, and a missing guard
-     * turns an overflow into silent corruption: not worth a few VMAs. */
-    if (mprotect(map, guard, PROT_NONE) != 0) {
-        int err = errno;
-        munmap(map, guard + size);
-        return -err;
     }
-    r->map = map;
-    r->map_len = guard + size;
-    r->lo = map + guard;
-    r->top = map + guard + size;
-    r->occupant = NULL;
-    r->last_use = 0;
-    r->vg_id = VALGRIND_STACK_REGISTER(r->lo, r->top);
+    for (unsigned i = 0; i < n; i++) {
+        char *g = map + i * one;
+        int rc = guard_kind == GUARD_MADVISE ? madvise(g, guard, MADV_GUARD_INSTALL)
+                                             : mprotect(g, guard, PROT_NONE);
+        if (rc != 0) {
+            /* mprotect splits the mapping: past vm.max_map_count it fails
+             * (ENOMEM); the caller then shares the regions it has. */
+            int err = errno;
+            munmap(map, one * n);
+            free(c);
+            return -err;
+        }
+    }
+    c->map = map;
+    c->map_len = one * n;
+    c->n = n;
+    for (unsigned i = n; i-- > 0;) {
+        rta__region *r = &c->r[i];
+        r->map = map + i * one;
+        r->map_len = one;
+        r->lo = r->map + guard;
+        r->top = r->map + one;
+        r->occupant = NULL;
+        r->last_use = 0;
+        r->nbound = 0;
+        r->dirty = false;
+        r->vg_id = VALGRIND_STACK_REGISTER(r->lo, r->top);
+        r->next_free = tw->free_regions;
+        tw->free_regions = r;
+    }
+    /* Published last: the overflow handler may read the chunks from any
+     * thread (guard_region_of). */
+    atomic_store_explicit(&tw->chunks[tw->nchunks], c, memory_order_release);
+    atomic_store_explicit(&tw->nchunks_pub, tw->nchunks + 1, memory_order_release);
+    tw->nchunks++;
+    tw->nregions += n;
     return 0;
 }
 
-void rta__region_unmap(rta__region *r)
+/* The next chunk's size: doubling from FIRST_CHUNK, within the cap. */
+static unsigned next_chunk_size(const rta__tasklet_worker *tw)
 {
-    if (!r->map)
-        return;
-    VALGRIND_STACK_DEREGISTER(r->vg_id);
-    munmap(r->map, r->map_len);
-    r->map = NULL;
+    unsigned n = FIRST_CHUNK << (tw->nchunks < 6 ? tw->nchunks : 6);
+    if (n > MAX_CHUNK)
+        n = MAX_CHUNK;
+    if (n > tw->cap - tw->nregions)
+        n = tw->cap - tw->nregions;
+    return n;
+}
+
+int rta__regions_init(rta__tasklet_worker *tw, unsigned cap)
+{
+    unsigned maxchunks = 0;
+    for (unsigned total = 0, k = 0; total < cap; k++, maxchunks++) {
+        unsigned n = FIRST_CHUNK << (k < 6 ? k : 6);
+        total += n > MAX_CHUNK ? MAX_CHUNK : n;
+    }
+    maxchunks += RTA__PINNED_EXTRA_REGIONS / FIRST_CHUNK; /* pinned tasks' extra chunks */
+    tw->chunks = calloc(maxchunks, sizeof *tw->chunks);
+    if (!tw->chunks)
+        return -ENOMEM;
+    tw->maxchunks = maxchunks;
+    tw->cap = cap;
+    return map_chunk(tw, next_chunk_size(tw));
+}
+
+void rta__regions_fini(rta__tasklet_worker *tw)
+{
+    for (unsigned k = 0; k < tw->nchunks; k++) {
+        rta__region_chunk *c = tw->chunks[k];
+        for (unsigned i = 0; i < c->n; i++)
+            VALGRIND_STACK_DEREGISTER(c->r[i].vg_id);
+        munmap(c->map, c->map_len);
+        free(c);
+    }
+    free(tw->chunks);
+    tw->chunks = NULL;
+    tw->nchunks = tw->nregions = 0;
+}
+
+rta__region *rta__region_of_guard(const rta__tasklet_worker *tw, const char *addr)
+{
+    unsigned n = atomic_load_explicit(&tw->nchunks_pub, memory_order_acquire);
+    for (unsigned k = 0; k < n; k++) {
+        rta__region_chunk *c = atomic_load_explicit(&tw->chunks[k], memory_order_acquire);
+        if (!c || addr < c->map || addr >= c->map + c->map_len)
+            continue;
+        rta__region *r = &c->r[(size_t)(addr - c->map) / c->r[0].map_len];
+        return addr < r->lo ? r : NULL;
+    }
+    return NULL;
 }
 
 /* Number of frames in a captured stack (walks saved frame pointers). */
@@ -137,38 +263,100 @@ bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
     return true;
 }
 
+/* Past the cap (or when no chunk can be mapped), a new tasklet shares a
+ * region: the least recently used of a window of SHARE_WINDOW regions from a
+ * clock hand (an exact LRU over thousands of regions would cost a scan per
+ * start); its occupant, if any, is evicted. */
+#define SHARE_WINDOW 16u
+
+static rta__region *region_at(const rta__tasklet_worker *tw, unsigned i)
+{
+    for (unsigned k = 0; k < tw->nchunks; k++) {
+        if (i < tw->chunks[k]->n)
+            return &tw->chunks[k]->r[i];
+        i -= tw->chunks[k]->n;
+    }
+    return NULL;
+}
+
 rta__region *rta__region_pick(rta__worker *wk, const rta__region *avoid)
 {
     rta__tasklet_worker *tw = rta__tasklet_tw(wk);
+    rta__region *r = tw->free_regions;
+    if (!r && tw->nregions < tw->cap && !tw->map_failed) {
+        int rc = map_chunk(tw, next_chunk_size(tw));
+        if (rc < 0) {
+            /* Typically vm.max_map_count with mprotect guards, or no
+             * memory: the regions mapped so far are shared from now on. */
+            tw->map_failed = true;
+            rta__notice("rtasync: a worker could not map more than %u tasklet regions (%s): "
+                        "its tasks share them from now on (stacks copied out and back)",
+                        tw->nregions, strerror(-rc));
+        }
+        r = tw->free_regions;
+    }
+    if (r) {
+        tw->free_regions = r->next_free;
+        r->next_free = NULL;
+        return r;
+    }
     rta__region *lru = NULL;
-    for (unsigned i = 0; i < tw->nregions; i++) {
-        rta__region *r = &tw->regions[i];
-        if (r == avoid)
+    for (unsigned k = 0; k < SHARE_WINDOW && k < tw->nregions; k++) {
+        tw->hand = (tw->hand + 1) % tw->nregions;
+        rta__region *c = region_at(tw, tw->hand);
+        if (c == avoid)
             continue;
-        if (!r->occupant)
-            return r;
-        if (r->occupant->pinned)
+        if (!c->occupant)
+            return c;
+        if (c->occupant->pinned)
             continue;
-        if (!lru || r->last_use < lru->last_use)
-            lru = r;
+        if (!lru || c->last_use < lru->last_use)
+            lru = c;
+    }
+    /* A window of pinned occupants: look at every region before mapping. */
+    for (unsigned i = 0; !lru && i < tw->nregions; i++) {
+        rta__region *c = region_at(tw, i);
+        if (c == avoid)
+            continue;
+        if (!c->occupant)
+            return c;
+        if (!c->occupant->pinned)
+            lru = c;
     }
     if (lru)
         return evict(wk, lru->occupant) ? lru : NULL;
     /* Every other region is held by a pinned tasklet (waiting on the
-     * blocking pool, say): one more, so that this one can start. */
-    if (!avoid && tw->nregions < tw->cap &&
-        rta__region_map(&tw->regions[tw->nregions], rta__rt.stack_size) == 0)
-        return &tw->regions[tw->nregions++];
+     * blocking pool, say): one more chunk past the cap, so that this one
+     * can start. */
+    if (!avoid && tw->nregions < tw->cap + RTA__PINNED_EXTRA_REGIONS && tw->nchunks < tw->maxchunks &&
+        map_chunk(tw, FIRST_CHUNK) == 0) {
+        r = tw->free_regions;
+        tw->free_regions = r->next_free;
+        r->next_free = NULL;
+        return r;
+    }
     return NULL;
 }
 
 bool rta__regions_all_pinned(rta__worker *wk)
 {
     rta__tasklet_worker *tw = rta__tasklet_tw(wk);
-    for (unsigned i = 0; i < tw->nregions; i++)
-        if (!tw->regions[i].occupant || !tw->regions[i].occupant->pinned)
+    if (tw->free_regions)
+        return false;
+    for (unsigned i = 0; i < tw->nregions; i++) {
+        const rta__region *c = region_at(tw, i);
+        if (!c->occupant || !c->occupant->pinned)
             return false;
+    }
     return tw->nregions > 0;
+}
+
+void rta__region_unbind(rta__tasklet_worker *tw, rta__region *r)
+{
+    if (--r->nbound == 0) {
+        r->next_free = tw->free_regions;
+        tw->free_regions = r;
+    }
 }
 
 /* Walks the frame-pointer chain of a suspended stack. `data` holds the bytes

@@ -277,7 +277,9 @@ static void finish(rta__worker *wk, rta__tasklet *t)
 {
     rta__tsan_destroy_fiber(t->tsan_fiber); /* switched off it for good */
     t->tsan_fiber = NULL;
-    t->region->occupant = NULL;
+    if (t->region->occupant == t)
+        t->region->occupant = NULL;
+    rta__region_unbind(rta__tasklet_tw(wk), t->region);
     free(t->saved);
     t->saved = NULL;
     t->saved_len = t->saved_cap = 0;
@@ -411,6 +413,8 @@ static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t
         t->worker = wk;
         t->region = r;
         t->started = true;
+        r->nbound++;
+        r->dirty = true;
         r->occupant = t;
         t->exec.stack_lo = (uintptr_t)r->lo;
         t->exec.stack_hi = (uintptr_t)r->top;
@@ -976,18 +980,7 @@ static int tasklet_worker_init(rta__worker *wk)
     if (!tw)
         return -ENOMEM;
     wk->engine[RTA__ENGINE_SLOT_STACKFUL] = tw;
-    /* Room for pinned tasks' extra regions: zero pages until used. */
-    tw->cap = rta__rt.regions_per_worker + RTA__PINNED_EXTRA_REGIONS;
-    tw->regions = calloc(tw->cap, sizeof *tw->regions);
-    if (!tw->regions)
-        return -ENOMEM;
-    for (unsigned i = 0; i < rta__rt.regions_per_worker; i++) {
-        int rc = rta__region_map(&tw->regions[i], rta__rt.stack_size);
-        if (rc < 0)
-            return rc;
-        tw->nregions++;
-    }
-    return 0;
+    return rta__regions_init(tw, rta__rt.regions_per_worker);
 }
 
 static void tasklet_worker_fini(rta__worker *wk)
@@ -995,9 +988,7 @@ static void tasklet_worker_fini(rta__worker *wk)
     rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     if (!tw)
         return;
-    for (unsigned i = 0; i < tw->nregions; i++)
-        rta__region_unmap(&tw->regions[i]);
-    free(tw->regions);
+    rta__regions_fini(tw);
     free(tw);
     wk->engine[RTA__ENGINE_SLOT_STACKFUL] = NULL;
 }
@@ -1024,6 +1015,7 @@ static void tasklet_thread_exit(rta__worker *wk)
 
 static int tasklet_init(void)
 {
+    rta__region_probe_guard();
     rta__overflow_install();
     return 0;
 }

@@ -25,14 +25,29 @@
 #include "../../sched/engine.h"
 
 typedef struct rta__region {
-    char *map;            /* whole mapping, guard included */
+    char *map;            /* this region's range, guard included (inside its chunk) */
     size_t map_len;
     char *lo;             /* lowest usable byte (just above the guard) */
     char *top;            /* stack top (exclusive), 16-byte aligned */
     struct rta__tasklet *occupant;
     uint64_t last_use;    /* worker tick of the last switch into it (LRU) */
+    /* Started, unfinished tasklets whose home this is (owner only): 1 while
+     * regions are plentiful; more once a worker shares them (region.c). At
+     * 0 the region is on the worker's free list (next_free). */
+    unsigned nbound;
+    bool dirty;           /* pages may be committed (idle release, region.c) */
+    struct rta__region *next_free;
     unsigned vg_id;       /* valgrind stack id */
 } rta__region;
+
+/* A run of regions from one mmap (region.c): never moved nor freed before
+ * the worker's fini, so region pointers stay valid. */
+typedef struct rta__region_chunk {
+    char *map;
+    size_t map_len;
+    unsigned n;
+    rta__region r[];
+} rta__region_chunk;
 
 enum rta__suspend_reason {
     RTA__SUSP_NONE = 0,
@@ -83,12 +98,17 @@ typedef struct rta__tasklet {
 } rta__tasklet;
 
 typedef struct rta__tasklet_worker {
-    /* regions[0..nregions) are mapped; the array has room for cap, never
-     * moves (tasklets point into it), and grows only when every region is
-     * held by a pinned tasklet (rta__resident_pin), so that the others can
-     * still start. Grown regions stay until the worker ends. */
-    rta__region *regions;
-    unsigned nregions, cap;
+    /* Regions (region.c): chunks[0..nchunks) mapped on demand, nregions in
+     * all, at most cap (rta_config.regions_per_worker) plus, when every
+     * region is held by a pinned tasklet (rta__resident_pin), up to
+     * RTA__PINNED_EXTRA_REGIONS more, so that others can still start; free_regions: those
+     * no tasklet is bound to, most recently freed first. nchunks_pub is
+     * nchunks for other threads (the overflow handler). */
+    _Atomic(rta__region_chunk *) *chunks;
+    unsigned nchunks, maxchunks, nregions, cap, hand;
+    _Atomic unsigned nchunks_pub;
+    bool map_failed;          /* a chunk could not be mapped: share from now on */
+    rta__region *free_regions;
     void *altstack;           /* signal stack for the overflow handler */
     /* Recycled tasklet objects (owner only): spawning and releasing on a
      * worker costs no malloc/free. Bounded by FREE_TASKLETS_MAX. */
@@ -135,20 +155,29 @@ static inline rta__tasklet_worker *rta__tasklet_tw(const rta__worker *wk)
 RTA__HIDDEN void rta__tasklet_run(rta__work *w);
 
 /* Regions (region.c). */
-RTA__HIDDEN int rta__region_map(rta__region *r, size_t stack_size);
-RTA__HIDDEN void rta__region_unmap(rta__region *r);
+RTA__HIDDEN void rta__region_probe_guard(void);
+RTA__HIDDEN bool rta__region_guard_is_madvise(void);
+/* Maps tw's first chunk; cap: the most regions tw may map. */
+RTA__HIDDEN int rta__regions_init(rta__tasklet_worker *tw, unsigned cap);
+RTA__HIDDEN void rta__regions_fini(rta__tasklet_worker *tw);
+/* The region whose guard holds addr, or NULL; async-signal-safe, any thread. */
+RTA__HIDDEN rta__region *rta__region_of_guard(const rta__tasklet_worker *tw, const char *addr);
+/* A tasklet bound to r finished: r goes back to the free list at 0. */
+RTA__HIDDEN void rta__region_unbind(rta__tasklet_worker *tw, rta__region *r);
 /* Makes r hold t's frames: evicts the occupant if it is another tasklet and
  * copies t's frames back if t was evicted. Scheduler context only. False,
  * changing nothing, when the occupant's copy found no memory or the occupant
  * is pinned (rta__resident_pin): the caller retries later. */
 RTA__HIDDEN bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t);
-/* A region for a tasklet that has not started: a free one, else the least
- * recently used one whose occupant is not pinned (the occupant is evicted),
- * never `avoid` (the region of the tasklet whose stack the call runs on, or
- * NULL). When every region is held by a pinned tasklet, a new region is
- * mapped (avoid == NULL only). NULL when there is none or the eviction
- * found no memory: called with avoid == NULL, the new tasklet then retries
- * later when every region is pinned, else faults with -ENOMEM. */
+/* A region for a tasklet that has not started: a free one (mapping a new
+ * chunk if the cap allows), else one shared with other tasklets, the least
+ * recently used of a window whose occupant is not pinned (its occupant is
+ * evicted), never `avoid` (the region of the tasklet whose stack the call
+ * runs on, or NULL). When every region is held by a pinned tasklet, a new
+ * chunk is mapped past the cap (avoid == NULL only). The caller binds it
+ * (nbound++). NULL when there is none or the eviction found no memory:
+ * called with avoid == NULL, the new tasklet then retries later when every
+ * region is pinned, else faults with -ENOMEM. */
 RTA__HIDDEN rta__region *rta__region_pick(rta__worker *wk, const rta__region *avoid);
 /* Whether every region of wk is held by a pinned tasklet (rta__resident_pin):
  * then no region can be had until one unpins, which is not a lack of memory. */
