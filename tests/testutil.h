@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -109,6 +110,46 @@ static inline int test_trace_index(const char **names, size_t n, const char *nam
         if (names[i] && strcmp(names[i], name) == 0)
             return (int)i;
     return -1;
+}
+
+/* Extra divisor for stress tests under an emulator (qemu-user runs them
+ * 10-30x slower; tests/CMakeLists.txt sets RTA_TEST_EMULATED). */
+static inline long test_emulated_divisor(void)
+{
+    const char *e = getenv("RTA_TEST_EMULATED");
+    return e && strcmp(e, "1") == 0 ? 10 : 1;
+}
+
+/* splitmix64: the stress tests' own random numbers. */
+static inline uint64_t test_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* The randomised scheduling mode for stress tests (docs/testing.md): picks a
+ * seed (RTA_TEST_SEED if set, else from the clock and pid), prints it so a
+ * failure can be replayed, and turns on the scheduler's shuffled order
+ * (RTA_SCHED_RANDOM, unless already set) before rta_init. The seed also
+ * drives the test's own random yields and orders (test_rand). */
+static inline uint64_t test_random_mode(const char *test)
+{
+    uint64_t seed = 0;
+    const char *s = getenv("RTA_TEST_SEED");
+    if (s && *s)
+        seed = strtoull(s, NULL, 10);
+    else
+        seed = (test_now_ns() ^ ((uint64_t)getpid() << 20)) % 1000000000000ull;
+    if (seed == 0)
+        seed = 1;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
+    setenv("RTA_SCHED_RANDOM", buf, 0);
+    fprintf(stderr, "%s: seed %llu, scheduler order RTA_SCHED_RANDOM=%s (replay: RTA_TEST_SEED=%llu)\n",
+            test, (unsigned long long)seed, getenv("RTA_SCHED_RANDOM"), (unsigned long long)seed);
+    return seed;
 }
 
 #endif

@@ -126,6 +126,9 @@ int rta_init(const rta_config *cfg)
             return rc;
         c.regions_per_worker = rc ? (v > UINT_MAX ? UINT_MAX : (unsigned)v) : 16384;
     }
+    size_t seed = 0;
+    if ((rc = env_size("RTA_SCHED_RANDOM", &seed)) < 0)
+        return rc;
     if (!c.shutdown_grace_ms) {
         if ((rc = env_size("RTA_SHUTDOWN_GRACE_MS", &v)) < 0)
             return rc;
@@ -173,6 +176,7 @@ int rta_init(const rta_config *cfg)
     rta__set_unobserved_hook(c.unobserved_fault, c.unobserved_fault_data);
     rta__set_notice_hook(c.notice, c.notice_data);
     rta__rt.regions_per_worker = c.regions_per_worker;
+    rta__rt.random_seed = seed; /* 0: the normal order (docs/testing.md) */
     rc = 0;
     for (unsigned i = 0; rc == 0 && i < NENGINES; i++)
         if (engines[i]->init)

@@ -205,6 +205,7 @@ typedef struct rta__worker {
     rta__timer_heap timers;          /* owner only */
     uint64_t tick;                   /* loop iterations, for fairness */
     unsigned fair_left;              /* ticks before the next fairness tick (worker.c) */
+    uint64_t rng;                    /* the randomised mode's generator (owner only) */
     rta__worker_stats stats;
     /* Each engine's per-worker state, by its slot (engine.h). */
     void *engine[RTA__ENGINE_SLOTS];
@@ -228,6 +229,9 @@ typedef struct rta__runtime {
     _Atomic unsigned idle_count;     /* workers whose idle flag is 1 */
     _Atomic unsigned wake_rr;        /* where wake_one starts looking */
     unsigned nstarted;               /* workers past their set-up (guarded by start_lock) */
+    /* The randomised scheduling mode's seed (RTA_SCHED_RANDOM; 0: off), set by
+     * rta_init before the workers start (worker.c, next_work_random). */
+    uint64_t random_seed;
     /* Threads other than the workers currently inside rta__sched_submit or
      * rta__sched_ready_on: rta__sched_stop waits for 0 before freeing what
      * they touch (see foreign_enter in worker.c). */

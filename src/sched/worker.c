@@ -219,9 +219,57 @@ static void fire_timers(rta__worker *wk)
     }
 }
 
+/* The randomised scheduling mode (RTA_SCHED_RANDOM=seed, for stress tests:
+ * docs/testing.md). Every pick fires due timers, rotates the local FIFO by
+ * 0-3 places (bound work runs in a shuffled order), then looks at the
+ * sources (local FIFO, own deque, inbox, global queue, stealing) starting at
+ * a random one, so a worker may steal or take outside work while it has its
+ * own. fair_left stays 0: the inline pick (rta__sched_next_local) then
+ * always defers to this one. Costs the normal mode one predictable branch in
+ * next_work and nothing on the inline path. */
+static uint64_t rng_next(rta__worker *wk)
+{
+    uint64_t x = wk->rng; /* xorshift64*, never 0 */
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    wk->rng = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+static rta__work *next_work_random(rta__worker *wk, bool may_steal)
+{
+    rta__work *w = NULL;
+    uint64_t tick = wk->tick + 1;
+    __atomic_store_n(&wk->tick, tick, __ATOMIC_RELAXED); /* read by the stall watcher */
+    wk->fair_left = 0;
+    uint64_t r = rng_next(wk);
+    if (wk->timers.len)
+        fire_timers(wk);
+    if (rta__parker_impl->poll && (r & 7) == 0)
+        rta__parker_impl->poll();
+    r >>= 3;
+    for (unsigned k = r & 3; k && wk->local.head && wk->local.head->next; k--)
+        rta__fifo_push(&wk->local, rta__fifo_pop(&wk->local));
+    r >>= 2;
+    unsigned n = may_steal && rta__rt.nworkers > 1 ? 5 : 4, first = (unsigned)(r % n);
+    for (unsigned i = 0; i < n && !w; i++) {
+        switch ((first + i) % n) {
+        case 0: w = rta__fifo_pop(&wk->local); break;
+        case 1: w = rta__deque_maybe_items(&wk->deque) ? rta__deque_pop(&wk->deque) : NULL; break;
+        case 2: w = take_inbox(wk); break;
+        case 3: w = global_pop(); break;
+        default: w = steal(wk); break;
+        }
+    }
+    return w;
+}
+
 static rta__work *next_work(rta__worker *wk, bool may_steal)
 {
     rta__work *w;
+    if (rta__unlikely(rta__rt.random_seed != 0))
+        return next_work_random(wk, may_steal);
     /* Only this worker writes tick; the stall watcher (watch.c) reads it
      * from its thread, so the store is atomic (relaxed: a plain store on
      * every target, and TSan sees it). */
@@ -458,6 +506,11 @@ int rta__sched_start(unsigned nworkers, rta__engine *const *engines, unsigned ne
             goto oom;
         memset(wk, 0, sizeof *wk);
         wk->index = i;
+        /* splitmix64 of seed and index: distinct, never 0 in practice. */
+        uint64_t z = rta__rt.random_seed + (i + 1) * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        wk->rng = (z ^ (z >> 31)) | 1;
         rta__rt.workers[i] = wk;
         int rc = engines_worker_init(wk);
         if (rc < 0) {
