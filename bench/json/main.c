@@ -371,10 +371,14 @@ int main(int argc, char **argv)
     bench_opts o;
     bench_parse(argc, argv, &o, "  JSON parse/write throughput per engine and cJSON (env RJB_DATA: data folder)\n");
     const char *dir = getenv("RJB_DATA") ? getenv("RJB_DATA") : RJB_DATA;
-    /* Freed memory stays with the process: otherwise the main thread's arena
-     * (sync, cJSON) gives large blocks back and faults them in again on every
-     * repetition while a worker's arena (the async engines) keeps them, a
-     * difference of the allocator and not of the code being measured. */
+    /* Freed memory stays with the process, for every contestant alike: glibc
+     * trims the main thread's arena (where sync and cJSON run) and serves big
+     * blocks by mmap, so a repetition could fault its pages in again where a
+     * worker's arena (the async engines) would not. This was first added for
+     * the "sync measures half of tasklet" anomaly, whose cause turned out to
+     * be the scheduler (an idle worker spinning at full CPU, charged to the
+     * process CPU time: scenarios/json/README.md), not the allocator; it stays
+     * so that no contestant's figure depends on which thread's arena it used. */
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     rta_config cfg = {.workers = 1, .stack_size = 1u << 20, .regions_per_worker = 4};
