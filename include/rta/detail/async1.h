@@ -59,7 +59,14 @@ rta__a1_start_mn(rta_async1_sm *sm, void (*mn)(rta_async1_sm *))
 {
     /* rta__tls_state.exec: the current exec (first member; NULL until the
      * thread's first use of the runtime). */
-    void *const *x = *(void *const *const *)(void *)&rta__tls_state;
+    const void *tls = (const void *)&rta__tls_state;
+#if defined(__SANITIZE_ADDRESS__) /* RTA_SANITIZE: ASan with UBSan */
+    /* UBSan's object-size check takes the incomplete rta__tls_state for an
+     * object of no size and rejects the load of its first member (the
+     * sanitizer builds only: the barrier costs a register in them). */
+    __asm__("" : "+r"(tls));
+#endif
+    void *const *x = *(void *const *const *)tls;
     if (__builtin_expect(rta__async1_direct != 0 && x != NULL && x[RTA__A1_X_LOCALS] == NULL, 1)) {
         void *sc = x[RTA__A1_X_SYNC], *sch = x[RTA__A1_X_SCHED];
         rta__async1_direct = 0;
