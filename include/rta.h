@@ -86,7 +86,8 @@ typedef struct rta_config {
      * up to this many started tasklets per worker each have their own and
      * resume with no copy; past it they share (copied out and back). Each
      * costs address space (stack_size + 64 KiB) and only the pages touched.
-     * 0 = env RTA_REGIONS, else 16384; at most 1048576. */
+     * 0 = env RTA_REGIONS, else 16384 (256 in a ThreadSanitizer build of
+     * the library); at most 1048576. */
     unsigned regions_per_worker;
     /* How long rta_shutdown waits for unfinished tasks before it writes a
      * report naming them (see rta_shutdown). 0 = env RTA_SHUTDOWN_GRACE_MS,

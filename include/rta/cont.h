@@ -134,7 +134,8 @@ RTA_EXTERN rta_task *rta_cont_spawn(rta_cont_fn fn, void *arg);
 /* dst = the result of any awaitable (the spec's AwaitAwaiterFromRuntimeAsync):
  * completes synchronously when is_completed, else suspends the chain and,
  * once it is off the stack, registers the root with the awaiter. self must
- * stay valid until resumption. get_result's error is thrown at this point.
+ * stay valid until resumption (an awaiter kept in the frame, &F.x, is: the
+ * await registers F's saved copy). get_result's error is thrown at this point.
  * Configure-await (rta/context.h): the plain forms pass the lexically visible
  * rta__configure_await (the file's RTA_CONFIGURE_AWAIT, or the function's
  * RTA_CONFIGURE_AWAIT_FN(b), which in a cont function goes *before*

@@ -8,6 +8,7 @@
  * below) and runs the engines' process-level hooks.
  */
 #include "../core/internal.h"
+#include "../arch/sanitizer.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -24,6 +25,17 @@
 #include "../io/io.h"
 #include "../sched/watch.h"
 #include "../sched/engine.h"
+
+/* Regions per worker unless configured (docs/tasklet.md). ThreadSanitizer
+ * gives every region a fiber with its own shadow stack and trace (about
+ * 0.75 MiB each): 16,384 per worker ran a TSan build out of memory
+ * (sched_stress_foreign, tasklet_many_suspended), so its builds share
+ * regions sooner. */
+#if RTA__TSAN
+#define DEFAULT_REGIONS 256
+#else
+#define DEFAULT_REGIONS 16384
+#endif
 
 /* Every engine of the library, in order: thread_exit, worker_fini and
  * shutdown run in reverse (a later engine may use an earlier one). */
@@ -124,7 +136,7 @@ int rta_init(const rta_config *cfg)
     if (!c.regions_per_worker) {
         if ((rc = env_size("RTA_REGIONS", &v)) < 0)
             return rc;
-        c.regions_per_worker = rc ? (v > UINT_MAX ? UINT_MAX : (unsigned)v) : 16384;
+        c.regions_per_worker = rc ? (v > UINT_MAX ? UINT_MAX : (unsigned)v) : DEFAULT_REGIONS;
     }
     size_t seed = 0;
     if ((rc = env_size("RTA_SCHED_RANDOM", &seed)) < 0)

@@ -38,6 +38,11 @@ RTA_EXTERN rta_cont *rta__cont_alloc(const rta_cont_desc *d);
 RTA_EXTERN rta_cont *rta__cont_yield_k(bool cfg);
 RTA_EXTERN rta_cont *rta__cont_sleep_k(uint64_t ms, bool cfg);
 RTA_EXTERN rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self, bool cfg);
+/* An awaiter inside F (e.g. RTA_CONT_AWAIT(v, &rta_vtask_awaiter, &F.vt)) is
+ * registered at its saved copy: F itself is a stack local that is gone once
+ * the chain has returned, when the awaiter is registered (the awaiter then
+ * read a dead stack slot: core_vtask_engines under TSan). */
+RTA_EXTERN void rta__cont_await_moved(const void *frame, size_t size, void *copy);
 RTA_EXTERN void rta__cont_try_leave(rta__try *t);
 RTA_EXTERN RTA_NORETURN void rta__cont_rethrow(void);
 RTA_EXTERN RTA_NORETURN void rta__cont_bad_await(const char *func);
@@ -136,14 +141,19 @@ RTA_EXTERN extern rta__try rta__cont_t_;
  * it after callee_k, leave any try record, return it. On resume (label),
  * re-enter the try block if the await sits in one, take an error handed to
  * this handler, else the value. */
-#define RTA__CONT_POINT(id, callee_k, dst)                                                      \
+#define RTA__CONT_POINT(id, callee_k, dst) RTA__CONT_POINT_FIX(id, callee_k, dst, (void)0)
+/* fix: run once F is saved (an await moves an awaiter that lives in F to
+ * the saved copy: rta__cont_await_moved). */
+#define RTA__CONT_POINT_FIX(id, callee_k, dst, fix)                                             \
     do {                                                                                        \
+        rta_cont *rta__ck_ = (callee_k); /* first: an await's call records what fix moves */    \
         rta_cont *rta__m_ = rta__k_ ? rta__k_ : rta__cont_alloc(&rta__cd_);                      \
         rta__m_->pc = &&RTA__CONT_CAT(rta__r_, id);                                             \
         rta__m_->desc = (rta__m_->desc & ~(uintptr_t)RTA__CONT_F_HANDLER) |                    \
                         (rta__cont_in_try_ ? RTA__CONT_F_HANDLER : 0u);                         \
         *(rta__frame_t *)(void *)(rta__m_ + 1) = F;                                             \
-        (callee_k)->next = rta__m_;                                                             \
+        fix;                                                                                    \
+        rta__ck_->next = rta__m_;                                                               \
         if (rta__cont_in_try_)                                                                  \
             rta__cont_try_leave(&rta__cont_t_);                                                 \
         RTA__CONT_CHECK(rta__m_);                                                               \
@@ -183,7 +193,8 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         if (rta__o_->is_completed(rta__s_)) {                                                   \
             rta__v_ = rta__o_->get_result(rta__s_);                                             \
         } else {                                                                                \
-            RTA__CONT_POINT(id, rta__cont_await_k(rta__o_, rta__s_, (cfg)), rta__v_);           \
+            RTA__CONT_POINT_FIX(id, rta__cont_await_k(rta__o_, rta__s_, (cfg)), rta__v_,        \
+                                rta__cont_await_moved(&F, sizeof F, rta__m_ + 1));              \
         }                                                                                       \
         dst = rta__v_;                                                                          \
     } while (0)

@@ -40,6 +40,14 @@ rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self, bool cfg)
     return &rta__cont_tls.sentinel;
 }
 
+void rta__cont_await_moved(const void *frame, size_t size, void *copy)
+{
+    rta__cont_thread *ct = &rta__cont_thr;
+    uintptr_t off = (uintptr_t)ct->self - (uintptr_t)frame;
+    if (ct->op == RTA__CONT_OP_AWAIT && off < size)
+        ct->self = (char *)copy + off;
+}
+
 rta_cont *rta__cont_yield_k(bool cfg)
 {
     rta__cont_thread *ct = &rta__cont_thr;
