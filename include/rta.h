@@ -341,7 +341,9 @@ RTA_EXTERN rta_task *rta_task_from_value(int64_t v);
 
 /* Completes when all of ts[0..n) have completed: faulted with a copy of the
  * first (by index) faulted task's error, else canceled if any was canceled,
- * else succeeded with value n. The array may be freed after the call; the
+ * else succeeded with value n. Every faulted input counts as observed (none
+ * is reported as an unobserved fault; the combinator is, if its own error is
+ * never read). The array may be freed after the call; the
  * combinator holds its own references. NULL (errno ENOMEM) when out of memory.
  * A NULL input (or ts NULL with n > 0) gives a task already faulted with
  * -EINVAL naming the call and the input's index (errno EINVAL). */

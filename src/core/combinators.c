@@ -32,23 +32,32 @@ static void combinator_destroy(rta_task *t)
     free(c);
 }
 
+/* Every faulted input is marked observed, not only the first whose error the
+ * combinator carries: awaiting the combinator is how the caller handles its
+ * inputs' faults (as .NET's WhenAll observes every input's exceptions), so
+ * none of them may later be reported as an unobserved fault. */
 static void finish_all(combinator *c)
 {
     bool canceled = false;
+    rta_task *first = NULL;
     for (size_t i = 0; i < c->n; i++) {
         rta_task *t = c->slots[i].task;
         rta_status s = rta_task_status(t);
         if (s == RTA_FAULTED) {
-            rta_error *e = rta_error_copy(rta__task_take_view(t));
-            rta__task_complete(&c->task, RTA_FAULTED, 0, e ? e : rta__error_oom());
-            return;
+            rta__task_take_view(t);
+            if (!first)
+                first = t;
         }
         canceled |= s == RTA_CANCELED;
     }
-    if (canceled)
+    if (first) {
+        rta_error *e = rta_error_copy(first->error);
+        rta__task_complete(&c->task, RTA_FAULTED, 0, e ? e : rta__error_oom());
+    } else if (canceled) {
         rta__task_complete(&c->task, RTA_CANCELED, 0, NULL);
-    else
+    } else {
         rta__task_complete(&c->task, RTA_SUCCEEDED, (int64_t)c->n, NULL);
+    }
 }
 
 static void slot_done(combinator *c, size_t index)

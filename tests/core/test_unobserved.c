@@ -2,7 +2,8 @@
  * released without its error having been read is reported once, with the
  * error's message: on stderr by default, through rta_config's hook when one
  * is set. Faults that were read (rta_task_wait with err, an await,
- * rta_task_error, when_all) and cancellations are not reported. */
+ * rta_task_error, when_all: every faulted input) and cancellations are not
+ * reported. */
 #include <rta.h>
 
 #include <errno.h>
@@ -148,12 +149,53 @@ int main(void)
     rta_shutdown();
     CHECK_EQ(count(), 2);
 
+    /* when_all observes every faulted input, not only the first whose error
+     * it carries: inputs faulted before the call (0, 2) and after it (4, 5,
+     * rejected in reverse order), beside a success and a cancellation. */
+    enum { NIN = 6 };
+    rta_task *in[NIN];
+    for (int i = 0; i < NIN; i++)
+        in[i] = rta_promise_new();
+    CHECK(rta_promise_reject(in[0], rta_error_new(ECODE, "input 0")));
+    CHECK(rta_promise_reject(in[2], rta_error_new(ECODE, "input 2")));
+    all = rta_when_all(in, NIN);
+    CHECK(all);
+    CHECK(rta_promise_resolve(in[1], 1));
+    CHECK(rta_promise_cancel(in[3]));
+    CHECK(rta_promise_reject(in[5], rta_error_new(ECODE, "input 5")));
+    CHECK(rta_promise_reject(in[4], rta_error_new(ECODE, "input 4")));
+    err = NULL;
+    CHECK_EQ(rta_task_wait(all, &err), 0);
+    CHECK(err);
+    CHECK_STREQ(rta_error_message(err), "input 0");
+    rta_error_free(err);
+    rta_task_release(all);
+    for (int i = 0; i < NIN; i++)
+        rta_task_release(in[i]);
+    CHECK_EQ(count(), 2);
+
+    /* ... and a when_all whose own error nobody reads is one report (its
+     * own), not one per faulted input. */
+    in[0] = rta_promise_new();
+    in[1] = rta_promise_new();
+    all = rta_when_all(in, 2);
+    CHECK(rta_promise_reject(in[1], rta_error_new(ECODE, "second")));
+    CHECK(rta_promise_reject(in[0], rta_error_new(ECODE, "first")));
+    uint64_t all_id = rta_task_id(all);
+    rta_task_release(in[0]);
+    rta_task_release(in[1]);
+    CHECK_EQ(count(), 2);
+    rta_task_release(all);
+    CHECK_EQ(count(), 3);
+    CHECK_EQ(last_id, all_id);
+    CHECK_STREQ(last_msg, "first");
+
     /* A rejected promise nobody looked at, through the hook (still
      * installed after rta_shutdown). */
     p = rta_promise_new();
     rta_promise_reject(p, rta_error_new(-EPIPE, "nobody listened"));
     rta_task_release(p);
-    CHECK_EQ(count(), 3);
+    CHECK_EQ(count(), 4);
     CHECK_EQ(last_code, -EPIPE);
     return 0;
 }
