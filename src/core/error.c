@@ -306,7 +306,7 @@ void rta_throw_error(rta_error *e)
         longjmp(r->jb, 1);
     }
     x->try_top = NULL;
-    if (rta__tls_state.tasklet && rta__stackful_fault)
+    if (rta__tls_state.stackful && rta__stackful_fault)
         rta__stackful_fault(e); /* the task's root: fault it at its thunk */
     uncaught(e);
 }

@@ -191,25 +191,35 @@ typedef struct rta__exec {
     void *locals;        /* async-local map (see src/core/context.c) */
     void *sync_ctx;      /* current rta_sync_ctx, if any */
     void *scheduler;     /* current user rta_scheduler, if any */
-    /* Set in the exec of a task whose code is async2 without being a tasklet
-     * (a cont root): rta_in_async() is true while it is current. Tasklets
-     * are recognised by rta__tls.tasklet instead. */
+    /* Set in the exec of a task whose code is async2 without being a stackful
+     * one (a cont root): rta_in_async() is true while it is current. Stackful
+     * tasks are recognised by rta__tls.stackful instead. */
     int async2;
     /* Stack bounds for frame-pointer walks (traces): [lo, hi). */
     uintptr_t stack_lo, stack_hi;
 } rta__exec;
 
 struct rta__worker;
-struct rta__tasklet;
 
 typedef struct rta__tls {
     rta__exec *exec;               /* never NULL after rta__tls_get() */
     rta__exec own;                 /* the thread's own state */
     struct rta__worker *worker;    /* set on worker threads */
-    struct rta__tasklet *tasklet;  /* the tasklet running on this thread, if any */
+    /* The task of the stackful engine (src/sched/engine.h) running on this
+     * thread, on a stack that engine owns; NULL when none runs. Opaque here:
+     * the engine sets it and alone knows its type. Invariant every such
+     * engine keeps: the object starts with its rta_task (rta__stackful_task).
+     * Anyone may test it for NULL ("is a stackful task running here?"). */
+    void *stackful;
 } rta__tls;
 
 extern __thread rta__tls rta__tls_state __attribute__((tls_model("initial-exec")));
+
+/* The running stackful task's handle, or NULL (see rta__tls.stackful). */
+static inline rta_task *rta__stackful_task(void)
+{
+    return (rta_task *)rta__tls_state.stackful;
+}
 
 static inline rta__exec *rta__cur_exec(void)
 {
@@ -312,7 +322,7 @@ RTA__HIDDEN void rta__error_capture(rta_error *e, unsigned skip);
 RTA__HIDDEN void rta__error_push_name(rta_error *e, const char *name);
 RTA__HIDDEN rta_error *rta__error_oom(void);
 
-/* A throw that found no handler inside a stackful task (rta__tls.tasklet
+/* A throw that found no handler inside a stackful task (rta__tls.stackful
  * set): faults the task where it stands (its frames are abandoned, not
  * unwound); never returns. The stackful engine's fault hook, installed by
  * the scheduler (src/sched/engine.h); the core names no engine. */

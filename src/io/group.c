@@ -200,12 +200,12 @@ static const rta_awaiter_ops group_ops = {
 int64_t rta_group_wait(rta_group *g)
 {
     if (!g) {
-        if (rta__tls_state.tasklet)
+        if (rta__tls_state.stackful)
             rta_throw(-EINVAL, "rta_group_wait: the group is NULL");
         fprintf(stderr, "rtasync: rta_group_wait: the group is NULL\n");
         return -EINVAL;
     }
-    if (!rta__tls_state.tasklet) {
+    if (!rta__tls_state.stackful) {
         if (rta__tls_state.worker)
             return -ENOTSUP; /* cont/async1 on a worker: no wait form yet */
         /* A plain thread blocks; the failure comes back as -errno. */

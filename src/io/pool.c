@@ -183,7 +183,7 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
         *ran = fn(arg); /* a plain thread may block */
         return *ran;
     }
-    if (!rta__tls_state.tasklet)
+    if (!rta__tls_state.stackful)
         return -ENOTSUP;
     if (rta__cancel_requested(rta__cancel_current()))
         return -ECANCELED;

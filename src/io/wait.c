@@ -221,7 +221,7 @@ static rta__iowait *wait_new(rta__iofd *f, int dir, rta_deadline d, rta__worker 
 
 int rta__io_wait(int fd, int dir, rta_deadline d)
 {
-    if (!rta__tls_state.tasklet)
+    if (!rta__tls_state.stackful)
         return rta__tls_state.worker ? -ENOTSUP : block_wait(fd, dir, d);
     rta__iofd *f;
     int rc = wait_prelude(fd, dir, d, &f);

@@ -96,8 +96,7 @@ __attribute__((no_sanitize_address)) static void on_stall_signal(int sig, siginf
 #endif
     const rta__exec *x = rta__tls_state.exec;
     uintptr_t hi = x ? x->stack_hi : 0;
-    /* A tasklet's handle is the first member of its object (tasklet.h). */
-    const rta_task *t = (const rta_task *)(const void *)rta__tls_state.tasklet;
+    const rta_task *t = rta__stackful_task();
     S.task_id = t ? t->id : 0;
     unsigned n = 0;
     if (pc)

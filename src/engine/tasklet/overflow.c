@@ -68,7 +68,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
         sigaction(sig, &previous, NULL);
         return;
     }
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     msgbuf m;
     m.n = 0;
     put_str(&m, "rtasync: stack overflow in task ");

@@ -28,6 +28,10 @@
 #include "../../sched/pin.h"
 #include "../../arch/sanitizer.h"
 
+/* rta__tls.stackful holds the running tasklet; the core and the scheduler
+ * read it as an rta_task (rta__stackful_task). */
+_Static_assert(offsetof(rta__tasklet, task) == 0, "the task handle starts the tasklet");
+
 /* ---- switching ---------------------------------------------------------------------- */
 
 static void make_ready(rta__tasklet *t);
@@ -37,7 +41,7 @@ static void sleep_arm(rta__tasklet *t);
  * context (what rta_in_async and the throw machinery look at). */
 static inline void no_tasklet(void)
 {
-    rta__tls_state.tasklet = NULL;
+    rta__tls_state.stackful = NULL;
     rta__tls_state.exec = &rta__tls_state.own;
 }
 
@@ -82,11 +86,11 @@ static __attribute__((noinline)) void run_deferred(rta__tasklet_worker *tw, rta_
 {
     rta__tasklet *p = tw->deferred;
     tw->deferred = NULL;
-    rta__tasklet *cur = rta__tls_state.tasklet;
+    rta__tasklet *cur = rta__tasklet_cur();
     rta__exec *x = rta__tls_state.exec;
     no_tasklet();
     handoff(wk, p);
-    rta__tls_state.tasklet = cur;
+    rta__tls_state.stackful = cur;
     rta__tls_state.exec = x;
 }
 
@@ -100,7 +104,7 @@ static inline __attribute__((always_inline)) void arrived(void)
 #if RTA__ASAN
     const void *lo;
     size_t size;
-    rta__asan_finish_switch(rta__tls_state.tasklet->asan_fake_stack, &lo, &size);
+    rta__asan_finish_switch(rta__tasklet_cur()->asan_fake_stack, &lo, &size);
     /* What ASan reports is the stack we came from: a worker's first arrival
      * is always from its scheduler context (only the loop enters a tasklet
      * while none runs), so the first report is the thread's stack; later
@@ -123,7 +127,7 @@ static inline __attribute__((always_inline)) void enter_resident(rta__worker *wk
 {
     RTA__STAT_INC(wk, resumes_resident, 1);
     r->last_use = wk->tick;
-    rta__tls_state.tasklet = t;
+    rta__tls_state.stackful = t;
     rta__tls_state.exec = &t->exec;
 }
 
@@ -269,7 +273,7 @@ static void rta__tasklet_entry(void *arg)
 
 static __attribute__((noreturn)) void rta__tasklet_fault(rta_error *e)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     end_running(t, rta__error_status(e), 0, e);
 }
 
@@ -438,7 +442,7 @@ static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t
         }
     }
     r->last_use = wk->tick;
-    rta__tls_state.tasklet = t;
+    rta__tls_state.stackful = t;
     rta__tls_state.exec = &t->exec;
     return 1;
 }
@@ -649,7 +653,7 @@ static void cancel_unlock(rta__tasklet *t)
 
 rta_task *rta__cancel_current(void)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     return t ? &t->task : NULL;
 }
 
@@ -672,27 +676,27 @@ static bool cancel_arm_on(rta__tasklet *t, rta__cancel_hook *h)
 
 bool rta__cancel_arm(rta__cancel_hook *h)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     return t ? cancel_arm_on(t, h) : true;
 }
 
 void rta__resident_pin(void)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     if (t)
         t->pinned++;
 }
 
 void rta__resident_unpin(void)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     if (t && t->pinned)
         t->pinned--;
 }
 
 void rta__cancel_disarm(void)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     if (!t)
         return;
     cancel_lock(t);
@@ -764,7 +768,7 @@ RTA__HIDDEN const char *rta__handler_func(const rta__exec *x);
  * call is not allowed here. */
 static rta__tasklet *async_context(const char *what)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     if (rta__unlikely(!t) && rta_in_async())
         rta_throw(RTA_ENOTASYNC, "%s called from a cont function: it is a tasklet-only call; "
                                  "cont code awaits only through the RTA_CONT_* macros "
@@ -865,7 +869,7 @@ int64_t(rta_await)(rta_task *task)
 
 int64_t rta_await_release_cfg(rta_task *task, bool cfg)
 {
-    rta__tasklet *t = rta__tls_state.tasklet;
+    rta__tasklet *t = rta__tasklet_cur();
     if (rta__unlikely(!t || t->exec.handler_depth > 0)) {
         rta_task_release(task); /* consumed on this path too */
         async_context("rta_await_release"); /* throws why */
@@ -952,7 +956,7 @@ void(rta_sleep_ms)(uint64_t ms)
 bool rta_in_async(void)
 {
     const rta__exec *x = rta__tls_state.exec;
-    return rta__tls_state.tasklet != NULL || (x && x->async2);
+    return rta__tls_state.stackful != NULL || (x && x->async2);
 }
 
 size_t rta_task_frames(rta_task *task, rta_frame_info *out, size_t max)
@@ -965,7 +969,7 @@ size_t rta_task_frames(rta_task *task, rta_frame_info *out, size_t max)
     rta__tasklet *t = (rta__tasklet *)task;
     /* Only the owner worker can look: nothing else can move the frames then. */
     if (!t->started || rta__task_done(task) || rta__cur_worker() != t->worker ||
-        rta__tls_state.tasklet == t)
+        rta__tasklet_cur() == t)
         return 0;
     const rta__region *r = t->region;
     const char *data = r->occupant == t ? (const char *)t->sp : (const char *)t->saved;

@@ -150,6 +150,13 @@ static inline rta__tasklet_worker *rta__tasklet_tw(const rta__worker *wk)
     return (rta__tasklet_worker *)wk->engine[RTA__ENGINE_SLOT_STACKFUL];
 }
 
+/* The tasklet running on this thread, or NULL: the core's rta__tls.stackful,
+ * which only this engine (the one stackful engine) sets. */
+static inline rta__tasklet *rta__tasklet_cur(void)
+{
+    return (rta__tasklet *)rta__tls_state.stackful;
+}
+
 /* The work function of every tasklet (the engine's run hook): enter, switch,
  * leave in one frame, for callers other than the loop. */
 RTA__HIDDEN void rta__tasklet_run(rta__work *w);
