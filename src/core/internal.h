@@ -91,6 +91,11 @@ RTA__HIDDEN void rta__set_unobserved_hook(void (*fn)(uint64_t, const rta_error *
 RTA__HIDDEN void rta__notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 RTA__HIDDEN void rta__set_notice_hook(void (*fn)(const char *, void *), void *data);
 
+/* Reads environment variable name as a size ("123", "64K", "1M", "2G";
+ * env.c): 1 with *out when set, 0 when unset or empty, -EINVAL (after a
+ * line on stderr naming the variable) when it is not a size. */
+RTA__HIDDEN int rta__env_size(const char *name, size_t *out);
+
 /* ---- debug mode (src/core/debug.c) ------------------------------------------ */
 
 /* On when the library was built without NDEBUG or with -DRTA_DEBUG=ON, or

@@ -10,7 +10,6 @@
 #include "../core/internal.h"
 #include "../arch/sanitizer.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <errno.h>
 #include <string.h>
@@ -25,17 +24,6 @@
 #include "../io/io.h"
 #include "../sched/watch.h"
 #include "../sched/engine.h"
-
-/* Regions per worker unless configured (docs/tasklet.md). ThreadSanitizer
- * gives every region a fiber with its own shadow stack and trace (about
- * 0.75 MiB each): 16,384 per worker ran a TSan build out of memory
- * (sched_stress_foreign, tasklet_many_suspended), so its builds share
- * regions sooner. */
-#if RTA__TSAN
-#define DEFAULT_REGIONS 256
-#else
-#define DEFAULT_REGIONS 16384
-#endif
 
 /* Every engine of the library, in order: thread_exit, worker_fini and
  * shutdown run in reverse (a later engine may use an earlier one). */
@@ -78,38 +66,6 @@ static void atfork_register(void)
     atfork_rc = -pthread_atfork(NULL, NULL, atfork_child);
 }
 
-/* Parses "123", "64K", "1M"; returns false on anything else. */
-static bool parse_size(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s)
-        return false;
-    switch (toupper((unsigned char)*end)) {
-    case 'K': v <<= 10; end++; break;
-    case 'M': v <<= 20; end++; break;
-    case 'G': v <<= 30; end++; break;
-    default: break;
-    }
-    if (*end != '\0')
-        return false;
-    *out = (size_t)v;
-    return true;
-}
-
-static int env_size(const char *name, size_t *out)
-{
-    const char *s = getenv(name);
-    if (!s || !*s)
-        return 0;
-    if (!parse_size(s, out)) {
-        fprintf(stderr, "rtasync: %s=\"%s\" is not a size\n", name, s);
-        return -EINVAL;
-    }
-    return 1;
-}
-
 /* src/runtime/gdb.c holds the gdb extension's types and script and nothing
  * that is called: a program linked statically takes an object from the
  * archive only for a symbol it needs, and rta_init's reference to this one
@@ -123,26 +79,16 @@ int rta_init(const rta_config *cfg)
     size_t v;
     int rc;
     if (!c.workers) {
-        if ((rc = env_size("RTA_WORKERS", &v)) < 0)
+        if ((rc = rta__env_size("RTA_WORKERS", &v)) < 0)
             return rc;
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         c.workers = rc ? (unsigned)v : (unsigned)(cpus > 0 ? cpus : 1);
     }
-    if (!c.stack_size) {
-        if ((rc = env_size("RTA_STACK_SIZE", &v)) < 0)
-            return rc;
-        c.stack_size = rc ? v : 256 * 1024;
-    }
-    if (!c.regions_per_worker) {
-        if ((rc = env_size("RTA_REGIONS", &v)) < 0)
-            return rc;
-        c.regions_per_worker = rc ? (v > UINT_MAX ? UINT_MAX : (unsigned)v) : DEFAULT_REGIONS;
-    }
     size_t seed = 0;
-    if ((rc = env_size("RTA_SCHED_RANDOM", &seed)) < 0)
+    if ((rc = rta__env_size("RTA_SCHED_RANDOM", &seed)) < 0)
         return rc;
     if (!c.shutdown_grace_ms) {
-        if ((rc = env_size("RTA_SHUTDOWN_GRACE_MS", &v)) < 0)
+        if ((rc = rta__env_size("RTA_SHUTDOWN_GRACE_MS", &v)) < 0)
             return rc;
         c.shutdown_grace_ms = rc ? (unsigned)(v > UINT_MAX ? UINT_MAX : v) : 5000;
     }
@@ -150,14 +96,11 @@ int rta_init(const rta_config *cfg)
         fprintf(stderr, "rtasync: worker count %u out of range 1..1024\n", c.workers);
         return -EINVAL;
     }
-    if (c.stack_size < 16 * 1024 || c.stack_size > ((size_t)1 << 30)) {
-        fprintf(stderr, "rtasync: stack size %zu out of range 16 KiB..1 GiB\n", c.stack_size);
-        return -EINVAL;
-    }
-    if (c.regions_per_worker == 0 || c.regions_per_worker > (1u << 20)) {
-        fprintf(stderr, "rtasync: regions per worker %u out of range 1..1048576\n", c.regions_per_worker);
-        return -EINVAL;
-    }
+    /* The engines' own settings (the tasklet engine's stack size and
+     * regions): each fills in and checks what it owns. */
+    for (unsigned i = 0; i < NENGINES; i++)
+        if (engines[i]->configure && (rc = engines[i]->configure(&c)) < 0)
+            return rc;
 
     if (rta__forked_refuse("rta_init"))
         return -EBUSY;
@@ -183,16 +126,14 @@ int rta_init(const rta_config *cfg)
     atomic_store(&rta__rt.stopping, 0);
     atomic_store(&rta__rt.live_started, 0);
     atomic_store(&rta__rt.live_finished, 0);
-    rta__rt.stack_size = c.stack_size;
     shutdown_grace_ms = c.shutdown_grace_ms;
     rta__set_unobserved_hook(c.unobserved_fault, c.unobserved_fault_data);
     rta__set_notice_hook(c.notice, c.notice_data);
-    rta__rt.regions_per_worker = c.regions_per_worker;
     rta__rt.random_seed = seed; /* 0: the normal order (docs/testing.md) */
     rc = 0;
     for (unsigned i = 0; rc == 0 && i < NENGINES; i++)
         if (engines[i]->init)
-            rc = engines[i]->init();
+            rc = engines[i]->init(&c);
     if (rc < 0) {
         pthread_mutex_destroy(&rta__rt.lock);
         lifecycle_busy = false;

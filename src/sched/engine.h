@@ -54,8 +54,16 @@ typedef struct rta__engine {
     unsigned slot;
 
     /* ---- lifetime (every hook may be NULL) ---- */
-    /* rta_init, before any worker exists; negative errno refuses the start. */
-    int (*init)(void);
+    /* rta_init, first, before it takes its lock: fill in the settings of *c
+     * that this engine owns and the caller left 0 (the environment, then the
+     * defaults), and check them, with a line on stderr naming a bad one;
+     * negative errno refuses the start. Changes no state (the start may yet
+     * be refused: another runtime may be running). */
+    int (*configure)(rta_config *c);
+    /* rta_init, before any worker exists, with *c as configure left it: keep
+     * the engine's settings (fixed until shutdown). Negative errno refuses
+     * the start. */
+    int (*init)(const rta_config *c);
     /* rta_shutdown, after every worker stopped. */
     void (*shutdown)(void);
     /* Before wk's thread starts; may store state in wk->engine[slot].

@@ -218,8 +218,6 @@ typedef struct rta__worker {
 typedef struct rta__runtime {
     unsigned nworkers;
     rta__worker **workers;
-    size_t stack_size;
-    unsigned regions_per_worker;
     _Atomic int stopping;
     /* Live work started / finished by threads that are not workers. */
     _Atomic uint64_t live_started, live_finished;

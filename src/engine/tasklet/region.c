@@ -80,7 +80,7 @@ bool rta__region_guard_is_madvise(void)
 static int map_chunk(rta__tasklet_worker *tw, unsigned n)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t size = (rta__rt.stack_size + page - 1) & ~(page - 1);
+    size_t size = (rta__tasklet_cfg.stack_size + page - 1) & ~(page - 1);
     size_t guard = (GUARD_BYTES + page - 1) & ~(page - 1);
     size_t one = guard + size;
     rta__region_chunk *c = malloc(sizeof *c + n * sizeof(rta__region));

@@ -22,6 +22,7 @@
 #include "tasklet.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "../../arch/switch.h"
@@ -984,7 +985,7 @@ static int tasklet_worker_init(rta__worker *wk)
     if (!tw)
         return -ENOMEM;
     wk->engine[RTA__ENGINE_SLOT_STACKFUL] = tw;
-    return rta__regions_init(tw, rta__rt.regions_per_worker);
+    return rta__regions_init(tw, rta__tasklet_cfg.regions_per_worker);
 }
 
 static void tasklet_worker_fini(rta__worker *wk)
@@ -1017,8 +1018,49 @@ static void tasklet_thread_exit(rta__worker *wk)
     rta__overflow_thread_exit(tw);
 }
 
-static int tasklet_init(void)
+/* Regions per worker unless configured (docs/tasklet.md). ThreadSanitizer
+ * gives every region a fiber with its own shadow stack and trace (about
+ * 0.75 MiB each): 16,384 per worker ran a TSan build out of memory
+ * (sched_stress_foreign, tasklet_many_suspended), so its builds share
+ * regions sooner. */
+#if RTA__TSAN
+#define DEFAULT_REGIONS 256
+#else
+#define DEFAULT_REGIONS 16384
+#endif
+
+rta__tasklet_settings rta__tasklet_cfg;
+
+static int tasklet_configure(rta_config *c)
 {
+    size_t v;
+    int rc;
+    if (!c->stack_size) {
+        if ((rc = rta__env_size("RTA_STACK_SIZE", &v)) < 0)
+            return rc;
+        c->stack_size = rc ? v : 256 * 1024;
+    }
+    if (!c->regions_per_worker) {
+        if ((rc = rta__env_size("RTA_REGIONS", &v)) < 0)
+            return rc;
+        c->regions_per_worker = rc ? (v > UINT_MAX ? UINT_MAX : (unsigned)v) : DEFAULT_REGIONS;
+    }
+    if (c->stack_size < 16 * 1024 || c->stack_size > ((size_t)1 << 30)) {
+        fprintf(stderr, "rtasync: stack size %zu out of range 16 KiB..1 GiB\n", c->stack_size);
+        return -EINVAL;
+    }
+    if (c->regions_per_worker == 0 || c->regions_per_worker > (1u << 20)) {
+        fprintf(stderr, "rtasync: regions per worker %u out of range 1..1048576\n",
+                c->regions_per_worker);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int tasklet_init(const rta_config *c)
+{
+    rta__tasklet_cfg.stack_size = c->stack_size;
+    rta__tasklet_cfg.regions_per_worker = c->regions_per_worker;
     rta__region_probe_guard();
     rta__overflow_install();
     return 0;
@@ -1026,6 +1068,7 @@ static int tasklet_init(void)
 
 rta__engine rta__tasklet_engine = {
     .name = "tasklet",
+    .configure = tasklet_configure,
     .init = tasklet_init,
     .worker_init = tasklet_worker_init,
     .worker_fini = tasklet_worker_fini,

@@ -137,6 +137,15 @@ typedef struct rta__tasklet_worker {
     uint64_t to_sched;
 } rta__tasklet_worker;
 
+/* The engine's settings, from rta_config (tasklet.c: the configure hook
+ * fills in the defaults and checks them, init keeps them here); fixed while
+ * workers run. */
+typedef struct rta__tasklet_settings {
+    size_t stack_size;           /* usable bytes of a region (rta_config.stack_size) */
+    unsigned regions_per_worker; /* the most regions a worker maps, pinned ones aside */
+} rta__tasklet_settings;
+RTA__HIDDEN extern rta__tasklet_settings rta__tasklet_cfg;
+
 /* The tasklet engine's descriptor (tasklet.c): the scheduler's stackful
  * engine. Its hooks, in the loop: enter, rta__sched_switch_in, leave, from
  * the loop's own frame (src/sched/engine.h says why). */
