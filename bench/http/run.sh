@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # Scenario 2's benchmark (issue 13): rtahttpd on each engine and I/O backend
 # vs nginx (Debian, `return 200` config) and Go net/http under wrk on loopback.
-# Builds what it runs, writes bench/http/results/{REPORT.md,results.jsonl}.
+# Builds what it runs, writes bench/results/http.jsonl; bench/run runs it and
+# builds REPORT.md's section from that file (bench/report/loadreport.py).
 # Bounded: 4 scenarios x 8 servers x (1 s warm-up + DURATION) per round.
-#   bench/http/run.sh [--quick] [--duration S] [--rounds N] [--soak [MINUTES]]
-#     --quick   3 s per run, 1 round (about 2 minutes); default 10 s, 3 rounds
-#     --soak    instead: MINUTES (default 10) of load with malformed requests
-#               mixed in; fails unless RSS stays flat (bench/http/soak.py)
+#   bench/http/run.sh [--quick] [--duration S] [--rounds N] [--no-report] [--soak [MINUTES]]
+#     --quick      3 s per run, 1 round (about 3 minutes); default 10 s, 3 rounds
+#     --no-report  leave REPORT.md and README.md alone (bench/run rebuilds them)
+#     --soak       instead: MINUTES (default 10) of load with malformed requests
+#                  mixed in; fails unless RSS stays flat (bench/http/soak.py)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 duration=10
 rounds=3
 soak=""
+report=yes
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --quick) duration=3; rounds=1 ;;
     --duration) duration="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
+    --no-report) report="" ;;
     --soak) soak=10; [[ "${2:-}" =~ ^[0-9.]+$ ]] && { soak="$2"; shift; } ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "bench/http/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -33,7 +37,7 @@ cmake --build "$out" -j"$(nproc)" --target rtahttpd >/dev/null \
     || { echo "bench/http/run.sh: rtahttpd did not build (is the I/O layer in the tree?)" >&2; exit 1; }
 if [[ -n $soak ]]; then
     exec python3 bench/http/soak.py --rtahttpd "$out/scenarios/http/rtahttpd" --minutes "$soak" \
-        --out "$root/bench/http/results/soak.json"
+        --out "$root/bench/results/http-soak.json"
 fi
 go=()
 if command -v go >/dev/null; then
@@ -42,5 +46,10 @@ if command -v go >/dev/null; then
         go build -o "$out/go-http-peer" .) && go=(--go "$out/go-http-peer")
 fi
 python3 bench/http/bench.py --rtahttpd "$out/scenarios/http/rtahttpd" "${go[@]}" \
-    --out "$root/bench/http/results" --duration "$duration" --rounds "$rounds"
-echo "bench/http/run.sh: wrote bench/http/results/REPORT.md" >&2
+    --out "$root/bench/results/http.jsonl" --duration "$duration" --rounds "$rounds"
+echo "bench/http/run.sh: wrote bench/results/http.jsonl" >&2
+if [[ -n $report ]]; then
+    python3 bench/report/report.py bench/results/results.jsonl bench/results
+    python3 bench/report/headline.py bench/results/results.jsonl README.md
+    echo "bench/http/run.sh: rebuilt bench/results/REPORT.md and README.md's headline" >&2
+fi

@@ -2,7 +2,8 @@
 """headline.py results.jsonl README.md: rewrites the text between
 <!-- bench:headline --> and <!-- /bench:headline --> in README.md from the
 committed results alone, so no headline figure or sentence outlives its run
-(issue 9). Fails if the markers are missing."""
+(issue 9); the load benchmarks' lines come from their files beside it
+(loadreport.py). Fails if the markers are missing."""
 import os
 import re
 import sys
@@ -20,7 +21,7 @@ ROWS = [  # (README label, headline title of report.HEADLINES)
 BEGIN, END = "<!-- bench:headline -->", "<!-- /bench:headline -->"
 
 
-def build(rows):
+def build(rows, results_dir):
     idx = report.index(rows)
     meta = next((r["params"] for r in rows if r.get("bench") == "meta" and r.get("metric") == "machine"), {})
     heads = {t: v for t, _, v in report.headline_rows(idx)}
@@ -69,6 +70,7 @@ def build(rows):
     if judged:
         out.append(f"Acceptance targets of the open issues (REPORT.md, \"Targets\"): {len(met)} of "
                    f"{len(judged)} met in this run" + (f" ({'; '.join(met)})" if met else "") + ".")
+    out += report.loadreport.headline(results_dir)
     sp = report.spread(rows)
     if sp:
         out.append(f"Timed figures spread by a median {sp[0] * 100:.0f}% (max−min over median) "
@@ -85,7 +87,7 @@ def main():
     if BEGIN not in text or END not in text:
         sys.exit(f"headline.py: {sys.argv[2]} lacks the {BEGIN} ... {END} markers")
     new = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END),
-                 lambda m: BEGIN + "\n" + build(rows) + "\n" + END, text, flags=re.S)
+                 lambda m: BEGIN + "\n" + build(rows, os.path.dirname(os.path.abspath(sys.argv[1]))) + "\n" + END, text, flags=re.S)
     with open(sys.argv[2], "w") as f:
         f.write(new)
 

@@ -6,10 +6,14 @@ usage: report.py results.jsonl OUTDIR
 Every figure is a JSON object {bench, engine, params, metric, value, unit,
 [min, max, runs, reason]}. Tables: one per bench, a row per (params, metric),
 a column per engine, plus the ratio of each async engine to sync C and to the
-best peer measured in the same run. The answers to the spec's two questions are
+best peer measured in the same run. The load benchmarks' sections come from
+their own files beside it (http.jsonl, echo.jsonl: loadreport.py). The answers to the spec's two questions are
 written from the same numbers.
 """
 import json, os, shutil, subprocess, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loadreport  # noqa: E402
 from collections import OrderedDict, defaultdict
 
 ENGINES = ["sync", "tasklet", "cont", "async1-task", "async1-vtask", "async1-pool"]
@@ -696,6 +700,9 @@ def main():
     md.append("")
     for bench, title in BENCHES:
         md += [f"## {title} (`{bench}`)", "", table(bench, idx)]
+    # The load benchmarks: their own results files beside results.jsonl.
+    here = os.path.dirname(os.path.abspath(sys.argv[1]))
+    md += loadreport.http_section(os.path.join(here, "http.jsonl"), outdir)
     with open(os.path.join(outdir, "REPORT.md"), "w") as f:
         f.write("\n".join(md))
 
