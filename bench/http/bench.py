@@ -105,7 +105,7 @@ def main():
         for io in ("epoll", "io_uring"):
             servers.append(Server(f"rtahttpd-{engine}-{io}",
                                   [a.rtahttpd, "--engine", engine, "--port", "0", "--workers", "1"],
-                                  env={"RTA_IO": io}))
+                                  env={"RTA_IO": io, "RTA_STALL_MS": "0"}))
     if shutil.which("nginx"):
         def nginx_conf():
             port = free_port()

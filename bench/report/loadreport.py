@@ -263,6 +263,61 @@ def http_section(path, outdir):
     return md
 
 
+# ---- bench/echo (issue 11) -------------------------------------------------
+
+def lowest(rows, scens, a, b, key="rps"):
+    """(the lowest over scenarios of the paired best(a)/best(b), its scenario)."""
+    qs = [(paired(rows, sc, a, b, key)[0], sc) for sc in scens]
+    qs = [x for x in qs if x[0] is not None]
+    return min(qs) if qs else (None, None)
+
+
+def echo_goals(meta, rows):
+    """[(goal, this run, target, status)] of issue 11's benchmark paragraph."""
+    scens = scenarios_of(meta, rows)
+    out = []
+    ratio = lambda q: f"lowest {fmt(q[0], '×')} ({q[1]})" if q[0] is not None else "–"
+    for e in ("tasklet", "cont"):
+        mine = engine_servers(rows, "echo", e)
+        for peer, want in (("epoll-c", 0.9), ("go-net", 1.5)):
+            q = lowest(rows, scens, mine, [peer])
+            out.append((f"{e} (best backend) ≥ {want}× {peer}, every connection count", ratio(q),
+                        f"≥ {want}×", status(q[0], lambda v, w=want: v >= w)))
+    for e in ENGINES:
+        q = lowest(rows, scens, engine_servers(rows, "echo", e, "io_uring"), engine_servers(rows, "echo", e, "epoll"))
+        out.append((f"{e}: io_uring ≥ 0.9× epoll, every connection count", ratio(q), "≥ 0.9×",
+                    status(q[0], lambda v: v >= 0.9)))
+    return out
+
+
+def echo_section(path, outdir):
+    meta, rows = load(path)
+    if not rows:
+        return []
+    scens = scenarios_of(meta, rows)
+    md = ["## I/O layer: echo server (`bench/echo`, issue 11)", "",
+          run_line(meta, "`bench/echo/run.sh` (in `bench/run`; a quick run is 1 round of 3 s)"),
+          f"Servers, each with one worker pinned to CPU 0: the rtasync echo server (`bench/echo/conn.c`, "
+          f"async2 C built per engine through rtac; `echo-ENGINE-BACKEND`), a hand-written single-threaded "
+          f"epoll C server (`epoll-c`) and Go's net with GOMAXPROCS=1 (`go-net`); none sets deadlines. "
+          f"The client (`bench/echo/client.c`, one thread, pinned to CPU 1) keeps every connection in a "
+          f"closed loop of {meta.get('message_bytes', '?')}-byte messages and times each round trip.",
+          "", limits_line(rows, "client"), "", "### Goals (issue 11), judged on req/s paired per round", ""]
+    md += goals_table(echo_goals(meta, rows)) + [""] + caveat(rows, "client")
+    md += ["Requests per server CPU-second, best engine over each peer:", ""]
+    md += cpu_ratios(rows, scens, "echo", ["epoll-c", "go-net"]) + [""]
+    plots = [histogram("echo_rps", "bench/echo: requests/s by connections (one worker each)", "requests/s",
+                       rows, scens, "rps", outdir),
+             histogram("echo_p99", "bench/echo: p99 round trip by connections", "p99 (µs)", rows, scens,
+                       "p99_us", outdir)]
+    md += [f"![{p}]({p})" for p in plots if p] + [""]
+    for sc in scens:
+        md += [f"### {sc}", ""] + table(rows, sc, "client") + [""]
+    if meta.get("unavailable"):
+        md += ["Not measured:", ""] + [f"- {k}: {v}" for k, v in meta["unavailable"].items()] + [""]
+    return md
+
+
 def headline(results_dir):
     """README lines: one per load benchmark present."""
     out = []
@@ -277,4 +332,15 @@ def headline(results_dir):
                    f"{fmt(q, '×')} nginx's requests/s at 64 keep-alive connections; {len(met)} of "
                    f"{len(judged)} of issue 13's goals met" + (f" ({'; '.join(met)})" if met else "")
                    + ". " + limits_line(rows, "wrk"))
+    meta, rows = load(os.path.join(results_dir, "echo.jsonl"))
+    if rows:
+        goals = echo_goals(meta, rows)
+        judged = [g for g in goals if g[3] in ("met", "not met")]
+        met = [g[0] for g in judged if g[3] == "met"]
+        q, who = paired(rows, "conns-64", engine_servers(rows, "echo"), ["epoll-c"])
+        out.append(f"Echo server (`bench/echo`, run of {meta.get('date', '?')}, load "
+                   f"{meta.get('loadavg_at_start', ['?'])[0]} at start): the best engine ({who}) served "
+                   f"{fmt(q, '×')} the hand-written epoll server's requests/s at 64 connections; {len(met)} of "
+                   f"{len(judged)} of issue 11's goals met" + (f" ({'; '.join(met)})" if met else "")
+                   + ". " + limits_line(rows, "client"))
     return out

@@ -1,0 +1,159 @@
+/*
+ * echo_client: the load generator of bench/echo. One thread, one epoll loop,
+ * N connections to 127.0.0.1:PORT, each closed-loop: send a SIZE-byte
+ * message, wait for all SIZE bytes back (checking them), record the round
+ * trip, send the next. All N connect before the clock starts; after DURATION
+ * seconds it stops and prints one JSON line: requests, requests/s, p50/p99
+ * round trip in microseconds, errors. Bounded: it exits after DURATION + 10 s
+ * whatever the server does (an alarm), reporting what it saw.
+ *   echo_client --port P --conns N --duration S [--size B]
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct cl {
+    int fd;
+    size_t got;     /* bytes of the current echo received */
+    int64_t sent_ns; /* when the current message went out */
+    unsigned seq;   /* message number: its bytes encode it */
+} cl;
+
+static size_t size = 64;
+static int64_t *lat;
+static size_t nlat, caplat;
+static long errors;
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void fill(char *b, const cl *c)
+{
+    for (size_t i = 0; i < size; i++)
+        b[i] = (char)(c->seq * 31u + (unsigned)c->fd * 7u + (unsigned)i);
+}
+
+/* Sends the next message whole (SIZE is far below the socket buffer: a
+ * short send means the connection is broken). */
+static int send_msg(cl *c)
+{
+    char b[65536];
+    c->seq++;
+    fill(b, c);
+    c->got = 0;
+    c->sent_ns = now_ns();
+    return send(c->fd, b, size, MSG_NOSIGNAL) == (ssize_t)size ? 0 : -1;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static volatile sig_atomic_t overdue;
+static void on_alarm(int s)
+{
+    (void)s;
+    overdue = 1;
+}
+
+int main(int argc, char **argv)
+{
+    int port = 0, conns = 1;
+    double duration = 3;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--port") == 0)
+            port = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--conns") == 0)
+            conns = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--duration") == 0)
+            duration = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--size") == 0)
+            size = (size_t)atol(argv[i + 1]);
+    }
+    if (port <= 0 || conns < 1 || duration <= 0 || size < 1 || size > 65536) {
+        fprintf(stderr, "usage: echo_client --port P --conns N --duration S [--size 1..65536]\n");
+        return 2;
+    }
+    signal(SIGALRM, on_alarm);
+    alarm((unsigned)duration + 10);
+    cl *cs = calloc((size_t)conns, sizeof *cs);
+    int ep = epoll_create1(0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (int i = 0; i < conns; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+            fprintf(stderr, "echo_client: connect %d: %s\n", i, strerror(errno));
+            return 1;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        cs[i].fd = fd;
+        struct epoll_event e = {.events = EPOLLIN, .data.ptr = &cs[i]};
+        epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+    }
+    caplat = 1 << 20;
+    lat = malloc(caplat * sizeof *lat);
+    int64_t t0 = now_ns(), end = t0 + (int64_t)(duration * 1e9);
+    for (int i = 0; i < conns; i++)
+        if (send_msg(&cs[i]) != 0)
+            errors++;
+    struct epoll_event evs[256];
+    char in[65536], want[65536];
+    int64_t now = t0;
+    while (now < end && !overdue) {
+        int n = epoll_wait(ep, evs, 256, 100);
+        now = now_ns();
+        for (int i = 0; i < n; i++) {
+            cl *c = evs[i].data.ptr;
+            ssize_t k = recv(c->fd, in, size - c->got, MSG_DONTWAIT);
+            if (k <= 0) {
+                if (k < 0 && errno == EAGAIN)
+                    continue;
+                errors++; /* the server closed or reset: this connection is done */
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                continue;
+            }
+            fill(want, c);
+            if (memcmp(in, want + c->got, (size_t)k) != 0)
+                errors++;
+            c->got += (size_t)k;
+            if (c->got < size)
+                continue;
+            if (nlat == caplat) {
+                caplat *= 2;
+                lat = realloc(lat, caplat * sizeof *lat);
+            }
+            lat[nlat++] = now - c->sent_ns;
+            if (now < end && send_msg(c) != 0) {
+                errors++;
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+            }
+        }
+    }
+    double secs = (double)(now - t0) / 1e9;
+    qsort(lat, nlat, sizeof *lat, cmp);
+    double p50 = nlat ? (double)lat[nlat / 2] / 1e3 : 0;
+    double p99 = nlat ? (double)lat[(size_t)((double)nlat * 0.99)] / 1e3 : 0;
+    printf("{\"requests\": %zu, \"rps\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"errors\": %ld, "
+           "\"conns\": %d, \"size\": %zu, \"seconds\": %.3f}\n",
+           nlat, secs > 0 ? (double)nlat / secs : 0, p50, p99, errors, conns, size, secs);
+    return 0;
+}

@@ -1,0 +1,3 @@
+module rtasync/bench/echo/go
+
+go 1.19
