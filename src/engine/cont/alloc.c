@@ -48,44 +48,39 @@ static __attribute__((noreturn)) void alloc_failed(const rta_cont_desc *d)
     rta_throw(-ENOMEM, "cont engine: no memory for a continuation of '%s' to suspend", d->name);
 }
 
-static rta_cont *carve(rta__cont_thread *ct, size_t size, const rta_cont_desc *d)
+/* The slow half of rta__cont_alloc: a new slab, a non-worker thread or a
+ * frame too big for the classes (malloc), no memory. Out of line and cold so
+ * that the fast path (a free-list pop) is a leaf function that saves no
+ * register: it runs for every first suspension of a frame (about two per
+ * yielding leaf in bench_fib), and with the slab and malloc calls inline
+ * gcc gave it a 12-instruction prologue and epilogue. */
+static __attribute__((noinline, cold)) rta_cont *alloc_slow(const rta_cont_desc *d, size_t size)
 {
-    if ((size_t)(ct->bump_end - ct->bump) < size) {
-        slab *s = malloc(RTA__CONT_SLAB);
-        if (!s)
-            alloc_failed(d);
-        pthread_mutex_lock(&slabs_lock);
-        s->prev = slabs;
-        slabs = s;
-        pthread_mutex_unlock(&slabs_lock);
-        ct->bump = (char *)s + 16;
-        ct->bump_end = (char *)s + RTA__CONT_SLAB;
-    }
-    rta_cont *k = (rta_cont *)(void *)ct->bump;
-    ct->bump += size;
-    /* Zeroed once, when carved: the frame check (points.c) scans every word
-     * of a frame, padding and fields not yet assigned included; fresh slab
-     * bytes would make it branch on uninitialised memory (valgrind failed
-     * cont_basic 4 runs in 5). Recycled frames hold only written bytes. */
-    memset(k, 0, size);
-    return k;
-}
-
-rta_cont *rta__cont_alloc(const rta_cont_desc *d)
-{
-    size_t size = (sizeof(rta_cont) + d->frame_size + 7) & ~(size_t)7;
-    size_t cls = size / 8;
     rta_cont *k;
     uintptr_t flags = 0;
-    if (rta__likely(rta__tls_state.worker != NULL && cls < RTA__CONT_CLASSES)) {
+    if (rta__tls_state.worker != NULL && size / 8 < RTA__CONT_CLASSES) {
         rta__cont_thread *ct = &rta__cont_thr;
-        k = ct->free[cls];
-        if (k)
-            ct->free[cls] = k->next;
-        else
-            k = carve(ct, size, d);
+        if ((size_t)(ct->bump_end - ct->bump) < size) {
+            slab *s = malloc(RTA__CONT_SLAB);
+            if (!s)
+                alloc_failed(d);
+            pthread_mutex_lock(&slabs_lock);
+            s->prev = slabs;
+            slabs = s;
+            pthread_mutex_unlock(&slabs_lock);
+            ct->bump = (char *)s + 16;
+            ct->bump_end = (char *)s + RTA__CONT_SLAB;
+        }
+        k = (rta_cont *)(void *)ct->bump;
+        ct->bump += size;
+        /* Zeroed once, when carved: the frame check (points.c) scans every
+         * word of a frame, padding and fields not yet assigned included;
+         * fresh slab bytes would make it branch on uninitialised memory
+         * (valgrind failed cont_basic 4 runs in 5). Recycled frames hold
+         * only written bytes. */
+        memset(k, 0, size);
     } else {
-        k = calloc(1, size); /* zeroed: see carve */
+        k = calloc(1, size); /* zeroed: see above */
         if (!k)
             alloc_failed(d);
         flags = RTA__CONT_F_HEAP;
@@ -93,6 +88,23 @@ rta_cont *rta__cont_alloc(const rta_cont_desc *d)
     k->next = NULL;
     k->desc = (uintptr_t)d | flags;
     return k;
+}
+
+rta_cont *rta__cont_alloc(const rta_cont_desc *d)
+{
+    size_t size = (sizeof(rta_cont) + d->frame_size + 7) & ~(size_t)7;
+    size_t cls = size / 8;
+    if (rta__likely(rta__tls_state.worker != NULL && cls < RTA__CONT_CLASSES)) {
+        rta__cont_thread *ct = &rta__cont_thr;
+        rta_cont *k = ct->free[cls];
+        if (rta__likely(k != NULL)) {
+            ct->free[cls] = k->next;
+            k->next = NULL;
+            k->desc = (uintptr_t)d;
+            return k;
+        }
+    }
+    return alloc_slow(d, size);
 }
 
 void rta__cont_free(rta_cont *k)
