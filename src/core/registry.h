@@ -13,11 +13,12 @@
  * released), so a completed task someone still holds is listed as such: one
  * uncontended lock of its shard each time. Shards are picked per thread
  * (round robin on first use), so workers rarely meet on a lock; the entry
- * remembers its shard. A cont or async1 suspension records the task's async
- * stack (at most RTA__REG_FRAMES code addresses); a tasklet's is walked only
- * when someone reads it (lazy_frames: its saved frame-pointer chain, in its
- * region or in the copy an eviction made), so a yield or an await stores a
- * frame address and a state and walks nothing. Awaits and sleeps also store
+ * remembers its shard. An async1 suspension records the task's async stack
+ * (its resume point); a tasklet's and a cont task's are walked only when
+ * someone reads it (lazy_frames: the tasklet's saved frame-pointer chain, in
+ * its region or in the copy an eviction made; the cont root's continuation
+ * chain under the sequence count, src/engine/cont/frames.c), so a yield or
+ * an await walks nothing. Awaits and sleeps also store
  * a coarse timestamp; figures in docs/debugging.md and docs/tasklet.md.
  *
  * What an entry holds is written by the task's engine with relaxed atomics
@@ -66,7 +67,7 @@ typedef struct rta__reg_entry {
     /* Tasklets: the frame address of the suspending call (the walk starts at
      * its record), stored before the state that says suspended. */
     _Atomic uintptr_t susp_fp;
-    /* Engines whose frames are read lazily (tasklet): a consistent copy of
+    /* Engines whose frames are read lazily (tasklet, cont): a consistent copy of
      * the suspended task's frames, or 0 (running, or it kept moving); any
      * thread, with e's shard lock held. NULL: frames[] below. */
     unsigned (*lazy_frames)(const struct rta__reg_entry *e, uintptr_t *out, bool *truncated);

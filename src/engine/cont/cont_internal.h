@@ -77,6 +77,16 @@ static inline const rta_cont_desc *rta__cont_desc(const rta_cont *k)
 /* Frees a chain of continuations from k outwards. */
 RTA__HIDDEN void rta__cont_free_chain(rta_cont *k);
 
+/* Enters r in the task registry (its first suspension), with the lazy
+ * frame reader where the process can read its own memory fault-safely
+ * (frames.c), else for eager recording. */
+RTA__HIDDEN void rta__cont_reg_add(rta__cont_root *r);
+/* Eager recording of r's chain into its entry's frames[] (the fallback:
+ * r->reg.lazy_frames == NULL). */
+RTA__HIDDEN void rta__cont_record_frames(rta__cont_root *r);
+/* frames.c's probe result (0 unknown, 1 lazy, -1 eager); tests force -1. */
+RTA__HIDDEN extern _Atomic int rta__cont_frames_lazy;
+
 /* The engine's descriptor (src/sched/engine.h): its lifetime hooks. */
 RTA__HIDDEN extern rta__engine rta__cont_engine;
 

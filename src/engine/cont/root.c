@@ -230,15 +230,11 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     ct->op = RTA__CONT_OP_NONE;
     /* First suspension: u still holds the entry function. */
     if (rta__unlikely(!r->reg.shard))
-        rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry, RTA__REG_PC_EXACT,
-                     NULL);
-    /* The async stack: the resume points of the continuation chain. */
-    rta__reg_frames_begin(&r->reg);
-    unsigned nf = 0;
-    const rta_cont *k = r->head;
-    for (; k && nf < RTA__REG_FRAMES; k = k->next)
-        atomic_store_explicit(&r->reg.frames[nf++], (uintptr_t)k->pc, memory_order_relaxed);
-    rta__reg_frames_end(&r->reg, nf, k != NULL);
+        rta__cont_reg_add(r);
+    /* The async stack is read when asked (frames.c), unless this process
+     * cannot read its own memory fault-safely: then record it now. */
+    if (rta__unlikely(!r->reg.lazy_frames))
+        rta__cont_record_frames(r);
     rta__reg_note(&r->reg,
                   op == RTA__CONT_OP_AWAIT   ? RTA__REG_AWAITING
                   : op == RTA__CONT_OP_SLEEP ? RTA__REG_SLEEPING
@@ -347,6 +343,11 @@ static void run_root(rta__cont_root *r)
     r->exec.stack_hi = here;
     ct->root_sp = here;
     rta__tls_state.exec = &r->exec;
+    /* The lazy frame readers' count (frames.c): odd from here, before any
+     * frame of the chain is touched, to the end of the run. */
+    bool lazy = r->reg.lazy_frames != NULL;
+    if (lazy)
+        rta__reg_frames_begin(&r->reg);
     rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
     if (r->started)
         errno = r->saved_errno; /* the task's own, whichever thread this is */
@@ -368,6 +369,12 @@ static void run_root(rta__cont_root *r)
         complete(r, err);
         return;
     }
+    /* The chain is off the stack and r->head final: readers may walk it
+     * again from here (release: they see every store of this run). A root
+     * registered at this suspension starts at 0 (rta__reg_add). */
+    if (lazy)
+        atomic_store_explicit(&r->reg.seq, atomic_load_explicit(&r->reg.seq, memory_order_relaxed) + 1,
+                              memory_order_release);
     if (!r->inflight) {
         r->inflight = 1;
         rta_task_retain(&r->task);
