@@ -107,18 +107,12 @@ rta_cont *rta__cont_alloc(const rta_cont_desc *d)
     return alloc_slow(d, size);
 }
 
-void rta__cont_free(rta_cont *k)
+void rta__cont_free_slow(rta_cont *k)
 {
-    if (k->desc & RTA__CONT_F_HEAP) {
+    if (k->desc & RTA__CONT_F_HEAP)
         free(k);
-        return;
-    }
-    if (rta__unlikely(rta__tls_state.worker == NULL))
-        return; /* reclaimed with its slab at shutdown */
-    size_t cls = ((sizeof(rta_cont) + rta__cont_desc(k)->frame_size + 7) & ~(size_t)7) / 8;
-    rta__cont_thread *ct = &rta__cont_thr;
-    k->next = ct->free[cls];
-    ct->free[cls] = k;
+    /* else: a slab continuation freed on a thread that is not a worker,
+     * reclaimed with its slab at shutdown */
 }
 
 void rta__cont_free_chain(rta_cont *k)

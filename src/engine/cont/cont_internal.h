@@ -66,12 +66,28 @@ typedef struct rta__cont_thread {
 
 extern __thread rta__cont_thread rta__cont_thr __attribute__((tls_model("initial-exec")));
 
-/* Frees a continuation (to this worker's list, or free() for heap ones). */
-RTA__HIDDEN void rta__cont_free(rta_cont *k);
-
 static inline const rta_cont_desc *rta__cont_desc(const rta_cont *k)
 {
     return (const rta_cont_desc *)(k->desc & ~(uintptr_t)RTA__CONT_F_MASK);
+}
+
+/* rta__cont_free's rare half: free() for heap continuations, nothing for a
+ * slab one freed off the workers (alloc.c). */
+RTA__HIDDEN void rta__cont_free_slow(rta_cont *k);
+
+/* Frees a continuation (to this worker's list, or free() for heap ones).
+ * Inline: the dispatcher frees about two per yielding fib leaf, and the
+ * list push is a few instructions beside a call. */
+static inline void rta__cont_free(rta_cont *k)
+{
+    if (rta__likely(!(k->desc & RTA__CONT_F_HEAP) && rta__tls_state.worker != NULL)) {
+        size_t cls = ((sizeof(rta_cont) + rta__cont_desc(k)->frame_size + 7) & ~(size_t)7) / 8;
+        rta__cont_thread *ct = &rta__cont_thr;
+        k->next = ct->free[cls];
+        ct->free[cls] = k;
+        return;
+    }
+    rta__cont_free_slow(k);
 }
 
 /* Frees a chain of continuations from k outwards. */
