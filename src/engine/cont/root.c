@@ -42,14 +42,14 @@ static void destroy_root(rta_task *t)
 }
 
 static void dispatch(rta__work *w);
-static void run_root(rta__cont_root *r);
+static void run_root(rta__cont_root *r, bool from_queue);
 
 /* What a sync context's post or a scheduler's queue is handed. Cont state is
  * heap data: the root runs right where the context runs the callback (a UI
  * thread, the scheduler's own thread...), not only when. */
 static void root_posted(void *arg)
 {
-    run_root(arg);
+    run_root(arg, false);
 }
 
 /* Makes a suspended root runnable again the way its await decided: through
@@ -121,7 +121,7 @@ static int suspended(rta__cont_root *r, rta_cont *k, rta_cont *nk)
 }
 
 /* Runs frames until the chain finishes or suspends. Throws pass through to
- * run_caught; nothing here lives across them but what is stored in r.
+ * run_root's record; nothing here lives across them but what is stored in r.
  * Named rta__*: a trace records return addresses, so the frame it calls
  * shows up under this function's name, which the symbolizer drops as the
  * runtime's own. */
@@ -282,29 +282,65 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     }
 }
 
-/* The catching loop around rta__cont_run_frames; returns OUT_* and, when the chain
- * ended with an uncaught error, *errp. Kept apart from run_root so that no
- * local of run_root lives across a longjmp. */
-static RTA_NOINLINE int run_caught(rta__cont_root *r, rta_error **errp)
+/* Runs or resumes r on this thread: the thunk's start (from_queue false),
+ * a sync context's or scheduler's callback (false) and every dispatch from
+ * the workers (true: a sleep may not be due yet).
+ *
+ * The catching record for the run is armed here, around
+ * rta__cont_run_frames: one function, not a catching helper beside this
+ * one, because every call level costs its prologue and epilogue on each
+ * dispatch (about 18 instructions of a yielding fib leaf's). Locals read
+ * after a longjmp are either volatile (mode, v, err: written in the loop)
+ * or never written after the setjmp (ct, prev, prev_root_sp, lazy, r), so
+ * C11 7.13.2.1 keeps their values. */
+static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
 {
+    if (from_queue && rta__unlikely(r->op == RTA__CONT_OP_SLEEP)) {
+        if (rta__now_ns() < r->u.deadline_ns) {
+            arm_sleep(r, rta__cur_worker());
+            return;
+        }
+        /* Due, but reached through the workers (armed from a non-worker
+         * thread, or polled): still resume the way the sleep decided. */
+        if (r->resume_via != RTA__RESUME_DIRECT) {
+            make_ready(r);
+            return;
+        }
+    }
+    rta__cont_thread *ct = &rta__cont_thr;
+    rta__exec *prev = rta__cur_exec();
+    uintptr_t prev_root_sp = ct->root_sp;
+    /* Pointers below this frame die with a suspension (the debug check). */
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    r->exec.stack_lo = 0;
+    r->exec.stack_hi = here;
+    ct->root_sp = here;
+    rta__tls_state.exec = &r->exec;
+    /* The lazy frame readers' count (frames.c): odd from here, before any
+     * frame of the chain is touched, to the end of the run. */
+    bool lazy = r->reg.lazy_frames != NULL;
+    if (lazy)
+        rta__reg_frames_begin(&r->reg);
+    rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
     volatile int mode;
     volatile int64_t v = 0;
     rta_error *volatile err = NULL;
-    if (!r->started)
+    if (!r->started) {
         mode = MODE_START;
-    else if (r->op == RTA__CONT_OP_AWAIT)
-        mode = MODE_AWAIT;
-    else
-        mode = MODE_RESUME;
+    } else {
+        errno = r->saved_errno; /* the task's own, whichever thread this is */
+        mode = r->op == RTA__CONT_OP_AWAIT ? MODE_AWAIT : MODE_RESUME;
+    }
     r->op = RTA__CONT_OP_NONE;
+    int out;
     for (;;) {
         rta__try t;
         rta__try_push(&t, "rta__cont_run");
         if (setjmp(t.jb) == 0) {
-            int out = rta__cont_run_frames(r, mode, v, err);
+            out = rta__cont_run_frames(r, mode, v, err);
             rta__try_pop(&t);
-            *errp = NULL;
-            return out;
+            err = NULL;
+            break;
         }
         /* A throw nobody caught inside the frames. */
         r->exec.try_top = t.prev;
@@ -321,38 +357,15 @@ static RTA_NOINLINE int run_caught(rta__cont_root *r, rta_error **errp)
         rta__cont_tls.in_error = NULL;
         k = unwind(k, &e);
         if (!k) {
-            *errp = e;
-            return OUT_DONE;
+            err = e;
+            out = OUT_DONE;
+            break;
         }
         r->head = k;
         err = e;
         mode = MODE_DELIVER;
         v = 0;
     }
-}
-
-/* Runs or resumes r on this thread: the thunk's start and every dispatch. */
-static void run_root(rta__cont_root *r)
-{
-    rta__cont_thread *ct = &rta__cont_thr;
-    rta__exec *prev = rta__cur_exec();
-    uintptr_t prev_root_sp = ct->root_sp;
-    /* Pointers below this frame die with a suspension (the debug check). */
-    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-    r->exec.stack_lo = 0;
-    r->exec.stack_hi = here;
-    ct->root_sp = here;
-    rta__tls_state.exec = &r->exec;
-    /* The lazy frame readers' count (frames.c): odd from here, before any
-     * frame of the chain is touched, to the end of the run. */
-    bool lazy = r->reg.lazy_frames != NULL;
-    if (lazy)
-        rta__reg_frames_begin(&r->reg);
-    rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
-    if (r->started)
-        errno = r->saved_errno; /* the task's own, whichever thread this is */
-    rta_error *err;
-    int out = run_caught(r, &err);
     rta__tls_state.exec = prev;
     ct->root_sp = prev_root_sp;
 
@@ -386,20 +399,7 @@ static void run_root(rta__cont_root *r)
 /* Worker: resume a suspended root (or start a spawned one). */
 static void dispatch(rta__work *w)
 {
-    rta__cont_root *r = rta__container_of(w, rta__cont_root, work);
-    if (r->op == RTA__CONT_OP_SLEEP) {
-        if (rta__now_ns() < r->u.deadline_ns) {
-            arm_sleep(r, rta__cur_worker());
-            return;
-        }
-        /* Due, but reached through the workers (armed from a non-worker
-         * thread, or polled): still resume the way the sleep decided. */
-        if (r->resume_via != RTA__RESUME_DIRECT) {
-            make_ready(r);
-            return;
-        }
-    }
-    run_root(r);
+    run_root(rta__container_of(w, rta__cont_root, work), true);
 }
 
 rta_task *rta_cont_call(rta_cont_fn fn, void *arg)
@@ -407,7 +407,7 @@ rta_task *rta_cont_call(rta_cont_fn fn, void *arg)
     rta__cont_root *r = root_new(fn, arg, 1);
     if (!r)
         return NULL;
-    run_root(r);
+    run_root(r, false);
     return &r->task;
 }
 
