@@ -308,7 +308,9 @@ static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
         }
     }
     rta__cont_thread *ct = &rta__cont_thr;
-    rta__exec *prev = rta__cur_exec();
+    /* Not rta__cur_exec(): NULL (not set up yet on this thread) is put
+     * back as it was. */
+    rta__exec *prev = rta__tls_state.exec;
     uintptr_t prev_root_sp = ct->root_sp;
     /* Pointers below this frame die with a suspension (the debug check). */
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
@@ -338,7 +340,13 @@ static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
         rta__try_push(&t, "rta__cont_run");
         if (setjmp(t.jb) == 0) {
             out = rta__cont_run_frames(r, mode, v, err);
-            rta__try_pop(&t);
+            /* rta__try_pop's common case inline (the record is innermost:
+             * frames leave theirs at their suspensions); the call handles
+             * the rest (records left by a misused try body). */
+            if (rta__likely(r->exec.try_top == &t))
+                r->exec.try_top = t.prev;
+            else
+                rta__try_pop(&t);
             err = NULL;
             break;
         }
