@@ -24,15 +24,43 @@ extern "C" {
 #define RTA__CONT_F_HEAP 2u    /* from malloc (not a worker's slab) */
 #define RTA__CONT_F_MASK 7u
 
+/* Continuation sizes are multiples of 8; sizes up to this many words come
+ * from the workers' slabs and free lists. */
+#define RTA__CONT_CLASSES 64
+
 typedef struct rta__cont_tls_t {
     rta_cont sentinel;    /* an await point's stand-in: sentinel.next = innermost frame */
     int64_t in_value;     /* the value handed to the frame being resumed */
     rta_error *in_error;  /* set: resume into the frame's handler with this error */
     uint32_t check_tick;  /* NDEBUG builds: saves since the last stack-pointer check */
+    /* Free continuations by size / 8. Only worker threads ever put one here
+     * (src/engine/cont/alloc.c), so a non-empty list means a worker. */
+    rta_cont *free[RTA__CONT_CLASSES];
 } rta__cont_tls_t;
 RTA_EXTERN extern __thread rta__cont_tls_t rta__cont_tls __attribute__((tls_model("initial-exec")));
 
 RTA_EXTERN rta_cont *rta__cont_alloc(const rta_cont_desc *d);
+
+/* A frame's first suspension takes a continuation: popped from this
+ * thread's free list inline (cls is a constant at each await point), else
+ * rta__cont_alloc (a new slab, a thread that is not a worker, a big frame).
+ * Inline because it runs at about two await points per yielding fib leaf
+ * and the call cost more than the pop. */
+static inline rta_cont *rta__cont_take(const rta_cont_desc *d, size_t cls)
+{
+    if (cls < RTA__CONT_CLASSES) {
+        rta_cont *k = rta__cont_tls.free[cls];
+        if (__builtin_expect(k != NULL, 1)) {
+            rta__cont_tls.free[cls] = k->next;
+            k->next = NULL;
+            k->desc = (uintptr_t)d;
+            return k;
+        }
+    }
+    return rta__cont_alloc(d);
+}
+/* The size class of a continuation holding a frame of `size` bytes. */
+#define RTA__CONT_CLS(size) ((sizeof(rta_cont) + (size) + 7) / 8)
 /* cfg: the await's configure-await flag (rta/context.h): true resumes through
  * the sync context / scheduler current at the await, false directly. */
 RTA_EXTERN rta_cont *rta__cont_yield_k(bool cfg);
@@ -147,7 +175,7 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 #define RTA__CONT_POINT_FIX(id, callee_k, dst, fix)                                             \
     do {                                                                                        \
         rta_cont *rta__ck_ = (callee_k); /* first: an await's call records what fix moves */    \
-        rta_cont *rta__m_ = rta__k_ ? rta__k_ : rta__cont_alloc(&rta__cd_);                      \
+        rta_cont *rta__m_ = rta__k_ ? rta__k_ : rta__cont_take(&rta__cd_, RTA__CONT_CLS(sizeof F)); \
         rta__m_->pc = &&RTA__CONT_CAT(rta__r_, id);                                             \
         rta__m_->desc = (rta__m_->desc & ~(uintptr_t)RTA__CONT_F_HANDLER) |                    \
                         (rta__cont_in_try_ ? RTA__CONT_F_HANDLER : 0u);                         \

@@ -95,10 +95,9 @@ rta_cont *rta__cont_alloc(const rta_cont_desc *d)
     size_t size = (sizeof(rta_cont) + d->frame_size + 7) & ~(size_t)7;
     size_t cls = size / 8;
     if (rta__likely(rta__tls_state.worker != NULL && cls < RTA__CONT_CLASSES)) {
-        rta__cont_thread *ct = &rta__cont_thr;
-        rta_cont *k = ct->free[cls];
+        rta_cont *k = rta__cont_tls.free[cls];
         if (rta__likely(k != NULL)) {
-            ct->free[cls] = k->next;
+            rta__cont_tls.free[cls] = k->next;
             k->next = NULL;
             k->desc = (uintptr_t)d;
             return k;
@@ -129,7 +128,7 @@ static void cont_thread_exit(rta__worker *wk)
 {
     (void)wk;
     rta__cont_thread *ct = &rta__cont_thr;
-    memset(ct->free, 0, sizeof ct->free);
+    memset(rta__cont_tls.free, 0, sizeof rta__cont_tls.free);
     ct->bump = ct->bump_end = NULL;
 }
 

@@ -45,8 +45,8 @@ typedef struct rta__cont_root {
     rta__reg_entry reg;  /* in the task registry from its first suspension */
 } rta__cont_root;
 
-/* Continuation sizes are multiples of 8; sizes up to this come from slabs. */
-#define RTA__CONT_CLASSES 64
+/* RTA__CONT_CLASSES (rta/detail/cont.h): sizes up to that many words come
+ * from slabs, through the free lists in rta__cont_tls. */
 #define RTA__CONT_SLAB (64 * 1024)
 
 /* Per-thread state the macros do not see. */
@@ -60,7 +60,6 @@ typedef struct rta__cont_thread {
     void *resume_target;
     rta_error *susp_error;           /* debug check: a frame held a stack pointer */
     uintptr_t root_sp;               /* frame address of the running root (stack top for checks) */
-    rta_cont *free[RTA__CONT_CLASSES]; /* worker threads only, by size / 8 */
     char *bump, *bump_end;           /* current slab */
 } rta__cont_thread;
 
@@ -82,9 +81,8 @@ static inline void rta__cont_free(rta_cont *k)
 {
     if (rta__likely(!(k->desc & RTA__CONT_F_HEAP) && rta__tls_state.worker != NULL)) {
         size_t cls = ((sizeof(rta_cont) + rta__cont_desc(k)->frame_size + 7) & ~(size_t)7) / 8;
-        rta__cont_thread *ct = &rta__cont_thr;
-        k->next = ct->free[cls];
-        ct->free[cls] = k;
+        k->next = rta__cont_tls.free[cls];
+        rta__cont_tls.free[cls] = k;
         return;
     }
     rta__cont_free_slow(k);
