@@ -152,6 +152,23 @@ static inline void rta__reg_set_state(rta__reg_entry *e, enum rta__reg_state st)
     atomic_store_explicit(&e->state, (uint8_t)st, memory_order_relaxed);
 }
 
+/* A suspended task may continue: the bookkeeping every engine shares (an
+ * awaiter's waiter, a timer, a cancel, a yield through a sync context).
+ * Marks e RUNNABLE, then sends the resumption the way the task's await
+ * decided (rta__resume_plan): to the sync context or scheduler captured
+ * there, which calls posted(arg) when it likes (returns true), or back to
+ * the engine, which queues the task on its own direct path (false). Any
+ * thread; once per suspension. */
+static inline bool rta__resume_wake(rta__reg_entry *e, uint8_t via, void *target,
+                                    void (*posted)(void *), void *arg)
+{
+    rta__reg_set_state(e, RTA__REG_RUNNABLE);
+    if (rta__likely(via == RTA__RESUME_DIRECT))
+        return false;
+    rta__resume_post(via, target, posted, arg);
+    return true;
+}
+
 /* Frames, written by the task's own thread while it suspends: begin, put
  * each, end. */
 static inline void rta__reg_frames_begin(rta__reg_entry *e)

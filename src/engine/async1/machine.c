@@ -124,13 +124,10 @@ static void rta__a1_box_run_posted(void *arg)
 static void rta__a1_box_wake(rta_waiter *w)
 {
     rta__a1_box *b = rta__container_of(w, rta__a1_box, waiter);
-    rta__reg_set_state(&b->reg, RTA__REG_RUNNABLE);
-    void *target;
+    void *target = NULL;
     uint8_t via = rta__resume_plan(b->ctx.sync_ctx, b->ctx.scheduler, !b->resume_direct, &target);
-    if (via != RTA__RESUME_DIRECT) {
-        rta__resume_post(via, target, rta__a1_box_run_posted, b);
+    if (rta__resume_wake(&b->reg, via, target, rta__a1_box_run_posted, b))
         return;
-    }
     /* configure-await false goes straight to the workers, never inline: the
      * completer may be running under the context the await declined. */
     if (!b->resume_direct && a1_tls.inline_ok && a1_tls.depth < A1_INLINE_DEPTH_MAX && rta__cur_worker()) {

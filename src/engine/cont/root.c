@@ -57,23 +57,19 @@ static void root_posted(void *arg)
  * Any thread; once per suspension. */
 static void make_ready(rta__cont_root *r)
 {
-    if (r->resume_via == RTA__RESUME_DIRECT)
+    if (!rta__resume_wake(&r->reg, r->resume_via, r->resume_target, root_posted, r))
         rta__sched_submit(&r->work);
-    else
-        rta__resume_post(r->resume_via, r->resume_target, root_posted, r);
 }
 
 static void resume_cb(rta_waiter *w)
 {
     rta__cont_root *r = rta__container_of(w, rta__cont_root, waiter);
-    rta__reg_set_state(&r->reg, RTA__REG_RUNNABLE);
     make_ready(r);
 }
 
 static void timer_fire(rta__timer *t)
 {
     rta__cont_root *r = rta__container_of(t, rta__cont_root, timer);
-    rta__reg_set_state(&r->reg, RTA__REG_RUNNABLE);
     make_ready(r);
 }
 

@@ -351,10 +351,8 @@ static void tasklet_posted(void *arg)
  * runs once per suspension (the awaiter's waiter, the timer, or the yield). */
 static void make_ready(rta__tasklet *t)
 {
-    if (t->resume_via == RTA__RESUME_DIRECT)
+    if (!rta__resume_wake(&t->reg, t->resume_via, t->resume_target, tasklet_posted, t))
         rta__sched_ready_on(t->worker, &t->work);
-    else
-        rta__resume_post(t->resume_via, t->resume_target, tasklet_posted, t);
 }
 
 /* Task context, right before switching out: decide how this suspension
@@ -535,7 +533,6 @@ void rta__tasklet_run(rta__work *w)
 static void tasklet_resume_cb(rta_waiter *w)
 {
     rta__tasklet *t = rta__container_of(w, rta__tasklet, resume);
-    rta__reg_set_state(&t->reg, RTA__REG_RUNNABLE);
     make_ready(t);
 }
 
@@ -544,11 +541,10 @@ static void tasklet_timer_fire(rta__timer *tm)
     rta__tasklet *t = rta__container_of(tm, rta__tasklet, timer);
     if (atomic_exchange_explicit(&t->sleep_claim, 1, memory_order_acq_rel))
         return; /* a cancel resumed the sleeper first */
-    rta__reg_set_state(&t->reg, RTA__REG_RUNNABLE);
-    if (rta__likely(t->resume_via == RTA__RESUME_DIRECT))
+    /* The timer fires on the sleeper's own worker: the direct path is its
+     * local FIFO (no atomics). */
+    if (!rta__resume_wake(&t->reg, t->resume_via, t->resume_target, tasklet_posted, t))
         rta__fifo_push(&t->worker->local, &t->work);
-    else
-        make_ready(t);
 }
 
 #define FREE_TASKLETS_MAX 256
@@ -717,10 +713,8 @@ static inline void cancel_point(rta__tasklet *t, const char *what)
 static void sleep_cancel(rta__cancel_hook *h)
 {
     rta__tasklet *t = rta__container_of(h, rta__tasklet, sleep_hook);
-    if (!atomic_exchange_explicit(&t->sleep_claim, 1, memory_order_acq_rel)) {
-        rta__reg_set_state(&t->reg, RTA__REG_RUNNABLE);
+    if (!atomic_exchange_explicit(&t->sleep_claim, 1, memory_order_acq_rel))
         make_ready(t);
-    }
 }
 
 /* Scheduler context, the sleeper switched out: its hook is armed only now,
