@@ -217,3 +217,16 @@ void rta__resume_post(uint8_t kind, void *target, void (*fn)(void *), void *arg)
         q->queue(q, fn, arg);
     }
 }
+
+/* ---- rta_in_async ------------------------------------------------------------------- */
+
+/* async2 code: a stackful task (a tasklet), or the frames of a cont root
+ * (whose exec is marked async2). An async1 move-next resumed from its box
+ * runs on a thread's own exec and is not async2 code (docs/semantics.md).
+ * Written here, not in an engine, so that the core (rta_task_wait's refusal)
+ * asks no layer above it. */
+bool rta_in_async(void)
+{
+    const rta__exec *x = rta__tls_state.exec;
+    return rta__tls_state.stackful != NULL || (x && x->async2);
+}

@@ -43,7 +43,7 @@
 #ifndef RTA_IO_INTERNAL_H
 #define RTA_IO_INTERNAL_H
 
-#include "../sched/pin.h"
+#include "../sched/stackful.h"
 #include "../sched/sched.h"
 
 #include <errno.h>

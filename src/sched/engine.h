@@ -88,6 +88,15 @@ typedef struct rta__engine {
     /* A throw that found no handler inside one of its tasks (core, error.c):
      * fault the running task at its root. Never returns. */
     void (*fault)(rta_error *e) __attribute__((noreturn));
+    /* What the waits (src/io, sleeps) need of its tasks, reached through
+     * src/sched/stackful.h: cancellation (the protocol is there) and
+     * pinning. cancel_requested takes any task, not NULL; the others act on
+     * the running task, and stackful.h calls them only while one runs. */
+    bool (*cancel_requested)(const rta_task *t);
+    bool (*cancel_arm)(rta__cancel_hook *h);
+    void (*cancel_disarm)(void);
+    void (*pin)(void);
+    void (*unpin)(void);
 } rta__engine;
 
 #define RTA__ENGINE_SLOT_STACKFUL 0

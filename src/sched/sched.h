@@ -150,29 +150,11 @@ RTA__HIDDEN bool rta__timer_heap_remove(rta__timer_heap *h, rta__timer *t);
 RTA__HIDDEN void rta__timer_heap_free(rta__timer_heap *h);
 RTA__HIDDEN uint64_t rta__now_ns(void);
 
-/* ---- cancellation glue (rta_task_cancel) ----
- * A cancel request is a flag on the task; a task suspended in a cancelable
- * wait has armed a hook that ends that wait. The engine owns the flag and the
- * hook slot (the tasklet engine implements these); the waits (src/io, sleep)
- * arm and disarm. Protocol, which no wake-up can slip through:
- *  - the waiting task arms its hook before it suspends (false: a request is
- *    already there, do not wait) and disarms it once resumed, before the
- *    wait's record may be reused;
- *  - rta_task_cancel sets the flag first, then runs the armed hook, if any,
- *    under the slot's lock (so the hook's record stays valid meanwhile);
- *  - a wait that registers with its source after switching out checks the
- *    flag under the same lock its hook takes: whichever comes second sees
- *    the other. */
+/* A cancelable wait's hook (the protocol and the calls that arm it are in
+ * stackful.h). */
 typedef struct rta__cancel_hook {
     void (*fn)(struct rta__cancel_hook *h); /* ends the wait with -ECANCELED; any thread */
 } rta__cancel_hook;
-/* The running task, if it is one that can be cancelled (a tasklet). */
-RTA__HIDDEN rta_task *rta__cancel_current(void);
-/* Whether cancellation of t was requested (t may be NULL: false). */
-RTA__HIDDEN bool rta__cancel_requested(const rta_task *t);
-/* Running task only. */
-RTA__HIDDEN bool rta__cancel_arm(rta__cancel_hook *h);
-RTA__HIDDEN void rta__cancel_disarm(void);
 
 /* ---- workers ---- */
 

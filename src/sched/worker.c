@@ -478,9 +478,11 @@ static void set_engines(rta__engine *const *engines, unsigned nengines)
     for (unsigned i = 0; i < nengines; i++) {
         rta__engine *e = engines[i];
         if (e->run) {
-            if (rta__rt.stackful || !e->enter || !e->leave)
+            if (rta__rt.stackful || !e->enter || !e->leave || !e->fault ||
+                !e->cancel_requested || !e->cancel_arm || !e->cancel_disarm || !e->pin ||
+                !e->unpin)
                 rta__fatal("rta__sched_start: engine '%s': a second stackful engine, or one "
-                           "without enter/leave", e->name);
+                           "without a stackful hook (engine.h)", e->name);
             rta__rt.stackful = e;
             e->slot = RTA__ENGINE_SLOT_STACKFUL;
         } else {

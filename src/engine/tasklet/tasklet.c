@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "../../arch/switch.h"
-#include "../../sched/pin.h"
+#include "../../sched/stackful.h"
 #include "../../arch/sanitizer.h"
 
 /* rta__tls.stackful holds the running tasklet; the core and the scheduler
@@ -648,15 +648,10 @@ static void cancel_unlock(rta__tasklet *t)
     atomic_fetch_and_explicit(&t->cancel, ~CANCEL_LOCK, memory_order_release);
 }
 
-rta_task *rta__cancel_current(void)
+/* The engine's cancel_requested hook (stackful.h): any task, not NULL. */
+static bool tasklet_cancel_requested(const rta_task *task)
 {
-    rta__tasklet *t = rta__tasklet_cur();
-    return t ? &t->task : NULL;
-}
-
-bool rta__cancel_requested(const rta_task *task)
-{
-    if (!task || task->kind != RTA__TASK_TASKLET)
+    if (task->kind != RTA__TASK_TASKLET)
         return false;
     return atomic_load_explicit(&((rta__tasklet *)task)->cancel, memory_order_acquire) & CANCEL_REQ;
 }
@@ -671,27 +666,29 @@ static bool cancel_arm_on(rta__tasklet *t, rta__cancel_hook *h)
     return ok;
 }
 
-bool rta__cancel_arm(rta__cancel_hook *h)
+/* The running-task hooks (stackful.h calls them only while a tasklet runs;
+ * they still tolerate none). */
+static bool tasklet_cancel_arm(rta__cancel_hook *h)
 {
     rta__tasklet *t = rta__tasklet_cur();
     return t ? cancel_arm_on(t, h) : true;
 }
 
-void rta__resident_pin(void)
+static void tasklet_pin(void)
 {
     rta__tasklet *t = rta__tasklet_cur();
     if (t)
         t->pinned++;
 }
 
-void rta__resident_unpin(void)
+static void tasklet_unpin(void)
 {
     rta__tasklet *t = rta__tasklet_cur();
     if (t && t->pinned)
         t->pinned--;
 }
 
-void rta__cancel_disarm(void)
+static void tasklet_cancel_disarm(void)
 {
     rta__tasklet *t = rta__tasklet_cur();
     if (!t)
@@ -934,7 +931,7 @@ void rta_sleep_ms_cfg(uint64_t ms, bool cfg)
     if (rta__timer_heap_add(&t->worker->timers, &t->timer) < 0)
         rta_throw(-ENOMEM, "rta_sleep_ms: no memory for the timer");
     suspend(t, RTA__SUSP_SLEEP, cfg); /* the cancel hook is armed after the switch */
-    rta__cancel_disarm();
+    tasklet_cancel_disarm();
     /* Resumed by a cancel: the timer is still armed (owner thread: remove). */
     rta__timer_heap_remove(&t->worker->timers, &t->timer);
     cancel_point(t, "rta_sleep_ms");
@@ -943,15 +940,6 @@ void rta_sleep_ms_cfg(uint64_t ms, bool cfg)
 void(rta_sleep_ms)(uint64_t ms)
 {
     rta_sleep_ms_cfg(ms, true);
-}
-
-/* async2 code: a tasklet, or the frames of a cont root (whose exec is marked
- * async2). An async1 move-next resumed from its box runs on a thread's own
- * exec and is not async2 code (docs/semantics.md). */
-bool rta_in_async(void)
-{
-    const rta__exec *x = rta__tls_state.exec;
-    return rta__tls_state.stackful != NULL || (x && x->async2);
 }
 
 size_t rta_task_frames(rta_task *task, rta_frame_info *out, size_t max)
@@ -1072,4 +1060,9 @@ rta__engine rta__tasklet_engine = {
     .enter = engine_enter,
     .leave = engine_leave,
     .fault = rta__tasklet_fault,
+    .cancel_requested = tasklet_cancel_requested,
+    .cancel_arm = tasklet_cancel_arm,
+    .cancel_disarm = tasklet_cancel_disarm,
+    .pin = tasklet_pin,
+    .unpin = tasklet_unpin,
 };
