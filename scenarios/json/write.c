@@ -9,6 +9,17 @@
  * is formatted into a local buffer (no address of a local lives across an
  * await); strings go out as valid UTF-8 with escapes only where JSON needs
  * them (", \ and control characters).
+ *
+ * The fast path: a flush is due once per 16 KiB, so almost every piece fits
+ * in the room left. A piece that fits is written by plain C (the try_*
+ * functions: never an await); only a piece that does not fit goes through an
+ * RTA_ASYNC function. Under cont and async1 every call of an RTA_ASYNC
+ * function is an await point with a frame (cont) or a state machine (async1)
+ * of its own, suspended or not: writing through one per token and one per
+ * value, cont wrote twitter.json at half the sync build's speed and ran 1.9x
+ * its instructions (callgrind), where sync and tasklet (the same C, inlined)
+ * ran the same count. Scalars inside a container are written in place too,
+ * so only containers (and pieces that need a flush) cost an async call.
  */
 #include "engine.h"
 
@@ -98,6 +109,69 @@ static char *escape(char *d, uint8_t b, uint8_t how)
         *d++ = hex[b >> 4], *d++ = hex[b & 15];
     }
     return d;
+}
+
+/* ---- the fast path: plain C, never an await ------------------------------------ */
+
+/* One byte if there is room for it. */
+static bool try_char(rj_stream *s, char c)
+{
+    if (RJ_UNLIKELY(s->cur == s->end))
+        return false;
+    *s->cur++ = (uint8_t)c;
+    return true;
+}
+
+/* n bytes as they are, if there is room for them. */
+static bool try_put(rj_stream *s, const char *src, size_t n)
+{
+    if (RJ_UNLIKELY(!room(s, n)))
+        return false;
+    memcpy(s->cur, src, n);
+    s->cur += n;
+    return true;
+}
+
+/* A string (valid UTF-8, len bytes) with its quotes and escapes, then `tail`
+ * (a ':' after a key; 0 for none), if its longest form fits: every byte
+ * escaped as \u00XX is 6, so 6 * len + 3 bytes of room are enough. */
+static bool try_str(rj_stream *s, const char *str, size_t len, char tail)
+{
+    size_t k = (size_t)(s->end - s->cur);
+    if (RJ_UNLIKELY(k < 3 || len > (k - 3) / 6))
+        return false;
+    char *d = (char *)s->cur;
+    const uint8_t *c = (const uint8_t *)str, *e = c + len;
+    *d++ = '"';
+    while (c < e) {
+        const uint8_t *run = c;
+        while (c < e && !rj__str_escape[*c])
+            c++;
+        memcpy(d, run, (size_t)(c - run));
+        d += c - run;
+        if (c < e) {
+            d = escape(d, *c, rj__str_escape[*c]);
+            c++;
+        }
+    }
+    *d++ = '"';
+    if (tail)
+        *d++ = tail;
+    s->cur = (uint8_t *)d;
+    return true;
+}
+
+/* A scalar value, if it fits; false for a container or when it does not fit. */
+static bool try_scalar(rj_stream *s, const rj_value *v)
+{
+    switch (v->type) {
+    case RJ_NULL: return try_put(s, "null", 4);
+    case RJ_TRUE: return try_put(s, "true", 4);
+    case RJ_FALSE: return try_put(s, "false", 5);
+    case RJ_NUMBER: return try_put(s, v->u.str, v->len);
+    case RJ_STRING: return try_str(s, v->u.str, v->len, 0);
+    default: return false;
+    }
 }
 
 /* A string of valid UTF-8 (len bytes, may contain NUL). */
@@ -226,9 +300,15 @@ RTA_ASYNC static int64_t put_token(rj_writer *w, const char *tok)
     return 0;
 }
 
+/* The slow path of try_scalar, and containers. Every piece is first tried in
+ * place; the RTA_ASYNC calls below run only when it did not fit (or for a
+ * nested container). */
 RTA_ASYNC static int64_t write_value(rj_writer *w, const rj_value *v)
 {
     int64_t r = 0;
+    const rj_value *it = NULL;
+    if (try_scalar(w->out, v))
+        return 0;
     switch (v->type) {
     case RJ_NULL: return put_token(w, "null");
     case RJ_TRUE: return put_token(w, "true");
@@ -236,75 +316,127 @@ RTA_ASYNC static int64_t write_value(rj_writer *w, const rj_value *v)
     case RJ_NUMBER: return put(w, v->u.str, v->len);
     case RJ_STRING: return write_str(w, v->u.str, v->len);
     case RJ_ARRAY:
-        r = put_token(w, "[");
+        if (!try_char(w->out, '['))
+            r = put_token(w, "[");
         for (uint32_t i = 0; i < v->len && r >= 0; i++) {
-            if (i)
+            it = &v->u.items[i];
+            if (i && !try_char(w->out, ','))
                 r = put_token(w, ",");
-            if (r >= 0)
-                r = write_value(w, &v->u.items[i]);
+            if (r >= 0 && !try_scalar(w->out, it))
+                r = write_value(w, it);
         }
-        return r < 0 ? r : put_token(w, "]");
+        if (r >= 0 && !try_char(w->out, ']'))
+            r = put_token(w, "]");
+        return r;
     case RJ_OBJECT:
-        r = put_token(w, "{");
+        if (!try_char(w->out, '{'))
+            r = put_token(w, "{");
         for (uint32_t i = 0; i < v->len && r >= 0; i++) {
-            if (i)
+            it = &v->u.items[2 * i];
+            if (i && !try_char(w->out, ','))
                 r = put_token(w, ",");
-            if (r >= 0)
-                r = write_str(w, v->u.items[2 * i].u.str, v->u.items[2 * i].len);
-            if (r >= 0)
-                r = put_token(w, ":");
-            if (r >= 0)
-                r = write_value(w, &v->u.items[2 * i + 1]);
+            if (r >= 0 && !try_str(w->out, it->u.str, it->len, ':')) {
+                r = write_str(w, it->u.str, it->len);
+                if (r >= 0)
+                    r = put_token(w, ":");
+            }
+            if (r >= 0 && !try_scalar(w->out, it + 1))
+                r = write_value(w, it + 1);
         }
-        return r < 0 ? r : put_token(w, "}");
+        if (r >= 0 && !try_char(w->out, '}'))
+            r = put_token(w, "}");
+        return r;
     default:
         rj__set_error(&w->err, RJ_EARG, "a value has an unknown type %u", (unsigned)v->type);
         return RJ_EARG;
     }
 }
 
+/* The typed path's fast path (see try_scalar): a key or punctuation, an
+ * integer, a finite double, a caller's string that is valid UTF-8, written in
+ * place when they fit. Anything else (no room, or an argument the slow path
+ * reports as RJ_EARG) returns false. */
+static bool try_token(rj_stream *s, const char *tok)
+{
+    return try_put(s, tok, strlen(tok));
+}
+
+static bool try_i64(rj_stream *s, int64_t v)
+{
+    if (RJ_UNLIKELY(!room(s, 20)))
+        return false;
+    s->cur = format_i64(s->cur, v);
+    return true;
+}
+
+static bool try_f64(rj_stream *s, double v)
+{
+    if (RJ_UNLIKELY(!isfinite(v) || !room(s, TOKEN_ROOM)))
+        return false;
+    int n = snprintf((char *)s->cur, TOKEN_ROOM, "%.15g", v);
+    if (strtod((char *)s->cur, NULL) != v)
+        n = snprintf((char *)s->cur, TOKEN_ROOM, "%.17g", v);
+    s->cur += n;
+    return true;
+}
+
+static bool try_cstr(rj_stream *s, const char *str)
+{
+    size_t n = str ? strlen(str) : 0;
+    return str && utf8_valid((const uint8_t *)str, n) && try_str(s, str, n, 0);
+}
+
 RTA_ASYNC static int64_t write_record(rj_writer *w, const rj_record *rec)
 {
-    int64_t r = put_token(w, "{\"id\":");
-    if (r >= 0)
+    int64_t r = 0;
+    if (!try_token(w->out, "{\"id\":"))
+        r = put_token(w, "{\"id\":");
+    if (r >= 0 && !try_i64(w->out, rec->id))
         r = write_i64(w, rec->id);
-    if (r >= 0)
+    if (r >= 0 && !try_token(w->out, ",\"name\":"))
         r = put_token(w, ",\"name\":");
-    if (r >= 0)
+    if (r >= 0 && !try_cstr(w->out, rec->name))
         r = write_cstr(w, rec->name);
-    if (r >= 0)
+    if (r >= 0 && !try_token(w->out, ",\"price_cents\":"))
         r = put_token(w, ",\"price_cents\":");
-    if (r >= 0)
+    if (r >= 0 && !try_i64(w->out, rec->price_cents))
         r = write_i64(w, rec->price_cents);
-    if (r >= 0)
+    if (r >= 0 && !try_token(w->out, ",\"rating\":"))
         r = put_token(w, ",\"rating\":");
-    if (r >= 0)
+    if (r >= 0 && !try_f64(w->out, rec->rating))
         r = write_f64(w, rec->rating);
-    if (r >= 0)
-        r = put_token(w, rec->available ? ",\"available\":true,\"tags\":[" : ",\"available\":false,\"tags\":[");
+    const char *avail = rec->available ? ",\"available\":true,\"tags\":[" : ",\"available\":false,\"tags\":[";
+    if (r >= 0 && !try_token(w->out, avail))
+        r = put_token(w, avail);
     for (size_t i = 0; i < rec->ntags && r >= 0; i++) {
-        if (i)
+        if (i && !try_char(w->out, ','))
             r = put_token(w, ",");
-        if (r >= 0)
+        if (r >= 0 && !try_cstr(w->out, rec->tags[i]))
             r = write_cstr(w, rec->tags[i]);
     }
-    return r < 0 ? r : put_token(w, "]}");
+    if (r >= 0 && !try_token(w->out, "]}"))
+        r = put_token(w, "]}");
+    return r;
 }
 
 RTA_ASYNC static int64_t write_catalog(rj_writer *w, const rj_catalog *cat)
 {
-    int64_t r = put_token(w, "{\"title\":");
-    if (r >= 0)
+    int64_t r = 0;
+    if (!try_token(w->out, "{\"title\":"))
+        r = put_token(w, "{\"title\":");
+    if (r >= 0 && !try_cstr(w->out, cat->title))
         r = write_cstr(w, cat->title);
-    if (r >= 0)
+    if (r >= 0 && !try_token(w->out, ",\"records\":["))
         r = put_token(w, ",\"records\":[");
     for (size_t i = 0; i < cat->n && r >= 0; i++) {
-        if (i)
+        if (i && !try_char(w->out, ','))
             r = put_token(w, ",");
         if (r >= 0)
             r = write_record(w, &cat->records[i]);
     }
-    return r < 0 ? r : put_token(w, "]}");
+    if (r >= 0 && !try_token(w->out, "]}"))
+        r = put_token(w, "]}");
+    return r;
 }
 
 RTA_ASYNC static int64_t write_one(rj_writer *w)
@@ -315,11 +447,14 @@ RTA_ASYNC static int64_t write_one(rj_writer *w)
         r = w->value ? write_value(w, w->value) : RJ_EARG;
         break;
     case RJ_W_MESSAGE:
-        r = put_token(w, "{\"message\":");
-        if (r >= 0)
-            r = write_cstr(w, "Hello, World!");
-        if (r >= 0)
-            r = put_token(w, "}");
+        r = 0;
+        if (!try_token(w->out, "{\"message\":\"Hello, World!\"}")) {
+            r = put_token(w, "{\"message\":");
+            if (r >= 0)
+                r = write_cstr(w, "Hello, World!");
+            if (r >= 0)
+                r = put_token(w, "}");
+        }
         break;
     case RJ_W_CATALOG:
         r = w->catalog ? write_catalog(w, w->catalog) : RJ_EARG;
