@@ -359,7 +359,7 @@ static figure run_cjson_write(doc *d, cJSON *root, char *buf, int cap, char **ch
 
 enum { OP_PARSE, OP_WRITE, OP_TYPED, OP_PIPE, NOPS };
 static const char *const op_names[] = {"parse", "write", "typed_write", "pipe"};
-#define MAXC 6
+#define MAXC 7
 
 typedef struct row {
     bench_sample mbps, allocs, susp;

@@ -33,6 +33,18 @@
 #define RJ_SYNC 0
 #endif
 
+/* The async1 builder of every RTA_ASYNC function but the jobs' entries: the
+ * default task builder, or in the async1-pool build (RJ_POOLED) the pooling
+ * value-task builder with 64 boxes per thread and method, as in the other
+ * benchmarks' async1-pool rows (bench/fib). A method that completes without
+ * suspending then allocates nothing (the task builder allocates its task);
+ * one that suspends rents its box. The other engines ignore the marker. */
+#if defined(RJ_POOLED) && RJ_POOLED
+#define RJ_BUILDER RTA_BUILDER(pool, 64)
+#else
+#define RJ_BUILDER
+#endif
+
 #define RJ_CAT3_(a, b, c) a##b##c
 #define RJ_CAT3(a, b, c) RJ_CAT3_(a, b, c)
 #define RJ_SYM(x) RJ_CAT3(rj_, RJ_ENGINE_ID, _##x)

@@ -1,8 +1,8 @@
 /*
  * The engine table and the drivers that run a job to completion from
- * non-async code. parse.c and write.c are compiled once per engine; the cont
- * and async1 builds exist only when rtac generated them (RJ_HAVE_CONT,
- * RJ_HAVE_ASYNC1, set by CMake).
+ * non-async code. parse.c and write.c are compiled once per engine; the cont,
+ * async1 and async1-pool builds exist only when rtac generated them
+ * (RJ_HAVE_CONT, RJ_HAVE_ASYNC1, RJ_HAVE_ASYNC1_POOL, set by CMake).
  */
 #include "engine.h"
 
@@ -16,6 +16,9 @@ RJ_DECLARE_ENGINE(cont)
 #if RJ_HAVE_ASYNC1
 RJ_DECLARE_ENGINE(async1)
 #endif
+#if RJ_HAVE_ASYNC1_POOL
+RJ_DECLARE_ENGINE(async1_pool)
+#endif
 
 static const rj_engine engines[] = {
     {"sync", rj_sync_parse_run, rj_sync_write_run, NULL, NULL},
@@ -26,6 +29,9 @@ static const rj_engine engines[] = {
 #if RJ_HAVE_ASYNC1
     {"async1", NULL, NULL, rj_async1_parse_spawn, rj_async1_write_spawn},
 #endif
+#if RJ_HAVE_ASYNC1_POOL
+    {"async1-pool", NULL, NULL, rj_async1_pool_parse_spawn, rj_async1_pool_write_spawn},
+#endif
 };
 
 const char *const rj_engine_names[] = {
@@ -35,6 +41,9 @@ const char *const rj_engine_names[] = {
 #endif
 #if RJ_HAVE_ASYNC1
     "async1",
+#endif
+#if RJ_HAVE_ASYNC1_POOL
+    "async1-pool",
 #endif
     NULL,
 };
@@ -48,8 +57,12 @@ const rj_engine *rj_engine_find(const char *name, bool *built)
             return &engines[i];
         }
     /* known engines this build lacks: named, so that the caller can say why */
-    static const rj_engine missing[] = {{"cont", NULL, NULL, NULL, NULL}, {"async1", NULL, NULL, NULL, NULL}};
-    for (size_t i = 0; i < 2; i++)
+    static const rj_engine missing[] = {
+        {"cont", NULL, NULL, NULL, NULL},
+        {"async1", NULL, NULL, NULL, NULL},
+        {"async1-pool", NULL, NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++)
         if (strcmp(missing[i].name, name) == 0)
             return &missing[i];
     return NULL;

@@ -43,7 +43,7 @@ static const char *describe(int64_t b, char *buf, size_t n)
 
 /* Makes bytes available: 1 when [cur, end) is not empty, 0 at the end of
  * input, or an error. Precondition: cur == end. */
-RTA_ASYNC static int64_t fill(rj_parser *p)
+RJ_BUILDER RTA_ASYNC static int64_t fill(rj_parser *p)
 {
     rj_stream *s = p->in;
     for (;;) {
@@ -85,7 +85,7 @@ RTA_ASYNC static int64_t fill(rj_parser *p)
 }
 
 /* The next significant byte, not consumed; END at the end of input. */
-RTA_ASYNC static int64_t skip_ws(rj_parser *p)
+RJ_BUILDER RTA_ASYNC static int64_t skip_ws(rj_parser *p)
 {
     rj_stream *s = p->in;
     for (;;) {
@@ -111,7 +111,7 @@ RTA_ASYNC static int64_t skip_ws(rj_parser *p)
 }
 
 /* The next byte, consumed; END at the end of input. */
-RTA_ASYNC static int64_t get_byte(rj_parser *p)
+RJ_BUILDER RTA_ASYNC static int64_t get_byte(rj_parser *p)
 {
     rj_stream *s = p->in;
     if (s->cur == s->end) {
@@ -173,7 +173,7 @@ static int utf8_seq(const uint8_t *c)
 }
 
 /* A UTF-8 sequence that straddles the buffer's end, read byte by byte. */
-RTA_ASYNC static int64_t parse_utf8_slow(rj_parser *p, bool store)
+RJ_BUILDER RTA_ASYNC static int64_t parse_utf8_slow(rj_parser *p, bool store)
 {
     rj_stream *s = p->in;
     uint64_t at = rj_stream_pos(s);
@@ -204,7 +204,7 @@ RTA_ASYNC static int64_t parse_utf8_slow(rj_parser *p, bool store)
 }
 
 /* Four hex digits of a \u escape. */
-RTA_ASYNC static int64_t parse_hex4(rj_parser *p, uint64_t at)
+RJ_BUILDER RTA_ASYNC static int64_t parse_hex4(rj_parser *p, uint64_t at)
 {
     int64_t v = 0;
     for (int i = 0; i < 4; i++) {
@@ -221,7 +221,7 @@ RTA_ASYNC static int64_t parse_hex4(rj_parser *p, uint64_t at)
 }
 
 /* After a backslash (consumed). */
-RTA_ASYNC static int64_t parse_escape(rj_parser *p, bool store)
+RJ_BUILDER RTA_ASYNC static int64_t parse_escape(rj_parser *p, bool store)
 {
     uint64_t at = rj_stream_pos(p->in) - 1;
     int64_t b = get_byte(p);
@@ -289,7 +289,7 @@ RTA_ASYNC static int64_t parse_escape(rj_parser *p, bool store)
 
 /* After the opening quote (consumed). Pushes the string when p->doc is set
  * (as a value, or as a member key: same representation). */
-RTA_ASYNC static int64_t parse_string(rj_parser *p)
+RJ_BUILDER RTA_ASYNC static int64_t parse_string(rj_parser *p)
 {
     rj_stream *s = p->in;
     bool store = p->doc != NULL;
@@ -349,7 +349,7 @@ static bool num_char(uint8_t b)
 }
 
 /* At the number's first byte (not consumed). */
-RTA_ASYNC static int64_t parse_number(rj_parser *p)
+RJ_BUILDER RTA_ASYNC static int64_t parse_number(rj_parser *p)
 {
     rj_stream *s = p->in;
     uint64_t start = rj_stream_pos(s);
@@ -390,7 +390,7 @@ RTA_ASYNC static int64_t parse_number(rj_parser *p)
 }
 
 /* At the literal's first byte (not consumed). */
-RTA_ASYNC static int64_t parse_literal(rj_parser *p, const char *word, uint32_t type)
+RJ_BUILDER RTA_ASYNC static int64_t parse_literal(rj_parser *p, const char *word, uint32_t type)
 {
     rj_stream *s = p->in;
     uint64_t start = rj_stream_pos(s);
@@ -425,7 +425,7 @@ static int close_container(rj_parser *p, uint32_t type, size_t start)
     return push(p, type, type == RJ_OBJECT ? n / 2 : n, items);
 }
 
-RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth);
+RJ_BUILDER RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth);
 
 static int unexpected(rj_parser *p, int64_t b, const char *what)
 {
@@ -434,7 +434,7 @@ static int unexpected(rj_parser *p, int64_t b, const char *what)
 }
 
 /* After '[' (consumed). */
-RTA_ASYNC static int64_t parse_array(rj_parser *p, unsigned depth)
+RJ_BUILDER RTA_ASYNC static int64_t parse_array(rj_parser *p, unsigned depth)
 {
     rj_stream *s = p->in;
     size_t start = p->vs_len;
@@ -463,7 +463,7 @@ RTA_ASYNC static int64_t parse_array(rj_parser *p, unsigned depth)
 }
 
 /* After '{' (consumed). */
-RTA_ASYNC static int64_t parse_object(rj_parser *p, unsigned depth)
+RJ_BUILDER RTA_ASYNC static int64_t parse_object(rj_parser *p, unsigned depth)
 {
     rj_stream *s = p->in;
     size_t start = p->vs_len;
@@ -505,7 +505,7 @@ RTA_ASYNC static int64_t parse_object(rj_parser *p, unsigned depth)
     }
 }
 
-RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth)
+RJ_BUILDER RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth)
 {
     rj_stream *s = p->in;
     int64_t b;
@@ -542,7 +542,7 @@ RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth)
 }
 
 /* One JSON text: a value between optional whitespace, then the end. */
-RTA_ASYNC static int64_t parse_doc(rj_parser *p)
+RJ_BUILDER RTA_ASYNC static int64_t parse_doc(rj_parser *p)
 {
     int64_t r = parse_value(p, 0);
     if (r < 0)
@@ -561,7 +561,7 @@ rta_task *RJ_SYM(parse_spawn)(rj_parser *p);
 
 /* A job: the document, then (for a pipe) closing the reader's end so that a
  * writer blocked on a full pipe learns that nobody will read any more. */
-RTA_ASYNC static int64_t parse_job(rj_parser *p)
+RJ_BUILDER RTA_ASYNC static int64_t parse_job(rj_parser *p)
 {
     int64_t r = 0;
     for (unsigned i = 0; i < (p->repeat ? p->repeat : 1) && r >= 0; i++) {

@@ -34,7 +34,7 @@
 #define TOKEN_ROOM 40
 
 /* Writes [buf, cur) to the backend; 0 or an error. */
-RTA_ASYNC static int64_t flush(rj_writer *w)
+RJ_BUILDER RTA_ASYNC static int64_t flush(rj_writer *w)
 {
     rj_stream *s = w->out;
     size_t n = (size_t)(s->cur - s->buf), done = 0;
@@ -73,7 +73,7 @@ static bool room(const rj_stream *s, size_t n)
     return (size_t)(s->end - s->cur) >= n;
 }
 
-RTA_ASYNC static int64_t put(rj_writer *w, const char *src, size_t n)
+RJ_BUILDER RTA_ASYNC static int64_t put(rj_writer *w, const char *src, size_t n)
 {
     rj_stream *s = w->out;
     while (n) {
@@ -94,7 +94,7 @@ RTA_ASYNC static int64_t put(rj_writer *w, const char *src, size_t n)
 }
 
 /* Makes room for one token. */
-RTA_ASYNC static int64_t reserve(rj_writer *w)
+RJ_BUILDER RTA_ASYNC static int64_t reserve(rj_writer *w)
 {
     return room(w->out, TOKEN_ROOM) ? 0 : flush(w);
 }
@@ -175,7 +175,7 @@ static bool try_scalar(rj_stream *s, const rj_value *v)
 }
 
 /* A string of valid UTF-8 (len bytes, may contain NUL). */
-RTA_ASYNC static int64_t write_str(rj_writer *w, const char *str, size_t len)
+RJ_BUILDER RTA_ASYNC static int64_t write_str(rj_writer *w, const char *str, size_t len)
 {
     rj_stream *s = w->out;
     const uint8_t *c = (const uint8_t *)str, *e = c + len;
@@ -234,7 +234,7 @@ static bool utf8_valid(const uint8_t *c, size_t n)
 }
 
 /* A C string from the caller: checked to be UTF-8 first. */
-RTA_ASYNC static int64_t write_cstr(rj_writer *w, const char *str)
+RJ_BUILDER RTA_ASYNC static int64_t write_cstr(rj_writer *w, const char *str)
 {
     size_t n = str ? strlen(str) : 0;
     if (!str || !utf8_valid((const uint8_t *)str, n)) {
@@ -260,7 +260,7 @@ static uint8_t *format_i64(uint8_t *d, int64_t v)
     return d + n;
 }
 
-RTA_ASYNC static int64_t write_i64(rj_writer *w, int64_t v)
+RJ_BUILDER RTA_ASYNC static int64_t write_i64(rj_writer *w, int64_t v)
 {
     int64_t r = reserve(w);
     if (r < 0)
@@ -271,7 +271,7 @@ RTA_ASYNC static int64_t write_i64(rj_writer *w, int64_t v)
 }
 
 /* The shortest of %.15g / %.17g that reads back as the same double. */
-RTA_ASYNC static int64_t write_f64(rj_writer *w, double v)
+RJ_BUILDER RTA_ASYNC static int64_t write_f64(rj_writer *w, double v)
 {
     if (!isfinite(v)) {
         rj__set_error(&w->err, RJ_EARG, "a number is not finite (JSON has no NaN or infinity)");
@@ -288,7 +288,7 @@ RTA_ASYNC static int64_t write_f64(rj_writer *w, double v)
     return 0;
 }
 
-RTA_ASYNC static int64_t put_token(rj_writer *w, const char *tok)
+RJ_BUILDER RTA_ASYNC static int64_t put_token(rj_writer *w, const char *tok)
 {
     int64_t r = reserve(w);
     if (r < 0)
@@ -303,7 +303,7 @@ RTA_ASYNC static int64_t put_token(rj_writer *w, const char *tok)
 /* The slow path of try_scalar, and containers. Every piece is first tried in
  * place; the RTA_ASYNC calls below run only when it did not fit (or for a
  * nested container). */
-RTA_ASYNC static int64_t write_value(rj_writer *w, const rj_value *v)
+RJ_BUILDER RTA_ASYNC static int64_t write_value(rj_writer *w, const rj_value *v)
 {
     int64_t r = 0;
     const rj_value *it = NULL;
@@ -386,7 +386,7 @@ static bool try_cstr(rj_stream *s, const char *str)
     return str && utf8_valid((const uint8_t *)str, n) && try_str(s, str, n, 0);
 }
 
-RTA_ASYNC static int64_t write_record(rj_writer *w, const rj_record *rec)
+RJ_BUILDER RTA_ASYNC static int64_t write_record(rj_writer *w, const rj_record *rec)
 {
     int64_t r = 0;
     if (!try_token(w->out, "{\"id\":"))
@@ -419,7 +419,7 @@ RTA_ASYNC static int64_t write_record(rj_writer *w, const rj_record *rec)
     return r;
 }
 
-RTA_ASYNC static int64_t write_catalog(rj_writer *w, const rj_catalog *cat)
+RJ_BUILDER RTA_ASYNC static int64_t write_catalog(rj_writer *w, const rj_catalog *cat)
 {
     int64_t r = 0;
     if (!try_token(w->out, "{\"title\":"))
@@ -439,7 +439,7 @@ RTA_ASYNC static int64_t write_catalog(rj_writer *w, const rj_catalog *cat)
     return r;
 }
 
-RTA_ASYNC static int64_t write_one(rj_writer *w)
+RJ_BUILDER RTA_ASYNC static int64_t write_one(rj_writer *w)
 {
     int64_t r;
     switch (w->kind) {
@@ -467,7 +467,7 @@ RTA_ASYNC static int64_t write_one(rj_writer *w)
     return r < 0 ? r : flush(w);
 }
 
-RTA_ASYNC static int64_t write_job(rj_writer *w)
+RJ_BUILDER RTA_ASYNC static int64_t write_job(rj_writer *w)
 {
     int64_t r = 0;
     for (unsigned i = 0; i < (w->repeat ? w->repeat : 1) && r >= 0; i++) {

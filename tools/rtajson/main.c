@@ -26,7 +26,8 @@ static int usage(const char *why)
 {
     if (why)
         fprintf(stderr, "rtajson: %s\n", why);
-    fprintf(stderr, "usage: rtajson check|roundtrip [--engine sync|tasklet|cont|async1] [--max-depth N] FILE|-\n");
+    fprintf(stderr, "usage: rtajson check|roundtrip [--engine sync|tasklet|cont|async1|async1-pool] "
+                    "[--max-depth N] FILE|-\n");
     return 2;
 }
 
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
     bool built;
     const rj_engine *e = rj_engine_find(engine, &built);
     if (!e) {
-        fprintf(stderr, "rtajson: unknown engine '%s' (sync, tasklet, cont, async1)\n", engine);
+        fprintf(stderr, "rtajson: unknown engine '%s' (sync, tasklet, cont, async1, async1-pool)\n", engine);
         return 2;
     }
     if (!built) {
