@@ -27,4 +27,24 @@
 #define RTA_BUILDER(...)
 #endif
 
+/* Not API: what rtac's cont and async1 output calls. A local whose address
+ * is taken while an await can suspend lives in a heap block owned by its
+ * function's frame (as a C++ coroutine frame holds its locals): the frame
+ * itself moves between the stack and the heap, the block never does, so the
+ * pointers stay valid. Allocated zeroed at the call's start, freed on every
+ * way out (return or throw). */
+#include <errno.h>
+#include <stdlib.h>
+static inline void *rta__async2_locals_new(size_t size, const char *fn)
+{
+    void *p = calloc(1, size);
+    if (!p)
+        rta_throw(-ENOMEM, "%s: out of memory for the locals whose address it takes", fn);
+    return p;
+}
+static inline void rta__async2_locals_free(void *p)
+{
+    free(p);
+}
+
 #endif

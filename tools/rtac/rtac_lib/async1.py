@@ -24,6 +24,13 @@ move-next's C stack, which the suspension leaves), so an error raised by the
 suspension itself (out of memory, runtime not running) faults the method
 instead of reaching its handler.
 
+Locals whose address is taken while an await can suspend live in a heap
+block (F->rtac_heap->v, type rtac1__f__locals) that the move-next
+allocates at the start and frees on every way out: each return frees it,
+and the whole body sits in an outer try block (rtac_try_0, a finally that
+frees it and rethrows), which resumes like any other. The state machine
+itself moves to the heap at the first suspension, the block never does.
+
 Every parameter lives in the state machine (the stub fills it); the move-
 next has no parameters of its own. Callee awaits follow the callee's
 builder: a task (default, RTA_BUILDER(task)) or a value task
@@ -96,6 +103,9 @@ class Lowering(cont.Lowering):
         name = c.spelling
         return name if self.local_only(name) else a1_name(name) + '__mn'
 
+    def locals_type(self, c):
+        return a1_name(c.spelling) + '__locals'
+
     # ---- one function ----------------------------------------------------
     def lower_fn(self, c):
         u = self.u
@@ -114,6 +124,10 @@ class Lowering(cont.Lowering):
         self.tries = []        # the Try blocks the statement being lowered is in
         self.jumps = []        # the entry switch: (state, label)
         self.slots = set()     # await slots used: task, vtask, awaiter
+        outer = None
+        if self.heap:
+            outer = Try(0)      # frees the heap block on a throw
+            self.tries.append(outer)
         body_pieces = self.lower_compound(body, None, fn_body=True)
         name = a1_name(c.spelling)
         sm = name + '__sm'
@@ -127,6 +141,7 @@ class Lowering(cont.Lowering):
             fields.append('const rta_awaiter_ops *rtac_ops; void *rtac_self;')
         head = [
             '%s;' % self.prototype(c),
+            self.locals_struct(c),
             'RTA_ASYNC1_METHOD(%s, %s%s);' % (name, ret, ', ' + ovr if ovr else ''),
             'typedef struct { rta_async1_sm hdr; %s } %s;' % (' '.join(fields), sm),
             'RTA__CONT_NO_CLOBBERED static void %s(rta_async1_sm *rta__a1_m)' % self.mn_name(c),
@@ -138,12 +153,29 @@ class Lowering(cont.Lowering):
                     % (name, sm, sm, disp))
         first = body_pieces[0]
         assert first[0] == 'V'
-        out = [('G', '\n'.join(head) + '\n'), ('V', body.s, body.s + 1), ('G', prologue),
-               ('V', body.s + 1, first[2])] + body_pieces[1:]
+        enter = []
+        if outer is not None:
+            # Only the first entry (state -1) gets here: resumptions jump to
+            # rtac_try_entry_0 from the switch above.
+            prologue += (' F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "%s");%s'
+                         % (c.spelling, ''.join(' %s = F->%s;' % (self.place(v), v.field)
+                                                for v in self.vars if v.param and v.heap)))
+            prologue += (' { rta__try %s; %s: rta__try_push(&%s, __func__); if (setjmp(%s.jb) == 0) { '
+                         % (outer.var, outer.entry, outer.var, outer.var))
+            if outer.jumps:
+                enter = [('G', 'switch (rta__a1_sm->state) {%s default: break; } ' % ''.join(
+                    ' case %d: goto %s;' % j for j in outer.jumps))]
+        out = [('G', '\n'.join(h for h in head if h) + '\n'), ('V', body.s, body.s + 1), ('G', prologue)] + \
+            enter + [('V', body.s + 1, first[2])] + body_pieces[1:]
         last = out.pop()
         assert last[0] == 'V' and u.src[last[2] - 1:last[2]] == b'}'
         out.append(('V', last[1], last[2] - 1))
-        out.append(('G', 'RTA_ASYNC1_RETURN(0); '))
+        out += self.ret_pieces(None) + [('G', ' ')]
+        if outer is not None:
+            self.tries.pop()
+            out.append(('G', 'rta__try_pop(&%s); } if (rta__try_handler(&%s, RTA__FINALLY_KIND)) { '
+                        'rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&%s); } '
+                        % (outer.var, outer.var, outer.var)))
         out.append(('V', last[2] - 1, last[2]))
         inits = ''.join(', .%s = %s' % (v.field, v.name) for v in self.vars if v.param)
         stub = ('\n%s\n{ %s sm = {.hdr.state = -1%s}; RTA_ASYNC1_START(%s, &sm, %s); '
@@ -231,6 +263,10 @@ class Lowering(cont.Lowering):
         return [('G', text)]
 
     def ret_pieces(self, e):
+        if self.heap:
+            # The value may read the heap block: computed before it is freed.
+            return [('G', '{ int64_t rtac_rv = (int64_t)(')] + (e if e is not None else [('G', '0')]) + \
+                [('G', '); %srta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }' % self.leave())]
         out = [('G', self.leave() + 'RTA_ASYNC1_RETURN(')]
         return out + (e if e is not None else [('G', '0')]) + [('G', ');')]
 

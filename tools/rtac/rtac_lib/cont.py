@@ -10,8 +10,14 @@ declared outside of. Such locals (and parameters) are frame fields F.v; the
 rest stay C locals, which the resume jump skips (they are dead there).
 
 An address-taken local whose scope holds a later await (or one in a shared
-loop) is refused: the frame moves between the stack and the heap, so the
-pointer would dangle (docs/rtac.md)."""
+loop) cannot live in F: the frame moves between the stack and the heap, so
+the pointer would dangle. It lives in a heap block the frame owns instead
+(F.rtac_heap->v, the block's type <f>__locals), as a C++ coroutine frame
+holds its locals: the function becomes a wrapper that allocates the block
+and awaits <f>__body (the user's code) inside RTA_CONT_TRY / RTA_CONT_FINALLY,
+which frees it on return and on a throw, before or after a suspension.
+(A try block in the function itself would clash with the user's own: cont
+try blocks do not nest.)"""
 
 from . import front, tree
 from .front import K, RtacError, callee_name
@@ -182,6 +188,8 @@ class Lowering:
                 fields.append(self.decl_text(self.field_type(v), v.field) + ';')
         for f, t in self.temps:
             fields.append(self.decl_text(t, f) + ';')
+        if self.heap:
+            fields.append('%s *rtac_heap;' % self.locals_type(self.fn))
         return fields
 
     def lower_fn(self, c):
@@ -193,10 +201,22 @@ class Lowering:
         zeros = ''.join(', (%s){0}' % t for _, t, _ in ps)
         head = []
         head.append('%s;' % self.prototype(c))
+        proto = self.prototype(c)
+        wrapper = name
+        if self.heap:
+            # The user's code runs in <name>__body, which the wrapper <name>
+            # (what callers call) awaits with the heap block as its first argument.
+            head.insert(0, self.locals_struct(c))
+            name = wrapper + '__body'
+            zeros = ', (%s *){0}' % self.locals_type(c) + zeros
+            proto = 'static rta_cret %s(rta_cont *rta__k_, %s *rtac_heap%s)' % (
+                name, self.locals_type(c), ''.join(', %s' % self.decl_text(t, n) for n, t, _ in ps))
+            head.append('%s;' % proto)
+            static = True
         head.append('__attribute__((noinline, unused)) static rta_cret rta__cr_%s(rta_cont *k_) '
                     '{ return %s(k_%s); }' % (name, name, zeros))
-        head.append('RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS %s' % self.prototype(c)[len('static ') if static else 0:]
-                    if not static else 'RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS ' + self.prototype(c))
+        head.append('RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS %s' % proto[len('static ') if static else 0:]
+                    if not static else 'RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS ' + proto)
         body_pieces = self.lower_compound(body, None, fn_body=True)
         fields = self.frame_fields()
         if not fields:
@@ -204,6 +224,9 @@ class Lowering:
         frame = ('RTA__CONT_FRAME_AS(rta__cr_%s, "%s"%s);' %
                  (name, c.spelling, (', ' + ' '.join(fields)) if fields else ''))
         copies = ''.join(' F.%s = %s;' % (v.field, v.name) for v in self.vars if v.param and v.hoisted)
+        if self.heap:
+            copies += ' F.rtac_heap = rtac_heap;' + ''.join(
+                ' %s = %s;' % (self.place(v), v.name) for v in self.vars if v.param and v.heap)
         # body_pieces starts with V of "{": put the frame right after it.
         first = body_pieces[0]
         assert first[0] == 'V'
@@ -216,7 +239,47 @@ class Lowering:
         out.append(('V', last[1], last[2] - 1))
         out.append(('G', 'RTA_CONT_RETURN(0); '))
         out.append(('V', last[2] - 1, last[2]))
+        if self.heap:
+            out.append(('G', self.heap_wrapper(c, wrapper, name, ps)))
         self.subs.append((self.decl_start(c), root.e, out))
+
+    def heap_wrapper(self, c, wrapper, body, ps):
+        """The cont function callers call when c keeps locals in a heap block:
+        allocates the block, awaits body with it and frees it whichever way
+        body ends (RTA_CONT_FINALLY runs on return, throw and cancellation,
+        also after suspensions, and rethrows)."""
+        static = c.storage_class == front.ci.StorageClass.STATIC
+        proto = self.prototype(c)
+        zeros = ''.join(', (%s){0}' % t for _, t, _ in ps)
+        args = ''.join(', ' + n for n, _, _ in ps)
+        return ('\n__attribute__((noinline, unused)) static rta_cret rta__cr_%s(rta_cont *k_) '
+                '{ return %s(k_%s); }\n'
+                'RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS %s\n'
+                '{ RTA__CONT_FRAME_AS(rta__cr_%s, "%s (locals)", %s *rtac_heap; int64_t rtac_r;);\n'
+                '    F.rtac_heap = rta__async2_locals_new(sizeof *F.rtac_heap, "%s");\n'
+                '    RTA_CONT_TRY { RTA_CONT_CALL(F.rtac_r, %s, F.rtac_heap%s); }\n'
+                '    RTA_CONT_FINALLY { rta__async2_locals_free(F.rtac_heap); } RTA_CONT_END_TRY;\n'
+                '    RTA_CONT_RETURN(F.rtac_r); }\n'
+                % (wrapper, wrapper, zeros, proto if static else proto, wrapper, c.spelling,
+                   self.locals_type(c), c.spelling, body, args))
+
+    def place(self, v):
+        """How the lowered body names variable v (one in F or the heap block)."""
+        if v.heap:
+            return self.FR + 'rtac_heap->' + v.hfield
+        return self.FR + v.field
+
+    def locals_type(self, c):
+        """The C name of c's heap block type (its address-taken locals)."""
+        return self.fn_name(c.spelling) + '__locals'
+
+    def locals_struct(self, c):
+        """typedef of c's heap block, or '' when it has none."""
+        hv = [v for v in self.vars if v.heap]
+        if not hv:
+            return ''
+        return 'typedef struct { %s } %s;' % (' '.join(self.decl_text(self.field_type(v), v.hfield) + ';'
+                                                       for v in hv), self.locals_type(c))
 
     def field_type(self, v):
         t = v.c.type
@@ -272,6 +335,9 @@ class Lowering:
                                                                   front.ci.StorageClass.EXTERN):
                 se = scope_end
                 v = Var(n.c.spelling, n.c, n.s, se, False)
+                # rta__*: declared by a runtime macro (RTA_TRY's record),
+                # which the lowerings replace: never a heap local.
+                v.macro = n.macro or n.c.spelling.startswith('rta__')
                 n.var = v
                 self.vars.append(v)
                 byk[key(n.c)] = v
@@ -322,17 +388,7 @@ class Lowering:
             if n.ref is not None:
                 off = front.spelling_offset(n.c.extent.start)
                 n.ref.refs.append(off)
-                p = n.parent
-                while p is not None and p.kind in (K.PAREN_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR) \
-                        and not (p.kind == K.ARRAY_SUBSCRIPT_EXPR and p.kids and p.kids[0] is not n
-                                 and strip(p.kids[0]) is not n):
-                    p = p.parent
-                if p is not None and p.kind == K.UNARY_OPERATOR and not p.macro \
-                        and u.src[p.s:p.s + 1] == b'&' and u.src[p.s:p.s + 2] != b'&&':
-                    n.ref.addr.append(off)
-                elif n.ref.c.type.kind in (front.ci.TypeKind.CONSTANTARRAY, front.ci.TypeKind.INCOMPLETEARRAY) \
-                        and n.parent is not None and n.parent.kind == K.UNEXPOSED_EXPR \
-                        and (n.parent.parent is None or n.parent.parent.kind != K.ARRAY_SUBSCRIPT_EXPR):
+                if not getattr(n.ref, 'macro', False) and self.addr_taken(n):
                     n.ref.addr.append(off)
         # Await anchors: the start of the innermost statement holding each await.
         anchors = []
@@ -351,7 +407,7 @@ class Lowering:
                 if all(p is not b for b in bodies):
                     anchor = q.s
             anchors.append((a, anchor, front.spelling_offset(a.c.extent.start)))
-        seen = {}
+        seen, hseen = {}, {}
         for v in self.vars:
             for a, anchor, aoff in anchors:
                 if not (v.decl < aoff < v.scope_end):
@@ -362,21 +418,70 @@ class Lowering:
                         if rs <= aoff < re and v.decl < rs and any(rs <= r < re for r in v.refs):
                             live = True
                             break
-                addr_live = any(p < aoff or any(rs <= p < re and rs <= aoff < re for rs, re in regions)
+                # A pointer made before the await ends (also one passed to
+                # it: put(&x) writes x after suspending) or in a loop holding it.
+                addr_live = any(p < a.e or any(rs <= p < re and rs <= aoff < re for rs, re in regions)
                                 for p in v.addr)
                 if addr_live:
-                    raise u.error(min(v.addr), "the address of '%s' (declared at line %d) is taken here and "
-                                  "the await at line %d can suspend while it is in use: the frame moves "
-                                  "to the heap there, so pointers to locals do not survive an await "
-                                  "(make it static, allocate it, or copy it)"
-                                  % (v.name, u.line_of(v.decl), u.line_of(aoff)))
+                    if v.c.type.kind in (front.ci.TypeKind.VARIABLEARRAY, front.ci.TypeKind.DEPENDENTSIZEDARRAY):
+                        raise u.error(min(v.addr), "the address of variable-length array '%s' (declared at "
+                                      "line %d) is taken here and the await at line %d can suspend while "
+                                      "it is in use: rtac keeps such locals in heap storage of a fixed "
+                                      "size; allocate it (malloc) instead"
+                                      % (v.name, u.line_of(v.decl), u.line_of(aoff)))
+                    v.heap = True
                 if live:
                     v.hoisted = True
+            if v.heap:
+                # The pointers must stay valid: the heap block, not the frame.
+                v.hoisted = False
+                n = hseen.get(v.name, 0)
+                hseen[v.name] = n + 1
+                if n:
+                    v.hfield = '%s_%d' % (v.name, n + 1)
             if v.hoisted:
                 n = seen.get(v.name, 0)
                 seen[v.name] = n + 1
                 if n:
                     v.field = '%s_%d' % (v.name, n + 1)
+        self.heap = any(v.heap for v in self.vars)
+
+    @staticmethod
+    def addr_taken(n):
+        """Whether reference n to a local yields a pointer into the local's
+        storage: `&v`, `&v.m`, `&v[i]` (v an array), or an array (or array
+        member) decaying to a pointer (`f(buf)`, `p = s.arr`). Not `&v->m`
+        nor `&v[i]` through a pointer v (the storage pointed at, not v's).
+        `&` is told from other unary operators by types (its result points
+        to its operand's type), so one inside a macro counts too."""
+        tk = front.ci.TypeKind
+        arrays = (tk.CONSTANTARRAY, tk.INCOMPLETEARRAY, tk.VARIABLEARRAY, tk.DEPENDENTSIZEDARRAY)
+        cur = n
+        while cur.parent is not None:
+            p = cur.parent
+            t = cur.c.type.get_canonical()
+            if p.kind == K.PAREN_EXPR:
+                cur = p
+            elif p.kind == K.MEMBER_REF_EXPR and p.kids and p.kids[0] is cur:
+                if t.kind == tk.POINTER:
+                    return False
+                cur = p
+            elif p.kind == K.UNEXPOSED_EXPR and len(p.kids) == 1:
+                if t.kind not in arrays:
+                    return False          # a value read, or a conversion of it
+                pp = p.parent
+                if pp is not None and pp.kind == K.ARRAY_SUBSCRIPT_EXPR and pp.kids and pp.kids[0] is p:
+                    cur = pp              # v[i]: an element of v itself
+                else:
+                    return True           # decays to a pointer into v
+            elif p.kind == K.ARRAY_SUBSCRIPT_EXPR and p.kids and p.kids[0] is cur and t.kind in arrays:
+                cur = p
+            elif p.kind == K.UNARY_OPERATOR:
+                r = p.c.type.get_canonical()
+                return r.kind == tk.POINTER and r.get_pointee().get_canonical() == t
+            else:
+                return False
+        return False
 
     def for_parts(self, n):
         """(init, cond, inc, body) of a FOR_STMT (None where absent)."""
@@ -437,13 +542,13 @@ class Lowering:
                     msg = ("'%s' is an async2 function: only RTA_ASYNC functions call it; start it with "
                            "rta_spawn" % r.spelling)
                 raise u.error(front.spelling_offset(n.c.extent.start), msg)
-            if n.ref is not None and n.ref.hoisted:
+            if n.ref is not None and (n.ref.hoisted or n.ref.heap):
                 off = front.spelling_offset(n.c.extent.start)
                 name = n.ref.name.encode()
                 if u.src[off:off + len(name)] != name:
                     raise u.error(n.s, "'%s' lives across an await and is used inside the body of a macro: "
                                   "pass it to the macro as an argument" % n.ref.name)
-                subs.append((off, off + len(name), [('G', self.FR + n.ref.field)]))
+                subs.append((off, off + len(name), [('G', self.place(n.ref))]))
             return
         if n.kind == K.CONTINUE_STMT and ctx is not None:
             if n.macro:
@@ -492,7 +597,8 @@ class Lowering:
 
     # ---- statements ------------------------------------------------------
     def needs(self, n):
-        return n.has_await or n.has_ret or any(k.var is not None and k.var.hoisted for k in walk(n))
+        return n.has_await or n.has_ret or any(k.var is not None and (k.var.hoisted or k.var.heap)
+                                               for k in walk(n))
 
     def stmt(self, n, ctx):
         """Pieces replacing statement n over n.s .. full_end(n)."""
@@ -689,12 +795,12 @@ class Lowering:
     def decl(self, n):
         u = self.u
         vs = [k for k in n.kids if k.kind == K.VAR_DECL]
-        hoisted = [k for k in vs if k.var is not None and k.var.hoisted]
+        hoisted = [k for k in vs if k.var is not None and (k.var.hoisted or k.var.heap)]
         if hoisted and len(vs) > 1:
             # Split: one statement per declarator, in order.
             out = []
             for v in vs:
-                if v.var is not None and v.var.hoisted:
+                if v.var is not None and (v.var.hoisted or v.var.heap):
                     out += self.hoisted_decl(v)
                 else:
                     init = self.init_of(v)
@@ -729,7 +835,7 @@ class Lowering:
         init = self.init_of(v)
         if init is None:
             return [('G', ';')]
-        dst = self.FR + v.var.field
+        dst = self.place(v.var)
         si = strip(init)
         if si.is_await and self.await_value(si):
             return self.await_call(si, dst)

@@ -50,8 +50,12 @@ class Var:
         self.param = is_param
         self.refs = []        # offsets (as written) of its uses
         self.addr = []        # offsets where its address is taken
-        self.hoisted = False
+        self.hoisted = False  # a frame field F.<field>
         self.field = name
+        # Address taken while an await can suspend: lives in the frame's heap
+        # block instead (F.rtac_heap-><hfield>), whose address never moves.
+        self.heap = False
+        self.hfield = name
 
 
 def build(unit, cursor, parent=None):
