@@ -163,6 +163,16 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 #define RTA__CONT_CHECK(m) rta__cont_check_frame(m)
 #endif
 
+/* First thing at a resume label. clang 14 -O2 (JumpThreading) copied a
+ * label's block for the edge from the resume's indirect goto and retargeted
+ * that edge to the copy, while the continuation still held the address of
+ * the original block, which the goto no longer listed: the resumed frame
+ * ran on with values of the call that started it (a frame field saved at
+ * the suspension, e.g. a pointer passed to the next await, read as a stale
+ * register; tests/rtac/addr_locals.c crashed). An empty volatile asm at the
+ * label keeps the block from being threaded; it emits nothing. */
+#define RTA__CONT_LANDING() __asm__ volatile("")
+
 /* The await point proper. callee_k != NULL: the awaited thing suspended.
  * Save F and the resume point in this frame's continuation (reusing the one
  * it was resumed from: one continuation per frame for its whole life), link
@@ -188,6 +198,7 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         return RTA__LIT(rta_cret, 0, rta__m_);                                                          \
     } while (0);                                                                                \
     RTA__CONT_CAT(rta__r_, id) :                                                                \
+    RTA__CONT_LANDING();                                                                        \
     if (rta__cont_in_try_) {                                                                    \
         rta__try_push(&rta__cont_t_, __func__);                                                 \
         if (setjmp(rta__cont_t_.jb) != 0)                                                       \
