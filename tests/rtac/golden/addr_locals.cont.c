@@ -137,10 +137,10 @@ static rta_cret levels(rta_cont *rta__k_, int64_t n);
 static rta_cret levels__body(rta_cont *rta__k_, levels__locals *rtac_heap, int64_t n);
 __attribute__((noinline, unused)) static rta_cret rta__cr_levels__body(rta_cont *k_) { return levels__body(k_, (levels__locals *){0}, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret levels__body(rta_cont *rta__k_, levels__locals *rtac_heap, int64_t n)
-{ RTA__CONT_FRAME_AS(rta__cr_levels__body, "levels", int64_t n; int64_t below; levels__locals *rtac_heap;); F.n = n; F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
-    F.rtac_heap->mine = F.n * 10;
-    if (F.n > 0) {
-        RTA_CONT_CALL(F.below, levels, F.n - 1);
+{ RTA__CONT_FRAME_AS(rta__cr_levels__body, "levels", int64_t below; levels__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
+    F.rtac_heap->mine = n * 10;
+    if (n > 0) {
+        RTA_CONT_CALL(F.below, levels, n - 1);
         RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->mine, F.rtac_heap->mine + 1);
         RTA_CONT_RETURN(F.rtac_heap->mine + F.below);
     }

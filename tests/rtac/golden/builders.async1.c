@@ -41,12 +41,12 @@ static rta_vtask rtac1__pooled(int64_t v, int64_t suspend)
 
 static rta_vtask rtac1__valued(int64_t v);
 RTA_ASYNC1_METHOD(rtac1__valued, rta_vtask);
-typedef struct { rta_async1_sm hdr; int64_t v; int64_t a; int64_t b; rta_vtask rtac_vtask; } rtac1__valued__sm;
+typedef struct { rta_async1_sm hdr; int64_t v; int64_t a; rta_vtask rtac_vtask; } rtac1__valued__sm;
 RTA__CONT_NO_CLOBBERED static void valued(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__valued__ops; rtac1__valued__sm *const F = (rtac1__valued__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->v, F->v & 1); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->a = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
-    rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->a, 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->b = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
-    RTA_ASYNC1_RETURN(F->a + F->b);
+    int64_t b; rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->a, 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; b = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
+    RTA_ASYNC1_RETURN(F->a + b);
 RTA_ASYNC1_RETURN(0); }
 static rta_vtask rtac1__valued(int64_t v)
 { rtac1__valued__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__valued, &sm, valued); return RTA_ASYNC1_TASK(rtac1__valued, &sm); }

@@ -8,15 +8,15 @@
 static rta_cret fib(rta_cont *rta__k_, int64_t n);
 __attribute__((noinline, unused)) static rta_cret rta__cr_fib(rta_cont *k_) { return fib(k_, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret fib(rta_cont *rta__k_, int64_t n)
-{ RTA__CONT_FRAME_AS(rta__cr_fib, "fib", int64_t n; int64_t a; int64_t b;); F.n = n; __attribute__((unused)) int64_t rtac_discard;
+{ RTA__CONT_FRAME_AS(rta__cr_fib, "fib", int64_t n; int64_t a;); F.n = n; __attribute__((unused)) int64_t rtac_discard;
     if (F.n < 2) {
         if (F.n == 1)
             { RTA_CONT_YIELD(); }
         RTA_CONT_RETURN(F.n);
     }
     RTA_CONT_CALL(F.a, fib, F.n - 1);
-    RTA_CONT_CALL(F.b, fib, F.n - 2);
-    RTA_CONT_RETURN(F.a + F.b);
+    int64_t b; RTA_CONT_CALL(b, fib, F.n - 2);
+    RTA_CONT_RETURN(F.a + b);
 RTA_CONT_RETURN(0); }
 
 static rta_cret run(rta_cont *rta__k_, void *arg);

@@ -84,15 +84,15 @@ static rta_task *rtac1__outer(int64_t v)
 
 static rta_task *rtac1__run(void *arg);
 RTA_ASYNC1_METHOD(rtac1__run, rta_task *);
-typedef struct { rta_async1_sm hdr; void *arg; int64_t a; int64_t b; int64_t c; int64_t d; rta_task *rtac_task; } rtac1__run__sm;
+typedef struct { rta_async1_sm hdr; void *arg; int64_t a; int64_t b; int64_t c; int64_t rtac_t1; rta_task *rtac_task; } rtac1__run__sm;
 RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__run__ops; rtac1__run__sm *const F = (rtac1__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; case 4: goto rtac_resume_4; default: rta__async1_bad_state(rta__a1_sm); }
     (void)F->arg;
     rta__async1_direct = 1; F->rtac_task = rtac1__catch_one(1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->a = rta__async1_task_consume(F->rtac_task);rta__async1_direct = 1; F->rtac_task = rtac1__catch_one(5); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->b = rta__async1_task_consume(F->rtac_task);
     printf("catch_one: %lld %lld\n", (long long)F->a, (long long)F->b);
-    rta__async1_direct = 1; F->rtac_task = rtac1__outer(2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; F->c = rta__async1_task_consume(F->rtac_task);rta__async1_direct = 1; F->rtac_task = rtac1__outer(9); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(4, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_4: rta__a1_sm->state = -1; F->d = rta__async1_task_consume(F->rtac_task);
-    printf("outer: %lld %lld\n", (long long)F->c, (long long)F->d);
-    RTA_ASYNC1_RETURN(F->a + F->b + F->c + F->d);
+    rta__async1_direct = 1; F->rtac_task = rtac1__outer(2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; F->c = rta__async1_task_consume(F->rtac_task);rta__async1_direct = 1; F->rtac_task = rtac1__outer(9); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(4, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_4: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task);int64_t d = F->rtac_t1; 
+    printf("outer: %lld %lld\n", (long long)F->c, (long long)d);
+    RTA_ASYNC1_RETURN(F->a + F->b + F->c + d);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__run(void *arg)
 { rtac1__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }

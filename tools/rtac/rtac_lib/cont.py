@@ -412,7 +412,11 @@ class Lowering:
             for a, anchor, aoff in anchors:
                 if not (v.decl < aoff < v.scope_end):
                     continue
-                live = any(r > anchor for r in v.refs)
+                # `T v = A;` / `v = A;`: A writes v as it resumes, so v's value
+                # before A is dead there (fib's b needs no frame slot). A's
+                # own arguments are read before it can suspend (chain(d - 1)).
+                live = self.await_dst(a) is not v and \
+                    any(r > anchor and not a.s <= r < a.e for r in v.refs)
                 if not live:
                     for rs, re in regions:
                         if rs <= aoff < re and v.decl < rs and any(rs <= r < re for r in v.refs):
@@ -445,6 +449,23 @@ class Lowering:
                 if n:
                     v.field = '%s_%d' % (v.name, n + 1)
         self.heap = any(v.heap for v in self.vars)
+
+    def await_dst(self, a):
+        """The variable await a initialises (`T v = a;`) or is assigned to as
+        a statement (`v = a;`), else None."""
+        p = a.parent
+        while p is not None and p.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR) and len(p.kids) == 1:
+            p = p.parent
+        if p is None:
+            return None
+        if p.kind == K.VAR_DECL:
+            return p.var
+        if p.kind == K.BINARY_OPERATOR and len(p.kids) == 2 and binop(self.u, p) == '=' \
+                and p.parent is not None and p.parent.kind in (K.COMPOUND_STMT, K.CASE_STMT, K.DEFAULT_STMT,
+                                                               K.LABEL_STMT) \
+                and strip(p.kids[1]).is_await and strip(p.kids[1]) is strip(a) and strip(p.kids[0]).ref is not None:
+            return strip(p.kids[0]).ref
+        return None
 
     @staticmethod
     def addr_taken(n):
@@ -811,6 +832,13 @@ class Lowering:
                         pre, e = self.expr(init)
                         out += pre + [('G', self.decl_text(typ, v.c.spelling) + ' = ')] + e + [('G', '; ')]
             return out
+        if not hoisted and len(vs) == 1 and self.direct_init(vs[0]):
+            # `T v = await;`: declared, then written by the await as it
+            # resumes (no frame temporary; the resume jumps past the
+            # declaration, which has no initialiser).
+            v = vs[0]
+            return [('G', self.decl_text(v.c.type.spelling, v.c.spelling) + '; ')] + \
+                self.await_call(strip(self.init_of(v)), v.c.spelling)
         if not hoisted:
             # Plain locals: evaluate the awaits of the initialisers first.
             pre, subs = [], []
@@ -830,6 +858,18 @@ class Lowering:
             res += self.render_range(pos, n.e, vs)
             return res
         return self.hoisted_decl(hoisted[0])
+
+    def direct_init(self, v):
+        """Whether declaration v is `T v = await;` that the await may write
+        directly: a value await, a type that can be assigned."""
+        init = self.init_of(v)
+        if init is None or v.var is None:
+            return False
+        si = strip(init)
+        t = v.c.type
+        return si.is_await and self.await_value(si) and not t.is_const_qualified() and \
+            t.get_canonical().kind not in (front.ci.TypeKind.CONSTANTARRAY, front.ci.TypeKind.INCOMPLETEARRAY,
+                                           front.ci.TypeKind.VARIABLEARRAY) and not v.macro
 
     def hoisted_decl(self, v):
         init = self.init_of(v)
