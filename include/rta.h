@@ -76,6 +76,9 @@ RTA_EXTERN const char *rta_strerror(int code);
 
 typedef struct rta_error rta_error; /* see "Errors and exceptions" below */
 
+/* rta_config.idle_compact_ms: never compact idle tasklets. */
+#define RTA_IDLE_COMPACT_OFF 0xFFFFFFFFu
+
 typedef struct rta_config {
     /* Worker threads. 0 = env RTA_WORKERS, else the number of online CPUs. */
     unsigned workers;
@@ -89,6 +92,22 @@ typedef struct rta_config {
      * 0 = env RTA_REGIONS, else 16384 (256 in a ThreadSanitizer build of
      * the library); at most 1048576. */
     unsigned regions_per_worker;
+    /* Idle compaction (docs/tasklet.md): a tasklet that stays suspended this
+     * many ms without running has its live stack copied out to the heap
+     * (about 400 bytes at depth 10) and its region's pages given back
+     * (MADV_DONTNEED); it is copied back when it resumes. A region no task
+     * is using gives its pages back after the same time. Done by the task's
+     * own worker, in its scheduler context, about every idle_compact_ms / 4.
+     * 0 = env RTA_IDLE_COMPACT_MS ("off" disables), else 250;
+     * RTA_IDLE_COMPACT_OFF disables. A task whose stack another thread may
+     * write (rta_run_blocking's arg) is never compacted while it waits. */
+    unsigned idle_compact_ms;
+    /* Bytes of suspended tasklets' stacks a worker keeps resident, estimated
+     * as the pages from each one's stack pointer to its region's top: past
+     * it, the worker also compacts tasks suspended since its previous idle
+     * check, until under it. 0 = env RTA_RESIDENT_BUDGET (bytes, K/M/G
+     * suffix allowed), else 64 MiB; SIZE_MAX: no budget. */
+    size_t resident_budget;
     /* How long rta_shutdown waits for unfinished tasks before it writes a
      * report naming them (see rta_shutdown). 0 = env RTA_SHUTDOWN_GRACE_MS,
      * else 5000. */
@@ -413,6 +432,8 @@ typedef struct rta_stats {
     uint64_t bytes_copied;       /* out + back */
     uint64_t steals;             /* unstarted tasks taken from another worker */
     uint64_t frames_captured;    /* frames recorded at evictions (for statistics) */
+    uint64_t compactions;        /* stacks copied out because their task stayed suspended
+                                    (rta_config.idle_compact_ms, resident_budget) */
 } rta_stats;
 
 /* Sums the per-worker counters of the running runtime (zeros if not running). */

@@ -431,6 +431,10 @@ def target_checks(idx):
     ratio(g("yield", "ns_per_yield", "tasklet", tasks=10000, workers="one"),
           g("yield", "ns_per_yield", "tasklet", tasks=2, workers="one"), 1.5,
           "issue 21: tasklet ns per yield, 10,000 tasks / 2 tasks")
+    absolute(g("depth", "bytes_per_task", "tasklet", depth=10, tasks=10000), 8192,
+             "issue 21: tasklet bytes per task, 10,000 parked at depth 10, at once", "bytes")
+    absolute(g("depth", "bytes_per_task_idle", "tasklet", depth=10, tasks=10000, idle_ms=500), 800,
+             "issue 21: tasklet bytes per task, 10,000 parked at depth 10, after 500 ms idle", "bytes")
     regression_checks(idx, checks)
     return checks
 

@@ -254,6 +254,7 @@ void rta_stats_get(rta_stats *out)
         ADD(bytes_copied);
         ADD(steals);
         ADD(frames_captured);
+        ADD(compactions);
 #undef ADD
     }
     pthread_mutex_unlock(&lifecycle);

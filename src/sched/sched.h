@@ -166,7 +166,7 @@ typedef struct rta__cancel_hook {
 
 typedef struct rta__worker_stats {
     _Atomic uint64_t tasks_spawned, suspensions, resumes_resident, resumes_restored, evictions,
-        bytes_copied, steals, frames_captured;
+        bytes_copied, steals, frames_captured, compactions;
 } rta__worker_stats;
 
 /* Engines one runtime can run (engine.h). */

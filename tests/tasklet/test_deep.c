@@ -42,7 +42,9 @@ static int64_t root_fn(void *arg)
 
 static void run(unsigned regions, int ntasks)
 {
-    rta_config cfg = {.workers = 1, .regions_per_worker = regions};
+    /* Counts copies: no idle compaction (slow under valgrind) adding some. */
+    rta_config cfg = {.workers = 1, .regions_per_worker = regions,
+                      .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
     CHECK_OK(rta_init(&cfg));
     rta_task *root = rta_spawn(root_fn, (void *)(intptr_t)ntasks);
     rta_error *err = NULL;

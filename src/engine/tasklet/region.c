@@ -203,17 +203,22 @@ static bool fail_injected(void)
     return n > 0;
 }
 
-/* Copies t's frames out of its region. Returns false, changing nothing, when
- * no memory can be had for the copy. */
-static bool evict(rta__worker *wk, rta__tasklet *t)
+bool rta__region_evict(rta__worker *wk, rta__tasklet *t, bool exact)
 {
     rta__region *r = t->region;
     if (t->pinned)
         return false; /* someone reads or writes its frames: it stays */
     size_t len = (size_t)(r->top - (char *)t->sp);
-    if (t->saved_cap < len) {
-        size_t cap = (len + 255) & ~(size_t)255;
-        void *buf = fail_injected() ? NULL : realloc(t->saved, cap);
+    /* A compaction's copy may stay for hours: just the live bytes (a buffer
+     * kept from an earlier eviction may be larger). An eviction's buffer
+     * is rounded up, so that the next one (after the task ran a little
+     * deeper) reuses it. */
+    size_t want = exact ? len : (len + 255) & ~(size_t)255;
+    if (exact ? t->saved_cap != want : t->saved_cap < len) {
+        size_t cap = want;
+        /* The test hook fails evictions only: a failed compaction merely
+         * leaves the task resident. */
+        void *buf = !exact && fail_injected() ? NULL : realloc(t->saved, cap);
         if (!buf)
             return false;
         t->saved = buf;
@@ -233,7 +238,10 @@ static bool evict(rta__worker *wk, rta__tasklet *t)
     atomic_thread_fence(memory_order_release);
     r->occupant = NULL;
     atomic_thread_fence(memory_order_release);
-    RTA__STAT_INC(wk, evictions, 1);
+    if (exact)
+        RTA__STAT_INC(wk, compactions, 1);
+    else
+        RTA__STAT_INC(wk, evictions, 1);
     RTA__STAT_INC(wk, bytes_copied, len);
     RTA__STAT_INC(wk, frames_captured, count_frames(r, t->sp, t->saved));
     return true;
@@ -247,7 +255,7 @@ bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
      * this region. Without memory for the occupant's copy, nothing changes
      * and the caller retries later (a server must not die because one
      * resume found no memory; issue 20). */
-    if (r->occupant && !evict(wk, r->occupant))
+    if (r->occupant && !rta__region_evict(wk, r->occupant, false))
         return false;
     size_t len = t->saved_len;
     if ((char *)t->sp != r->top - len)
@@ -258,9 +266,19 @@ bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
     rta__vg_make_addressable(t->sp, len);
     memcpy(t->sp, t->saved, len);
     RTA__STAT_INC(wk, bytes_copied, len);
+    rta__region_dirtied(wk, rta__tasklet_tw(wk), r);
     atomic_thread_fence(memory_order_release); /* the bytes before the occupant (a lazy reader) */
     r->occupant = t;
     return true;
+}
+
+void rta__region_release(rta__region *r)
+{
+    /* The range stays mapped (its address is where the frames of the tasks
+     * bound to it belong); its pages read as zeros until written again. A
+     * failure (none expected: the range is ours) only keeps them. */
+    (void)madvise(r->lo, (size_t)(r->top - r->lo), MADV_DONTNEED);
+    r->dirty = false;
 }
 
 /* Past the cap (or when no chunk can be mapped), a new tasklet shares a
@@ -324,7 +342,7 @@ rta__region *rta__region_pick(rta__worker *wk, const rta__region *avoid)
             lru = c;
     }
     if (lru)
-        return evict(wk, lru->occupant) ? lru : NULL;
+        return rta__region_evict(wk, lru->occupant, false) ? lru : NULL;
     /* Every other region is held by a pinned tasklet (waiting on the
      * blocking pool, say): one more chunk past the cap, so that this one
      * can start. */

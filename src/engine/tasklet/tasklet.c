@@ -417,8 +417,8 @@ static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t
         t->region = r;
         t->started = true;
         r->nbound++;
-        r->dirty = true;
         r->occupant = t;
+        rta__region_dirtied(wk, rta__tasklet_tw(wk), r);
         t->exec.stack_lo = (uintptr_t)r->lo;
         t->exec.stack_hi = (uintptr_t)r->top;
         /* A task that faulted abandoned its frames, redzones and all. */
@@ -967,6 +967,7 @@ static int tasklet_worker_init(rta__worker *wk)
     if (!tw)
         return -ENOMEM;
     wk->engine[RTA__ENGINE_SLOT_STACKFUL] = tw;
+    rta__compact_init(tw);
     return rta__regions_init(tw, rta__tasklet_cfg.regions_per_worker);
 }
 
@@ -1011,6 +1012,12 @@ static void tasklet_thread_exit(rta__worker *wk)
 #define DEFAULT_REGIONS 16384
 #endif
 
+/* Idle compaction (compact.c, docs/tasklet.md): a tasklet not run for this
+ * long has its stack copied out and its pages given back; and the resident
+ * stacks a worker keeps before it compacts sooner. */
+#define DEFAULT_IDLE_COMPACT_MS 250
+#define DEFAULT_RESIDENT_BUDGET ((size_t)64 << 20)
+
 rta__tasklet_settings rta__tasklet_cfg;
 
 static int tasklet_configure(rta_config *c)
@@ -1026,6 +1033,23 @@ static int tasklet_configure(rta_config *c)
         if ((rc = rta__env_size("RTA_REGIONS", &v)) < 0)
             return rc;
         c->regions_per_worker = rc ? (v > UINT_MAX ? UINT_MAX : (unsigned)v) : DEFAULT_REGIONS;
+    }
+    if (!c->idle_compact_ms) {
+        const char *off = getenv("RTA_IDLE_COMPACT_MS");
+        if (off && strcmp(off, "off") == 0)
+            c->idle_compact_ms = RTA_IDLE_COMPACT_OFF;
+        else if ((rc = rta__env_size("RTA_IDLE_COMPACT_MS", &v)) < 0)
+            return rc;
+        else
+            c->idle_compact_ms = !rc ? DEFAULT_IDLE_COMPACT_MS
+                                 : v >= UINT_MAX ? RTA_IDLE_COMPACT_OFF
+                                 : v == 0 ? 1 /* as soon as a check finds it */
+                                 : (unsigned)v;
+    }
+    if (!c->resident_budget) {
+        if ((rc = rta__env_size("RTA_RESIDENT_BUDGET", &v)) < 0)
+            return rc;
+        c->resident_budget = rc ? v : DEFAULT_RESIDENT_BUDGET;
     }
     if (c->stack_size < 16 * 1024 || c->stack_size > ((size_t)1 << 30)) {
         fprintf(stderr, "rtasync: stack size %zu out of range 16 KiB..1 GiB\n", c->stack_size);
@@ -1043,6 +1067,8 @@ static int tasklet_init(const rta_config *c)
 {
     rta__tasklet_cfg.stack_size = c->stack_size;
     rta__tasklet_cfg.regions_per_worker = c->regions_per_worker;
+    rta__tasklet_cfg.idle_compact_ms = c->idle_compact_ms;
+    rta__tasklet_cfg.resident_budget = c->resident_budget;
     rta__region_probe_guard();
     rta__overflow_install();
     return 0;

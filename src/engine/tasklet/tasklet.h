@@ -35,7 +35,7 @@ typedef struct rta__region {
      * regions are plentiful; more once a worker shares them (region.c). At
      * 0 the region is on the worker's free list (next_free). */
     unsigned nbound;
-    bool dirty;           /* pages may be committed (idle release, region.c) */
+    bool dirty;           /* pages may be committed since the last release (compact.c) */
     struct rta__region *next_free;
     unsigned vg_id;       /* valgrind stack id */
 } rta__region;
@@ -97,6 +97,14 @@ typedef struct rta__tasklet {
     rta__reg_entry reg;       /* in the task registry from its first suspension */
 } rta__tasklet;
 
+/* Idle checks remembered (compact.c): a check runs about every quarter of
+ * the idle threshold, so the newest one at least a threshold old is among
+ * the last five or six. */
+#define RTA__COMPACT_SWEEPS 8
+typedef struct rta__compact_check {
+    uint64_t ns, tick;
+} rta__compact_check;
+
 typedef struct rta__tasklet_worker {
     /* Regions (region.c): chunks[0..nchunks) mapped on demand, nregions in
      * all, at most cap (rta_config.regions_per_worker) plus, when every
@@ -135,6 +143,17 @@ typedef struct rta__tasklet_worker {
      * tests/tasklet/test_direct_switch.c: a yield among ready tasklets makes
      * none). */
     uint64_t to_sched;
+    /* Idle compaction (compact.c): a timer every period_ns while any region
+     * is dirty (compact_armed) queues compact_work, which runs in the
+     * scheduler context; sweeps[] remembers when the last checks ran and
+     * the worker's tick then (a region entered after a check has a larger
+     * last_use). */
+    rta__timer compact_timer;
+    rta__work compact_work;
+    bool compact_armed;
+    uint64_t period_ns;
+    rta__compact_check sweeps[RTA__COMPACT_SWEEPS];
+    unsigned nsweeps;
 } rta__tasklet_worker;
 
 /* The engine's settings, from rta_config (tasklet.c: the configure hook
@@ -143,6 +162,8 @@ typedef struct rta__tasklet_worker {
 typedef struct rta__tasklet_settings {
     size_t stack_size;           /* usable bytes of a region (rta_config.stack_size) */
     unsigned regions_per_worker; /* the most regions a worker maps, pinned ones aside */
+    unsigned idle_compact_ms;    /* idle compaction (compact.c); RTA_IDLE_COMPACT_OFF: none */
+    size_t resident_budget;      /* bytes of resident stacks per worker (SIZE_MAX: none) */
 } rta__tasklet_settings;
 RTA__HIDDEN extern rta__tasklet_settings rta__tasklet_cfg;
 
@@ -185,6 +206,14 @@ RTA__HIDDEN void rta__region_unbind(rta__tasklet_worker *tw, rta__region *r);
  * changing nothing, when the occupant's copy found no memory or the occupant
  * is pinned (rta__resident_pin): the caller retries later. */
 RTA__HIDDEN bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t);
+/* Copies t's frames out of its region (t resident and suspended, owner,
+ * scheduler context or another region's stack). exact: a buffer of just
+ * the live bytes (a compaction: the copy may stay long), else one rounded
+ * up for reuse. False, changing nothing, when t is pinned or no memory could
+ * be had for the copy. Counts an eviction unless exact. */
+RTA__HIDDEN bool rta__region_evict(rta__worker *wk, rta__tasklet *t, bool exact);
+/* Gives r's pages back to the kernel (no tasklet resident in it). */
+RTA__HIDDEN void rta__region_release(rta__region *r);
 /* A region for a tasklet that has not started: a free one (mapping a new
  * chunk if the cap allows), else one shared with other tasklets, the least
  * recently used of a window whose occupant is not pinned (its occupant is
@@ -212,6 +241,18 @@ RTA__HIDDEN unsigned rta__tasklet_reg_frames(const rta__reg_entry *e, uintptr_t 
  * of memory and decrements it (tests/tasklet/test_oom*.c); the only way to
  * reach that path on purpose. */
 extern _Atomic int rta__tasklet_fail_evictions;
+
+/* Idle compaction (compact.c). */
+RTA__HIDDEN void rta__compact_init(rta__tasklet_worker *tw);
+RTA__HIDDEN void rta__compact_arm(rta__worker *wk);
+/* r's pages were written (a tasklet started or was copied back in): the
+ * worker's idle checks run until they are given back. Owner only. */
+static inline void rta__region_dirtied(rta__worker *wk, rta__tasklet_worker *tw, rta__region *r)
+{
+    r->dirty = true;
+    if (rta__unlikely(!tw->compact_armed))
+        rta__compact_arm(wk);
+}
 
 /* Overflow detection (overflow.c). */
 RTA__HIDDEN void rta__overflow_install(void);

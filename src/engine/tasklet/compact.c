@@ -1,0 +1,170 @@
+/*
+ * Idle compaction: speed for the tasks that run, bytes for the crowd.
+ *
+ * A suspended tasklet stays resident in its region (no copy when it
+ * resumes), which holds at least one page of memory. A task that stays
+ * suspended past rta_config.idle_compact_ms is *compacted*: its live bytes
+ * [sp, top) are copied out to a heap buffer of just that size (as an
+ * eviction does) and the region's pages are given back (MADV_DONTNEED; the
+ * range stays mapped and bound to the task, so its frames return to the
+ * same addresses when it resumes, through the evicted path). A region with
+ * no resident task gives its pages back after the same time. Past
+ * rta_config.resident_budget of resident stacks, tasks suspended since the
+ * previous check are compacted too, until under it.
+ *
+ * Invariants:
+ *  - Everything here runs on the owner worker, in its scheduler context
+ *    (compact_work is never tasklet work, so a tasklet that picks it hands
+ *    it to the scheduler context: tasklet.c, switch_on): no tasklet runs,
+ *    every resident one is suspended with its registers saved at sp, and
+ *    only this thread resumes them, so none is resumed concurrently.
+ *  - A pinned tasklet (another thread may write its frames: rta_run_blocking)
+ *    is never compacted (rta__region_evict refuses it); its region keeps
+ *    its pages.
+ *  - The hot path pays nothing: "not run since" reads region->last_use,
+ *    which every switch into a region stores already (the worker's tick,
+ *    which grows at every pick). A check at tick T records (now, T + 1):
+ *    a region with last_use below it has not been entered since.
+ *  - Checks run only while some region is dirty (compact_armed): an idle
+ *    runtime whose stacks are all given back sets no timer.
+ */
+#include "tasklet.h"
+
+#include <unistd.h>
+
+/* With no idle threshold but a budget: how often the budget is checked. */
+#define BUDGET_ONLY_PERIOD_MS 50
+
+static void compact_fire(rta__timer *tm);
+static void compact_run(rta__work *w);
+
+void rta__compact_init(rta__tasklet_worker *tw)
+{
+    unsigned ms = rta__tasklet_cfg.idle_compact_ms;
+    if (ms != RTA_IDLE_COMPACT_OFF)
+        tw->period_ns = (uint64_t)ms * 1000000u / 4;
+    else if (rta__tasklet_cfg.resident_budget != SIZE_MAX)
+        tw->period_ns = (uint64_t)BUDGET_ONLY_PERIOD_MS * 1000000u;
+    else
+        tw->period_ns = 0; /* neither: never checks */
+    tw->compact_timer = (rta__timer){.heap_index = RTA__TIMER_NONE, .fire = compact_fire};
+    tw->compact_work = (rta__work){.next = NULL, .run = compact_run};
+    tw->compact_armed = false;
+    tw->nsweeps = 0;
+}
+
+/* Remembers that every region entered so far has last_use < wk->tick + 1. */
+static void note_check(rta__worker *wk, rta__tasklet_worker *tw, uint64_t now)
+{
+    tw->sweeps[tw->nsweeps % RTA__COMPACT_SWEEPS] = (rta__compact_check){now, wk->tick + 1};
+    tw->nsweeps++;
+}
+
+void rta__compact_arm(rta__worker *wk)
+{
+    rta__tasklet_worker *tw = rta__tasklet_tw(wk);
+    tw->compact_armed = true; /* also when off: nothing to do until shutdown */
+    if (tw->period_ns == 0)
+        return;
+    uint64_t now = rta__now_ns();
+    note_check(wk, tw, now);
+    tw->compact_timer.deadline_ns = now + tw->period_ns;
+    if (rta__timer_heap_add(&wk->timers, &tw->compact_timer) < 0)
+        tw->compact_armed = false; /* no memory for the slot: the next dirtied region tries again */
+}
+
+/* Timer callback (owner thread, possibly on a tasklet's stack inside the
+ * direct switch's pick): only queues the check, which then runs in the
+ * scheduler context. */
+static void compact_fire(rta__timer *tm)
+{
+    rta__tasklet_worker *tw = rta__container_of(tm, rta__tasklet_worker, compact_timer);
+    rta__fifo_push(&rta__cur_worker()->local, &tw->compact_work);
+}
+
+/* The tick of the newest check at least the idle threshold old, 0 if none. */
+static uint64_t idle_cutoff(const rta__tasklet_worker *tw, uint64_t now)
+{
+    unsigned ms = rta__tasklet_cfg.idle_compact_ms;
+    if (ms == RTA_IDLE_COMPACT_OFF)
+        return 0;
+    uint64_t threshold = (uint64_t)ms * 1000000u, cut = 0;
+    unsigned n = tw->nsweeps < RTA__COMPACT_SWEEPS ? tw->nsweeps : RTA__COMPACT_SWEEPS;
+    for (unsigned i = 0; i < n; i++)
+        if (tw->sweeps[i].ns + threshold <= now && tw->sweeps[i].tick > cut)
+            cut = tw->sweeps[i].tick;
+    return cut;
+}
+
+/* The tick of the newest check (0 if none). */
+static uint64_t last_check(const rta__tasklet_worker *tw)
+{
+    return tw->nsweeps ? tw->sweeps[(tw->nsweeps - 1) % RTA__COMPACT_SWEEPS].tick : 0;
+}
+
+/* What a resident suspended tasklet's stack holds at least: the pages from
+ * its stack pointer to the top (deeper pages it touched earlier are not
+ * known without asking the kernel). */
+static size_t resident_bytes(const rta__region *r, const rta__tasklet *t, size_t page)
+{
+    size_t live = (size_t)(r->top - (char *)t->sp);
+    return (live + page - 1) & ~(page - 1);
+}
+
+/* Compacts r's occupant, if any, and gives r's pages back. False when the
+ * occupant stays (pinned, or no memory for its copy). */
+static bool compact_region(rta__worker *wk, rta__region *r)
+{
+    rta__tasklet *t = r->occupant;
+    if (t && !rta__region_evict(wk, t, true))
+        return false;
+    rta__region_release(r);
+    return true;
+}
+
+static void compact_run(rta__work *w)
+{
+    rta__tasklet_worker *tw = rta__container_of(w, rta__tasklet_worker, compact_work);
+    rta__worker *wk = rta__cur_worker();
+    RTA__ASSERT(rta__tls_state.stackful == NULL); /* scheduler context: nothing runs */
+    tw->compact_armed = false;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uint64_t now = rta__now_ns();
+    uint64_t idle = idle_cutoff(tw, now), prev = last_check(tw);
+    size_t resident = 0;
+    bool dirty = false;
+    for (unsigned k = 0; k < tw->nchunks; k++) {
+        rta__region_chunk *c = tw->chunks[k];
+        for (unsigned i = 0; i < c->n; i++) {
+            rta__region *r = &c->r[i];
+            if (!r->dirty)
+                continue;
+            if (r->last_use < idle && compact_region(wk, r))
+                continue;
+            dirty = true;
+            if (r->occupant)
+                resident += resident_bytes(r, r->occupant, page);
+        }
+    }
+    /* Over the budget: those not run since the previous check go too, in
+     * region order, until under it. */
+    for (unsigned k = 0; k < tw->nchunks && resident > rta__tasklet_cfg.resident_budget; k++) {
+        rta__region_chunk *c = tw->chunks[k];
+        for (unsigned i = 0; i < c->n && resident > rta__tasklet_cfg.resident_budget; i++) {
+            rta__region *r = &c->r[i];
+            rta__tasklet *t = r->occupant;
+            if (!t || r->last_use >= prev)
+                continue;
+            size_t b = resident_bytes(r, t, page);
+            if (compact_region(wk, r))
+                resident -= b;
+        }
+    }
+    note_check(wk, tw, now);
+    if (dirty) {
+        tw->compact_armed = true;
+        tw->compact_timer.deadline_ns = now + tw->period_ns;
+        if (rta__timer_heap_add(&wk->timers, &tw->compact_timer) < 0)
+            tw->compact_armed = false;
+    }
+}
