@@ -97,8 +97,9 @@ typedef struct rta_config {
      * (about 400 bytes at depth 10) and its region's pages given back
      * (MADV_DONTNEED); it is copied back when it resumes. A region no task
      * is using gives its pages back after the same time. Done by the task's
-     * own worker, in its scheduler context, about every idle_compact_ms / 4.
-     * 0 = env RTA_IDLE_COMPACT_MS ("off" disables), else 250;
+     * own worker, in its scheduler context, between 1x and about 2.25x
+     * idle_compact_ms after the task last ran.
+     * 0 = env RTA_IDLE_COMPACT_MS ("off" disables), else 200;
      * RTA_IDLE_COMPACT_OFF disables. A task whose stack another thread may
      * write (rta_run_blocking's arg) is never compacted while it waits. */
     unsigned idle_compact_ms;

@@ -70,7 +70,7 @@ static int64_t hold_root(void *arg)
 
 /* Issue 21: memory per parked task measured at once (stacks resident) and
  * after IDLE_MS of idleness (the worker has compacted them: stacks copied
- * out, pages given back; rta_config.idle_compact_ms, default 250). */
+ * out, pages given back; rta_config.idle_compact_ms, default 200). */
 #define IDLE_MS 500
 
 static void bytes_per_task(const bench_opts *o)

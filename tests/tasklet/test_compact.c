@@ -184,7 +184,7 @@ int main(void)
      * below is a compaction. */
     unsigned regions = (unsigned)n + 16;
 
-    /* Idle threshold (short here; 250 ms by default). */
+    /* Idle threshold (short here; 200 ms by default). */
     CHECK_OK(rta_init(&(rta_config){.workers = 2, .regions_per_worker = regions,
                                     .idle_compact_ms = 20}));
     park_and_resume(n, (uint64_t)n, true);

@@ -118,6 +118,7 @@ static int map_chunk(rta__tasklet_worker *tw, unsigned n)
         r->last_use = 0;
         r->nbound = 0;
         r->dirty = false;
+        r->est_pages = 0;
         r->vg_id = VALGRIND_STACK_REGISTER(r->lo, r->top);
         r->next_free = tw->free_regions;
         tw->free_regions = r;
@@ -272,13 +273,18 @@ bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet *t)
     return true;
 }
 
-void rta__region_release(rta__region *r)
+void rta__region_release(rta__tasklet_worker *tw, rta__region *r)
 {
     /* The range stays mapped (its address is where the frames of the tasks
      * bound to it belong); its pages read as zeros until written again. A
      * failure (none expected: the range is ours) only keeps them. */
     (void)madvise(r->lo, (size_t)(r->top - r->lo), MADV_DONTNEED);
-    r->dirty = false;
+    if (r->dirty) {
+        r->dirty = false;
+        tw->ndirty--;
+    }
+    tw->resident_pages -= r->est_pages;
+    r->est_pages = 0;
 }
 
 /* Past the cap (or when no chunk can be mapped), a new tasklet shares a

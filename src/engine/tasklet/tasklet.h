@@ -38,6 +38,7 @@ typedef struct rta__region {
     bool dirty;           /* pages may be committed since the last release (compact.c) */
     struct rta__region *next_free;
     unsigned vg_id;       /* valgrind stack id */
+    uint32_t est_pages;   /* resident pages as the last idle check saw them (compact.c) */
 } rta__region;
 
 /* A run of regions from one mmap (region.c): never moved nor freed before
@@ -99,8 +100,9 @@ typedef struct rta__tasklet {
 
 /* Idle checks remembered (compact.c): a check runs about every quarter of
  * the idle threshold, so the newest one at least a threshold old is among
- * the last five or six. */
+ * the last five or six. Each check looks at a quarter of the regions. */
 #define RTA__COMPACT_SWEEPS 8
+#define RTA__COMPACT_SLICES 4
 typedef struct rta__compact_check {
     uint64_t ns, tick;
 } rta__compact_check;
@@ -144,13 +146,17 @@ typedef struct rta__tasklet_worker {
      * none). */
     uint64_t to_sched;
     /* Idle compaction (compact.c): a timer every period_ns while any region
-     * is dirty (compact_armed) queues compact_work, which runs in the
-     * scheduler context; sweeps[] remembers when the last checks ran and
-     * the worker's tick then (a region entered after a check has a larger
-     * last_use). */
+     * is dirty (ndirty > 0; compact_armed) queues compact_work, which runs
+     * in the scheduler context and looks at the next slice of regions from
+     * hand (chunk hand_chunk, index hand_i); sweeps[] remembers when the
+     * last checks ran and the worker's tick then (a region entered after a
+     * check has a larger last_use); resident_pages sums the regions'
+     * est_pages. */
     rta__timer compact_timer;
     rta__work compact_work;
     bool compact_armed;
+    unsigned ndirty, hand_chunk, hand_i;
+    size_t resident_pages;
     uint64_t period_ns;
     rta__compact_check sweeps[RTA__COMPACT_SWEEPS];
     unsigned nsweeps;
@@ -213,7 +219,7 @@ RTA__HIDDEN bool rta__region_enter(rta__worker *wk, rta__region *r, rta__tasklet
  * be had for the copy. Counts an eviction unless exact. */
 RTA__HIDDEN bool rta__region_evict(rta__worker *wk, rta__tasklet *t, bool exact);
 /* Gives r's pages back to the kernel (no tasklet resident in it). */
-RTA__HIDDEN void rta__region_release(rta__region *r);
+RTA__HIDDEN void rta__region_release(rta__tasklet_worker *tw, rta__region *r);
 /* A region for a tasklet that has not started: a free one (mapping a new
  * chunk if the cap allows), else one shared with other tasklets, the least
  * recently used of a window whose occupant is not pinned (its occupant is
@@ -249,7 +255,10 @@ RTA__HIDDEN void rta__compact_arm(rta__worker *wk);
  * worker's idle checks run until they are given back. Owner only. */
 static inline void rta__region_dirtied(rta__worker *wk, rta__tasklet_worker *tw, rta__region *r)
 {
-    r->dirty = true;
+    if (!r->dirty) {
+        r->dirty = true;
+        tw->ndirty++;
+    }
     if (rta__unlikely(!tw->compact_armed))
         rta__compact_arm(wk);
 }
