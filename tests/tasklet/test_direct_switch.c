@@ -44,9 +44,13 @@ static int64_t rr_task(void *arg)
     return id;
 }
 
+/* Counts trips to the scheduler context: no idle-compaction checks (each is
+ * one such trip, every 50 ms; a stalled run under load could see several). */
+#define NO_CHECKS .idle_compact_ms = RTA_IDLE_COMPACT_OFF, .resident_budget = SIZE_MAX
+
 static void round_robin(void)
 {
-    rta_config cfg = {.workers = 1};
+    rta_config cfg = {.workers = 1, NO_CHECKS};
     CHECK_OK(rta_init(&cfg));
     rr.k = test_scaled(4000, 100);
     rr.order = malloc(sizeof(int) * (size_t)(rr.k * NRR));
@@ -106,7 +110,7 @@ static int64_t ring_task(void *arg)
 
 static void await_ring(void)
 {
-    rta_config cfg = {.workers = 1};
+    rta_config cfg = {.workers = 1, NO_CHECKS};
     CHECK_OK(rta_init(&cfg));
     ring.rounds = test_scaled(2000, 50);
     ring.prom = malloc(sizeof(rta_task *) * (size_t)(ring.rounds * NRING));
