@@ -11,14 +11,14 @@
  * runtime runs, the method first hops onto the workers (a yield), as a C#
  * method started without a context continues on the thread pool: blocking
  * in poll(2) there would hold up the caller, which has not yet got its
- * task, and the descriptor is registered with the poller by a worker, as
- * for the other engines (an io_uring poll delivers its wake-ups through the
- * thread that armed it). With no runtime running the calls block in
- * poll(2), like the plain ones. No task is
- * spawned: the method completes synchronously when the syscall does (the
- * value task holds the result, nothing allocated), and a suspension moves
- * the machine into a box from the method's own pool, so a read/write
- * loop reuses boxes instead of allocating.
+ * task; and the descriptor is registered with the poller by a worker (an
+ * io_uring poll runs its wake-ups on the thread that armed it, interrupting
+ * that thread's system calls: uring.c). With no runtime running the calls
+ * block in poll(2), like the plain ones. No task is spawned: the method
+ * completes synchronously when the syscall does (the value task holds the
+ * result, nothing allocated), and a suspension moves the machine into a
+ * box from the method's own pool, so a read/write loop reuses boxes
+ * instead of allocating.
  *
  * Written with the async1 engine's public macros (rta/async1.h), as any
  * async1 code: the state machine holds what lives across the await. The

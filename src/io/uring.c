@@ -17,6 +17,12 @@
  * outside the lock. A multishot poll that the kernel ends (a completion
  * without IORING_CQE_F_MORE, e.g. after a completion-queue overflow) is
  * re-armed if its descriptor is still watched under that generation.
+ *
+ * The kernel runs a poll's wake-ups as task work on the thread that armed
+ * it (whichever thread first used the descriptor): a poll whose thread has
+ * exited ends with -ECANCELED (re-armed here, from a worker), and one whose
+ * task work is pending cannot be removed, only cancelled (uring_unwatch).
+ * tests/io/test_arm_threads.c covers both.
  */
 #include "io.h"
 
@@ -86,14 +92,21 @@ static int uring_watch(rta__iofd *f)
     return submit_poll(f->fd, key_of(f));
 }
 
+/* A cancel, not IORING_OP_POLL_REMOVE: a wake-up whose task work has not
+ * run yet (it runs on the thread that armed the poll, which may be busy,
+ * asleep or exited) holds the poll, and POLL_REMOVE then answers -EALREADY
+ * and removes nothing; the poll went on holding the file after close(2),
+ * so the peer never saw the connection end (rtahttpd: a Connection: close
+ * answer with no FIN). A cancel marks the poll and the pending task work
+ * ends it with -ECANCELED (its stale generation: ignored). */
 static void uring_unwatch(rta__iofd *f)
 {
     pthread_mutex_lock(&sq_lock);
     struct io_uring_sqe *sqe = sqe_get();
     if (sqe) {
-        io_uring_prep_poll_remove(sqe, key_of(f));
+        io_uring_prep_cancel64(sqe, key_of(f), 0);
         io_uring_sqe_set_data64(sqe, IGNORE_KEY);
-        io_uring_submit(&ring); /* a removal is done inline, before this returns */
+        io_uring_submit(&ring); /* the cancel is issued inline, before this returns */
     }
     pthread_mutex_unlock(&sq_lock);
 }
@@ -155,8 +168,17 @@ static void uring_round(uint64_t timeout_ns)
         }
         int fd = (int)(uint32_t)c.key;
         uint32_t gen = (uint32_t)(c.key >> 32);
-        if (c.res == -ECANCELED)
-            continue; /* removed by unwatch: the generation is stale already */
+        if (c.res == -ECANCELED) {
+            /* Ours (unwatch) carry a stale generation: rearm ignores them.
+             * The kernel ends a live one too, when the thread that armed it
+             * has exited (its task work can no longer run): the wake-up
+             * that found it so is lost with it, so the waiters look again
+             * (a spurious look costs one EAGAIN) and the poll is armed
+             * again from here, a worker. */
+            rta__iofd_event(fd, gen, true, true);
+            rearm(fd, gen, false);
+            continue;
+        }
         if (c.res < 0) {
             rta__iofd_event(fd, gen, true, true); /* the waiters' syscalls say what */
             rearm(fd, gen, true);

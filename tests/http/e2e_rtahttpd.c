@@ -404,15 +404,6 @@ int main(int argc, char **argv)
     snprintf(engines, sizeof engines, "%s", list && *list ? list : "tasklet");
     for (char *save, *e = strtok_r(engines, " ", &save); e; e = strtok_r(NULL, " ", &save)) {
         server_engine = e;
-        /* Known bug (docs/io.md, "Known bugs"): the io_uring backend loses a
-         * connection's readiness now and then (a new connection unanswered,
-         * test_contract: 3 runs in 10 at load 10+, with RTA_IO=epoll 0 in
-         * 16; first seen at d6d1a5c; the listening socket is armed from
-         * main, and io_async1 lost a read armed from main the same way).
-         * Until it is found, every engine runs on epoll here so that CI
-         * stays a verdict on the HTTP pipeline; the io_* tests still run
-         * both backends. Remove this when the bug is fixed. */
-        setenv("RTA_IO", "epoll", 1);
         start_server();
         phase = "test_contract";
         test_contract();
