@@ -27,7 +27,6 @@
  */
 #include "io.h"
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 /* Idle boxes kept per worker thread, per method: enough for a server's
@@ -61,16 +60,11 @@ static void read_move_next(rta_async1_sm *m)
             ssize_t r = read(sm->fd, sm->buf, sm->n);
             if (r >= 0)
                 RTA_ASYNC1_RETURN(r);
-            int e = errno;
-            if (e == EINTR)
-                continue;
-            if (e != EAGAIN && e != EWOULDBLOCK)
-                RTA_ASYNC1_RETURN(-e);
-            int rc = rta__io_wait_begin(sm->fd, RTA__IO_RD, sm->d, &sm->w);
+            int rc = rta__io_again_begin(sm->fd, RTA__IO_RD, sm->d, &sm->w);
             if (rc < 0)
                 RTA_ASYNC1_RETURN(rc);
             if (rc > 0)
-                continue; /* an edge since the EAGAIN, or a blocking wait done */
+                continue; /* EINTR, an edge since the EAGAIN, or a blocking wait done */
         }
         RTA_AWAIT1_CFG(&rta__io_relay_ops, sm->w, sm->r, false);
         if (sm->r < 0)
@@ -118,22 +112,12 @@ static void write_move_next(rta_async1_sm *m)
     }
     while (sm->done < sm->n) {
         {
-            ssize_t r = sm->sock ? send(sm->fd, sm->buf + sm->done, sm->n - sm->done, MSG_NOSIGNAL)
-                                 : write(sm->fd, sm->buf + sm->done, sm->n - sm->done);
+            ssize_t r = rta__io_send(sm->fd, sm->buf + sm->done, sm->n - sm->done, &sm->sock);
             if (r >= 0) {
                 sm->done += (size_t)r;
                 continue;
             }
-            int e = errno;
-            if (e == ENOTSOCK && sm->sock) {
-                sm->sock = false; /* a pipe or a file: plain write (SIGPIPE is the program's) */
-                continue;
-            }
-            if (e == EINTR)
-                continue;
-            if (e != EAGAIN && e != EWOULDBLOCK)
-                RTA_ASYNC1_RETURN(-e);
-            int rc = rta__io_wait_begin(sm->fd, RTA__IO_WR, sm->d, &sm->w);
+            int rc = rta__io_again_begin(sm->fd, RTA__IO_WR, sm->d, &sm->w);
             if (rc < 0)
                 RTA_ASYNC1_RETURN(rc);
             if (rc > 0)

@@ -14,7 +14,6 @@
  */
 #include "io.h"
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 RTA__CONT_NO_CLOBBERED
@@ -39,13 +38,8 @@ RTA__CONT_FN_ATTRS rta_cret rta_cont_read(rta_cont *rta__k_, int fd, void *buf, 
         ssize_t r = read(F.fd, F.buf, F.n);
         if (r >= 0)
             RTA_CONT_RETURN(r);
-        int e = errno;
-        if (e == EINTR)
-            continue;
-        if (e != EAGAIN && e != EWOULDBLOCK)
-            RTA_CONT_RETURN(-e);
         rta__iowait *w;
-        int rc = rta__io_wait_begin(F.fd, RTA__IO_RD, F.d, &w);
+        int rc = rta__io_again_begin(F.fd, RTA__IO_RD, F.d, &w);
         if (rc < 0)
             RTA_CONT_RETURN(rc);
         if (rc == 0) {
@@ -76,23 +70,13 @@ RTA__CONT_FN_ATTRS rta_cret rta_cont_write(rta_cont *rta__k_, int fd, const void
     if (prc < 0)
         RTA_CONT_RETURN(prc);
     while (F.done < F.n) {
-        ssize_t r = F.sock ? send(F.fd, F.buf + F.done, F.n - F.done, MSG_NOSIGNAL)
-                           : write(F.fd, F.buf + F.done, F.n - F.done);
+        ssize_t r = rta__io_send(F.fd, F.buf + F.done, F.n - F.done, &F.sock);
         if (r >= 0) {
             F.done += (size_t)r;
             continue;
         }
-        int e = errno;
-        if (e == ENOTSOCK && F.sock) {
-            F.sock = false; /* a pipe or a file: plain write (SIGPIPE is the program's) */
-            continue;
-        }
-        if (e == EINTR)
-            continue;
-        if (e != EAGAIN && e != EWOULDBLOCK)
-            RTA_CONT_RETURN(-e);
         rta__iowait *w;
-        int rc = rta__io_wait_begin(F.fd, RTA__IO_WR, F.d, &w);
+        int rc = rta__io_again_begin(F.fd, RTA__IO_WR, F.d, &w);
         if (rc < 0)
             RTA_CONT_RETURN(rc);
         if (rc == 0) {

@@ -143,6 +143,19 @@ RTA__HIDDEN int rta__io_wait(int fd, int dir, rta_deadline d);
 RTA__HIDDEN int rta__io_wait_begin(int fd, int dir, rta_deadline d, rta__iowait **w);
 RTA__HIDDEN extern const rta_awaiter_ops rta__io_relay_ops;
 
+/* The step every I/O loop takes after its syscall failed, errno still
+ * fresh: EINTR and readiness retry, anything but EAGAIN is the answer.
+ * rta__io_again waits (tasklets, plain threads): 0 retry, or -errno.
+ * rta__io_again_begin starts the wait for frames that suspend by returning:
+ * 1 retry at once, 0 await *w with rta__io_relay_ops, or -errno. */
+RTA__HIDDEN int rta__io_again(int fd, int dir, rta_deadline d);
+RTA__HIDDEN int rta__io_again_begin(int fd, int dir, rta_deadline d, rta__iowait **w);
+
+/* send(2) without SIGPIPE, or write(2) once fd proved no socket (*sock
+ * turns false for the caller's next pieces: a pipe or a file, whose
+ * SIGPIPE is the program's). Bytes written, or -1 with errno (net.c). */
+RTA__HIDDEN ssize_t rta__io_send(int fd, const void *p, size_t n, bool *sock);
+
 RTA__HIDDEN void rta__io_wait_records_free(void);
 
 /* The blocking pool (pool.c). rta__run_blocking is rta_run_blocking that

@@ -220,12 +220,10 @@ int rta_tcp_accept(int lfd, rta_deadline d)
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             return adopt(fd);
         }
-        int e = errno;
-        if (e == EINTR || e == ECONNABORTED)
+        if (errno == ECONNABORTED)
             continue;
-        if (e != EAGAIN && e != EWOULDBLOCK)
-            return -e; /* EMFILE/ENFILE included: the connection stays queued */
-        int rc = rta__io_wait(lfd, RTA__IO_RD, d);
+        /* EMFILE/ENFILE are answers: the connection stays queued. */
+        int rc = rta__io_again(lfd, RTA__IO_RD, d);
         if (rc < 0)
             return rc;
     }
@@ -292,12 +290,7 @@ ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d)
         ssize_t r = read(fd, buf, n);
         if (r >= 0)
             return r;
-        int e = errno;
-        if (e == EINTR)
-            continue;
-        if (e != EAGAIN && e != EWOULDBLOCK)
-            return -e;
-        int rc = rta__io_wait(fd, RTA__IO_RD, d);
+        int rc = rta__io_again(fd, RTA__IO_RD, d);
         if (rc < 0)
             return rc;
     }
@@ -312,25 +305,27 @@ ssize_t rta_write(int fd, const void *buf, size_t n, rta_deadline d)
     size_t done = 0;
     bool sock = true;
     while (done < n) {
-        ssize_t r = sock ? send(fd, p + done, n - done, MSG_NOSIGNAL) : write(fd, p + done, n - done);
+        ssize_t r = rta__io_send(fd, p + done, n - done, &sock);
         if (r >= 0) {
             done += (size_t)r;
             continue;
         }
-        int e = errno;
-        if (e == ENOTSOCK && sock) {
-            sock = false; /* a pipe or a file: plain write (SIGPIPE is the program's) */
-            continue;
-        }
-        if (e == EINTR)
-            continue;
-        if (e != EAGAIN && e != EWOULDBLOCK)
-            return -e;
-        int rc = rta__io_wait(fd, RTA__IO_WR, d);
+        int rc = rta__io_again(fd, RTA__IO_WR, d);
         if (rc < 0)
             return rc;
     }
     return (ssize_t)n;
+}
+
+ssize_t rta__io_send(int fd, const void *p, size_t n, bool *sock)
+{
+    if (*sock) {
+        ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+        if (r >= 0 || errno != ENOTSOCK)
+            return r;
+        *sock = false;
+    }
+    return write(fd, p, n);
 }
 
 ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port, rta_deadline d)
@@ -344,12 +339,7 @@ ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port
         ssize_t r = sendto(fd, buf, n, MSG_NOSIGNAL, (struct sockaddr *)&ss, len);
         if (r >= 0)
             return r;
-        int e = errno;
-        if (e == EINTR)
-            continue;
-        if (e != EAGAIN && e != EWOULDBLOCK)
-            return -e;
-        if ((rc = rta__io_wait(fd, RTA__IO_WR, d)) < 0)
+        if ((rc = rta__io_again(fd, RTA__IO_WR, d)) < 0)
             return rc;
     }
 }
@@ -363,12 +353,7 @@ ssize_t rta_recvfrom(int fd, void *buf, size_t n, rta_deadline d)
         ssize_t r = recvfrom(fd, buf, n, 0, NULL, NULL);
         if (r >= 0)
             return r;
-        int e = errno;
-        if (e == EINTR)
-            continue;
-        if (e != EAGAIN && e != EWOULDBLOCK)
-            return -e;
-        int rc = rta__io_wait(fd, RTA__IO_RD, d);
+        int rc = rta__io_again(fd, RTA__IO_RD, d);
         if (rc < 0)
             return rc;
     }

@@ -324,3 +324,24 @@ int rta__io_wait_begin(int fd, int dir, rta_deadline d, rta__iowait **out)
     *out = wait_new(f, dir, d, wk);
     return *out ? 0 : -ENOMEM;
 }
+
+int rta__io_again(int fd, int dir, rta_deadline d)
+{
+    int e = errno;
+    if (e == EINTR)
+        return 0;
+    if (e != EAGAIN && e != EWOULDBLOCK)
+        return -e;
+    return rta__io_wait(fd, dir, d);
+}
+
+int rta__io_again_begin(int fd, int dir, rta_deadline d, rta__iowait **w)
+{
+    *w = NULL;
+    int e = errno;
+    if (e == EINTR)
+        return 1;
+    if (e != EAGAIN && e != EWOULDBLOCK)
+        return -e;
+    return rta__io_wait_begin(fd, dir, d, w);
+}
