@@ -13,8 +13,9 @@
  * From a thread that is not a runtime worker (main, a plain pthread) the same
  * calls block the thread instead (poll(2) with the deadline), so clients and
  * tests can use them directly. In async2 code built for cont, rtac turns
- * rta_read / rta_write into rta_cont_read / rta_cont_write (below), and for
- * async1 into awaits of rta_async1_read / rta_async1_write (below); the
+ * rta_read / rta_write / rta_tcp_accept into rta_cont_read / rta_cont_write /
+ * rta_cont_tcp_accept (below), and for async1 into awaits of
+ * rta_async1_read / rta_async1_write / rta_async1_tcp_accept (below); the
  * other waits get -ENOTSUP on a worker from cont and async1 code for now
  * (docs/io.md).
  * Never suspend: rta_tcp_listen, rta_sock_port, rta_udp_bind, rta_close,
@@ -60,14 +61,15 @@ RTA_EXTERN ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d);
  * -ECONNRESET, ...). A deadline that passes midway returns -ETIMEDOUT. */
 RTA_EXTERN ssize_t rta_write(int fd, const void *buf, size_t n, rta_deadline d);
 
-/* rta_read / rta_write as cont functions (rta/cont.h): what rtac lowers
+/* rta_read / rta_write / rta_tcp_accept as cont functions (rta/cont.h): what rtac lowers
  * those calls to in async2 code built for the cont engine; hand-written cont
  * code calls them with RTA_CONT_CALL(dst, rta_cont_read, fd, buf, n, d).
  * Same results; buf must not point into a cont frame (it moves). */
 RTA_EXTERN rta_cret rta_cont_read(rta_cont *k, int fd, void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_cret rta_cont_write(rta_cont *k, int fd, const void *buf, size_t n, rta_deadline d);
+RTA_EXTERN rta_cret rta_cont_tcp_accept(rta_cont *k, int lfd, rta_deadline d);
 
-/* rta_read / rta_write as async1 methods (rta/async1.h) returning a value
+/* rta_read / rta_write / rta_tcp_accept as async1 methods (rta/async1.h) returning a value
  * task: what rtac lowers those calls to in async2 code built for the async1
  * engine; hand-written async1 code awaits them with
  * RTA_AWAIT1_VTASK(sm->slot, rta_async1_read(fd, buf, n, d), sm->r). Same
@@ -76,6 +78,7 @@ RTA_EXTERN rta_cret rta_cont_write(rta_cont *k, int fd, const void *buf, size_t 
  * machine still on the stack (it moves to the heap at the first await). */
 RTA_EXTERN rta_vtask rta_async1_read(int fd, void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_vtask rta_async1_write(int fd, const void *buf, size_t n, rta_deadline d);
+RTA_EXTERN rta_vtask rta_async1_tcp_accept(int lfd, rta_deadline d);
 
 /* A UDP socket bound to host:port (port 0 = any). Does not suspend. */
 RTA_EXTERN int rta_udp_bind(const char *host, int port);

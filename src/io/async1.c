@@ -1,9 +1,9 @@
 /*
- * rta_read and rta_write as async1 methods: what rtac lowers those calls to
- * in an async2 function built for the async1 engine (RUNTIME_AWAITS in
- * tools/rtac/rtac_lib/front.py), also awaitable from hand-written async1
- * code with RTA_AWAIT1_VTASK. Same contract as rta_read / rta_write
- * (rta/io.h). Like cont.c: the syscall runs in the method (on the caller's
+ * rta_read, rta_write and rta_tcp_accept as async1 methods: what rtac
+ * lowers those calls to in an async2 function built for the async1 engine
+ * (RUNTIME_AWAITS in tools/rtac/rtac_lib/front.py), also awaitable from
+ * hand-written async1 code with RTA_AWAIT1_VTASK. Same contract as the
+ * plain calls (rta/io.h). Like cont.c: the syscall runs in the method (on the caller's
  * stack while it has not suspended, else in the resumed box), never while
  * it is suspended, and the readiness wait is wait.c's relay record (the
  * deadline timer is withdrawn on the worker that armed it). Called on a
@@ -144,4 +144,54 @@ rta_vtask rta_async1_write(int fd, const void *buf, size_t n, rta_deadline d)
     sm.r = 0;
     RTA_ASYNC1_START(rta_write, &sm, write_move_next);
     return RTA_ASYNC1_TASK(rta_write, &sm);
+}
+
+typedef struct accept_sm {
+    rta_async1_sm hdr;
+    int lfd;
+    rta_deadline d;
+    rta__iowait *w;
+    int64_t r;
+} accept_sm;
+
+RTA_ASYNC1_METHOD(rta_tcp_accept, rta_vtask,
+                  RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, IO_POOL));
+
+static void accept_move_next(rta_async1_sm *m)
+{
+    RTA_ASYNC1_BEGIN(rta_tcp_accept, accept_sm, sm, m);
+    if (!rta__cur_worker() && rta__running)
+        RTA_AWAIT1_YIELD_CFG(false); /* see the top: never register or wait from here */
+    {
+        int prc = rta__iofd_prepare(sm->lfd);
+        if (prc < 0)
+            RTA_ASYNC1_RETURN(prc);
+    }
+    for (;;) {
+        {
+            int fd = rta__accept_try(sm->lfd);
+            if (fd >= 0)
+                RTA_ASYNC1_RETURN(fd);
+            int rc = rta__io_again_begin(sm->lfd, RTA__IO_RD, sm->d, &sm->w);
+            if (rc < 0)
+                RTA_ASYNC1_RETURN(rc);
+            if (rc > 0)
+                continue;
+        }
+        RTA_AWAIT1_CFG(&rta__io_relay_ops, sm->w, sm->r, false);
+        if (sm->r < 0)
+            RTA_ASYNC1_RETURN(sm->r);
+    }
+    RTA_ASYNC1_END();
+}
+
+rta_vtask rta_async1_tcp_accept(int lfd, rta_deadline d)
+{
+    accept_sm sm;
+    sm.lfd = lfd;
+    sm.d = d;
+    sm.w = NULL;
+    sm.r = 0;
+    RTA_ASYNC1_START(rta_tcp_accept, &sm, accept_move_next);
+    return RTA_ASYNC1_TASK(rta_tcp_accept, &sm);
 }

@@ -155,6 +155,10 @@ RTA__HIDDEN int rta__io_again_begin(int fd, int dir, rta_deadline d, rta__iowait
  * turns false for the caller's next pieces: a pipe or a file, whose
  * SIGPIPE is the program's). Bytes written, or -1 with errno (net.c). */
 RTA__HIDDEN ssize_t rta__io_send(int fd, const void *p, size_t n, bool *sock);
+/* One accept4 on listening socket lfd: the new descriptor (non-blocking,
+ * TCP_NODELAY, registered), or -1 with errno (ECONNABORTED reads as EINTR:
+ * try again; EMFILE/ENFILE leave the connection queued) (net.c). */
+RTA__HIDDEN int rta__accept_try(int lfd);
 
 RTA__HIDDEN void rta__io_wait_records_free(void);
 

@@ -208,21 +208,33 @@ int rta_sock_port(int fd)
     return -EAFNOSUPPORT;
 }
 
+int rta__accept_try(int lfd)
+{
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ECONNABORTED)
+            errno = EINTR; /* that connection is gone: the next may be there */
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fd = adopt(fd);
+    if (fd < 0) {
+        errno = -fd;
+        return -1;
+    }
+    return fd;
+}
+
 int rta_tcp_accept(int lfd, rta_deadline d)
 {
     int prc = rta__iofd_prepare(lfd);
     if (prc < 0)
         return prc;
     for (;;) {
-        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0) {
-            int one = 1;
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            return adopt(fd);
-        }
-        if (errno == ECONNABORTED)
-            continue;
-        /* EMFILE/ENFILE are answers: the connection stays queued. */
+        int fd = rta__accept_try(lfd);
+        if (fd >= 0)
+            return fd;
         int rc = rta__io_again(lfd, RTA__IO_RD, d);
         if (rc < 0)
             return rc;

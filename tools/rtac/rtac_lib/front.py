@@ -61,6 +61,8 @@ RUNTIME_AWAITS = {
                       ('vtask', 'rta_async1_read({0}, {1}, {2}, {3})', _CFG)),
     'rta_write': Await('RTA_CONT_CALL({dst}, rta_cont_write, {0}, {1}, {2}, {3})',
                        ('vtask', 'rta_async1_write({0}, {1}, {2}, {3})', _CFG)),
+    'rta_tcp_accept': Await('RTA_CONT_CALL({dst}, rta_cont_tcp_accept, {0}, {1})',
+                            ('vtask', 'rta_async1_tcp_accept({0}, {1})', _CFG)),
 }
 
 # The functions the written names call (a macro's expansion calls the _cfg one).
