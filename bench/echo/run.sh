@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
+source bench/report/load.sh
 duration=10
 rounds=3
 report=yes
@@ -32,17 +33,8 @@ cmake -S "$root" -B "$out" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-O3 -fno-
       -DRTA_BUILD_TESTS=OFF -DRTA_BUILD_BENCH=ON >/dev/null
 cmake --build "$out" -j"$(nproc)" --target echo_server_rta echo_server_epoll echo_client >/dev/null \
     || { echo "bench/echo/run.sh: the echo programs did not build" >&2; exit 1; }
-go=()
-if command -v go >/dev/null; then
-    # the standard library only: nothing is downloaded
-    (cd bench/echo/go && GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local \
-        go build -o "$out/go-echo-peer" .) && go=(--go "$out/go-echo-peer")
-fi
-python3 bench/echo/bench.py --build "$out/bench/echo" "${go[@]}" \
+load_go_peer bench/echo/go "$out/go-echo-peer"
+python3 bench/echo/bench.py --build "$out/bench/echo" "${go_args[@]}" \
     --out "$root/bench/results/echo.jsonl" --duration "$duration" --rounds "$rounds"
 echo "bench/echo/run.sh: wrote bench/results/echo.jsonl" >&2
-if [[ -n $report ]]; then
-    python3 bench/report/report.py bench/results/results.jsonl bench/results
-    python3 bench/report/headline.py bench/results/results.jsonl README.md
-    echo "bench/echo/run.sh: rebuilt bench/results/REPORT.md and README.md's headline" >&2
-fi
+if [[ -n $report ]]; then load_report bench/echo/run.sh; fi

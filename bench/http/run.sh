@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
+source bench/report/load.sh
 duration=10
 rounds=3
 soak=""
@@ -39,17 +40,8 @@ if [[ -n $soak ]]; then
     exec python3 bench/http/soak.py --rtahttpd "$out/scenarios/http/rtahttpd" --minutes "$soak" \
         --out "$root/bench/results/http-soak.json"
 fi
-go=()
-if command -v go >/dev/null; then
-    # the standard library only: nothing is downloaded
-    (cd bench/http/go && GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local \
-        go build -o "$out/go-http-peer" .) && go=(--go "$out/go-http-peer")
-fi
-python3 bench/http/bench.py --rtahttpd "$out/scenarios/http/rtahttpd" "${go[@]}" \
+load_go_peer bench/http/go "$out/go-http-peer"
+python3 bench/http/bench.py --rtahttpd "$out/scenarios/http/rtahttpd" "${go_args[@]}" \
     --out "$root/bench/results/http.jsonl" --duration "$duration" --rounds "$rounds"
 echo "bench/http/run.sh: wrote bench/results/http.jsonl" >&2
-if [[ -n $report ]]; then
-    python3 bench/report/report.py bench/results/results.jsonl bench/results
-    python3 bench/report/headline.py bench/results/results.jsonl README.md
-    echo "bench/http/run.sh: rebuilt bench/results/REPORT.md and README.md's headline" >&2
-fi
+if [[ -n $report ]]; then load_report bench/http/run.sh; fi
