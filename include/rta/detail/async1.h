@@ -3,7 +3,9 @@
  * Everything here is named rta__* / RTA__* and may change with any release:
  * the inline parts of the built-in builders, the synchronous fast path that
  * reads the runtime's per-thread state at fixed offsets, the helpers the
- * RTA_ASYNC1_* / RTA_AWAIT1_* macros call, and the macros' own internals.
+ * RTA_ASYNC1_* / RTA_AWAIT1_* macros call, the macros' own internals, and
+ * what the async1 output of tools/rtac calls (numbered suspensions, spawn
+ * and delay of a lowered method).
  * Compiles as C11 and as C++17 (rta/detail/cxx.h).
  */
 #ifndef RTA_DETAIL_ASYNC1_H
@@ -221,6 +223,41 @@ RTA_EXTERN rta_error *rta__async1_take_error(rta_error *e);
     RTA_TRY { stmt; }                                                                  \
     RTA_CATCH(rta__a1_e_) { (err) = rta__async1_take_error(rta__a1_e_); }              \
     RTA_END_TRY
+
+/* ---- what tools/rtac generates (not for hand-written methods) ---------------
+ * rtac lowers an async2 source to async1 methods whose awaits are numbered
+ * (the state) rather than named by __LINE__: several awaits may share a
+ * source line, and #line directives make __LINE__ the user's. */
+
+/* Suspends at await n: as RTA__A1_SUSPEND, without the return (the caller
+ * pops the handler records it is inside, then returns). */
+#define RTA__A1_SUSPEND_AT(n, ops, self, cfg)                                          \
+    (rta__a1_sm->state = (n), rta__a1_sm->resume_flags = (cfg) ? 0u : RTA_ASYNC1_SM_DIRECT, \
+     rta__a1_ops->await_unsafe_on_completed(&rta__a1_sm->builder, rta__a1_sm, (ops), (self)))
+
+/* rta_spawn(f, arg) of a lowered method: its stub starts it right here, on
+ * the caller's stack (an async1 method is a task once called); a value-task
+ * method's result becomes a task. */
+static inline rta_task *rta__a1_spawn(rta_task *(*stub)(void *), void *arg)
+{
+    return stub(arg);
+}
+static inline rta_task *rta__a1_spawn_v(rta_vtask (*stub)(void *), void *arg)
+{
+    return rta_vtask_as_task(stub(arg));
+}
+
+/* rta_sleep_ms in a lowered method: Task.Delay, a task that completes after
+ * ms milliseconds (a tasklet sleeping on the workers' timers), awaited. */
+static inline int64_t rta__a1_delay_fn(void *ms)
+{
+    rta_sleep_ms_cfg((uint64_t)(uintptr_t)ms, false);
+    return 0;
+}
+static inline rta_task *rta__a1_delay(uint64_t ms)
+{
+    return rta_spawn(rta__a1_delay_fn, (void *)(uintptr_t)ms);
+}
 
 #ifdef __cplusplus
 }
