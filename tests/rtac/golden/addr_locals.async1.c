@@ -192,13 +192,13 @@ static rta_task *rtac1__void_fn(int64_t *total)
 static rta_task *rtac1__faulting(void *arg);
 typedef struct { int64_t here; } rtac1__faulting__locals;
 RTA_ASYNC1_METHOD(rtac1__faulting, rta_task *);
-typedef struct { rta_async1_sm hdr; void *arg; int64_t *ph; int64_t rtac_t1; rtac1__faulting__locals *rtac_heap; rta_task *rtac_task; } rtac1__faulting__sm;
+typedef struct { rta_async1_sm hdr; void *arg; int64_t *ph; rtac1__faulting__locals *rtac_heap; rta_task *rtac_task; } rtac1__faulting__sm;
 RTA__CONT_NO_CLOBBERED static void faulting(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__faulting__ops; rtac1__faulting__sm *const F = (rtac1__faulting__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "faulting"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: break; } 
     F->rtac_heap->here = (int64_t)(intptr_t)F->arg;
     F->ph = &F->rtac_heap->here;
     { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1;
-    rta__async1_direct = 1; F->rtac_task = rtac1__fails(*F->ph + 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task);{ int64_t rtac_rv = (int64_t)(F->rtac_t1); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
+    { int64_t rtac_ret; rta__async1_direct = 1; F->rtac_task = rtac1__fails(*F->ph + 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; rtac_ret = rta__async1_task_consume(F->rtac_task); { int64_t rtac_rv = (int64_t)(rtac_ret); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__faulting(void *arg)
 { rtac1__faulting__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__faulting, &sm, faulting); return RTA_ASYNC1_TASK(rtac1__faulting, &sm); }

@@ -230,11 +230,11 @@ static rta_cret faulting(rta_cont *rta__k_, void *arg);
 static rta_cret faulting__body(rta_cont *rta__k_, faulting__locals *rtac_heap, void *arg);
 __attribute__((noinline, unused)) static rta_cret rta__cr_faulting__body(rta_cont *k_) { return faulting__body(k_, (faulting__locals *){0}, (void *){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret faulting__body(rta_cont *rta__k_, faulting__locals *rtac_heap, void *arg)
-{ RTA__CONT_FRAME_AS(rta__cr_faulting__body, "faulting", int64_t *ph; int64_t rtac_t1; faulting__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
+{ RTA__CONT_FRAME_AS(rta__cr_faulting__body, "faulting", int64_t *ph; faulting__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
     F.rtac_heap->here = (int64_t)(intptr_t)arg;
     F.ph = &F.rtac_heap->here;
     RTA_CONT_YIELD();
-    RTA_CONT_CALL(F.rtac_t1, fails, *F.ph + 1);RTA_CONT_RETURN(F.rtac_t1);
+    { int64_t rtac_ret; RTA_CONT_CALL(rtac_ret, fails, *F.ph + 1); RTA_CONT_RETURN(rtac_ret); }
 RTA_CONT_RETURN(0); }
 __attribute__((noinline, unused)) static rta_cret rta__cr_faulting(rta_cont *k_) { return faulting(k_, (void *){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret faulting(rta_cont *rta__k_, void *arg)

@@ -66,12 +66,12 @@ static rta_task *rtac1__note(const char *what, int64_t v)
 
 static rta_vtask rtac1__child(void *arg);
 RTA_ASYNC1_METHOD(rtac1__child, rta_vtask);
-typedef struct { rta_async1_sm hdr; void *arg; int64_t v; int64_t rtac_t1; rta_task *rtac_task; rta_vtask rtac_vtask; } rtac1__child__sm;
+typedef struct { rta_async1_sm hdr; void *arg; int64_t v; rta_task *rtac_task; rta_vtask rtac_vtask; } rtac1__child__sm;
 RTA__CONT_NO_CLOBBERED static void child(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__child__ops; rtac1__child__sm *const F = (rtac1__child__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     F->v = (int64_t)(intptr_t)F->arg;
     F->rtac_task = rta__a1_delay(1); if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
-    rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->v); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t1 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));RTA_ASYNC1_RETURN(F->rtac_t1);
+    { int64_t rtac_ret; rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->v); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; rtac_ret = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask)); RTA_ASYNC1_RETURN(rtac_ret); }
 RTA_ASYNC1_RETURN(0); }
 static rta_vtask rtac1__child(void *arg)
 { rtac1__child__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__child, &sm, child); return RTA_ASYNC1_TASK(rtac1__child, &sm); }

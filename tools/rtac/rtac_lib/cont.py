@@ -415,8 +415,11 @@ class Lowering:
                 # `T v = A;` / `v = A;`: A writes v as it resumes, so v's value
                 # before A is dead there (fib's b needs no frame slot). A's
                 # own arguments are read before it can suspend (chain(d - 1)).
+                # Nothing after a block that ends in `return` is reached
+                # from an await inside it (`if (d > 1) { ... return v + 1; }`).
+                limit = self.reach_end(a)
                 live = self.await_dst(a) is not v and \
-                    any(r > anchor and not a.s <= r < a.e for r in v.refs)
+                    any(anchor < r < limit and not a.s <= r < a.e for r in v.refs)
                 if not live:
                     for rs, re in regions:
                         if rs <= aoff < re and v.decl < rs and any(rs <= r < re for r in v.refs):
@@ -449,6 +452,20 @@ class Lowering:
                 if n:
                     v.field = '%s_%d' % (v.name, n + 1)
         self.heap = any(v.heap for v in self.vars)
+
+    def reach_end(self, a):
+        """An offset past which no code runs after await a resumes: the end
+        of the innermost block holding a whose last statement is a return
+        and which nothing leaves otherwise (no goto, break or continue in
+        it); else the end of the function."""
+        p = a.parent
+        while p is not None:
+            if p.kind == K.COMPOUND_STMT and p.kids and p.kids[-1].kind == K.RETURN_STMT \
+                    and not any(x.kind in (K.GOTO_STMT, K.BREAK_STMT, K.CONTINUE_STMT, K.INDIRECT_GOTO_STMT)
+                                for x in walk(p)):
+                return p.e
+            p = p.parent
+        return self.body.e + 1
 
     def await_dst(self, a):
         """The variable await a initialises (`T v = a;`) or is assigned to as
@@ -642,6 +659,16 @@ class Lowering:
         if k == K.RETURN_STMT:
             if not n.kids:
                 return [line] + self.ret_pieces(None)
+            si = strip(n.kids[0])
+            if si.is_await and self.await_value(si) and not self.void:
+                # `return await;`: the value lives from the resume to the
+                # return only, in a C local, not a frame temporary.
+                t = si.c.type.spelling if si.callee in self.u.async_fns else 'int64_t'
+                e = [('G', 'rtac_ret')]
+                if self.ret_cast:
+                    e = [('G', '(%s)(rtac_ret)' % self.ret_cast)]
+                return [line, ('G', '{ %s; ' % self.decl_text(t, 'rtac_ret'))] + self.await_call(si, 'rtac_ret') + \
+                    [('G', ' ')] + self.ret_pieces(e) + [('G', ' }')]
             pre, e = self.expr(n.kids[0])
             if self.void:
                 return [line] + pre + ([('G', '(void)(')] + e + [('G', '); ')] if e else []) + \
