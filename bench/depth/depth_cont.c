@@ -1,5 +1,8 @@
 /*
- * depth for the cont engine: d cont frames live, R yields at the bottom.
+ * depth for the cont engine: depth.async2.c built by rtac for it, timed
+ * paired with the hand-lowered cont chain it replaced (below, engine
+ * "cont-hand"; rtac_to_hand = generated / hand per pair, target <= 1.1,
+ * issue 12). d cont frames live, R yields at the bottom.
  * Each round trip suspends only the bottom frame (the frames above stay
  * linked continuations: one frame resumed at a time), so the cost should not
  * grow with d; what grows is the one-time suspension of the chain.
@@ -10,15 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../common/bench.h"
-#include "../common/workloads.h"
+#include "depth.h"
 
-typedef struct depth_run {
-    int depth, yields;
-    uint64_t ns;
-    int chains;       /* full-chain series: chains built, suspended once, completed */
-    uint64_t full_ns; /* time of all of them */
-} depth_run;
+/* ---- the hand-lowered reference ---- */
 
 RTA_CONT_FN(chain, int64_t, d, depth_run *, r)
 {
@@ -76,43 +73,29 @@ static int64_t run_root(rta_cont_fn fn, void *arg)
     return v;
 }
 
-/* ---- bytes per task parked at depth 10 ---- */
-
-RTA_CONT_FN(hold_chain, int64_t, d, rta_task *, gate)
+/* One pair: the generated code on r, the hand-lowered root fn on h, in
+ * alternating order (neither always gets the warmer caches); the common
+ * value, or -1 when they differ. */
+static int64_t paired(depth_run *r, depth_run *h, rta_cont_fn fn)
 {
-    RTA_CONT_FRAME(hold_chain, char none;);
-    int64_t v;
-    if (d > 1) {
-        RTA_CONT_CALL(v, hold_chain, d - 1, gate);
-        RTA_CONT_RETURN(v + 1);
+    static unsigned turn;
+    int64_t a, b;
+    if (turn++ & 1) {
+        b = run_root(fn, h);
+        a = depth_cont.run(r);
+    } else {
+        a = depth_cont.run(r);
+        b = run_root(fn, h);
     }
-    RTA_CONT_AWAIT_TASK(v, gate);
-    RTA_CONT_RETURN(v);
+    return a == b ? a : -1;
 }
 
-RTA_CONT_FN(hold_root, void *, arg)
-{
-    RTA_CONT_FRAME(hold_root, char none;);
-    int64_t v;
-    RTA_CONT_CALL(v, hold_chain, 10, (rta_task *)arg);
-    RTA_CONT_RETURN(v);
-}
+/* ---- bytes per task parked at depth 10 (the generated hold_root) ---- */
 
 typedef struct park {
     int n;
     rta_task **gates, **ts;
 } park;
-
-/* Parks n roots from a worker (so their frames come from its slabs); each
- * rta_cont_call returns once its root is suspended. */
-RTA_CONT_FN(parker, void *, arg)
-{
-    RTA_CONT_FRAME(parker, char none;);
-    park *p = arg;
-    for (int i = 0; i < p->n; i++)
-        p->ts[i] = rta_cont_call(hold_root, p->gates[i]);
-    RTA_CONT_RETURN(0);
-}
 
 static void bytes_per_task(const bench_opts *o)
 {
@@ -129,7 +112,12 @@ static void bytes_per_task(const bench_opts *o)
         for (int i = 0; i < n; i++)
             p.gates[i] = rta_promise_new();
         long before = bench_rss_settled_kib();
-        run_root(parker, &p);
+        for (int i = 0; i < n; i++)
+            p.ts[i] = depth_cont.hold(p.gates[i]);
+        /* One worker runs the starts in order: once a root queued after them
+         * has finished, every one of them is parked. */
+        depth_run last = {.depth = 1};
+        depth_cont.run(&last);
         long after = bench_rss_kib();
         bench_sample_add(&s, (double)(after - before) * 1024.0 / n);
         for (int i = 0; i < n; i++)
@@ -150,6 +138,10 @@ static void bytes_per_task(const bench_opts *o)
 
 void bench_depth_cont(const bench_opts *o)
 {
+    if (!&depth_cont) {
+        fprintf(stderr, "bench_depth_cont: not built (rtac missing: python3-clang)\n");
+        return;
+    }
     if (rta_init(&(rta_config){.workers = 1}) != 0) {
         fprintf(stderr, "bench_depth_cont: rta_init failed\n");
         exit(1);
@@ -157,33 +149,41 @@ void bench_depth_cont(const bench_opts *o)
     static const int depths[] = {1, 10, 100, 1000};
     int yields = wl_depth_yields(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
-        bench_sample s = {0};
+        bench_sample s = {0}, hs = {0}, ratio = {0};
         for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            depth_run r = {.depth = depths[i], .yields = yields};
-            if (run_root(depth_root, &r) != depths[i]) {
+            depth_run r = {.depth = depths[i], .yields = yields}, h = r;
+            if (paired(&r, &h, depth_root) != depths[i]) {
                 fprintf(stderr, "depth_cont: wrong result\n");
                 exit(1);
             }
             bench_sample_add(&s, (double)r.ns / yields);
+            bench_sample_add(&hs, (double)h.ns / yields);
+            bench_sample_add(&ratio, (double)r.ns / (double)h.ns);
         }
         char params[64];
         snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
         bench_emit(o, "depth", "cont", params, "ns_per_roundtrip", &s, "ns");
+        bench_emit(o, "depth", "cont-hand", params, "ns_per_roundtrip", &hs, "ns");
+        bench_emit(o, "depth", "cont", params, "rtac_to_hand", &ratio, "x");
     }
     int chains = wl_depth_chains(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
-        bench_sample s = {0};
+        bench_sample s = {0}, hs = {0}, ratio = {0};
         for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
-            if (run_root(full_root, &r) != (int64_t)depths[i] * chains) {
+            depth_run r = {.depth = depths[i], .yields = 1, .chains = chains}, h = r;
+            if (paired(&r, &h, full_root) != (int64_t)depths[i] * chains) {
                 fprintf(stderr, "depth_cont: wrong result\n");
                 exit(1);
             }
             bench_sample_add(&s, (double)r.full_ns / chains);
+            bench_sample_add(&hs, (double)h.full_ns / chains);
+            bench_sample_add(&ratio, (double)r.full_ns / (double)h.full_ns);
         }
         char params[64];
         snprintf(params, sizeof params, "{\"depth\":%d,\"chains\":%d}", depths[i], chains);
         bench_emit(o, "depth", "cont", params, "ns_per_chain", &s, "ns");
+        bench_emit(o, "depth", "cont-hand", params, "ns_per_chain", &hs, "ns");
+        bench_emit(o, "depth", "cont", params, "rtac_to_hand", &ratio, "x");
     }
     bytes_per_task(o);
     rta_shutdown();

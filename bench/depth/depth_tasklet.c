@@ -1,72 +1,10 @@
-/* depth for the tasklet engine: the chain is plain C recursion on the task's stack. */
+/* depth for the tasklet engine: depth.async2.c built by rtac for it (the
+ * source as written: the chain is plain C recursion on the task's stack). */
 #include <sched.h>
 #include <time.h>
 
 #include "../common/tasklet_util.h"
-#include "../common/workloads.h"
-
-typedef struct depth_run {
-    int depth, yields;
-    uint64_t ns;
-    int chains;       /* full-chain series: chains built, suspended once, completed */
-    uint64_t full_ns; /* time of all of them */
-} depth_run;
-
-__attribute__((noinline)) static int64_t chain(int d, depth_run *r)
-{
-    if (d > 1) {
-        int64_t v = chain(d - 1, r);
-        bench_sink(v);
-        return v + 1;
-    }
-    uint64_t t0 = bench_now_ns();
-    for (int i = 0; i < r->yields; i++)
-        rta_yield();
-    /* the full shape times whole chains (full_ns), not this loop */
-    r->ns = r->chains ? bench_now_ns() - t0 : bench_since(t0);
-    return 1;
-}
-
-static int64_t depth_root(void *arg)
-{
-    depth_run *r = arg;
-    return chain(r->depth, r);
-}
-
-/* The full shape (issue 9): each of r->chains iterations calls a fresh
- * chain of r->depth frames whose leaf suspends once (r->yields = 1), then
- * lets it complete; the cost per extra frame is the slope over depth. */
-static int64_t full_root(void *arg)
-{
-    depth_run *r = arg;
-    int64_t s = 0;
-    uint64_t t0 = bench_now_ns();
-    for (int i = 0; i < r->chains; i++)
-        s += chain(r->depth, r);
-    r->full_ns = bench_since(t0);
-    return s;
-}
-
-/* ---- bytes per task parked at depth 10 ---- */
-
-typedef struct hold {
-    rta_task *gate;
-} hold;
-
-__attribute__((noinline)) static int64_t hold_chain(int d, hold *h)
-{
-    if (d > 1) {
-        int64_t v = hold_chain(d - 1, h);
-        bench_sink(v);
-        return v + 1;
-    }
-    return rta_await(h->gate);
-}
-
-static int64_t hold_root(void *arg)
-{
-    return hold_chain(10, arg);
-}
+#include "depth.h"
 
 /* Issue 21: memory per parked task measured at once (stacks resident) and
  * after IDLE_MS of idleness (the worker has compacted them: stacks copied
@@ -82,16 +20,16 @@ static void bytes_per_task(const bench_opts *o)
          * process: regions and caches a previous run left warm would hide
          * memory this run needs (issue 9). */
         tasklet_bench_init();
-        hold *h = malloc(sizeof(hold) * (size_t)n);
+        rta_task **gates = malloc(sizeof(rta_task *) * (size_t)n);
         rta_task **ts = malloc(sizeof(rta_task *) * (size_t)n);
         for (int i = 0; i < n; i++)
-            h[i].gate = rta_promise_new();
+            gates[i] = rta_promise_new();
         rta_stats st;
         rta_stats_get(&st);
         uint64_t parked0 = st.suspensions;
         long before = bench_rss_settled_kib();
         for (int i = 0; i < n; i++)
-            ts[i] = rta_spawn(hold_root, &h[i]);
+            ts[i] = depth_tasklet.hold(gates[i]);
         /* All are parked once the worker counted n more suspensions. */
         do {
             sched_yield();
@@ -105,15 +43,15 @@ static void bytes_per_task(const bench_opts *o)
         long later = bench_rss_settled_kib();
         bench_sample_add(&idle, (double)(later - before) * 1024.0 / n);
         for (int i = 0; i < n; i++)
-            rta_promise_resolve(h[i].gate, 1);
+            rta_promise_resolve(gates[i], 1);
         for (int i = 0; i < n; i++) {
             if (rta_task_wait(ts[i], NULL) != 10)
                 abort();
             rta_task_release(ts[i]);
-            rta_task_release(h[i].gate);
+            rta_task_release(gates[i]);
         }
         free(ts);
-        free(h);
+        free(gates);
         rta_shutdown();
     }
     char params[64];
@@ -125,6 +63,10 @@ static void bytes_per_task(const bench_opts *o)
 
 void bench_depth_tasklet(const bench_opts *o)
 {
+    if (!&depth_tasklet) {
+        fprintf(stderr, "bench_depth_tasklet: not built (rtac missing: python3-clang)\n");
+        return;
+    }
     tasklet_bench_init();
     static const int depths[] = {1, 10, 100, 1000};
     int yields = wl_depth_yields(o->quick);
@@ -132,7 +74,7 @@ void bench_depth_tasklet(const bench_opts *o)
         bench_sample s = {0};
         for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             depth_run r = {.depth = depths[i], .yields = yields};
-            tasklet_bench_run(depth_root, &r);
+            depth_tasklet.run(&r);
             bench_sample_add(&s, (double)r.ns / yields);
         }
         char params[64];
@@ -144,7 +86,7 @@ void bench_depth_tasklet(const bench_opts *o)
         bench_sample s = {0};
         for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
             depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
-            if (tasklet_bench_run(full_root, &r) != (int64_t)depths[i] * chains)
+            if (depth_tasklet.run(&r) != (int64_t)depths[i] * chains)
                 abort();
             bench_sample_add(&s, (double)r.full_ns / chains);
         }

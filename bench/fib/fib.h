@@ -49,4 +49,23 @@ static inline int64_t fib_leaves(int n)
     return (fib_calls(n) + 1) / 2;
 }
 
+/* One timed fib(n) (yield_every 0: no suspension) in a task on the runtime
+ * the caller started: ns is the time inside the task, result fib(n).
+ * fib.async2.c, built by rtac for every engine, defines one per engine;
+ * fib_cont.c keeps the hand-lowered cont fib (fib_run_cont_hand) as the
+ * reference the generated code is measured against, paired. */
+typedef struct fib_run {
+    int n, yield_every;
+    uint64_t ns;
+    int64_t result;
+    const char *cg_params; /* the figure being measured, for callgrind's label */
+    uint64_t allocs;       /* filled by the caller that counts them */
+} fib_run;
+
+void fib_run_tasklet(fib_run *r) __attribute__((weak));
+void fib_run_cont(fib_run *r) __attribute__((weak));
+void fib_run_async1_task(fib_run *r) __attribute__((weak));
+void fib_run_async1_vtask(fib_run *r) __attribute__((weak));
+void fib_run_async1_pool(fib_run *r) __attribute__((weak));
+
 #endif

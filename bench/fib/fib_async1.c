@@ -1,5 +1,7 @@
 /*
- * async1 fib: the classic state-machine model with its three builders.
+ * async1 fib figures: fib.async2.c built by rtac for the async1 engine, once
+ * per builder (RTA_BUILDER, the builder-override spec), so the classic
+ * state-machine model runs with each of its three builders:
  *   async1-task   default task builder (rta_task *, cached tasks for -1..8)
  *   async1-vtask  value-task builder (nothing allocated when synchronous)
  *   async1-pool   pooling value-task builder, pool of 64 boxes per thread
@@ -7,112 +9,23 @@
  * yield_every = k, every k-th leaf awaits rta_async1_yield_awaiter, which
  * re-queues the leaf through the scheduler; every caller above a suspended
  * leaf then suspends too, so its machine moves to the heap (a box) once.
- * The root runs on a non-async thread; if it suspended, the thread blocks on
- * its task. A runtime started here has one worker, so that per-leaf times are
- * a cost, not a parallel speed-up.
+ * The root (an async1 method, timed inside) is started on this non-async
+ * thread; if it suspended, the thread blocks on its task. A runtime started
+ * here has one worker, so that per-leaf times are a cost, not a parallel
+ * speed-up.
  */
 #include <rta.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../common/bench.h"
-#include "../common/workloads.h"
-
-static unsigned yield_every;
-static unsigned countdown; /* leaves until the next yield (no division per leaf) */
-
-typedef struct fib_sm {
-    rta_async1_sm hdr;
-    int n;
-    int64_t a, b;
-    rta_vtask vt;
-    rta_task *t;
-} fib_sm;
-
-/* The stub and the leaf are shared; each move-next is written out, since
- * an await's state is its line number (one await per line). */
-#define FIB_STUB(NAME, RET)                                                            \
-    static void NAME##_move_next(rta_async1_sm *m);                                    \
-    static RET NAME(int n)                                                             \
-    {                                                                                  \
-        fib_sm sm;                                                                     \
-        BENCH_COUNT_CALL();                                                            \
-        sm.n = n;                                                                      \
-        RTA_ASYNC1_START(NAME, &sm, NAME##_move_next);                                 \
-        return RTA_ASYNC1_TASK(NAME, &sm);                                             \
-    }
-#define FIB_LEAF(sm)                                                                   \
-    if ((sm)->n < 2) {                                                                 \
-        if (yield_every && --countdown == 0) {                                         \
-            countdown = yield_every;                                                   \
-            RTA_AWAIT1_YIELD();                                                        \
-        }                                                                              \
-        RTA_ASYNC1_RETURN((sm)->n);                                                    \
-    }
-
-RTA_ASYNC1_METHOD(fib_task, rta_task *);
-FIB_STUB(fib_task, rta_task *)
-static void fib_task_move_next(rta_async1_sm *m)
-{
-    RTA_ASYNC1_BEGIN(fib_task, fib_sm, sm, m);
-    FIB_LEAF(sm);
-    RTA_AWAIT1_TASK(sm->t, fib_task(sm->n - 1), sm->a);
-    RTA_AWAIT1_TASK(sm->t, fib_task(sm->n - 2), sm->b);
-    RTA_ASYNC1_RETURN(sm->a + sm->b);
-    RTA_ASYNC1_END();
-}
-
-RTA_ASYNC1_METHOD(fib_vtask, rta_vtask);
-FIB_STUB(fib_vtask, rta_vtask)
-static void fib_vtask_move_next(rta_async1_sm *m)
-{
-    RTA_ASYNC1_BEGIN(fib_vtask, fib_sm, sm, m);
-    FIB_LEAF(sm);
-    RTA_AWAIT1_VTASK(sm->vt, fib_vtask(sm->n - 1), sm->a);
-    RTA_AWAIT1_VTASK(sm->vt, fib_vtask(sm->n - 2), sm->b);
-    RTA_ASYNC1_RETURN(sm->a + sm->b);
-    RTA_ASYNC1_END();
-}
-
-RTA_ASYNC1_METHOD(fib_pool, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, 64));
-FIB_STUB(fib_pool, rta_vtask)
-static void fib_pool_move_next(rta_async1_sm *m)
-{
-    RTA_ASYNC1_BEGIN(fib_pool, fib_sm, sm, m);
-    FIB_LEAF(sm);
-    RTA_AWAIT1_VTASK(sm->vt, fib_pool(sm->n - 1), sm->a);
-    RTA_AWAIT1_VTASK(sm->vt, fib_pool(sm->n - 2), sm->b);
-    RTA_ASYNC1_RETURN(sm->a + sm->b);
-    RTA_ASYNC1_END();
-}
+#include "fib.h"
 
 enum { B_TASK, B_VTASK, B_POOL };
 static const char *const engine_names[] = {"async1-task", "async1-vtask", "async1-pool"};
 
-/* The root call from this (non-async) thread. */
-static int64_t run_root(int which, int n)
-{
-    if (which == B_TASK) {
-        rta_task *t = fib_task(n);
-        int64_t v = rta_task_wait(t, NULL);
-        rta_task_release(t);
-        return v;
-    }
-    rta_vtask vt = which == B_VTASK ? fib_vtask(n) : fib_pool(n);
-    return rta_vtask_wait(vt, NULL);
-}
-
-static int64_t fib_ref(int n)
-{
-    int64_t a = 0, b = 1;
-    for (int i = 0; i < n; i++) {
-        int64_t c = a + b;
-        a = b;
-        b = c;
-    }
-    return a;
-}
+/* fib.async2.c built by rtac once per builder. */
+static void (*const runs[])(fib_run *) = {fib_run_async1_task, fib_run_async1_vtask, fib_run_async1_pool};
 
 typedef struct fig {
     bench_sample ns, allocs;
@@ -127,19 +40,20 @@ typedef struct fig {
  * warm-up run of its own). */
 static void measure(const bench_opts *o, int which, int n, unsigned k, double units, fig *f)
 {
-    yield_every = k;
-    countdown = k;
+    char cg[80]; /* the figure being measured, for callgrind's label */
+    snprintf(cg, sizeof cg, "{\"n\":%d,\"yield_every\":%u}", n, k);
     f->ns = f->allocs = (bench_sample){.n = 0};
     f->calls = 0;
     f->reps = 0;
     bench_reset_peak_rss();
     for (int r = 0; r < o->runs; r++) BENCH_REPEAT {
         uint64_t c0 = bench_calls_now();
-        uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
-        int64_t v = run_root(which, n);
-        uint64_t dt = bench_since(t0);
-        if (v != fib_ref(n)) {
-            fprintf(stderr, "fib_async1: wrong result %lld\n", (long long)v);
+        fib_run run = {.n = n, .yield_every = (int)k, .cg_params = cg};
+        uint64_t a0 = bench_allocs();
+        runs[which](&run);
+        uint64_t dt = run.ns;
+        if (run.result != fib_ref(n)) {
+            fprintf(stderr, "fib_async1: wrong result %lld\n", (long long)run.result);
             exit(1);
         }
         uint64_t a1 = bench_allocs();
@@ -169,6 +83,10 @@ void bench_fib_async1(const bench_opts *o)
         const char *eng = engine_names[which];
         if (!bench_want(o, eng))
             continue;
+        if (!runs[which]) {
+            fprintf(stderr, "fib_async1: %s not built (rtac missing: python3-clang)\n", eng);
+            continue;
+        }
         fig f;
         measure(o, which, n, 0, calls, &f);
         snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
@@ -192,7 +110,6 @@ void bench_fib_async1(const bench_opts *o)
             }
         }
     }
-    yield_every = 0;
     if (own)
         rta_shutdown();
 }

@@ -1,7 +1,8 @@
 /*
- * The tasklet engine's fib: the async2 function is a plain C function; a
- * yield is a plain call to rta_yield() at the leaves. One worker, so every
- * figure is one thread's cost.
+ * The tasklet engine's fib figures: fib.async2.c built by rtac for the
+ * tasklet engine (the source as written: plain C functions, a yield is a
+ * plain call to rta_yield() at the leaves). One worker, so every figure is
+ * one thread's cost.
  */
 #include <rta.h>
 #include <stdio.h>
@@ -9,55 +10,14 @@
 
 #include "fib.h"
 
-static int yield_every;
-static int countdown; /* leaves until the next yield (a division per leaf would cost more than a switch) */
-
-__attribute__((noinline)) static int64_t fib_async(int n)
-{
-    BENCH_COUNT_CALL();
-    if (n < 2) {
-        if (yield_every && --countdown == 0) {
-            countdown = yield_every;
-            rta_yield();
-        }
-        return n;
-    }
-    int64_t a = fib_async(n - 1);
-    int64_t b = fib_async(n - 2);
-    BENCH_KEEP(b); /* two real calls, like every contestant */
-    return a + b;
-}
-
-typedef struct run {
-    int n;
-    uint64_t ns;
-    int64_t result;
-} run;
-
+static uint64_t calls; /* counted calls since the figure began (checking build) */
 static char cg_params[80]; /* the figure being measured, for callgrind's label */
 
-static int64_t timed_fib(void *arg)
+static fib_run run_in_task(int n, int yield_every)
 {
-    run *r = arg;
-    countdown = yield_every;
-    BENCH_CG_BEGIN();
-    uint64_t t0 = bench_now_ns();
-    r->result = fib_async(r->n);
-    r->ns = bench_since(t0);
-    BENCH_CG_END("fib", "tasklet", cg_params, yield_every ? "instructions_per_leaf" : "instructions_per_call",
-                 yield_every ? fib_leaves(r->n) : fib_calls(r->n));
-    return 0;
-}
-
-static uint64_t calls; /* counted calls since the figure began (checking build) */
-
-static run run_in_task(int n)
-{
-    run r = {.n = n};
+    fib_run r = {.n = n, .yield_every = yield_every, .cg_params = cg_params};
     uint64_t c0 = bench_calls_now();
-    rta_task *t = rta_spawn(timed_fib, &r);
-    rta_task_wait(t, NULL);
-    rta_task_release(t);
+    fib_run_tasklet(&r);
     calls += bench_calls_now() - c0;
     if (r.result != fib_ref(n)) {
         fprintf(stderr, "bench_fib_tasklet: wrong result %lld, want %lld\n", (long long)r.result,
@@ -69,6 +29,10 @@ static run run_in_task(int n)
 
 void bench_fib_tasklet(const bench_opts *o)
 {
+    if (!fib_run_tasklet) {
+        fprintf(stderr, "bench_fib_tasklet: not built (rtac missing: python3-clang)\n");
+        return;
+    }
     rta_config cfg = {.workers = 1};
     if (rta_init(&cfg) != 0) {
         fprintf(stderr, "bench_fib_tasklet: rta_init failed\n");
@@ -78,11 +42,10 @@ void bench_fib_tasklet(const bench_opts *o)
     int n = fib_n_plain(o);
 
     bench_sample s = {0};
-    yield_every = 0;
     calls = 0;
     snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":0}", n);
     for (int i = 0; i < o->runs; i++) BENCH_REPEAT
-        bench_sample_add(&s, (double)run_in_task(n).ns / (double)fib_calls(n));
+        bench_sample_add(&s, (double)run_in_task(n, 0).ns / (double)fib_calls(n));
     snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
     bench_emit(o, "fib", "tasklet", params, "ns_per_call", &s, "ns");
     bench_emit_calls(o, "fib", "tasklet", params, calls, o->runs);
@@ -91,7 +54,6 @@ void bench_fib_tasklet(const bench_opts *o)
     n = fib_n_yield(o);
     for (size_t k = 0; k < sizeof every / sizeof every[0]; k++) {
         bench_sample ns = {0}, allocs = {0};
-        yield_every = every[k];
         calls = 0;
         snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         rta_stats before, after;
@@ -99,7 +61,7 @@ void bench_fib_tasklet(const bench_opts *o)
         bench_reset_peak_rss();
         for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
             uint64_t a0 = bench_allocs();
-            run r = run_in_task(n);
+            fib_run r = run_in_task(n, every[k]);
             uint64_t a1 = bench_allocs();
             int64_t leaves = fib_leaves(n);
             bench_sample_add(&ns, (double)r.ns / (double)leaves);

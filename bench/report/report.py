@@ -395,7 +395,7 @@ def regression_checks(idx, checks):
 
 
 def target_checks(idx):
-    """The acceptance targets of issues 9 and 21, checked against this run:
+    """The acceptance targets of issues 9, 12 and 21, checked against this run:
     [(target, this run, goal, met / not met / –)]."""
     fy, fy0 = dict(n=None, yield_every=1), dict(yield_every=0)
     checks = []
@@ -435,6 +435,14 @@ def target_checks(idx):
              "issue 21: tasklet bytes per task, 10,000 parked at depth 10, at once", "bytes")
     absolute(g("depth", "bytes_per_task_idle", "tasklet", depth=10, tasks=10000, idle_ms=500), 800,
              "issue 21: tasklet bytes per task, 10,000 parked at depth 10, after 500 ms idle", "bytes")
+    # issue 12: rtac's cont output against the hand-lowered cont code it
+    # replaced, both timed in one process, pair by pair (cont-hand rows).
+    for b, m, p, what in (("fib", "ns_per_call", dict(yield_every=0), "fib without suspension"),
+                          ("fib", "ns_per_leaf", dict(yield_every=1), "fib, yield at every leaf"),
+                          ("depth", "ns_per_roundtrip", dict(depth=10), "depth 10 round trip"),
+                          ("depth", "ns_per_chain", dict(depth=10), "depth 10 fresh chain")):
+        ratio(g(b, m, "cont", **p), g(b, m, "cont-hand", **p), 1.1,
+              f"issue 12: rtac's cont / hand-lowered cont, {what}")
     regression_checks(idx, checks)
     return checks
 

@@ -1,0 +1,97 @@
+/*
+ * depth's async functions for every engine from one async2 source: rtac
+ * builds it for the tasklet and the cont engine (bench/CMakeLists.txt); each
+ * build defines depth_<engine> (depth.h), which the drivers time.
+ */
+#include <rta.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "depth.h"
+
+/* DEPTH_FRAME: for the tasklet build, where the chain is plain C, every
+ * level a real frame (no inlining, no folding the recursion into a loop). */
+#if defined(RTAC_ENGINE_TASKLET)
+#define DEPTH_ENGINE depth_tasklet
+#define DEPTH_FRAME __attribute__((noinline))
+#define DEPTH_KEEP(v) bench_sink(v)
+#elif defined(RTAC_ENGINE_CONT)
+#define DEPTH_ENGINE depth_cont
+#else
+#define DEPTH_ENGINE depth_async1_rtac /* not timed yet: depth_async1.c is hand-lowered */
+#endif
+#ifndef DEPTH_FRAME
+#define DEPTH_FRAME
+#define DEPTH_KEEP(v) ((void)0)
+#endif
+
+DEPTH_FRAME static RTA_ASYNC int64_t chain(int64_t d, depth_run *r)
+{
+    if (d > 1) {
+        int64_t v = chain(d - 1, r);
+        DEPTH_KEEP(v);
+        return v + 1;
+    }
+    uint64_t t0 = bench_now_ns();
+    for (int i = 0; i < r->yields; i++)
+        rta_yield();
+    /* the full shape times whole chains (full_ns), not this loop */
+    r->ns = r->chains ? bench_now_ns() - t0 : bench_since(t0);
+    return 1;
+}
+
+static RTA_ASYNC int64_t depth_root(void *arg)
+{
+    depth_run *r = arg;
+    return chain(r->depth, r);
+}
+
+/* The full shape (issue 9): r->chains fresh chains of r->depth frames, each
+ * suspended once at its leaf (r->yields = 1) and completed. */
+static RTA_ASYNC int64_t full_root(void *arg)
+{
+    depth_run *r = arg;
+    int64_t s = 0;
+    uint64_t t0 = bench_now_ns();
+    for (int i = 0; i < r->chains; i++)
+        s += chain(r->depth, r);
+    r->full_ns = bench_since(t0);
+    return s;
+}
+
+/* ---- roots parked at depth 10 (bytes_per_task) ---- */
+
+DEPTH_FRAME static RTA_ASYNC int64_t hold_chain(int64_t d, rta_task *gate)
+{
+    if (d > 1) {
+        int64_t v = hold_chain(d - 1, gate);
+        DEPTH_KEEP(v);
+        return v + 1;
+    }
+    return rta_await(gate);
+}
+
+static RTA_ASYNC int64_t hold_root(void *gate)
+{
+    return hold_chain(10, gate);
+}
+
+static int64_t run(depth_run *r)
+{
+    rta_task *t = r->chains ? rta_spawn(full_root, r) : rta_spawn(depth_root, r);
+    rta_error *e = NULL;
+    int64_t v = rta_task_wait(t, &e);
+    if (e) {
+        fprintf(stderr, "depth: task failed: %s\n", rta_error_message(e));
+        exit(1);
+    }
+    rta_task_release(t);
+    return v;
+}
+
+static rta_task *hold(rta_task *gate)
+{
+    return rta_spawn(hold_root, gate);
+}
+
+const depth_engine DEPTH_ENGINE = {run, hold};

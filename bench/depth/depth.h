@@ -1,0 +1,37 @@
+/*
+ * The depth benchmark (WORKLOADS.md section 2): d async frames live, R
+ * yields at the bottom (ns_per_roundtrip); fresh chains each suspended once
+ * (ns_per_chain); memory of roots parked at depth 10 (bytes_per_task).
+ * depth.async2.c holds the async functions, built by rtac for the tasklet
+ * and cont engines; depth_<engine>.c are the drivers. depth_cont.c keeps
+ * the hand-lowered cont chain as the reference the generated one is
+ * measured against, paired (issue 12's 1.1x acceptance check).
+ */
+#ifndef RTA_BENCH_DEPTH_H
+#define RTA_BENCH_DEPTH_H
+
+#include <rta.h>
+
+#include "../common/bench.h"
+#include "../common/workloads.h"
+
+typedef struct depth_run {
+    int depth, yields;
+    uint64_t ns;
+    int chains;       /* full-chain series: chains built, suspended once, completed */
+    uint64_t full_ns; /* time of all of them */
+} depth_run;
+
+/* One engine's build of depth.async2.c: runs r->depth frames with r->yields
+ * yields at the bottom (or, r->chains > 0, r->chains fresh chains) in a task
+ * on the caller's runtime and returns the chain's value (depth, or depth *
+ * chains); starts a root parked at depth 10 on gate (the caller owns the
+ * task). Weak: absent without rtac. */
+typedef struct depth_engine {
+    int64_t (*run)(depth_run *r);
+    rta_task *(*hold)(rta_task *gate);
+} depth_engine;
+extern const depth_engine depth_tasklet __attribute__((weak));
+extern const depth_engine depth_cont __attribute__((weak));
+
+#endif
