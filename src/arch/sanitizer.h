@@ -10,6 +10,16 @@
 #ifndef RTA_ARCH_SANITIZER_H
 #define RTA_ARCH_SANITIZER_H
 
+/* The runtime is built with GNU extensions (src/core/internal.h defines
+ * _GNU_SOURCE), and the first glibc header a file includes fixes its feature
+ * set. This header can come first (src/sched/engine.h includes it before
+ * the scheduler's headers), and under ASan it includes the sanitizer's
+ * headers, which include <stdint.h>: without this, src/io/uring.c and
+ * src/io/net.c lost POLLRDHUP and accept4 in ASan builds only. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <stddef.h>
 
 #ifndef __has_feature
