@@ -466,8 +466,17 @@ RTA_EXTERN size_t rta_task_frames(rta_task *t, rta_frame_info *out, size_t max);
  *   rtasync: end of task dump
  * STATE is running, runnable, suspended or completed-but-held (a finished
  * task whose handle is not yet released; its outcome follows). WHAT is what
- * a suspended task waits for (a task or promise by id, a timer, an awaiter
- * that describes itself). The frames are the task's logical async stack as
+ * a suspended task waits for:
+ *   awaiting task ID | awaiting promise ID
+ *   awaiting OP on fd FD[ (deadline in MS ms)]  OP: read, write, accept,
+ *                                               connect, recvfrom, sendto
+ *   awaiting group 0xADDR (N children running when the wait began)
+ *   awaiting blocking job FUNCTION               (rta_run_blocking)
+ *   sleeping (timer due in MS ms)
+ *   awaiting an awaiter (ops 0xADDR, self 0xADDR)  (any other awaiter)
+ * ("deadline passed MS ms ago", "timer overdue by MS ms" once late; a
+ * value-task line, "value-task ENGINE ...", is an async1 method's pooled
+ * value task, e.g. rta_async1_read's). The frames are the task's logical async stack as
  * of its last suspension (tasklet: its C frames, RTA_NOINLINE rule as for
  * rta_error_trace; cont: its continuation chain; async1: the method and the
  * await it waits at, its callers being the tasks "awaited by"). Tasks that

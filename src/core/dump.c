@@ -18,6 +18,7 @@
 typedef struct snap {
     uint64_t id;          /* 0: an async1 value-task method (no task) */
     uint64_t awaits;      /* id of the task it awaits, 0 if none */
+    rta__reg_wait wait;   /* what it waits for, formatted without the locks */
     uint64_t waited_ns;   /* suspended: how long */
     const char *engine;
     const void *fn;
@@ -27,13 +28,12 @@ typedef struct snap {
     unsigned nframes;
     bool truncated;
     uintptr_t frames[RTA__REG_FRAMES];
-    char wait[160];
 } snap;
 
 typedef struct {
     snap *v;
     size_t n, cap;
-    uint64_t now;
+    uint64_t now, now_mono; /* coarse (wait times), CLOCK_MONOTONIC (deadlines) */
     bool oom;
 } snaps;
 
@@ -59,7 +59,9 @@ static void take(rta__reg_entry *e, void *arg)
     p->engine = e->engine;
     p->fn = e->fn;
     p->pc_kind = e->pc_kind;
-    p->state = atomic_load_explicit(&e->state, memory_order_relaxed);
+    rta__reg_wait_read(e, &p->wait);
+    p->state = p->wait.state; /* one read: the line and its wait agree */
+    p->awaits = rta__reg_wait_awaits(&p->wait);
     p->status = e->task && rta__task_done(e->task)
                     ? atomic_load_explicit(&e->task->status, memory_order_relaxed)
                     : RTA_PENDING;
@@ -67,12 +69,6 @@ static void take(rta__reg_entry *e, void *arg)
     uint64_t since = atomic_load_explicit(&e->since_ns, memory_order_relaxed);
     p->waited_ns = s->now > since ? s->now - since : 0;
     p->nframes = rta__reg_frames_read(e, p->frames, &p->truncated);
-    rta__reg_describe_wait(e, p->wait, sizeof p->wait);
-    const rta_awaiter_ops *ops = atomic_load_explicit(&e->await_ops, memory_order_relaxed);
-    void *self = atomic_load_explicit(&e->await_self, memory_order_relaxed);
-    if (p->state == RTA__REG_AWAITING && self &&
-        (ops == &rta_task_awaiter || ops == &rta_task_release_awaiter))
-        p->awaits = atomic_load_explicit(&e->await_task_id, memory_order_relaxed); /* never *self: see registry.h */
 }
 
 static const char *state_name(const snap *p)
@@ -159,7 +155,9 @@ static void print_one(FILE *out, const snap *p, const snaps *s, rta__srcinfo *si
     if (p->status != RTA_PENDING) {
         fprintf(out, ": %s\n", status_name(p->status));
     } else if (p->state == RTA__REG_AWAITING || p->state == RTA__REG_SLEEPING) {
-        fprintf(out, ": %s, waiting %llu ms\n", p->wait,
+        char wait[192];
+        rta__reg_wait_format(&p->wait, s->now_mono, wait, sizeof wait);
+        fprintf(out, ": %s, waiting %llu ms\n", wait,
                 (unsigned long long)(p->waited_ns / 1000000u));
     } else {
         fputc('\n', out);
@@ -184,7 +182,7 @@ void rta_dump_tasks(FILE *out)
     if (!out)
         out = stderr;
     pthread_mutex_lock(&lock); /* one dump at a time: they would interleave */
-    snaps s = {.now = rta__reg_now_coarse()};
+    snaps s = {.now = rta__reg_now_coarse(), .now_mono = rta__reg_now_mono()};
     rta__reg_foreach(take, &s);
     if (s.n)
         qsort(s.v, s.n, sizeof *s.v, by_id);

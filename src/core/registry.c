@@ -3,7 +3,6 @@
  */
 #include "registry.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "symbols.h"
@@ -47,6 +46,11 @@ void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void
     atomic_store_explicit(&e->await_self, NULL, memory_order_relaxed);
     atomic_store_explicit(&e->await_task_id, 0, memory_order_relaxed);
     atomic_store_explicit(&e->await_is_promise, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->wait_kind, RTA__REG_WAIT_OTHER, memory_order_relaxed);
+    atomic_store_explicit(&e->wait_num, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->wait_op, NULL, memory_order_relaxed);
+    atomic_store_explicit(&e->wait_due_ns, RTA__REG_NO_DUE, memory_order_relaxed);
+    atomic_store_explicit(&e->wait_code, 0, memory_order_relaxed);
     pthread_mutex_lock(&s->lock);
     e->shard = s;
     e->prev = NULL;
@@ -142,68 +146,60 @@ unsigned rta__reg_frames_read(const rta__reg_entry *e, uintptr_t *out, bool *tru
     return rta__reg_frames_recorded(e, out, truncated);
 }
 
-#define DESCRIBERS 32
-static struct {
-    _Atomic(const rta_awaiter_ops *) ops;
-    _Atomic(rta__reg_describe_fn) fn;
-} describers[DESCRIBERS];
-static pthread_mutex_t describers_lock = PTHREAD_MUTEX_INITIALIZER;
+__thread rta__reg_hint rta__reg_hint_tls __attribute__((tls_model("initial-exec")));
 
-int rta__reg_describer(const rta_awaiter_ops *ops, rta__reg_describe_fn fn)
-{
-    int rc = -ENOSPC;
-    pthread_mutex_lock(&describers_lock);
-    for (unsigned i = 0; i < DESCRIBERS; i++) {
-        const rta_awaiter_ops *o = atomic_load_explicit(&describers[i].ops, memory_order_relaxed);
-        if (o == ops || o == NULL) {
-            /* fn first: a reader that sees ops sees its fn (release/acquire). */
-            atomic_store_explicit(&describers[i].fn, fn, memory_order_relaxed);
-            atomic_store_explicit(&describers[i].ops, ops, memory_order_release);
-            rc = 0;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&describers_lock);
-    return rc;
-}
-
-static rta__reg_describe_fn describer_of(const rta_awaiter_ops *ops)
-{
-    for (unsigned i = 0; i < DESCRIBERS; i++) {
-        const rta_awaiter_ops *o = atomic_load_explicit(&describers[i].ops, memory_order_acquire);
-        if (!o)
-            break;
-        if (o == ops)
-            return atomic_load_explicit(&describers[i].fn, memory_order_relaxed);
-    }
-    return NULL;
-}
-
-void rta__reg_describe_wait(const rta__reg_entry *ce, char *buf, size_t cap)
+void rta__reg_wait_read(const rta__reg_entry *ce, rta__reg_wait *w)
 {
     rta__reg_entry *e = (rta__reg_entry *)ce;
-    const rta_awaiter_ops *ops = atomic_load_explicit(&e->await_ops, memory_order_relaxed);
-    void *self = atomic_load_explicit(&e->await_self, memory_order_relaxed);
-    switch (atomic_load_explicit(&e->state, memory_order_relaxed)) {
-    case RTA__REG_AWAITING: {
-        if ((ops == &rta_task_awaiter || ops == &rta_task_release_awaiter) && self) {
-            bool promise = atomic_load_explicit(&e->await_is_promise, memory_order_relaxed);
-            snprintf(buf, cap, "awaiting %s %llu", promise ? "promise" : "task",
-                     (unsigned long long)atomic_load_explicit(&e->await_task_id, memory_order_relaxed));
-            return;
-        }
-        rta__reg_describe_fn fn = ops ? describer_of(ops) : NULL;
-        if (fn && self) {
-            int k = snprintf(buf, cap, "awaiting ");
-            if (k >= 0 && (size_t)k < cap)
-                fn(self, buf + k, cap - (size_t)k);
-            return;
-        }
-        snprintf(buf, cap, "awaiting an awaiter (ops %p, self %p)", (const void *)ops, self);
+    memset(w, 0, sizeof *w);
+    w->state = atomic_load_explicit(&e->state, memory_order_relaxed);
+    if (w->state != RTA__REG_AWAITING && w->state != RTA__REG_SLEEPING)
         return;
+    /* The rest belongs to that suspension (or, read while the task moves
+     * on, partly to its next one: a diagnostic, never dereferenced). */
+    w->kind = atomic_load_explicit(&e->wait_kind, memory_order_relaxed);
+    w->ops = atomic_load_explicit(&e->await_ops, memory_order_relaxed);
+    w->self = atomic_load_explicit(&e->await_self, memory_order_relaxed);
+    if (w->state == RTA__REG_SLEEPING)
+        w->kind = RTA__REG_WAIT_TIMER;
+    if (w->kind == RTA__REG_WAIT_OTHER && w->self &&
+        (w->ops == &rta_task_awaiter || w->ops == &rta_task_release_awaiter)) {
+        /* Never *self: the awaited object may be freed by now (registry.h). */
+        w->task_id = atomic_load_explicit(&e->await_task_id, memory_order_relaxed);
+        w->promise = atomic_load_explicit(&e->await_is_promise, memory_order_relaxed);
     }
+    w->num = atomic_load_explicit(&e->wait_num, memory_order_relaxed);
+    w->op = atomic_load_explicit(&e->wait_op, memory_order_relaxed);
+    w->due_ns = atomic_load_explicit(&e->wait_due_ns, memory_order_relaxed);
+    w->code = atomic_load_explicit(&e->wait_code, memory_order_relaxed);
+}
+
+uint64_t rta__reg_wait_awaits(const rta__reg_wait *w)
+{
+    return w->state == RTA__REG_AWAITING ? w->task_id : 0;
+}
+
+/* " (deadline in N ms)" or " (deadline passed N ms ago)"; a timer's
+ * " (timer due in N ms)" or " (timer overdue by N ms)" (it has not run yet). */
+static void put_due(char *buf, size_t cap, bool timer, uint64_t due, uint64_t now)
+{
+    unsigned long long ms = (due >= now ? due - now : now - due) / 1000000u;
+    if (due >= now)
+        snprintf(buf, cap, timer ? " (timer due in %llu ms)" : " (deadline in %llu ms)", ms);
+    else
+        snprintf(buf, cap, timer ? " (timer overdue by %llu ms)" : " (deadline passed %llu ms ago)", ms);
+}
+
+void rta__reg_wait_format(const rta__reg_wait *w, uint64_t now_ns, char *buf, size_t cap)
+{
+    int k = 0;
+    switch (w->state) {
+    case RTA__REG_AWAITING:
+        break;
     case RTA__REG_SLEEPING:
-        snprintf(buf, cap, "sleeping (timer)");
+        k = snprintf(buf, cap, "sleeping");
+        if (k >= 0 && (size_t)k < cap)
+            put_due(buf + k, cap - (size_t)k, true, w->due_ns, now_ns);
         return;
     case RTA__REG_RUNNABLE:
         snprintf(buf, cap, "runnable");
@@ -212,6 +208,32 @@ void rta__reg_describe_wait(const rta__reg_entry *ce, char *buf, size_t cap)
         snprintf(buf, cap, "running");
         return;
     }
+    switch (w->kind) {
+    case RTA__REG_WAIT_IO:
+        k = snprintf(buf, cap, "awaiting %s on fd %d", w->op ? w->op : "I/O", (int)w->num);
+        if (w->due_ns != RTA__REG_NO_DUE && k >= 0 && (size_t)k < cap)
+            put_due(buf + k, cap - (size_t)k, false, w->due_ns, now_ns);
+        return;
+    case RTA__REG_WAIT_GROUP:
+        snprintf(buf, cap, "awaiting group %p (%d %s running when the wait began)", w->self,
+                 (int)w->num, w->num == 1 ? "child" : "children");
+        return;
+    case RTA__REG_WAIT_JOB: {
+        char name[128];
+        if (!w->code || !rta__symbolize(w->code, name, sizeof name, NULL))
+            snprintf(name, sizeof name, "%#lx", (unsigned long)w->code);
+        snprintf(buf, cap, "awaiting blocking job %s", name);
+        return;
+    }
+    default:
+        break;
+    }
+    if (w->task_id) {
+        snprintf(buf, cap, "awaiting %s %llu", w->promise ? "promise" : "task",
+                 (unsigned long long)w->task_id);
+        return;
+    }
+    snprintf(buf, cap, "awaiting an awaiter (ops %p, self %p)", w->ops, w->self);
 }
 
 static void describe(FILE *out, const char *indent, rta__reg_entry *e)
@@ -219,7 +241,9 @@ static void describe(FILE *out, const char *indent, rta__reg_entry *e)
     char name[128] = "?", wait[160];
     if (!e->fn || !rta__symbolize((uintptr_t)e->fn, name, sizeof name, NULL))
         snprintf(name, sizeof name, "%p", e->fn);
-    rta__reg_describe_wait(e, wait, sizeof wait);
+    rta__reg_wait w;
+    rta__reg_wait_read(e, &w);
+    rta__reg_wait_format(&w, rta__reg_now_mono(), wait, sizeof wait);
     if (e->task)
         fprintf(out, "%stask %llu (%s) in %s: %s\n", indent, (unsigned long long)e->task->id,
                 e->engine, name, wait);

@@ -49,6 +49,21 @@ enum {
 
 #define RTA__REG_FRAMES 16
 
+/* What a suspended task waits on beyond a task or a promise, copied into
+ * its entry at the suspension: the awaiter's own record (an I/O wait, a
+ * blocking job, a group) may be freed or reused while a dump reads the
+ * entry, so a report never reads through await_self. Layers above the core
+ * describe their waits with rta__reg_hint_wait (below). */
+enum rta__reg_wait_kind {
+    RTA__REG_WAIT_OTHER = 0, /* await_ops/await_self only: a task, a promise, any awaiter */
+    RTA__REG_WAIT_IO,        /* readiness of fd wait_num for operation wait_op */
+    RTA__REG_WAIT_GROUP,     /* rta_group_wait: group await_self, wait_num children unfinished */
+    RTA__REG_WAIT_JOB,       /* rta_run_blocking: job function wait_code */
+    RTA__REG_WAIT_TIMER,     /* a sleep */
+};
+/* wait_due_ns when there is no deadline. */
+#define RTA__REG_NO_DUE UINT64_MAX
+
 struct rta__reg_shard;
 
 typedef struct rta__reg_entry {
@@ -79,8 +94,53 @@ typedef struct rta__reg_entry {
      * stale entry is read (TSan saw debug_dump read a freed promise). */
     _Atomic uint64_t await_task_id;
     _Atomic uint8_t await_is_promise;
+    /* The description of the wait (enum rta__reg_wait_kind), written by the
+     * suspension with the state (rta__reg_note): meaningful only while the
+     * state says suspended (a reader checks the state first, so nothing
+     * needs clearing at a resume; every await and sleep rewrites wait_kind).
+     * wait_due_ns: the I/O deadline or the timer's due time on rta__now_ns's
+     * clock (CLOCK_MONOTONIC), RTA__REG_NO_DUE for none. wait_op points at a
+     * string constant of the describing layer, so it stays valid. */
+    _Atomic uint8_t wait_kind;
+    _Atomic int32_t wait_num;
+    _Atomic(const char *) wait_op;
+    _Atomic uint64_t wait_due_ns;
+    _Atomic uintptr_t wait_code;
     _Atomic uintptr_t frames[RTA__REG_FRAMES];
 } rta__reg_entry;
+
+/* A description of the wait the calling thread is about to begin, for the
+ * suspension that awaits `self` (set by rta__reg_hint_wait, taken by
+ * rta__reg_note on the same thread: every engine suspends on the thread
+ * that made the await). Keyed by self and dropped at the thread's next
+ * await whatever it awaits, so a hint whose await completed
+ * without suspending describes nothing else. */
+typedef struct rta__reg_hint {
+    const void *self; /* NULL: no hint */
+    const char *op;
+    uintptr_t code;
+    uint64_t due_ns;
+    int32_t num;
+    uint8_t kind;
+} rta__reg_hint;
+RTA__HIDDEN extern __thread rta__reg_hint rta__reg_hint_tls __attribute__((tls_model("initial-exec")));
+
+/* Describes the await of `self` that the calling thread is about to make
+ * (just before rta_await_awaiter, RTA_CONT_AWAIT, RTA_AWAIT1): kind, and
+ * per kind (see enum rta__reg_wait_kind) op (a string constant), num,
+ * due_ns (rta__now_ns clock, RTA__REG_NO_DUE) and code. A few stores; the
+ * way layers above the core (src/io) say what their awaiters wait for. */
+static inline void rta__reg_hint_wait(const void *self, enum rta__reg_wait_kind kind, const char *op,
+                                      int32_t num, uint64_t due_ns, uintptr_t code)
+{
+    rta__reg_hint *h = &rta__reg_hint_tls;
+    h->op = op;
+    h->code = code;
+    h->due_ns = due_ns;
+    h->num = num;
+    h->kind = (uint8_t)kind;
+    h->self = self;
+}
 
 /* The registry: RTA__REG_SHARDS lists, a thread's entries in the shard it
  * picked (registry.c). Global, not static, only so that the gdb extension
@@ -110,9 +170,11 @@ static inline uint64_t rta__reg_now_coarse(void)
 }
 
 /* Records what a suspended task waits for (ops/self NULL for a sleep or a
- * yield) and when it started waiting. RUNNING/RUNNABLE keep the time. */
+ * yield; due_ns: a sleep's due time, rta__now_ns clock) and when it started
+ * waiting. RUNNING/RUNNABLE keep the time. An await takes the thread's
+ * hint when it describes self (rta__reg_hint_wait) and drops any other. */
 static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st,
-                                 const rta_awaiter_ops *ops, void *self)
+                                 const rta_awaiter_ops *ops, void *self, uint64_t due_ns)
 {
     atomic_store_explicit(&e->await_ops, ops, memory_order_relaxed);
     atomic_store_explicit(&e->await_self, self, memory_order_relaxed);
@@ -120,6 +182,24 @@ static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st,
         const rta_task *w = (const rta_task *)self;
         atomic_store_explicit(&e->await_task_id, w->id, memory_order_relaxed);
         atomic_store_explicit(&e->await_is_promise, w->kind == RTA__TASK_PROMISE, memory_order_relaxed);
+    }
+    if (st == RTA__REG_AWAITING) {
+        rta__reg_hint *h = &rta__reg_hint_tls;
+        uint8_t kind = RTA__REG_WAIT_OTHER;
+        if (rta__unlikely(h->self != NULL)) {
+            if (h->self == self) {
+                kind = h->kind;
+                atomic_store_explicit(&e->wait_num, h->num, memory_order_relaxed);
+                atomic_store_explicit(&e->wait_op, h->op, memory_order_relaxed);
+                atomic_store_explicit(&e->wait_due_ns, h->due_ns, memory_order_relaxed);
+                atomic_store_explicit(&e->wait_code, h->code, memory_order_relaxed);
+            }
+            h->self = NULL;
+        }
+        atomic_store_explicit(&e->wait_kind, kind, memory_order_relaxed);
+    } else if (st == RTA__REG_SLEEPING) {
+        atomic_store_explicit(&e->wait_due_ns, due_ns, memory_order_relaxed);
+        atomic_store_explicit(&e->wait_kind, RTA__REG_WAIT_TIMER, memory_order_relaxed);
     }
     if (st == RTA__REG_AWAITING || st == RTA__REG_SLEEPING)
         atomic_store_explicit(&e->since_ns, rta__reg_now_coarse(), memory_order_relaxed);
@@ -215,16 +295,6 @@ static inline void rta__reg_remove_if(rta__reg_entry *e)
         rta__reg_remove(e);
 }
 
-/* Describes what a task awaiting through `ops` waits for, for the dump
- * (e.g. "socket fd 7 recv", "group of 3, 1 done"): writes a NUL-terminated
- * phrase of at most cap bytes into buf. Called with a shard lock held while
- * the awaiting task is registered; self may be any state of the awaiter, so
- * read it defensively and never block. Awaiters that describe themselves
- * (the I/O layer's, combinators) register once, e.g. at rta_init; up to 32
- * kinds. Returns 0, or -ENOSPC when the table is full. */
-typedef void (*rta__reg_describe_fn)(const void *self, char *buf, size_t cap);
-RTA__HIDDEN int rta__reg_describer(const rta_awaiter_ops *ops, rta__reg_describe_fn fn);
-
 /* Writes one line per registered task whose task is still pending to out,
  * each starting with `indent`: id, engine, function name, state and what it
  * awaits. Returns the number of lines. */
@@ -243,7 +313,32 @@ struct rta__srcinfo;
 RTA__HIDDEN void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_upto,
                                const void *root, int first_line, struct rta__srcinfo *si);
 
-/* What e awaits, as a phrase (no newline) into buf. */
-RTA__HIDDEN void rta__reg_describe_wait(const rta__reg_entry *e, char *buf, size_t cap);
+/* What a task waits for, copied out of its entry (rta__reg_wait_read, with
+ * the shard lock held) and put into words later (rta__reg_wait_format, no
+ * lock needed: it reads nothing of the task). */
+typedef struct rta__reg_wait {
+    uint8_t state, kind;
+    bool promise;
+    int32_t num;
+    uint64_t task_id, due_ns;
+    uintptr_t code;
+    const char *op;
+    const void *ops, *self;
+} rta__reg_wait;
+RTA__HIDDEN void rta__reg_wait_read(const rta__reg_entry *e, rta__reg_wait *w);
+/* The id of the task or promise w awaits, 0 if none. */
+RTA__HIDDEN uint64_t rta__reg_wait_awaits(const rta__reg_wait *w);
+/* A phrase (no newline) into buf, e.g. "awaiting read on fd 7 (deadline in
+ * 120 ms)"; now_ns: rta__reg_now_mono(), for deadlines and due times. */
+RTA__HIDDEN void rta__reg_wait_format(const rta__reg_wait *w, uint64_t now_ns, char *buf, size_t cap);
+
+/* The clock of deadlines and due times (rta__now_ns's: the core cannot
+ * call the scheduler's). */
+static inline uint64_t rta__reg_now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 #endif

@@ -172,7 +172,7 @@ static void accept_move_next(rta_async1_sm *m)
             int fd = rta__accept_try(sm->lfd);
             if (fd >= 0)
                 RTA_ASYNC1_RETURN(fd);
-            int rc = rta__io_again_begin(sm->lfd, RTA__IO_RD, sm->d, &sm->w);
+            int rc = rta__io_again_begin(sm->lfd, RTA__IO_ACCEPT, sm->d, &sm->w);
             if (rc < 0)
                 RTA_ASYNC1_RETURN(rc);
             if (rc > 0)

@@ -107,7 +107,7 @@ RTA__CONT_FN_ATTRS rta_cret rta_cont_tcp_accept(rta_cont *rta__k_, int lfd, rta_
         if (fd >= 0)
             RTA_CONT_RETURN(fd);
         rta__iowait *w;
-        int rc = rta__io_again_begin(F.lfd, RTA__IO_RD, F.d, &w);
+        int rc = rta__io_again_begin(F.lfd, RTA__IO_ACCEPT, F.d, &w);
         if (rc < 0)
             RTA_CONT_RETURN(rc);
         if (rc == 0) {

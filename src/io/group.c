@@ -222,6 +222,11 @@ int64_t rta_group_wait(rta_group *g)
     bool armed = rta__cancel_arm(&g->hook);
     if (!armed)
         rta_group_cancel(g);
+    pthread_mutex_lock(&g->lock);
+    size_t live = g->live; /* for the task dump: the group may be gone when it reads */
+    pthread_mutex_unlock(&g->lock);
+    rta__reg_hint_wait(g, RTA__REG_WAIT_GROUP, NULL, live > INT32_MAX ? INT32_MAX : (int32_t)live,
+                       RTA__REG_NO_DUE, 0);
     rta_await_awaiter_cfg(&group_ops, g, true);
     if (armed)
         rta__cancel_disarm();

@@ -43,12 +43,23 @@
 #ifndef RTA_IO_INTERNAL_H
 #define RTA_IO_INTERNAL_H
 
+#include "../core/registry.h"
 #include "../sched/stackful.h"
 #include "../sched/sched.h"
 
 #include <errno.h>
 
 enum { RTA__IO_RD = 0, RTA__IO_WR = 1 };
+/* What a readiness wait is for, as the task dump names it (rta__io_wait's
+ * `op`): a direction alone ("read", "write") or one of these, whose low bit
+ * is the direction. */
+enum {
+    RTA__IO_ACCEPT = 2 | RTA__IO_RD,
+    RTA__IO_CONNECT = 2 | RTA__IO_WR,
+    RTA__IO_RECVFROM = 4 | RTA__IO_RD,
+    RTA__IO_SENDTO = 4 | RTA__IO_WR,
+};
+#define RTA__IO_DIR(op) ((op) & 1)
 
 struct rta__iowait;
 
@@ -132,15 +143,16 @@ RTA__HIDDEN void rta__iofd_table_free(void);
 /* A readiness event for (fd, gen): wakes the waiters of the directions. */
 RTA__HIDDEN void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr);
 
-/* Waits until fd is ready in dir (after an EAGAIN), the deadline passes
- * (-ETIMEDOUT), fd is closed or the task cancelled (-ECANCELED). */
-RTA__HIDDEN int rta__io_wait(int fd, int dir, rta_deadline d);
+/* Waits until fd is ready in op's direction (after an EAGAIN), the
+ * deadline passes (-ETIMEDOUT), fd is closed or the task cancelled
+ * (-ECANCELED). op: RTA__IO_RD, RTA__IO_WR or an RTA__IO_ACCEPT... */
+RTA__HIDDEN int rta__io_wait(int fd, int op, rta_deadline d);
 
 /* The same wait for frames that suspend by returning (cont.c): 1 retry at
  * once, -errno, or 0 with *w a record to await with rta__io_relay_ops (its
  * get_result gives 0, -ETIMEDOUT or -ECANCELED and frees the record). On a
  * thread that is not a worker it blocks in poll(2) and says 1 or -errno. */
-RTA__HIDDEN int rta__io_wait_begin(int fd, int dir, rta_deadline d, rta__iowait **w);
+RTA__HIDDEN int rta__io_wait_begin(int fd, int op, rta_deadline d, rta__iowait **w);
 RTA__HIDDEN extern const rta_awaiter_ops rta__io_relay_ops;
 
 /* The step every I/O loop takes after its syscall failed, errno still
@@ -148,8 +160,8 @@ RTA__HIDDEN extern const rta_awaiter_ops rta__io_relay_ops;
  * rta__io_again waits (tasklets, plain threads): 0 retry, or -errno.
  * rta__io_again_begin starts the wait for frames that suspend by returning:
  * 1 retry at once, 0 await *w with rta__io_relay_ops, or -errno. */
-RTA__HIDDEN int rta__io_again(int fd, int dir, rta_deadline d);
-RTA__HIDDEN int rta__io_again_begin(int fd, int dir, rta_deadline d, rta__iowait **w);
+RTA__HIDDEN int rta__io_again(int fd, int op, rta_deadline d); /* op as rta__io_wait's */
+RTA__HIDDEN int rta__io_again_begin(int fd, int op, rta_deadline d, rta__iowait **w);
 
 /* send(2) without SIGPIPE, or write(2) once fd proved no socket (*sock
  * turns false for the caller's next pieces: a pipe or a file, whose

@@ -235,7 +235,7 @@ int rta_tcp_accept(int lfd, rta_deadline d)
         int fd = rta__accept_try(lfd);
         if (fd >= 0)
             return fd;
-        int rc = rta__io_again(lfd, RTA__IO_RD, d);
+        int rc = rta__io_again(lfd, RTA__IO_ACCEPT, d);
         if (rc < 0)
             return rc;
     }
@@ -260,7 +260,7 @@ static int connect_one(const struct sockaddr_storage *ss, socklen_t len, rta_dea
         rta_close(fd);
         return rc;
     }
-    rc = rta__io_wait(fd, RTA__IO_WR, d);
+    rc = rta__io_wait(fd, RTA__IO_CONNECT, d);
     if (rc == 0) {
         int err = 0;
         socklen_t elen = sizeof err;
@@ -351,7 +351,7 @@ ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port
         ssize_t r = sendto(fd, buf, n, MSG_NOSIGNAL, (struct sockaddr *)&ss, len);
         if (r >= 0)
             return r;
-        if ((rc = rta__io_again(fd, RTA__IO_WR, d)) < 0)
+        if ((rc = rta__io_again(fd, RTA__IO_SENDTO, d)) < 0)
             return rc;
     }
 }
@@ -365,7 +365,7 @@ ssize_t rta_recvfrom(int fd, void *buf, size_t n, rta_deadline d)
         ssize_t r = recvfrom(fd, buf, n, 0, NULL, NULL);
         if (r >= 0)
             return r;
-        int rc = rta__io_again(fd, RTA__IO_RD, d);
+        int rc = rta__io_again(fd, RTA__IO_RECVFROM, d);
         if (rc < 0)
             return rc;
     }

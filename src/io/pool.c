@@ -213,6 +213,7 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
      * A request that came before is answered by dequeueing it here. */
     if (!rta__cancel_arm(&j->hook))
         job_cancel(&j->hook);
+    rta__reg_hint_wait(j, RTA__REG_WAIT_JOB, NULL, 0, RTA__REG_NO_DUE, (uintptr_t)fn); /* the dump's */
     int64_t r = rta_await_awaiter_cfg(&job_ops, j, true);
     rta__cancel_disarm();
     rta__resident_unpin();

@@ -219,8 +219,18 @@ static rta__iowait *wait_new(rta__iofd *f, int dir, rta_deadline d, rta__worker 
     return w;
 }
 
-int rta__io_wait(int fd, int dir, rta_deadline d)
+/* The task dump's words for a wait's op (io.h), copied into the waiting
+ * task's registry entry at the suspension (rta__reg_hint_wait). */
+static void describe(rta__iowait *w, int op)
 {
+    static const char *const names[] = {"read", "write", "accept", "connect", "recvfrom", "sendto"};
+    rta__reg_hint_wait(w, RTA__REG_WAIT_IO, (unsigned)op < 6 ? names[op] : NULL, w->iofd->fd,
+                       w->timer.deadline_ns, 0);
+}
+
+int rta__io_wait(int fd, int op, rta_deadline d)
+{
+    int dir = RTA__IO_DIR(op);
     if (!rta__tls_state.stackful)
         return rta__tls_state.worker ? -ENOTSUP : block_wait(fd, dir, d);
     rta__iofd *f;
@@ -236,6 +246,7 @@ int rta__io_wait(int fd, int dir, rta_deadline d)
         wait_free(w);
         return -ECANCELED;
     }
+    describe(w, op);
     int64_t r = rta_await_awaiter_cfg(&wait_ops, w, true);
     /* Back on wk: no cancel can reach the record any more, and the deadline
      * is withdrawn if the wait ended otherwise; then the record is reusable. */
@@ -309,8 +320,9 @@ const rta_awaiter_ops rta__io_relay_ops = {
     .get_result = relay_get_result,
 };
 
-int rta__io_wait_begin(int fd, int dir, rta_deadline d, rta__iowait **out)
+int rta__io_wait_begin(int fd, int op, rta_deadline d, rta__iowait **out)
 {
+    int dir = RTA__IO_DIR(op);
     *out = NULL;
     rta__worker *wk = rta__cur_worker();
     if (!wk) { /* the synchronous start of a root on a plain thread: block it */
@@ -322,6 +334,8 @@ int rta__io_wait_begin(int fd, int dir, rta_deadline d, rta__iowait **out)
     if (rc != 0)
         return rc;
     *out = wait_new(f, dir, d, wk);
+    if (*out)
+        describe(*out, op); /* the caller's await follows at once */
     return *out ? 0 : -ENOMEM;
 }
 

@@ -30,7 +30,7 @@
 
 /* Bumped when a member below or a field the script reads changes meaning;
  * the script refuses a version it does not know. */
-#define RTA__GDB_VERSION 1
+#define RTA__GDB_VERSION 2 /* 2: the registry entry describes its wait (wait_kind...) */
 
 struct rta__gdb_info {
     uint32_t version;
@@ -46,6 +46,7 @@ struct rta__gdb_info {
     rta__a1_box *async1;
     rta_async1_sm *async1_sm;
     enum rta__reg_state reg_state;
+    enum rta__reg_wait_kind reg_wait_kind;
     rta_status status;
 };
 

@@ -43,7 +43,9 @@ def marker_line(fixture, marker):
 
 
 def strip_wait(text):
-    """A task line without its wait time (the dump, gdb and the core differ)."""
+    """A task line without its times (the dump, gdb and the core differ):
+    the wait time goes, a deadline's or a timer's time left becomes N."""
+    text = re.sub(r" \((deadline|timer due) in (<= )?\d+ ms\)", r" (\1 in N ms)", text)
     return re.sub(r", waiting (>= )?\d+ ms$", "", text)
 
 
@@ -107,7 +109,7 @@ def check_run(what, out, dump, lines):
             return
     want = parse_blocks(dump)
     got = parse_blocks(secs["all"])
-    if sorted(got) != sorted(want) or len(want) != 7:
+    if sorted(got) != sorted(want) or len(want) != 9:
         fail("%s: rta-bt all lists tasks %s, the dump %s" % (what, sorted(got), sorted(want)))
         return
     # info rta-tasks: one line per task, the dump's (wait times aside).
@@ -115,7 +117,7 @@ def check_run(what, out, dump, lines):
     if info_lines != [want[i]["head"] for i in sorted(want)]:
         fail("%s: info rta-tasks:\n%s\nthe dump:\n%s" % (what, secs["info"], dump))
     waits = re.findall(r"waiting (>= )?\d+ ms", secs["info"])
-    if len(waits) != 6 or any(bool(w) != (what == "core") for w in waits):
+    if len(waits) != 8 or any(bool(w) != (what == "core") for w in waits):
         fail("%s: wait times (live: 'waiting N ms', core: 'waiting >= N ms'):\n%s" % (what, secs["info"]))
     for i in sorted(want):
         w, g = want[i], got[i]
@@ -156,10 +158,24 @@ def check_run(what, out, dump, lines):
                          ("fx_c_mid", [L["C_MID"]]), ("fx_c_root", [L["C_ROOT"]])])
     a_in = expect("fx_a_inner_move_next", [("fx_a_inner_move_next", [L["A_INNER"]])])
     a_out = expect("fx_a_outer_move_next", [("fx_a_outer_move_next", [L["A_OUTER"]])])
-    i, b = by_root("gf_sleeper")
-    if b and not b["head"].endswith("tasklet suspended in gf_sleeper: sleeping (timer)"):
-        fail("%s: gf_sleeper: %s" % (what, b["line"]))
+    # The timer's and the read's descriptions, from the registry entry; the
+    # time left of their 10-minute waits: live "in N ms", core "in <= N ms".
+    le = "" if what == "live" else "<= "
+    for root, pat in (("gf_sleeper", r"tasklet suspended in gf_sleeper: sleeping \(timer due in %s(\d+) ms\)"),
+                      ("gf_reader", r"tasklet suspended in gf_reader: awaiting read on fd \d+ "
+                                    r"\(deadline in %s(\d+) ms\), waiting")):
+        i, b = by_root(root)
+        m = b and re.search(pat % re.escape(le), b["line"])
+        # A core's "now" is the newest suspension's coarse timestamp (a
+        # jiffy or so behind the deadline's clock): a bound a little over.
+        if b and (not m or not 0 < int(m.group(1)) <= 600000 + (0 if what == "live" else 1000)):
+            fail("%s: %s: %s" % (what, root, b["line"]))
+    i, b = by_root("gf_cont_reader")
+    if b and not re.search(r"cont suspended in gf_cont_reader: awaiting read on fd \d+, waiting", b["line"]):
+        fail("%s: gf_cont_reader: %s" % (what, b["line"]))
     expect("gf_sleeper", [("gf_sleeper", [L["SLEEP"]])])
+    expect("gf_reader", [("gf_reader", [L["READ"]])])
+    expect("gf_cont_reader", [("gf_cont_reader", [L["G_C_READ"], L["G_C_FRAME"]])])
     done, b = by_root("fx_t_done")
     if b and (not b["head"].endswith("completed-but-held in fx_t_done: succeeded") or b["frames"]):
         fail("%s: fx_t_done: %s" % (what, b["line"]))
@@ -180,7 +196,8 @@ def check_run(what, out, dump, lines):
     chain(t_root, t_wait, 3, "fx_t_waiter", L["T_WAITER"])
     chain(a_in, a_out, 1, "fx_a_outer_move_next", L["A_OUTER"])
     for tid in got:
-        if ("bt %d" % tid) not in secs or not secs["bt %d" % tid].startswith(got[tid]["line"].split(", waiting")[0]):
+        bt = secs.get("bt %d" % tid, "")
+        if not bt or strip_wait(bt.splitlines()[0]) != got[tid]["head"]:
             fail("%s: rta-bt %d printed:\n%s" % (what, tid, secs.get("bt %d" % tid)))
     misuse = secs.get("misuse", "")
     for want_err in ("rta-bt : rta-bt: give a task id", "rta-bt abc: rta-bt: 'abc' is not a task id",
@@ -253,7 +270,10 @@ def main():
     lines = {k: marker_line(args.fixture, "FIX_LINE_" + k)
              for k in ("T_LEAF", "T_MID", "T_ROOT", "T_WAITER", "C_FRAME", "C_LEAF", "C_MID",
                        "C_ROOT", "A_INNER", "A_OUTER")}
-    lines["SLEEP"] = marker_line(args.fixture, "GF_LINE_SLEEP")
+    for k in ("SLEEP", "READ"):
+        lines[k] = marker_line(args.fixture, "GF_LINE_" + k)
+    lines["G_C_READ"] = marker_line(args.fixture, "GF_LINE_C_READ")
+    lines["G_C_FRAME"] = marker_line(args.fixture, "GF_LINE_C_FRAME")
 
     # One malloc arena: the worker's own would add 64 MB to the core.
     live_script = ("set environment MALLOC_ARENA_MAX 1\nbreak gdb_fixture_ready\nrun\n" + COMMON +

@@ -29,7 +29,7 @@ import time
 
 import gdb
 
-_VERSION = 1  # of src/runtime/gdb.c's rta__gdb_info this script reads
+_VERSION = 2  # of src/runtime/gdb.c's rta__gdb_info this script reads
 _MAX_FRAMES = 256  # per tasklet stack walk: a corrupt chain stops here
 _MAX_TASKS = 1000000  # per shard list: a corrupt list stops here
 
@@ -78,6 +78,11 @@ class _Reader:
         self.S_AWAITING = _enum(st, "RTA__REG_AWAITING")
         self.S_SLEEPING = _enum(st, "RTA__REG_SLEEPING")
         self.S_RUNNABLE = _enum(st, "RTA__REG_RUNNABLE")
+        wk = info["reg_wait_kind"].type
+        self.W_IO = _enum(wk, "RTA__REG_WAIT_IO")
+        self.W_GROUP = _enum(wk, "RTA__REG_WAIT_GROUP")
+        self.W_JOB = _enum(wk, "RTA__REG_WAIT_JOB")
+        self.char_p = gdb.lookup_type("char").pointer()
         ss = info["status"].type
         self.status_names = {
             _enum(ss, "RTA_SUCCEEDED"): "succeeded",
@@ -126,6 +131,10 @@ class _Reader:
         now = time.clock_gettime_ns(time.CLOCK_MONOTONIC) if self.live else newest
         for t in tasks:
             t["waited_ms"] = max(0, now - t["since"]) // 1000000
+            try:
+                t["wait"] = self._describe_wait(t["entry"], t, now)
+            except gdb.MemoryError as ex:
+                t["wait"] = "awaiting (description unreadable: %s)" % ex
         return tasks
 
     def _task(self, e):
@@ -139,21 +148,47 @@ class _Reader:
                 return None  # released, in the debug quarantine
             t["id"] = int(task["id"])
             t["status"] = self.status_names.get(int(task["status"]))
-        t["wait"] = self._describe_wait(e, t)
-        return t
-
-    def _describe_wait(self, e, t):
-        st = t["state"]
-        if st == self.S_AWAITING:
+        if t["state"] == self.S_AWAITING and not int(e["wait_kind"]):
             ops, obj = int(e["await_ops"]), int(e["await_self"])
             if ops in self.task_ops and obj:
                 t["awaits"] = int(e["await_task_id"])
+        return t
+
+    def _due(self, timer, due, now):
+        """As rta_dump_tasks words a deadline or a timer. In a core, `now` is
+        the newest suspension (the core's own time is unknown): the time
+        left is at most what it says ("<= N"), the time past at least."""
+        ms, le, ge = abs(due - now) // 1000000, "" if self.live else "<= ", "" if self.live else ">= "
+        if due >= now:
+            return (" (timer due in %s%d ms)" if timer else " (deadline in %s%d ms)") % (le, ms)
+        return (" (timer overdue by %s%d ms)" if timer else " (deadline passed %s%d ms ago)") % (ge, ms)
+
+    def _describe_wait(self, e, t, now):
+        """What the task waits for, from the description its suspension
+        copied into the entry (src/core/registry.h), as rta_dump_tasks."""
+        st = t["state"]
+        if st == self.S_AWAITING:
+            kind, num = int(e["wait_kind"]), int(e["wait_num"])
+            if kind == self.W_IO:
+                op = e["wait_op"].cast(self.char_p)
+                s = "awaiting %s on fd %d" % (op.string() if int(op) else "I/O", num)
+                due = int(e["wait_due_ns"])
+                if due != 0xFFFFFFFFFFFFFFFF:
+                    s += self._due(False, due, now)
+                return s
+            if kind == self.W_GROUP:
+                return "awaiting group %#x (%d %s running when the wait began)" % (
+                    int(e["await_self"]), num, "child" if num == 1 else "children")
+            if kind == self.W_JOB:
+                code = int(e["wait_code"])
+                return "awaiting blocking job %s" % ((_where(code)[0] if code else None) or "%#x" % code)
+            ops, obj = int(e["await_ops"]), int(e["await_self"])
+            if ops in self.task_ops and obj:
                 kind = "promise" if int(e["await_is_promise"]) else "task"
-                return "awaiting %s %d" % (kind, t["awaits"])
-            # Awaiters' describers are functions of the program: not called.
+                return "awaiting %s %d" % (kind, int(e["await_task_id"]))
             return "awaiting an awaiter (ops %s, self %#x)" % (_data_name(ops), obj)
         if st == self.S_SLEEPING:
-            return "sleeping (timer)"
+            return "sleeping" + self._due(True, int(e["wait_due_ns"]), now)
         if st == self.S_RUNNABLE:
             return "runnable"
         return "running"
@@ -220,10 +255,17 @@ class _Reader:
         return frames if runtime else [(pc, False, None) for pc in pcs]
 
     def _cont_frames(self, root):
-        frames, k = [], root["head"]
-        while int(k) != 0 and len(frames) < _MAX_FRAMES:
-            frames.append((int(k["pc"]), True, None))
+        frames, k, n = [], root["head"], 0
+        while int(k) != 0 and n < _MAX_FRAMES:
+            pc = int(k["pc"])
+            n += 1
             k = k["next"]
+            # The runtime's own cont functions (rta_cont_read...) are not
+            # the program's logical stack: left out, as rta_dump_tasks does.
+            name = _where(pc)[0]
+            if name and name.startswith("rta_"):
+                continue
+            frames.append((pc, True, None))
         return frames
 
     def _async1_frames(self, box):

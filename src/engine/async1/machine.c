@@ -204,7 +204,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
     atomic_store_explicit(&b->reg.frames[0], (uintptr_t)rta__a1_box_sm(b)->move_next, memory_order_relaxed);
     rta__reg_frames_end(&b->reg, 1, false);
     atomic_store_explicit(&b->reg.await_point, rta__a1_box_sm(b)->state, memory_order_relaxed);
-    rta__reg_note(&b->reg, RTA__REG_AWAITING, aw, self);
+    rta__reg_note(&b->reg, RTA__REG_AWAITING, aw, self, RTA__REG_NO_DUE);
     /* From here on the waiter may run (and the box move on) at any moment. */
     if (unsafe && aw->unsafe_on_completed)
         aw->unsafe_on_completed(self, &b->waiter);

@@ -231,12 +231,13 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
      * cannot read its own memory fault-safely: then record it now. */
     if (rta__unlikely(!r->reg.lazy_frames))
         rta__cont_record_frames(r);
+    uint64_t due = op == RTA__CONT_OP_SLEEP ? rta__now_ns() + ct->sleep_ms * 1000000u : 0;
     rta__reg_note(&r->reg,
                   op == RTA__CONT_OP_AWAIT   ? RTA__REG_AWAITING
                   : op == RTA__CONT_OP_SLEEP ? RTA__REG_SLEEPING
                                              : RTA__REG_RUNNABLE,
                   op == RTA__CONT_OP_AWAIT ? ct->ops : NULL,
-                  op == RTA__CONT_OP_AWAIT ? ct->self : NULL);
+                  op == RTA__CONT_OP_AWAIT ? ct->self : NULL, due);
     r->op = op;
     r->saved_errno = ct->saved_errno;
     r->resume_via = ct->resume_via;
@@ -265,7 +266,7 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
             rta__sched_submit(&r->work);
         return;
     case RTA__CONT_OP_SLEEP:
-        r->u.deadline_ns = rta__now_ns() + ct->sleep_ms * 1000000u;
+        r->u.deadline_ns = due;
         if (wk)
             arm_sleep(r, wk);
         else

@@ -797,7 +797,7 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
                   reason == RTA__SUSP_AWAIT   ? RTA__REG_AWAITING
                   : reason == RTA__SUSP_SLEEP ? RTA__REG_SLEEPING
                                               : RTA__REG_RUNNABLE,
-                  t->await_ops, t->await_self);
+                  t->await_ops, t->await_self, t->timer.deadline_ns);
     RTA__STAT_INC(t->worker, suspensions, 1); /* after the registry: tests poll it */
     switch_out(t, reason);
     /* The debug trap for migration: errnop and any TLS address the task's
