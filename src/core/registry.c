@@ -148,6 +148,21 @@ unsigned rta__reg_frames_read(const rta__reg_entry *e, uintptr_t *out, bool *tru
 
 __thread rta__reg_hint rta__reg_hint_tls __attribute__((tls_model("initial-exec")));
 
+uint8_t rta__reg_take_hint(rta__reg_entry *e, const void *self)
+{
+    rta__reg_hint *h = &rta__reg_hint_tls;
+    uint8_t kind = RTA__REG_WAIT_OTHER;
+    if (h->self == self) {
+        kind = h->kind;
+        atomic_store_explicit(&e->wait_num, h->num, memory_order_relaxed);
+        atomic_store_explicit(&e->wait_op, h->op, memory_order_relaxed);
+        atomic_store_explicit(&e->wait_due_ns, h->due_ns, memory_order_relaxed);
+        atomic_store_explicit(&e->wait_code, h->code, memory_order_relaxed);
+    }
+    h->self = NULL;
+    return kind;
+}
+
 void rta__reg_wait_read(const rta__reg_entry *ce, rta__reg_wait *w)
 {
     rta__reg_entry *e = (rta__reg_entry *)ce;
