@@ -473,6 +473,7 @@ RTA_EXTERN size_t rta_task_frames(rta_task *t, rta_frame_info *out, size_t max);
  *   awaiting group 0xADDR (N children running when the wait began)
  *   awaiting blocking job FUNCTION               (rta_run_blocking)
  *   sleeping (timer due in MS ms)
+ *   awaiting a value task                        (RTA_AWAIT1_VTASK)
  *   awaiting an awaiter (ops 0xADDR, self 0xADDR)  (any other awaiter)
  * ("deadline passed MS ms ago", "timer overdue by MS ms" once late; a
  * value-task line, "value-task ENGINE ...", is an async1 method's pooled

@@ -248,6 +248,12 @@ void rta__reg_wait_format(const rta__reg_wait *w, uint64_t now_ns, char *buf, si
                  (unsigned long long)w->task_id);
         return;
     }
+    if (w->ops == &rta_vtask_awaiter) {
+        /* An async1 method's value task: a pooled one has no id (its
+         * method is a value-task line of its own). */
+        snprintf(buf, cap, "awaiting a value task");
+        return;
+    }
     snprintf(buf, cap, "awaiting an awaiter (ops %p, self %p)", w->ops, w->self);
 }
 

@@ -39,7 +39,7 @@ struct rta__gdb_info {
     uint32_t poison;         /* refs of a released task in the debug quarantine */
     uint32_t completing;     /* the task status between pending and done */
     rta__reg_shard *shards;
-    const rta_awaiter_ops *task_awaiter, *task_release_awaiter;
+    const rta_awaiter_ops *task_awaiter, *task_release_awaiter, *vtask_awaiter;
     /* Types only (always NULL / 0). */
     rta__tasklet *tasklet;
     rta__cont_root *cont;
@@ -59,6 +59,7 @@ RTA__HIDDEN __attribute__((used)) const struct rta__gdb_info rta__gdb_info = {
     .shards = rta__reg_shards,
     .task_awaiter = &rta_task_awaiter,
     .task_release_awaiter = &rta_task_release_awaiter,
+    .vtask_awaiter = &rta_vtask_awaiter,
 };
 
 /* Referenced by rta_init (runtime.c says why). */

@@ -15,7 +15,8 @@
  *            sleep of 10 ms at a time: "sleeping (timer due in N ms)",
  *            N <= 10, or "(timer overdue by N ms)" when its timer is late;
  *   async1   rta_async1_read: the read's value task (its own line, a
- *            value-task of read_move_next): "awaiting read on fd A".
+ *            value-task of read_move_next): "awaiting read on fd A"; the
+ *            method awaiting it: "awaiting a value task".
  * Then every wait is ended (data, a connection, a cancel, the promises, the
  * job's pipe) and each task's result checked: the waits were real ones.
  * Nothing is timed: the dump is taken again (bounded) until every task is
@@ -258,6 +259,8 @@ static bool all_parked(const waits *w, char *why, size_t cap)
     snprintf(want, sizeof want, "async1 suspended in read_move_next: awaiting read on fd %d, ",
              a1_pair[0]);
     NEED(value_line(want, l, sizeof l), "no value-task line with '%s'", want);
+    NEED(line_of(rta_task_id(w->a1), l, sizeof l), "no line for the async1 method");
+    NEED(strstr(l, "async1 suspended in a_read_mn: awaiting a value task, waiting "), "async1: %s", l);
 #undef NEED
     return true;
 }

@@ -91,6 +91,7 @@ class _Reader:
         }
         self.fp_off = int(info["ctx_fp_offset"])
         self.task_ops = (int(info["task_awaiter"]), int(info["task_release_awaiter"]))
+        self.vtask_ops = int(info["vtask_awaiter"])
         self.live = _is_live()
         self.tasks = self._read()
 
@@ -186,6 +187,8 @@ class _Reader:
             if ops in self.task_ops and obj:
                 kind = "promise" if int(e["await_is_promise"]) else "task"
                 return "awaiting %s %d" % (kind, int(e["await_task_id"]))
+            if ops == self.vtask_ops:
+                return "awaiting a value task"
             return "awaiting an awaiter (ops %s, self %#x)" % (_data_name(ops), obj)
         if st == self.S_SLEEPING:
             return "sleeping" + self._due(True, int(e["wait_due_ns"]), now)
