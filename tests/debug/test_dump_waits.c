@@ -11,12 +11,15 @@
  *            "awaiting group <its address> (2 children running when the
  *            wait began)";
  *            rta_run_blocking(w_job, ...): "awaiting blocking job w_job";
- *   cont     rta_cont_read: "awaiting read on fd C" (no deadline); a cont
+ *   cont     rta_cont_read: "awaiting read on fd C" (no deadline);
+ *            rta_cont_tcp_accept: "awaiting accept on fd L2"; a cont
  *            sleep of 10 ms at a time: "sleeping (timer due in N ms)",
  *            N <= 10, or "(timer overdue by N ms)" when its timer is late;
  *   async1   rta_async1_read: the read's value task (its own line, a
  *            value-task of read_move_next): "awaiting read on fd A"; the
- *            method awaiting it: "awaiting a value task".
+ *            method awaiting it: "awaiting a value task";
+ *            rta_async1_tcp_accept: a value-task of accept_move_next,
+ *            "awaiting accept on fd L3".
  * Then every wait is ended (data, a connection, a cancel, the promises, the
  * job's pipe) and each task's result checked: the waits were real ones.
  * Nothing is timed: the dump is taken again (bounded) until every task is
@@ -77,7 +80,7 @@ static bool value_line(const char *what, char *out, size_t cap)
 /* ---- the waiting tasks ---- */
 
 static int rd_pair[2], cont_pair[2], a1_pair[2], job_pipe[2];
-static int lfd;
+static int lfd, cont_lfd, a1_lfd;
 static rta_task *child_p[2];
 static rta_group *group;
 static _Atomic int cont_stop;
@@ -148,6 +151,17 @@ RTA_CONT_FN(c_read, void *, arg)
     RTA_CONT_RETURN(F.r == 1 ? cont_buf_c : -1000 + F.r);
 }
 
+RTA_CONT_FN(c_accept, void *, arg)
+{
+    RTA_CONT_FRAME(c_accept, int64_t r;);
+    (void)arg;
+    RTA_CONT_YIELD(); /* started by main: accept on a worker */
+    RTA_CONT_CALL(F.r, rta_cont_tcp_accept, cont_lfd, RTA_FOREVER);
+    if (F.r >= 0)
+        rta_close((int)F.r);
+    RTA_CONT_RETURN(F.r >= 0 ? 1 : F.r);
+}
+
 RTA_CONT_FN(c_sleep, void *, arg)
 {
     RTA_CONT_FRAME(c_sleep, int64_t n;);
@@ -175,6 +189,24 @@ static void a_read_mn(rta_async1_sm *m)
     RTA_ASYNC1_RETURN(sm->r == 1 ? a1_buf_c : -1000 + sm->r);
     RTA_ASYNC1_END();
 }
+RTA_ASYNC1_METHOD(a_accept, rta_task *);
+static void a_accept_mn(rta_async1_sm *m)
+{
+    RTA_ASYNC1_BEGIN(a_accept, a_sm, sm, m);
+    RTA_AWAIT1_YIELD_CFG(false);
+    RTA_AWAIT1_VTASK(sm->v, rta_async1_tcp_accept(a1_lfd, RTA_FOREVER), sm->r);
+    if (sm->r >= 0)
+        rta_close((int)sm->r);
+    RTA_ASYNC1_RETURN(sm->r >= 0 ? 1 : sm->r);
+    RTA_ASYNC1_END();
+}
+static rta_task *a_accept(void)
+{
+    a_sm sm = {.r = 0};
+    RTA_ASYNC1_START(a_accept, &sm, a_accept_mn);
+    return RTA_ASYNC1_TASK(a_accept, &sm);
+}
+
 static rta_task *a_read(void)
 {
     a_sm sm = {.r = 0};
@@ -199,6 +231,7 @@ static long ms_after(const char *line, const char *prefix, long lo, long hi)
 
 typedef struct waits {
     rta_task *read, *accept, *sleep, *group, *blocking, *cont_read, *cont_sleep, *a1;
+    rta_task *cont_accept, *a1_accept;
     rta_task *children[2];
 } waits;
 
@@ -250,6 +283,14 @@ static bool all_parked(const waits *w, char *why, size_t cap)
              cont_pair[0]);
     NEED(strstr(l, want), "cont read: %s", l);
 
+    NEED(line_of(rta_task_id(w->cont_accept), l, sizeof l), "no line for the cont accept");
+    snprintf(want, sizeof want, "cont suspended in c_accept: awaiting accept on fd %d, waiting ",
+             cont_lfd);
+    NEED(strstr(l, want), "cont accept: %s", l);
+    snprintf(want, sizeof want, "async1 suspended in accept_move_next: awaiting accept on fd %d, ",
+             a1_lfd);
+    NEED(value_line(want, l, sizeof l), "no value-task line with '%s'", want);
+
     NEED(line_of(rta_task_id(w->cont_sleep), l, sizeof l), "no line for the cont sleep");
     NEED(strstr(l, "cont suspended in c_sleep: sleeping (timer ") &&
              (ms_after(l, "(timer due in ", 0, 10) >= 0 ||
@@ -283,7 +324,9 @@ int main(void)
     CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, a1_pair));
     CHECK_OK(pipe(job_pipe));
     lfd = rta_tcp_listen("127.0.0.1", 0, 4);
-    CHECK(lfd >= 0);
+    cont_lfd = rta_tcp_listen("127.0.0.1", 0, 4);
+    a1_lfd = rta_tcp_listen("127.0.0.1", 0, 4);
+    CHECK(lfd >= 0 && cont_lfd >= 0 && a1_lfd >= 0);
 
     waits w;
     w.read = rta_spawn(w_read, NULL);
@@ -303,6 +346,9 @@ int main(void)
     w.cont_read = rta_cont_call(c_read, NULL);
     w.cont_sleep = rta_cont_call(c_sleep, NULL);
     w.a1 = a_read();
+    w.cont_accept = rta_cont_call(c_accept, NULL);
+    w.a1_accept = a_accept();
+    CHECK(w.cont_accept && w.a1_accept);
     CHECK(w.read && w.accept && w.sleep && w.group && w.blocking && w.cont_read && w.cont_sleep &&
           w.a1);
 
@@ -347,6 +393,17 @@ int main(void)
     CHECK(join(w.cont_sleep, RTA_SUCCEEDED) >= 1);
     CHECK_EQ(write(a1_pair[1], "a", 1), 1);
     CHECK_EQ(join(w.a1, RTA_SUCCEEDED), 'a');
+    int lfds[] = {cont_lfd, a1_lfd};
+    rta_task *acc[] = {w.cont_accept, w.a1_accept};
+    for (int i = 0; i < 2; i++) {
+        int p = rta_sock_port(lfds[i]);
+        CHECK(p > 0);
+        int c = rta_tcp_connect("127.0.0.1", p, rta_after_ms(60000));
+        CHECK(c >= 0);
+        CHECK_EQ(join(acc[i], RTA_SUCCEEDED), 1);
+        rta_close(c);
+        rta_close(lfds[i]);
+    }
     for (int i = 0; i < 2; i++)
         rta_task_release(child_p[i]);
     rta_close(lfd);
