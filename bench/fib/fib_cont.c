@@ -80,7 +80,8 @@ static void fib_run_cont_hand(fib_run *r)
     rta_task_release(t);
 }
 
-static uint64_t calls; /* counted calls of the generated code since the figure began (checking build) */
+static uint64_t calls;      /* counted calls of the generated code since the figure began (checking build) */
+static uint64_t hand_calls; /* the same for the hand-lowered reference: it is a contestant too */
 static char cg_params[80]; /* the figure being measured, for callgrind's label */
 
 /* One run of fib(n): the generated code (counted), or the hand-lowered one. */
@@ -93,8 +94,7 @@ static fib_run run_in_task(int n, int every, bool hand)
     else
         fib_run_cont(&r);
     r.allocs = bench_allocs() - a0;
-    if (!hand)
-        calls += bench_calls_now() - c0;
+    *(hand ? &hand_calls : &calls) += bench_calls_now() - c0;
     if (r.result != fib_ref(n)) {
         fprintf(stderr, "bench_fib_cont: %s: wrong result %lld, want %lld\n", hand ? "hand" : "rtac",
                 (long long)r.result, (long long)fib_ref(n));
@@ -207,7 +207,7 @@ void bench_fib_cont(const bench_opts *o)
     int n = fib_n_plain(o);
 
     bench_sample s = {0}, ratio = {0}, tls = {0}, pair = {0}, hand = {0}, rtac_hand = {0};
-    calls = 0;
+    calls = hand_calls = 0;
     snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":0}", n);
     for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
         fib_run gen, hand_run;
@@ -227,6 +227,7 @@ void bench_fib_cont(const bench_opts *o)
     bench_emit_calls(o, "fib", "cont", params, calls, o->runs);
     bench_emit(o, "fib", "cont", params, "ratio_to_sync", &ratio, "x");
     bench_emit(o, "fib", "cont-hand", params, "ns_per_call", &hand, "ns");
+    bench_emit_calls(o, "fib", "cont-hand", params, hand_calls, o->runs);
     bench_emit(o, "fib", "cont", params, "rtac_to_hand", &rtac_hand, "x");
     /* The calling-convention comparison (docs/cont.md): minimal hand-lowered fib. */
     bench_emit(o, "fib", "cont", params, "ns_per_call_min_reg_pair", &pair, "ns");
@@ -236,7 +237,7 @@ void bench_fib_cont(const bench_opts *o)
     n = fib_n_yield(o);
     for (size_t k = 0; k < sizeof every / sizeof every[0]; k++) {
         bench_sample ns = {0}, allocs = {0}, hns = {0}, rtac_hand = {0};
-        calls = 0;
+        calls = hand_calls = 0;
         snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         bench_reset_peak_rss();
         for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
@@ -251,6 +252,7 @@ void bench_fib_cont(const bench_opts *o)
         snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         bench_emit(o, "fib", "cont", params, "ns_per_leaf", &ns, "ns");
         bench_emit(o, "fib", "cont-hand", params, "ns_per_leaf", &hns, "ns");
+        bench_emit_calls(o, "fib", "cont-hand", params, hand_calls, o->runs);
         bench_emit(o, "fib", "cont", params, "rtac_to_hand", &rtac_hand, "x");
         bench_emit_calls(o, "fib", "cont", params, calls, o->runs);
         if (every[k] == 1) {
