@@ -16,7 +16,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/install-deps.sh test
 
-step() { echo; echo "=== $* ==="; }
+# Each step line carries the minutes since the start, so a CI log shows
+# where the time went (CI must stay under 30 minutes on 2 cores).
+t0=$(date +%s)
+step() { echo; echo "=== $* === [$(( ($(date +%s) - t0) / 60 )) min $(( ($(date +%s) - t0) % 60 )) s]"; }
 
 configure_build_test() {
     local dir=$1; shift
@@ -115,4 +118,4 @@ fi
 grep -E "tests passed|Total Test time" "$out/aarch64.log"
 
 echo
-echo "all test configurations passed"
+echo "all test configurations passed in $(( ($(date +%s) - t0) / 60 )) min $(( ($(date +%s) - t0) % 60 )) s"
