@@ -16,8 +16,8 @@ static RTA_NOINLINE int64_t parent(void *arg)
 {
     (void)arg;
     int64_t local = 30;
-    int64_t *p = &local;             /* pointers to locals survive awaits */
-    *p += child((void *)1);          /* a direct call: the whole chain suspends */
+    int64_t *p = &local;    /* pointers to locals survive awaits */
+    *p += child((void *)1); /* a direct call: the whole chain suspends */
     /* A spawned task, awaited with the form that releases it on both paths
      * (a NULL from a failed rta_spawn throws -EINVAL here, naming the call). */
     *p += rta_await_release(rta_spawn(child, (void *)5)) / 5;

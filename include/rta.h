@@ -219,9 +219,9 @@ RTA_EXTERN RTA_NORETURN void rta_throw_error(rta_error *e);
  */
 typedef struct rta__try {
     struct rta__try *prev;
-    rta_error *err;       /* the error being handled, owned by this record */
-    const char *func;     /* function the handler is written in, for messages */
-    int state;            /* see src/core/error.c */
+    rta_error *err;   /* the error being handled, owned by this record */
+    const char *func; /* function the handler is written in, for messages */
+    int state;        /* see src/core/error.c */
     int kind;
     jmp_buf jb;
 } rta__try;
@@ -234,23 +234,24 @@ RTA_EXTERN void rta__try_end(rta__try *t);
 #define RTA__CATCH_KIND 1
 #define RTA__FINALLY_KIND 2
 
-#define RTA_TRY                                                                        \
-    do {                                                                               \
-        rta__try rta__t_;                                                              \
-        rta__try_push(&rta__t_, __func__);                                             \
+#define RTA_TRY                                                                                              \
+    do {                                                                                                     \
+        rta__try rta__t_;                                                                                    \
+        rta__try_push(&rta__t_, __func__);                                                                   \
         if (setjmp(rta__t_.jb) == 0) {
-#define RTA_CATCH(e)                                                                   \
-        rta__try_pop(&rta__t_);                                                        \
-        }                                                                              \
-        if (rta__try_handler(&rta__t_, RTA__CATCH_KIND))                               \
-            for (rta_error *e = rta__t_.err; e; e = NULL)
-#define RTA_FINALLY                                                                    \
-        rta__try_pop(&rta__t_);                                                        \
-        }                                                                              \
-        if (rta__try_handler(&rta__t_, RTA__FINALLY_KIND))
-#define RTA_END_TRY                                                                    \
-        rta__try_end(&rta__t_);                                                        \
-    } while (0)
+#define RTA_CATCH(e)                                                                                         \
+    rta__try_pop(&rta__t_);                                                                                  \
+    }                                                                                                        \
+    if (rta__try_handler(&rta__t_, RTA__CATCH_KIND))                                                         \
+        for (rta_error *e = rta__t_.err; e; e = NULL)
+#define RTA_FINALLY                                                                                          \
+    rta__try_pop(&rta__t_);                                                                                  \
+    }                                                                                                        \
+    if (rta__try_handler(&rta__t_, RTA__FINALLY_KIND))
+#define RTA_END_TRY                                                                                          \
+    rta__try_end(&rta__t_);                                                                                  \
+    }                                                                                                        \
+    while (0)
 
 /* ------------------------------------------------------------------------- */
 /* Tasks                                                                     */
@@ -426,15 +427,15 @@ RTA_EXTERN bool rta_task_on_complete(rta_task *t, rta_waiter *w);
 
 typedef struct rta_stats {
     uint64_t tasks_spawned;
-    uint64_t suspensions;        /* tasklet suspensions */
-    uint64_t resumes_resident;   /* resumed with no copy: the region still held it */
-    uint64_t resumes_restored;   /* resumed after copying the stack back */
-    uint64_t evictions;          /* stacks copied out because another task needed the region */
-    uint64_t bytes_copied;       /* out + back */
-    uint64_t steals;             /* unstarted tasks taken from another worker */
-    uint64_t frames_captured;    /* frames recorded at evictions (for statistics) */
-    uint64_t compactions;        /* stacks copied out because their task stayed suspended
-                                    (rta_config.idle_compact_ms, resident_budget) */
+    uint64_t suspensions;      /* tasklet suspensions */
+    uint64_t resumes_resident; /* resumed with no copy: the region still held it */
+    uint64_t resumes_restored; /* resumed after copying the stack back */
+    uint64_t evictions;        /* stacks copied out because another task needed the region */
+    uint64_t bytes_copied;     /* out + back */
+    uint64_t steals;           /* unstarted tasks taken from another worker */
+    uint64_t frames_captured;  /* frames recorded at evictions (for statistics) */
+    uint64_t compactions;      /* stacks copied out because their task stayed suspended
+                                  (rta_config.idle_compact_ms, resident_budget) */
 } rta_stats;
 
 /* Sums the per-worker counters of the running runtime (zeros if not running). */
@@ -446,9 +447,9 @@ RTA_EXTERN void rta_stats_get(rta_stats *out);
  * run on the task's own worker (only there can the frames not move while
  * they are read: call it from another task on that worker). */
 typedef struct rta_frame_info {
-    const void *pc;   /* return address into the function */
-    size_t size;      /* bytes from this frame's base to the next */
-    char name[64];    /* function name, "" if unknown */
+    const void *pc; /* return address into the function */
+    size_t size;    /* bytes from this frame's base to the next */
+    char name[64];  /* function name, "" if unknown */
 } rta_frame_info;
 RTA_EXTERN size_t rta_task_frames(rta_task *t, rta_frame_info *out, size_t max);
 

@@ -5,7 +5,7 @@
 # Assumes only gcc, make and cmake; needs root (or sudo) when something is missing.
 set -euo pipefail
 
-want=(gcc g++ make cmake pkg-config valgrind clang libc6-dev python3 python3-clang libclang-dev libdw-dev gdb liburing-dev)
+want=(gcc g++ make cmake pkg-config valgrind clang clang-format libc6-dev python3 python3-clang libclang-dev libdw-dev gdb liburing-dev)
 if [[ "${1:-test}" == "bench" ]]; then
     want+=(golang-go libboost-context-dev libboost-fiber-dev libuv1-dev gnuplot-nox python3 binutils wrk nginx libcjson-dev)
 fi

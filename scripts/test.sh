@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, then builds and runs
 # every test under ctest in six configurations:
-#   gcc -Werror, clang -Werror, ASan+UBSan, ThreadSanitizer (zero warnings),
+#   (after a format check) gcc -Werror, clang -Werror, ASan+UBSan, ThreadSanitizer (zero warnings),
 #   valgrind (memcheck), and an AArch64 cross build run under qemu-user,
 # repeats the fast tests 100 times in a Release build under load (flakiness),
 # compiles the benchmark programs (without running them),
@@ -27,6 +27,9 @@ configure_build_test() {
     cmake --build "$out/$dir" -j"$jobs" >/dev/null
     (cd "$out/$dir" && ctest -j"$jobs" --output-on-failure --timeout 300)
 }
+
+step "format: every C file as .clang-format says (scripts/check-format.sh)"
+scripts/check-format.sh
 
 step "gcc, -Wall -Wextra -Werror"
 configure_build_test gcc -DCMAKE_C_COMPILER=gcc

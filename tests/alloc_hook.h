@@ -128,11 +128,11 @@ static inline int alloc_counting(void)
 }
 
 /* CHECK_EQ on an allocation count, when counting works. */
-#define CHECK_ALLOCS(a, b)                                                             \
-    do {                                                                               \
-        uint64_t check_n_ = (a);                                                       \
-        if (alloc_counting())                                                          \
-            CHECK_EQ(check_n_, b);                                                     \
+#define CHECK_ALLOCS(a, b)                                                                                   \
+    do {                                                                                                     \
+        uint64_t check_n_ = (a);                                                                             \
+        if (alloc_counting())                                                                                \
+            CHECK_EQ(check_n_, b);                                                                           \
     } while (0)
 
 #endif

@@ -147,8 +147,8 @@ static inline uint64_t test_random_mode(const char *test)
     char buf[32];
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
     setenv("RTA_SCHED_RANDOM", buf, 0);
-    fprintf(stderr, "%s: seed %llu, scheduler order RTA_SCHED_RANDOM=%s (replay: RTA_TEST_SEED=%llu)\n",
-            test, (unsigned long long)seed, getenv("RTA_SCHED_RANDOM"), (unsigned long long)seed);
+    fprintf(stderr, "%s: seed %llu, scheduler order RTA_SCHED_RANDOM=%s (replay: RTA_TEST_SEED=%llu)\n", test,
+            (unsigned long long)seed, getenv("RTA_SCHED_RANDOM"), (unsigned long long)seed);
     return seed;
 }
 

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int warmup_runs = 1; /* set by bench_parse; read by bench_sample_add */
+static int warmup_runs = 1;    /* set by bench_parse; read by bench_sample_add */
 static uint64_t min_sample_ns; /* set by bench_parse (--min-sample-ms) */
 static uint64_t timed_ns;      /* every bench_since so far */
 static unsigned rep_epoch;     /* the BENCH_REPEAT in progress (0: none) */
@@ -33,7 +33,9 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             o->only = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: %s [--json] [--quick] [--runs N] [--warmup W] [--min-sample-ms M] [--only ENGINE]\n%s", argv[0], usage);
+            printf("usage: %s [--json] [--quick] [--runs N] [--warmup W] [--min-sample-ms M] [--only "
+                   "ENGINE]\n%s",
+                   argv[0], usage);
             exit(0);
         } else {
             fprintf(stderr, "%s: unknown option '%s' (try --help)\n", argv[0], argv[i]);
@@ -220,10 +222,9 @@ void bench_emit(const bench_opts *o, const char *bench, const char *engine, cons
         if (s->reps > 0) /* repetitions per sample (BENCH_REPEAT) */
             printf(",\"reps\":%.4g", (double)s->reps / s->n);
         printf("}\n");
-    }
-    else
-        printf("%-9s %-13s %-34s %-18s %12.3f %-5s [%.3f .. %.3f]\n", bench, engine, params, metric,
-               med, unit, mn, mx);
+    } else
+        printf("%-9s %-13s %-34s %-18s %12.3f %-5s [%.3f .. %.3f]\n", bench, engine, params, metric, med,
+               unit, mn, mx);
     fflush(stdout);
 }
 

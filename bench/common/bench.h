@@ -16,9 +16,9 @@
 typedef struct bench_opts {
     bool json;
     bool quick;
-    int runs;          /* measurements per figure, warm-up included (the loops' count) */
-    int warmup;        /* leading measurements of each figure dropped (--warmup, default 1) */
-    const char *only;  /* run only engines whose name contains this (NULL = all) */
+    int runs;             /* measurements per figure, warm-up included (the loops' count) */
+    int warmup;           /* leading measurements of each figure dropped (--warmup, default 1) */
+    const char *only;     /* run only engines whose name contains this (NULL = all) */
     double min_sample_ms; /* --min-sample-ms M: the minimum sample duration (below) */
 } bench_opts;
 
@@ -47,7 +47,7 @@ uint64_t bench_now_ns(void);
  * sample. A body whose figures are not durations (memory, latency
  * percentiles) is not wrapped. */
 uint64_t bench_since(uint64_t t0); /* bench_now_ns() - t0, counted toward the minimum */
-uint64_t bench_timed(uint64_t ns);  /* ns measured otherwise, counted; returns ns */
+uint64_t bench_timed(uint64_t ns); /* ns measured otherwise, counted; returns ns */
 
 typedef struct bench_rep {
     uint64_t timed0; /* timed ns before the first repetition */
@@ -55,7 +55,7 @@ typedef struct bench_rep {
 } bench_rep;
 bench_rep bench_rep_begin(void);
 bool bench_rep_more(bench_rep *r);
-#define BENCH_REPEAT                                                                               \
+#define BENCH_REPEAT                                                                                         \
     for (bench_rep bench_rep_ = bench_rep_begin(); bench_rep_more(&bench_rep_); bench_rep_.reps++)
 
 /* Allocation calls (malloc, calloc, realloc of NULL, aligned_alloc,
@@ -77,12 +77,12 @@ bool bench_reset_peak_rss(void);
 typedef struct bench_sample {
     double v[64];
     int n;
-    int seen;        /* samples offered, warm-up ones included */
-    unsigned epoch;  /* the BENCH_REPEAT the last value belonged to (0: none) */
-    int cur;         /* slot of v that repetitions of that run average into; -1: warm-up */
-    double sum;      /* sum of the current slot's repetitions */
-    int cnt;         /* their count */
-    long reps;       /* repetitions over the kept samples (reported as reps per sample) */
+    int seen;       /* samples offered, warm-up ones included */
+    unsigned epoch; /* the BENCH_REPEAT the last value belonged to (0: none) */
+    int cur;        /* slot of v that repetitions of that run average into; -1: warm-up */
+    double sum;     /* sum of the current slot's repetitions */
+    int cnt;        /* their count */
+    long reps;      /* repetitions over the kept samples (reported as reps per sample) */
 } bench_sample;
 
 void bench_sample_add(bench_sample *s, double v);

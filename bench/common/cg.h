@@ -23,21 +23,21 @@
 #endif
 
 #ifdef BENCH_HAVE_CG
-#define BENCH_CG_BEGIN()                                                                           \
-    do {                                                                                           \
-        CALLGRIND_ZERO_STATS;                                                                      \
-        CALLGRIND_START_INSTRUMENTATION;                                                           \
+#define BENCH_CG_BEGIN()                                                                                     \
+    do {                                                                                                     \
+        CALLGRIND_ZERO_STATS;                                                                                \
+        CALLGRIND_START_INSTRUMENTATION;                                                                     \
     } while (0)
 /* bench, engine, metric: strings; params: JSON object text; ops: operations done. */
-#define BENCH_CG_END(bench, engine, params, metric, ops)                                           \
-    do {                                                                                           \
-        CALLGRIND_STOP_INSTRUMENTATION;                                                            \
-        if (RUNNING_ON_VALGRIND) {                                                                 \
-            char bench_cg_label_[400];                                                             \
-            snprintf(bench_cg_label_, sizeof bench_cg_label_, "cg|%s|%s|%s|%s|%lld", (bench),      \
-                     (engine), (params), (metric), (long long)(ops));                              \
-            CALLGRIND_DUMP_STATS_AT(bench_cg_label_);                                              \
-        }                                                                                          \
+#define BENCH_CG_END(bench, engine, params, metric, ops)                                                     \
+    do {                                                                                                     \
+        CALLGRIND_STOP_INSTRUMENTATION;                                                                      \
+        if (RUNNING_ON_VALGRIND) {                                                                           \
+            char bench_cg_label_[400];                                                                       \
+            snprintf(bench_cg_label_, sizeof bench_cg_label_, "cg|%s|%s|%s|%s|%lld", (bench), (engine),      \
+                     (params), (metric), (long long)(ops));                                                  \
+            CALLGRIND_DUMP_STATS_AT(bench_cg_label_);                                                        \
+        }                                                                                                    \
     } while (0)
 #else
 #define BENCH_CG_BEGIN() ((void)0)

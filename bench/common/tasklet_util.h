@@ -31,5 +31,4 @@ static inline int64_t tasklet_bench_run(rta_fn fn, void *arg)
     return v;
 }
 
-
 #endif

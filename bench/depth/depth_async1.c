@@ -419,12 +419,14 @@ void bench_depth_async1(const bench_opts *o)
             continue;
         for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-                depth_run r = {.depth = depths[i], .yields = yields};
-                if (run_depth(pool, &r) != depths[i])
-                    fail("wrong result");
-                bench_sample_add(&s, (double)r.ns / yields);
-            }
+            for (int run = 0; run < o->runs; run++)
+                BENCH_REPEAT
+                {
+                    depth_run r = {.depth = depths[i], .yields = yields};
+                    if (run_depth(pool, &r) != depths[i])
+                        fail("wrong result");
+                    bench_sample_add(&s, (double)r.ns / yields);
+                }
             char params[64];
             snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
             bench_emit(o, "depth", eng, params, "ns_per_roundtrip", &s, "ns");
@@ -432,12 +434,14 @@ void bench_depth_async1(const bench_opts *o)
         int chains = wl_depth_chains(o->quick);
         for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-                depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
-                if (run_full(pool, &r) != (int64_t)depths[i] * chains)
-                    fail("wrong result (full chain)");
-                bench_sample_add(&s, (double)r.full_ns / chains);
-            }
+            for (int run = 0; run < o->runs; run++)
+                BENCH_REPEAT
+                {
+                    depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
+                    if (run_full(pool, &r) != (int64_t)depths[i] * chains)
+                        fail("wrong result (full chain)");
+                    bench_sample_add(&s, (double)r.full_ns / chains);
+                }
             char params[64];
             snprintf(params, sizeof params, "{\"depth\":%d,\"chains\":%d}", depths[i], chains);
             bench_emit(o, "depth", eng, params, "ns_per_chain", &s, "ns");

@@ -19,7 +19,7 @@
 
 RTA_CONT_FN(chain, int64_t, d, depth_run *, r)
 {
-    RTA_CONT_FRAME(chain, depth_run *r; int i; uint64_t t0;);
+    RTA_CONT_FRAME(chain, depth_run * r; int i; uint64_t t0;);
     F.r = r;
     if (d > 1) {
         int64_t v;
@@ -47,7 +47,7 @@ RTA_CONT_FN(depth_root, void *, arg)
  * suspended once at its leaf (r->yields = 1) and completed. */
 RTA_CONT_FN(full_root, void *, arg)
 {
-    RTA_CONT_FRAME(full_root, depth_run *r; int i; int64_t s; uint64_t t0;);
+    RTA_CONT_FRAME(full_root, depth_run * r; int i; int64_t s; uint64_t t0;);
     F.r = arg;
     F.s = 0;
     F.t0 = bench_now_ns();
@@ -107,7 +107,8 @@ static void bytes_per_task(const bench_opts *o)
         rta_shutdown();
         if (rta_init(&(rta_config){.workers = 1}) != 0)
             exit(1);
-        park p = {.n = n, .gates = malloc(sizeof(rta_task *) * (size_t)n),
+        park p = {.n = n,
+                  .gates = malloc(sizeof(rta_task *) * (size_t)n),
                   .ts = malloc(sizeof(rta_task *) * (size_t)n)};
         for (int i = 0; i < n; i++)
             p.gates[i] = rta_promise_new();
@@ -150,16 +151,18 @@ void bench_depth_cont(const bench_opts *o)
     int yields = wl_depth_yields(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         bench_sample s = {0}, hs = {0}, ratio = {0};
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            depth_run r = {.depth = depths[i], .yields = yields}, h = r;
-            if (paired(&r, &h, depth_root) != depths[i]) {
-                fprintf(stderr, "depth_cont: wrong result\n");
-                exit(1);
+        for (int run = 0; run < o->runs; run++)
+            BENCH_REPEAT
+            {
+                depth_run r = {.depth = depths[i], .yields = yields}, h = r;
+                if (paired(&r, &h, depth_root) != depths[i]) {
+                    fprintf(stderr, "depth_cont: wrong result\n");
+                    exit(1);
+                }
+                bench_sample_add(&s, (double)r.ns / yields);
+                bench_sample_add(&hs, (double)h.ns / yields);
+                bench_sample_add(&ratio, (double)r.ns / (double)h.ns);
             }
-            bench_sample_add(&s, (double)r.ns / yields);
-            bench_sample_add(&hs, (double)h.ns / yields);
-            bench_sample_add(&ratio, (double)r.ns / (double)h.ns);
-        }
         char params[64];
         snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
         bench_emit(o, "depth", "cont", params, "ns_per_roundtrip", &s, "ns");
@@ -169,16 +172,18 @@ void bench_depth_cont(const bench_opts *o)
     int chains = wl_depth_chains(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         bench_sample s = {0}, hs = {0}, ratio = {0};
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            depth_run r = {.depth = depths[i], .yields = 1, .chains = chains}, h = r;
-            if (paired(&r, &h, full_root) != (int64_t)depths[i] * chains) {
-                fprintf(stderr, "depth_cont: wrong result\n");
-                exit(1);
+        for (int run = 0; run < o->runs; run++)
+            BENCH_REPEAT
+            {
+                depth_run r = {.depth = depths[i], .yields = 1, .chains = chains}, h = r;
+                if (paired(&r, &h, full_root) != (int64_t)depths[i] * chains) {
+                    fprintf(stderr, "depth_cont: wrong result\n");
+                    exit(1);
+                }
+                bench_sample_add(&s, (double)r.full_ns / chains);
+                bench_sample_add(&hs, (double)h.full_ns / chains);
+                bench_sample_add(&ratio, (double)r.full_ns / (double)h.full_ns);
             }
-            bench_sample_add(&s, (double)r.full_ns / chains);
-            bench_sample_add(&hs, (double)h.full_ns / chains);
-            bench_sample_add(&ratio, (double)r.full_ns / (double)h.full_ns);
-        }
         char params[64];
         snprintf(params, sizeof params, "{\"depth\":%d,\"chains\":%d}", depths[i], chains);
         bench_emit(o, "depth", "cont", params, "ns_per_chain", &s, "ns");

@@ -72,11 +72,13 @@ void bench_depth_tasklet(const bench_opts *o)
     int yields = wl_depth_yields(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         bench_sample s = {0};
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            depth_run r = {.depth = depths[i], .yields = yields};
-            depth_tasklet.run(&r);
-            bench_sample_add(&s, (double)r.ns / yields);
-        }
+        for (int run = 0; run < o->runs; run++)
+            BENCH_REPEAT
+            {
+                depth_run r = {.depth = depths[i], .yields = yields};
+                depth_tasklet.run(&r);
+                bench_sample_add(&s, (double)r.ns / yields);
+            }
         char params[64];
         snprintf(params, sizeof params, "{\"depth\":%d,\"yields\":%d}", depths[i], yields);
         bench_emit(o, "depth", "tasklet", params, "ns_per_roundtrip", &s, "ns");
@@ -84,12 +86,14 @@ void bench_depth_tasklet(const bench_opts *o)
     int chains = wl_depth_chains(o->quick);
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         bench_sample s = {0};
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
-            if (depth_tasklet.run(&r) != (int64_t)depths[i] * chains)
-                abort();
-            bench_sample_add(&s, (double)r.full_ns / chains);
-        }
+        for (int run = 0; run < o->runs; run++)
+            BENCH_REPEAT
+            {
+                depth_run r = {.depth = depths[i], .yields = 1, .chains = chains};
+                if (depth_tasklet.run(&r) != (int64_t)depths[i] * chains)
+                    abort();
+                bench_sample_add(&s, (double)r.full_ns / chains);
+            }
         char params[64];
         snprintf(params, sizeof params, "{\"depth\":%d,\"chains\":%d}", depths[i], chains);
         bench_emit(o, "depth", "tasklet", params, "ns_per_chain", &s, "ns");

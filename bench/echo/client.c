@@ -25,9 +25,9 @@
 
 typedef struct cl {
     int fd;
-    size_t got;     /* bytes of the current echo received */
+    size_t got;      /* bytes of the current echo received */
     int64_t sent_ns; /* when the current message went out */
-    unsigned seq;   /* message number: its bytes encode it */
+    unsigned seq;    /* message number: its bytes encode it */
 } cl;
 
 static size_t size = 64;
@@ -95,8 +95,8 @@ int main(int argc, char **argv)
     alarm((unsigned)duration + 10);
     cl *cs = calloc((size_t)conns, sizeof *cs);
     int ep = epoll_create1(0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     for (int i = 0; i < conns; i++) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {

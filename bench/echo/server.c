@@ -69,7 +69,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--workers") == 0)
             workers = number("--workers", v, 1, 1024);
         else {
-            fprintf(stderr, "usage: echo_server_rta [--engine tasklet|cont|async1] [--port N] [--workers N]\n");
+            fprintf(stderr,
+                    "usage: echo_server_rta [--engine tasklet|cont|async1] [--port N] [--workers N]\n");
             return 2;
         }
     }

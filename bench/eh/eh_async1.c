@@ -109,19 +109,21 @@ void bench_eh_async1(const bench_opts *o)
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-                eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
-                rta_task *t = eh_root(&r);
-                rta_error *e = NULL;
-                rta_task_wait(t, &e);
-                if (e || r.caught != iters) {
-                    fprintf(stderr, "eh_async1: %s (caught %d of %d)\n", e ? rta_error_message(e) : "wrong count",
-                            r.caught, iters);
-                    exit(1);
+            for (int run = 0; run < o->runs; run++)
+                BENCH_REPEAT
+                {
+                    eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
+                    rta_task *t = eh_root(&r);
+                    rta_error *e = NULL;
+                    rta_task_wait(t, &e);
+                    if (e || r.caught != iters) {
+                        fprintf(stderr, "eh_async1: %s (caught %d of %d)\n",
+                                e ? rta_error_message(e) : "wrong count", r.caught, iters);
+                        exit(1);
+                    }
+                    rta_task_release(t);
+                    bench_sample_add(&s, (double)r.ns / iters);
                 }
-                rta_task_release(t);
-                bench_sample_add(&s, (double)r.ns / iters);
-            }
             char params[96];
             snprintf(params, sizeof params, "{\"depth\":%d,\"mechanism\":\"async1-catch\",\"suspend\":%d}",
                      depths[i], suspend);

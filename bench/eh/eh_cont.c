@@ -42,16 +42,18 @@ typedef struct eh_run {
 RTA_CONT_FN(eh_root, void *, arg)
 {
     /* r, i and t0 are written before each try body and not in it (setjmp rules). */
-    RTA_CONT_FRAME(eh_root, eh_run *r; int64_t i; uint64_t t0; int64_t sink;);
+    RTA_CONT_FRAME(eh_root, eh_run * r; int64_t i; uint64_t t0; int64_t sink;);
     F.r = arg;
     F.t0 = bench_now_ns();
     for (F.i = 0; F.i < F.r->iters; F.i++) {
         RTA_CONT_TRY {
             RTA_CONT_CALL(F.sink, thrower, F.r->depth, F.r->suspend);
             bench_sink(F.sink);
-        } RTA_CONT_CATCH(e) {
+        }
+        RTA_CONT_CATCH(e) {
             F.r->caught++;
-        } RTA_CONT_END_TRY;
+        }
+        RTA_CONT_END_TRY;
     }
     F.r->ns = bench_since(F.t0);
     RTA_CONT_RETURN(0);
@@ -68,22 +70,24 @@ void bench_eh_cont(const bench_opts *o)
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-                eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
-                rta_task *t = rta_cont_spawn(eh_root, &r);
-                rta_error *e = NULL;
-                rta_task_wait(t, &e);
-                if (e || r.caught != iters) {
-                    fprintf(stderr, "eh_cont: %s (caught %d of %d)\n", e ? rta_error_message(e) : "wrong count",
-                            r.caught, iters);
-                    exit(1);
+            for (int run = 0; run < o->runs; run++)
+                BENCH_REPEAT
+                {
+                    eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
+                    rta_task *t = rta_cont_spawn(eh_root, &r);
+                    rta_error *e = NULL;
+                    rta_task_wait(t, &e);
+                    if (e || r.caught != iters) {
+                        fprintf(stderr, "eh_cont: %s (caught %d of %d)\n",
+                                e ? rta_error_message(e) : "wrong count", r.caught, iters);
+                        exit(1);
+                    }
+                    rta_task_release(t);
+                    bench_sample_add(&s, (double)r.ns / iters);
                 }
-                rta_task_release(t);
-                bench_sample_add(&s, (double)r.ns / iters);
-            }
             char params[96];
-            snprintf(params, sizeof params, "{\"depth\":%d,\"mechanism\":\"cont-unwind\",\"suspend\":%d}", depths[i],
-                     suspend);
+            snprintf(params, sizeof params, "{\"depth\":%d,\"mechanism\":\"cont-unwind\",\"suspend\":%d}",
+                     depths[i], suspend);
             bench_emit(o, "eh", "cont", params, "ns_per_throw", &s, "ns");
         }
     }

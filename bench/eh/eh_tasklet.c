@@ -33,9 +33,11 @@ static int64_t eh_root(void *arg)
     for (int i = 0; i < r->iters; i++) {
         RTA_TRY {
             bench_sink(thrower(r->depth, r->suspend));
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             caught++;
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
     }
     r->ns = bench_since(t0);
     r->caught = caught;
@@ -50,16 +52,18 @@ void bench_eh_tasklet(const bench_opts *o)
     for (int suspend = 0; suspend <= 1; suspend++) {
         for (size_t i = 0; i < 3; i++) {
             bench_sample s = {0};
-            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-                eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
-                tasklet_bench_run(eh_root, &r);
-                if (r.caught != iters)
-                    abort();
-                bench_sample_add(&s, (double)r.ns / iters);
-            }
+            for (int run = 0; run < o->runs; run++)
+                BENCH_REPEAT
+                {
+                    eh_run r = {.depth = depths[i], .suspend = suspend, .iters = iters};
+                    tasklet_bench_run(eh_root, &r);
+                    if (r.caught != iters)
+                        abort();
+                    bench_sample_add(&s, (double)r.ns / iters);
+                }
             char params[96];
-            snprintf(params, sizeof params, "{\"depth\":%d,\"mechanism\":\"setjmp\",\"suspend\":%d}", depths[i],
-                     suspend);
+            snprintf(params, sizeof params, "{\"depth\":%d,\"mechanism\":\"setjmp\",\"suspend\":%d}",
+                     depths[i], suspend);
             bench_emit(o, "eh", "tasklet", params, "ns_per_throw", &s, "ns");
         }
     }

@@ -18,8 +18,14 @@ void bench_fib_async1(const bench_opts *o) __attribute__((weak));
 void bench_fib_cont(const bench_opts *o) __attribute__((weak));
 
 /* Problem sizes, shared so every engine measures the same thing. */
-static inline int fib_n_plain(const bench_opts *o) { return wl_fib_n_plain(o->quick); }
-static inline int fib_n_yield(const bench_opts *o) { return wl_fib_n_yield(o->quick); }
+static inline int fib_n_plain(const bench_opts *o)
+{
+    return wl_fib_n_plain(o->quick);
+}
+static inline int fib_n_yield(const bench_opts *o)
+{
+    return wl_fib_n_yield(o->quick);
+}
 
 static inline int64_t fib_calls(int n)
 {

@@ -46,22 +46,24 @@ static void measure(const bench_opts *o, int which, int n, unsigned k, double un
     f->calls = 0;
     f->reps = 0;
     bench_reset_peak_rss();
-    for (int r = 0; r < o->runs; r++) BENCH_REPEAT {
-        uint64_t c0 = bench_calls_now();
-        fib_run run = {.n = n, .yield_every = (int)k, .cg_params = cg};
-        uint64_t a0 = bench_allocs();
-        runs[which](&run);
-        uint64_t dt = run.ns;
-        if (run.result != fib_ref(n)) {
-            fprintf(stderr, "fib_async1: wrong result %lld\n", (long long)run.result);
-            exit(1);
+    for (int r = 0; r < o->runs; r++)
+        BENCH_REPEAT
+        {
+            uint64_t c0 = bench_calls_now();
+            fib_run run = {.n = n, .yield_every = (int)k, .cg_params = cg};
+            uint64_t a0 = bench_allocs();
+            runs[which](&run);
+            uint64_t dt = run.ns;
+            if (run.result != fib_ref(n)) {
+                fprintf(stderr, "fib_async1: wrong result %lld\n", (long long)run.result);
+                exit(1);
+            }
+            uint64_t a1 = bench_allocs();
+            f->calls += bench_calls_now() - c0;
+            f->reps++;
+            bench_sample_add(&f->ns, (double)dt / units);
+            bench_sample_add(&f->allocs, (double)(a1 - a0) / units);
         }
-        uint64_t a1 = bench_allocs();
-        f->calls += bench_calls_now() - c0;
-        f->reps++;
-        bench_sample_add(&f->ns, (double)dt / units);
-        bench_sample_add(&f->allocs, (double)(a1 - a0) / units);
-    }
     f->peak = bench_peak_rss_kib();
 }
 

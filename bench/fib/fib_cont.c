@@ -61,7 +61,7 @@ RTA_CONT_FN(yfib, int64_t, n)
 
 RTA_CONT_FN(timed_root, void *, arg)
 {
-    RTA_CONT_FRAME(timed_root, fib_run *r; uint64_t t0;);
+    RTA_CONT_FRAME(timed_root, fib_run * r; uint64_t t0;);
     F.r = arg;
     countdown = yield_every = F.r->yield_every;
     F.t0 = bench_now_ns();
@@ -82,7 +82,7 @@ static void fib_run_cont_hand(fib_run *r)
 
 static uint64_t calls;      /* counted calls of the generated code since the figure began (checking build) */
 static uint64_t hand_calls; /* the same for the hand-lowered reference: it is a contestant too */
-static char cg_params[80]; /* the figure being measured, for callgrind's label */
+static char cg_params[80];  /* the figure being measured, for callgrind's label */
 
 /* One run of fib(n): the generated code (counted), or the hand-lowered one. */
 static fib_run run_in_task(int n, int every, bool hand)
@@ -209,19 +209,21 @@ void bench_fib_cont(const bench_opts *o)
     bench_sample s = {0}, ratio = {0}, tls = {0}, pair = {0}, hand = {0}, rtac_hand = {0};
     calls = hand_calls = 0;
     snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":0}", n);
-    for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
-        fib_run gen, hand_run;
-        run_pair(n, 0, &gen, &hand_run);
-        double cont = (double)gen.ns / (double)fib_calls(n);
-        double h = (double)hand_run.ns / (double)fib_calls(n);
-        double plain = time_per_call(plain_fib, n);
-        bench_sample_add(&s, cont);
-        bench_sample_add(&hand, h);
-        bench_sample_add(&rtac_hand, cont / h);
-        bench_sample_add(&ratio, cont / plain);
-        bench_sample_add(&tls, time_per_call(tfib_entry, n));
-        bench_sample_add(&pair, time_per_call(pfib_entry, n));
-    }
+    for (int i = 0; i < o->runs; i++)
+        BENCH_REPEAT
+        {
+            fib_run gen, hand_run;
+            run_pair(n, 0, &gen, &hand_run);
+            double cont = (double)gen.ns / (double)fib_calls(n);
+            double h = (double)hand_run.ns / (double)fib_calls(n);
+            double plain = time_per_call(plain_fib, n);
+            bench_sample_add(&s, cont);
+            bench_sample_add(&hand, h);
+            bench_sample_add(&rtac_hand, cont / h);
+            bench_sample_add(&ratio, cont / plain);
+            bench_sample_add(&tls, time_per_call(tfib_entry, n));
+            bench_sample_add(&pair, time_per_call(pfib_entry, n));
+        }
     snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
     bench_emit(o, "fib", "cont", params, "ns_per_call", &s, "ns");
     bench_emit_calls(o, "fib", "cont", params, calls, o->runs);
@@ -240,15 +242,17 @@ void bench_fib_cont(const bench_opts *o)
         calls = hand_calls = 0;
         snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         bench_reset_peak_rss();
-        for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
-            fib_run r, h;
-            run_pair(n, every[k], &r, &h);
-            int64_t leaves = fib_leaves(n);
-            bench_sample_add(&ns, (double)r.ns / (double)leaves);
-            bench_sample_add(&hns, (double)h.ns / (double)leaves);
-            bench_sample_add(&rtac_hand, (double)r.ns / (double)h.ns);
-            bench_sample_add(&allocs, (double)r.allocs / (double)(leaves / every[k]));
-        }
+        for (int i = 0; i < o->runs; i++)
+            BENCH_REPEAT
+            {
+                fib_run r, h;
+                run_pair(n, every[k], &r, &h);
+                int64_t leaves = fib_leaves(n);
+                bench_sample_add(&ns, (double)r.ns / (double)leaves);
+                bench_sample_add(&hns, (double)h.ns / (double)leaves);
+                bench_sample_add(&rtac_hand, (double)r.ns / (double)h.ns);
+                bench_sample_add(&allocs, (double)r.allocs / (double)(leaves / every[k]));
+            }
         snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         bench_emit(o, "fib", "cont", params, "ns_per_leaf", &ns, "ns");
         bench_emit(o, "fib", "cont-hand", params, "ns_per_leaf", &hns, "ns");

@@ -39,27 +39,29 @@ void bench_fib_sync(const bench_opts *o)
     bench_sample direct = {0}, indirect = {0};
     snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
     uint64_t cd = 0, ci = 0;
-    for (int r = 0; r < o->runs; r++) BENCH_REPEAT {
-        uint64_t c0 = bench_calls_now();
-        BENCH_CG_BEGIN();
-        uint64_t t0 = bench_now_ns();
-        int64_t v1 = fib_direct(n);
-        uint64_t dd = bench_since(t0);
-        BENCH_CG_END("fib", "sync", params, "instructions_per_call", fib_calls(n));
-        uint64_t c1 = bench_calls_now();
-        uint64_t t1 = bench_now_ns();
-        int64_t v2 = fib_ptr(n);
-        uint64_t di = bench_since(t1);
-        cd += c1 - c0;
-        ci += bench_calls_now() - c1;
-        if (v1 != want || v2 != want) {
-            fprintf(stderr, "bench_fib_sync: wrong result %lld/%lld, want %lld\n", (long long)v1,
-                    (long long)v2, (long long)want);
-            exit(1);
+    for (int r = 0; r < o->runs; r++)
+        BENCH_REPEAT
+        {
+            uint64_t c0 = bench_calls_now();
+            BENCH_CG_BEGIN();
+            uint64_t t0 = bench_now_ns();
+            int64_t v1 = fib_direct(n);
+            uint64_t dd = bench_since(t0);
+            BENCH_CG_END("fib", "sync", params, "instructions_per_call", fib_calls(n));
+            uint64_t c1 = bench_calls_now();
+            uint64_t t1 = bench_now_ns();
+            int64_t v2 = fib_ptr(n);
+            uint64_t di = bench_since(t1);
+            cd += c1 - c0;
+            ci += bench_calls_now() - c1;
+            if (v1 != want || v2 != want) {
+                fprintf(stderr, "bench_fib_sync: wrong result %lld/%lld, want %lld\n", (long long)v1,
+                        (long long)v2, (long long)want);
+                exit(1);
+            }
+            bench_sample_add(&direct, (double)dd / (double)fib_calls(n));
+            bench_sample_add(&indirect, (double)di / (double)fib_calls(n));
         }
-        bench_sample_add(&direct, (double)dd / (double)fib_calls(n));
-        bench_sample_add(&indirect, (double)di / (double)fib_calls(n));
-    }
     snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
     bench_emit(o, "fib", "sync", params, "ns_per_call", &direct, "ns");
     bench_emit_calls(o, "fib", "sync", params, cd, o->runs);

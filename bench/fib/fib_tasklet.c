@@ -10,7 +10,7 @@
 
 #include "fib.h"
 
-static uint64_t calls; /* counted calls since the figure began (checking build) */
+static uint64_t calls;     /* counted calls since the figure began (checking build) */
 static char cg_params[80]; /* the figure being measured, for callgrind's label */
 
 static fib_run run_in_task(int n, int yield_every)
@@ -44,8 +44,9 @@ void bench_fib_tasklet(const bench_opts *o)
     bench_sample s = {0};
     calls = 0;
     snprintf(cg_params, sizeof cg_params, "{\"n\":%d,\"yield_every\":0}", n);
-    for (int i = 0; i < o->runs; i++) BENCH_REPEAT
-        bench_sample_add(&s, (double)run_in_task(n, 0).ns / (double)fib_calls(n));
+    for (int i = 0; i < o->runs; i++)
+        BENCH_REPEAT
+    bench_sample_add(&s, (double)run_in_task(n, 0).ns / (double)fib_calls(n));
     snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":0}", n);
     bench_emit(o, "fib", "tasklet", params, "ns_per_call", &s, "ns");
     bench_emit_calls(o, "fib", "tasklet", params, calls, o->runs);
@@ -59,14 +60,16 @@ void bench_fib_tasklet(const bench_opts *o)
         rta_stats before, after;
         rta_stats_get(&before);
         bench_reset_peak_rss();
-        for (int i = 0; i < o->runs; i++) BENCH_REPEAT {
-            uint64_t a0 = bench_allocs();
-            fib_run r = run_in_task(n, every[k]);
-            uint64_t a1 = bench_allocs();
-            int64_t leaves = fib_leaves(n);
-            bench_sample_add(&ns, (double)r.ns / (double)leaves);
-            bench_sample_add(&allocs, (double)(a1 - a0) / (double)(leaves / every[k]));
-        }
+        for (int i = 0; i < o->runs; i++)
+            BENCH_REPEAT
+            {
+                uint64_t a0 = bench_allocs();
+                fib_run r = run_in_task(n, every[k]);
+                uint64_t a1 = bench_allocs();
+                int64_t leaves = fib_leaves(n);
+                bench_sample_add(&ns, (double)r.ns / (double)leaves);
+                bench_sample_add(&allocs, (double)(a1 - a0) / (double)(leaves / every[k]));
+            }
         rta_stats_get(&after);
         snprintf(params, sizeof params, "{\"n\":%d,\"yield_every\":%d}", n, every[k]);
         bench_emit(o, "fib", "tasklet", params, "ns_per_leaf", &ns, "ns");

@@ -3,11 +3,10 @@
 
 #include "fib.h"
 
-static const char usage[] =
-    "Recursive fib(n) per engine: without suspension (ns_per_call), with a yield at\n"
-    "every leaf and at every 10th/100th leaf (ns_per_leaf, allocations, peak RSS),\n"
-    "and, for the tasklet engine, how many resumptions needed no copy.\n"
-    "Engines: sync, tasklet, async1-task, async1-vtask, async1-pool, cont.\n";
+static const char usage[] = "Recursive fib(n) per engine: without suspension (ns_per_call), with a yield at\n"
+                            "every leaf and at every 10th/100th leaf (ns_per_leaf, allocations, peak RSS),\n"
+                            "and, for the tasklet engine, how many resumptions needed no copy.\n"
+                            "Engines: sync, tasklet, async1-task, async1-vtask, async1-pool, cont.\n";
 
 int main(int argc, char **argv)
 {

@@ -42,11 +42,19 @@ typedef struct sig {
 static void sig_rj(const rj_value *v, sig *s)
 {
     switch (v->type) {
-    case RJ_NULL: s->nulls++; break;
+    case RJ_NULL:
+        s->nulls++;
+        break;
     case RJ_TRUE:
-    case RJ_FALSE: s->bools++; break;
-    case RJ_NUMBER: s->numbers++, s->number_sum += strtod(v->u.str, NULL); break;
-    case RJ_STRING: s->strings++, s->string_bytes += v->len; break;
+    case RJ_FALSE:
+        s->bools++;
+        break;
+    case RJ_NUMBER:
+        s->numbers++, s->number_sum += strtod(v->u.str, NULL);
+        break;
+    case RJ_STRING:
+        s->strings++, s->string_bytes += v->len;
+        break;
     case RJ_ARRAY:
         s->arrays++;
         for (uint32_t i = 0; i < v->len; i++)
@@ -67,12 +75,19 @@ static void sig_cj(const cJSON *c, bool is_member, sig *s)
 {
     if (is_member)
         s->string_bytes += strlen(c->string);
-    if (cJSON_IsNull(c)) s->nulls++;
-    else if (cJSON_IsBool(c)) s->bools++;
-    else if (cJSON_IsNumber(c)) s->numbers++, s->number_sum += c->valuedouble;
-    else if (cJSON_IsString(c)) s->strings++, s->string_bytes += strlen(c->valuestring);
+    if (cJSON_IsNull(c))
+        s->nulls++;
+    else if (cJSON_IsBool(c))
+        s->bools++;
+    else if (cJSON_IsNumber(c))
+        s->numbers++, s->number_sum += c->valuedouble;
+    else if (cJSON_IsString(c))
+        s->strings++, s->string_bytes += strlen(c->valuestring);
     else if (cJSON_IsArray(c) || cJSON_IsObject(c)) {
-        if (cJSON_IsArray(c)) s->arrays++; else s->objects++;
+        if (cJSON_IsArray(c))
+            s->arrays++;
+        else
+            s->objects++;
         for (const cJSON *k = c->child; k; k = k->next)
             sig_cj(k, cJSON_IsObject(c), s);
     }
@@ -81,9 +96,9 @@ static void sig_cj(const cJSON *c, bool is_member, sig *s)
 
 static bool sig_eq(const sig *a, const sig *b)
 {
-    return a->nulls == b->nulls && a->bools == b->bools && a->numbers == b->numbers && a->strings == b->strings &&
-           a->arrays == b->arrays && a->objects == b->objects && a->string_bytes == b->string_bytes &&
-           a->number_sum == b->number_sum;
+    return a->nulls == b->nulls && a->bools == b->bools && a->numbers == b->numbers &&
+           a->strings == b->strings && a->arrays == b->arrays && a->objects == b->objects &&
+           a->string_bytes == b->string_bytes && a->number_sum == b->number_sum;
 }
 
 static void die(const char *what, const char *doc, const char *who)
@@ -114,9 +129,9 @@ typedef struct doc {
     const char *name;
     char *data;
     size_t len;
-    rj_doc *model;       /* parsed by sync */
+    rj_doc *model; /* parsed by sync */
     rj_value root;
-    rj_catalog *cat;     /* generated ones: the C structs */
+    rj_catalog *cat; /* generated ones: the C structs */
     unsigned reps;
 } doc;
 
@@ -138,20 +153,38 @@ static char *slurp(const char *path, size_t *len)
     return d;
 }
 
-static const char *const tag_pool[] = {"new", "sale", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "kids", "outdoor"};
+static const char *const tag_pool[] = {"new",  "sale",   "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac",
+                                       "kids", "outdoor"};
 
 /* A catalogue of n records (names and tags mixed ASCII / UTF-8, one escape in 16). */
 static rj_catalog *make_catalog(size_t n)
 {
     rj_catalog *c = calloc(1, sizeof *c);
     rj_record *r = calloc(n, sizeof *r);
-    static const char *const names[] = {"Widget", "Gadget \"pro\"", "Caf\xc3\xa9 table", "Lamp", "Chair",
-                                        "Desk", "Shelf", "Rug", "Mirror", "Clock", "Vase", "Sofa",
-                                        "Bench", "Stool", "Frame", "Tray"};
+    static const char *const names[] = {"Widget",
+                                        "Gadget \"pro\"",
+                                        "Caf\xc3\xa9 table",
+                                        "Lamp",
+                                        "Chair",
+                                        "Desk",
+                                        "Shelf",
+                                        "Rug",
+                                        "Mirror",
+                                        "Clock",
+                                        "Vase",
+                                        "Sofa",
+                                        "Bench",
+                                        "Stool",
+                                        "Frame",
+                                        "Tray"};
     for (size_t i = 0; i < n; i++)
-        r[i] = (rj_record){.id = (int64_t)(i * 2654435761u % 100000000), .name = names[i % 16],
-                           .price_cents = (int64_t)(i * 7919 % 100000), .rating = (double)(i % 50) / 10.0 + 0.05,
-                           .available = i % 3 != 0, .tags = tag_pool + i % 4, .ntags = 1 + i % 3};
+        r[i] = (rj_record){.id = (int64_t)(i * 2654435761u % 100000000),
+                           .name = names[i % 16],
+                           .price_cents = (int64_t)(i * 7919 % 100000),
+                           .rating = (double)(i % 50) / 10.0 + 0.05,
+                           .available = i % 3 != 0,
+                           .tags = tag_pool + i % 4,
+                           .ntags = 1 + i % 3};
     c->title = "Generated catalogue";
     c->records = r;
     c->n = n;
@@ -221,8 +254,8 @@ static doc generated(const char *name, size_t target)
 
 typedef struct figure {
     double mbps;
-    double allocs;   /* per operation */
-    double susp_mb;  /* suspensions per MB (pipe) */
+    double allocs;  /* per operation */
+    double susp_mb; /* suspensions per MB (pipe) */
 } figure;
 
 static figure run_parse(const rj_engine *e, doc *d, sig *check)
@@ -299,7 +332,8 @@ static figure run_pipe(const rj_engine *e, doc *d, sig *check)
         rta_task *rt = e->parse_spawn(&p), *wt = e->write_spawn(&w);
         int wr = rj_job_wait(wt, &w.err), rr = rj_job_wait(rt, &p.err);
         if (wr || rr) {
-            fprintf(stderr, "bench_json: %s: %s pipe failed: %s %s\n", d->name, e->name, w.err.msg, p.err.msg);
+            fprintf(stderr, "bench_json: %s: %s pipe failed: %s %s\n", d->name, e->name, w.err.msg,
+                    p.err.msg);
             exit(1);
         }
         if (check)
@@ -312,7 +346,8 @@ static figure run_pipe(const rj_engine *e, doc *d, sig *check)
         rj_stream_free(&rs);
     }
     double t = timed_cpu(t0);
-    return (figure){(double)bytes / t / 1e6, (double)(bench_allocs() - a0) / reps, (double)susp / ((double)bytes / 1e6)};
+    return (figure){(double)bytes / t / 1e6, (double)(bench_allocs() - a0) / reps,
+                    (double)susp / ((double)bytes / 1e6)};
 }
 
 #if RJB_HAVE_CJSON
@@ -369,7 +404,8 @@ typedef struct row {
 int main(int argc, char **argv)
 {
     bench_opts o;
-    bench_parse(argc, argv, &o, "  JSON parse/write throughput per engine and cJSON (env RJB_DATA: data folder)\n");
+    bench_parse(argc, argv, &o,
+                "  JSON parse/write throughput per engine and cJSON (env RJB_DATA: data folder)\n");
     const char *dir = getenv("RJB_DATA") ? getenv("RJB_DATA") : RJB_DATA;
     /* Freed memory stays with the process, for every contestant alike: glibc
      * trims the main thread's arena (where sync and cJSON run) and serves big
@@ -487,39 +523,41 @@ int main(int argc, char **argv)
             for (int op = 0; op < NOPS; op++) {
                 /* A `continue` below ends the repetitions of a figure that
                  * does not exist (nothing was timed) and moves to the next. */
-                for (int k = 0; k < nc; k++) BENCH_REPEAT {
-                    int c = (k + run) % nc; /* rotate who goes first */
-                    figure f;
-                    if (c == cj) {
+                for (int k = 0; k < nc; k++)
+                    BENCH_REPEAT
+                    {
+                        int c = (k + run) % nc; /* rotate who goes first */
+                        figure f;
+                        if (c == cj) {
 #if RJB_HAVE_CJSON
-                        if (op == OP_PARSE)
-                            f = run_cjson_parse(d, NULL);
-                        else if (op == OP_WRITE)
-                            f = run_cjson_write(d, cj_root[di], cj_buf[di], (int)(d->len * 2 + 64), NULL);
-                        else
-                            continue;
+                            if (op == OP_PARSE)
+                                f = run_cjson_parse(d, NULL);
+                            else if (op == OP_WRITE)
+                                f = run_cjson_write(d, cj_root[di], cj_buf[di], (int)(d->len * 2 + 64), NULL);
+                            else
+                                continue;
 #else
-                        continue;
+                            continue;
 #endif
-                    } else if (op == OP_PARSE) {
-                        f = run_parse(es[c], d, NULL);
-                    } else if (op == OP_WRITE) {
-                        f = run_write(es[c], d, false, NULL, NULL);
-                    } else if (op == OP_TYPED) {
-                        if (!d->cat)
-                            continue;
-                        f = run_write(es[c], d, true, NULL, NULL);
-                    } else {
-                        if (!es[c]->parse_spawn)
-                            continue;
-                        f = run_pipe(es[c], d, NULL);
+                        } else if (op == OP_PARSE) {
+                            f = run_parse(es[c], d, NULL);
+                        } else if (op == OP_WRITE) {
+                            f = run_write(es[c], d, false, NULL, NULL);
+                        } else if (op == OP_TYPED) {
+                            if (!d->cat)
+                                continue;
+                            f = run_write(es[c], d, true, NULL, NULL);
+                        } else {
+                            if (!es[c]->parse_spawn)
+                                continue;
+                            f = run_pipe(es[c], d, NULL);
+                        }
+                        row *r = &rows[di][op][c];
+                        r->used = true;
+                        bench_sample_add(&r->mbps, f.mbps);
+                        bench_sample_add(&r->allocs, f.allocs);
+                        bench_sample_add(&r->susp, f.susp_mb);
                     }
-                    row *r = &rows[di][op][c];
-                    r->used = true;
-                    bench_sample_add(&r->mbps, f.mbps);
-                    bench_sample_add(&r->allocs, f.allocs);
-                    bench_sample_add(&r->susp, f.susp_mb);
-                }
             }
         }
     }
@@ -544,20 +582,22 @@ int main(int argc, char **argv)
         if (c == cj)
             continue;
         bench_sample s = {0};
-        for (int run = 0; run < o.runs; run++) BENCH_REPEAT {
-            rj_stream out;
-            rj_stream_mem_writer(&out);
-            rj_writer w;
-            rj_writer_init(&w, &out, RJ_W_MESSAGE);
-            w.repeat = o.quick ? 200000 : 1000000;
-            double t0 = cpu_s();
-            if (rj_write(es[c], &w) != 0)
-                return 1;
-            bench_sample_add(&s, timed_cpu(t0) * 1e9 / w.repeat);
-            rj_stream_free(&out);
-        }
-        bench_emit(&o, "json", names[c], "{\"doc\":\"message\",\"op\":\"typed_write\",\"bytes\":27}", "ns_per_op",
-                   &s, "ns");
+        for (int run = 0; run < o.runs; run++)
+            BENCH_REPEAT
+            {
+                rj_stream out;
+                rj_stream_mem_writer(&out);
+                rj_writer w;
+                rj_writer_init(&w, &out, RJ_W_MESSAGE);
+                w.repeat = o.quick ? 200000 : 1000000;
+                double t0 = cpu_s();
+                if (rj_write(es[c], &w) != 0)
+                    return 1;
+                bench_sample_add(&s, timed_cpu(t0) * 1e9 / w.repeat);
+                rj_stream_free(&out);
+            }
+        bench_emit(&o, "json", names[c], "{\"doc\":\"message\",\"op\":\"typed_write\",\"bytes\":27}",
+                   "ns_per_op", &s, "ns");
     }
 
     for (int i = 0; i < NDOCS; i++) {

@@ -26,7 +26,7 @@ typedef struct slot {
 
 RTA_CONT_FN(hold_chain, int64_t, d, slot *, s)
 {
-    RTA_CONT_FRAME(hold_chain, slot *s;);
+    RTA_CONT_FRAME(hold_chain, slot * s;);
     F.s = s;
     int64_t v;
     if (d > 1) {
@@ -41,7 +41,7 @@ RTA_CONT_FN(hold_chain, int64_t, d, slot *, s)
 
 RTA_CONT_FN(hold_root, void *, arg)
 {
-    RTA_CONT_FRAME(hold_root, slot *s;);
+    RTA_CONT_FRAME(hold_root, slot * s;);
     F.s = arg;
     int64_t v;
     RTA_CONT_CALL(v, hold_chain, 10, F.s);
@@ -67,7 +67,7 @@ RTA_CONT_FN(parker, void *, arg)
 
 RTA_CONT_FN(resume_all, void *, arg)
 {
-    RTA_CONT_FRAME(resume_all, life *l; int64_t i;);
+    RTA_CONT_FRAME(resume_all, life * l; int64_t i;);
     F.l = arg;
     for (F.i = 0; F.i < F.l->n; F.i++) {
         F.l->t_request = bench_now_ns();

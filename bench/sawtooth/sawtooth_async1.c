@@ -234,34 +234,37 @@ void bench_sawtooth_async1(const bench_opts *o)
         if (!bench_want(o, engines[pool]))
             continue;
         for (int amp = 0; amp < WL_SAW_AMPS; amp++)
-    for (size_t k = 0; k < 2; k++) {
-        saw_base = wl_saw_amps[amp][0];
-        saw_peak = wl_saw_amps[amp][1];
-            bench_sample s = {0}, al = {0};
-            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-                saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
-                if (pool)
-                    r.vts = calloc((size_t)r.tasks, sizeof *r.vts);
-                else
-                    r.ts = calloc((size_t)r.tasks, sizeof *r.ts);
-                rta_task *t = driver(&r);
-                rta_error *e = NULL;
-                rta_task_wait(t, &e);
-                if (e || r.bad) {
-                    fprintf(stderr, "sawtooth_async1: %s\n", e ? rta_error_message(e) : "wrong result");
-                    exit(1);
-                }
-                rta_task_release(t);
-                free(r.ts);
-                free(r.vts);
-                bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
-                bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
+            for (size_t k = 0; k < 2; k++) {
+                saw_base = wl_saw_amps[amp][0];
+                saw_peak = wl_saw_amps[amp][1];
+                bench_sample s = {0}, al = {0};
+                for (int run = 0; run < o->runs; run++)
+                    BENCH_REPEAT
+                    {
+                        saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
+                        if (pool)
+                            r.vts = calloc((size_t)r.tasks, sizeof *r.vts);
+                        else
+                            r.ts = calloc((size_t)r.tasks, sizeof *r.ts);
+                        rta_task *t = driver(&r);
+                        rta_error *e = NULL;
+                        rta_task_wait(t, &e);
+                        if (e || r.bad) {
+                            fprintf(stderr, "sawtooth_async1: %s\n",
+                                    e ? rta_error_message(e) : "wrong result");
+                            exit(1);
+                        }
+                        rta_task_release(t);
+                        free(r.ts);
+                        free(r.vts);
+                        bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
+                        bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
+                    }
+                char params[96];
+                wl_saw_params(params, sizeof params, cycles, task_counts[k], saw_base, saw_peak);
+                bench_emit(o, "sawtooth", engines[pool], params, "ns_per_cycle", &s, "ns");
+                bench_emit(o, "sawtooth", engines[pool], params, "allocs_per_cycle", &al, "allocs");
             }
-            char params[96];
-            wl_saw_params(params, sizeof params, cycles, task_counts[k], saw_base, saw_peak);
-            bench_emit(o, "sawtooth", engines[pool], params, "ns_per_cycle", &s, "ns");
-            bench_emit(o, "sawtooth", engines[pool], params, "allocs_per_cycle", &al, "allocs");
-        }
     }
     rta_shutdown();
 }

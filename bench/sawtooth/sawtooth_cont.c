@@ -66,7 +66,7 @@ typedef struct saw_run {
 
 RTA_CONT_FN(saw_driver, void *, arg)
 {
-    RTA_CONT_FRAME(saw_driver, saw_run *r; int64_t i; uint64_t t0;);
+    RTA_CONT_FRAME(saw_driver, saw_run * r; int64_t i; uint64_t t0;);
     F.r = arg;
     F.r->allocs = bench_allocs();
     F.t0 = bench_now_ns();
@@ -93,29 +93,31 @@ void bench_sawtooth_cont(const bench_opts *o)
     int cycles = wl_sawtooth_cycles(o->quick);
     static const int task_counts[] = {1, 100};
     for (int amp = 0; amp < WL_SAW_AMPS; amp++)
-    for (size_t k = 0; k < 2; k++) {
-        saw_base = wl_saw_amps[amp][0];
-        saw_peak = wl_saw_amps[amp][1];
-        bench_sample s = {0}, al = {0};
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
-            r.ts = malloc(sizeof(rta_task *) * (size_t)r.tasks);
-            rta_task *t = rta_cont_spawn(saw_driver, &r);
-            rta_error *e = NULL;
-            rta_task_wait(t, &e);
-            if (e || r.bad) {
-                fprintf(stderr, "sawtooth_cont: %s\n", e ? rta_error_message(e) : "wrong result");
-                exit(1);
-            }
-            rta_task_release(t);
-            free(r.ts);
-            bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
-            bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
+        for (size_t k = 0; k < 2; k++) {
+            saw_base = wl_saw_amps[amp][0];
+            saw_peak = wl_saw_amps[amp][1];
+            bench_sample s = {0}, al = {0};
+            for (int run = 0; run < o->runs; run++)
+                BENCH_REPEAT
+                {
+                    saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
+                    r.ts = malloc(sizeof(rta_task *) * (size_t)r.tasks);
+                    rta_task *t = rta_cont_spawn(saw_driver, &r);
+                    rta_error *e = NULL;
+                    rta_task_wait(t, &e);
+                    if (e || r.bad) {
+                        fprintf(stderr, "sawtooth_cont: %s\n", e ? rta_error_message(e) : "wrong result");
+                        exit(1);
+                    }
+                    rta_task_release(t);
+                    free(r.ts);
+                    bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
+                    bench_sample_add(&al, (double)r.allocs / (double)(r.tasks * r.cycles_each));
+                }
+            char params[96];
+            wl_saw_params(params, sizeof params, cycles, task_counts[k], saw_base, saw_peak);
+            bench_emit(o, "sawtooth", "cont", params, "ns_per_cycle", &s, "ns");
+            bench_emit(o, "sawtooth", "cont", params, "allocs_per_cycle", &al, "allocs");
         }
-        char params[96];
-        wl_saw_params(params, sizeof params, cycles, task_counts[k], saw_base, saw_peak);
-        bench_emit(o, "sawtooth", "cont", params, "ns_per_cycle", &s, "ns");
-        bench_emit(o, "sawtooth", "cont", params, "allocs_per_cycle", &al, "allocs");
-    }
     rta_shutdown();
 }

@@ -64,24 +64,27 @@ void bench_sawtooth_tasklet(const bench_opts *o)
     int cycles = wl_sawtooth_cycles(o->quick);
     static const int task_counts[] = {1, 100};
     for (int amp = 0; amp < WL_SAW_AMPS; amp++)
-    for (size_t k = 0; k < 2; k++) {
-        saw_base = wl_saw_amps[amp][0];
-        saw_peak = wl_saw_amps[amp][1];
-        bench_sample s = {0};
-        rta_stats a, b;
-        rta_stats_get(&a);
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
-            tasklet_bench_run(saw_driver, &r);
-            bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
+        for (size_t k = 0; k < 2; k++) {
+            saw_base = wl_saw_amps[amp][0];
+            saw_peak = wl_saw_amps[amp][1];
+            bench_sample s = {0};
+            rta_stats a, b;
+            rta_stats_get(&a);
+            for (int run = 0; run < o->runs; run++)
+                BENCH_REPEAT
+                {
+                    saw_run r = {.tasks = task_counts[k], .cycles_each = cycles / task_counts[k]};
+                    tasklet_bench_run(saw_driver, &r);
+                    bench_sample_add(&s, (double)r.ns / (double)(r.tasks * r.cycles_each));
+                }
+            rta_stats_get(&b);
+            char params[96];
+            wl_saw_params(params, sizeof params, cycles, task_counts[k], saw_base, saw_peak);
+            bench_emit(o, "sawtooth", "tasklet", params, "ns_per_cycle", &s, "ns");
+            uint64_t res = b.resumes_resident - a.resumes_resident,
+                     rest = b.resumes_restored - a.resumes_restored;
+            bench_emit1(o, "sawtooth", "tasklet", params, "resumes_no_copy_pct",
+                        100.0 * (double)res / (double)(res + rest ? res + rest : 1), "%");
         }
-        rta_stats_get(&b);
-        char params[96];
-        wl_saw_params(params, sizeof params, cycles, task_counts[k], saw_base, saw_peak);
-        bench_emit(o, "sawtooth", "tasklet", params, "ns_per_cycle", &s, "ns");
-        uint64_t res = b.resumes_resident - a.resumes_resident, rest = b.resumes_restored - a.resumes_restored;
-        bench_emit1(o, "sawtooth", "tasklet", params, "resumes_no_copy_pct",
-                    100.0 * (double)res / (double)(res + rest ? res + rest : 1), "%");
-    }
     rta_shutdown();
 }

@@ -149,30 +149,33 @@ void bench_thunk_async1(const bench_opts *o)
             continue;
         /* From non-async code: the method runs on this thread. */
         bench_sample ns = {0}, al = {0};
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            int bad = 0;
-            uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
-            if (pool) {
-                for (int i = 0; i < calls; i++) {
-                    rta_vtask vt = nop_pool();
-                    bad |= rta_vtask_wait(vt, NULL) != 0;
+        for (int run = 0; run < o->runs; run++)
+            BENCH_REPEAT
+            {
+                int bad = 0;
+                uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
+                if (pool) {
+                    for (int i = 0; i < calls; i++) {
+                        rta_vtask vt = nop_pool();
+                        bad |= rta_vtask_wait(vt, NULL) != 0;
+                    }
+                } else {
+                    for (int i = 0; i < calls; i++) {
+                        rta_task *t = nop_task();
+                        bad |= rta_task_wait(t, NULL) != 0;
+                        rta_task_release(t);
+                    }
                 }
-            } else {
-                for (int i = 0; i < calls; i++) {
-                    rta_task *t = nop_task();
-                    bad |= rta_task_wait(t, NULL) != 0;
-                    rta_task_release(t);
-                }
+                bench_sample_add(&ns, (double)bench_since(t0) / calls);
+                bench_sample_add(&al, (double)(bench_allocs() - a0) / calls);
+                if (bad)
+                    fail("wrong result from main");
             }
-            bench_sample_add(&ns, (double)bench_since(t0) / calls);
-            bench_sample_add(&al, (double)(bench_allocs() - a0) / calls);
-            if (bad)
-                fail("wrong result from main");
-        }
-        snprintf(params, sizeof params,
-                 "{\"calls\":%d,\"note\":\"%s from main: the machine runs on the caller's stack and completes "
-                 "at once\"}",
-                 calls, pool ? "call + rta_vtask_wait" : "call + rta_task_wait + release");
+        snprintf(
+            params, sizeof params,
+            "{\"calls\":%d,\"note\":\"%s from main: the machine runs on the caller's stack and completes "
+            "at once\"}",
+            calls, pool ? "call + rta_vtask_wait" : "call + rta_task_wait + release");
         emit(o, eng, params, &ns, &al);
 
         /* From async code: awaited by an async1 method on the worker. */
@@ -181,12 +184,14 @@ void bench_thunk_async1(const bench_opts *o)
             if (k == 1 && pool)
                 continue; /* awaiting a completed task does not involve the builder */
             bench_sample n2 = {0}, a2 = {0};
-            for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-                loop l = {.calls = calls, .kind = k == 1 ? 2 : pool};
-                run_loop(&l);
-                bench_sample_add(&n2, (double)l.ns / calls);
-                bench_sample_add(&a2, (double)l.allocs / calls);
-            }
+            for (int run = 0; run < o->runs; run++)
+                BENCH_REPEAT
+                {
+                    loop l = {.calls = calls, .kind = k == 1 ? 2 : pool};
+                    run_loop(&l);
+                    bench_sample_add(&n2, (double)l.ns / calls);
+                    bench_sample_add(&a2, (double)l.allocs / calls);
+                }
             snprintf(params, sizeof params, "{\"calls\":%d,\"direction\":\"%s\",\"from\":\"async\"}", calls,
                      names[k]);
             emit(o, eng, params, &n2, &a2);

@@ -32,7 +32,7 @@ typedef struct loop {
 
 RTA_CONT_FN(thunk_loop, void *, arg)
 {
-    RTA_CONT_FRAME(thunk_loop, loop *l; int64_t i; uint64_t a0; uint64_t t0; rta_task *t;);
+    RTA_CONT_FRAME(thunk_loop, loop * l; int64_t i; uint64_t a0; uint64_t t0; rta_task * t;);
     F.l = arg;
     F.a0 = bench_allocs();
     F.t0 = bench_now_ns();
@@ -56,7 +56,7 @@ __attribute__((noinline)) static rta_task *completed_nop(void)
 
 RTA_CONT_FN(await_completed_loop, void *, arg)
 {
-    RTA_CONT_FRAME(await_completed_loop, loop *l; int64_t i; uint64_t a0; uint64_t t0; rta_task *t;);
+    RTA_CONT_FRAME(await_completed_loop, loop * l; int64_t i; uint64_t a0; uint64_t t0; rta_task * t;);
     F.l = arg;
     F.a0 = bench_allocs();
     F.t0 = bench_now_ns();
@@ -93,21 +93,23 @@ void bench_thunk_cont(const bench_opts *o)
 
     /* From non-async code: runs on this thread, no worker involved. */
     bench_sample ns = {0}, al = {0};
-    for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-        int bad = 0;
-        uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
-        for (int i = 0; i < calls; i++) {
-            rta_task *t = rta_cont_call(nop, NULL);
-            bad |= rta_task_status(t) != RTA_SUCCEEDED;
-            int64_t v = rta_task_wait(t, NULL);
-            bad |= v != 0;
-            rta_task_release(t);
+    for (int run = 0; run < o->runs; run++)
+        BENCH_REPEAT
+        {
+            int bad = 0;
+            uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
+            for (int i = 0; i < calls; i++) {
+                rta_task *t = rta_cont_call(nop, NULL);
+                bad |= rta_task_status(t) != RTA_SUCCEEDED;
+                int64_t v = rta_task_wait(t, NULL);
+                bad |= v != 0;
+                rta_task_release(t);
+            }
+            bench_sample_add(&ns, (double)bench_since(t0) / calls);
+            bench_sample_add(&al, (double)(bench_allocs() - a0) / calls);
+            if (bad)
+                fail("wrong result from main");
         }
-        bench_sample_add(&ns, (double)bench_since(t0) / calls);
-        bench_sample_add(&al, (double)(bench_allocs() - a0) / calls);
-        if (bad)
-            fail("wrong result from main");
-    }
     snprintf(params, sizeof params,
              "{\"calls\":%d,\"note\":\"rta_cont_call+rta_task_wait+release from main: nop runs on the "
              "calling thread, completed task returned\"}",
@@ -118,20 +120,23 @@ void bench_thunk_cont(const bench_opts *o)
     const char *names[] = {"task_returning", "await_task"};
     for (int k = 0; k < 2; k++) {
         bench_sample n2 = {0}, a2 = {0};
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            loop l = {.calls = calls};
-            rta_task *t = rta_cont_spawn(loops[k], &l);
-            rta_error *e = NULL;
-            rta_task_wait(t, &e);
-            if (e)
-                fail(rta_error_message(e));
-            if (l.bad)
-                fail("wrong result from async");
-            rta_task_release(t);
-            bench_sample_add(&n2, (double)l.ns / calls);
-            bench_sample_add(&a2, (double)l.allocs / calls);
-        }
-        snprintf(params, sizeof params, "{\"calls\":%d,\"direction\":\"%s\",\"from\":\"async\"}", calls, names[k]);
+        for (int run = 0; run < o->runs; run++)
+            BENCH_REPEAT
+            {
+                loop l = {.calls = calls};
+                rta_task *t = rta_cont_spawn(loops[k], &l);
+                rta_error *e = NULL;
+                rta_task_wait(t, &e);
+                if (e)
+                    fail(rta_error_message(e));
+                if (l.bad)
+                    fail("wrong result from async");
+                rta_task_release(t);
+                bench_sample_add(&n2, (double)l.ns / calls);
+                bench_sample_add(&a2, (double)l.allocs / calls);
+            }
+        snprintf(params, sizeof params, "{\"calls\":%d,\"direction\":\"%s\",\"from\":\"async\"}", calls,
+                 names[k]);
         emit(o, params, &n2, &a2);
     }
     rta_shutdown();

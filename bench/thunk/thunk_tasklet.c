@@ -99,31 +99,36 @@ void bench_thunk_tasklet(const bench_opts *o)
      * keep the full mode short; same calls as the peers' row. */
     int sync_calls = calls;
     bench_sample ns = {0}, al = {0};
-    for (int run = 0; run < (o->runs < 3 ? o->runs : 3); run++) BENCH_REPEAT {
-        uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
-        for (int i = 0; i < sync_calls; i++) {
-            rta_task *t = rta_spawn(nop, NULL);
-            bench_sink(rta_task_wait(t, NULL));
-            rta_task_release(t);
+    for (int run = 0; run < (o->runs < 3 ? o->runs : 3); run++)
+        BENCH_REPEAT
+        {
+            uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
+            for (int i = 0; i < sync_calls; i++) {
+                rta_task *t = rta_spawn(nop, NULL);
+                bench_sink(rta_task_wait(t, NULL));
+                rta_task_release(t);
+            }
+            bench_sample_add(&ns, (double)bench_since(t0) / sync_calls);
+            bench_sample_add(&al, (double)(bench_allocs() - a0) / sync_calls);
         }
-        bench_sample_add(&ns, (double)bench_since(t0) / sync_calls);
-        bench_sample_add(&al, (double)(bench_allocs() - a0) / sync_calls);
-    }
-    snprintf(params, sizeof params, "{\"calls\":%d,\"note\":\"rta_spawn+rta_task_wait from main, cross-thread\"}",
-             sync_calls);
+    snprintf(params, sizeof params,
+             "{\"calls\":%d,\"note\":\"rta_spawn+rta_task_wait from main, cross-thread\"}", sync_calls);
     emit(o, params, &ns, &al);
 
     rta_fn loops[] = {spawn_await_loop, await_completed_loop, spawn_release_loop};
     const char *names[] = {"task_returning", "await_task", "spawn_run_release"};
     for (int k = 0; k < 3; k++) {
         bench_sample n2 = {0}, a2 = {0};
-        for (int run = 0; run < o->runs; run++) BENCH_REPEAT {
-            loop l = {.calls = calls};
-            tasklet_bench_run(loops[k], &l);
-            bench_sample_add(&n2, (double)l.ns / calls);
-            bench_sample_add(&a2, (double)l.allocs / calls);
-        }
-        snprintf(params, sizeof params, "{\"calls\":%d,\"direction\":\"%s\",\"from\":\"async\"}", calls, names[k]);
+        for (int run = 0; run < o->runs; run++)
+            BENCH_REPEAT
+            {
+                loop l = {.calls = calls};
+                tasklet_bench_run(loops[k], &l);
+                bench_sample_add(&n2, (double)l.ns / calls);
+                bench_sample_add(&a2, (double)l.allocs / calls);
+            }
+        snprintf(params, sizeof params, "{\"calls\":%d,\"direction\":\"%s\",\"from\":\"async\"}", calls,
+                 names[k]);
         emit(o, params, &n2, &a2);
     }
     rta_shutdown();

@@ -33,7 +33,8 @@ RTA_CONT_FN(yielder, void *, arg)
     if (atomic_fetch_add(&y.finished, 1) + 1 == y.tasks) {
         y.t1 = bench_now_ns();
         if (y.workers == 1)
-            BENCH_CG_END("yield", "cont", y.params, "instructions_per_yield", (long long)y.tasks * y.each + y.tasks - 1);
+            BENCH_CG_END("yield", "cont", y.params, "instructions_per_yield",
+                         (long long)y.tasks * y.each + y.tasks - 1);
     }
     RTA_CONT_RETURN(0);
 }
@@ -82,10 +83,12 @@ void bench_yield_cont(const bench_opts *o)
         unsigned workers = w == 0 ? 1 : 0;
         for (int k = 0; k < YIELD_SIZES; k++) {
             int tasks = yield_tasks[k];
-            snprintf(y.params, sizeof y.params, "{\"tasks\":%d,\"workers\":\"%s\"}", tasks, w == 0 ? "one" : "all");
+            snprintf(y.params, sizeof y.params, "{\"tasks\":%d,\"workers\":\"%s\"}", tasks,
+                     w == 0 ? "one" : "all");
             bench_sample s = {0};
-            for (int r = 0; r < o->runs; r++) BENCH_REPEAT
-                bench_sample_add(&s, run_once(o, tasks, workers));
+            for (int r = 0; r < o->runs; r++)
+                BENCH_REPEAT
+            bench_sample_add(&s, run_once(o, tasks, workers));
             bench_emit(o, "yield", "cont", y.params, "ns_per_yield", &s, "ns");
         }
     }

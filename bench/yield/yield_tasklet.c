@@ -32,7 +32,8 @@ static int64_t yielder(void *arg)
     if (atomic_fetch_add(&y.finished, 1) + 1 == y.tasks) {
         y.t1 = bench_now_ns();
         if (y.workers == 1)
-            BENCH_CG_END("yield", "tasklet", y.params, "instructions_per_yield", (long long)y.tasks * y.each + y.tasks - 1);
+            BENCH_CG_END("yield", "tasklet", y.params, "instructions_per_yield",
+                         (long long)y.tasks * y.each + y.tasks - 1);
     }
     return 0;
 }
@@ -83,10 +84,12 @@ void bench_yield_tasklet(const bench_opts *o)
         unsigned workers = w == 0 ? 1 : all;
         for (int k = 0; k < YIELD_SIZES; k++) {
             int tasks = yield_tasks[k];
-            snprintf(y.params, sizeof y.params, "{\"tasks\":%d,\"workers\":\"%s\"}", tasks, w == 0 ? "one" : "all");
+            snprintf(y.params, sizeof y.params, "{\"tasks\":%d,\"workers\":\"%s\"}", tasks,
+                     w == 0 ? "one" : "all");
             bench_sample s = {0};
-            for (int r = 0; r < o->runs; r++) BENCH_REPEAT
-                bench_sample_add(&s, run_once(o, tasks, workers));
+            for (int r = 0; r < o->runs; r++)
+                BENCH_REPEAT
+            bench_sample_add(&s, run_once(o, tasks, workers));
             bench_emit(o, "yield", "tasklet", y.params, "ns_per_yield", &s, "ns");
         }
     }

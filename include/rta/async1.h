@@ -63,15 +63,15 @@ typedef struct rta_async1_builder {
     uint32_t token;
 } rta_async1_builder;
 
-#define RTA_ASYNC1_B_DONE 1u    /* completed synchronously: value (or obj) is final */
+#define RTA_ASYNC1_B_DONE 1u /* completed synchronously: value (or obj) is final */
 
 /* What every state machine starts with. */
 typedef struct rta_async1_sm {
-    int32_t state;   /* -1 running/not started, -2 finished, else the await it waits at */
-    uint32_t size;   /* bytes of the whole state machine (copied to the heap) */
+    int32_t state; /* -1 running/not started, -2 finished, else the await it waits at */
+    uint32_t size; /* bytes of the whole state machine (copied to the heap) */
     void (*move_next)(struct rta_async1_sm *sm);
-    void *box;       /* the heap box once moved; NULL on the caller's stack */
-    int32_t pending; /* scratch for the _CATCH awaits */
+    void *box;             /* the heap box once moved; NULL on the caller's stack */
+    int32_t pending;       /* scratch for the _CATCH awaits */
     uint32_t resume_flags; /* RTA_ASYNC1_SM_*, set by the await macros before each suspension */
     rta_async1_builder builder;
 } rta_async1_sm;
@@ -98,16 +98,16 @@ enum { RTA_ASYNC1_RET_TASK = 1, RTA_ASYNC1_RET_VTASK = 2 };
  * A user builder usually wraps a built-in one (see tests/async1/). */
 typedef struct rta_async1_builder_ops {
     const char *name;
-    int task_kind;     /* RTA_ASYNC1_RET_* */
-    unsigned arg_max;  /* 0: takes no argument; else the argument is 1..arg_max */
+    int task_kind;    /* RTA_ASYNC1_RET_* */
+    unsigned arg_max; /* 0: takes no argument; else the argument is 1..arg_max */
     void (*create)(rta_async1_builder *b, struct rta_async1_method *m);
     void (*start)(rta_async1_builder *b, rta_async1_sm *sm);
     void (*set_result)(rta_async1_builder *b, int64_t v);
     void (*set_error)(rta_async1_builder *b, rta_error *e);
     void (*await_on_completed)(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
                                void *self);
-    void (*await_unsafe_on_completed)(rta_async1_builder *b, rta_async1_sm *sm,
-                                      const rta_awaiter_ops *aw, void *self);
+    void (*await_unsafe_on_completed)(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
+                                      void *self);
     void (*task)(rta_async1_builder *b, void *out);
 } rta_async1_builder_ops;
 
@@ -124,10 +124,10 @@ typedef struct rta_async1_stats {
 typedef struct rta_async1_method {
     const char *name;
     const rta_async1_builder_ops *ops;
-    int ret_kind;               /* RTA_ASYNC1_RET_* of the declared return type */
-    unsigned arg;               /* builder argument (pool size), 0 = none */
-    int checked;                /* 0 not yet, 1 fits, -1 does not fit (atomic builtins) */
-    uint64_t totals[5];         /* counters of exited threads, rta_async1_stats order (atomic) */
+    int ret_kind;       /* RTA_ASYNC1_RET_* of the declared return type */
+    unsigned arg;       /* builder argument (pool size), 0 = none */
+    int checked;        /* 0 not yet, 1 fits, -1 does not fit (atomic builtins) */
+    uint64_t totals[5]; /* counters of exited threads, rta_async1_stats order (atomic) */
 } rta_async1_method;
 
 /* Sums the counters of method m over every thread. */
@@ -153,8 +153,8 @@ RTA_EXTERN void rta_async1_start(rta_async1_sm *sm);
  * when unsafe and present, else on_completed). self is translated into the
  * heap copy when it points into sm. Throws RTA_ENOTINIT when the runtime is
  * not running (a suspended method needs workers), -ENOMEM. */
-RTA_EXTERN void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self,
-                                   bool unsafe, bool pooled);
+RTA_EXTERN void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self, bool unsafe,
+                                   bool pooled);
 /* Completes a heap-moved method (b->obj set) and releases the machine's hold
  * on its box; nothing may touch the machine afterwards. A synchronous method
  * (b->obj NULL) gets a completed task in b->obj (for set_error) or keeps the
@@ -178,9 +178,16 @@ RTA_EXTERN rta_vtask rta_async1_builder_vtask(rta_async1_builder *b);
  * Synchronous completion hands out a cached completed task for -1..8 (like
  * .NET's task cache) and allocates one otherwise; a suspended method's task
  * lives in the same heap box as its state machine. */
-static const rta_async1_builder_ops rta_task_builder_ops = {
-    "task", RTA_ASYNC1_RET_TASK, 0, rta__a1_create, rta__a1_start, rta__a1_set_result,
-    rta__a1_set_error, rta__a1_await_task, rta__a1_uawait_task, rta__a1_task_task};
+static const rta_async1_builder_ops rta_task_builder_ops = {"task",
+                                                            RTA_ASYNC1_RET_TASK,
+                                                            0,
+                                                            rta__a1_create,
+                                                            rta__a1_start,
+                                                            rta__a1_set_result,
+                                                            rta__a1_set_error,
+                                                            rta__a1_await_task,
+                                                            rta__a1_uawait_task,
+                                                            rta__a1_task_task};
 typedef rta_task *rta_task_builder_task_t;
 
 /* AsyncValueTaskMethodBuilder: returns an rta_vtask; synchronous completion
@@ -188,8 +195,10 @@ typedef rta_task *rta_task_builder_task_t;
  * value task is backed by the task in its heap box (or by a pooled box when
  * RTA_VALUETASK_POOLING=1, with a pool of RTA_ASYNC1_SWITCH_POOL per thread). */
 static const rta_async1_builder_ops rta_vtask_builder_ops = {
-    "vtask", RTA_ASYNC1_RET_VTASK, 0, rta__a1_create, rta__a1_start, rta__a1_set_result,
-    rta__a1_set_error, rta__a1_await_vtask, rta__a1_uawait_vtask, rta__a1_vtask_task};
+    "vtask",           RTA_ASYNC1_RET_VTASK, 0,
+    rta__a1_create,    rta__a1_start,        rta__a1_set_result,
+    rta__a1_set_error, rta__a1_await_vtask,  rta__a1_uawait_vtask,
+    rta__a1_vtask_task};
 typedef rta_vtask rta_vtask_builder_task_t;
 #define RTA_ASYNC1_SWITCH_POOL 16u
 
@@ -200,9 +209,8 @@ typedef rta_vtask rta_vtask_builder_task_t;
  *   RTA_ASYNC1_METHOD(f, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, 16)); */
 #define RTA_ASYNC1_POOL_MAX 4096u
 static const rta_async1_builder_ops rta_pooling_vtask_builder_ops = {
-    "pooling-vtask", RTA_ASYNC1_RET_VTASK, RTA_ASYNC1_POOL_MAX, rta__a1_create, rta__a1_start,
-    rta__a1_set_result, rta__a1_set_error, rta__a1_await_pool, rta__a1_uawait_pool,
-    rta__a1_vtask_task};
+    "pooling-vtask",    RTA_ASYNC1_RET_VTASK, RTA_ASYNC1_POOL_MAX, rta__a1_create,      rta__a1_start,
+    rta__a1_set_result, rta__a1_set_error,    rta__a1_await_pool,  rta__a1_uawait_pool, rta__a1_vtask_task};
 typedef rta_vtask rta_pooling_vtask_builder_task_t;
 
 /* ---- the per-method override (AsyncMethodBuilderAttribute on a method) ---- */
@@ -217,63 +225,62 @@ typedef rta_vtask rta_pooling_vtask_builder_task_t;
  * override the builder follows the return type (rta_task * -> task builder,
  * rta_vtask -> value-task builder); any other return type does not compile.
  * With one, B_task_t must be the return type or the build stops here. */
-#define RTA_ASYNC1_METHOD(...)                                                         \
+#define RTA_ASYNC1_METHOD(...)                                                                               \
     RTA__A1_PICK3(__VA_ARGS__, RTA__A1_METHOD_OVR, RTA__A1_METHOD_DEF, ~)(__VA_ARGS__)
 
 /* ---- the stub --------------------------------------------------------------- */
 
 /* Starts the state machine *smp (on the caller's stack, its members filled)
  * of method `name` with move-next function mn. */
-#define RTA_ASYNC1_START(name, smp, mn)                                                \
-    do {                                                                               \
-        if (__builtin_expect(__atomic_load_n(&name##__method.checked,                  \
-                                             __ATOMIC_RELAXED) != 1, 0))               \
-            rta__async1_check(&name##__method);                                        \
-        (smp)->hdr.state = -1;                                                         \
-        (smp)->hdr.size = (uint32_t)sizeof *(smp);                                     \
-        (smp)->hdr.move_next = (mn);                                                   \
-        (smp)->hdr.box = NULL;                                                         \
-        name##__ops->create(&(smp)->hdr.builder, &name##__method);                     \
-        /* A built-in builder's start (known at compile time) runs inline. */          \
-        if (name##__ops->start == rta__a1_start)                                       \
-            rta__a1_start_mn(&(smp)->hdr, (mn));                                       \
-        else                                                                           \
-            name##__ops->start(&(smp)->hdr.builder, &(smp)->hdr);                      \
+#define RTA_ASYNC1_START(name, smp, mn)                                                                      \
+    do {                                                                                                     \
+        if (__builtin_expect(__atomic_load_n(&name##__method.checked, __ATOMIC_RELAXED) != 1, 0))            \
+            rta__async1_check(&name##__method);                                                              \
+        (smp)->hdr.state = -1;                                                                               \
+        (smp)->hdr.size = (uint32_t)sizeof *(smp);                                                           \
+        (smp)->hdr.move_next = (mn);                                                                         \
+        (smp)->hdr.box = NULL;                                                                               \
+        name##__ops->create(&(smp)->hdr.builder, &name##__method);                                           \
+        /* A built-in builder's start (known at compile time) runs inline. */                                \
+        if (name##__ops->start == rta__a1_start)                                                             \
+            rta__a1_start_mn(&(smp)->hdr, (mn));                                                             \
+        else                                                                                                 \
+            name##__ops->start(&(smp)->hdr.builder, &(smp)->hdr);                                            \
     } while (0)
 
 /* The builder's task-like result, of the method's return type. */
-#define RTA_ASYNC1_TASK(name, smp)                                                     \
-    __extension__({                                                                    \
-        name##__ret_t rta__a1_r_;                                                      \
-        name##__ops->task(&(smp)->hdr.builder, &rta__a1_r_);                           \
-        rta__a1_r_;                                                                    \
+#define RTA_ASYNC1_TASK(name, smp)                                                                           \
+    __extension__({                                                                                          \
+        name##__ret_t rta__a1_r_;                                                                            \
+        name##__ops->task(&(smp)->hdr.builder, &rta__a1_r_);                                                 \
+        rta__a1_r_;                                                                                          \
     })
 
 /* ---- the move-next body ---------------------------------------------------------- */
 
 /* Opens the body: `var` is the typed state machine (on the stack or in the
  * heap box: never keep its address across an await). */
-#define RTA_ASYNC1_BEGIN(name, type, var, m)                                           \
-    const rta_async1_builder_ops *const rta__a1_ops = name##__ops;                     \
-    type *const var = (type *)(m);                                                     \
-    rta_async1_sm *const rta__a1_sm = &var->hdr;                                       \
-    switch (rta__a1_sm->state) {                                                       \
+#define RTA_ASYNC1_BEGIN(name, type, var, m)                                                                 \
+    const rta_async1_builder_ops *const rta__a1_ops = name##__ops;                                           \
+    type *const var = (type *)(m);                                                                           \
+    rta_async1_sm *const rta__a1_sm = &var->hdr;                                                             \
+    switch (rta__a1_sm->state) {                                                                             \
     case -1:;
 
 /* Closes the body; falling off the end returns 0. */
-#define RTA_ASYNC1_END()                                                               \
-    RTA_ASYNC1_RETURN(0);                                                              \
-    default:                                                                           \
-        rta__async1_bad_state(rta__a1_sm);                                             \
-    }
+#define RTA_ASYNC1_END()                                                                                     \
+    RTA_ASYNC1_RETURN(0);                                                                                    \
+    default:                                                                                                 \
+        rta__async1_bad_state(rta__a1_sm);                                                                   \
+        }
 
 /* `return v;` of the async method. */
-#define RTA_ASYNC1_RETURN(v)                                                           \
-    do {                                                                               \
-        int64_t rta__a1_v_ = (v);                                                      \
-        rta__a1_sm->state = -2;                                                        \
-        rta__a1_ops->set_result(&rta__a1_sm->builder, rta__a1_v_);                     \
-        return;                                                                        \
+#define RTA_ASYNC1_RETURN(v)                                                                                 \
+    do {                                                                                                     \
+        int64_t rta__a1_v_ = (v);                                                                            \
+        rta__a1_sm->state = -2;                                                                              \
+        rta__a1_ops->set_result(&rta__a1_sm->builder, rta__a1_v_);                                           \
+        return;                                                                                              \
     } while (0)
 
 /* Configure-await (rta/context.h): every await below passes the lexically
@@ -289,60 +296,58 @@ typedef rta_vtask rta_pooling_vtask_builder_task_t;
  * the state machine (or outlive the method). Resumes at the case label. One
  * await per source line (the line number is the state). */
 #define RTA_AWAIT1(ops, self, out) RTA_AWAIT1_CFG(ops, self, out, rta__configure_await)
-#define RTA_AWAIT1_CFG(ops, self, out, cfg)                                            \
-    do {                                                                               \
-        if (!(ops)->is_completed(self))                                                \
-            RTA__A1_SUSPEND(ops, self, cfg);                                           \
-        __attribute__((fallthrough));                                                  \
-    case __LINE__:;                                                                    \
-        rta__a1_sm->state = -1;                                                        \
-        out = (ops)->get_result(self);                                                 \
+#define RTA_AWAIT1_CFG(ops, self, out, cfg)                                                                  \
+    do {                                                                                                     \
+        if (!(ops)->is_completed(self))                                                                      \
+            RTA__A1_SUSPEND(ops, self, cfg);                                                                 \
+        __attribute__((fallthrough));                                                                        \
+    case __LINE__:;                                                                                          \
+        rta__a1_sm->state = -1;                                                                              \
+        out = (ops)->get_result(self);                                                                       \
     } while (0)
 
 /* `await Task.Yield();`: re-queues the method through the scheduler. */
 RTA_EXTERN extern const rta_awaiter_ops rta_async1_yield_awaiter;
 #define RTA_AWAIT1_YIELD() RTA_AWAIT1_YIELD_CFG(rta__configure_await)
-#define RTA_AWAIT1_YIELD_CFG(cfg)                                                      \
-    do {                                                                               \
-        RTA__A1_SUSPEND(&rta_async1_yield_awaiter, NULL, cfg);                         \
-        __attribute__((fallthrough));                                                  \
-    case __LINE__:;                                                                    \
-        rta__a1_sm->state = -1;                                                        \
+#define RTA_AWAIT1_YIELD_CFG(cfg)                                                                            \
+    do {                                                                                                     \
+        RTA__A1_SUSPEND(&rta_async1_yield_awaiter, NULL, cfg);                                               \
+        __attribute__((fallthrough));                                                                        \
+    case __LINE__:;                                                                                          \
+        rta__a1_sm->state = -1;                                                                              \
     } while (0)
 
 /* `out = await <expr>;` where expr yields an rta_vtask; slot is an rta_vtask
  * member of the state machine that holds it across the suspension. */
-#define RTA_AWAIT1_VTASK(slot, expr, out)                                              \
-    RTA_AWAIT1_VTASK_CFG(slot, expr, out, rta__configure_await)
-#define RTA_AWAIT1_VTASK_CFG(slot, expr, out, cfg)                                     \
-    do {                                                                               \
-        rta__async1_direct = 1;                                                        \
-        (slot) = (expr);                                                               \
-        rta__async1_direct = 0;                                                        \
-        if ((slot).obj_ != 0 && !rta_vtask_awaiter.is_completed(&(slot)))              \
-            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot), cfg);                         \
-        __attribute__((fallthrough));                                                  \
-    case __LINE__:;                                                                    \
-        rta__a1_sm->state = -1;                                                        \
-        out = (slot).obj_ == 0 ? (slot).v_ : rta_vtask_awaiter.get_result(&(slot));    \
+#define RTA_AWAIT1_VTASK(slot, expr, out) RTA_AWAIT1_VTASK_CFG(slot, expr, out, rta__configure_await)
+#define RTA_AWAIT1_VTASK_CFG(slot, expr, out, cfg)                                                           \
+    do {                                                                                                     \
+        rta__async1_direct = 1;                                                                              \
+        (slot) = (expr);                                                                                     \
+        rta__async1_direct = 0;                                                                              \
+        if ((slot).obj_ != 0 && !rta_vtask_awaiter.is_completed(&(slot)))                                    \
+            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot), cfg);                                               \
+        __attribute__((fallthrough));                                                                        \
+    case __LINE__:;                                                                                          \
+        rta__a1_sm->state = -1;                                                                              \
+        out = (slot).obj_ == 0 ? (slot).v_ : rta_vtask_awaiter.get_result(&(slot));                          \
     } while (0)
 
 /* `out = await <expr>;` where expr yields an rta_task * that the method owns
  * (e.g. the result of a task-returning method or rta_spawn): the reference is
  * released after the await. slot is an rta_task * member of the machine. */
-#define RTA_AWAIT1_TASK(slot, expr, out)                                               \
-    RTA_AWAIT1_TASK_CFG(slot, expr, out, rta__configure_await)
-#define RTA_AWAIT1_TASK_CFG(slot, expr, out, cfg)                                      \
-    do {                                                                               \
-        rta__async1_direct = 1;                                                        \
-        (slot) = (expr);                                                               \
-        rta__async1_direct = 0;                                                        \
-        if (!rta__async1_task_ready(slot))                                             \
-            RTA__A1_SUSPEND(&rta_task_awaiter, (slot), cfg);                           \
-        __attribute__((fallthrough));                                                  \
-    case __LINE__:;                                                                    \
-        rta__a1_sm->state = -1;                                                        \
-        out = rta__async1_task_consume(slot);                                          \
+#define RTA_AWAIT1_TASK(slot, expr, out) RTA_AWAIT1_TASK_CFG(slot, expr, out, rta__configure_await)
+#define RTA_AWAIT1_TASK_CFG(slot, expr, out, cfg)                                                            \
+    do {                                                                                                     \
+        rta__async1_direct = 1;                                                                              \
+        (slot) = (expr);                                                                                     \
+        rta__async1_direct = 0;                                                                              \
+        if (!rta__async1_task_ready(slot))                                                                   \
+            RTA__A1_SUSPEND(&rta_task_awaiter, (slot), cfg);                                                 \
+        __attribute__((fallthrough));                                                                        \
+    case __LINE__:;                                                                                          \
+        rta__a1_sm->state = -1;                                                                              \
+        out = rta__async1_task_consume(slot);                                                                \
     } while (0)
 
 /* try { out = await <expr>; } catch: the lowered form. Runs the await and
@@ -350,37 +355,35 @@ RTA_EXTERN extern const rta_awaiter_ops rta_async1_yield_awaiter;
  * rta_error * member of the machine, owned by the method afterwards: free it
  * or rethrow it) instead of throwing; err is NULL on success. Then write the
  * catch block as `if (sm->err) { ... }` after the macro. */
-#define RTA_AWAIT1_VTASK_CATCH(slot, expr, out, err)                                   \
-    do {                                                                               \
-        (err) = NULL;                                                                  \
-        rta__a1_sm->pending = 0;                                                       \
-        RTA__A1_CATCH_INTO(err, (slot) = (expr); rta__a1_sm->pending =                 \
-                                    (slot).obj_ != 0 &&                                \
-                                    !rta_vtask_awaiter.is_completed(&(slot)));         \
-        if (rta__a1_sm->pending)                                                       \
-            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot), rta__configure_await);        \
-        __attribute__((fallthrough));                                                  \
-    case __LINE__:;                                                                    \
-        rta__a1_sm->state = -1;                                                        \
-        if (!(err))                                                                    \
-            RTA__A1_CATCH_INTO(err, out = (slot).obj_ == 0                             \
-                                              ? (slot).v_                              \
-                                              : rta_vtask_awaiter.get_result(&(slot))); \
+#define RTA_AWAIT1_VTASK_CATCH(slot, expr, out, err)                                                         \
+    do {                                                                                                     \
+        (err) = NULL;                                                                                        \
+        rta__a1_sm->pending = 0;                                                                             \
+        RTA__A1_CATCH_INTO(err, (slot) = (expr);                                                             \
+                           rta__a1_sm->pending =                                                             \
+                               (slot).obj_ != 0 && !rta_vtask_awaiter.is_completed(&(slot)));                \
+        if (rta__a1_sm->pending)                                                                             \
+            RTA__A1_SUSPEND(&rta_vtask_awaiter, &(slot), rta__configure_await);                              \
+        __attribute__((fallthrough));                                                                        \
+    case __LINE__:;                                                                                          \
+        rta__a1_sm->state = -1;                                                                              \
+        if (!(err))                                                                                          \
+            RTA__A1_CATCH_INTO(err,                                                                          \
+                               out = (slot).obj_ == 0 ? (slot).v_ : rta_vtask_awaiter.get_result(&(slot)));  \
     } while (0)
 
-#define RTA_AWAIT1_TASK_CATCH(slot, expr, out, err)                                    \
-    do {                                                                               \
-        (err) = NULL;                                                                  \
-        rta__a1_sm->pending = 0;                                                       \
-        RTA__A1_CATCH_INTO(err, (slot) = (expr);                                       \
-                           rta__a1_sm->pending = !rta__async1_task_ready(slot));       \
-        if (rta__a1_sm->pending)                                                       \
-            RTA__A1_SUSPEND(&rta_task_awaiter, (slot), rta__configure_await);          \
-        __attribute__((fallthrough));                                                  \
-    case __LINE__:;                                                                    \
-        rta__a1_sm->state = -1;                                                        \
-        if (!(err))                                                                    \
-            RTA__A1_CATCH_INTO(err, out = rta__async1_task_consume(slot));             \
+#define RTA_AWAIT1_TASK_CATCH(slot, expr, out, err)                                                          \
+    do {                                                                                                     \
+        (err) = NULL;                                                                                        \
+        rta__a1_sm->pending = 0;                                                                             \
+        RTA__A1_CATCH_INTO(err, (slot) = (expr); rta__a1_sm->pending = !rta__async1_task_ready(slot));       \
+        if (rta__a1_sm->pending)                                                                             \
+            RTA__A1_SUSPEND(&rta_task_awaiter, (slot), rta__configure_await);                                \
+        __attribute__((fallthrough));                                                                        \
+    case __LINE__:;                                                                                          \
+        rta__a1_sm->state = -1;                                                                              \
+        if (!(err))                                                                                          \
+            RTA__A1_CATCH_INTO(err, out = rta__async1_task_consume(slot));                                   \
     } while (0)
 
 #ifdef __cplusplus

@@ -114,13 +114,13 @@ RTA_EXTERN rta_task *rta_cont_spawn(rta_cont_fn fn, void *arg);
  * it with the continuation and zeroed parameters (the spec's IL_STUB_AsyncResume).
  * Cont functions are never inlined, so that every logical frame is a real frame
  * (traces) and the stub lands in the function itself. */
-#define RTA_CONT_FN(name, ...)                                                                  \
-    RTA__CONT_NO_CLOBBERED                                                                      \
-    RTA__CONT_FN_ATTRS static rta_cret name(rta_cont *rta__k_ RTA__CONT_PARAMS(__VA_ARGS__));   \
-    __attribute__((noinline, unused)) static rta_cret rta__cr_##name(rta_cont *k_)              \
-    {                                                                                           \
-        return name(k_ RTA__CONT_ZEROS(__VA_ARGS__));                                           \
-    }                                                                                           \
+#define RTA_CONT_FN(name, ...)                                                                               \
+    RTA__CONT_NO_CLOBBERED                                                                                   \
+    RTA__CONT_FN_ATTRS static rta_cret name(rta_cont *rta__k_ RTA__CONT_PARAMS(__VA_ARGS__));                \
+    __attribute__((noinline, unused)) static rta_cret rta__cr_##name(rta_cont *k_)                           \
+    {                                                                                                        \
+        return name(k_ RTA__CONT_ZEROS(__VA_ARGS__));                                                        \
+    }                                                                                                        \
     RTA__CONT_FN_ATTRS static rta_cret name(rta_cont *rta__k_ RTA__CONT_PARAMS(__VA_ARGS__))
 
 /* First statement of a cont function: declares its frame F (the fields are
@@ -154,44 +154,44 @@ RTA_EXTERN rta_task *rta_cont_spawn(rta_cont_fn fn, void *arg);
 /* The same, consuming the frame's reference to t on both paths (value or
  * error): the leak-free form of await-then-release (rta_await_release). */
 #define RTA_CONT_AWAIT_TASK_RELEASE(dst, t) RTA_CONT_AWAIT(dst, &rta_task_release_awaiter, (t))
-#define RTA_CONT_AWAIT_TASK_RELEASE_CFG(dst, t, cfg)                                            \
+#define RTA_CONT_AWAIT_TASK_RELEASE_CFG(dst, t, cfg)                                                         \
     RTA_CONT_AWAIT_CFG(dst, &rta_task_release_awaiter, (t), cfg)
 
 /* Lets other ready work run, then continues (maybe on another worker). */
 #define RTA_CONT_YIELD() RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_k(rta__configure_await))
 #define RTA_CONT_YIELD_CFG(cfg) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_k(cfg))
 /* Suspends for at least ms milliseconds. */
-#define RTA_CONT_SLEEP_MS(ms)                                                                   \
-    RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_sleep_k((ms), rta__configure_await))
+#define RTA_CONT_SLEEP_MS(ms) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_sleep_k((ms), rta__configure_await))
 #define RTA_CONT_SLEEP_MS_CFG(ms, cfg) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_sleep_k((ms), (cfg)))
 /* Structured handlers for cont functions; see the rules above. */
-#define RTA_CONT_TRY                                                                            \
-    do {                                                                                        \
-        __label__ rta__cth_;                                                                    \
-        RTA__STATIC_ASSERT(!rta__cont_in_try_, "RTA_CONT_TRY blocks do not nest within one "       \
-                                           "function: move the inner one into its own cont function"); \
-        enum { rta__cont_in_try_ = 1 };                                                         \
-        rta__try rta__cont_t_;                                                                  \
-        rta__try_push(&rta__cont_t_, __func__);                                                 \
-        if (setjmp(rta__cont_t_.jb) != 0)                                                       \
-            goto rta__cth_;                                                                     \
+#define RTA_CONT_TRY                                                                                         \
+    do {                                                                                                     \
+        __label__ rta__cth_;                                                                                 \
+        RTA__STATIC_ASSERT(!rta__cont_in_try_, "RTA_CONT_TRY blocks do not nest within one "                 \
+                                               "function: move the inner one into its own cont function");   \
+        enum { rta__cont_in_try_ = 1 };                                                                      \
+        rta__try rta__cont_t_;                                                                               \
+        rta__try_push(&rta__cont_t_, __func__);                                                              \
+        if (setjmp(rta__cont_t_.jb) != 0)                                                                    \
+            goto rta__cth_;                                                                                  \
         {
-#define RTA_CONT_CATCH(e)                                                                       \
-        }                                                                                       \
-        rta__try_pop(&rta__cont_t_);                                                            \
-    rta__cth_:                                                                                  \
-        if (rta__try_handler(&rta__cont_t_, RTA__CATCH_KIND))                                   \
-            for (rta_error *e = rta__cont_t_.err; e; e = NULL)                                  \
-                for (int rta__cont_in_handler_ = 1; rta__cont_in_handler_; rta__cont_in_handler_ = 0)
-#define RTA_CONT_FINALLY                                                                        \
-        }                                                                                       \
-        rta__try_pop(&rta__cont_t_);                                                            \
-    rta__cth_:                                                                                  \
-        if (rta__try_handler(&rta__cont_t_, RTA__FINALLY_KIND))                                 \
+#define RTA_CONT_CATCH(e)                                                                                    \
+    }                                                                                                        \
+    rta__try_pop(&rta__cont_t_);                                                                             \
+    rta__cth_:                                                                                               \
+    if (rta__try_handler(&rta__cont_t_, RTA__CATCH_KIND))                                                    \
+        for (rta_error *e = rta__cont_t_.err; e; e = NULL)                                                   \
             for (int rta__cont_in_handler_ = 1; rta__cont_in_handler_; rta__cont_in_handler_ = 0)
-#define RTA_CONT_END_TRY                                                                        \
-        rta__try_end(&rta__cont_t_);                                                            \
-    } while (0)
+#define RTA_CONT_FINALLY                                                                                     \
+    }                                                                                                        \
+    rta__try_pop(&rta__cont_t_);                                                                             \
+    rta__cth_:                                                                                               \
+    if (rta__try_handler(&rta__cont_t_, RTA__FINALLY_KIND))                                                  \
+        for (int rta__cont_in_handler_ = 1; rta__cont_in_handler_; rta__cont_in_handler_ = 0)
+#define RTA_CONT_END_TRY                                                                                     \
+    rta__try_end(&rta__cont_t_);                                                                             \
+    }                                                                                                        \
+    while (0)
 
 #ifdef __cplusplus
 }

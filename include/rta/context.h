@@ -119,8 +119,7 @@ RTA_EXTERN rta_scheduler *rta_scheduler_set(rta_scheduler *sched);
 #define RTA_CONFIGURE_AWAIT 1
 #endif
 static const bool rta__configure_await __attribute__((unused)) = (RTA_CONFIGURE_AWAIT) != 0;
-#define RTA_CONFIGURE_AWAIT_FN(b)                                                      \
-    const bool rta__configure_await __attribute__((unused)) = (b)
+#define RTA_CONFIGURE_AWAIT_FN(b) const bool rta__configure_await __attribute__((unused)) = (b)
 
 RTA_EXTERN int64_t rta_await_cfg(rta_task *t, bool continue_on_captured_context);
 RTA_EXTERN int64_t rta_await_release_cfg(rta_task *t, bool continue_on_captured_context);

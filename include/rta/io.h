@@ -83,8 +83,7 @@ RTA_EXTERN rta_vtask rta_async1_tcp_accept(int lfd, rta_deadline d);
 /* A UDP socket bound to host:port (port 0 = any). Does not suspend. */
 RTA_EXTERN int rta_udp_bind(const char *host, int port);
 /* One datagram of n bytes to host:port (numeric or a name). */
-RTA_EXTERN ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port,
-                              rta_deadline d);
+RTA_EXTERN ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port, rta_deadline d);
 /* One datagram (truncated to n bytes): its length, or -errno. */
 RTA_EXTERN ssize_t rta_recvfrom(int fd, void *buf, size_t n, rta_deadline d);
 

@@ -40,8 +40,9 @@ extern "C" {
 #endif
 
 /* Descriptor flags. */
-#define RTA_FN_BYREF 0x1u /* takes by-reference parameters (pointers into the
-                             caller's frames): no thunk may be made over it */
+#define RTA_FN_BYREF                                                                                         \
+    0x1u /* takes by-reference parameters (pointers into the                                                 \
+            caller's frames): no thunk may be made over it */
 
 /* A task-returning implementation: the caller owns the returned task's
  * reference; NULL (errno set) if it could not be created. */
@@ -55,8 +56,14 @@ typedef struct rta_method {
 } rta_method;
 
 /* Static initialisers: `static const rta_method m = RTA_METHOD_ASYNC2(f, 0);` */
-#define RTA_METHOD_ASYNC2(fn, flags) {#fn, (flags), (fn), NULL}
-#define RTA_METHOD_ASYNC1(fn, flags) {#fn, (flags), NULL, (fn)}
+#define RTA_METHOD_ASYNC2(fn, flags)                                                                         \
+    {                                                                                                        \
+#fn, (flags), (fn), NULL                                                                             \
+    }
+#define RTA_METHOD_ASYNC1(fn, flags)                                                                         \
+    {                                                                                                        \
+#fn, (flags), NULL, (fn)                                                                             \
+    }
 
 /* The task entry. Callable from any code. Returns a task the caller owns:
  * async1 impl: whatever it returns (direct call); async2 impl: rta_spawn of
@@ -72,8 +79,7 @@ RTA_EXTERN rta_task *rta_method_call_task(const rta_method *m, void *arg);
  * its context changes are the caller's); async1 impl: the thunk described
  * above; RTA_FN_BYREF over an async1 impl: raises RTA_EINVALIDPROGRAM naming
  * the method. */
-RTA_EXTERN int64_t rta_method_call_cfg(const rta_method *m, void *arg,
-                                       bool continue_on_captured_context);
+RTA_EXTERN int64_t rta_method_call_cfg(const rta_method *m, void *arg, bool continue_on_captured_context);
 #define rta_method_call(m, arg) rta_method_call_cfg((m), (arg), rta__configure_await)
 
 /* ---- types, vtables and lookups (the reflection rule) -------------------- */
@@ -82,10 +88,10 @@ RTA_EXTERN int64_t rta_method_call_cfg(const rta_method *m, void *arg,
  * virtual method i) and the methods it declares. */
 typedef struct rta_type {
     const char *name;
-    const struct rta_type *base;            /* NULL for a root type */
+    const struct rta_type *base; /* NULL for a root type */
     const rta_method *const *vtable;
     size_t nslots;
-    const rta_method *const *methods;       /* declared here (overrides included) */
+    const rta_method *const *methods; /* declared here (overrides included) */
     size_t nmethods;
 } rta_type;
 

@@ -100,10 +100,10 @@ RTA_EXTERN rta_task *rta_vtask_as_task(rta_vtask vt);
 typedef struct rta_vtask_core {
     /* Accessed with atomic builtins only (plain types keep the header C++-clean). */
     uint32_t version;
-    uint32_t consumed;      /* version whose result was taken, + 1 (0: none) */
-    rta_waiter *cont;       /* NULL, a waiter, or the "completed" mark */
-    uint32_t status;        /* rta_status; set before cont is marked */
-    uint32_t double_await;  /* a second waiter was registered */
+    uint32_t consumed;     /* version whose result was taken, + 1 (0: none) */
+    rta_waiter *cont;      /* NULL, a waiter, or the "completed" mark */
+    uint32_t status;       /* rta_status; set before cont is marked */
+    uint32_t double_await; /* a second waiter was registered */
     int64_t value;
     rta_error *error;
 } rta_vtask_core;

@@ -104,8 +104,8 @@ static RTA_ASYNC void access_log(http_ctx *c)
     int64_t us = (http_now_ns() - t0) / 1000;
     const http_request *r = c->req;
     fprintf(stderr, "rtahttpd: #%llu %.*s %.*s %d %zu %lldus\n", (unsigned long long)c->id,
-            (int)r->method_s.len, c->buf + r->method_s.off, (int)r->target.len,
-            c->buf + r->target.off, c->status, c->bytes_out, (long long)us);
+            (int)r->method_s.len, c->buf + r->method_s.off, (int)r->target.len, c->buf + r->target.off,
+            c->status, c->bytes_out, (long long)us);
 }
 
 /* Numbers every request (the access log names it) and hands a client's

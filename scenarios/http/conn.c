@@ -34,7 +34,7 @@ typedef struct http_conn {
     size_t olen;
     char *body;
     size_t blen, bcap;
-    bool close;              /* close after this response */
+    bool close; /* close after this response */
     int64_t served;
     /* The request being read and answered, its parser and its context: in
      * the connection (heap), never in a frame, because the chain gets their
@@ -182,8 +182,8 @@ static RTA_ASYNC int read_body(http_conn *c, const http_request *req)
     }
 }
 
-RTA_ASYNC int http_respond(http_ctx *x, int status, const char *ctype, const char *body,
-                           size_t len, const char *extra)
+RTA_ASYNC int http_respond(http_ctx *x, int status, const char *ctype, const char *body, size_t len,
+                           const char *extra)
 {
     http_conn *c = x->conn;
     const http_request *req = x->req;

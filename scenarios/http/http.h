@@ -30,7 +30,7 @@ void http_config_default(http_config *cfg);
 
 typedef struct http_server {
     http_config cfg;
-    atomic_bool draining;      /* answer in-flight requests, then close */
+    atomic_bool draining; /* answer in-flight requests, then close */
     atomic_uint_fast64_t next_id;
     atomic_uint_fast64_t requests; /* answered, all connections */
 } http_server;
@@ -42,15 +42,15 @@ typedef struct http_ctx {
     struct http_conn *conn;
     http_server *srv;
     const http_request *req;
-    const char *buf;           /* the request's bytes: spans are offsets into it */
+    const char *buf; /* the request's bytes: spans are offsets into it */
     const char *body;
     size_t body_len;
-    uint64_t id;               /* request id (request-id middleware) */
-    int status;                /* of the response written, 0 before */
-    size_t bytes_out;          /* of the response written */
+    uint64_t id;                              /* request id (request-id middleware) */
+    int status;                               /* of the response written, 0 before */
+    size_t bytes_out;                         /* of the response written */
     char extra[16 + HTTP_REQUEST_ID_MAX + 3]; /* header lines every response of the
                                                * request carries ("" or CRLF-ended) */
-    char ctype[128];           /* a handler's Content-Type copied from the request */
+    char ctype[128];                          /* a handler's Content-Type copied from the request */
 } http_ctx;
 
 /* Serves one connection until it closes; closes the stream. Returns the
@@ -91,9 +91,10 @@ extern const char *const http_engine_names[];
  * (flushing first when full; a large body is written straight through):
  * status line, Server, Date, Content-Type (when ctype), Content-Length, the
  * Connection header the keep-alive rules call for, the context's `extra`
- * lines, `extra` (complete header lines, may be NULL), then the body (left out for HEAD). Returns 0 or -errno. */
-RTA_ASYNC int http_respond(http_ctx *c, int status, const char *ctype, const char *body,
-                           size_t len, const char *extra);
+ * lines, `extra` (complete header lines, may be NULL), then the body (left out for HEAD). Returns 0 or
+ * -errno. */
+RTA_ASYNC int http_respond(http_ctx *c, int status, const char *ctype, const char *body, size_t len,
+                           const char *extra);
 
 /* The middleware chain: request id + access log, routing, handlers. */
 RTA_ASYNC void http_app(http_ctx *c);
@@ -107,8 +108,7 @@ const char *http_reason(int status);
 /* Writes the head of a response into out (at least HTTP_HEAD_MAX bytes free
  * plus the extras' lengths; extras are header lines or NULL); returns its length. */
 #define HTTP_HEAD_MAX 256
-size_t http_format_head(char *out, int status, const char *ctype, size_t len, int minor,
-                        bool close, bool keep_alive_10, const char *extra1,
-                        const char *extra2);
+size_t http_format_head(char *out, int status, const char *ctype, size_t len, int minor, bool close,
+                        bool keep_alive_10, const char *extra1, const char *extra2);
 
 #endif

@@ -34,10 +34,10 @@
 /* A live connection. Registered before its task starts and unlinked by the
  * task when it ends, so the drain can end exactly the live, idle ones. */
 typedef struct conn_rec {
-    http_job job;     /* first: the job's done callback finds the record */
+    http_job job; /* first: the job's done callback finds the record */
     http_stream s;
-    rta_task *task;   /* the acceptor's reference; NULL until it stored it */
-    bool done;        /* the task ended before the acceptor stored `task` */
+    rta_task *task; /* the acceptor's reference; NULL until it stored it */
+    bool done;      /* the task ended before the acceptor stored `task` */
     struct conn_rec *prev, *next;
 } conn_rec;
 
@@ -137,8 +137,7 @@ static long number(const char *opt, const char *v, long lo, long hi)
     errno = 0;
     long n = v ? strtol(v, &end, 10) : 0;
     if (!v || errno || *end || end == v || n < lo || n > hi) {
-        fprintf(stderr, "rtahttpd: %s wants a number in [%ld, %ld], got '%s'\n", opt, lo, hi,
-                v ? v : "");
+        fprintf(stderr, "rtahttpd: %s wants a number in [%ld, %ld], got '%s'\n", opt, lo, hi, v ? v : "");
         exit(2);
     }
     return n;
@@ -165,8 +164,10 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!built) {
-        fprintf(stderr, "rtahttpd: engine '%s' is not built: it needs rtac (python3-clang); "
-                        "engines here:", engine_name);
+        fprintf(stderr,
+                "rtahttpd: engine '%s' is not built: it needs rtac (python3-clang); "
+                "engines here:",
+                engine_name);
         for (const char *const *n = http_engine_names; *n; n++)
             fprintf(stderr, " %s", *n);
         fprintf(stderr, "\n");
@@ -196,8 +197,7 @@ int main(int argc, char **argv)
     }
     listen_fd = rta_tcp_listen("127.0.0.1", (int)port, 4096);
     if (listen_fd < 0) {
-        fprintf(stderr, "rtahttpd: rta_tcp_listen 127.0.0.1:%ld: %s\n", port,
-                rta_strerror(listen_fd));
+        fprintf(stderr, "rtahttpd: rta_tcp_listen 127.0.0.1:%ld: %s\n", port, rta_strerror(listen_fd));
         rta_shutdown();
         return 1;
     }
@@ -224,8 +224,7 @@ int main(int argc, char **argv)
             break;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > 4500) {
-            fprintf(stderr, "rtahttpd: %d connections still busy after 4.5 s; exiting\n",
-                    atomic_load(&live));
+            fprintf(stderr, "rtahttpd: %d connections still busy after 4.5 s; exiting\n", atomic_load(&live));
             fflush(stderr);
             _exit(0);
         }

@@ -59,8 +59,11 @@ void http_parser_init(http_parser *p, http_request *req, uint32_t max_head)
 
 static http_method method_of(const char *s, size_t n)
 {
-    static const struct { const char *name; http_method m; } tab[] = {
-        {"GET", HTTP_GET}, {"HEAD", HTTP_HEAD}, {"POST", HTTP_POST}, {"PUT", HTTP_PUT},
+    static const struct {
+        const char *name;
+        http_method m;
+    } tab[] = {
+        {"GET", HTTP_GET},       {"HEAD", HTTP_HEAD},       {"POST", HTTP_POST},   {"PUT", HTTP_PUT},
         {"DELETE", HTTP_DELETE}, {"OPTIONS", HTTP_OPTIONS}, {"PATCH", HTTP_PATCH},
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
@@ -106,8 +109,8 @@ static int parse_request_line(http_request *r, const char *buf, uint32_t off, ui
     r->path = (http_span){off + ps, pe - ps};
     i++;
     const char *v = l + i;
-    if (n - i != 8 || memcmp(v, "HTTP/", 5) != 0 || v[6] != '.' || v[5] < '0' || v[5] > '9' ||
-        v[7] < '0' || v[7] > '9')
+    if (n - i != 8 || memcmp(v, "HTTP/", 5) != 0 || v[6] != '.' || v[5] < '0' || v[5] > '9' || v[7] < '0' ||
+        v[7] > '9')
         return HTTP_PARSE_BAD;
     if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
         return HTTP_PARSE_VERSION;
@@ -255,8 +258,7 @@ int http_parse_head(http_parser *p, const char *buf, size_t len)
     return len > p->max_head ? HTTP_PARSE_TOO_LARGE : HTTP_PARSE_MORE;
 }
 
-const char *http_header_get(const http_request *req, const char *buf, const char *name,
-                            size_t *len)
+const char *http_header_get(const http_request *req, const char *buf, const char *name, size_t *len)
 {
     for (unsigned i = 0; i < req->nheaders; i++)
         if (http_span_eq(buf, req->headers[i].name, name)) {
@@ -270,12 +272,22 @@ const char *http_header_get(const http_request *req, const char *buf, const char
 /* ---- chunked transfer coding (RFC 9112 section 7.1) ---- */
 
 enum {
-    CK_SIZE, CK_SIZE_WS, CK_EXT, CK_SIZE_LF, CK_DATA, CK_DATA_CR, CK_DATA_LF,
-    CK_TRAILER_START, CK_TRAILER_LINE, CK_TRAILER_LF, CK_END_LF, CK_DONE,
+    CK_SIZE,
+    CK_SIZE_WS,
+    CK_EXT,
+    CK_SIZE_LF,
+    CK_DATA,
+    CK_DATA_CR,
+    CK_DATA_LF,
+    CK_TRAILER_START,
+    CK_TRAILER_LINE,
+    CK_TRAILER_LF,
+    CK_END_LF,
+    CK_DONE,
 };
 
-#define CK_MAX_DIGITS 15           /* chunk sizes below 2^60 */
-#define CK_MAX_TRAILER (8 * 1024)  /* trailer section bytes */
+#define CK_MAX_DIGITS 15          /* chunk sizes below 2^60 */
+#define CK_MAX_TRAILER (8 * 1024) /* trailer section bytes */
 
 void http_chunked_init(http_chunked *c)
 {

@@ -22,7 +22,13 @@
 #define HTTP_DEFAULT_MAX_HEAD (8 * 1024)
 
 typedef enum http_method {
-    HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_DELETE, HTTP_OPTIONS, HTTP_PATCH,
+    HTTP_GET,
+    HTTP_HEAD,
+    HTTP_POST,
+    HTTP_PUT,
+    HTTP_DELETE,
+    HTTP_OPTIONS,
+    HTTP_PATCH,
     HTTP_OTHER,
 } http_method;
 
@@ -38,9 +44,9 @@ typedef struct http_header {
 typedef struct http_request {
     http_method method;
     http_span method_s;
-    http_span target;       /* as sent */
-    http_span path;         /* target without query (and without scheme://authority) */
-    int minor;              /* HTTP/1.<minor>: 0 or 1 */
+    http_span target; /* as sent */
+    http_span path;   /* target without query (and without scheme://authority) */
+    int minor;        /* HTTP/1.<minor>: 0 or 1 */
     unsigned nheaders;
     http_header headers[HTTP_MAX_HEADERS];
     int64_t content_length; /* -1 when absent */
@@ -52,11 +58,11 @@ typedef struct http_request {
 
 /* Results of http_parse_head. Errors are the negated status to answer with. */
 enum {
-    HTTP_PARSE_MORE = 0,            /* need more bytes */
-    HTTP_PARSE_BAD = -400,          /* malformed request line or header */
-    HTTP_PARSE_TOO_LARGE = -431,    /* head over the limit, or too many headers */
-    HTTP_PARSE_NOT_IMPL = -501,     /* a transfer coding other than chunked */
-    HTTP_PARSE_VERSION = -505,      /* HTTP/x.y other than 1.0 and 1.1 */
+    HTTP_PARSE_MORE = 0,         /* need more bytes */
+    HTTP_PARSE_BAD = -400,       /* malformed request line or header */
+    HTTP_PARSE_TOO_LARGE = -431, /* head over the limit, or too many headers */
+    HTTP_PARSE_NOT_IMPL = -501,  /* a transfer coding other than chunked */
+    HTTP_PARSE_VERSION = -505,   /* HTTP/x.y other than 1.0 and 1.1 */
 };
 
 typedef struct http_parser {
@@ -79,8 +85,7 @@ void http_parser_init(http_parser *p, http_request *req, uint32_t max_head);
 int http_parse_head(http_parser *p, const char *buf, size_t len);
 
 /* Header value by case-insensitive name (first match); NULL when absent. */
-const char *http_header_get(const http_request *req, const char *buf, const char *name,
-                            size_t *len);
+const char *http_header_get(const http_request *req, const char *buf, const char *name, size_t *len);
 
 /* Case-insensitive compare of a span with a NUL-terminated string. */
 bool http_span_eq(const char *buf, http_span s, const char *str);

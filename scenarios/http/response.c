@@ -29,19 +29,32 @@ const char *http_date(void)
 const char *http_reason(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
     }
 }
 
@@ -65,9 +78,8 @@ static char *put_uint(char *p, size_t v)
     return p;
 }
 
-size_t http_format_head(char *out, int status, const char *ctype, size_t len, int minor,
-                        bool close, bool keep_alive_10, const char *extra1,
-                        const char *extra2)
+size_t http_format_head(char *out, int status, const char *ctype, size_t len, int minor, bool close,
+                        bool keep_alive_10, const char *extra1, const char *extra2)
 {
     char *p = out;
     p = put(p, minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");

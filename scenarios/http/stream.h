@@ -20,17 +20,17 @@
 #include "async.h"
 
 typedef struct http_stream {
-    int fd;              /* >= 0: a socket; -1: memory */
-    atomic_bool idle;    /* the pipeline waits for the first byte of a request */
+    int fd;           /* >= 0: a socket; -1: memory */
+    atomic_bool idle; /* the pipeline waits for the first byte of a request */
     /* memory kind */
     const char *in;
     size_t in_len, in_pos;
-    size_t trickle;      /* max bytes per read, 0 = no limit (and no yields) */
-    bool hold;           /* at the end of `in`: wait for the deadline, not EOF */
-    char *out;           /* what was written (malloc'd, grows) */
+    size_t trickle; /* max bytes per read, 0 = no limit (and no yields) */
+    bool hold;      /* at the end of `in`: wait for the deadline, not EOF */
+    char *out;      /* what was written (malloc'd, grows) */
     size_t out_len, out_cap;
-    size_t writes;       /* write calls made */
-    size_t yields;       /* trickle: suspensions (a yield before every read and write) */
+    size_t writes; /* write calls made */
+    size_t yields; /* trickle: suspensions (a yield before every read and write) */
     bool closed;
 } http_stream;
 

@@ -247,23 +247,20 @@ size_t rj__number_check(const char *s, size_t len, const char **why)
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 /* Bytes 0x20..0x7f except '"' and '\\' (non-ASCII goes through UTF-8 checks). */
 const uint8_t rj__str_plain[256] = {
-    R16(0), R16(0),
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
-    R16(1), R16(1),
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50: '\\' */
-    R16(1), R16(1),
-    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
+    R16(0), R16(0), 1,      1,      0,      1,      1,      1,      1,      1,
+    1,      1,      1,      1,      1,      1,      1,      1, /* 0x20: '"' */
+    R16(1), R16(1), 1,      1,      1,      1,      1,      1,      1,      1,
+    1,      1,      1,      1,      0,      1,      1,      1, /* 0x50: '\\' */
+    R16(1), R16(1), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
 };
 /* What the writer does with each byte: 0 copies it, else the escape letter
  * ('u' for \u00XX). Non-ASCII bytes are copied (the text is valid UTF-8). */
 const uint8_t rj__str_escape[256] = {
-    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
-    R16('u'),
-    0, 0, '"', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    R16(0), R16(0),
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\\', 0, 0, 0,
-    R16(0), R16(0),
-    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
+    'u',    'u',    'u',    'u',      'u',    'u',    'u',    'u',    'b',    't', 'n', 'u', 'f',
+    'r',    'u',    'u',    R16('u'), 0,      0,      '"',    0,      0,      0,   0,   0,   0,
+    0,      0,      0,      0,        0,      0,      0,      R16(0), R16(0), 0,   0,   0,   0,
+    0,      0,      0,      0,        0,      0,      0,      0,      '\\',   0,   0,   0,   R16(0),
+    R16(0), R16(0), R16(0), R16(0),   R16(0), R16(0), R16(0), R16(0), R16(0),
 };
 #undef R16
 
@@ -310,11 +307,19 @@ double rj_number_f64(const rj_value *v)
 void rj_count(const rj_value *v, rj_counts *c)
 {
     switch (v->type) {
-    case RJ_NULL: c->nulls++; break;
+    case RJ_NULL:
+        c->nulls++;
+        break;
     case RJ_FALSE:
-    case RJ_TRUE: c->bools++; break;
-    case RJ_NUMBER: c->numbers++; break;
-    case RJ_STRING: c->strings++, c->string_bytes += v->len; break;
+    case RJ_TRUE:
+        c->bools++;
+        break;
+    case RJ_NUMBER:
+        c->numbers++;
+        break;
+    case RJ_STRING:
+        c->strings++, c->string_bytes += v->len;
+        break;
     case RJ_ARRAY:
         c->arrays++;
         for (uint32_t i = 0; i < v->len; i++)
@@ -350,10 +355,12 @@ int rj_catalog_from(const rj_value *v, rj_doc *doc, rj_catalog *out, rj_error *e
         const rj_value *o = &recs->u.items[i];
         const rj_value *name = rj_get(o, "name"), *avail = rj_get(o, "available"), *tags = rj_get(o, "tags");
         const rj_value *rating = rj_get(o, "rating");
-        if (!rj_number_i64(rj_get(o, "id"), &r[i].id) || !rj_number_i64(rj_get(o, "price_cents"), &r[i].price_cents))
+        if (!rj_number_i64(rj_get(o, "id"), &r[i].id) ||
+            !rj_number_i64(rj_get(o, "price_cents"), &r[i].price_cents))
             return bad(err, "a record's id or price_cents is not an integer");
-        if (!name || name->type != RJ_STRING || !avail || (avail->type != RJ_TRUE && avail->type != RJ_FALSE) ||
-            !tags || tags->type != RJ_ARRAY || !rating || rating->type != RJ_NUMBER)
+        if (!name || name->type != RJ_STRING || !avail ||
+            (avail->type != RJ_TRUE && avail->type != RJ_FALSE) || !tags || tags->type != RJ_ARRAY ||
+            !rating || rating->type != RJ_NUMBER)
             return bad(err, "a record lacks name, available, rating or tags");
         r[i].name = name->u.str;
         r[i].available = avail->type == RJ_TRUE;

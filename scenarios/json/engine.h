@@ -69,10 +69,10 @@ extern const uint8_t rj__str_plain[256];  /* 1: copied as is inside a string */
 extern const uint8_t rj__str_escape[256]; /* writer: 0 as is, else the escape letter or 'u' */
 
 /* The per-engine entries (declared for engines.c). */
-#define RJ_DECLARE_ENGINE(id)                                                             \
-    int64_t rj_##id##_parse_run(rj_parser *p);                                           \
-    int64_t rj_##id##_write_run(rj_writer *w);                                           \
-    rta_task *rj_##id##_parse_spawn(rj_parser *p);                                       \
+#define RJ_DECLARE_ENGINE(id)                                                                                \
+    int64_t rj_##id##_parse_run(rj_parser *p);                                                               \
+    int64_t rj_##id##_write_run(rj_writer *w);                                                               \
+    rta_task *rj_##id##_parse_spawn(rj_parser *p);                                                           \
     rta_task *rj_##id##_write_spawn(rj_writer *w);
 
 #endif

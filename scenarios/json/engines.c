@@ -35,7 +35,7 @@ static const rj_engine engines[] = {
 };
 
 const char *const rj_engine_names[] = {
-    "sync", "tasklet",
+    "sync",        "tasklet",
 #if RJ_HAVE_CONT
     "cont",
 #endif

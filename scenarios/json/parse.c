@@ -125,7 +125,8 @@ RJ_BUILDER RTA_ASYNC static int64_t get_byte(rj_parser *p)
 static int push(rj_parser *p, uint32_t type, size_t len, void *ptr)
 {
     if (len > UINT32_MAX)
-        return rj__parse_fail(p, RJ_ENOMEM, rj_stream_pos(p->in), "value too large (over 4 Gi items or bytes)");
+        return rj__parse_fail(p, RJ_ENOMEM, rj_stream_pos(p->in),
+                              "value too large (over 4 Gi items or bytes)");
     if (p->vs_len == p->vs_cap && rj__vs_reserve(p) < 0)
         return RJ_ENOMEM;
     rj_value *v = &p->vs[p->vs_len++];
@@ -178,8 +179,10 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_utf8_slow(rj_parser *p, bool store)
     rj_stream *s = p->in;
     uint64_t at = rj_stream_pos(s);
     uint32_t lead = *s->cur++;
-    int need = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2
-             : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
+    int need = lead >= 0xc2 && lead <= 0xdf   ? 1
+               : lead >= 0xe0 && lead <= 0xef ? 2
+               : lead >= 0xf0 && lead <= 0xf4 ? 3
+                                              : -1;
     if (need < 0)
         return rj__parse_fail(p, RJ_ESYNTAX, at, BAD_UTF8, (unsigned)lead);
     uint32_t bytes = lead;
@@ -197,7 +200,8 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_utf8_slow(rj_parser *p, bool store)
         bytes |= (uint32_t)b << (8 * i);
     }
     if (store) {
-        uint8_t out[4] = {(uint8_t)bytes, (uint8_t)(bytes >> 8), (uint8_t)(bytes >> 16), (uint8_t)(bytes >> 24)};
+        uint8_t out[4] = {(uint8_t)bytes, (uint8_t)(bytes >> 8), (uint8_t)(bytes >> 16),
+                          (uint8_t)(bytes >> 24)};
         return sb_add(p, out, (size_t)need + 1);
     }
     return 0;
@@ -211,8 +215,10 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_hex4(rj_parser *p, uint64_t at)
         int64_t b = get_byte(p);
         if (b < 0 && b != END)
             return b;
-        int d = b >= '0' && b <= '9' ? (int)b - '0' : b >= 'a' && b <= 'f' ? (int)b - 'a' + 10
-              : b >= 'A' && b <= 'F' ? (int)b - 'A' + 10 : -1;
+        int d = b >= '0' && b <= '9'   ? (int)b - '0'
+                : b >= 'a' && b <= 'f' ? (int)b - 'a' + 10
+                : b >= 'A' && b <= 'F' ? (int)b - 'A' + 10
+                                       : -1;
         if (d < 0)
             return rj__parse_fail(p, RJ_ESYNTAX, at, "bad \\u escape: expected 4 hex digits");
         v = v * 16 + d;
@@ -229,14 +235,30 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_escape(rj_parser *p, bool store)
         return b;
     char one;
     switch (b) {
-    case '"': one = '"'; break;
-    case '\\': one = '\\'; break;
-    case '/': one = '/'; break;
-    case 'b': one = '\b'; break;
-    case 'f': one = '\f'; break;
-    case 'n': one = '\n'; break;
-    case 'r': one = '\r'; break;
-    case 't': one = '\t'; break;
+    case '"':
+        one = '"';
+        break;
+    case '\\':
+        one = '\\';
+        break;
+    case '/':
+        one = '/';
+        break;
+    case 'b':
+        one = '\b';
+        break;
+    case 'f':
+        one = '\f';
+        break;
+    case 'n':
+        one = '\n';
+        break;
+    case 'r':
+        one = '\r';
+        break;
+    case 't':
+        one = '\t';
+        break;
     case 'u': {
         int64_t cp = parse_hex4(p, at);
         if (cp < 0)
@@ -251,7 +273,8 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_escape(rj_parser *p, bool store)
             if (b2 < 0 && b2 != END)
                 return b2;
             if (b2 != 'u')
-                return rj__parse_fail(p, RJ_ESYNTAX, at, "lone high surrogate \\u%04X in string", (unsigned)cp);
+                return rj__parse_fail(p, RJ_ESYNTAX, at, "lone high surrogate \\u%04X in string",
+                                      (unsigned)cp);
             int64_t lo = parse_hex4(p, at);
             if (lo < 0)
                 return lo;
@@ -430,7 +453,8 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth);
 static int unexpected(rj_parser *p, int64_t b, const char *what)
 {
     char d[24];
-    return rj__parse_fail(p, RJ_ESYNTAX, rj_stream_pos(p->in), "%s, found %s", what, describe(b, d, sizeof d));
+    return rj__parse_fail(p, RJ_ESYNTAX, rj_stream_pos(p->in), "%s, found %s", what,
+                          describe(b, d, sizeof d));
 }
 
 /* After '[' (consumed). */
@@ -509,7 +533,7 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth)
 {
     rj_stream *s = p->in;
     int64_t b;
-    if (s->cur < s->end && *s->cur > ' ')
+    if (s->cur<s->end && * s->cur> ' ')
         b = *s->cur;
     else
         b = skip_ws(p);
@@ -520,11 +544,21 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth)
     case '{':
     case '[':
         if (depth >= p->max_depth)
-            return rj__parse_fail(p, RJ_EDEPTH, rj_stream_pos(s), "nesting deeper than %u levels", p->max_depth);
+            return rj__parse_fail(p, RJ_EDEPTH, rj_stream_pos(s), "nesting deeper than %u levels",
+                                  p->max_depth);
         s->cur++;
         return b == '{' ? parse_object(p, depth + 1) : parse_array(p, depth + 1);
-    case '-': case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
         return parse_number(p);
     case 't':
         return parse_literal(p, "true", RJ_TRUE);
@@ -536,7 +570,8 @@ RJ_BUILDER RTA_ASYNC static int64_t parse_value(rj_parser *p, unsigned depth)
         if (b < 0 && b != END)
             return b;
         if (b == 0xef && rj_stream_pos(s) == 0)
-            return rj__parse_fail(p, RJ_ESYNTAX, 0, "byte order mark at the start (not allowed in JSON text)");
+            return rj__parse_fail(p, RJ_ESYNTAX, 0,
+                                  "byte order mark at the start (not allowed in JSON text)");
         return unexpected(p, b, "expected a value");
     }
 }

@@ -37,19 +37,19 @@ extern "C" {
 
 enum {
     RJ_OK = 0,
-    RJ_ESYNTAX = -1,   /* not a valid JSON text (RFC 8259) */
-    RJ_EDEPTH = -2,    /* nesting deeper than the parser's limit */
-    RJ_EIO = -3,       /* the stream's backend failed */
-    RJ_ENOMEM = -4,    /* out of memory (or a value over 4 GiB) */
-    RJ_EENGINE = -5,   /* the engine could not run the job (task failed, not built) */
-    RJ_EARG = -6,      /* bad input to the writer (e.g. a string that is not UTF-8) */
+    RJ_ESYNTAX = -1, /* not a valid JSON text (RFC 8259) */
+    RJ_EDEPTH = -2,  /* nesting deeper than the parser's limit */
+    RJ_EIO = -3,     /* the stream's backend failed */
+    RJ_ENOMEM = -4,  /* out of memory (or a value over 4 GiB) */
+    RJ_EENGINE = -5, /* the engine could not run the job (task failed, not built) */
+    RJ_EARG = -6,    /* bad input to the writer (e.g. a string that is not UTF-8) */
 };
 
 typedef struct rj_error {
-    int code;          /* RJ_E*, 0 when none */
-    uint64_t offset;   /* byte offset of the problem in the input (parser) */
-    uint32_t line;     /* 1-based */
-    uint32_t col;      /* 1-based, in bytes */
+    int code;        /* RJ_E*, 0 when none */
+    uint64_t offset; /* byte offset of the problem in the input (parser) */
+    uint32_t line;   /* 1-based */
+    uint32_t col;    /* 1-based, in bytes */
     char msg[192];
 } rj_error;
 
@@ -82,13 +82,13 @@ struct rj_stream {
     void *self;
     const rta_awaiter_ops *wait_ops; /* set by ops->wait */
     void *wait_obj;
-    int err;           /* -errno of the first backend failure, 0 if none */
+    int err; /* -errno of the first backend failure, 0 if none */
     bool eof;
     bool writing;
     bool owns_buf;
     /* statistics */
-    uint64_t fills;        /* backend reads / writes */
-    uint64_t suspensions;  /* awaits of an awaiter that was not complete */
+    uint64_t fills;       /* backend reads / writes */
+    uint64_t suspensions; /* awaits of an awaiter that was not complete */
 };
 
 #define RJ_STREAM_BUF (16 * 1024)
@@ -124,9 +124,7 @@ static inline uint64_t rj_stream_pos(const rj_stream *s)
 
 /* ---- the document model ------------------------------------------------------ */
 
-typedef enum rj_type {
-    RJ_NULL, RJ_FALSE, RJ_TRUE, RJ_NUMBER, RJ_STRING, RJ_ARRAY, RJ_OBJECT
-} rj_type;
+typedef enum rj_type { RJ_NULL, RJ_FALSE, RJ_TRUE, RJ_NUMBER, RJ_STRING, RJ_ARRAY, RJ_OBJECT } rj_type;
 
 /* A value. Strings: UTF-8, len bytes (may contain NUL), NUL-terminated.
  * Numbers: the validated lexeme as written (so a round trip keeps the value
@@ -144,15 +142,15 @@ typedef struct rj_value {
 typedef struct rj_doc rj_doc; /* owns every value and string parsed into it */
 
 rj_doc *rj_doc_new(void);
-void rj_doc_free(rj_doc *d);       /* NULL ignored */
-void rj_doc_clear(rj_doc *d);      /* frees every value, keeps d */
+void rj_doc_free(rj_doc *d);             /* NULL ignored */
+void rj_doc_clear(rj_doc *d);            /* frees every value, keeps d */
 void *rj_doc_alloc(rj_doc *d, size_t n); /* 8-aligned, freed with d; NULL when out of memory */
 size_t rj_doc_bytes(const rj_doc *d);    /* bytes reserved by the arena */
 uint64_t rj_doc_blocks(const rj_doc *d); /* allocations the arena made */
 
 /* Lookups on a parsed value. */
 const rj_value *rj_get(const rj_value *obj, const char *key); /* first match, NULL if none */
-bool rj_number_i64(const rj_value *v, int64_t *out); /* an integer lexeme that fits */
+bool rj_number_i64(const rj_value *v, int64_t *out);          /* an integer lexeme that fits */
 double rj_number_f64(const rj_value *v);
 /* Counts of a tree (for checking that two parsers saw the same document). */
 typedef struct rj_counts {
@@ -166,19 +164,19 @@ void rj_count(const rj_value *v, rj_counts *c);
 
 typedef struct rj_parser {
     rj_stream *in;
-    rj_doc *doc;         /* values go here; NULL validates only */
-    unsigned max_depth;  /* RJ_DEFAULT_MAX_DEPTH after rj_parser_init */
-    bool close_at_end;   /* close the stream's backend when done (a pipe's reader) */
-    unsigned repeat;     /* benchmarks: parse this many times, rewinding the (memory)
-                            input and clearing doc in between; 0 = once */
-    rj_value root;       /* the result (with doc) */
+    rj_doc *doc;        /* values go here; NULL validates only */
+    unsigned max_depth; /* RJ_DEFAULT_MAX_DEPTH after rj_parser_init */
+    bool close_at_end;  /* close the stream's backend when done (a pipe's reader) */
+    unsigned repeat;    /* benchmarks: parse this many times, rewinding the (memory)
+                           input and clearing doc in between; 0 = once */
+    rj_value root;      /* the result (with doc) */
     rj_error err;
     /* private to the engines */
     uint32_t line;
     uint64_t line_start; /* stream position of the current line's first byte */
     rj_value *vs;        /* value stack: children of the open containers */
     size_t vs_len, vs_cap;
-    char *sb;            /* scratch for a string or number being read */
+    char *sb; /* scratch for a string or number being read */
     size_t sb_len, sb_cap;
 } rj_parser;
 
@@ -187,19 +185,19 @@ void rj_parser_free(rj_parser *p); /* scratch only; not the stream or doc */
 
 /* What a writer job writes. */
 typedef enum rj_wkind {
-    RJ_W_VALUE,    /* w->value, compactly */
-    RJ_W_MESSAGE,  /* the TechEmpower message: {"message":"Hello, World!"} */
-    RJ_W_CATALOG,  /* w->catalog (the typed path) */
+    RJ_W_VALUE,   /* w->value, compactly */
+    RJ_W_MESSAGE, /* the TechEmpower message: {"message":"Hello, World!"} */
+    RJ_W_CATALOG, /* w->catalog (the typed path) */
 } rj_wkind;
 
 /* The typed path: a catalogue of records, serialised from C structs. */
 typedef struct rj_record {
     int64_t id;
-    const char *name;          /* UTF-8 */
+    const char *name; /* UTF-8 */
     int64_t price_cents;
-    double rating;             /* written with up to 17 significant digits */
+    double rating; /* written with up to 17 significant digits */
     bool available;
-    const char *const *tags;   /* ntags strings */
+    const char *const *tags; /* ntags strings */
     size_t ntags;
 } rj_record;
 typedef struct rj_catalog {
@@ -213,9 +211,9 @@ typedef struct rj_writer {
     rj_wkind kind;
     const rj_value *value;
     const rj_catalog *catalog;
-    bool close_at_end;   /* close the stream's backend when done (pipe) */
-    unsigned repeat;     /* benchmarks: write this many times, emptying the (memory)
-                            sink in between; 0 = once */
+    bool close_at_end; /* close the stream's backend when done (pipe) */
+    unsigned repeat;   /* benchmarks: write this many times, emptying the (memory)
+                          sink in between; 0 = once */
     rj_error err;
 } rj_writer;
 

@@ -211,8 +211,8 @@ static void trickle_wait(void *self, bool for_write, rj_stream *s)
     s->wait_obj = NULL;
 }
 
-static const rj_stream_ops trickle_ops = {.read = trickle_read, .wait = trickle_wait, .destroy = free,
-                                          .name = "trickle"};
+static const rj_stream_ops trickle_ops = {
+    .read = trickle_read, .wait = trickle_wait, .destroy = free, .name = "trickle"};
 
 int rj_stream_trickle_reader(rj_stream *s, const void *data, size_t len, size_t chunk, bool wait_each)
 {
@@ -296,7 +296,8 @@ static int64_t pipe_result(void *self)
     return 0;
 }
 
-static const rta_awaiter_ops pipe_awaiter = {pipe_is_completed, pipe_on_completed, pipe_on_completed, pipe_result};
+static const rta_awaiter_ops pipe_awaiter = {pipe_is_completed, pipe_on_completed, pipe_on_completed,
+                                             pipe_result};
 
 static void wake(rta_waiter *w)
 {
@@ -384,8 +385,12 @@ static void pipe_destroy(void *self)
     pipe_unref(((pipe_end *)self)->p);
 }
 
-static const rj_stream_ops pipe_ops = {.read = pipe_read, .write = pipe_write, .wait = pipe_wait,
-                                       .close = pipe_close, .destroy = pipe_destroy, .name = "pipe"};
+static const rj_stream_ops pipe_ops = {.read = pipe_read,
+                                       .write = pipe_write,
+                                       .wait = pipe_wait,
+                                       .close = pipe_close,
+                                       .destroy = pipe_destroy,
+                                       .name = "pipe"};
 
 int rj_stream_pipe(rj_stream *writer, rj_stream *reader, size_t capacity)
 {

@@ -165,12 +165,18 @@ static bool try_str(rj_stream *s, const char *str, size_t len, char tail)
 static bool try_scalar(rj_stream *s, const rj_value *v)
 {
     switch (v->type) {
-    case RJ_NULL: return try_put(s, "null", 4);
-    case RJ_TRUE: return try_put(s, "true", 4);
-    case RJ_FALSE: return try_put(s, "false", 5);
-    case RJ_NUMBER: return try_put(s, v->u.str, v->len);
-    case RJ_STRING: return try_str(s, v->u.str, v->len, 0);
-    default: return false;
+    case RJ_NULL:
+        return try_put(s, "null", 4);
+    case RJ_TRUE:
+        return try_put(s, "true", 4);
+    case RJ_FALSE:
+        return try_put(s, "false", 5);
+    case RJ_NUMBER:
+        return try_put(s, v->u.str, v->len);
+    case RJ_STRING:
+        return try_str(s, v->u.str, v->len, 0);
+    default:
+        return false;
     }
 }
 
@@ -222,7 +228,12 @@ static bool utf8_valid(const uint8_t *c, size_t n)
         int k = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
         if (k < 0 || e - c <= k)
             return false;
-        uint8_t lo = b == 0xe0 ? 0xa0 : b == 0xf0 ? 0x90 : 0x80, hi = b == 0xed ? 0x9f : b == 0xf4 ? 0x8f : 0xbf;
+        uint8_t lo = b == 0xe0   ? 0xa0
+                     : b == 0xf0 ? 0x90
+                                 : 0x80,
+                hi = b == 0xed   ? 0x9f
+                     : b == 0xf4 ? 0x8f
+                                 : 0xbf;
         if (c[1] < lo || c[1] > hi)
             return false;
         for (int i = 2; i <= k; i++)
@@ -310,11 +321,16 @@ RJ_BUILDER RTA_ASYNC static int64_t write_value(rj_writer *w, const rj_value *v)
     if (try_scalar(w->out, v))
         return 0;
     switch (v->type) {
-    case RJ_NULL: return put_token(w, "null");
-    case RJ_TRUE: return put_token(w, "true");
-    case RJ_FALSE: return put_token(w, "false");
-    case RJ_NUMBER: return put(w, v->u.str, v->len);
-    case RJ_STRING: return write_str(w, v->u.str, v->len);
+    case RJ_NULL:
+        return put_token(w, "null");
+    case RJ_TRUE:
+        return put_token(w, "true");
+    case RJ_FALSE:
+        return put_token(w, "false");
+    case RJ_NUMBER:
+        return put(w, v->u.str, v->len);
+    case RJ_STRING:
+        return write_str(w, v->u.str, v->len);
     case RJ_ARRAY:
         if (!try_char(w->out, '['))
             r = put_token(w, "[");

@@ -31,7 +31,8 @@
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define rta__asan_start_switch(fake_save, lo, size) __sanitizer_start_switch_fiber(fake_save, lo, size)
-#define rta__asan_finish_switch(fake, lo_out, size_out) __sanitizer_finish_switch_fiber(fake, lo_out, size_out)
+#define rta__asan_finish_switch(fake, lo_out, size_out)                                                      \
+    __sanitizer_finish_switch_fiber(fake, lo_out, size_out)
 /* Stack bytes that are copied out and back keep stale redzone poisoning from
  * whichever task last ran there; clear it so the copy and the resumed frames
  * are not reported (we lose redzones of resumed frames, never gain false hits). */

@@ -10,8 +10,8 @@
 typedef struct combinator combinator;
 
 typedef struct slot {
-    rta_waiter w;     /* w.data = the combinator */
-    rta_task *task;   /* one reference held until the combinator is destroyed */
+    rta_waiter w;   /* w.data = the combinator */
+    rta_task *task; /* one reference held until the combinator is destroyed */
 } slot;
 
 struct combinator {
@@ -86,8 +86,10 @@ static rta_task *faulted_input(const char *call, size_t i)
     rta_task *p = rta_promise_new();
     if (!p)
         return NULL;
-    rta_error *e = rta_error_new(-EINVAL, "%s: input %zu is a NULL task handle (a call that "
-                                          "returns a task failed and was not checked)", call, i);
+    rta_error *e = rta_error_new(-EINVAL,
+                                 "%s: input %zu is a NULL task handle (a call that "
+                                 "returns a task failed and was not checked)",
+                                 call, i);
     rta_promise_reject(p, e ? e : rta__error_oom());
     errno = EINVAL;
     return p;

@@ -16,14 +16,14 @@
 #include "symbols.h"
 
 typedef struct snap {
-    uint64_t id;          /* 0: an async1 value-task method (no task) */
-    uint64_t awaits;      /* id of the task it awaits, 0 if none */
-    rta__reg_wait wait;   /* what it waits for, formatted without the locks */
-    uint64_t waited_ns;   /* suspended: how long */
+    uint64_t id;        /* 0: an async1 value-task method (no task) */
+    uint64_t awaits;    /* id of the task it awaits, 0 if none */
+    rta__reg_wait wait; /* what it waits for, formatted without the locks */
+    uint64_t waited_ns; /* suspended: how long */
     const char *engine;
     const void *fn;
     uint8_t state, pc_kind;
-    uint32_t status;      /* the task's rta_status (completed-but-held) */
+    uint32_t status; /* the task's rta_status (completed-but-held) */
     int32_t await_point;
     unsigned nframes;
     bool truncated;
@@ -98,8 +98,8 @@ static bool runtime_name(const char *name)
     return strncmp(name, "rta_", 4) == 0;
 }
 
-void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_upto,
-                   const void *root, int first_line, rta__srcinfo *si)
+void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_upto, const void *root,
+                   int first_line, rta__srcinfo *si)
 {
     unsigned shown = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -136,8 +136,8 @@ static void print_frames(FILE *out, const snap *p, rta__srcinfo *si)
     /* async1: the state is the line of the await it waits at
      * (rta/async1.h); the address is the move-next's entry. */
     bool exact = p->pc_kind == RTA__REG_PC_EXACT;
-    rta__dump_pcs(out, p->frames, p->nframes, exact ? p->nframes : 0, p->fn,
-                  exact ? (int)p->await_point : -1, si);
+    rta__dump_pcs(out, p->frames, p->nframes, exact ? p->nframes : 0, p->fn, exact ? (int)p->await_point : -1,
+                  si);
     if (p->truncated)
         fprintf(out, "    ... (more frames)\n");
 }
@@ -148,8 +148,7 @@ static void print_one(FILE *out, const snap *p, const snaps *s, rta__srcinfo *si
     if (!p->fn || !rta__symbolize((uintptr_t)p->fn, root, sizeof root, NULL))
         snprintf(root, sizeof root, "%p", p->fn);
     if (p->id)
-        fprintf(out, "task %llu %s %s in %s", (unsigned long long)p->id, p->engine, state_name(p),
-                root);
+        fprintf(out, "task %llu %s %s in %s", (unsigned long long)p->id, p->engine, state_name(p), root);
     else
         fprintf(out, "value-task %s %s in %s", p->engine, state_name(p), root);
     if (p->status != RTA_PENDING) {
@@ -157,8 +156,7 @@ static void print_one(FILE *out, const snap *p, const snaps *s, rta__srcinfo *si
     } else if (p->state == RTA__REG_AWAITING || p->state == RTA__REG_SLEEPING) {
         char wait[192];
         rta__reg_wait_format(&p->wait, s->now_mono, wait, sizeof wait);
-        fprintf(out, ": %s, waiting %llu ms\n", wait,
-                (unsigned long long)(p->waited_ns / 1000000u));
+        fprintf(out, ": %s, waiting %llu ms\n", wait, (unsigned long long)(p->waited_ns / 1000000u));
     } else {
         fputc('\n', out);
     }

@@ -40,9 +40,11 @@ bool rta__forked_refuse(const char *call)
 {
     if (!rta__forked_child)
         return false;
-    fprintf(stderr, "rtasync: %s: this process was forked while its parent's runtime was "
-                    "running: the runtime does not exist in a forked child, which may exec "
-                    "(the new program may use rtasync) or call no rtasync function\n", call);
+    fprintf(stderr,
+            "rtasync: %s: this process was forked while its parent's runtime was "
+            "running: the runtime does not exist in a forked child, which may exec "
+            "(the new program may use rtasync) or call no rtasync function\n",
+            call);
     return true;
 }
 
@@ -67,15 +69,24 @@ void rta__fatal(const char *fmt, ...)
 const char *rta_strerror(int code)
 {
     switch (code) {
-    case 0: return "success";
-    case RTA_EINVALIDPROGRAM: return "invalid program";
-    case RTA_ENOTASYNC: return "async2-only call from non-async code";
-    case RTA_ENOTINIT: return "runtime not initialised";
-    case RTA_EBLOCKING: return "blocking wait inside a task";
-    case RTA_ESTALE: return "stale value-task token";
-    case RTA_EDOUBLEAWAIT: return "value task awaited twice";
-    case RTA_EBUILDER: return "method builder does not fit the method";
-    default: break;
+    case 0:
+        return "success";
+    case RTA_EINVALIDPROGRAM:
+        return "invalid program";
+    case RTA_ENOTASYNC:
+        return "async2-only call from non-async code";
+    case RTA_ENOTINIT:
+        return "runtime not initialised";
+    case RTA_EBLOCKING:
+        return "blocking wait inside a task";
+    case RTA_ESTALE:
+        return "stale value-task token";
+    case RTA_EDOUBLEAWAIT:
+        return "value task awaited twice";
+    case RTA_EBUILDER:
+        return "method builder does not fit the method";
+    default:
+        break;
     }
     if (code < 0 && code > -4096)
         return strerror(-code);
@@ -345,8 +356,8 @@ void rta__try_pop(rta__try *t)
     /* Records above t are dead (their frames returned without RTA_END_TRY);
      * drop them without reading them and report the bug where it shows. */
     x->try_top = t->prev;
-    rta_throw(RTA_EINVALIDPROGRAM,
-              "an RTA_TRY nested in the one in '%s' was left with return/break/goto", t->func);
+    rta_throw(RTA_EINVALIDPROGRAM, "an RTA_TRY nested in the one in '%s' was left with return/break/goto",
+              t->func);
 }
 
 bool rta__try_handler(rta__try *t, int kind)
@@ -401,8 +412,7 @@ bool rta__call_catching(int64_t (*fn)(void *), void *arg, int64_t *out, rta_erro
              * ours are dead. This is the root, so report it as the outcome
              * instead of throwing into nothing. */
             x->try_top = t.prev;
-            *err = rta_error_new(RTA_EINVALIDPROGRAM,
-                                 "an RTA_TRY body was left with return/break/goto");
+            *err = rta_error_new(RTA_EINVALIDPROGRAM, "an RTA_TRY body was left with return/break/goto");
             if (!*err)
                 *err = rta__error_oom();
             return false;

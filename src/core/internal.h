@@ -20,7 +20,7 @@
 #define RTA__HIDDEN __attribute__((visibility("hidden")))
 #define rta__likely(x) __builtin_expect(!!(x), 1)
 #define rta__unlikely(x) __builtin_expect(!!(x), 0)
-#define rta__container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+#define rta__container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 /* Prints a message naming the broken invariant and aborts. For bugs in the
  * runtime itself, never for user errors (those are thrown). */
@@ -31,7 +31,7 @@ RTA__HIDDEN __attribute__((noreturn, format(printf, 1, 2))) void rta__fatal(cons
  * evaluated then: no side effects in it). A failure names file, line and
  * the expression through rta__fatal. */
 #if !defined(NDEBUG) || defined(RTA_DEBUG)
-#define RTA__ASSERT(x)                                                                            \
+#define RTA__ASSERT(x)                                                                                       \
     (rta__likely(x) ? (void)0 : rta__fatal("%s:%d: invariant broken: %s", __FILE__, __LINE__, #x))
 #else
 #define RTA__ASSERT(x) ((void)sizeof(!(x)))
@@ -52,17 +52,17 @@ enum rta__task_kind {
 
 struct rta_task {
     _Atomic uint32_t refs;
-    _Atomic uint32_t status;       /* rta_status or RTA__COMPLETING */
-    uint32_t kind;                 /* enum rta__task_kind */
-    _Atomic uint32_t flags;        /* RTA__TF_* */
+    _Atomic uint32_t status; /* rta_status or RTA__COMPLETING */
+    uint32_t kind;           /* enum rta__task_kind */
+    _Atomic uint32_t flags;  /* RTA__TF_* */
     uint64_t id;
-    int64_t value;                 /* valid once status == SUCCEEDED (acquire) */
-    rta_error *error;              /* owned; valid once status == FAULTED */
+    int64_t value;    /* valid once status == SUCCEEDED (acquire) */
+    rta_error *error; /* owned; valid once status == FAULTED */
     /* Lock-free stack of waiters; RTA__WAITERS_DONE once completed, after
      * which nobody may push. Completion takes the whole list with one
      * exchange, so each waiter runs exactly once. */
     _Atomic(rta_waiter *) waiters;
-    void (*destroy)(rta_task *t);  /* frees the enclosing object; NULL = free(t) */
+    void (*destroy)(rta_task *t); /* frees the enclosing object; NULL = free(t) */
 };
 
 #define RTA__WAITERS_DONE ((rta_waiter *)(uintptr_t)1)
@@ -120,8 +120,7 @@ RTA__HIDDEN __attribute__((noreturn)) void rta__task_stale(const rta_task *t, co
  * word the caller is about to touch anyway. */
 static inline void rta__task_check_live(const rta_task *t, const char *call)
 {
-    if (rta__unlikely(atomic_load_explicit(&((rta_task *)t)->refs, memory_order_relaxed) ==
-                      RTA__POISON))
+    if (rta__unlikely(atomic_load_explicit(&((rta_task *)t)->refs, memory_order_relaxed) == RTA__POISON))
         rta__task_stale(t, call);
 }
 
@@ -191,11 +190,11 @@ static inline void rta__cpu_relax(void)
  * scheduler) also lives here so that every engine saves and restores it the
  * same way. */
 typedef struct rta__exec {
-    rta__try *try_top;   /* innermost live handler record */
-    int handler_depth;   /* > 0 while a CATCH/FINALLY handler body runs */
-    void *locals;        /* async-local map (see src/core/context.c) */
-    void *sync_ctx;      /* current rta_sync_ctx, if any */
-    void *scheduler;     /* current user rta_scheduler, if any */
+    rta__try *try_top; /* innermost live handler record */
+    int handler_depth; /* > 0 while a CATCH/FINALLY handler body runs */
+    void *locals;      /* async-local map (see src/core/context.c) */
+    void *sync_ctx;    /* current rta_sync_ctx, if any */
+    void *scheduler;   /* current user rta_scheduler, if any */
     /* Set in the exec of a task whose code is async2 without being a stackful
      * one (a cont root): rta_in_async() is true while it is current. Stackful
      * tasks are recognised by rta__tls.stackful instead. */
@@ -207,9 +206,9 @@ typedef struct rta__exec {
 struct rta__worker;
 
 typedef struct rta__tls {
-    rta__exec *exec;               /* never NULL after rta__tls_get() */
-    rta__exec own;                 /* the thread's own state */
-    struct rta__worker *worker;    /* set on worker threads */
+    rta__exec *exec;            /* never NULL after rta__tls_get() */
+    rta__exec own;              /* the thread's own state */
+    struct rta__worker *worker; /* set on worker threads */
     /* The task of the stackful engine (src/sched/engine.h) running on this
      * thread, on a stack that engine owns; NULL when none runs. Opaque here:
      * the engine sets it and alone knows its type. Invariant every such
@@ -303,8 +302,8 @@ RTA__HIDDEN void rta__resume_post(uint8_t kind, void *target, void (*fn)(void *)
 #define RTA__TRACE_MAX 64
 
 typedef struct rta__frame {
-    uintptr_t pc;     /* return address (0 when only a name is known) */
-    char *name;       /* resolved lazily (or given by an engine), owned */
+    uintptr_t pc; /* return address (0 when only a name is known) */
+    char *name;   /* resolved lazily (or given by an engine), owned */
 } rta__frame;
 
 struct rta_error {
@@ -312,7 +311,7 @@ struct rta_error {
     char *message;
     _Atomic int names_resolved;
     size_t nframes;
-    size_t cap;               /* room in frames[]: 0 or RTA__TRACE_MAX */
+    size_t cap; /* room in frames[]: 0 or RTA__TRACE_MAX */
     rta__frame frames[];
 };
 

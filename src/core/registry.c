@@ -230,8 +230,8 @@ void rta__reg_wait_format(const rta__reg_wait *w, uint64_t now_ns, char *buf, si
             put_due(buf + k, cap - (size_t)k, false, w->due_ns, now_ns);
         return;
     case RTA__REG_WAIT_GROUP:
-        snprintf(buf, cap, "awaiting group %p (%d %s running when the wait began)", w->self,
-                 (int)w->num, w->num == 1 ? "child" : "children");
+        snprintf(buf, cap, "awaiting group %p (%d %s running when the wait began)", w->self, (int)w->num,
+                 w->num == 1 ? "child" : "children");
         return;
     case RTA__REG_WAIT_JOB: {
         char name[128];
@@ -266,8 +266,8 @@ static void describe(FILE *out, const char *indent, rta__reg_entry *e)
     rta__reg_wait_read(e, &w);
     rta__reg_wait_format(&w, rta__reg_now_mono(), wait, sizeof wait);
     if (e->task)
-        fprintf(out, "%stask %llu (%s) in %s: %s\n", indent, (unsigned long long)e->task->id,
-                e->engine, name, wait);
+        fprintf(out, "%stask %llu (%s) in %s: %s\n", indent, (unsigned long long)e->task->id, e->engine, name,
+                wait);
     else
         fprintf(out, "%svalue task (%s) in %s: %s\n", indent, e->engine, name, wait);
 }

@@ -154,8 +154,7 @@ typedef struct rta__reg_shard {
 RTA__HIDDEN extern rta__reg_shard rta__reg_shards[RTA__REG_SHARDS];
 
 /* Enters e (not registered yet) for task t; lazy: see lazy_frames, or NULL. */
-RTA__HIDDEN void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn,
-                              int pc_kind,
+RTA__HIDDEN void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn, int pc_kind,
                               unsigned (*lazy)(const rta__reg_entry *e, uintptr_t *out, bool *truncated));
 /* Removes e if it was entered; any thread. */
 static inline void rta__reg_remove_if(rta__reg_entry *e);
@@ -177,8 +176,8 @@ RTA__HIDDEN uint8_t rta__reg_take_hint(rta__reg_entry *e, const void *self);
  * yield; due_ns: a sleep's due time, rta__now_ns clock) and when it started
  * waiting. RUNNING/RUNNABLE keep the time. An await takes the thread's
  * hint when it describes self (rta__reg_hint_wait) and drops any other. */
-static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st,
-                                 const rta_awaiter_ops *ops, void *self, uint64_t due_ns)
+static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st, const rta_awaiter_ops *ops,
+                                 void *self, uint64_t due_ns)
 {
     atomic_store_explicit(&e->await_ops, ops, memory_order_relaxed);
     atomic_store_explicit(&e->await_self, self, memory_order_relaxed);
@@ -237,8 +236,8 @@ static inline void rta__reg_set_state(rta__reg_entry *e, enum rta__reg_state st)
  * there, which calls posted(arg) when it likes (returns true), or back to
  * the engine, which queues the task on its own direct path (false). Any
  * thread; once per suspension. */
-static inline bool rta__resume_wake(rta__reg_entry *e, uint8_t via, void *target,
-                                    void (*posted)(void *), void *arg)
+static inline bool rta__resume_wake(rta__reg_entry *e, uint8_t via, void *target, void (*posted)(void *),
+                                    void *arg)
 {
     rta__reg_set_state(e, RTA__REG_RUNNABLE);
     if (rta__likely(via == RTA__RESUME_DIRECT))

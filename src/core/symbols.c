@@ -54,8 +54,8 @@ typedef struct object {
     struct object *next;
     uintptr_t bias;
     uintptr_t code_lo, code_hi; /* run-time span of its executable segments */
-    char *path;        /* dlpi_name as reported ("" = main executable); with bias, the key */
-    void *map;         /* the whole file, PROT_READ; names point into it. NULL if negative */
+    char *path;                 /* dlpi_name as reported ("" = main executable); with bias, the key */
+    void *map;                  /* the whole file, PROT_READ; names point into it. NULL if negative */
     size_t map_len;
     const char *strtab;
     sym_t *syms;
@@ -107,8 +107,8 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *arg)
         /* The vDSO has no file behind it; its dlpi_name ("linux-vdso.so.1") must not be opened
            as a path relative to the current directory. Recognise it by its program headers,
            which sit at e_phoff inside the image the kernel advertises in AT_SYSINFO_EHDR. */
-        f->is_vdso = f->vdso && (uintptr_t)info->dlpi_phdr ==
-                                    f->vdso + ((const ElfW(Ehdr) *)f->vdso)->e_phoff;
+        f->is_vdso =
+            f->vdso && (uintptr_t)info->dlpi_phdr == f->vdso + ((const ElfW(Ehdr) *)f->vdso)->e_phoff;
         const char *n = info->dlpi_name ? info->dlpi_name : "";
         size_t len = strlen(n);
         f->name_ok = len < sizeof f->name;
@@ -121,7 +121,10 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 /* ---- parsing an ELF image into a symbol table ---- */
 
-static bool in_file(size_t len, uint64_t off, uint64_t n) { return off <= len && n <= len - off; }
+static bool in_file(size_t len, uint64_t off, uint64_t n)
+{
+    return off <= len && n <= len - off;
+}
 
 static int sym_cmp(const void *a, const void *b)
 {
@@ -136,8 +139,8 @@ static int sym_cmp(const void *a, const void *b)
 static bool build_table(object_t *o, const unsigned char *img, size_t len, uint32_t want)
 {
     const ElfW(Ehdr) *eh = (const void *)img;
-    if (eh->e_shoff == 0 || eh->e_shoff % _Alignof(ElfW(Shdr)) ||
-        eh->e_shentsize != sizeof(ElfW(Shdr)) || !in_file(len, eh->e_shoff, sizeof(ElfW(Shdr))))
+    if (eh->e_shoff == 0 || eh->e_shoff % _Alignof(ElfW(Shdr)) || eh->e_shentsize != sizeof(ElfW(Shdr)) ||
+        !in_file(len, eh->e_shoff, sizeof(ElfW(Shdr))))
         return false;
     const ElfW(Shdr) *sh = (const void *)(img + eh->e_shoff);
     /* With >= SHN_LORESERVE sections e_shnum is 0 and the real count lives in sh[0].sh_size. */
@@ -171,8 +174,8 @@ static bool build_table(object_t *o, const unsigned char *img, size_t len, uint3
         unsigned type = ELFW(ST_TYPE)(s[i].st_info), bind = ELFW(ST_BIND)(s[i].st_info);
         /* SHN_UNDEF excludes imports, which in a non-PIE executable's .dynsym can carry the
            nonzero address of their PLT stub. */
-        if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s[i].st_value == 0 ||
-            s[i].st_shndx == SHN_UNDEF || s[i].st_name == 0 || s[i].st_name >= strsh->sh_size)
+        if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s[i].st_value == 0 || s[i].st_shndx == SHN_UNDEF ||
+            s[i].st_name == 0 || s[i].st_name >= strsh->sh_size)
             continue;
         uintptr_t start = s[i].st_value, size = s[i].st_size;
         uint32_t pref = size ? PREF_SIZED : 0;
@@ -190,7 +193,7 @@ static bool build_table(object_t *o, const unsigned char *img, size_t len, uint3
         while (us < 255 && strtab[s[i].st_name + us] == '_')
             us++;
         pref |= 255 - us;
-        v[k++] = (sym_t){ start, size, s[i].st_name, pref };
+        v[k++] = (sym_t){start, size, s[i].st_name, pref};
     }
     if (k == 0) {
         free(v);
@@ -279,8 +282,8 @@ static object_t *get_object(const struct find *f)
  * '.' that starts one of these. */
 void rta__symbol_strip_suffix(char *name)
 {
-    static const char *const suffixes[] = {"isra", "constprop", "part", "cold", "lto_priv",
-                                           "llvm", "clone", "localalias"};
+    static const char *const suffixes[] = {"isra",     "constprop", "part",  "cold",
+                                           "lto_priv", "llvm",      "clone", "localalias"};
     for (char *dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.')) {
         for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
             size_t n = strlen(suffixes[i]);
@@ -344,7 +347,7 @@ bool rta__symbolize(uintptr_t pc, char *buf, size_t cap, uintptr_t *func_start)
 {
     if (cap)
         buf[0] = '\0';
-    struct find f = { .pc = pc, .vdso = getauxval(AT_SYSINFO_EHDR) };
+    struct find f = {.pc = pc, .vdso = getauxval(AT_SYSINFO_EHDR)};
     /* Outside g_lock: dl_iterate_phdr takes the loader's lock, and a constructor running
        under dlopen (loader lock held) may itself symbolize; one order only. */
     dl_iterate_phdr(find_cb, &f);

@@ -41,8 +41,7 @@ void rta__unobserved_fault(uint64_t id, const rta_error *e)
     fprintf(stderr,
             "rtasync: unobserved fault: task %llu faulted and its last reference was released "
             "without its error being read: error %d (%s): %s\n",
-            (unsigned long long)id, rta_error_code(e), rta_strerror(rta_error_code(e)),
-            rta_error_message(e));
+            (unsigned long long)id, rta_error_code(e), rta_strerror(rta_error_code(e)), rta_error_message(e));
 }
 
 /* Ids are handed to threads in blocks, so creating a task costs no atomic
@@ -149,8 +148,8 @@ uint64_t rta_task_id(const rta_task *t)
 bool rta__task_complete(rta_task *t, rta_status st, int64_t value, rta_error *e)
 {
     uint32_t expect = RTA_PENDING;
-    if (!atomic_compare_exchange_strong_explicit(&t->status, &expect, RTA__COMPLETING,
-                                                 memory_order_acquire, memory_order_relaxed)) {
+    if (!atomic_compare_exchange_strong_explicit(&t->status, &expect, RTA__COMPLETING, memory_order_acquire,
+                                                 memory_order_relaxed)) {
         rta_error_free(e);
         return false;
     }
@@ -249,8 +248,7 @@ int64_t rta__task_consume(rta_task *t, const char *call)
             c = rta__error_oom();
         break;
     default:
-        rta__fatal("%s: result of task %llu read before it completed", call,
-                   (unsigned long long)t->id);
+        rta__fatal("%s: result of task %llu read before it completed", call, (unsigned long long)t->id);
     }
     rta_task_release(t);
     rta_throw_error(c);
@@ -449,8 +447,7 @@ int64_t rta_task_wait(rta_task *t, rta_error **err)
             *err = rta__error_oom();
         return 0;
     default:
-        if (err && !(*err = rta_error_new(-ECANCELED, "task %llu was canceled",
-                                          (unsigned long long)t->id)))
+        if (err && !(*err = rta_error_new(-ECANCELED, "task %llu was canceled", (unsigned long long)t->id)))
             *err = rta__error_oom();
         return 0;
     }

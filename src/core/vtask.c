@@ -137,8 +137,7 @@ void rta_vtask_core_on_completed(rta_vtask_core *c, uint32_t token, rta_waiter *
         return;
     }
     rta_waiter *expect = NULL;
-    if (__atomic_compare_exchange_n(&c->cont, &expect, w, false, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE))
+    if (__atomic_compare_exchange_n(&c->cont, &expect, w, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;
     if (expect != CORE_DONE)
         __atomic_store_n(&c->double_await, 1, __ATOMIC_RELEASE);
@@ -149,21 +148,18 @@ bool rta__vtask_core_take(rta_vtask_core *c, uint32_t token, int64_t *v, rta_err
 {
     int code = check_token(c, token);
     if (!code && __atomic_load_n(&c->cont, __ATOMIC_ACQUIRE) != CORE_DONE)
-        code = __atomic_load_n(&c->double_await, __ATOMIC_ACQUIRE) ? RTA_EDOUBLEAWAIT
-                                                                   : RTA_EINVALIDPROGRAM;
+        code = __atomic_load_n(&c->double_await, __ATOMIC_ACQUIRE) ? RTA_EDOUBLEAWAIT : RTA_EINVALIDPROGRAM;
     /* Claim the result: of two racing takers exactly one gets it. */
     uint32_t expect = __atomic_load_n(&c->consumed, __ATOMIC_ACQUIRE);
-    if (!code && (expect == token + 1 ||
-                  !__atomic_compare_exchange_n(&c->consumed, &expect, token + 1, false,
-                                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)))
+    if (!code && (expect == token + 1 || !__atomic_compare_exchange_n(&c->consumed, &expect, token + 1, false,
+                                                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)))
         code = RTA_EDOUBLEAWAIT;
     if (code) {
         *e = code == RTA_EINVALIDPROGRAM
                  ? rta_error_new(code, "value task (token %u) result read before it completed", token)
              : code == RTA_EDOUBLEAWAIT
                  ? rta_error_new(code, "value task (token %u) awaited twice", token)
-                 : rta_error_new(code, "value task (token %u) used after its source was reused",
-                                 token);
+                 : rta_error_new(code, "value task (token %u) used after its source was reused", token);
         if (!*e)
             *e = rta__error_oom();
         return false;

@@ -154,8 +154,7 @@ typedef struct accept_sm {
     int64_t r;
 } accept_sm;
 
-RTA_ASYNC1_METHOD(rta_tcp_accept, rta_vtask,
-                  RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, IO_POOL));
+RTA_ASYNC1_METHOD(rta_tcp_accept, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, IO_POOL));
 
 static void accept_move_next(rta_async1_sm *m)
 {

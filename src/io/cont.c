@@ -56,7 +56,8 @@ static RTA_NOINLINE rta_cret resume_write(rta_cont *k)
     return rta_cont_write(k, 0, NULL, 0, 0);
 }
 
-RTA__CONT_FN_ATTRS rta_cret rta_cont_write(rta_cont *rta__k_, int fd, const void *buf, size_t n, rta_deadline d)
+RTA__CONT_FN_ATTRS rta_cret rta_cont_write(rta_cont *rta__k_, int fd, const void *buf, size_t n,
+                                           rta_deadline d)
 {
     RTA__CONT_FRAME_AS(resume_write, "rta_write", int fd; const char *buf; size_t n; rta_deadline d;
                        size_t done; int64_t r; bool sock;);

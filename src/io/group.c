@@ -29,14 +29,14 @@ typedef struct group_node {
 
 struct rta_group {
     pthread_mutex_t lock;
-    pthread_cond_t done;    /* live reached 0 (plain-thread waiters) */
+    pthread_cond_t done; /* live reached 0 (plain-thread waiters) */
     group_node **nodes;
     size_t n, cap, live;
-    rta_error *failure;     /* the first child that faulted or was cancelled */
-    bool canceled;          /* rta_group_cancel, a failure, or the owner's cancel */
-    bool orphaned;          /* freed while children ran: the last one frees */
-    rta_waiter *waiter;     /* the task in rta_group_wait */
-    rta__cancel_hook hook;  /* the owner's cancel cancels the group */
+    rta_error *failure;    /* the first child that faulted or was cancelled */
+    bool canceled;         /* rta_group_cancel, a failure, or the owner's cancel */
+    bool orphaned;         /* freed while children ran: the last one frees */
+    rta_waiter *waiter;    /* the task in rta_group_wait */
+    rta__cancel_hook hook; /* the owner's cancel cancels the group */
 };
 
 /* g->lock held. */
@@ -250,8 +250,10 @@ void rta_group_free(rta_group *g)
         rta__fatal("rta_group_free: a task is still in rta_group_wait on this group");
     }
     if (g->live) {
-        fprintf(stderr, "rtasync: rta_group_free: %zu children still running: cancelled; the "
-                        "group is freed when they end (call rta_group_wait first)\n", g->live);
+        fprintf(stderr,
+                "rtasync: rta_group_free: %zu children still running: cancelled; the "
+                "group is freed when they end (call rta_group_wait first)\n",
+                g->live);
         g->orphaned = true;
         cancel_children_locked(g);
         pthread_mutex_unlock(&g->lock);

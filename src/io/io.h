@@ -59,7 +59,7 @@ enum {
     RTA__IO_RECVFROM = 4 | RTA__IO_RD,
     RTA__IO_SENDTO = 4 | RTA__IO_WR,
 };
-#define RTA__IO_DIR(op) ((op) & 1)
+#define RTA__IO_DIR(op) ((op)&1)
 
 struct rta__iowait;
 
@@ -70,21 +70,21 @@ typedef struct rta__ioop {
 
 typedef struct rta__iofd {
     pthread_mutex_t lock;
-    uint32_t gen;       /* bumped by close; events carry it (stale ones are dropped) */
+    uint32_t gen; /* bumped by close; events carry it (stale ones are dropped) */
     int fd;
     _Atomic bool registered; /* in the poller under this generation (written under lock) */
     rta__ioop op[2];
 } rta__iofd;
 
 typedef struct rta__iowait {
-    rta__timer timer;       /* the deadline, on worker wk's heap */
+    rta__timer timer; /* the deadline, on worker wk's heap */
     rta__worker *wk;
     rta__iofd *iofd;
     int dir;
-    int result;             /* 0 ready, -ETIMEDOUT, -ECANCELED */
-    rta_waiter *waiter;     /* the task's resumption */
-    rta_task *task;         /* the waiting task (its cancel flag, under the fd lock) */
-    rta__cancel_hook hook;  /* armed while suspended: rta_task_cancel ends the wait */
+    int result;            /* 0 ready, -ETIMEDOUT, -ECANCELED */
+    rta_waiter *waiter;    /* the task's resumption */
+    rta_task *task;        /* the waiting task (its cancel flag, under the fd lock) */
+    rta__cancel_hook hook; /* armed while suspended: rta_task_cancel ends the wait */
     struct rta__iowait *next_free;
     /* cont waits (wait.c): waiter is &relay, which withdraws the timer on wk
      * (inline or through hop) and then runs the root's waiter, outer. */
@@ -113,8 +113,8 @@ typedef struct rta__io_backend {
 
 typedef struct rta__io {
     const rta__io_backend *be; /* NULL while no runtime runs */
-    _Atomic int poll_token;  /* 1 while a worker waits in / polls the poller */
-    _Atomic int stopping;    /* rta_shutdown began: every wait ends with -ECANCELED */
+    _Atomic int poll_token;    /* 1 while a worker waits in / polls the poller */
+    _Atomic int stopping;      /* rta_shutdown began: every wait ends with -ECANCELED */
 } rta__io;
 
 /* The backends' set-up: 0 or -errno; on failure nothing is left behind. */
@@ -182,8 +182,7 @@ RTA__HIDDEN void rta__pool_init(void);
 RTA__HIDDEN void rta__pool_shutdown(void);
 /* Tests: threads alive, the most jobs that ran at once, the bound, jobs
  * waiting for a thread. */
-RTA__HIDDEN void rta__pool_stats(unsigned *threads, unsigned *peak_running, unsigned *max,
-                                 unsigned *queued);
+RTA__HIDDEN void rta__pool_stats(unsigned *threads, unsigned *peak_running, unsigned *max, unsigned *queued);
 RTA__HIDDEN int rta__io_init(void);
 RTA__HIDDEN void rta__io_shutdown_begin(void);
 RTA__HIDDEN void rta__io_shutdown(void);

@@ -59,8 +59,8 @@ static int64_t lookup_job(void *arg)
  * order: their number, or -errno. NULL host: any IPv4 address (passive) or
  * 127.0.0.1. Numeric addresses need no lookup; names go to the blocking
  * pool (a task waits there; a plain thread looks up itself). */
-static int resolve_all(const char *host, int port, int socktype, bool passive,
-                       struct sockaddr_storage *ss, socklen_t *len)
+static int resolve_all(const char *host, int port, int socktype, bool passive, struct sockaddr_storage *ss,
+                       socklen_t *len)
 {
     if (port < 0 || port > 65535)
         return -EINVAL;
@@ -80,8 +80,8 @@ static int resolve_all(const char *host, int port, int socktype, bool passive,
 }
 
 /* The first address of host:port (see resolve_all). */
-static int resolve(const char *host, int port, int socktype, bool passive,
-                   struct sockaddr_storage *ss, socklen_t *len)
+static int resolve(const char *host, int port, int socktype, bool passive, struct sockaddr_storage *ss,
+                   socklen_t *len)
 {
     struct sockaddr_storage all[MAX_ADDRS];
     socklen_t lens[MAX_ADDRS];
@@ -152,8 +152,7 @@ static int adopt(int fd)
     return fd;
 }
 
-static int bound_socket(const char *host, int port, int type, struct sockaddr_storage *ss,
-                        socklen_t *len)
+static int bound_socket(const char *host, int port, int type, struct sockaddr_storage *ss, socklen_t *len)
 {
     int rc = resolve(host, port, type, true, ss, len);
     if (rc < 0)

@@ -189,9 +189,9 @@ int rta__io_init(void)
         static _Atomic int said;
         if (rc < 0 && rc != -EDEADLK && !atomic_exchange(&said, 1)) /* valgrind: quietly */
             rta__notice("rtasync: io_uring unavailable (%s): using epoll",
-                    rc == -ENOPKG    ? "built without liburing"
-                    : rc == -ENOTSUP ? "the kernel lacks multishot poll or EXT_ARG"
-                                     : strerror(-rc));
+                        rc == -ENOPKG    ? "built without liburing"
+                        : rc == -ENOTSUP ? "the kernel lacks multishot poll or EXT_ARG"
+                                         : strerror(-rc));
     }
     if (!be) {
         int rc = rta__epoll_init(&be);

@@ -45,9 +45,7 @@ static struct {
     unsigned queued, threads, idle, running, peak_running, max;
     uint64_t idle_ns;
     bool stop;
-} P = {.lock = PTHREAD_MUTEX_INITIALIZER,
-       .work = PTHREAD_COND_INITIALIZER,
-       .gone = PTHREAD_COND_INITIALIZER};
+} P = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .gone = PTHREAD_COND_INITIALIZER};
 
 static void job_arrive(rta__job *j)
 {
@@ -243,8 +241,7 @@ static unsigned env_unsigned(const char *name, unsigned dflt, unsigned min, unsi
     char *end;
     unsigned long v = strtoul(s, &end, 10);
     if (*end || v < min || v > max) {
-        fprintf(stderr, "rtasync: rta_init: %s=\"%s\": expected %u..%u; using %u\n", name, s,
-                min, max, dflt);
+        fprintf(stderr, "rtasync: rta_init: %s=\"%s\": expected %u..%u; using %u\n", name, s, min, max, dflt);
         return dflt;
     }
     return (unsigned)v;

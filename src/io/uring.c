@@ -144,8 +144,8 @@ static void uring_round(uint64_t timeout_ns)
             .ts = timeout_ns == UINT64_MAX ? 0 : (uint64_t)(uintptr_t)&ts,
         };
         /* -ETIME on timeout, -EINTR: nothing to do either way. */
-        syscall(__NR_io_uring_enter, ring.ring_fd, 0, 1,
-                IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+        syscall(__NR_io_uring_enter, ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
+                sizeof arg);
     }
     struct io_uring_cqe *cqes[MAX_CQES];
     cqe_copy got[MAX_CQES];
@@ -186,8 +186,7 @@ static void uring_round(uint64_t timeout_ns)
         }
         uint32_t e = (uint32_t)c.res;
         bool err = e & (POLLERR | POLLHUP);
-        rta__iofd_event(fd, gen, err || (e & (POLLIN | POLLRDHUP | POLLPRI)),
-                        err || (e & POLLOUT));
+        rta__iofd_event(fd, gen, err || (e & (POLLIN | POLLRDHUP | POLLPRI)), err || (e & POLLOUT));
         if (!more)
             rearm(fd, gen, false);
     }

@@ -122,8 +122,7 @@ static void wait_on_completed(void *self, rta_waiter *waiter)
     rta__ioop *op = &f->op[w->dir];
     w->waiter = waiter;
     pthread_mutex_lock(&f->lock);
-    if (atomic_load(&rta__io_state.stopping) || !f->registered ||
-        rta__cancel_requested(w->task)) {
+    if (atomic_load(&rta__io_state.stopping) || !f->registered || rta__cancel_requested(w->task)) {
         /* Shutting down, closed since the check, or cancelled while
          * switching out (rta_task_cancel's hook found nothing to end yet
          * and took this lock before or after us: see sched.h). */
@@ -135,8 +134,7 @@ static void wait_on_completed(void *self, rta_waiter *waiter)
         w->result = -EBUSY;
     } else {
         w->result = 0;
-        if (w->timer.deadline_ns != UINT64_MAX &&
-            rta__timer_heap_add(&w->wk->timers, &w->timer) < 0)
+        if (w->timer.deadline_ns != UINT64_MAX && rta__timer_heap_add(&w->wk->timers, &w->timer) < 0)
             w->result = -ENOMEM;
         else
             op->wait = w;
@@ -209,7 +207,8 @@ static rta__iowait *wait_new(rta__iofd *f, int dir, rta_deadline d, rta__worker 
     if (!w)
         return NULL;
     w->timer = (rta__timer){.deadline_ns = d == RTA_FOREVER ? UINT64_MAX : (uint64_t)d,
-                            .heap_index = RTA__TIMER_NONE, .fire = deadline_fire};
+                            .heap_index = RTA__TIMER_NONE,
+                            .fire = deadline_fire};
     w->wk = wk;
     w->iofd = f;
     w->dir = dir;

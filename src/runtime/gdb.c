@@ -34,10 +34,10 @@
 
 struct rta__gdb_info {
     uint32_t version;
-    uint32_t nshards;        /* entries of shards */
-    uint32_t ctx_fp_offset;  /* a suspended tasklet's frame pointer lies at sp + this */
-    uint32_t poison;         /* refs of a released task in the debug quarantine */
-    uint32_t completing;     /* the task status between pending and done */
+    uint32_t nshards;       /* entries of shards */
+    uint32_t ctx_fp_offset; /* a suspended tasklet's frame pointer lies at sp + this */
+    uint32_t poison;        /* refs of a released task in the debug quarantine */
+    uint32_t completing;    /* the task status between pending and done */
     rta__reg_shard *shards;
     const rta_awaiter_ops *task_awaiter, *task_release_awaiter, *vtask_awaiter;
     /* Types only (always NULL / 0). */

@@ -51,8 +51,9 @@ rta_task *rta_method_call_task(const rta_method *m, void *arg)
 int64_t rta_method_call_cfg(const rta_method *m, void *arg, bool cfg)
 {
     if (!rta_in_async())
-        rta_throw(RTA_ENOTASYNC, "rta_method_call of '%s' from non-async code; use "
-                                 "rta_method_call_task there",
+        rta_throw(RTA_ENOTASYNC,
+                  "rta_method_call of '%s' from non-async code; use "
+                  "rta_method_call_task there",
                   m && m->name ? m->name : "?");
     if (!method_ok(m))
         rta_throw(-EINVAL, "rta_method_call: descriptor '%s' needs exactly one implementation",
@@ -60,8 +61,8 @@ int64_t rta_method_call_cfg(const rta_method *m, void *arg, bool cfg)
     if (m->async2)
         return m->async2(arg); /* matching entry: a plain call, context shared */
     if (m->flags & RTA_FN_BYREF)
-        rta_throw(RTA_EINVALIDPROGRAM,
-                  "no async2 thunk over '%s': it takes by-reference parameters", m->name);
+        rta_throw(RTA_EINVALIDPROGRAM, "no async2 thunk over '%s': it takes by-reference parameters",
+                  m->name);
 
     /* The async2 -> task thunk. x is this task's exec for the whole call: a
      * tasklet keeps its exec across suspensions. */
@@ -70,17 +71,21 @@ int64_t rta_method_call_cfg(const rta_method *m, void *arg, bool cfg)
     rta_task *volatile t = NULL;
     RTA_TRY {
         t = m->async1(arg);
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         rta__ctx_install(x, saved); /* consumes the snapshot on both paths */
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     if (!t)
         rta_throw(errno ? -errno : -ENOMEM, "task-returning method '%s' returned no task", m->name);
     volatile int64_t v = 0;
     RTA_TRY {
         v = rta_await_cfg(t, cfg);
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         rta_task_release(t);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return v;
 }
 
@@ -113,8 +118,8 @@ rta_method_ref rta_type_get_method(const rta_type *t, const char *name)
     return (rta_method_ref){m, m ? RTA_ENTRY_TASK : 0u};
 }
 
-size_t rta_type_get_methods(const rta_type *t, const char *name, unsigned lookup_flags,
-                            rta_method_ref *out, size_t max)
+size_t rta_type_get_methods(const rta_type *t, const char *name, unsigned lookup_flags, rta_method_ref *out,
+                            size_t max)
 {
     const rta_method *m = name ? find_declared(t, name) : NULL;
     if (!m)
@@ -153,8 +158,10 @@ int64_t rta_method_ref_invoke(rta_method_ref r, void *arg)
     rta_task *volatile tv = t;
     RTA_TRY {
         v = rta_await(tv);
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         rta_task_release(tv);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return v;
 }

@@ -27,8 +27,7 @@
 
 /* Every engine of the library, in order: thread_exit, worker_fini and
  * shutdown run in reverse (a later engine may use an earlier one). */
-static rta__engine *const engines[] = {&rta__tasklet_engine, &rta__cont_engine,
-                                       &rta__async1_engine};
+static rta__engine *const engines[] = {&rta__tasklet_engine, &rta__cont_engine, &rta__async1_engine};
 #define NENGINES (unsigned)(sizeof engines / sizeof engines[0])
 
 static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
@@ -175,8 +174,10 @@ static void report_stuck(void)
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     FILE *out = m ? m : stderr;
-    fprintf(out, "rtasync: rta_shutdown: still waiting after %u ms for tasks that have not "
-                 "finished:\n", shutdown_grace_ms);
+    fprintf(out,
+            "rtasync: rta_shutdown: still waiting after %u ms for tasks that have not "
+            "finished:\n",
+            shutdown_grace_ms);
     size_t n = rta__reg_report(out, "rtasync:   ");
     if (n == 0)
         fprintf(out, "rtasync:   (none suspended: tasks are running or queued; one may loop "

@@ -110,9 +110,9 @@ typedef struct rta__deque {
     _Atomic(rta__work *) buf[RTA__DEQUE_CAP];
 } rta__deque;
 
-RTA__HIDDEN bool rta__deque_push(rta__deque *d, rta__work *w);  /* owner */
-RTA__HIDDEN rta__work *rta__deque_pop(rta__deque *d);            /* owner */
-RTA__HIDDEN rta__work *rta__deque_steal(rta__deque *d);          /* any thread */
+RTA__HIDDEN bool rta__deque_push(rta__deque *d, rta__work *w); /* owner */
+RTA__HIDDEN rta__work *rta__deque_pop(rta__deque *d);          /* owner */
+RTA__HIDDEN rta__work *rta__deque_steal(rta__deque *d);        /* any thread */
 
 /* Owner only: false if the deque is certainly empty. Lets the owner skip the
  * seq_cst fence of a pop in the common case of an empty deque (thieves only
@@ -159,14 +159,14 @@ typedef struct rta__cancel_hook {
 /* ---- workers ---- */
 
 /* Statistics counters: written by the owner only, read by anyone (relaxed). */
-#define RTA__STAT_INC(wk, field, n)                                                               \
-    atomic_store_explicit(&(wk)->stats.field,                                                     \
-                          atomic_load_explicit(&(wk)->stats.field, memory_order_relaxed) + (n),   \
+#define RTA__STAT_INC(wk, field, n)                                                                          \
+    atomic_store_explicit(&(wk)->stats.field,                                                                \
+                          atomic_load_explicit(&(wk)->stats.field, memory_order_relaxed) + (n),              \
                           memory_order_relaxed)
 
 typedef struct rta__worker_stats {
-    _Atomic uint64_t tasks_spawned, suspensions, resumes_resident, resumes_restored, evictions,
-        bytes_copied, steals, frames_captured, compactions;
+    _Atomic uint64_t tasks_spawned, suspensions, resumes_resident, resumes_restored, evictions, bytes_copied,
+        steals, frames_captured, compactions;
 } rta__worker_stats;
 
 /* Engines one runtime can run (engine.h). */
@@ -176,25 +176,25 @@ struct rta__engine;
 typedef struct rta__worker {
     unsigned index;
     pthread_t thread;
-    rta__fifo local;                 /* bound work, owner only */
-    _Atomic(rta__work *) inbox;      /* bound work pushed by other threads (LIFO stack) */
+    rta__fifo local;            /* bound work, owner only */
+    _Atomic(rta__work *) inbox; /* bound work pushed by other threads (LIFO stack) */
     rta__parker parker;
-    _Atomic int idle;                /* 1 while idle and not yet claimed by a waker */
+    _Atomic int idle; /* 1 while idle and not yet claimed by a waker */
     /* 1 from just before the worker parks until it returns from the park,
      * claimed or not: the stall watcher must not take a worker that a waker
      * has claimed (idle 0) but the OS has not yet run for one running work. */
     _Atomic int parked;
-    rta__timer_heap timers;          /* owner only */
-    uint64_t tick;                   /* loop iterations, for fairness */
-    unsigned fair_left;              /* ticks before the next fairness tick (worker.c) */
-    uint64_t rng;                    /* the randomised mode's generator (owner only) */
+    rta__timer_heap timers; /* owner only */
+    uint64_t tick;          /* loop iterations, for fairness */
+    unsigned fair_left;     /* ticks before the next fairness tick (worker.c) */
+    uint64_t rng;           /* the randomised mode's generator (owner only) */
     rta__worker_stats stats;
     /* Each engine's per-worker state, by its slot (engine.h). */
     void *engine[RTA__ENGINE_SLOTS];
-    void *sched_sp;                  /* the loop's context while a stackful task runs */
+    void *sched_sp; /* the loop's context while a stackful task runs */
     /* Live-work accounting (see rta__live_add): written by the owner only. */
     _Atomic uint64_t live_started, live_finished;
-    rta__deque deque;                /* free work, stealable */
+    rta__deque deque; /* free work, stealable */
 } rta__worker;
 
 typedef struct rta__runtime {
@@ -203,12 +203,12 @@ typedef struct rta__runtime {
     _Atomic int stopping;
     /* Live work started / finished by threads that are not workers. */
     _Atomic uint64_t live_started, live_finished;
-    pthread_mutex_t lock;            /* guards the global queue */
+    pthread_mutex_t lock; /* guards the global queue */
     rta__fifo global;
     _Atomic size_t global_len;
-    _Atomic unsigned idle_count;     /* workers whose idle flag is 1 */
-    _Atomic unsigned wake_rr;        /* where wake_one starts looking */
-    unsigned nstarted;               /* workers past their set-up (guarded by start_lock) */
+    _Atomic unsigned idle_count; /* workers whose idle flag is 1 */
+    _Atomic unsigned wake_rr;    /* where wake_one starts looking */
+    unsigned nstarted;           /* workers past their set-up (guarded by start_lock) */
     /* The randomised scheduling mode's seed (RTA_SCHED_RANDOM; 0: off), set by
      * rta_init before the workers start (worker.c, next_work_random). */
     uint64_t random_seed;
@@ -253,8 +253,7 @@ static inline rta__work *rta__sched_next_local(rta__worker *wk)
 {
     uint64_t tick = wk->tick + 1;
     rta__work *w = wk->local.head;
-    if (rta__likely(w != NULL && wk->fair_left != 0 &&
-                    ((tick & 1) || !rta__deque_maybe_items(&wk->deque)))) {
+    if (rta__likely(w != NULL && wk->fair_left != 0 && ((tick & 1) || !rta__deque_maybe_items(&wk->deque)))) {
         __atomic_store_n(&wk->tick, tick, __ATOMIC_RELAXED); /* read by the stall watcher */
         wk->fair_left--;
         wk->local.head = w->next;

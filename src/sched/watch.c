@@ -35,9 +35,9 @@
 
 static struct {
     bool started;
-    int dump_signo;          /* the dump signal, 0 = none */
+    int dump_signo; /* the dump signal, 0 = none */
     struct sigaction dump_old, stall_old;
-    uint64_t stall_ns;       /* 0 = detector off */
+    uint64_t stall_ns; /* 0 = detector off */
     pthread_t thread;
     sem_t wake;
     _Atomic int stop;
@@ -46,16 +46,16 @@ static struct {
     struct wstate {
         uint64_t tick, since, reported_tick;
         bool reported;
-    } *ws;
+    } * ws;
     unsigned nws;
     uint64_t last_report;
 } W;
 
 /* The handler's result; one request at a time (the watcher waits for it). */
 static struct {
-    _Atomic uint32_t want;   /* request number the handler should answer */
-    _Atomic uint32_t done;   /* request number answered */
-    uint64_t task_id;        /* running tasklet, 0 if not a tasklet */
+    _Atomic uint32_t want; /* request number the handler should answer */
+    _Atomic uint32_t done; /* request number answered */
+    uint64_t task_id;      /* running tasklet, 0 if not a tasklet */
     unsigned n;
     uintptr_t pcs[STALL_FRAMES];
 } S;
@@ -290,16 +290,20 @@ int rta__watch_start(void)
     const char *env = getenv("RTA_DUMP_SIGNAL");
     int sig = parse_signal(env);
     if (sig < 0) {
-        fprintf(stderr, "rtasync: rta_init: RTA_DUMP_SIGNAL=%s is not a signal this runtime can "
-                        "use (a number other than SIGURG's, or SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, "
-                        "SIGPWR, SIGWINCH)\n", env);
+        fprintf(stderr,
+                "rtasync: rta_init: RTA_DUMP_SIGNAL=%s is not a signal this runtime can "
+                "use (a number other than SIGURG's, or SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, "
+                "SIGPWR, SIGWINCH)\n",
+                env);
         return -EINVAL;
     }
     const char *senv = getenv("RTA_STALL_MS");
     long stall_ms = parse_stall_ms(senv);
     if (stall_ms < 0) {
-        fprintf(stderr, "rtasync: rta_init: RTA_STALL_MS=%s is not a number of milliseconds "
-                        "(0..3600000; 0 turns the stall detector off)\n", senv);
+        fprintf(stderr,
+                "rtasync: rta_init: RTA_STALL_MS=%s is not a number of milliseconds "
+                "(0..3600000; 0 turns the stall detector off)\n",
+                senv);
         return -EINVAL;
     }
     W.stall_ns = (uint64_t)stall_ms * 1000000u;

@@ -255,11 +255,21 @@ static rta__work *next_work_random(rta__worker *wk, bool may_steal)
     unsigned n = may_steal && rta__rt.nworkers > 1 ? 5 : 4, first = (unsigned)(r % n);
     for (unsigned i = 0; i < n && !w; i++) {
         switch ((first + i) % n) {
-        case 0: w = rta__fifo_pop(&wk->local); break;
-        case 1: w = rta__deque_maybe_items(&wk->deque) ? rta__deque_pop(&wk->deque) : NULL; break;
-        case 2: w = take_inbox(wk); break;
-        case 3: w = global_pop(); break;
-        default: w = steal(wk); break;
+        case 0:
+            w = rta__fifo_pop(&wk->local);
+            break;
+        case 1:
+            w = rta__deque_maybe_items(&wk->deque) ? rta__deque_pop(&wk->deque) : NULL;
+            break;
+        case 2:
+            w = take_inbox(wk);
+            break;
+        case 3:
+            w = global_pop();
+            break;
+        default:
+            w = steal(wk);
+            break;
         }
     }
     return w;
@@ -478,11 +488,11 @@ static void set_engines(rta__engine *const *engines, unsigned nengines)
     for (unsigned i = 0; i < nengines; i++) {
         rta__engine *e = engines[i];
         if (e->run) {
-            if (rta__rt.stackful || !e->enter || !e->leave || !e->fault ||
-                !e->cancel_requested || !e->cancel_arm || !e->cancel_disarm || !e->pin ||
-                !e->unpin)
+            if (rta__rt.stackful || !e->enter || !e->leave || !e->fault || !e->cancel_requested ||
+                !e->cancel_arm || !e->cancel_disarm || !e->pin || !e->unpin)
                 rta__fatal("rta__sched_start: engine '%s': a second stackful engine, or one "
-                           "without a stackful hook (engine.h)", e->name);
+                           "without a stackful hook (engine.h)",
+                           e->name);
             rta__rt.stackful = e;
             e->slot = RTA__ENGINE_SLOT_STACKFUL;
         } else {

@@ -46,15 +46,15 @@ static void cnt_task(rta_async1_builder *b, void *out)
 
 /* An open builder named counting_builder: ops + task type. */
 static const rta_async1_builder_ops counting_builder_ops = {
-    "counting", RTA_ASYNC1_RET_TASK, 0, cnt_create, cnt_start, cnt_set_result, cnt_set_error,
-    cnt_await, cnt_await, cnt_task};
+    "counting",     RTA_ASYNC1_RET_TASK, 0,         cnt_create, cnt_start,
+    cnt_set_result, cnt_set_error,       cnt_await, cnt_await,  cnt_task};
 typedef rta_task *counting_builder_task_t;
 
 /* A broken one: no task op, and it claims to build value tasks while its
  * task type says rta_task * (so it compiles, and is refused at run time). */
 static const rta_async1_builder_ops broken_builder_ops = {
-    "broken", RTA_ASYNC1_RET_VTASK, 0, cnt_create, cnt_start, cnt_set_result, cnt_set_error,
-    cnt_await, cnt_await, NULL};
+    "broken",       RTA_ASYNC1_RET_VTASK, 0,         cnt_create, cnt_start,
+    cnt_set_result, cnt_set_error,        cnt_await, cnt_await,  NULL};
 typedef rta_task *broken_builder_task_t;
 
 typedef struct y_sm {
@@ -62,21 +62,21 @@ typedef struct y_sm {
     int yield;
 } y_sm;
 
-#define DEFINE_M(NAME, RET, ...)                                                       \
-    RTA_ASYNC1_METHOD(NAME, RET __VA_ARGS__);                                          \
-    static void NAME##_move_next(rta_async1_sm *m)                                     \
-    {                                                                                  \
-        RTA_ASYNC1_BEGIN(NAME, y_sm, sm, m);                                           \
-        if (sm->yield)                                                                 \
-            RTA_AWAIT1_YIELD();                                                        \
-        RTA_ASYNC1_RETURN(77);                                                         \
-        RTA_ASYNC1_END();                                                              \
-    }                                                                                  \
-    static RET NAME(int yield)                                                         \
-    {                                                                                  \
-        y_sm sm = {.yield = yield};                                                    \
-        RTA_ASYNC1_START(NAME, &sm, NAME##_move_next);                                 \
-        return RTA_ASYNC1_TASK(NAME, &sm);                                             \
+#define DEFINE_M(NAME, RET, ...)                                                                             \
+    RTA_ASYNC1_METHOD(NAME, RET __VA_ARGS__);                                                                \
+    static void NAME##_move_next(rta_async1_sm *m)                                                           \
+    {                                                                                                        \
+        RTA_ASYNC1_BEGIN(NAME, y_sm, sm, m);                                                                 \
+        if (sm->yield)                                                                                       \
+            RTA_AWAIT1_YIELD();                                                                              \
+        RTA_ASYNC1_RETURN(77);                                                                               \
+        RTA_ASYNC1_END();                                                                                    \
+    }                                                                                                        \
+    static RET NAME(int yield)                                                                               \
+    {                                                                                                        \
+        y_sm sm = {.yield = yield};                                                                          \
+        RTA_ASYNC1_START(NAME, &sm, NAME##_move_next);                                                       \
+        return RTA_ASYNC1_TASK(NAME, &sm);                                                                   \
     }
 
 DEFINE_M(counted, rta_task *, , RTA_ASYNC_METHOD_BUILDER(counting_builder))

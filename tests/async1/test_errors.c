@@ -62,8 +62,12 @@ static void catcher_move_next(rta_async1_sm *m)
     /* Plain RTA_TRY works inside a move-next around code without awaits. */
     {
         volatile int caught = 0;
-        RTA_TRY { rta_throw(ECODE, "local"); }
-        RTA_CATCH(e) { caught = rta_error_code(e) == ECODE; }
+        RTA_TRY {
+            rta_throw(ECODE, "local");
+        }
+        RTA_CATCH(e) {
+            caught = rta_error_code(e) == ECODE;
+        }
         RTA_END_TRY;
         RTA_ASYNC1_RETURN(caught ? sm->v : -2);
     }

@@ -42,8 +42,7 @@ static rta_task *call_tl(int x, int fail)
 static void call_tl_move_next(rta_async1_sm *m)
 {
     RTA_ASYNC1_BEGIN(call_tl, call_sm, sm, m);
-    RTA_AWAIT1_TASK(sm->t, rta_spawn(sm->fail ? tl_fail : tl_double, (void *)(intptr_t)sm->x),
-                    sm->v);
+    RTA_AWAIT1_TASK(sm->t, rta_spawn(sm->fail ? tl_fail : tl_double, (void *)(intptr_t)sm->x), sm->v);
     RTA_ASYNC1_RETURN(sm->v + 1);
     RTA_ASYNC1_END();
 }
@@ -77,14 +76,22 @@ static int64_t tl_root(void *arg)
     rta_task_release(t);
     total += rta_vtask_await(vlater(3, 0)); /* 30 */
     volatile int code = 0;
-    RTA_TRY { rta_vtask_await(vlater(1, 1)); }
-    RTA_CATCH(e) { code = rta_error_code(e); }
+    RTA_TRY {
+        rta_vtask_await(vlater(1, 1));
+    }
+    RTA_CATCH(e) {
+        code = rta_error_code(e);
+    }
     RTA_END_TRY;
     CHECK_EQ(code, ECODE);
     code = 0;
     t = call_tl(1, 1);
-    RTA_TRY { rta_await(t); }
-    RTA_CATCH(e) { code = rta_error_code(e); }
+    RTA_TRY {
+        rta_await(t);
+    }
+    RTA_CATCH(e) {
+        code = rta_error_code(e);
+    }
     RTA_END_TRY;
     rta_task_release(t);
     CHECK_EQ(code, ECODE);

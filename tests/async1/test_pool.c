@@ -15,20 +15,20 @@ typedef struct g_sm {
     int64_t v;
 } g_sm;
 
-#define DEFINE_GATED(NAME, ...)                                                        \
-    RTA_ASYNC1_METHOD(NAME, rta_vtask __VA_ARGS__);                                    \
-    static void NAME##_move_next(rta_async1_sm *m)                                     \
-    {                                                                                  \
-        RTA_ASYNC1_BEGIN(NAME, g_sm, sm, m);                                           \
-        RTA_AWAIT1(&rta_task_awaiter, sm->gate, sm->v);                                \
-        RTA_ASYNC1_RETURN(sm->v + 1);                                                  \
-        RTA_ASYNC1_END();                                                              \
-    }                                                                                  \
-    static rta_vtask NAME(rta_task *gate)                                              \
-    {                                                                                  \
-        g_sm sm = {.gate = gate};                                                      \
-        RTA_ASYNC1_START(NAME, &sm, NAME##_move_next);                                 \
-        return RTA_ASYNC1_TASK(NAME, &sm);                                             \
+#define DEFINE_GATED(NAME, ...)                                                                              \
+    RTA_ASYNC1_METHOD(NAME, rta_vtask __VA_ARGS__);                                                          \
+    static void NAME##_move_next(rta_async1_sm *m)                                                           \
+    {                                                                                                        \
+        RTA_ASYNC1_BEGIN(NAME, g_sm, sm, m);                                                                 \
+        RTA_AWAIT1(&rta_task_awaiter, sm->gate, sm->v);                                                      \
+        RTA_ASYNC1_RETURN(sm->v + 1);                                                                        \
+        RTA_ASYNC1_END();                                                                                    \
+    }                                                                                                        \
+    static rta_vtask NAME(rta_task *gate)                                                                    \
+    {                                                                                                        \
+        g_sm sm = {.gate = gate};                                                                            \
+        RTA_ASYNC1_START(NAME, &sm, NAME##_move_next);                                                       \
+        return RTA_ASYNC1_TASK(NAME, &sm);                                                                   \
     }
 
 DEFINE_GATED(pooled, , RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, POOL))
@@ -85,9 +85,9 @@ int main(void)
     /* ...and kept after its thread flushed them. */
     RTA_ASYNC1_STATS(pooled, &st);
     CHECK_EQ(st.heap_moves, K + SEQ);
-    CHECK_EQ(st.pool_misses, K);           /* K boxes alive at once */
-    CHECK_EQ(st.pool_drops, K - POOL);     /* the bound: only POOL kept */
-    CHECK_EQ(st.pool_hits, SEQ);           /* every later call reused one */
+    CHECK_EQ(st.pool_misses, K);       /* K boxes alive at once */
+    CHECK_EQ(st.pool_drops, K - POOL); /* the bound: only POOL kept */
+    CHECK_EQ(st.pool_hits, SEQ);       /* every later call reused one */
     CHECK_EQ(st.pool_returns, POOL + SEQ);
     printf("pool hit rate %.2f\n", (double)st.pool_hits / (double)(st.pool_hits + st.pool_misses));
     RTA_ASYNC1_STATS(plain, &st);

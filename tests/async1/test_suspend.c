@@ -18,27 +18,27 @@ typedef struct wait3_sm {
     int64_t sum, v;
 } wait3_sm;
 
-#define DEFINE_WAIT3(NAME, RET, ...)                                                   \
-    RTA_ASYNC1_METHOD(NAME, RET __VA_ARGS__);                                          \
-    static void NAME##_move_next(rta_async1_sm *m)                                     \
-    {                                                                                  \
-        RTA_ASYNC1_BEGIN(NAME, wait3_sm, sm, m);                                       \
-        /* A change of async-local state inside the method stays inside it. */        \
-        if (g_set_local)                                                               \
-            rta_local_set(g_key, (void *)(uintptr_t)0xA1);                             \
-        for (sm->i = 0; sm->i < 3; sm->i++) {                                          \
-            RTA_AWAIT1(&rta_task_awaiter, g_p[sm->i], sm->v);                          \
-            g_seen_locals[sm->i] = rta_local_get(g_key);                               \
-            sm->sum += sm->v;                                                          \
-        }                                                                              \
-        RTA_ASYNC1_RETURN(sm->sum);                                                    \
-        RTA_ASYNC1_END();                                                              \
-    }                                                                                  \
-    static RET NAME(void)                                                              \
-    {                                                                                  \
-        wait3_sm sm = {.sum = 0};                                                      \
-        RTA_ASYNC1_START(NAME, &sm, NAME##_move_next);                                 \
-        return RTA_ASYNC1_TASK(NAME, &sm);                                             \
+#define DEFINE_WAIT3(NAME, RET, ...)                                                                         \
+    RTA_ASYNC1_METHOD(NAME, RET __VA_ARGS__);                                                                \
+    static void NAME##_move_next(rta_async1_sm *m)                                                           \
+    {                                                                                                        \
+        RTA_ASYNC1_BEGIN(NAME, wait3_sm, sm, m);                                                             \
+        /* A change of async-local state inside the method stays inside it. */                               \
+        if (g_set_local)                                                                                     \
+            rta_local_set(g_key, (void *)(uintptr_t)0xA1);                                                   \
+        for (sm->i = 0; sm->i < 3; sm->i++) {                                                                \
+            RTA_AWAIT1(&rta_task_awaiter, g_p[sm->i], sm->v);                                                \
+            g_seen_locals[sm->i] = rta_local_get(g_key);                                                     \
+            sm->sum += sm->v;                                                                                \
+        }                                                                                                    \
+        RTA_ASYNC1_RETURN(sm->sum);                                                                          \
+        RTA_ASYNC1_END();                                                                                    \
+    }                                                                                                        \
+    static RET NAME(void)                                                                                    \
+    {                                                                                                        \
+        wait3_sm sm = {.sum = 0};                                                                            \
+        RTA_ASYNC1_START(NAME, &sm, NAME##_move_next);                                                       \
+        return RTA_ASYNC1_TASK(NAME, &sm);                                                                   \
     }
 
 DEFINE_WAIT3(twait3, rta_task *)

@@ -9,9 +9,9 @@
 
 typedef struct fib_sm {
     rta_async1_sm hdr;
-    int n;          /* argument */
-    int64_t a, b;   /* hoisted locals */
-    rta_vtask aw;   /* awaiter */
+    int n;        /* argument */
+    int64_t a, b; /* hoisted locals */
+    rta_vtask aw; /* awaiter */
     rta_task *awt;
 } fib_sm;
 

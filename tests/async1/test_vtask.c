@@ -113,8 +113,12 @@ int main(void)
     CHECK_EQ(wait_code(vtb, &v), RTA_EUSER - 1); /* errors flow through sources */
     CHECK_EQ(wait_code(vta, &v), RTA_ESTALE);
     volatile int code = 0;
-    RTA_TRY { rta_vtask_status(vta); }
-    RTA_CATCH(e) { code = rta_error_code(e); }
+    RTA_TRY {
+        rta_vtask_status(vta);
+    }
+    RTA_CATCH(e) {
+        code = rta_error_code(e);
+    }
     RTA_END_TRY;
     CHECK_EQ(code, RTA_ESTALE);
 
@@ -141,7 +145,7 @@ int main(void)
     CHECK_EQ(v, 15);
     code = wait_code(pv, &v);
     CHECK(code == RTA_EDOUBLEAWAIT || code == RTA_ESTALE); /* ESTALE if rented again */
-    CHECK_EQ(code, RTA_EDOUBLEAWAIT); /* nothing rented it again here */
+    CHECK_EQ(code, RTA_EDOUBLEAWAIT);                      /* nothing rented it again here */
     rta_task_release(g_gate);
 
     /* Task-backed and immediate value tasks. */

@@ -36,7 +36,8 @@ RTA_CONT_FN(catcher, void *, arg)
     RTA_CONT_TRY {
         RTA_CONT_CALL(F.r, middle, E_LEAF);
         F.r = -1;
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         CHECK_EQ(rta_error_code(e), E_LEAF);
         CHECK_STREQ(rta_error_message(e), "leaf failed with -20101");
         const char *names[8];
@@ -46,7 +47,8 @@ RTA_CONT_FN(catcher, void *, arg)
         CHECK_STREQ(names[1], "middle");
         CHECK_STREQ(names[2], "catcher");
         F.caught = 1;
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     CHECK_EQ(F.caught, 1);
     RTA_CONT_YIELD(); /* still a working frame after the handler */
     RTA_CONT_RETURN(42);
@@ -70,18 +72,22 @@ RTA_CONT_FN(sync_then_async, void *, arg)
     F.hits = 0;
     RTA_CONT_TRY {
         rta_throw(-EIO, "sync");
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         CHECK_EQ(rta_error_code(e), -EIO);
         F.hits += 1;
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_TRY {
         RTA_CONT_YIELD();
         RTA_CONT_YIELD();
         rta_throw(-EPIPE, "after two yields");
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         CHECK_EQ(rta_error_code(e), -EPIPE);
         F.hits += 10;
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(F.hits);
 }
 
@@ -92,9 +98,11 @@ RTA_CONT_FN(with_finally, int64_t, code)
     RTA_CONT_FRAME(with_finally, int64_t r;);
     RTA_CONT_TRY {
         RTA_CONT_CALL(F.r, thrower, code);
-    } RTA_CONT_FINALLY {
+    }
+    RTA_CONT_FINALLY {
         finally_runs++;
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(F.r);
 }
 
@@ -109,17 +117,19 @@ RTA_CONT_FN(finally_root, void *, arg)
 /* Awaiting faulted / canceled tasks rethrows in the awaiting frame. */
 RTA_CONT_FN(await_bad, void *, arg)
 {
-    RTA_CONT_FRAME(await_bad, rta_task *p; int64_t r; int64_t codes;);
+    RTA_CONT_FRAME(await_bad, rta_task * p; int64_t r; int64_t codes;);
     F.p = arg;
     F.codes = 0;
     RTA_CONT_TRY {
         RTA_CONT_AWAIT_TASK(F.r, F.p); /* rejected by main while suspended */
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         CHECK_EQ(rta_error_code(e), E_LEAF);
         const char *names[4];
         CHECK(rta_error_trace(e, names, 4) >= 1);
         F.codes += 1;
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(F.codes);
 }
 
@@ -137,10 +147,12 @@ RTA_CONT_FN(await_in_catch, void *, arg)
     (void)arg;
     RTA_CONT_TRY {
         rta_throw(-EIO, "first");
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         (void)e;
         RTA_CONT_YIELD();
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(0);
 }
 
@@ -150,9 +162,11 @@ RTA_CONT_FN(await_in_finally, void *, arg)
     (void)arg;
     RTA_CONT_TRY {
         RTA_CONT_YIELD();
-    } RTA_CONT_FINALLY {
+    }
+    RTA_CONT_FINALLY {
         RTA_CONT_CALL(F.r, thrower, 1);
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(0);
 }
 

@@ -17,7 +17,7 @@ static void *resolver(void *arg)
 
 RTA_CONT_FN(await_foreign, void *, arg)
 {
-    RTA_CONT_FRAME(await_foreign, rta_task *p; int64_t r; int64_t add; pthread_t th;);
+    RTA_CONT_FRAME(await_foreign, rta_task * p; int64_t r; int64_t add; pthread_t th;);
     F.add = (int64_t)(intptr_t)arg; /* parameters are zero after a resume: keep it in F */
     F.p = rta_promise_new();
     CHECK(F.p != NULL);
@@ -37,7 +37,7 @@ static int64_t tasklet_child(void *arg)
 
 RTA_CONT_FN(await_tasklet, void *, arg)
 {
-    RTA_CONT_FRAME(await_tasklet, rta_task *t; int64_t r;);
+    RTA_CONT_FRAME(await_tasklet, rta_task * t; int64_t r;);
     F.t = rta_spawn(tasklet_child, arg);
     CHECK(F.t != NULL);
     RTA_CONT_AWAIT_TASK(F.r, F.t);

@@ -61,13 +61,14 @@ RTA_CONT_FN(small, void *, arg)
 /* Starts 10,000 tasks and awaits when_all of them from cont code. */
 RTA_CONT_FN(all_root, void *, arg)
 {
-    RTA_CONT_FRAME(all_root, rta_task **ts; rta_task *all; int64_t r; int64_t sum;);
+    RTA_CONT_FRAME(all_root, rta_task * *ts; rta_task * all; int64_t r; int64_t sum;);
     enum { N = 10000 };
     (void)arg;
     F.ts = malloc(N * sizeof *F.ts);
     CHECK(F.ts != NULL);
     for (int i = 0; i < N; i++) {
-        F.ts[i] = (i & 1) ? rta_cont_spawn(small, (void *)(intptr_t)i) : rta_cont_call(small, (void *)(intptr_t)i);
+        F.ts[i] =
+            (i & 1) ? rta_cont_spawn(small, (void *)(intptr_t)i) : rta_cont_call(small, (void *)(intptr_t)i);
         CHECK(F.ts[i] != NULL);
     }
     F.all = rta_when_all(F.ts, N);

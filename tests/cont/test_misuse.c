@@ -18,9 +18,15 @@ RTA_CONT_FN(uses_tasklet_call, void *, arg)
     F.which = (intptr_t)arg; /* parameters are zero after a resume */
     RTA_CONT_YIELD();        /* now on a worker, resumed by the dispatcher */
     switch ((int)F.which) {
-    case USE_AWAIT: rta_await(NULL); break;
-    case USE_YIELD: rta_yield(); break;
-    case USE_SLEEP: rta_sleep_ms(1); break;
+    case USE_AWAIT:
+        rta_await(NULL);
+        break;
+    case USE_YIELD:
+        rta_yield();
+        break;
+    case USE_SLEEP:
+        rta_sleep_ms(1);
+        break;
     }
     RTA_CONT_RETURN(1);
 }
@@ -45,7 +51,7 @@ RTA_CONT_FN(awaits_null, void *, arg)
 
 RTA_CONT_FN(blocks, void *, arg)
 {
-    RTA_CONT_FRAME(blocks, rta_task *p; int64_t r;);
+    RTA_CONT_FRAME(blocks, rta_task * p; int64_t r;);
     F.p = arg;
     RTA_CONT_YIELD();
     RTA_CONT_RETURN(rta_task_wait(F.p, NULL));
@@ -72,10 +78,9 @@ int main(void)
     /* rta_await(NULL) is checked before the task's own context: the cont
      * message is about the call being tasklet-only. */
     for (int u = 0; u < NUSES; u++)
-        expect_fault(rta_cont_spawn(uses_tasklet_call, (void *)(intptr_t)u), RTA_ENOTASYNC,
-                     use_names[u], "cont function");
-    expect_fault(rta_cont_call(uses_tasklet_call_sync, NULL), RTA_ENOTASYNC, "rta_yield",
-                 "RTA_CONT_YIELD");
+        expect_fault(rta_cont_spawn(uses_tasklet_call, (void *)(intptr_t)u), RTA_ENOTASYNC, use_names[u],
+                     "cont function");
+    expect_fault(rta_cont_call(uses_tasklet_call_sync, NULL), RTA_ENOTASYNC, "rta_yield", "RTA_CONT_YIELD");
     expect_fault(rta_cont_spawn(awaits_null, NULL), -EINVAL, "NULL task", NULL);
     rta_task *p = rta_promise_new();
     expect_fault(rta_cont_spawn(blocks, p), RTA_EBLOCKING, "rta_task_wait", "rta_await");

@@ -11,7 +11,7 @@
 /* Holds &local in F across an await: wrong in this engine. */
 RTA_CONT_FN(holds_stack_ptr, void *, arg)
 {
-    RTA_CONT_FRAME(holds_stack_ptr, int64_t *p; int64_t r;);
+    RTA_CONT_FRAME(holds_stack_ptr, int64_t * p; int64_t r;);
     int64_t local = 5;
     (void)arg;
     F.p = &local;
@@ -30,7 +30,7 @@ RTA_CONT_FN(clean_caller, void *, arg)
 /* Pointers to the heap and to the caller's live stack are fine. */
 RTA_CONT_FN(holds_ok_ptrs, void *, arg)
 {
-    RTA_CONT_FRAME(holds_ok_ptrs, int64_t *outer; int64_t *heap; int64_t r;);
+    RTA_CONT_FRAME(holds_ok_ptrs, int64_t * outer; int64_t * heap; int64_t r;);
     F.outer = arg;
     F.heap = malloc(sizeof *F.heap);
     CHECK(F.heap != NULL);

@@ -12,7 +12,7 @@
 
 RTA_CONT_FN(holds_stack_ptr, void *, arg)
 {
-    RTA_CONT_FRAME(holds_stack_ptr, int64_t *p;);
+    RTA_CONT_FRAME(holds_stack_ptr, int64_t * p;);
     int64_t local = 5;
     (void)arg;
     F.p = &local;

@@ -145,8 +145,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 /* An error a failure may legitimately produce. */
 static void check_code(int code)
 {
-    if (code != ECODE && code != -ENOMEM && code != -EINVAL && code != -ECANCELED &&
-        code != -EAGAIN) {
+    if (code != ECODE && code != -ENOMEM && code != -EINVAL && code != -ECANCELED && code != -EAGAIN) {
         fprintf(stderr, "unexpected error code %d (%s)\n", code, rta_strerror(code));
         abort();
     }
@@ -167,9 +166,11 @@ static int64_t mid(void *arg)
     for (volatile intptr_t i = 0; i < 4; i++) {
         RTA_TRY {
             sum += rta_await_release(rta_spawn(leaf, (void *)i));
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             check_code(rta_error_code(e));
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
     }
     rta_task *p = rta_promise_new();
     rta_task *q = rta_spawn(leaf, (void *)1);
@@ -179,9 +180,11 @@ static int64_t mid(void *arg)
     RTA_TRY {
         sum += rta_await(all);
         rta_sleep_ms(1);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         check_code(rta_error_code(e));
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     rta_task_release(all);
     rta_task_release(q);
     rta_task_release(p);
@@ -196,9 +199,11 @@ RTA_CONT_FN(croot, void *, arg)
     RTA_CONT_TRY {
         RTA_CONT_AWAIT_TASK_RELEASE(F.v, rta_spawn(leaf, (void *)4));
         RTA_CONT_AWAIT_TASK_RELEASE(F.w, rta_spawn(leaf, (void *)3));
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         check_code(rta_error_code(e));
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(F.v);
 }
 

@@ -71,7 +71,7 @@ static int64_t t_clobbered(void *p)
 
 RTA_CONT_FN(c_clobbered, void *, arg)
 {
-    RTA_CONT_FRAME(c_clobbered, rta_task *p; rta_task *b; int64_t v;);
+    RTA_CONT_FRAME(c_clobbered, rta_task * p; rta_task * b; int64_t v;);
     F.p = arg;
     F.b = spawn_clobberer(F.p);
     errno = MINE;
@@ -122,7 +122,7 @@ static void part1(void)
     for (int engine = 0; engine < 3; engine++) {
         rta_task *p = rta_promise_new();
         CHECK(p != NULL);
-        rta_task *t = engine == 0 ? rta_spawn(t_clobbered, p)
+        rta_task *t = engine == 0   ? rta_spawn(t_clobbered, p)
                       : engine == 1 ? rta_cont_spawn(c_clobbered, p)
                                     : rta_spawn(a_driver, p);
         CHECK(t != NULL);
@@ -157,7 +157,9 @@ static int64_t t_loop(void *arg)
         case 7:
             rta_sleep_ms(1);
             break;
-        case 1: case 3: case 5:
+        case 1:
+        case 3:
+        case 5:
             rta_yield();
             break;
         default: {
@@ -174,7 +176,7 @@ static int64_t t_loop(void *arg)
 
 RTA_CONT_FN(c_loop, void *, arg)
 {
-    RTA_CONT_FRAME(c_loop, long id; long i; rta_task *c; int64_t v;);
+    RTA_CONT_FRAME(c_loop, long id; long i; rta_task * c; int64_t v;);
     F.id = (long)(intptr_t)arg;
     for (F.i = 0; F.i < steps; F.i++) {
         errno = val(F.id, F.i);

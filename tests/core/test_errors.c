@@ -24,19 +24,26 @@ static int64_t sleepy_child(void *arg)
 static void suspend(int how)
 {
     switch (how) {
-    case SUSP_YIELD: rta_yield(); break;
-    case SUSP_SLEEP: rta_sleep_ms(1); break;
+    case SUSP_YIELD:
+        rta_yield();
+        break;
+    case SUSP_SLEEP:
+        rta_sleep_ms(1);
+        break;
     case SUSP_AWAIT: {
         rta_task *volatile c = rta_spawn(sleepy_child, (void *)5);
         CHECK(c);
         RTA_TRY {
             CHECK_EQ(rta_await(c), 5); /* may throw (await inside a handler) */
-        } RTA_FINALLY {
+        }
+        RTA_FINALLY {
             rta_task_release(c);
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
         break;
     }
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -75,10 +82,12 @@ static int64_t catch_above(void *arg)
         suspend(how); /* a suspension between the try and the throw, in the body itself */
         err_mid_suspender(CODE_A, how);
         CHECK(0 && "not reached");
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         check_inner_error(e, CODE_A);
         caught = 1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(caught, 1);
     CHECK_EQ(before, 2);
     CHECK_EQ(*pm, 77);
@@ -86,10 +95,12 @@ static int64_t catch_above(void *arg)
     RTA_TRY {
         suspend(how);
         rta_throw(CODE_B, "second");
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), CODE_B);
         caught = 2;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(caught, 2);
     return 100 + how;
 }
@@ -104,14 +115,18 @@ static int64_t finally_paths(void *arg)
         RTA_TRY {
             rta_yield();
             err_mid_suspender(CODE_A, SUSP_SLEEP);
-        } RTA_FINALLY {
+        }
+        RTA_FINALLY {
             fin++;
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
         after_inner = 1; /* the finally rethrew: not reached */
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         check_inner_error(e, CODE_A);
         caught++;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(fin, 1);
     CHECK_EQ(caught, 1);
     CHECK_EQ(after_inner, 0);
@@ -121,9 +136,11 @@ static int64_t finally_paths(void *arg)
     RTA_TRY {
         rta_sleep_ms(1);
         body = 1;
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         fin++;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(body, 1);
     CHECK_EQ(fin, 2);
     return 1;
@@ -138,16 +155,20 @@ static int64_t nested(void *arg)
     RTA_TRY {
         RTA_TRY {
             err_mid_suspender(CODE_B, SUSP_AWAIT);
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             CHECK_EQ(rta_error_code(e), CODE_B);
             inner_seen = 1;
             rta_rethrow(e);
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
         CHECK(0 && "rethrow must leave the body");
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         check_inner_error(e, CODE_B);
         outer_seen = 1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(inner_seen, 1);
     CHECK_EQ(outer_seen, 1);
 
@@ -156,14 +177,18 @@ static int64_t nested(void *arg)
     RTA_TRY {
         RTA_TRY {
             err_mid_suspender(CODE_A, SUSP_YIELD);
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             inner_seen = rta_error_code(e);
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
         rta_yield();
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         (void)e;
         outer_seen = 1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(inner_seen, CODE_A);
     CHECK_EQ(outer_seen, 0);
 
@@ -171,15 +196,19 @@ static int64_t nested(void *arg)
     RTA_TRY {
         RTA_TRY {
             err_inner_thrower(CODE_A);
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             (void)e;
             rta_throw_error(rta_error_new(CODE_B, "replacement"));
-        } RTA_END_TRY;
-    } RTA_CATCH(e) {
+        }
+        RTA_END_TRY;
+    }
+    RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), CODE_B);
         CHECK_STREQ(rta_error_message(e), "replacement");
         outer_seen = 2;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(outer_seen, 2);
     return 3;
 }
@@ -226,7 +255,8 @@ static TEST_NOINLINE int64_t awaiting_helper_frame(void)
     RTA_TRY {
         rta_yield();
         r = rta_await(g_faulted);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), CODE_A);
         CHECK_STREQ(rta_error_message(e), "from the leaf");
         const char *names[64];
@@ -244,7 +274,8 @@ static TEST_NOINLINE int64_t awaiting_helper_frame(void)
         CHECK(self > mid && root > self); /* then the awaiter's */
         atomic_store(&g_awaiter_caught, 1);
         r = 5;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     KEEP_FRAME();
     return r;
 }
@@ -280,15 +311,19 @@ static int64_t await_in_catch_task(void *arg)
     volatile int code = 0, named = 0;
     RTA_TRY {
         err_inner_thrower(CODE_A);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         (void)e;
         RTA_TRY {
             suspend(how);
-        } RTA_CATCH(e2) {
+        }
+        RTA_CATCH(e2) {
             code = rta_error_code(e2);
             named = strstr(rta_error_message(e2), "await_in_catch_task") != NULL;
-        } RTA_END_TRY;
-    } RTA_END_TRY;
+        }
+        RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, RTA_EINVALIDPROGRAM);
     CHECK_EQ(named, 1);
     /* after the handler, awaiting is fine again */
@@ -302,9 +337,11 @@ static int64_t await_in_finally_task(void *arg)
     volatile int body = 0;
     RTA_TRY {
         body = 1;
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         rta_sleep_ms(1); /* uncaught: faults the task */
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK(0 && "not reached");
     return body;
 }
@@ -344,8 +381,8 @@ static int64_t wait_ok(rta_task *t)
 
 static void test_strerror(void)
 {
-    static const int codes[] = {RTA_EINVALIDPROGRAM, RTA_ENOTASYNC, RTA_ENOTINIT, RTA_EBLOCKING,
-                                RTA_ESTALE, RTA_EDOUBLEAWAIT, RTA_EBUILDER};
+    static const int codes[] = {RTA_EINVALIDPROGRAM, RTA_ENOTASYNC,    RTA_ENOTINIT, RTA_EBLOCKING,
+                                RTA_ESTALE,          RTA_EDOUBLEAWAIT, RTA_EBUILDER};
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
         const char *s = rta_strerror(codes[i]);
@@ -384,7 +421,8 @@ static void test_error_objects(void)
     volatile int caught = 0;
     RTA_TRY {
         rta_throw_error(rta_error_new(CODE_B, "main %s", "thread"));
-    } RTA_CATCH(err) {
+    }
+    RTA_CATCH(err) {
         CHECK_EQ(rta_error_code(err), CODE_B);
         CHECK_STREQ(rta_error_message(err), "main thread");
         const char *tn[64];
@@ -395,7 +433,8 @@ static void test_error_objects(void)
         CHECK_EQ(rta_error_trace(cp, cn, 64), n);
         rta_error_free(cp);
         caught = 1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(caught, 1);
 }
 

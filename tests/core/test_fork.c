@@ -187,8 +187,7 @@ int main(int argc, char **argv)
         if (rc != 0)
             fprintf(stderr, "misusing child exited %d; its stderr:\n%s", rc, out);
         CHECK_EQ(rc, 0);
-        static const char *const calls[] = {"rta_spawn:", "rta_cont_spawn:", "rta_init:",
-                                            "rta_shutdown:"};
+        static const char *const calls[] = {"rta_spawn:", "rta_cont_spawn:", "rta_init:", "rta_shutdown:"};
         for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
             char want[64];
             snprintf(want, sizeof want, "rtasync: %s this process was forked", calls[i]);

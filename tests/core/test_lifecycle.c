@@ -73,7 +73,8 @@ int main(void)
     rta_task **ts = malloc((size_t)per * sizeof *ts);
     rta_task *survivor = NULL;
     for (int c = 0; c < cycles; c++) {
-        rta_config cfg = {.workers = (unsigned)(c % 4) + 1, .regions_per_worker = (unsigned)(c % 3) + 1,
+        rta_config cfg = {.workers = (unsigned)(c % 4) + 1,
+                          .regions_per_worker = (unsigned)(c % 3) + 1,
                           .stack_size = (size_t)(64 + 64 * (c % 2)) * 1024};
         CHECK_OK(rta_init(&cfg));
         CHECK_EQ(rta_worker_count(), cfg.workers);

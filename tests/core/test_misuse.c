@@ -34,16 +34,26 @@ static void expect_notasync(int which, rta_task *p)
     volatile int reached = 0;
     RTA_TRY {
         switch (which) {
-        case CALL_AWAIT: rta_await(p); break;
-        case CALL_YIELD: rta_yield(); break;
-        case CALL_SLEEP: rta_sleep_ms(1); break;
-        case CALL_AWAITER: rta_await_awaiter(&never_ops, NULL); break;
+        case CALL_AWAIT:
+            rta_await(p);
+            break;
+        case CALL_YIELD:
+            rta_yield();
+            break;
+        case CALL_SLEEP:
+            rta_sleep_ms(1);
+            break;
+        case CALL_AWAITER:
+            rta_await_awaiter(&never_ops, NULL);
+            break;
         }
         reached = 1;
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
         CHECK(strstr(rta_error_message(e), "non-async") != NULL);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(reached, 0);
     CHECK_EQ(code, RTA_ENOTASYNC);
 }
@@ -69,10 +79,12 @@ static int64_t blocking_inside(void *arg)
     volatile int code = 0;
     RTA_TRY {
         rta_task_wait(p, NULL);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
         CHECK(strstr(rta_error_message(e), "rta_task_wait") != NULL);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, RTA_EBLOCKING);
     CHECK_EQ(rta_task_status(p), RTA_PENDING);
     rta_yield();

@@ -61,27 +61,33 @@ static int64_t awaits_null(void *arg)
     volatile int code = 0;
     RTA_TRY {
         rta_await(NULL);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
         CHECK(strstr(rta_error_message(e), "rta_await") != NULL);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, -EINVAL);
     /* rta_task_wait(NULL, NULL) inside a task: thrown too. */
     code = 0;
     RTA_TRY {
         rta_task_wait(NULL, NULL);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
         CHECK(strstr(rta_error_message(e), "rta_task_wait") != NULL);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, -EINVAL);
     /* Through the generic awaiter too. */
     code = 0;
     RTA_TRY {
         rta_await_awaiter(&rta_task_awaiter, NULL);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, -EINVAL);
     /* Unhandled: the task faults with the message. */
     return rta_await(NULL);

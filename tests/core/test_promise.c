@@ -30,9 +30,15 @@ static void *foreign_main(void *arg)
     j->completed_at_ns = test_now_ns();
     bool ok = false;
     switch (j->action) {
-    case RESOLVE: ok = rta_promise_resolve(j->promise, 41); break;
-    case REJECT: ok = rta_promise_reject(j->promise, rta_error_new(RTA_EUSER - 3, "foreign no")); break;
-    case CANCEL: ok = rta_promise_cancel(j->promise); break;
+    case RESOLVE:
+        ok = rta_promise_resolve(j->promise, 41);
+        break;
+    case REJECT:
+        ok = rta_promise_reject(j->promise, rta_error_new(RTA_EUSER - 3, "foreign no"));
+        break;
+    case CANCEL:
+        ok = rta_promise_cancel(j->promise);
+        break;
     }
     CHECK(ok);
     /* second completions lose, whatever their kind */
@@ -50,7 +56,8 @@ static int64_t awaiting_task(void *arg)
     RTA_TRY {
         r = rta_await(j->promise) + 1;
         CHECK(test_now_ns() >= j->completed_at_ns);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         if (j->action == REJECT) {
             CHECK_EQ(rta_error_code(e), RTA_EUSER - 3);
             CHECK_STREQ(rta_error_message(e), "foreign no");
@@ -60,7 +67,8 @@ static int64_t awaiting_task(void *arg)
             CHECK_EQ(rta_error_code(e), -ECANCELED);
             r = -4;
         }
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return r;
 }
 

@@ -44,10 +44,18 @@ static void child(int which)
     fprintf(stderr, "[id %llu]\n", (unsigned long long)rta_task_id(t));
     rta_task_release(t);
     switch (which) {
-    case DOUBLE_RELEASE: rta_task_release(t); break;
-    case WAIT_AFTER: rta_task_wait(t, NULL); break;
-    case RESOLVE_AFTER: rta_promise_resolve(t, 1); break;
-    case STATUS_AFTER: (void)rta_task_status(t); break;
+    case DOUBLE_RELEASE:
+        rta_task_release(t);
+        break;
+    case WAIT_AFTER:
+        rta_task_wait(t, NULL);
+        break;
+    case RESOLVE_AFTER:
+        rta_promise_resolve(t, 1);
+        break;
+    case STATUS_AFTER:
+        (void)rta_task_status(t);
+        break;
     case AWAIT_AFTER: {
         rta_task *w = rta_spawn(awaits_arg, t);
         rta_task_wait(w, NULL);
@@ -84,8 +92,7 @@ static void expect_caught(int which)
     const char *idp = strstr(out, "[id ");
     CHECK(idp && sscanf(idp, "[id %llu]", &id) == 1);
     char want[128];
-    snprintf(want, sizeof want, "%s: task %llu used after its last reference was released",
-             calls[which], id);
+    snprintf(want, sizeof want, "%s: task %llu used after its last reference was released", calls[which], id);
     if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT || !strstr(out, want)) {
         fprintf(stderr, "case %d: status %#x, wanted \"%s\" in:\n%s\n", which, st, want, out);
         abort();

@@ -13,25 +13,25 @@
 
 static int g_failures;
 
-#define CHECK_OP(a, op, b, fmt, T)                                                              \
-    do {                                                                                        \
-        T a_ = (a), b_ = (b);                                                                   \
-        if (!(a_ op b_)) {                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s %s %s (" fmt " vs " fmt ")\n", __FILE__,   \
-                    __LINE__, #a, #op, #b, a_, b_);                                             \
-            g_failures++;                                                                       \
-        }                                                                                       \
+#define CHECK_OP(a, op, b, fmt, T)                                                                           \
+    do {                                                                                                     \
+        T a_ = (a), b_ = (b);                                                                                \
+        if (!(a_ op b_)) {                                                                                   \
+            fprintf(stderr, "%s:%d: CHECK failed: %s %s %s (" fmt " vs " fmt ")\n", __FILE__, __LINE__, #a,  \
+                    #op, #b, a_, b_);                                                                        \
+            g_failures++;                                                                                    \
+        }                                                                                                    \
     } while (0)
 #define CHECK_EQ_U(a, b) CHECK_OP(a, ==, b, "%#jx", uintmax_t)
 #define CHECK_TRUE(a) CHECK_OP(a, ==, 1, "%d", int)
-#define CHECK_STR(a, b)                                                                         \
-    do {                                                                                        \
-        const char *a_ = (a), *b_ = (b);                                                        \
-        if (strcmp(a_, b_) != 0) {                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" vs \"%s\")\n", __FILE__,      \
-                    __LINE__, #a, #b, a_, b_);                                                  \
-            g_failures++;                                                                       \
-        }                                                                                       \
+#define CHECK_STR(a, b)                                                                                      \
+    do {                                                                                                     \
+        const char *a_ = (a), *b_ = (b);                                                                     \
+        if (strcmp(a_, b_) != 0) {                                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" vs \"%s\")\n", __FILE__, __LINE__, #a,    \
+                    #b, a_, b_);                                                                             \
+            g_failures++;                                                                                    \
+        }                                                                                                    \
     } while (0)
 
 #ifdef __clang__
@@ -101,12 +101,12 @@ static void *thread_main(void *arg)
         if (id == 0 && it % 500 == 250)
             rta__symbols_reset();
         for (int i = 0; i < NPROBES; i++) {
-            probe_t p = { .pc = g_ref[i].pc };
+            probe_t p = {.pc = g_ref[i].pc};
             resolve(&p);
             if (p.ok != g_ref[i].ok || strcmp(p.name, g_ref[i].name) != 0 ||
                 (p.ok && p.start != g_ref[i].start)) {
-                fprintf(stderr, "thread %d probe %d: got (%d, \"%s\", %#jx), want (%d, \"%s\", %#jx)\n",
-                        id, i, p.ok, p.name, (uintmax_t)p.start, g_ref[i].ok, g_ref[i].name,
+                fprintf(stderr, "thread %d probe %d: got (%d, \"%s\", %#jx), want (%d, \"%s\", %#jx)\n", id,
+                        i, p.ok, p.name, (uintmax_t)p.start, g_ref[i].ok, g_ref[i].name,
                         (uintmax_t)g_ref[i].start);
                 return (void *)1;
             }
@@ -128,11 +128,16 @@ extern const char suffixed_fn_addr[] __asm__("suffixed_fn.isra.0");
 
 static void check_suffixes(bool stripped)
 {
-    static const char *const cases[][2] = {
-        {"awaiting_caller.isra.0", "awaiting_caller"}, {"f.constprop.0", "f"},
-        {"f.part.3", "f"}, {"f.cold", "f"}, {"f.constprop.0.isra.0", "f"},
-        {"f.lto_priv.0", "f"}, {"f.llvm.12345", "f"}, {"plain", "plain"},
-        {"x.participant", "x.participant"}, {"f.isra", "f"}};
+    static const char *const cases[][2] = {{"awaiting_caller.isra.0", "awaiting_caller"},
+                                           {"f.constprop.0", "f"},
+                                           {"f.part.3", "f"},
+                                           {"f.cold", "f"},
+                                           {"f.constprop.0.isra.0", "f"},
+                                           {"f.lto_priv.0", "f"},
+                                           {"f.llvm.12345", "f"},
+                                           {"plain", "plain"},
+                                           {"x.participant", "x.participant"},
+                                           {"f.isra", "f"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[64];
         snprintf(buf, sizeof buf, "%s", cases[i][0]);

@@ -57,9 +57,11 @@ static int64_t awaiter(void *arg)
     volatile int code = 0;
     RTA_TRY {
         rta_await(arg);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return code;
 }
 
@@ -88,8 +90,8 @@ int main(void)
     CHECK(strstr(buf, want) != NULL);
     CHECK(strstr(buf, "disk on fire") != NULL);
 
-    CHECK_OK(rta_init(&(rta_config){.workers = 2, .unobserved_fault = hook,
-                                    .unobserved_fault_data = &hook_data}));
+    CHECK_OK(
+        rta_init(&(rta_config){.workers = 2, .unobserved_fault = hook, .unobserved_fault_data = &hook_data}));
 
     /* Faulted, waited for without err, released: reported once, by
      * whichever of this thread and the finishing worker drops the last
@@ -106,21 +108,21 @@ int main(void)
     CHECK_STREQ(last_msg, "lost error 1");
 
     /* Released before it faulted: reported by the worker that finished it. */
-    CHECK_OK(rta_init(&(rta_config){.workers = 2, .unobserved_fault = hook,
-                                    .unobserved_fault_data = &hook_data}));
+    CHECK_OK(
+        rta_init(&(rta_config){.workers = 2, .unobserved_fault = hook, .unobserved_fault_data = &hook_data}));
     rta_task *gate = rta_promise_new();
     t = rta_spawn(gated_thrower, gate);
     CHECK(t);
     tid = rta_task_id(t);
     rta_task_release(t);
     rta_promise_resolve(gate, 0);
-    rta_shutdown(); /* the task has finished by now */
+    rta_shutdown();         /* the task has finished by now */
     rta_task_release(gate); /* not before: the task reads it after resuming */
     CHECK_EQ(count(), 2);
     CHECK_EQ(last_id, tid);
     CHECK_STREQ(last_msg, "lost after release");
-    CHECK_OK(rta_init(&(rta_config){.workers = 2, .unobserved_fault = hook,
-                                    .unobserved_fault_data = &hook_data}));
+    CHECK_OK(
+        rta_init(&(rta_config){.workers = 2, .unobserved_fault = hook, .unobserved_fault_data = &hook_data}));
 
     /* Observed ways: not reported. */
     rta_error *err = NULL;

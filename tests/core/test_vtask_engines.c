@@ -45,8 +45,12 @@ static int64_t tasklet_consumer(void *arg)
     uint32_t tok = (uint32_t)(uintptr_t)arg;
     int64_t v = rta_vtask_await(rta_vtask_from_source(&the_op.src, tok));
     volatile int code = 0;
-    RTA_TRY { rta_vtask_await(rta_vtask_from_source(&the_op.src, tok)); }
-    RTA_CATCH(e) { code = rta_error_code(e); }
+    RTA_TRY {
+        rta_vtask_await(rta_vtask_from_source(&the_op.src, tok));
+    }
+    RTA_CATCH(e) {
+        code = rta_error_code(e);
+    }
     RTA_END_TRY;
     CHECK_EQ(code, RTA_EDOUBLEAWAIT);
     return v;

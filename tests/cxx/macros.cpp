@@ -26,7 +26,7 @@ RTA_CONT_FN(cfib, int64_t, n, int, step, void *, unused)
 
 RTA_CONT_FN(croot, void *, arg)
 {
-    RTA_CONT_FRAME(croot, rta_task *t; rta_vtask vt; int64_t v; int64_t w;);
+    RTA_CONT_FRAME(croot, rta_task * t; rta_vtask vt; int64_t v; int64_t w;);
     F.t = rta_spawn(NULL, arg);
     RTA_CONT_AWAIT_TASK(F.v, F.t);
     RTA_CONT_AWAIT_TASK_RELEASE_CFG(F.w, F.t, true);
@@ -34,9 +34,11 @@ RTA_CONT_FN(croot, void *, arg)
     RTA_CONT_AWAIT(F.w, &rta_vtask_awaiter, &F.vt);
     RTA_CONT_TRY {
         RTA_CONT_CALL(F.v, cfib, 10, 1, arg);
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         F.v = rta_error_code(e);
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(F.v + F.w);
 }
 
@@ -123,8 +125,12 @@ int main()
     rta_task_release(t);
     rta_async1_stats st;
     RTA_ASYNC1_STATS(pm, &st);
-    RTA_TRY { v += rta_vtask_status(vm(2)); }
-    RTA_CATCH(err) { v += rta_error_code(err); }
+    RTA_TRY {
+        v += rta_vtask_status(vm(2));
+    }
+    RTA_CATCH(err) {
+        v += rta_error_code(err);
+    }
     RTA_END_TRY;
     rta_error_free(e);
     rta_shutdown();

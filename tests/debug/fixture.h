@@ -179,8 +179,8 @@ static void fixture_finish(void)
     CHECK_EQ(rta_task_wait(FX.tasklet_waiter, NULL), 102);
     CHECK_EQ(rta_task_wait(FX.cont, NULL), 211);
     CHECK_EQ(rta_task_wait(FX.async1_outer, NULL), 302);
-    rta_task *all[] = {FX.p_tasklet, FX.p_cont, FX.p_async1, FX.tasklet, FX.tasklet_waiter,
-                       FX.cont, FX.async1_outer, FX.done};
+    rta_task *all[] = {FX.p_tasklet,      FX.p_cont, FX.p_async1,     FX.tasklet,
+                       FX.tasklet_waiter, FX.cont,   FX.async1_outer, FX.done};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         rta_task_release(all[i]);
 }

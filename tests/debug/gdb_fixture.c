@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     CHECK(reader);
     rta_task *creader = rta_cont_call(gf_cont_reader, NULL);
     CHECK(creader);
-    fixture_wait_suspensions(st.suspensions + 2); /* the sleep and the read */
+    fixture_wait_suspensions(st.suspensions + 2);                           /* the sleep and the read */
     gf_wait_dump("cont suspended in gf_cont_reader: awaiting read on fd "); /* no counter for cont */
     FILE *f = fopen(argv[1], "w");
     CHECK(f);

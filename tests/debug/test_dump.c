@@ -43,19 +43,17 @@ static const char *block(uint64_t id, char *out, size_t cap)
     return out;
 }
 
-#define EXPECT_IN(hay, needle)                                                              \
-    do {                                                                                    \
-        if (!strstr((hay), (needle))) {                                                     \
-            fprintf(stderr, "%s:%d: \"%s\" not found in:\n%s\n", __FILE__, __LINE__,        \
-                    (needle), (hay));                                                       \
-            abort();                                                                        \
-        }                                                                                   \
+#define EXPECT_IN(hay, needle)                                                                               \
+    do {                                                                                                     \
+        if (!strstr((hay), (needle))) {                                                                      \
+            fprintf(stderr, "%s:%d: \"%s\" not found in:\n%s\n", __FILE__, __LINE__, (needle), (hay));       \
+            abort();                                                                                         \
+        }                                                                                                    \
     } while (0)
 
 /* Frame #i of the block is `name`, at this file's line of marker (or of
  * marker2, if not NULL) when the build has line information. */
-static void expect_frame2(const char *blk, int i, const char *name, const char *marker,
-                          const char *marker2)
+static void expect_frame2(const char *blk, int i, const char *name, const char *marker, const char *marker2)
 {
     char want[256];
     snprintf(want, sizeof want, "    #%d %s ", i, name);
@@ -108,8 +106,7 @@ static void check_dump(void)
     expect_frame(b, 1, "fx_t_mid", "FIX_LINE_T_MID");
     expect_frame(b, 2, "fx_t_root", "FIX_LINE_T_ROOT");
     CHECK(!strstr(b, "#3"));
-    snprintf(want, sizeof want, "awaited by task %llu\n",
-             (unsigned long long)rta_task_id(FX.tasklet_waiter));
+    snprintf(want, sizeof want, "awaited by task %llu\n", (unsigned long long)rta_task_id(FX.tasklet_waiter));
     EXPECT_IN(b, want);
 
     block(rta_task_id(FX.tasklet_waiter), b, sizeof b);
@@ -141,8 +138,7 @@ static void check_dump(void)
              (unsigned long long)rta_task_id(FX.p_async1));
     EXPECT_IN(b, want);
     expect_frame(b, 0, "fx_a_inner_move_next", "FIX_LINE_A_INNER");
-    snprintf(want, sizeof want, "awaited by task %llu\n",
-             (unsigned long long)rta_task_id(FX.async1_outer));
+    snprintf(want, sizeof want, "awaited by task %llu\n", (unsigned long long)rta_task_id(FX.async1_outer));
     EXPECT_IN(b, want);
 
     /* Finished, handle still held. */

@@ -138,13 +138,12 @@ static void block(rta_task *t, char *out, size_t cap)
     out[n] = '\0';
 }
 
-#define EXPECT_IN(hay, needle)                                                              \
-    do {                                                                                    \
-        if (!strstr((hay), (needle))) {                                                     \
-            fprintf(stderr, "%s:%d: \"%s\" not found in:\n%s\n", __FILE__, __LINE__,        \
-                    (needle), (hay));                                                       \
-            abort();                                                                        \
-        }                                                                                   \
+#define EXPECT_IN(hay, needle)                                                                               \
+    do {                                                                                                     \
+        if (!strstr((hay), (needle))) {                                                                      \
+            fprintf(stderr, "%s:%d: \"%s\" not found in:\n%s\n", __FILE__, __LINE__, (needle), (hay));       \
+            abort();                                                                                         \
+        }                                                                                                    \
     } while (0)
 
 /* The frame lines of blk name exactly names[0..3), in order; or, when
@@ -156,7 +155,8 @@ static int expect_stack(const char *blk, const char *const names[3], bool may_be
         char want[64];
         snprintf(want, sizeof want, "    #%d ", frames);
         size_t w = strlen(want);
-        if (frames >= 3 || strncmp(p, want, w) != 0 || strncmp(p + w, names[frames], strlen(names[frames])) != 0 ||
+        if (frames >= 3 || strncmp(p, want, w) != 0 ||
+            strncmp(p + w, names[frames], strlen(names[frames])) != 0 ||
             (p[w + strlen(names[frames])] != ' ' && p[w + strlen(names[frames])] != '\n')) {
             fprintf(stderr, "frame %d: want %s in:\n%s\n", frames, frames < 3 ? names[frames] : "none", blk);
             abort();

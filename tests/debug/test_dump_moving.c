@@ -171,8 +171,8 @@ static void wait_suspensions(uint64_t n)
 static void evicted_and_resident(void)
 {
     /* Counts evictions: no idle compaction emptying the region first. */
-    CHECK_OK(rta_init(&(rta_config){.workers = 1, .regions_per_worker = 1,
-                                    .idle_compact_ms = RTA_IDLE_COMPACT_OFF}));
+    CHECK_OK(rta_init(
+        &(rta_config){.workers = 1, .regions_per_worker = 1, .idle_compact_ms = RTA_IDLE_COMPACT_OFF}));
     pa = rta_promise_new();
     pa2 = rta_promise_new();
     pb = rta_promise_new();

@@ -239,12 +239,12 @@ typedef struct waits {
 static bool all_parked(const waits *w, char *why, size_t cap)
 {
     char l[512], want[256];
-#define NEED(cond, ...)                                                                     \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            snprintf(why, cap, __VA_ARGS__);                                                \
-            return false;                                                                   \
-        }                                                                                   \
+#define NEED(cond, ...)                                                                                      \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            snprintf(why, cap, __VA_ARGS__);                                                                 \
+            return false;                                                                                    \
+        }                                                                                                    \
     } while (0)
     NEED(line_of(rta_task_id(w->read), l, sizeof l), "no line for the read");
     snprintf(want, sizeof want, "tasklet suspended in w_read: awaiting read on fd %d (deadline in ",
@@ -252,8 +252,7 @@ static bool all_parked(const waits *w, char *why, size_t cap)
     NEED(strstr(l, want) && ms_after(l, "(deadline in ", 1, 600000) > 0, "read: %s", l);
 
     NEED(line_of(rta_task_id(w->accept), l, sizeof l), "no line for the accept");
-    snprintf(want, sizeof want, "tasklet suspended in w_accept: awaiting accept on fd %d, waiting ",
-             lfd);
+    snprintf(want, sizeof want, "tasklet suspended in w_accept: awaiting accept on fd %d, waiting ", lfd);
     NEED(strstr(l, want), "accept: %s", l);
 
     NEED(line_of(rta_task_id(w->sleep), l, sizeof l), "no line for the sleep");
@@ -275,30 +274,25 @@ static bool all_parked(const waits *w, char *why, size_t cap)
     }
 
     NEED(line_of(rta_task_id(w->blocking), l, sizeof l), "no line for the blocking job");
-    NEED(strstr(l, "tasklet suspended in w_blocking: awaiting blocking job w_job, waiting "),
-         "blocking: %s", l);
+    NEED(strstr(l, "tasklet suspended in w_blocking: awaiting blocking job w_job, waiting "), "blocking: %s",
+         l);
 
     NEED(line_of(rta_task_id(w->cont_read), l, sizeof l), "no line for the cont read");
-    snprintf(want, sizeof want, "cont suspended in c_read: awaiting read on fd %d, waiting ",
-             cont_pair[0]);
+    snprintf(want, sizeof want, "cont suspended in c_read: awaiting read on fd %d, waiting ", cont_pair[0]);
     NEED(strstr(l, want), "cont read: %s", l);
 
     NEED(line_of(rta_task_id(w->cont_accept), l, sizeof l), "no line for the cont accept");
-    snprintf(want, sizeof want, "cont suspended in c_accept: awaiting accept on fd %d, waiting ",
-             cont_lfd);
+    snprintf(want, sizeof want, "cont suspended in c_accept: awaiting accept on fd %d, waiting ", cont_lfd);
     NEED(strstr(l, want), "cont accept: %s", l);
-    snprintf(want, sizeof want, "async1 suspended in accept_move_next: awaiting accept on fd %d, ",
-             a1_lfd);
+    snprintf(want, sizeof want, "async1 suspended in accept_move_next: awaiting accept on fd %d, ", a1_lfd);
     NEED(value_line(want, l, sizeof l), "no value-task line with '%s'", want);
 
     NEED(line_of(rta_task_id(w->cont_sleep), l, sizeof l), "no line for the cont sleep");
     NEED(strstr(l, "cont suspended in c_sleep: sleeping (timer ") &&
-             (ms_after(l, "(timer due in ", 0, 10) >= 0 ||
-              ms_after(l, "(timer overdue by ", 0, 600000) >= 0),
+             (ms_after(l, "(timer due in ", 0, 10) >= 0 || ms_after(l, "(timer overdue by ", 0, 600000) >= 0),
          "cont sleep: %s", l);
 
-    snprintf(want, sizeof want, "async1 suspended in read_move_next: awaiting read on fd %d, ",
-             a1_pair[0]);
+    snprintf(want, sizeof want, "async1 suspended in read_move_next: awaiting read on fd %d, ", a1_pair[0]);
     NEED(value_line(want, l, sizeof l), "no value-task line with '%s'", want);
     NEED(line_of(rta_task_id(w->a1), l, sizeof l), "no line for the async1 method");
     NEED(strstr(l, "async1 suspended in a_read_mn: awaiting a value task, waiting "), "async1: %s", l);
@@ -349,8 +343,7 @@ int main(void)
     w.cont_accept = rta_cont_call(c_accept, NULL);
     w.a1_accept = a_accept();
     CHECK(w.cont_accept && w.a1_accept);
-    CHECK(w.read && w.accept && w.sleep && w.group && w.blocking && w.cont_read && w.cont_sleep &&
-          w.a1);
+    CHECK(w.read && w.accept && w.sleep && w.group && w.blocking && w.cont_read && w.cont_sleep && w.a1);
 
     /* Every task reaches its wait soon; the group waiter's count needs both
      * children parked first, so a dump that is early is taken again. */

@@ -17,8 +17,8 @@ static int pipe_fd[2];
 static char out[65536];
 static size_t out_len;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-static int echo_fd; /* the real stderr: everything caught is echoed there */
-static const char *volatile g_wait_for;     /* the spinner's report names this */
+static int echo_fd;                     /* the real stderr: everything caught is echoed there */
+static const char *volatile g_wait_for; /* the spinner's report names this */
 static _Atomic int g_seen, g_release;
 
 static void *reader(void *arg)

@@ -26,9 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { WAIT_MS = 60000, /* any single wait: generous for valgrind and qemu */
-       BIG = 1 << 20,   /* more than loopback's socket buffers hold */
-       CLIENTS = 4 };
+enum {
+    WAIT_MS = 60000, /* any single wait: generous for valgrind and qemu */
+    BIG = 1 << 20,   /* more than loopback's socket buffers hold */
+    CLIENTS = 4
+};
 
 static pid_t server_pid = -1;
 static int server_port;
@@ -47,11 +49,10 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        if (!(c))                                                                     \
-            die("%s:%d: CHECK(%s) failed (errno %s)", __FILE__, __LINE__, #c,        \
-                strerror(errno));                                                     \
+#define CHECK(c)                                                                                             \
+    do {                                                                                                     \
+        if (!(c))                                                                                            \
+            die("%s:%d: CHECK(%s) failed (errno %s)", __FILE__, __LINE__, #c, strerror(errno));              \
     } while (0)
 
 static long now_ms(void)
@@ -101,7 +102,8 @@ static int dial(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)server_port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)server_port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     CHECK(connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
     return fd;

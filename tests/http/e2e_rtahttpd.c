@@ -47,10 +47,10 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        if (!(c))                                                                     \
-            die("%s:%d: CHECK(%s) failed", __FILE__, __LINE__, #c);                   \
+#define CHECK(c)                                                                                             \
+    do {                                                                                                     \
+        if (!(c))                                                                                            \
+            die("%s:%d: CHECK(%s) failed", __FILE__, __LINE__, #c);                                          \
     } while (0)
 
 static long now_ms(void)
@@ -309,8 +309,7 @@ static void test_keep_alive_and_pipelining(void)
     char req[16 * 64];
     size_t n = 0;
     for (int i = 0; i < 16; i++)
-        n += (size_t)sprintf(req + n, "GET /%s HTTP/1.1\r\nHost: t\r\n\r\n",
-                             i % 2 ? "json" : "plaintext");
+        n += (size_t)sprintf(req + n, "GET /%s HTTP/1.1\r\nHost: t\r\n\r\n", i % 2 ? "json" : "plaintext");
     send_all(c->fd, req, n);
     for (int i = 0; i < 16; i++) {
         read_resp(c, &r, false);
@@ -319,8 +318,7 @@ static void test_keep_alive_and_pipelining(void)
     }
     /* chunked echo, sent in pieces: the server suspends mid-body */
     const char *parts[] = {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n",
-                           "Content-Type: text/plain\r\n\r\n5\r\nhel", "lo\r\n7\r\n, wor",
-                           "ld\r\n0\r\n\r\n"};
+                           "Content-Type: text/plain\r\n\r\n5\r\nhel", "lo\r\n7\r\n, wor", "ld\r\n0\r\n\r\n"};
     for (int i = 0; i < 4; i++) {
         send_str(c->fd, parts[i]);
         sleep_ms(20);
@@ -421,8 +419,8 @@ int main(int argc, char **argv)
         printf("%s: ok\n", e);
     }
     /* usage errors exit 2 */
-    static const char *const bad[][4] = {{"--bogus", NULL}, {"--port", "x", NULL},
-                                          {"--engine", "fibers", NULL}, {"--workers", "0", NULL}};
+    static const char *const bad[][4] = {
+        {"--bogus", NULL}, {"--port", "x", NULL}, {"--engine", "fibers", NULL}, {"--workers", "0", NULL}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int st;
         pid_t pid = spawn_server(-1, bad[i]);

@@ -14,11 +14,11 @@
 
 #include "parse.h"
 
-#define PC_FAIL(...)                                                                  \
-    do {                                                                              \
-        fprintf(stderr, "parse_check: " __VA_ARGS__);                                 \
-        fputc('\n', stderr);                                                          \
-        abort();                                                                      \
+#define PC_FAIL(...)                                                                                         \
+    do {                                                                                                     \
+        fprintf(stderr, "parse_check: " __VA_ARGS__);                                                        \
+        fputc('\n', stderr);                                                                                 \
+        abort();                                                                                             \
     } while (0)
 
 static int pc_parse(const char *buf, size_t len, size_t split, http_request *req)
@@ -44,8 +44,7 @@ static bool pc_same(const http_request *a, const http_request *b)
     if (a->method != b->method || a->minor != b->minor || a->nheaders != b->nheaders ||
         a->content_length != b->content_length || a->chunked != b->chunked ||
         a->keep_alive != b->keep_alive || a->head_len != b->head_len ||
-        a->expect_continue != b->expect_continue ||
-        memcmp(&a->target, &b->target, sizeof a->target) != 0 ||
+        a->expect_continue != b->expect_continue || memcmp(&a->target, &b->target, sizeof a->target) != 0 ||
         memcmp(&a->path, &b->path, sizeof a->path) != 0)
         return false;
     return memcmp(a->headers, b->headers, a->nheaders * sizeof a->headers[0]) == 0;
@@ -127,8 +126,8 @@ static int pc_check(const char *buf, size_t len, size_t max_splits)
         int c1 = pc_chunked(buf + r, len - (size_t)r, 0, &b1, &u1);
         int c2 = pc_chunked(buf + r, len - (size_t)r, 1, &b2, &u2);
         int c3 = pc_chunked(buf + r, len - (size_t)r, 3, &b2, &u2);
-        if (c1 != c2 || c1 != c3 || (c1 >= 0 && (u1 != u2 || b1.len != b2.len ||
-                                                 memcmp(b1.data, b2.data, b1.len) != 0)))
+        if (c1 != c2 || c1 != c3 ||
+            (c1 >= 0 && (u1 != u2 || b1.len != b2.len || memcmp(b1.data, b2.data, b1.len) != 0)))
             PC_FAIL("chunked body differs by feeding: %d/%d/%d", c1, c2, c3);
     }
     return r;

@@ -13,8 +13,7 @@
 
 static int parse(const char *s, http_request *r)
 {
-    return pc_check(s, strlen(s), 0) == pc_parse(s, strlen(s), 0, r) ? pc_parse(s, strlen(s), 0, r)
-                                                                      : -1;
+    return pc_check(s, strlen(s), 0) == pc_parse(s, strlen(s), 0, r) ? pc_parse(s, strlen(s), 0, r) : -1;
 }
 
 static bool span_is(const char *buf, http_span s, const char *want)
@@ -50,8 +49,7 @@ static void test_fields(void)
     CHECK(parse("POST /e HTTP/1.1\r\nContent-Length: 42\r\n\r\n", &r) > 0);
     CHECK_EQ(r.content_length, 42);
     CHECK_EQ(r.method, HTTP_POST);
-    CHECK(parse("POST /e HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
-                &r) > 0);
+    CHECK(parse("POST /e HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n", &r) > 0);
     CHECK(r.chunked && r.expect_continue);
     CHECK(parse("get / HTTP/1.1\r\n\r\n", &r) > 0 && r.method == HTTP_OTHER);
 }
@@ -63,10 +61,8 @@ static void test_errors(void)
     CHECK_EQ(parse("GET / HTTP/1.1\r\n\tfold\r\n\r\n", &r), HTTP_PARSE_BAD);
     CHECK_EQ(parse("GET / HTTP/1.1\n", &r), HTTP_PARSE_BAD);
     CHECK_EQ(parse("GET / HTTP/3.0\r\n\r\n", &r), HTTP_PARSE_VERSION);
-    CHECK_EQ(parse("GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &r),
-             HTTP_PARSE_NOT_IMPL);
-    CHECK_EQ(parse("GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", &r),
-             HTTP_PARSE_BAD);
+    CHECK_EQ(parse("GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &r), HTTP_PARSE_NOT_IMPL);
+    CHECK_EQ(parse("GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", &r), HTTP_PARSE_BAD);
     /* a bad request line is refused as soon as it is complete, not at the end */
     CHECK_EQ(parse("GET /\r\nHost: x", &r), HTTP_PARSE_BAD);
     CHECK_EQ(parse("GET / HTTP/1.1\r\nHost: x", &r), HTTP_PARSE_MORE);

@@ -148,7 +148,9 @@ static void test_pipelined_batch(void)
     size_t len = 0;
     for (int i = 0; i < 16; i++)
         len += (size_t)sprintf(in + len, "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n",
-                               i % 3 == 0 ? "json" : i % 3 == 1 ? "plaintext" : "nope");
+                               i % 3 == 0   ? "json"
+                               : i % 3 == 1 ? "plaintext"
+                                            : "nope");
     job j;
     run(&j, in, len, 0);
     CHECK_EQ(j.s.writes, 1);
@@ -194,8 +196,9 @@ static void test_keep_alive_rules(void)
     /* 1.0 closes unless keep-alive is asked */
     snprintf(in, sizeof in, "GET /plaintext HTTP/1.0\r\n\r\n%s", g11);
     expect_conversation(in, 0, one, 1, "Connection: close\r\n");
-    snprintf(in, sizeof in, "GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
-                            "GET /json HTTP/1.0\r\n\r\n");
+    snprintf(in, sizeof in,
+             "GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+             "GET /json HTTP/1.0\r\n\r\n");
     expect_conversation(in, 3, two, 2, "Connection: close\r\n");
     job j;
     run(&j, in, strlen(in), 0);
@@ -212,7 +215,8 @@ static void test_errors(void)
     expect_conversation("PUT /echo HTTP/1.1\r\n\r\n", 0, s405, 1, "Allow: POST\r\n");
     /* 400 closes: what follows the bad request is not read */
     expect_conversation("GET /json HTTP/1.1\r\n\r\nGET /json HTTP/1.1\r\nBad header\r\n\r\n"
-                        "GET /json HTTP/1.1\r\n\r\n", 5, s400, 2, "Connection: close\r\n");
+                        "GET /json HTTP/1.1\r\n\r\n",
+                        5, s400, 2, "Connection: close\r\n");
     /* a chunked body over the limit is refused while it streams in */
     size_t big = srv.cfg.max_body + 4096;
     char *body = malloc(big + 8192);
@@ -362,8 +366,8 @@ static void test_corpus(void)
                     CHECK(has_header(&rs[got - 1], "Connection: close\r\n"));
             } else {
                 if (strcmp(first, o) != 0) {
-                    fprintf(stderr, "%s: trickle %zu gives\n%s\nwhole gives\n%s\n", e->d_name,
-                            trickles[k], o, first);
+                    fprintf(stderr, "%s: trickle %zu gives\n%s\nwhole gives\n%s\n", e->d_name, trickles[k], o,
+                            first);
                     CHECK(0);
                 }
                 free(o);

@@ -133,8 +133,7 @@ int main(void)
 {
     iotest_init(2);
     static const char *const names[KINDS] = {"armed by an exited thread", "armed by main",
-                                             "armed by a thread asleep in vfork",
-                                             "armed by a worker"};
+                                             "armed by a thread asleep in vfork", "armed by a worker"};
     long rounds = iotest_scaled(40, 2);
     for (long r = 0; r < rounds; r++) {
         /* The kinds that run: one socketpair each, all at once. */
@@ -183,8 +182,7 @@ int main(void)
         close(a.release[1]);
         struct pollfd p = {.fd = sp[1], .events = POLLIN};
         if (poll(&p, 1, GUARD_MS) != 1) {
-            fprintf(stderr, "%s: the peer never saw rta_close (the poll kept the file)\n",
-                    names[BY_ASLEEP]);
+            fprintf(stderr, "%s: the peer never saw rta_close (the poll kept the file)\n", names[BY_ASLEEP]);
             abort();
         }
         close(sp[1]);

@@ -222,7 +222,7 @@ int main(void)
     /* No tasklet was started for any of it (the bridge started one per call). */
     CHECK_EQ(spawned(), spawned0);
     fprintf(stderr, "async1 I/O: %ld ping-pong rounds, %llu tasklets started\n", rounds,
-             (unsigned long long)(spawned() - spawned0));
+            (unsigned long long)(spawned() - spawned0));
     rta_shutdown();
     return 0;
 }

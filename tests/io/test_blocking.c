@@ -226,7 +226,7 @@ int main(void)
     rta_task *a = rta_spawn(stack_owner, NULL);
     wait_until(&running, 1);
     rta_task *b = rta_spawn(stack_user, NULL); /* may not evict a: gets a region of its own */
-    test_sleep_ms(20); /* time for b to run meanwhile */
+    test_sleep_ms(20);                         /* time for b to run meanwhile */
     gate_open(10);
     CHECK_EQ(iotest_join(a), 1);
     CHECK_EQ(iotest_join(b), 2);

@@ -87,8 +87,7 @@ int main(void)
     if (nclients > (nofile - 64) / 2) {
         /* Two descriptors per connection (both ends live here). */
         if ((nofile - 64) / 2 < 100) {
-            fprintf(stderr, "descriptor hard limit %ld is too low for even 100 connections\n",
-                    nofile);
+            fprintf(stderr, "descriptor hard limit %ld is too low for even 100 connections\n", nofile);
             return 77;
         }
         fprintf(stderr, "descriptor hard limit %ld: %ld connections instead of %ld\n", nofile,

@@ -89,7 +89,7 @@ static int64_t errors(void *arg)
     int fd = rta_open(path, O_RDONLY, 0);
     CHECK(fd >= 0);
     CHECK_EQ(rta_pread(fd, &c, 1, -1), -EINVAL);
-    CHECK_EQ(rta_pread(fd, &c, 1, total), 0); /* end of file */
+    CHECK_EQ(rta_pread(fd, &c, 1, total), 0);   /* end of file */
     CHECK_EQ(rta_pwrite(fd, &c, 1, 0), -EBADF); /* opened read-only */
     CHECK_OK(rta_close(fd));
     return 3;

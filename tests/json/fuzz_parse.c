@@ -26,10 +26,10 @@ RJ_DECLARE_ENGINE(sync)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_CHECK(c)                                                                                \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
+#define FZ_CHECK(c)                                                                                          \
+    do {                                                                                                     \
+        if (!(c))                                                                                            \
+            __builtin_trap();                                                                                \
     } while (0)
 
 typedef struct outcome {

@@ -43,8 +43,8 @@ static inline char *rjt_slurp(const char *path, size_t *len)
 typedef enum rjt_input { RJT_MEM, RJT_TRICKLE, RJT_TRICKLE_WAIT } rjt_input;
 
 typedef struct rjt_result {
-    rj_error err;        /* the parser's error (code 0: accepted) */
-    char *out;           /* the compact round trip (malloc'd), when accepted */
+    rj_error err; /* the parser's error (code 0: accepted) */
+    char *out;    /* the compact round trip (malloc'd), when accepted */
     size_t outlen;
     uint64_t suspensions;
 } rjt_result;

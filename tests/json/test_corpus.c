@@ -21,7 +21,8 @@ static void same(const rjt_result *ref, const rjt_result *r, const char *file, c
     if (ref->err.code != r->err.code || ref->err.offset != r->err.offset || ref->err.line != r->err.line ||
         ref->err.col != r->err.col || strcmp(ref->err.msg, r->err.msg) != 0) {
         fprintf(stderr, "%s (%s): error differs: %d %u:%u %s / ref %d %u:%u %s\n", file, how, r->err.code,
-                r->err.line, r->err.col, r->err.msg, ref->err.code, ref->err.line, ref->err.col, ref->err.msg);
+                r->err.line, r->err.col, r->err.msg, ref->err.code, ref->err.line, ref->err.col,
+                ref->err.msg);
         abort();
     }
     if (r->out && (ref->outlen != r->outlen || memcmp(ref->out, r->out, r->outlen) != 0)) {
@@ -94,8 +95,8 @@ int main(void)
             char pos[32];
             snprintf(pos, sizeof pos, "%u:%u", ref.err.line, ref.err.col);
             if (strcmp(pos, expected_pos(positions, name)) != 0) {
-                fprintf(stderr, "%s: error at %s, expected %s (%s)\n", file, pos, expected_pos(positions, name),
-                        ref.err.msg);
+                fprintf(stderr, "%s: error at %s, expected %s (%s)\n", file, pos,
+                        expected_pos(positions, name), ref.err.msg);
                 abort();
             }
             ninvalid++;
@@ -131,7 +132,8 @@ int main(void)
     free(positions);
     CHECK(nvalid >= 30);
     CHECK(ninvalid >= 60);
-    printf("corpus: %d valid, %d invalid, %llu suspensions\n", nvalid, ninvalid, (unsigned long long)suspensions);
+    printf("corpus: %d valid, %d invalid, %llu suspensions\n", nvalid, ninvalid,
+           (unsigned long long)suspensions);
     rta_shutdown();
     return 0;
 }

@@ -125,8 +125,13 @@ int main(void)
         rj_record recs[300];
         static const char *const tags[] = {"a", "b"};
         for (int i = 0; i < 300; i++)
-            recs[i] = (rj_record){.id = i, .name = i == 250 ? "bad \xff name" : "item", .price_cents = 100 + i,
-                                  .rating = 4.5, .available = i % 2, .tags = tags, .ntags = 2};
+            recs[i] = (rj_record){.id = i,
+                                  .name = i == 250 ? "bad \xff name" : "item",
+                                  .price_cents = 100 + i,
+                                  .rating = 4.5,
+                                  .available = i % 2,
+                                  .tags = tags,
+                                  .ntags = 2};
         rj_catalog cat = {"catalogue", recs, 300};
         rj_writer_init(&w, NULL, RJ_W_CATALOG);
         w.catalog = &cat;

@@ -31,9 +31,13 @@ int main(void)
     static rj_record recs[N];
     static const char *const tags[] = {"caf\xc3\xa9", "quote\"d", "tab\there", "\xf0\x9f\x98\x80", ""};
     for (int i = 0; i < N; i++) {
-        recs[i] = (rj_record){.id = (int64_t)i * 7919 - 1000000, .name = i % 3 ? "widget" : "gadget \\ extra",
-                              .price_cents = i * 101, .rating = i / 7.0, .available = i % 2 == 0,
-                              .tags = tags + i % 3, .ntags = (size_t)(i % 3 + 1)};
+        recs[i] = (rj_record){.id = (int64_t)i * 7919 - 1000000,
+                              .name = i % 3 ? "widget" : "gadget \\ extra",
+                              .price_cents = i * 101,
+                              .rating = i / 7.0,
+                              .available = i % 2 == 0,
+                              .tags = tags + i % 3,
+                              .ntags = (size_t)(i % 3 + 1)};
     }
     recs[0].id = INT64_MIN;
     recs[1].id = INT64_MAX;
@@ -104,7 +108,12 @@ int main(void)
         rj_record bad = recs[5];
         rj_catalog one = {"t", &bad, 1};
         rj_writer w;
-        struct { const char *name; double rating; const char *title; const char *want; } cases[] = {
+        struct {
+            const char *name;
+            double rating;
+            const char *title;
+            const char *want;
+        } cases[] = {
             {"ok \xc3", 1.0, "t", "not valid UTF-8"},
             {"\xed\xa0\x80", 1.0, "t", "not valid UTF-8"},
             {NULL, 1.0, "t", "NULL"},

@@ -116,8 +116,10 @@ int main(void)
                 size_t i = 0;
                 while (i < len && i < n && out[i] == text[i])
                     i++;
-                fprintf(stderr, "%s, boundary %zu bytes into the sample: output differs at byte %zu (of %zu, "
-                                "expected %zu)\n", *name, j, i, len, n);
+                fprintf(stderr,
+                        "%s, boundary %zu bytes into the sample: output differs at byte %zu (of %zu, "
+                        "expected %zu)\n",
+                        *name, j, i, len, n);
                 return 1;
             }
             free(out);
@@ -134,9 +136,13 @@ int main(void)
     enum { NREC = 40 };
     rj_record recs[NREC];
     for (int i = 0; i < NREC; i++)
-        recs[i] = (rj_record){.id = -1234567890123LL * i, .name = i % 2 ? "name\\x" : "n",
-                              .price_cents = 999 * i, .rating = i % 2 ? 0.25 * i : i / 7.0, .available = i % 3 == 0,
-                              .tags = tags, .ntags = (size_t)(i % 3)};
+        recs[i] = (rj_record){.id = -1234567890123LL * i,
+                              .name = i % 2 ? "name\\x" : "n",
+                              .price_cents = 999 * i,
+                              .rating = i % 2 ? 0.25 * i : i / 7.0,
+                              .available = i % 3 == 0,
+                              .tags = tags,
+                              .ntags = (size_t)(i % 3)};
     char *title = malloc(16384);
     CHECK(title);
     char *want = malloc(32768);
@@ -153,8 +159,9 @@ int main(void)
             snprintf(rating, sizeof rating, "%.15g", recs[i].rating);
             if (strtod(rating, NULL) != recs[i].rating)
                 snprintf(rating, sizeof rating, "%.17g", recs[i].rating);
-            d += sprintf(d, "%s{\"id\":%lld,\"name\":\"%s\",\"price_cents\":%lld,\"rating\":%s,"
-                            "\"available\":%s,\"tags\":[",
+            d += sprintf(d,
+                         "%s{\"id\":%lld,\"name\":\"%s\",\"price_cents\":%lld,\"rating\":%s,"
+                         "\"available\":%s,\"tags\":[",
                          i ? "," : "", (long long)recs[i].id, i % 2 ? "name\\\\x" : "n",
                          (long long)recs[i].price_cents, rating, recs[i].available ? "true" : "false");
             for (size_t t = 0; t < recs[i].ntags; t++)

@@ -26,13 +26,13 @@ static RTA_ASYNC void put_later(int64_t *out, int64_t v)
 static RTA_ASYNC int64_t scalars(int64_t seed)
 {
     int64_t x = seed;
-    int64_t *p = &x;                 /* kept across the awaits below */
+    int64_t *p = &x; /* kept across the awaits below */
     put_later(&x, x + 1);
     for (int i = 0; i < 3; i++) {
         rta_yield();
         *p += 10;
     }
-    const int64_t k = 5;             /* a const one too */
+    const int64_t k = 5; /* a const one too */
     const int64_t *pk = &k;
     rta_yield();
     return x + *pk;
@@ -49,9 +49,8 @@ static RTA_ASYNC int64_t arrays(void)
     put_later(pb, 80);
     rta_yield();
     size_t len = strlen(buf);
-    printf("arrays: buf=%s len=%zu nums=%lld,%lld,%lld,%lld pair=%lld,%lld\n", buf, len,
-           (long long)nums[0], (long long)nums[1], (long long)nums[2], (long long)nums[3],
-           (long long)pr.a, (long long)pr.b);
+    printf("arrays: buf=%s len=%zu nums=%lld,%lld,%lld,%lld pair=%lld,%lld\n", buf, len, (long long)nums[0],
+           (long long)nums[1], (long long)nums[2], (long long)nums[3], (long long)pr.a, (long long)pr.b);
     return nums[1] + pr.b;
 }
 
@@ -110,10 +109,12 @@ static RTA_ASYNC int64_t catches(int64_t after_suspend)
     put_later(pm, 12);
     RTA_TRY { /* mine is not written in here: setjmp's rule */
         r = fails(after_suspend);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         printf("catches: %d '%s' mine=%lld\n", rta_error_code(e), rta_error_message(e), (long long)*pm);
         r = -1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     put_later(pm, *pm + 1);
     return r + mine;
 }

@@ -14,8 +14,7 @@ static RTA_ASYNC int64_t twice(int64_t v)
     return 2 * v;
 }
 
-static RTA_ASYNC int64_t add8(int64_t a, int64_t b, int c, short d, int64_t e, int64_t f, char g,
-                              int64_t h)
+static RTA_ASYNC int64_t add8(int64_t a, int64_t b, int c, short d, int64_t e, int64_t f, char g, int64_t h)
 {
     rta_yield();
     return a + b + c + d + e + f + g + h;

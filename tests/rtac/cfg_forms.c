@@ -25,9 +25,10 @@ static int64_t flip_result(void *self)
     return ((flip *)self)->n * 100;
 }
 
-static const rta_awaiter_ops flip_ops = {
-    .is_completed = flip_done, .on_completed = flip_on, .unsafe_on_completed = flip_on,
-    .get_result = flip_result};
+static const rta_awaiter_ops flip_ops = {.is_completed = flip_done,
+                                         .on_completed = flip_on,
+                                         .unsafe_on_completed = flip_on,
+                                         .get_result = flip_result};
 
 static flip f1 = {1};
 
@@ -41,7 +42,7 @@ static RTA_ASYNC int64_t run(void *arg)
     rta_yield_cfg(true);
     rta_sleep_ms_cfg(1, false);
     rta_sleep_ms_cfg(0, true);
-    int64_t b = rta_await_awaiter(&flip_ops, &f1);   /* n = 1: suspends, n becomes 2 */
+    int64_t b = rta_await_awaiter(&flip_ops, &f1);            /* n = 1: suspends, n becomes 2 */
     int64_t c = rta_await_awaiter_cfg(&flip_ops, &f1, false); /* n = 2: completed */
     printf("a=%lld b=%lld c=%lld\n", (long long)a, (long long)b, (long long)c);
     rta_task_release(done);

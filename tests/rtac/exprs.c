@@ -27,8 +27,8 @@ static RTA_ASYNC int64_t run(void *arg)
         w++;
     id(99);
     uint8_t narrow = (uint8_t)id(300);
-    printf("a=%lld,%lld,%lld p=%lld w=%lld narrow=%u\n", (long long)a[0], (long long)a[1],
-           (long long)a[2], (long long)p, (long long)w, (unsigned)narrow);
+    printf("a=%lld,%lld,%lld p=%lld w=%lld narrow=%u\n", (long long)a[0], (long long)a[1], (long long)a[2],
+           (long long)p, (long long)w, (unsigned)narrow);
     return a[1] + a[2] + p + w + narrow;
 }
 

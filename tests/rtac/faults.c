@@ -30,10 +30,12 @@ static RTA_ASYNC int64_t guarded(void *arg)
     volatile int64_t r = 0;
     RTA_TRY {
         r = deep((int64_t)(intptr_t)arg);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         printf("guarded: caught %d '%s'\n", rta_error_code(e), rta_error_message(e));
         r = 7;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return r;
 }
 

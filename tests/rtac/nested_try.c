@@ -24,14 +24,18 @@ static RTA_ASYNC int64_t nest(int64_t bad)
             log = log * 10 + fail_if(2, bad);
             rta_yield();
             log = log * 10 + fail_if(3, bad);
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             printf("nest(%lld): inner caught '%s'\n", (long long)bad, rta_error_message(e));
             log = log * 10 + 8;
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
         log = log * 10 + fail_if(4, bad);
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         printf("nest(%lld): finally, log %lld\n", (long long)bad, (long long)log);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return -log;
 }
 
@@ -40,10 +44,12 @@ static RTA_ASYNC int64_t guard(int64_t bad)
     volatile int64_t r = 0;
     RTA_TRY {
         r = nest(bad);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         printf("guard(%lld): caught '%s'\n", (long long)bad, rta_error_message(e));
         r = -1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return r;
 }
 

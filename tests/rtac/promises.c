@@ -25,9 +25,11 @@ static RTA_ASYNC int64_t waiter(int64_t i)
     volatile int64_t v = -1;
     RTA_TRY {
         v = rta_await(p[i]);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         printf("waiter %lld: %s\n", (long long)i, rta_error_message(e));
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return v;
 }
 

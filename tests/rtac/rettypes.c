@@ -54,7 +54,8 @@ static RTA_ASYNC int64_t run(void *arg)
     printf("wrap 300 = %d, %d\n", wrap(300, false), wrap(300, true));
     printf("truth 5 = %d, truth 0 = %d\n", truth(5), truth(0));
     int n = negative();
-    printf("negative = %d, as int64 %lld, sum %lld\n", n, (long long)negative(), (long long)(negative() + big()));
+    printf("negative = %d, as int64 %lld, sum %lld\n", n, (long long)negative(),
+           (long long)(negative() + big()));
     printf("pick = %d %d %d\n", pick(0), pick(1), pick(2));
     printf("top = %u, top + 2u = %u\n", top(), top() + 2u);
     return truth(2) + wrap(511, true);

@@ -20,8 +20,8 @@ static RTA_ASYNC int64_t run(void *arg)
     int64_t b = one || check(1);
     int64_t c = one && check(7);
     int64_t d = zero || check(0);
-    printf("a=%lld b=%lld c=%lld d=%lld calls=%d\n", (long long)a, (long long)b, (long long)c,
-           (long long)d, calls);
+    printf("a=%lld b=%lld c=%lld d=%lld calls=%d\n", (long long)a, (long long)b, (long long)c, (long long)d,
+           calls);
     int64_t e = one ? check(10) : check(20);
     int64_t f = zero ? check(10) : check(20) + 1;
     printf("e=%lld f=%lld calls=%d\n", (long long)e, (long long)f, calls);

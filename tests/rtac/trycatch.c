@@ -23,11 +23,13 @@ static RTA_ASYNC int64_t catch_one(int64_t v)
         step = 2;
         rta_yield();
         step = 3;
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         printf("catch_one(%lld): caught %d '%s' at step %lld\n", (long long)v, rta_error_code(e),
                rta_error_message(e), (long long)step);
         got = -100;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     rta_yield();
     return got + step;
 }
@@ -38,9 +40,11 @@ static RTA_ASYNC int64_t with_finally(int64_t v)
     RTA_TRY {
         r = maybe_fail(v);
         printf("with_finally(%lld): body done r=%lld\n", (long long)v, (long long)r);
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         printf("with_finally(%lld): finally r=%lld\n", (long long)v, (long long)r);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return r + 1;
 }
 
@@ -49,10 +53,12 @@ static RTA_ASYNC int64_t outer(int64_t v)
     volatile int64_t r = 0;
     RTA_TRY {
         r = with_finally(v);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         printf("outer(%lld): caught %d\n", (long long)v, rta_error_code(e));
         r = -7;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return r;
 }
 

@@ -39,8 +39,8 @@ static RTA_ASYNC int64_t run(void *arg)
     c = (color)(c + id(1));
     it.count += (unsigned)id(3);
     it.at.x += (int)id(it.at.y);
-    printf("c=%d n=%.2f it={%d,%d,%s,%u,%u}\n", (int)c, n.d, it.at.x, it.at.y, it.label,
-           (unsigned)it.flag, (unsigned)it.count);
+    printf("c=%d n=%.2f it={%d,%d,%s,%u,%u}\n", (int)c, n.d, it.at.x, it.at.y, it.label, (unsigned)it.flag,
+           (unsigned)it.count);
     n.i = id(40) + 2;
     return n.i + c;
 }

@@ -48,14 +48,18 @@ static int code_of(uint64_t i)
 static void complete(rta_task *p, uint64_t i)
 {
     switch (fate(i)) {
-    case RESOLVE: CHECK(rta_promise_resolve(p, value_of(i))); break;
+    case RESOLVE:
+        CHECK(rta_promise_resolve(p, value_of(i)));
+        break;
     case REJECT: {
         rta_error *e = rta_error_new(code_of(i), "promise %llu rejected", (unsigned long long)i);
         CHECK(e != NULL);
         CHECK(rta_promise_reject(p, e));
         break;
     }
-    default: CHECK(rta_promise_cancel(p)); break;
+    default:
+        CHECK(rta_promise_cancel(p));
+        break;
     }
 }
 
@@ -120,23 +124,27 @@ static int64_t t_awaits(void *arg)
     atomic_fetch_add(&parked, 1);
     RTA_TRY {
         r = rta_await(p1_ps[i]);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         r = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     maybe_yield(i + 1);
     return r;
 }
 
 RTA_CONT_FN(c_awaits, void *, arg)
 {
-    RTA_CONT_FRAME(c_awaits, rta_task *p; int64_t r;);
+    RTA_CONT_FRAME(c_awaits, rta_task * p; int64_t r;);
     F.p = p1_ps[(uintptr_t)arg];
     atomic_fetch_add(&parked, 1);
     RTA_CONT_TRY {
         RTA_CONT_AWAIT_TASK(F.r, F.p);
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         F.r = rta_error_code(e);
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(F.r);
 }
 
@@ -211,9 +219,11 @@ static int64_t t_group(void *arg)
     volatile int64_t r = 0;
     RTA_TRY {
         r = rta_await(w);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         r = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     rta_task_release(w);
     if (g->any) {
         CHECK(r >= 0 && r < GROUP);
@@ -258,7 +268,9 @@ static void part2(void)
      * when_any and when_all's later inputs left unread). */
     for (size_t i = 0; i < n; i++) {
         int f = fate(i);
-        CHECK_EQ(rta_task_status(ps[i]), f == RESOLVE ? RTA_SUCCEEDED : f == REJECT ? RTA_FAULTED : RTA_CANCELED);
+        CHECK_EQ(rta_task_status(ps[i]), f == RESOLVE  ? RTA_SUCCEEDED
+                                         : f == REJECT ? RTA_FAULTED
+                                                       : RTA_CANCELED);
         if (f == REJECT)
             CHECK_EQ(rta_error_code(rta_task_error(ps[i])), code_of(i));
         rta_task_release(ps[i]);

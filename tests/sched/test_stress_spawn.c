@@ -50,8 +50,8 @@ RTA_CONT_FN(cleaf, void *, arg)
 static rta_task *spawn_leaf(uint64_t k)
 {
     /* One in four is a cont root. */
-    rta_task *t = (k & 3) == 3 ? rta_cont_spawn(cleaf, (void *)(uintptr_t)k)
-                               : rta_spawn(leaf, (void *)(uintptr_t)k);
+    rta_task *t =
+        (k & 3) == 3 ? rta_cont_spawn(cleaf, (void *)(uintptr_t)k) : rta_spawn(leaf, (void *)(uintptr_t)k);
     CHECK(t != NULL);
     return t;
 }

@@ -24,12 +24,12 @@ typedef struct sem_item {
 
 /* A queue of callbacks plus counters; used as both kinds of context. */
 typedef struct sem_queue {
-    rta_sync_ctx ctx;   /* ctx.data = this */
+    rta_sync_ctx ctx;    /* ctx.data = this */
     rta_scheduler sched; /* sched.data = this */
     pthread_mutex_t lock;
     sem_item *head, **tail;
-    _Atomic int posted;  /* handed over through post or queue */
-    _Atomic int ran;     /* run by a drain */
+    _Atomic int posted; /* handed over through post or queue */
+    _Atomic int ran;    /* run by a drain */
 } sem_queue;
 
 static inline void sem_push(sem_queue *q, void (*fn)(void *), void *arg)

@@ -43,21 +43,21 @@ enum { CFG_LEX = 0, CFG_T, CFG_F };
 
 enum sem_code {
     OP_END = 0,
-    OP_SET_LOCAL,     /* a: value (0 clears) */
-    OP_EXPECT_LOCAL,  /* a / b: value expected (-1: unset) */
-    OP_SET_SYNC,      /* a: queue (0: none) */
-    OP_EXPECT_SYNC,   /* a / b: queue expected current */
-    OP_SET_SCHED,     /* a: queue (0: none) */
-    OP_EXPECT_SCHED,  /* a / b */
-    OP_EXPECT_POSTED, /* c: queue; a / b: posts to it since the root started */
+    OP_SET_LOCAL,       /* a: value (0 clears) */
+    OP_EXPECT_LOCAL,    /* a / b: value expected (-1: unset) */
+    OP_SET_SYNC,        /* a: queue (0: none) */
+    OP_EXPECT_SYNC,     /* a / b: queue expected current */
+    OP_SET_SCHED,       /* a: queue (0: none) */
+    OP_EXPECT_SCHED,    /* a / b */
+    OP_EXPECT_POSTED,   /* c: queue; a / b: posts to it since the root started */
     OP_EXPECT_IN_ASYNC, /* a / b: rta_in_async() */
-    OP_YIELD,         /* a: cfg */
-    OP_SLEEP,         /* a: cfg */
-    OP_AWAIT_PENDING, /* a: cfg */
-    OP_AWAIT_DONE,    /* a: cfg */
-    OP_CALL,          /* sub */
-    OP_CALL_FN2,      /* sub */
-    OP_SPAWN,         /* sub; a: cfg of the await of its task */
+    OP_YIELD,           /* a: cfg */
+    OP_SLEEP,           /* a: cfg */
+    OP_AWAIT_PENDING,   /* a: cfg */
+    OP_AWAIT_DONE,      /* a: cfg */
+    OP_CALL,            /* sub */
+    OP_CALL_FN2,        /* sub */
+    OP_SPAWN,           /* sub; a: cfg of the await of its task */
 };
 
 typedef struct sem_op {
@@ -66,7 +66,10 @@ typedef struct sem_op {
     const struct sem_op *sub;
 } sem_op;
 
-#define SEM_END {OP_END, 0, 0, 0, NULL}
+#define SEM_END                                                                                              \
+    {                                                                                                        \
+        OP_END, 0, 0, 0, NULL                                                                                \
+    }
 
 /* ---- shared state ---------------------------------------------------------------------- */
 
@@ -113,13 +116,12 @@ static inline int sem_which_sched(void)
     return 0;
 }
 
-static __attribute__((noreturn, format(printf, 2, 3))) void sem_fail(const sem_op *op,
-                                                                       const char *fmt, ...)
+static __attribute__((noreturn, format(printf, 2, 3))) void sem_fail(const sem_op *op, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "[%s engine, program %s, op code %d] ", sem_engine_name[sem_cur_engine],
-            sem_prog_name, op->code);
+    fprintf(stderr, "[%s engine, program %s, op code %d] ", sem_engine_name[sem_cur_engine], sem_prog_name,
+            op->code);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -174,8 +176,7 @@ static int sem_step(int e, const sem_op *op)
         return 1;
     case OP_EXPECT_IN_ASYNC:
         if ((int)rta_in_async() != sem_want(op, e))
-            sem_fail(op, "rta_in_async() is %d, expected %d", (int)rta_in_async(),
-                     sem_want(op, e));
+            sem_fail(op, "rta_in_async() is %d, expected %d", (int)rta_in_async(), sem_want(op, e));
         return 1;
     default:
         return 0;
@@ -307,9 +308,15 @@ static __attribute__((unused)) void sem_run(int e, const char *name, const sem_o
         sem_base[i] = atomic_load(&sem_q[i].posted);
     rta_task *t = NULL;
     switch (e) {
-    case SEM_TASKLET: t = rta_spawn(sem_tl_plain, (void *)prog); break;
-    case SEM_CONT: t = rta_cont_spawn(sem_cont_plain, (void *)prog); break;
-    default: t = sem_a1_plain(prog); break; /* starts right here, synchronously */
+    case SEM_TASKLET:
+        t = rta_spawn(sem_tl_plain, (void *)prog);
+        break;
+    case SEM_CONT:
+        t = rta_cont_spawn(sem_cont_plain, (void *)prog);
+        break;
+    default:
+        t = sem_a1_plain(prog);
+        break; /* starts right here, synchronously */
     }
     CHECK(t);
     CHECK_EQ(sem_wait(t, &sem_q[1], &sem_q[2]), 0);

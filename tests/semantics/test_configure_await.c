@@ -29,9 +29,9 @@ static int64_t await_pending(void)
 static TEST_NOINLINE int64_t fn_true(void)
 {
     RTA_CONFIGURE_AWAIT_FN(true);
-    rta_yield();                        /* counted */
-    rta_sleep_ms(1);                    /* counted */
-    rta_yield_cfg(false);               /* per await beats the function */
+    rta_yield();          /* counted */
+    rta_sleep_ms(1);      /* counted */
+    rta_yield_cfg(false); /* per await beats the function */
     return 2;
 }
 

@@ -26,10 +26,18 @@ static rta_task *done; /* completed; made in main (the awaits below throw past a
 static void suspend_in_handler(int how)
 {
     switch (how) {
-    case 0: rta_await(done); break;
-    case 1: rta_yield(); break;
-    case 2: rta_sleep_ms(1); break;
-    default: rta_await_awaiter(&rta_task_awaiter, done); break;
+    case 0:
+        rta_await(done);
+        break;
+    case 1:
+        rta_yield();
+        break;
+    case 2:
+        rta_sleep_ms(1);
+        break;
+    default:
+        rta_await_awaiter(&rta_task_awaiter, done);
+        break;
     }
 }
 
@@ -37,19 +45,23 @@ static TEST_NOINLINE void awaits_in_catch(int how)
 {
     RTA_TRY {
         rta_throw(CODE, "first");
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         (void)e;
         suspend_in_handler(how); /* even an await of a completed task */
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
 }
 
 static TEST_NOINLINE void awaits_in_finally(int how)
 {
     RTA_TRY {
         rta_yield();
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         suspend_in_handler(how);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
 }
 
 /* One case in a frame of its own (setjmp: no loop variables live across it). */
@@ -61,10 +73,12 @@ static TEST_NOINLINE int try_one(int how, int fin)
             awaits_in_finally(how);
         else
             awaits_in_catch(how);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         expect_invalid(e, fin ? "awaits_in_finally" : "awaits_in_catch");
         caught = 1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return caught;
 }
 
@@ -126,18 +140,22 @@ static int64_t t_byref(void *arg)
     volatile int caught = 0;
     RTA_TRY {
         rta_await(t);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         expect_invalid(e, "byref_async2");
         caught++;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     rta_task_release(t);
     /* async2 entry over the async1 impl: likewise, thrown */
     RTA_TRY {
         rta_method_call(&byref1, &a);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         expect_invalid(e, "byref_async1");
         caught++;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(caught, 2);
     CHECK_EQ(local, 20); /* nothing ran behind the refused thunks */
     return 1;

@@ -112,15 +112,15 @@ static int64_t t_method_entries(void *arg)
 {
     (void)arg;
     rta_local_set(L, mk(7));
-    CHECK_EQ(rta_method_call(&a1_method, NULL), 41); /* its task saw its own change */
-    CHECK_EQ(cur(L), 7);                              /* the thunk restored ours */
+    CHECK_EQ(rta_method_call(&a1_method, NULL), 41);      /* its task saw its own change */
+    CHECK_EQ(cur(L), 7);                                  /* the thunk restored ours */
     rta_task *t = rta_method_call_task(&a2_method, NULL); /* task -> async2 thunk */
     CHECK(t);
     CHECK_EQ(rta_await(t), 42);
     rta_task_release(t);
     CHECK_EQ(cur(L), 7);
     CHECK_EQ(rta_method_call(&a2_method, NULL), 42); /* direct async2 call */
-    CHECK_EQ(cur(L), 42);                           /* ...whose change is ours */
+    CHECK_EQ(cur(L), 42);                            /* ...whose change is ours */
     rta_local_set(L, NULL);
     return 3;
 }
@@ -140,8 +140,12 @@ static int64_t t_across_suspensions(void *arg)
     rta_local_set(L, mk(id));
     for (int r = 0; r < 6; r++) {
         switch (r % 3) {
-        case 0: rta_yield(); break;
-        case 1: rta_sleep_ms(1); break;
+        case 0:
+            rta_yield();
+            break;
+        case 1:
+            rta_sleep_ms(1);
+            break;
         default: {
             rta_task *p = rta_promise_new();
             rta_task *w = rta_spawn(resolver, p);
@@ -165,7 +169,7 @@ static int64_t holder(void *arg)
     rta_task *gate = arg;
     val *seen = rta_local_get(L);
     CHECK(seen && seen->v == 10);
-    rta_await(gate); /* the parent replaces its value meanwhile */
+    rta_await(gate);                 /* the parent replaces its value meanwhile */
     CHECK(rta_local_get(L) == seen); /* still alive and unchanged */
     CHECK_EQ(seen->v, 10);
     return 0;

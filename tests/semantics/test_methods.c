@@ -157,11 +157,13 @@ static int64_t t_misuse(void *arg)
     volatile int caught = 0;
     RTA_TRY {
         rta_method_call(&bad_none, NULL);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), -EINVAL);
         CHECK(strstr(rta_error_message(e), "bad_none"));
         caught++;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     errno = 0;
     CHECK(rta_method_call_task(&bad_both, NULL) == NULL);
     CHECK_EQ(errno, EINVAL);
@@ -184,17 +186,21 @@ int main(void)
     volatile int caught = 0;
     RTA_TRY {
         rta_method_call(&Derived_Method_m, &o);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), RTA_ENOTASYNC);
         caught = 1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(caught, 1);
     RTA_TRY {
         rta_method_ref_invoke((rta_method_ref){&Helper_m, RTA_ENTRY_TASK}, &o);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), RTA_ENOTASYNC);
         caught = 2;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(caught, 2);
 
     static const rta_fn bodies[] = {t_dispatch, t_lookup, t_misuse};

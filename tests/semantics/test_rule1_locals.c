@@ -9,17 +9,13 @@
 
 static const sem_op child[] = {
     {OP_EXPECT_LOCAL, 2, 1, 0, NULL}, /* flowed in from the spawner */
-    {OP_SET_LOCAL, 99, 0, 0, NULL},
-    {OP_YIELD, CFG_LEX, 0, 0, NULL},
-    {OP_EXPECT_LOCAL, 99, 99, 0, NULL},
-    SEM_END,
+    {OP_SET_LOCAL, 99, 0, 0, NULL},     {OP_YIELD, CFG_LEX, 0, 0, NULL},
+    {OP_EXPECT_LOCAL, 99, 99, 0, NULL}, SEM_END,
 };
 static const sem_op callee_sets_2[] = {
-    {OP_EXPECT_LOCAL, 1, 1, 0, NULL},  /* flows down */
-    {OP_YIELD, CFG_LEX, 0, 0, NULL},   /* the change comes after a suspension */
-    {OP_SET_LOCAL, 2, 0, 0, NULL},
-    {OP_EXPECT_LOCAL, 2, 2, 0, NULL},
-    SEM_END,
+    {OP_EXPECT_LOCAL, 1, 1, 0, NULL}, /* flows down */
+    {OP_YIELD, CFG_LEX, 0, 0, NULL},  /* the change comes after a suspension */
+    {OP_SET_LOCAL, 2, 0, 0, NULL},    {OP_EXPECT_LOCAL, 2, 2, 0, NULL}, SEM_END,
 };
 static const sem_op callee_sets_3_sync[] = {
     {OP_SET_LOCAL, 3, 0, 0, NULL}, /* no suspension at all */

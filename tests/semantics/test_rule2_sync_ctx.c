@@ -15,8 +15,7 @@ static const sem_op fn_false_body[] = {
     {OP_YIELD, CFG_LEX, 0, 0, NULL},         /* the function's false: direct */
     {OP_AWAIT_PENDING, CFG_LEX, 0, 0, NULL}, /* direct */
     {OP_YIELD, CFG_T, 0, 0, NULL},           /* per await beats per function: A */
-    {OP_EXPECT_SYNC, 1, 1, 0, NULL},
-    SEM_END,
+    {OP_EXPECT_SYNC, 1, 1, 0, NULL},         SEM_END,
 };
 static const sem_op switch_to_b[] = {
     {OP_YIELD, CFG_LEX, 0, 0, NULL}, /* through A */
@@ -62,7 +61,7 @@ static const sem_op prog[] = {
     {OP_SET_SCHED, 2, 0, 0, NULL},
     {OP_SPAWN, CFG_LEX, 0, 0, child},
     {OP_EXPECT_SYNC, 1, 1, 0, NULL},
-    {OP_EXPECT_POSTED, 2, 1, 2, NULL}, /* the child's await, through its B */
+    {OP_EXPECT_POSTED, 2, 1, 2, NULL},  /* the child's await, through its B */
     {OP_EXPECT_POSTED, 7, 10, 1, NULL}, /* our await of the child, through A (not the scheduler B) */
     {OP_SET_SYNC, 0, 0, 0, NULL},
     {OP_SET_SCHED, 0, 0, 0, NULL},

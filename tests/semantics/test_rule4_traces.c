@@ -84,12 +84,12 @@ static void a1_level3_mn(rta_async1_sm *m);
 static void a1_level2_mn(rta_async1_sm *m);
 static void a1_level1_mn(rta_async1_sm *m);
 
-#define A1_STUB(name)                                                                  \
-    static rta_task *name(int64_t x)                                                   \
-    {                                                                                  \
-        a1_sm sm = {.x = x};                                                           \
-        RTA_ASYNC1_START(name, &sm, name##_mn);                                        \
-        return RTA_ASYNC1_TASK(name, &sm);                                             \
+#define A1_STUB(name)                                                                                        \
+    static rta_task *name(int64_t x)                                                                         \
+    {                                                                                                        \
+        a1_sm sm = {.x = x};                                                                                 \
+        RTA_ASYNC1_START(name, &sm, name##_mn);                                                              \
+        return RTA_ASYNC1_TASK(name, &sm);                                                                   \
     }
 A1_STUB(a1_level3)
 A1_STUB(a1_level2)
@@ -127,9 +127,12 @@ static TEST_NOINLINE void a1_level1_mn(rta_async1_sm *m)
 static rta_task *start_chain(int e, int64_t x)
 {
     switch (e) {
-    case SEM_TASKLET: return rta_spawn(tl_level1, (void *)(intptr_t)x);
-    case SEM_CONT: return rta_cont_spawn(c_level1, (void *)(intptr_t)x);
-    default: return a1_level1(x);
+    case SEM_TASKLET:
+        return rta_spawn(tl_level1, (void *)(intptr_t)x);
+    case SEM_CONT:
+        return rta_cont_spawn(c_level1, (void *)(intptr_t)x);
+    default:
+        return a1_level1(x);
     }
 }
 
@@ -156,8 +159,8 @@ static void check_chain(int e)
         for (size_t i = 0; ok && i < 3; i++)
             ok = strcmp(names[i], want[e][i]) == 0;
         if (!ok) {
-            fprintf(stderr, "[%s engine] trace has %zu frames, expected %s %s %s:\n",
-                    sem_engine_name[e], n, want[e][0], want[e][1], want[e][2]);
+            fprintf(stderr, "[%s engine] trace has %zu frames, expected %s %s %s:\n", sem_engine_name[e], n,
+                    want[e][0], want[e][1], want[e][2]);
             for (size_t i = 0; i < n && i < 16; i++)
                 fprintf(stderr, "  %s\n", names[i]);
             abort();

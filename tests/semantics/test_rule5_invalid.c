@@ -15,16 +15,20 @@ static TEST_NOINLINE int64_t tl_await_in_handler(void *arg)
     if (fin) {
         RTA_TRY {
             rta_yield();
-        } RTA_FINALLY {
+        }
+        RTA_FINALLY {
             rta_yield();
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
     } else {
         RTA_TRY {
             rta_throw(CODE, "first");
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             (void)e;
             rta_yield();
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
     }
     KEEP_FRAME();
     return 1;
@@ -36,10 +40,12 @@ RTA_CONT_FN(c_await_in_catch, void *, arg)
     (void)arg;
     RTA_CONT_TRY {
         rta_throw(CODE, "first");
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         (void)e;
         RTA_CONT_YIELD();
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(1);
 }
 
@@ -49,9 +55,11 @@ RTA_CONT_FN(c_await_in_finally, void *, arg)
     (void)arg;
     RTA_CONT_TRY {
         RTA_CONT_YIELD();
-    } RTA_CONT_FINALLY {
+    }
+    RTA_CONT_FINALLY {
         RTA_CONT_YIELD();
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_RETURN(1);
 }
 
@@ -98,9 +106,12 @@ static void a1_await_in_handler_mn(rta_async1_sm *m)
 static rta_task *start(int e, int fin)
 {
     switch (e) {
-    case SEM_TASKLET: return rta_spawn(tl_await_in_handler, (void *)(intptr_t)fin);
-    case SEM_CONT: return rta_cont_spawn(fin ? c_await_in_finally : c_await_in_catch, NULL);
-    default: return a1_await_in_handler(fin);
+    case SEM_TASKLET:
+        return rta_spawn(tl_await_in_handler, (void *)(intptr_t)fin);
+    case SEM_CONT:
+        return rta_cont_spawn(fin ? c_await_in_finally : c_await_in_catch, NULL);
+    default:
+        return a1_await_in_handler(fin);
     }
 }
 

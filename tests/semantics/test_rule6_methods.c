@@ -32,7 +32,10 @@ static int64_t tl_base_body(void *arg)
     rta_yield();
     return ((obj *)arg)->field + 1;
 }
-static rta_task *tl_Base(void *arg) { return rta_spawn(tl_base_body, arg); }
+static rta_task *tl_Base(void *arg)
+{
+    return rta_spawn(tl_base_body, arg);
+}
 static int64_t tl_more_body(void *arg)
 {
     rta_task *t = rta_method_call_task(&Derived_m, arg); /* base call, task entry */
@@ -41,27 +44,36 @@ static int64_t tl_more_body(void *arg)
     rta_task_release(t);
     return v + 100;
 }
-static rta_task *tl_More(void *arg) { return rta_spawn(tl_more_body, arg); }
+static rta_task *tl_More(void *arg)
+{
+    return rta_spawn(tl_more_body, arg);
+}
 
 /* ---- cont ---- */
 RTA_CONT_FN(c_base, void *, arg)
 {
-    RTA_CONT_FRAME(c_base, obj *o;);
+    RTA_CONT_FRAME(c_base, obj * o;);
     F.o = arg;
     RTA_CONT_YIELD();
     RTA_CONT_RETURN(F.o->field + 1);
 }
 RTA_CONT_FN(c_more, void *, arg)
 {
-    RTA_CONT_FRAME(c_more, rta_task *t; int64_t v;);
+    RTA_CONT_FRAME(c_more, rta_task * t; int64_t v;);
     F.t = rta_method_call_task(&Derived_m, arg);
     CHECK(F.t);
     RTA_CONT_AWAIT_TASK(F.v, F.t);
     rta_task_release(F.t);
     RTA_CONT_RETURN(F.v + 100);
 }
-static rta_task *c_Base(void *arg) { return rta_cont_call(c_base, arg); }
-static rta_task *c_More(void *arg) { return rta_cont_call(c_more, arg); }
+static rta_task *c_Base(void *arg)
+{
+    return rta_cont_call(c_base, arg);
+}
+static rta_task *c_More(void *arg)
+{
+    return rta_cont_call(c_more, arg);
+}
 
 /* ---- async1 ---- */
 typedef struct a1_sm {
@@ -101,19 +113,21 @@ static void a1_More_mn(rta_async1_sm *m)
     RTA_ASYNC1_END();
 }
 
-static const rta_method mb[SEM_NENGINES] = {
-    RTA_METHOD_ASYNC1(tl_Base, 0), RTA_METHOD_ASYNC1(c_Base, 0), RTA_METHOD_ASYNC1(a1_Base, 0)};
-static const rta_method mm[SEM_NENGINES] = {
-    RTA_METHOD_ASYNC1(tl_More, 0), RTA_METHOD_ASYNC1(c_More, 0), RTA_METHOD_ASYNC1(a1_More, 0)};
+static const rta_method mb[SEM_NENGINES] = {RTA_METHOD_ASYNC1(tl_Base, 0), RTA_METHOD_ASYNC1(c_Base, 0),
+                                            RTA_METHOD_ASYNC1(a1_Base, 0)};
+static const rta_method mm[SEM_NENGINES] = {RTA_METHOD_ASYNC1(tl_More, 0), RTA_METHOD_ASYNC1(c_More, 0),
+                                            RTA_METHOD_ASYNC1(a1_More, 0)};
 static const rta_method mbyref[SEM_NENGINES] = {RTA_METHOD_ASYNC1(tl_Base, RTA_FN_BYREF),
                                                 RTA_METHOD_ASYNC1(c_Base, RTA_FN_BYREF),
                                                 RTA_METHOD_ASYNC1(a1_Base, RTA_FN_BYREF)};
 
-static const rta_method *vt_base[SEM_NENGINES][1], *vt_derived[1] = {&Derived_m},
-                        *vt_more[SEM_NENGINES][1];
+static const rta_method *vt_base[SEM_NENGINES][1], *vt_derived[1] = {&Derived_m}, *vt_more[SEM_NENGINES][1];
 static rta_type T_base[SEM_NENGINES], T_derived[SEM_NENGINES], T_more[SEM_NENGINES];
 
-static int64_t call_async2(obj *o) { return rta_method_call(rta_type_slot(o->type, 0), o); }
+static int64_t call_async2(obj *o)
+{
+    return rta_method_call(rta_type_slot(o->type, 0), o);
+}
 static int64_t call_task(obj *o)
 {
     rta_task *t = rta_method_call_task(rta_type_slot(o->type, 0), o);
@@ -137,11 +151,13 @@ static int64_t dispatch(void *arg)
     volatile int caught = 0;
     RTA_TRY {
         rta_method_call(&mbyref[e], &b);
-    } RTA_CATCH(err) {
+    }
+    RTA_CATCH(err) {
         CHECK_EQ(rta_error_code(err), RTA_EINVALIDPROGRAM);
         CHECK(strstr(rta_error_message(err), mbyref[e].name));
         caught = 1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(caught, 1);
     rta_task *t = rta_method_call_task(&mbyref[e], &b); /* the direct entry works */
     CHECK(t);

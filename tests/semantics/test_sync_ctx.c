@@ -53,9 +53,9 @@ static int64_t t_basic(void *arg)
     CHECK_EQ(await_pending(), 7);
     CHECK_EQ(atomic_load(&A.posted), a0 + 1);
     CHECK(rta_sync_ctx_current() == &A.ctx); /* not reset by the resumption */
-    rta_yield();                              /* yield posts too */
+    rta_yield();                             /* yield posts too */
     CHECK_EQ(atomic_load(&A.posted), a0 + 2);
-    rta_sleep_ms(1);                          /* and sleep */
+    rta_sleep_ms(1); /* and sleep */
     CHECK_EQ(atomic_load(&A.posted), a0 + 3);
     rta_task *done = rta_task_from_value(3);
     CHECK_EQ(rta_await(done), 3); /* completed: no suspension, no post */
@@ -79,8 +79,8 @@ static TEST_NOINLINE int64_t fn_false(void)
 static TEST_NOINLINE int64_t fn_false_but_await_true(void)
 {
     RTA_CONFIGURE_AWAIT_FN(false);
-    rta_yield();                       /* false: direct */
-    return await_pending_cfg(true);    /* per-await beats per-function */
+    rta_yield();                    /* false: direct */
+    return await_pending_cfg(true); /* per-await beats per-function */
 }
 
 static int64_t t_configure(void *arg)
@@ -145,7 +145,7 @@ static int64_t t_async2_vs_async1(void *arg)
     int a0 = atomic_load(&A.posted), b0 = atomic_load(&B.posted);
     switch_to_b();
     CHECK_EQ(atomic_load(&A.posted), a0 + 1); /* the callee's own yield */
-    CHECK(rta_sync_ctx_current() == &B.ctx); /* async2: the change is visible */
+    CHECK(rta_sync_ctx_current() == &B.ctx);  /* async2: the change is visible */
     CHECK_EQ(await_pending(), 7);
     CHECK_EQ(atomic_load(&B.posted), b0 + 1); /* resumed through B */
     CHECK_EQ(atomic_load(&A.posted), a0 + 1);

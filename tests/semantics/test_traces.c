@@ -52,11 +52,13 @@ static TEST_NOINLINE int64_t catcher(void *arg)
     volatile int caught = 0;
     RTA_TRY {
         level1(arg);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         static const char *const want[] = {"level3", "level2", "level1", "catcher"};
         expect_trace(e, want, 4);
         caught = 1;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     KEEP_FRAME();
     return caught;
 }
@@ -72,9 +74,11 @@ static TEST_NOINLINE int64_t outer2(void *arg)
     rta_task *volatile tv = t;
     RTA_TRY {
         v = rta_await(tv); /* rethrows a copy, extended with our frames */
-    } RTA_FINALLY {
+    }
+    RTA_FINALLY {
         rta_task_release(tv);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     KEEP_FRAME();
     return v;
 }

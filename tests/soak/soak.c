@@ -44,10 +44,12 @@ static int64_t parent(void *arg)
         volatile int64_t v = 0;
         RTA_TRY {
             v = rta_await_release(ts[i]);
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             CHECK_EQ(rta_error_code(e), RTA_EUSER - 7);
             v = -1;
-        } RTA_END_TRY;
+        }
+        RTA_END_TRY;
         sum += v;
     }
     if (base % 5 == 0)
@@ -65,7 +67,7 @@ static int64_t expect_parent(intptr_t base)
 
 RTA_CONT_FN(c_parent, void *, arg)
 {
-    RTA_CONT_FRAME(c_parent, intptr_t base; int i; rta_task *t; int64_t v; int64_t sum;);
+    RTA_CONT_FRAME(c_parent, intptr_t base; int i; rta_task * t; int64_t v; int64_t sum;);
     F.base = (intptr_t)arg;
     F.sum = 0;
     for (F.i = 0; F.i < 8; F.i++) {
@@ -73,10 +75,12 @@ RTA_CONT_FN(c_parent, void *, arg)
         CHECK(F.t != NULL);
         RTA_CONT_TRY {
             RTA_CONT_AWAIT_TASK_RELEASE(F.v, F.t);
-        } RTA_CONT_CATCH(e) {
+        }
+        RTA_CONT_CATCH(e) {
             CHECK_EQ(rta_error_code(e), RTA_EUSER - 7);
             F.v = -1;
-        } RTA_CONT_END_TRY;
+        }
+        RTA_CONT_END_TRY;
         F.sum += F.v;
     }
     RTA_CONT_YIELD();
@@ -89,9 +93,11 @@ static int64_t awaiter(void *p)
     volatile int64_t v = 0;
     RTA_TRY {
         v = rta_await(p);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         v = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return v;
 }
 

@@ -34,9 +34,11 @@ static int64_t one_round(void *arg)
     volatile int code = 0;
     RTA_TRY {
         sum += rta_await_release(rta_spawn(thrower, (void *)i));
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, ECODE);
     /* Already faulted / canceled before the await: no suspension, same rule. */
     rta_task *p = rta_promise_new();
@@ -45,30 +47,38 @@ static int64_t one_round(void *arg)
     code = 0;
     RTA_TRY {
         rta_await_release(p);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, -ECANCELED);
     code = 0;
     RTA_TRY {
         rta_await_release(NULL);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
         CHECK(strstr(rta_error_message(e), "rta_await_release") != NULL);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, -EINVAL);
     /* Inside a handler the await is refused, and the reference still goes. */
     code = 0;
     RTA_TRY {
         rta_throw(ECODE, "outer");
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         (void)e;
         RTA_TRY {
             rta_await_release(rta_task_from_value(1));
-        } RTA_CATCH(e2) {
+        }
+        RTA_CATCH(e2) {
             code = rta_error_code(e2);
-        } RTA_END_TRY;
-    } RTA_END_TRY;
+        }
+        RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, RTA_EINVALIDPROGRAM);
     return sum;
 }
@@ -80,9 +90,11 @@ RTA_CONT_FN(cont_awaits, void *, arg)
     RTA_CONT_AWAIT_TASK_RELEASE(F.v, rta_spawn(value_fn, (void *)(intptr_t)F.i));
     RTA_CONT_TRY {
         RTA_CONT_AWAIT_TASK_RELEASE(F.code, rta_spawn(thrower, NULL));
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         F.code = rta_error_code(e);
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     CHECK_EQ(F.code, ECODE);
     RTA_CONT_RETURN(F.v);
 }
@@ -100,9 +112,11 @@ int main(void)
     volatile int code = 0;
     RTA_TRY {
         rta_await_release(p);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     CHECK_EQ(code, RTA_ENOTASYNC);
 
     CHECK_OK(rta_init(&(rta_config){.workers = 2}));

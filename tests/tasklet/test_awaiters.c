@@ -17,11 +17,11 @@ typedef struct my_awaiter {
     _Atomic int done;
     _Atomic(rta_waiter *) waiter;
     _Atomic int safe_calls, unsafe_calls;
-    _Atomic int registered_in_async;    /* rta_in_async() at registration */
-    _Atomic int task_frames_at_reg;     /* rta_task_frames of the task at registration */
-    _Atomic(rta_task *) task;           /* the awaiting task (set before it awaits) */
+    _Atomic int registered_in_async; /* rta_in_async() at registration */
+    _Atomic int task_frames_at_reg;  /* rta_task_frames of the task at registration */
+    _Atomic(rta_task *) task;        /* the awaiting task (set before it awaits) */
     int64_t value;
-    int fail;                           /* get_result throws */
+    int fail; /* get_result throws */
 } my_awaiter;
 
 static bool my_is_completed(void *self)
@@ -60,8 +60,8 @@ static int64_t my_get_result(void *self)
     return a->value;
 }
 
-static const rta_awaiter_ops my_ops_unsafe = {my_is_completed, my_on_completed,
-                                              my_unsafe_on_completed, my_get_result};
+static const rta_awaiter_ops my_ops_unsafe = {my_is_completed, my_on_completed, my_unsafe_on_completed,
+                                              my_get_result};
 static const rta_awaiter_ops my_ops_safe = {my_is_completed, my_on_completed, NULL, my_get_result};
 
 typedef struct aw_job {
@@ -74,10 +74,12 @@ static TEST_NOINLINE int64_t awaiting_custom_frame(aw_job *j)
     volatile int64_t r = 0;
     RTA_TRY {
         r = rta_await_awaiter(j->ops, &j->a);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), RTA_EUSER - 50);
         r = -50;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     KEEP_FRAME();
     return r;
 }
@@ -272,7 +274,7 @@ static int64_t inspector(void *arg)
             for (size_t i = 0; i < n; i++)
                 fprintf(stderr, "  frame[%zu] %s size %zu\n", i, fi[i].name, fi[i].size);
         }
-        CHECK(fi[inner].size >= 300); /* the pad lives in that frame */
+        CHECK(fi[inner].size >= 300);                /* the pad lives in that frame */
         CHECK_EQ(rta_task_frames(sus[k], fi, 1), n); /* the total even when max is smaller */
     }
     return 1;
@@ -281,8 +283,7 @@ static int64_t inspector(void *arg)
 int main(void)
 {
     /* Counts evictions: no idle compaction moving stacks meanwhile. */
-    rta_config cfg = {.workers = 1, .regions_per_worker = 2,
-                      .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
+    rta_config cfg = {.workers = 1, .regions_per_worker = 2, .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
     CHECK_OK(rta_init(&cfg));
 
     /* custom awaiters */
@@ -338,7 +339,8 @@ int main(void)
         rta_task_release(v);
         rta_task_release(v);
         CHECK_EQ(rta_task_value(v), -99); /* still alive: one reference left */
-        rta_task *t1 = rta_spawn(sleeper, (void *)0), *t2 = rta_promise_new(), *t3 = rta_spawn(sleeper, (void *)0);
+        rta_task *t1 = rta_spawn(sleeper, (void *)0), *t2 = rta_promise_new(),
+                 *t3 = rta_spawn(sleeper, (void *)0);
         CHECK(rta_task_id(v) != rta_task_id(t1) && rta_task_id(t1) != rta_task_id(t2));
         CHECK(rta_task_id(t2) != rta_task_id(t3) && rta_task_id(v) != rta_task_id(t3));
         CHECK(rta_task_id(t1) != 0);

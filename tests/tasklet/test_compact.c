@@ -172,8 +172,7 @@ static void park_and_resume(long n, uint64_t want, bool with_pinned)
     }
     rta_task_release(gate);
     free(ts);
-    printf("tasks=%ld compactions=%llu restored=%llu\n", n,
-           (unsigned long long)(after.compactions - c0),
+    printf("tasks=%ld compactions=%llu restored=%llu\n", n, (unsigned long long)(after.compactions - c0),
            (unsigned long long)(after.resumes_restored - before.resumes_restored));
 }
 
@@ -185,20 +184,21 @@ int main(void)
     unsigned regions = (unsigned)n + 16;
 
     /* Idle threshold (short here; 200 ms by default). */
-    CHECK_OK(rta_init(&(rta_config){.workers = 2, .regions_per_worker = regions,
-                                    .idle_compact_ms = 20}));
+    CHECK_OK(rta_init(&(rta_config){.workers = 2, .regions_per_worker = regions, .idle_compact_ms = 20}));
     park_and_resume(n, (uint64_t)n, true);
     rta_shutdown();
 
     /* Budget only: 1 byte is exceeded by any resident stack. */
-    CHECK_OK(rta_init(&(rta_config){.workers = 2, .regions_per_worker = regions,
+    CHECK_OK(rta_init(&(rta_config){.workers = 2,
+                                    .regions_per_worker = regions,
                                     .idle_compact_ms = RTA_IDLE_COMPACT_OFF,
                                     .resident_budget = 1}));
     park_and_resume(n, (uint64_t)n, false);
     rta_shutdown();
 
     /* Both off: nothing moves. */
-    CHECK_OK(rta_init(&(rta_config){.workers = 2, .regions_per_worker = regions,
+    CHECK_OK(rta_init(&(rta_config){.workers = 2,
+                                    .regions_per_worker = regions,
                                     .idle_compact_ms = RTA_IDLE_COMPACT_OFF,
                                     .resident_budget = SIZE_MAX}));
     park_and_resume(n, 0, false);
@@ -206,8 +206,8 @@ int main(void)
 
     /* The environment: "off" turns it off; anything else must be a number. */
     setenv("RTA_IDLE_COMPACT_MS", "off", 1);
-    CHECK_OK(rta_init(&(rta_config){.workers = 1, .regions_per_worker = regions,
-                                    .resident_budget = SIZE_MAX}));
+    CHECK_OK(
+        rta_init(&(rta_config){.workers = 1, .regions_per_worker = regions, .resident_budget = SIZE_MAX}));
     park_and_resume(n / 4 + 1, 0, false);
     rta_shutdown();
     setenv("RTA_IDLE_COMPACT_MS", "soon", 1);

@@ -43,8 +43,7 @@ static int64_t root_fn(void *arg)
 static void run(unsigned regions, int ntasks)
 {
     /* Counts copies: no idle compaction (slow under valgrind) adding some. */
-    rta_config cfg = {.workers = 1, .regions_per_worker = regions,
-                      .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
+    rta_config cfg = {.workers = 1, .regions_per_worker = regions, .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
     CHECK_OK(rta_init(&cfg));
     rta_task *root = rta_spawn(root_fn, (void *)(intptr_t)ntasks);
     rta_error *err = NULL;
@@ -55,9 +54,9 @@ static void run(unsigned regions, int ntasks)
     rta_stats_get(&st);
     printf("regions=%u tasks=%d: suspensions=%llu restored=%llu resident=%llu bytes_copied=%llu "
            "frames_captured=%llu\n",
-           regions, ntasks, (unsigned long long)st.suspensions,
-           (unsigned long long)st.resumes_restored, (unsigned long long)st.resumes_resident,
-           (unsigned long long)st.bytes_copied, (unsigned long long)st.frames_captured);
+           regions, ntasks, (unsigned long long)st.suspensions, (unsigned long long)st.resumes_restored,
+           (unsigned long long)st.resumes_resident, (unsigned long long)st.bytes_copied,
+           (unsigned long long)st.frames_captured);
     fflush(stdout);
     CHECK(st.suspensions >= (uint64_t)ntasks * 2 * DEPTH);
     if ((int)regions > ntasks) /* room for the root and every deep task: never a copy */

@@ -128,8 +128,8 @@ static void await_ring(void)
     rta_shutdown();
     /* From round 1 on, each await finds the next tasklet ready (the one its
      * resolve just woke): straight into it, the registration done there. */
-    printf("await ring: %ld awaits, %llu switches to the scheduler context\n",
-           (ring.rounds - 1) * NRING, (unsigned long long)(ring.last_sched - ring.first_sched));
+    printf("await ring: %ld awaits, %llu switches to the scheduler context\n", (ring.rounds - 1) * NRING,
+           (unsigned long long)(ring.last_sched - ring.first_sched));
     CHECK(ring.last_sched - ring.first_sched < NRING);
     for (long j = 0; j < ring.rounds * NRING; j++)
         rta_task_release(ring.prom[j]);

@@ -33,8 +33,8 @@ static void verify(const unsigned char *buf, size_t n, int task, int level)
 {
     for (size_t i = 0; i < n; i++) {
         if (buf[i] != pattern(task, level, i)) {
-            fprintf(stderr, "task %d level %d: byte %zu is %u, expected %u\n", task, level, i,
-                    buf[i], pattern(task, level, i));
+            fprintf(stderr, "task %d level %d: byte %zu is %u, expected %u\n", task, level, i, buf[i],
+                    pattern(task, level, i));
             abort();
         }
     }
@@ -45,9 +45,15 @@ static void verify(const unsigned char *buf, size_t n, int task, int level)
 static void suspend_somehow(ctx *c, int round)
 {
     switch ((round + c->index) % 3) {
-    case 0: rta_yield(); break;
-    case 1: rta_sleep_ms(1); break;
-    default: CHECK_EQ(rta_await(c->gate), 7); break;
+    case 0:
+        rta_yield();
+        break;
+    case 1:
+        rta_sleep_ms(1);
+        break;
+    default:
+        CHECK_EQ(rta_await(c->gate), 7);
+        break;
     }
 }
 
@@ -99,8 +105,7 @@ static int64_t task_fn(void *arg)
 static void run(unsigned regions, int ntasks)
 {
     /* Counts evictions: no idle compaction moving stacks meanwhile. */
-    rta_config cfg = {.workers = 1, .regions_per_worker = regions,
-                      .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
+    rta_config cfg = {.workers = 1, .regions_per_worker = regions, .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
     CHECK_OK(rta_init(&cfg));
     rta_stats before;
     rta_stats_get(&before);
@@ -131,9 +136,9 @@ static void run(unsigned regions, int ntasks)
     rta_stats_get(&after);
     printf("regions=%u tasks=%d: suspensions=%llu evictions=%llu restored=%llu resident=%llu "
            "bytes_copied=%llu\n",
-           regions, ntasks, (unsigned long long)after.suspensions,
-           (unsigned long long)after.evictions, (unsigned long long)after.resumes_restored,
-           (unsigned long long)after.resumes_resident, (unsigned long long)after.bytes_copied);
+           regions, ntasks, (unsigned long long)after.suspensions, (unsigned long long)after.evictions,
+           (unsigned long long)after.resumes_restored, (unsigned long long)after.resumes_resident,
+           (unsigned long long)after.bytes_copied);
     fflush(stdout);
     CHECK(after.evictions > 0);
     CHECK(after.resumes_restored > 0);

@@ -94,9 +94,9 @@ int main(void)
     printf("peak RSS (VmHWM) %ld KiB (%ld KiB while all suspended, RSS before spawning %ld KiB); "
            "%.0f bytes per suspended task\n",
            hwm, hwm_suspended, rss0, (double)(hwm_suspended - rss0) * 1024.0 / (double)n);
-    printf("evictions=%llu restored=%llu resident=%llu bytes_copied=%llu\n",
-           (unsigned long long)st.evictions, (unsigned long long)st.resumes_restored,
-           (unsigned long long)st.resumes_resident, (unsigned long long)st.bytes_copied);
+    printf("evictions=%llu restored=%llu resident=%llu bytes_copied=%llu\n", (unsigned long long)st.evictions,
+           (unsigned long long)st.resumes_restored, (unsigned long long)st.resumes_resident,
+           (unsigned long long)st.bytes_copied);
     /* All but a handful (one per region) were evicted while parked. */
     CHECK(st.resumes_restored + st.resumes_resident >= (uint64_t)n);
     CHECK(st.resumes_restored > 0);

@@ -25,8 +25,7 @@ static int64_t trivial(void *arg)
 int main(void)
 {
     /* The start must evict the parked task: no idle compaction first. */
-    rta_config cfg = {.workers = 1, .regions_per_worker = 1,
-                      .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
+    rta_config cfg = {.workers = 1, .regions_per_worker = 1, .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
     CHECK_OK(rta_init(&cfg));
     rta_task *gate = rta_promise_new();
     rta_task *a = rta_spawn(parked, gate);

@@ -33,8 +33,7 @@ int main(void)
 {
     enum { FAILURES = 5 };
     /* The resumes must evict: no idle compaction first. */
-    rta_config cfg = {.workers = 1, .regions_per_worker = 1,
-                      .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
+    rta_config cfg = {.workers = 1, .regions_per_worker = 1, .idle_compact_ms = RTA_IDLE_COMPACT_OFF};
     CHECK_OK(rta_init(&cfg));
     rta_task *gate_a = rta_promise_new(), *gate_c = rta_promise_new();
     CHECK(gate_a && gate_c);

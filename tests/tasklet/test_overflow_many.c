@@ -19,7 +19,7 @@
 
 enum { NTASKS = 8 };
 
-static _Atomic int64_t sink; /* written by every task: atomic for TSan */
+static _Atomic int64_t sink;               /* written by every task: atomic for TSan */
 static volatile int64_t limit = INT64_MAX; /* never reached: the stack ends first */
 static _Atomic int arrived;
 static _Atomic int go; /* set once the parent has the task ids */

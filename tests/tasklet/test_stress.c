@@ -15,11 +15,23 @@ static int64_t leaf(void *arg)
     volatile char buf[512];
     buf[k % 512] = (char)k;
     switch (k % 5) {
-    case 0: rta_yield(); break;
-    case 1: if (k % 64 == 1) rta_sleep_ms(1); break;
-    case 2: rta_yield(); rta_yield(); break;
-    case 3: if (k % 128 == 3) rta_throw(RTA_EUSER - 1, "leaf %ld", (long)k); break;
-    default: break;
+    case 0:
+        rta_yield();
+        break;
+    case 1:
+        if (k % 64 == 1)
+            rta_sleep_ms(1);
+        break;
+    case 2:
+        rta_yield();
+        rta_yield();
+        break;
+    case 3:
+        if (k % 128 == 3)
+            rta_throw(RTA_EUSER - 1, "leaf %ld", (long)k);
+        break;
+    default:
+        break;
     }
     CHECK_EQ(buf[k % 512], (char)k);
     return k * 3;
@@ -43,10 +55,12 @@ static int64_t await_child(rta_task *c)
     volatile int64_t got = -1;
     RTA_TRY {
         got = rta_await(c);
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), RTA_EUSER - 1);
         got = -1000;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return got;
 }
 

@@ -10,9 +10,11 @@ static int64_t returns_from_try(void *arg)
     (void)arg;
     RTA_TRY {
         return 5; /* the bug under test */
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         (void)e;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return 0;
 }
 
@@ -20,9 +22,11 @@ __attribute__((noinline)) static int64_t inner_returns_from_try(void)
 {
     RTA_TRY {
         return 1;
-    } RTA_CATCH(e) {
+    }
+    RTA_CATCH(e) {
         (void)e;
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return 0;
 }
 
@@ -33,12 +37,16 @@ static int64_t outer_handler_sees_it(void *arg)
     RTA_TRY {
         RTA_TRY {
             inner_returns_from_try();
-        } RTA_CATCH(e) {
+        }
+        RTA_CATCH(e) {
             (void)e;
-        } RTA_END_TRY; /* popping this record finds the dead inner one above it */
-    } RTA_CATCH(e) {
+        }
+        RTA_END_TRY; /* popping this record finds the dead inner one above it */
+    }
+    RTA_CATCH(e) {
         code = rta_error_code(e);
-    } RTA_END_TRY;
+    }
+    RTA_END_TRY;
     return code;
 }
 

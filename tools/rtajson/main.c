@@ -113,8 +113,8 @@ int main(int argc, char **argv)
     bool async = e->parse_run == NULL;
     if (async) {
         /* one job at a time; deep documents recurse, so give the task room */
-        rta_config cfg = {.workers = 1, .stack_size = 2u << 20, .regions_per_worker = 2,
-                          .notice = quiet_notice};
+        rta_config cfg = {
+            .workers = 1, .stack_size = 2u << 20, .regions_per_worker = 2, .notice = quiet_notice};
         int r = rta_init(&cfg);
         if (r < 0) {
             fprintf(stderr, "rtajson: cannot start the runtime: %s\n", rta_strerror(r));

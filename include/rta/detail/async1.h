@@ -56,8 +56,8 @@ enum { RTA__A1_X_LOCALS = 2, RTA__A1_X_SYNC = 3, RTA__A1_X_SCHED = 4 }; /* in po
 /* Puts the context back after a method changed it (no local was set at entry). */
 RTA_EXTERN void rta__async1_ctx_back(void *x, void *sync_ctx, void *scheduler);
 
-static inline __attribute__((always_inline)) void
-rta__a1_start_mn(rta_async1_sm *sm, void (*mn)(rta_async1_sm *))
+static inline __attribute__((always_inline)) void rta__a1_start_mn(rta_async1_sm *sm,
+                                                                   void (*mn)(rta_async1_sm *))
 {
     /* rta__tls_state.exec: the current exec (first member; NULL until the
      * thread's first use of the runtime). */
@@ -75,8 +75,8 @@ rta__a1_start_mn(rta_async1_sm *sm, void (*mn)(rta_async1_sm *))
         /* No handler of its own: see rta__async1_direct. The exec is the same
          * after the call (a method runs on the exec that started it). */
         mn(sm);
-        if (__builtin_expect(x[RTA__A1_X_LOCALS] != NULL || x[RTA__A1_X_SYNC] != sc ||
-                                 x[RTA__A1_X_SCHED] != sch, 0))
+        if (__builtin_expect(
+                x[RTA__A1_X_LOCALS] != NULL || x[RTA__A1_X_SYNC] != sc || x[RTA__A1_X_SCHED] != sch, 0))
             rta__async1_ctx_back((void *)x, sc, sch);
         return;
     }
@@ -110,38 +110,38 @@ static inline void rta__a1_vtask_task(rta_async1_builder *b, void *out)
     else
         *(rta_vtask *)out = rta_async1_builder_vtask(b);
 }
-static inline void rta__a1_await_task(rta_async1_builder *b, rta_async1_sm *sm,
-                                      const rta_awaiter_ops *aw, void *self)
+static inline void rta__a1_await_task(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
+                                      void *self)
 {
     (void)b;
     rta_async1_suspend(sm, aw, self, false, false);
 }
-static inline void rta__a1_uawait_task(rta_async1_builder *b, rta_async1_sm *sm,
-                                       const rta_awaiter_ops *aw, void *self)
+static inline void rta__a1_uawait_task(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
+                                       void *self)
 {
     (void)b;
     rta_async1_suspend(sm, aw, self, true, false);
 }
-static inline void rta__a1_await_vtask(rta_async1_builder *b, rta_async1_sm *sm,
-                                       const rta_awaiter_ops *aw, void *self)
+static inline void rta__a1_await_vtask(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
+                                       void *self)
 {
     (void)b;
     rta_async1_suspend(sm, aw, self, false, rta_async1_pooling_switch());
 }
-static inline void rta__a1_uawait_vtask(rta_async1_builder *b, rta_async1_sm *sm,
-                                        const rta_awaiter_ops *aw, void *self)
+static inline void rta__a1_uawait_vtask(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
+                                        void *self)
 {
     (void)b;
     rta_async1_suspend(sm, aw, self, true, rta_async1_pooling_switch());
 }
-static inline void rta__a1_await_pool(rta_async1_builder *b, rta_async1_sm *sm,
-                                      const rta_awaiter_ops *aw, void *self)
+static inline void rta__a1_await_pool(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
+                                      void *self)
 {
     (void)b;
     rta_async1_suspend(sm, aw, self, false, true);
 }
-static inline void rta__a1_uawait_pool(rta_async1_builder *b, rta_async1_sm *sm,
-                                       const rta_awaiter_ops *aw, void *self)
+static inline void rta__a1_uawait_pool(rta_async1_builder *b, rta_async1_sm *sm, const rta_awaiter_ops *aw,
+                                       void *self)
 {
     (void)b;
     rta_async1_suspend(sm, aw, self, true, true);
@@ -159,40 +159,42 @@ RTA_EXTERN void rta__async1_check(rta_async1_method *m);
  * rta_task * nor rta_vtask stops the build at the _Generic selection (no
  * association fits); C++ has no _Generic and says so with a static_assert. */
 #ifdef __cplusplus
-#define RTA__A1_RET_KIND(ret)                                                          \
-    (RTA__SAME_TYPE(ret, rta_task *) ? 1 : RTA__SAME_TYPE(ret, rta_vtask) ? 2 : 0)
-#define RTA__A1_DEFAULT_OPS(ret)                                                       \
+#define RTA__A1_RET_KIND(ret) (RTA__SAME_TYPE(ret, rta_task *) ? 1 : RTA__SAME_TYPE(ret, rta_vtask) ? 2 : 0)
+#define RTA__A1_DEFAULT_OPS(ret)                                                                             \
     (RTA__SAME_TYPE(ret, rta_task *) ? &rta_task_builder_ops : &rta_vtask_builder_ops)
-#define RTA__A1_CHECK_RET(N, RET)                                                      \
-    static_assert(RTA__A1_RET_KIND(RET) != 0, "async1 method " #N ": return type " #RET \
-                                              " is neither rta_task * nor rta_vtask");
+#define RTA__A1_CHECK_RET(N, RET)                                                                            \
+    static_assert(RTA__A1_RET_KIND(RET) != 0,                                                                \
+                  "async1 method " #N ": return type " #RET " is neither rta_task * nor rta_vtask");
 /* Positional (designated initializers are C++20): rta_async1_method's order. */
-#define RTA__A1_METHOD_INIT(N, OPS, KIND, ARG) {#N, (OPS), (KIND), (ARG), 0, {}}
+#define RTA__A1_METHOD_INIT(N, OPS, KIND, ARG)                                                               \
+    {                                                                                                        \
+#N, (OPS), (KIND), (ARG), 0, {}                                                                      \
+    }
 #else
-#define RTA__A1_RET_KIND(ret) _Generic((ret){0}, rta_task *: 1, rta_vtask: 2)
-#define RTA__A1_DEFAULT_OPS(ret)                                                       \
-    _Generic((ret){0}, rta_task *: &rta_task_builder_ops, rta_vtask: &rta_vtask_builder_ops)
+#define RTA__A1_RET_KIND(ret) _Generic((ret){0}, rta_task * : 1, rta_vtask : 2)
+#define RTA__A1_DEFAULT_OPS(ret)                                                                             \
+    _Generic((ret){0}, rta_task * : &rta_task_builder_ops, rta_vtask : &rta_vtask_builder_ops)
 #define RTA__A1_CHECK_RET(N, RET)
-#define RTA__A1_METHOD_INIT(N, OPS, KIND, ARG)                                         \
-    {.name = #N, .ops = (OPS), .ret_kind = (KIND), .arg = (ARG)}
+#define RTA__A1_METHOD_INIT(N, OPS, KIND, ARG)                                                               \
+    {                                                                                                        \
+        .name = #N, .ops = (OPS), .ret_kind = (KIND), .arg = (ARG)                                           \
+    }
 #endif
-#define RTA__A1_METHOD_DEF(N, RET)                                                     \
-    RTA__A1_CHECK_RET(N, RET)                                                          \
-    typedef RET N##__ret_t;                                                            \
-    __attribute__((unused)) static const rta_async1_builder_ops *const N##__ops =      \
-        RTA__A1_DEFAULT_OPS(RET);                                                      \
-    __attribute__((unused)) static rta_async1_method N##__method =                     \
+#define RTA__A1_METHOD_DEF(N, RET)                                                                           \
+    RTA__A1_CHECK_RET(N, RET)                                                                                \
+    typedef RET N##__ret_t;                                                                                  \
+    __attribute__((unused)) static const rta_async1_builder_ops *const N##__ops = RTA__A1_DEFAULT_OPS(RET);  \
+    __attribute__((unused)) static rta_async1_method N##__method =                                           \
         RTA__A1_METHOD_INIT(N, RTA__A1_DEFAULT_OPS(RET), RTA__A1_RET_KIND(RET), 0)
 #define RTA__A1_METHOD_OVR(N, RET, OVR) RTA__A1_METHOD_B(N, RET, RTA__A1_UNPAREN OVR)
 #define RTA__A1_UNPAREN(...) __VA_ARGS__
 #define RTA__A1_METHOD_B(...) RTA__A1_METHOD_B_(__VA_ARGS__)
-#define RTA__A1_METHOD_B_(N, RET, B, A, ...)                                           \
-    RTA__STATIC_ASSERT(RTA__SAME_TYPE(RET, B##_task_t),                                \
-                       "async method builder " #B " does not build the return type " #RET \
-                       " of " #N);                                                     \
-    typedef RET N##__ret_t;                                                            \
-    __attribute__((unused)) static const rta_async1_builder_ops *const N##__ops = &B##_ops; \
-    __attribute__((unused)) static rta_async1_method N##__method =                     \
+#define RTA__A1_METHOD_B_(N, RET, B, A, ...)                                                                 \
+    RTA__STATIC_ASSERT(RTA__SAME_TYPE(RET, B##_task_t),                                                      \
+                       "async method builder " #B " does not build the return type " #RET " of " #N);        \
+    typedef RET N##__ret_t;                                                                                  \
+    __attribute__((unused)) static const rta_async1_builder_ops *const N##__ops = &B##_ops;                  \
+    __attribute__((unused)) static rta_async1_method N##__method =                                           \
         RTA__A1_METHOD_INIT(N, &B##_ops, RTA__A1_RET_KIND(RET), (A))
 
 /* ---- what the move-next macros expand to ---------------------------------- */
@@ -202,15 +204,13 @@ RTA_EXTERN RTA_NORETURN void rta__async1_bad_state(rta_async1_sm *sm);
 /* An await's suspension: record where to come back and how to resume (cfg:
  * the await's configure-await flag), hand the machine to the builder, leave.
  * The builder may have moved the machine: touch nothing. */
-#define RTA__A1_SUSPEND(ops, self, cfg)                                                \
-    do {                                                                               \
-        rta__a1_sm->state = __LINE__;                                                  \
-        rta__a1_sm->resume_flags = (cfg) ? 0u : RTA_ASYNC1_SM_DIRECT;                  \
-        rta__a1_ops->await_unsafe_on_completed(&rta__a1_sm->builder, rta__a1_sm,       \
-                                               (ops), (self));                         \
-        return;                                                                        \
+#define RTA__A1_SUSPEND(ops, self, cfg)                                                                      \
+    do {                                                                                                     \
+        rta__a1_sm->state = __LINE__;                                                                        \
+        rta__a1_sm->resume_flags = (cfg) ? 0u : RTA_ASYNC1_SM_DIRECT;                                        \
+        rta__a1_ops->await_unsafe_on_completed(&rta__a1_sm->builder, rta__a1_sm, (ops), (self));             \
+        return;                                                                                              \
     } while (0)
-
 
 /* RTA_AWAIT1_TASK: a NULL task is "ready" and consuming it throws; a
  * successful one's value is returned and the method's reference dropped. */
@@ -219,9 +219,13 @@ RTA_EXTERN int64_t rta__async1_task_consume(rta_task *t);
 
 /* The _CATCH awaits: run stmt, catching into err (a copy the method owns). */
 RTA_EXTERN rta_error *rta__async1_take_error(rta_error *e);
-#define RTA__A1_CATCH_INTO(err, stmt)                                                  \
-    RTA_TRY { stmt; }                                                                  \
-    RTA_CATCH(rta__a1_e_) { (err) = rta__async1_take_error(rta__a1_e_); }              \
+#define RTA__A1_CATCH_INTO(err, stmt)                                                                        \
+    RTA_TRY {                                                                                                \
+        stmt;                                                                                                \
+    }                                                                                                        \
+    RTA_CATCH(rta__a1_e_) {                                                                                  \
+        (err) = rta__async1_take_error(rta__a1_e_);                                                          \
+    }                                                                                                        \
     RTA_END_TRY
 
 /* ---- what tools/rtac generates (not for hand-written methods) ---------------
@@ -231,8 +235,8 @@ RTA_EXTERN rta_error *rta__async1_take_error(rta_error *e);
 
 /* Suspends at await n: as RTA__A1_SUSPEND, without the return (the caller
  * pops the handler records it is inside, then returns). */
-#define RTA__A1_SUSPEND_AT(n, ops, self, cfg)                                          \
-    (rta__a1_sm->state = (n), rta__a1_sm->resume_flags = (cfg) ? 0u : RTA_ASYNC1_SM_DIRECT, \
+#define RTA__A1_SUSPEND_AT(n, ops, self, cfg)                                                                \
+    (rta__a1_sm->state = (n), rta__a1_sm->resume_flags = (cfg) ? 0u : RTA_ASYNC1_SM_DIRECT,                  \
      rta__a1_ops->await_unsafe_on_completed(&rta__a1_sm->builder, rta__a1_sm, (ops), (self)))
 
 /* rta_spawn(f, arg) of a lowered method: its stub starts it right here, on

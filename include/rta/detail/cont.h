@@ -29,10 +29,10 @@ extern "C" {
 #define RTA__CONT_CLASSES 64
 
 typedef struct rta__cont_tls_t {
-    rta_cont sentinel;    /* an await point's stand-in: sentinel.next = innermost frame */
-    int64_t in_value;     /* the value handed to the frame being resumed */
-    rta_error *in_error;  /* set: resume into the frame's handler with this error */
-    uint32_t check_tick;  /* NDEBUG builds: saves since the last stack-pointer check */
+    rta_cont sentinel;   /* an await point's stand-in: sentinel.next = innermost frame */
+    int64_t in_value;    /* the value handed to the frame being resumed */
+    rta_error *in_error; /* set: resume into the frame's handler with this error */
+    uint32_t check_tick; /* NDEBUG builds: saves since the last stack-pointer check */
     /* Free continuations by size / 8. Only worker threads ever put one here
      * (src/engine/cont/alloc.c), so a non-empty list means a worker. */
     rta_cont *free[RTA__CONT_CLASSES];
@@ -126,26 +126,27 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 
 /* The same, with the resumption stub and the name traces show given apart
  * (rtac names a cont function apart from the user's async2 prototype). */
-#define RTA__CONT_FRAME_AS(stub, display, ...)                                                 \
-    typedef struct {                                                                            \
-        __VA_ARGS__                                                                             \
-        char rta__end_[0];                                                                      \
-    } rta__frame_t;                                                                             \
-    RTA__STATIC_ASSERT(RTA__ALIGNOF(rta__frame_t) <= 8, "cont frames hold 8-byte-aligned data at most"); \
-    __attribute__((unused)) static const rta_cont_desc rta__cd_ = {stub, display, (uint32_t)sizeof(rta__frame_t)}; \
-    enum { rta__cont_in_try_ = 0, rta__cont_in_handler_ = 0 };                                  \
-    __attribute__((unused)) extern rta__try rta__cont_t_;                                                             \
-    /* Zeroed: an await saves all of F, also fields not written yet on its     \
-     * path; registers make this nearly free, and it keeps saves defined. */    \
-    __attribute__((unused)) rta__frame_t F = RTA__ZERO_INIT;                                                                     \
-    if (__builtin_expect(rta__k_ != NULL, 0)) {                                                 \
-        F = *(rta__frame_t *)(void *)(rta__k_ + 1);                                             \
-        goto *rta__k_->pc;                                                                      \
-    }                                                                                           \
-    if (0) { /* the label await points name outside try blocks; its address */                \
-             /* keeps clang's indirect goto legal in a function with no await */              \
-    rta__cth_:                                                                                  \
-        (void)&&rta__cth_;                                                                      \
+#define RTA__CONT_FRAME_AS(stub, display, ...)                                                               \
+    typedef struct {                                                                                         \
+        __VA_ARGS__                                                                                          \
+        char rta__end_[0];                                                                                   \
+    } rta__frame_t;                                                                                          \
+    RTA__STATIC_ASSERT(RTA__ALIGNOF(rta__frame_t) <= 8, "cont frames hold 8-byte-aligned data at most");     \
+    __attribute__((unused)) static const rta_cont_desc rta__cd_ = {stub, display,                            \
+                                                                   (uint32_t)sizeof(rta__frame_t)};          \
+    enum { rta__cont_in_try_ = 0, rta__cont_in_handler_ = 0 };                                               \
+    __attribute__((unused)) extern rta__try rta__cont_t_;                                                    \
+    /* Zeroed: an await saves all of F, also fields not written yet on its                                   \
+     * path; registers make this nearly free, and it keeps saves defined. */                                 \
+    __attribute__((unused)) rta__frame_t F = RTA__ZERO_INIT;                                                 \
+    if (__builtin_expect(rta__k_ != NULL, 0)) {                                                              \
+        F = *(rta__frame_t *)(void *)(rta__k_ + 1);                                                          \
+        goto * rta__k_->pc;                                                                                  \
+    }                                                                                                        \
+    if (0) { /* the label await points name outside try blocks; its address */                               \
+             /* keeps clang's indirect goto legal in a function with no await */                             \
+    rta__cth_:                                                                                               \
+        (void)&&rta__cth_;                                                                                   \
     }
 
 /* The stack-pointer check of saved frames (rules above): every save in
@@ -155,10 +156,9 @@ RTA_EXTERN extern rta__try rta__cont_t_;
  * caught after a few suspensions in a release build. */
 #define RTA__CONT_CHECK_EVERY 64u
 #ifdef NDEBUG
-#define RTA__CONT_CHECK(m)                                                                      \
-    (__builtin_expect(++rta__cont_tls.check_tick % RTA__CONT_CHECK_EVERY == 0, 0)               \
-         ? rta__cont_check_frame(m)                                                             \
-         : (void)0)
+#define RTA__CONT_CHECK(m)                                                                                   \
+    (__builtin_expect(++rta__cont_tls.check_tick % RTA__CONT_CHECK_EVERY == 0, 0) ? rta__cont_check_frame(m) \
+                                                                                  : (void)0)
 #else
 #define RTA__CONT_CHECK(m) rta__cont_check_frame(m)
 #endif
@@ -182,69 +182,68 @@ RTA_EXTERN extern rta__try rta__cont_t_;
 #define RTA__CONT_POINT(id, callee_k, dst) RTA__CONT_POINT_FIX(id, callee_k, dst, (void)0)
 /* fix: run once F is saved (an await moves an awaiter that lives in F to
  * the saved copy: rta__cont_await_moved). */
-#define RTA__CONT_POINT_FIX(id, callee_k, dst, fix)                                             \
-    do {                                                                                        \
-        rta_cont *rta__ck_ = (callee_k); /* first: an await's call records what fix moves */    \
-        rta_cont *rta__m_ = rta__k_ ? rta__k_ : rta__cont_take(&rta__cd_, RTA__CONT_CLS(sizeof F)); \
-        rta__m_->pc = &&RTA__CONT_CAT(rta__r_, id);                                             \
-        rta__m_->desc = (rta__m_->desc & ~(uintptr_t)RTA__CONT_F_HANDLER) |                    \
-                        (rta__cont_in_try_ ? RTA__CONT_F_HANDLER : 0u);                         \
-        *(rta__frame_t *)(void *)(rta__m_ + 1) = F;                                             \
-        fix;                                                                                    \
-        rta__ck_->next = rta__m_;                                                               \
-        if (rta__cont_in_try_)                                                                  \
-            rta__cont_try_leave(&rta__cont_t_);                                                 \
-        RTA__CONT_CHECK(rta__m_);                                                               \
-        return RTA__LIT(rta_cret, 0, rta__m_);                                                          \
-    } while (0);                                                                                \
-    RTA__CONT_CAT(rta__r_, id) :                                                                \
-    RTA__CONT_LANDING();                                                                        \
-    if (rta__cont_in_try_) {                                                                    \
-        rta__try_push(&rta__cont_t_, __func__);                                                 \
-        if (setjmp(rta__cont_t_.jb) != 0)                                                       \
-            goto rta__cth_;                                                                     \
-        if (rta__cont_tls.in_error)                                                             \
-            rta__cont_rethrow();                                                                \
-    }                                                                                           \
+#define RTA__CONT_POINT_FIX(id, callee_k, dst, fix)                                                          \
+    do {                                                                                                     \
+        rta_cont *rta__ck_ = (callee_k); /* first: an await's call records what fix moves */                 \
+        rta_cont *rta__m_ = rta__k_ ? rta__k_ : rta__cont_take(&rta__cd_, RTA__CONT_CLS(sizeof F));          \
+        rta__m_->pc = &&RTA__CONT_CAT(rta__r_, id);                                                          \
+        rta__m_->desc = (rta__m_->desc & ~(uintptr_t)RTA__CONT_F_HANDLER) |                                  \
+                        (rta__cont_in_try_ ? RTA__CONT_F_HANDLER : 0u);                                      \
+        *(rta__frame_t *)(void *)(rta__m_ + 1) = F;                                                          \
+        fix;                                                                                                 \
+        rta__ck_->next = rta__m_;                                                                            \
+        if (rta__cont_in_try_)                                                                               \
+            rta__cont_try_leave(&rta__cont_t_);                                                              \
+        RTA__CONT_CHECK(rta__m_);                                                                            \
+        return RTA__LIT(rta_cret, 0, rta__m_);                                                               \
+    } while (0);                                                                                             \
+    RTA__CONT_CAT(rta__r_, id) : RTA__CONT_LANDING();                                                        \
+    if (rta__cont_in_try_) {                                                                                 \
+        rta__try_push(&rta__cont_t_, __func__);                                                              \
+        if (setjmp(rta__cont_t_.jb) != 0)                                                                    \
+            goto rta__cth_;                                                                                  \
+        if (rta__cont_tls.in_error)                                                                          \
+            rta__cont_rethrow();                                                                             \
+    }                                                                                                        \
     dst = rta__cont_tls.in_value
 
-#define RTA__CONT_CALL_(id, dst, call)                                                          \
-    do {                                                                                        \
-        if (rta__cont_in_handler_)                                                              \
-            rta__cont_bad_await(__func__);                                                      \
-        rta_cret rta__c_;                                                                       \
-        rta__c_ = call;                                                                         \
-        if (__builtin_expect(rta__c_.k != NULL, 0)) {                                           \
-            RTA__CONT_POINT(id, rta__c_.k, rta__c_.v);                                          \
-        }                                                                                       \
-        dst = rta__c_.v;                                                                        \
+#define RTA__CONT_CALL_(id, dst, call)                                                                       \
+    do {                                                                                                     \
+        if (rta__cont_in_handler_)                                                                           \
+            rta__cont_bad_await(__func__);                                                                   \
+        rta_cret rta__c_;                                                                                    \
+        rta__c_ = call;                                                                                      \
+        if (__builtin_expect(rta__c_.k != NULL, 0)) {                                                        \
+            RTA__CONT_POINT(id, rta__c_.k, rta__c_.v);                                                       \
+        }                                                                                                    \
+        dst = rta__c_.v;                                                                                     \
     } while (0)
 
-#define RTA__CONT_AWAIT_(id, dst, ops, self, cfg)                                               \
-    do {                                                                                        \
-        if (rta__cont_in_handler_)                                                              \
-            rta__cont_bad_await(__func__);                                                      \
-        const rta_awaiter_ops *rta__o_;                                                         \
-        void *rta__s_;                                                                          \
-        rta__o_ = (ops);                                                                        \
-        rta__s_ = (self);                                                                       \
-        int64_t rta__v_;                                                                        \
-        if (rta__o_->is_completed(rta__s_)) {                                                   \
-            rta__v_ = rta__o_->get_result(rta__s_);                                             \
-        } else {                                                                                \
-            RTA__CONT_POINT_FIX(id, rta__cont_await_k(rta__o_, rta__s_, (cfg)), rta__v_,        \
-                                rta__cont_await_moved(&F, sizeof F, rta__m_ + 1));              \
-        }                                                                                       \
-        dst = rta__v_;                                                                          \
+#define RTA__CONT_AWAIT_(id, dst, ops, self, cfg)                                                            \
+    do {                                                                                                     \
+        if (rta__cont_in_handler_)                                                                           \
+            rta__cont_bad_await(__func__);                                                                   \
+        const rta_awaiter_ops *rta__o_;                                                                      \
+        void *rta__s_;                                                                                       \
+        rta__o_ = (ops);                                                                                     \
+        rta__s_ = (self);                                                                                    \
+        int64_t rta__v_;                                                                                     \
+        if (rta__o_->is_completed(rta__s_)) {                                                                \
+            rta__v_ = rta__o_->get_result(rta__s_);                                                          \
+        } else {                                                                                             \
+            RTA__CONT_POINT_FIX(id, rta__cont_await_k(rta__o_, rta__s_, (cfg)), rta__v_,                     \
+                                rta__cont_await_moved(&F, sizeof F, rta__m_ + 1));                           \
+        }                                                                                                    \
+        dst = rta__v_;                                                                                       \
     } while (0)
 
-#define RTA__CONT_SUSPEND_(id, mk)                                                              \
-    do {                                                                                        \
-        if (rta__cont_in_handler_)                                                              \
-            rta__cont_bad_await(__func__);                                                      \
-        int64_t rta__v_;                                                                        \
-        RTA__CONT_POINT(id, mk, rta__v_);                                                       \
-        (void)rta__v_;                                                                          \
+#define RTA__CONT_SUSPEND_(id, mk)                                                                           \
+    do {                                                                                                     \
+        if (rta__cont_in_handler_)                                                                           \
+            rta__cont_bad_await(__func__);                                                                   \
+        int64_t rta__v_;                                                                                     \
+        RTA__CONT_POINT(id, mk, rta__v_);                                                                    \
+        (void)rta__v_;                                                                                       \
     } while (0)
 
 #ifdef __cplusplus

@@ -17,21 +17,33 @@
 #define RTA__LIT(T, ...) (T{__VA_ARGS__})
 /* The initializer that zeroes any object (C: {0}; C++ warns on {0} for a
  * struct whose first member is not the only one). */
-#define RTA__ZERO_INIT {}
+#define RTA__ZERO_INIT                                                                                       \
+    {                                                                                                        \
+    }
 /* 1 when types A and B are the same, else 0 (C: a _Generic selection). */
 #define RTA__SAME_TYPE(A, B) (rta__same_type<A, B>::value)
 extern "C++" {
-template <class T> inline T rta__zero() { return T(); }
-template <class A, class B> struct rta__same_type { enum { value = 0 }; };
-template <class A> struct rta__same_type<A, A> { enum { value = 1 }; };
+template <class T> inline T rta__zero()
+{
+    return T();
+}
+template <class A, class B> struct rta__same_type {
+    enum { value = 0 };
+};
+template <class A> struct rta__same_type<A, A> {
+    enum { value = 1 };
+};
 }
 #else
 #define RTA__STATIC_ASSERT(c, msg) _Static_assert(c, msg)
 #define RTA__ALIGNOF(T) _Alignof(T)
 #define RTA__ZERO(T) ((T){0})
 #define RTA__LIT(T, ...) ((T){__VA_ARGS__})
-#define RTA__ZERO_INIT {0}
-#define RTA__SAME_TYPE(A, B) _Generic((A){0}, B: 1, default: 0)
+#define RTA__ZERO_INIT                                                                                       \
+    {                                                                                                        \
+        0                                                                                                    \
+    }
+#define RTA__SAME_TYPE(A, B) _Generic((A){0}, B : 1, default : 0)
 #endif
 
 #endif

@@ -25,10 +25,10 @@ void *rta__ctx_prepare(void *top, void (*entry)(void *), void *arg)
      * which is the alignment AAPCS64 requires everywhere. */
     uint64_t *sp = (uint64_t *)((uintptr_t)top & ~(uintptr_t)15) - RTA__CTX_SAVED_BYTES / 8;
     memset(sp, 0, RTA__CTX_SAVED_BYTES);
-    sp[SLOT_FPCR] = 0;                        /* Linux default: round to nearest, no traps */
+    sp[SLOT_FPCR] = 0; /* Linux default: round to nearest, no traps */
     sp[SLOT_X19] = (uint64_t)(uintptr_t)entry;
     sp[SLOT_X20] = (uint64_t)(uintptr_t)arg;
-    sp[SLOT_X29] = 0;                         /* end of the frame-pointer chain */
+    sp[SLOT_X29] = 0; /* end of the frame-pointer chain */
     sp[SLOT_X30] = (uint64_t)(uintptr_t)rta__ctx_trampoline;
     return sp;
 }

@@ -14,8 +14,8 @@ void *rta__ctx_prepare(void *top, void (*entry)(void *), void *arg)
      * which is the alignment the trampoline's call needs. */
     uint64_t *sp = (uint64_t *)((uintptr_t)top & ~(uintptr_t)15) - RTA__CTX_SAVED_BYTES / 8;
     memset(sp, 0, RTA__CTX_SAVED_BYTES);
-    uint32_t mxcsr = 0x1F80;   /* default: all exceptions masked, round to nearest */
-    uint16_t fpucw = 0x037F;   /* default x87 control word */
+    uint32_t mxcsr = 0x1F80; /* default: all exceptions masked, round to nearest */
+    uint16_t fpucw = 0x037F; /* default x87 control word */
     memcpy((char *)sp + 0, &mxcsr, sizeof mxcsr);
     memcpy((char *)sp + 4, &fpucw, sizeof fpucw);
     sp[3] = (uint64_t)(uintptr_t)arg;   /* r13 */

@@ -28,17 +28,17 @@
 #include "../../sched/engine.h"
 
 typedef struct rta__a1_box {
-    rta__work work;             /* resumption as free work */
-    rta_waiter waiter;          /* handed to awaiters; fn = box_wake */
-    rta__ctx ctx;               /* context captured at the await (counted) */
+    rta__work work;    /* resumption as free work */
+    rta_waiter waiter; /* handed to awaiters; fn = box_wake */
+    rta__ctx ctx;      /* context captured at the await (counted) */
     rta_async1_method *method;
     struct rta__a1_box *next_free; /* pool link while idle */
     bool pooled;
-    bool resume_direct;         /* the await had configure-await false */
-    int saved_errno;            /* the method's errno at its await, given back at the resume */
-    rta__reg_entry reg;         /* in the task registry while suspended or held */
+    bool resume_direct; /* the await had configure-await false */
+    int saved_errno;    /* the method's errno at its await, given back at the resume */
+    rta__reg_entry reg; /* in the task registry while suspended or held */
     union {
-        rta_task task;          /* task kind: the method's task */
+        rta_task task; /* task kind: the method's task */
         struct {
             rta_vtask_source src; /* pooled kind: the method's value-task source */
             rta_vtask_core core;

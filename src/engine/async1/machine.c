@@ -30,8 +30,7 @@ static __thread struct {
  * atomic operation. */
 static inline void ctx_restore(rta__exec *x, rta__ctx saved)
 {
-    if (x->locals != saved.locals || x->sync_ctx != saved.sync_ctx ||
-        x->scheduler != saved.scheduler)
+    if (x->locals != saved.locals || x->sync_ctx != saved.sync_ctx || x->scheduler != saved.scheduler)
         rta__ctx_install(x, saved);
     else
         rta__ctx_drop(saved);
@@ -147,8 +146,7 @@ void rta__a1_box_free_task(rta_task *t)
     free(b);
 }
 
-void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self, bool unsafe,
-                        bool pooled)
+void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self, bool unsafe, bool pooled)
 {
     /* errno is the thread's and the box may resume on another thread:
      * taken before this call's own allocations can change it. */
@@ -221,9 +219,11 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
 #define A1_CACHE_LO (-1)
 #define A1_CACHE_HI 8
 #define A1_PINNED (1u << 31)
-#define CACHED(v)                                                                      \
-    {.refs = A1_PINNED, .status = RTA_SUCCEEDED, .kind = RTA__TASK_ENGINE, .value = (v), \
-     .waiters = RTA__WAITERS_DONE}
+#define CACHED(v)                                                                                            \
+    {                                                                                                        \
+        .refs = A1_PINNED, .status = RTA_SUCCEEDED, .kind = RTA__TASK_ENGINE, .value = (v),                  \
+        .waiters = RTA__WAITERS_DONE                                                                         \
+    }
 static rta_task task_cache[] = {CACHED(-1), CACHED(0), CACHED(1), CACHED(2), CACHED(3),
                                 CACHED(4),  CACHED(5), CACHED(6), CACHED(7), CACHED(8)};
 _Static_assert(sizeof task_cache / sizeof task_cache[0] == A1_CACHE_HI - A1_CACHE_LO + 1,
@@ -260,8 +260,7 @@ void rta_async1_complete(rta_async1_builder *b, int64_t v, rta_error *e)
         if (e) {
             b->obj = faulted_task(e);
             if (!b->obj)
-                rta__fatal("async1 method '%s': out of memory for its faulted task",
-                           b->method->name);
+                rta__fatal("async1 method '%s': out of memory for its faulted task", b->method->name);
         } else {
             b->value = v;
         }

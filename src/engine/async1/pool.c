@@ -23,9 +23,9 @@
 
 typedef struct tc_entry {
     rta_async1_method *m;
-    rta__a1_box *free;      /* idle boxes, linked by next_free */
+    rta__a1_box *free; /* idle boxes, linked by next_free */
     uint32_t nfree;
-    uint64_t n[A1_NSTATS];  /* owner writes, anyone reads (atomic builtins) */
+    uint64_t n[A1_NSTATS]; /* owner writes, anyone reads (atomic builtins) */
 } tc_entry;
 
 typedef struct tcache {
@@ -70,8 +70,7 @@ static void tc_register(void)
 
 static inline void bump(tc_entry *e, int which)
 {
-    __atomic_store_n(&e->n[which], __atomic_load_n(&e->n[which], __ATOMIC_RELAXED) + 1,
-                     __ATOMIC_RELAXED);
+    __atomic_store_n(&e->n[which], __atomic_load_n(&e->n[which], __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
 /* Frees an entry's boxes and moves its counters to the method's totals.
@@ -184,8 +183,8 @@ void rta_async1_method_stats(const rta_async1_method *m, rta_async1_stats *out)
                 for (int i = 0; i < A1_NSTATS; i++)
                     n[i] += __atomic_load_n(&c->e[s].n[i], __ATOMIC_RELAXED);
     pthread_mutex_unlock(&registry_lock);
-    *out = (rta_async1_stats){n[A1_HEAP_MOVES], n[A1_POOL_HITS], n[A1_POOL_MISSES],
-                              n[A1_POOL_RETURNS], n[A1_POOL_DROPS]};
+    *out = (rta_async1_stats){n[A1_HEAP_MOVES], n[A1_POOL_HITS], n[A1_POOL_MISSES], n[A1_POOL_RETURNS],
+                              n[A1_POOL_DROPS]};
 }
 
 /* Engine hooks (src/sched/engine.h): a thread's cache is flushed as the

@@ -22,23 +22,29 @@ enum rta__cont_op {
 /* A root: the task a thunk returns, plus what runs and resumes its frames.
  * Kept small because every suspended task holds one (docs/cont.md). */
 typedef struct rta__cont_root {
-    rta_task task;    /* first: the task is the root; destroy frees it all */
-    rta__work work;   /* the dispatch, queued as free work (any worker) */
-    union {           /* only one at a time: an await or a sleep */
+    rta_task task;  /* first: the task is the root; destroy frees it all */
+    rta__work work; /* the dispatch, queued as free work (any worker) */
+    union {         /* only one at a time: an await or a sleep */
         rta_waiter waiter;
         rta__timer timer;
     };
-    rta__exec exec;   /* try chain, async locals, sync context of the task */
-    rta_cont *head;   /* innermost suspended frame */
-    rta_cont *cur;    /* frame being resumed; NULL while head's await delivers */
+    rta__exec exec; /* try chain, async locals, sync context of the task */
+    rta_cont *head; /* innermost suspended frame */
+    rta_cont *cur;  /* frame being resumed; NULL while head's await delivers */
     union {
-        struct { rta_cont_fn entry; void *arg; } start;               /* before start */
-        struct { const rta_awaiter_ops *ops; void *self; } await;     /* OP_AWAIT */
-        uint64_t deadline_ns;                                         /* OP_SLEEP */
+        struct {
+            rta_cont_fn entry;
+            void *arg;
+        } start; /* before start */
+        struct {
+            const rta_awaiter_ops *ops;
+            void *self;
+        } await;              /* OP_AWAIT */
+        uint64_t deadline_ns; /* OP_SLEEP */
     } u;
-    uint8_t op;       /* enum rta__cont_op the root is suspended on */
-    uint8_t started;  /* the entry function has been called */
-    uint8_t inflight; /* counted in rta__rt.live, holds the runtime's task ref */
+    uint8_t op;          /* enum rta__cont_op the root is suspended on */
+    uint8_t started;     /* the entry function has been called */
+    uint8_t inflight;    /* counted in rta__rt.live, holds the runtime's task ref */
     uint8_t resume_via;  /* enum rta__resume_kind of the current suspension (rta__resume_plan) */
     int saved_errno;     /* the task's errno at its await, given back at the resume */
     void *resume_target; /* its rta_sync_ctx * or rta_scheduler * */
@@ -51,16 +57,16 @@ typedef struct rta__cont_root {
 
 /* Per-thread state the macros do not see. */
 typedef struct rta__cont_thread {
-    uint8_t op;                      /* set by the await helpers, read by the root */
+    uint8_t op; /* set by the await helpers, read by the root */
     const rta_awaiter_ops *ops;
     void *self;
     uint64_t sleep_ms;
-    uint8_t resume_via;              /* set by the await helpers with op (enum rta__resume_kind) */
-    int saved_errno;                 /* errno at the await, taken by the await helpers */
+    uint8_t resume_via; /* set by the await helpers with op (enum rta__resume_kind) */
+    int saved_errno;    /* errno at the await, taken by the await helpers */
     void *resume_target;
-    rta_error *susp_error;           /* debug check: a frame held a stack pointer */
-    uintptr_t root_sp;               /* frame address of the running root (stack top for checks) */
-    char *bump, *bump_end;           /* current slab */
+    rta_error *susp_error; /* debug check: a frame held a stack pointer */
+    uintptr_t root_sp;     /* frame address of the running root (stack top for checks) */
+    char *bump, *bump_end; /* current slab */
 } rta__cont_thread;
 
 extern __thread rta__cont_thread rta__cont_thr __attribute__((tls_model("initial-exec")));

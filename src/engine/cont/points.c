@@ -111,11 +111,11 @@ void rta__cont_check_frame(rta_cont *k)
         uintptr_t w;
         memcpy(&w, data + off, sizeof w);
         if (w >= lo && w < hi) {
-            ct->susp_error = rta_error_new(
-                RTA_EINVALIDPROGRAM,
-                "cont function '%s' holds a pointer into the stack across a suspension (frame "
-                "offset %zu): pointers to locals do not survive an await in the cont engine",
-                d->name, off);
+            ct->susp_error =
+                rta_error_new(RTA_EINVALIDPROGRAM,
+                              "cont function '%s' holds a pointer into the stack across a suspension (frame "
+                              "offset %zu): pointers to locals do not survive an await in the cont engine",
+                              d->name, off);
             if (!ct->susp_error)
                 ct->susp_error = rta__error_oom();
             return;

@@ -236,8 +236,7 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
                   op == RTA__CONT_OP_AWAIT   ? RTA__REG_AWAITING
                   : op == RTA__CONT_OP_SLEEP ? RTA__REG_SLEEPING
                                              : RTA__REG_RUNNABLE,
-                  op == RTA__CONT_OP_AWAIT ? ct->ops : NULL,
-                  op == RTA__CONT_OP_AWAIT ? ct->self : NULL, due);
+                  op == RTA__CONT_OP_AWAIT ? ct->ops : NULL, op == RTA__CONT_OP_AWAIT ? ct->self : NULL, due);
     r->op = op;
     r->saved_errno = ct->saved_errno;
     r->resume_via = ct->resume_via;

@@ -199,7 +199,7 @@ static bool fail_injected(void)
 {
     int n = atomic_load_explicit(&rta__tasklet_fail_evictions, memory_order_relaxed);
     while (n > 0 && !atomic_compare_exchange_weak_explicit(&rta__tasklet_fail_evictions, &n, n - 1,
-                                                          memory_order_relaxed, memory_order_relaxed))
+                                                           memory_order_relaxed, memory_order_relaxed))
         ;
     return n > 0;
 }
@@ -391,7 +391,7 @@ size_t rta__region_frames(const rta__region *r, const char *sp, const char *data
                           size_t max)
 {
     const char *top = r->top;
-#define AT(addr) (*(const uintptr_t *)(data + ((const char *)(addr) - sp)))
+#define AT(addr) (*(const uintptr_t *)(data + ((const char *)(addr)-sp)))
     uintptr_t fp = AT(sp + RTA__CTX_FP_OFFSET);
     size_t n = 0;
     while (fp >= (uintptr_t)sp && fp + 16 <= (uintptr_t)top && (fp & 7) == 0) {
@@ -446,7 +446,7 @@ rta__tasklet_reg_frames(const rta__reg_entry *e, uintptr_t *out, bool *truncated
         return 0;
     for (int tries = 0; tries < 100; tries++) {
         if (atomic_load_explicit(&e->state, memory_order_acquire) == RTA__REG_RUNNING)
-            return 0; /* its stack is live: the dump prints none */
+            return 0;                     /* its stack is live: the dump prints none */
         const rta__region *r = t->region; /* fixed from its start, before its first suspension */
         uint64_t use = *(const volatile uint64_t *)&r->last_use;
         const rta__tasklet *occ = *(const rta__tasklet *const volatile *)&r->occupant;

@@ -191,8 +191,8 @@ static __attribute__((noinline)) void switch_on(rta__tasklet *t, rta__work *w)
     tw->from = t;
     tw->to_sched++;
     /* A finished tasklet's stack dies: no fake stack to keep (NULL). */
-    rta__asan_start_switch(t->reason == RTA__SUSP_DONE ? NULL : &t->asan_fake_stack,
-                           tw->thread_stack_lo, tw->thread_stack_size);
+    rta__asan_start_switch(t->reason == RTA__SUSP_DONE ? NULL : &t->asan_fake_stack, tw->thread_stack_lo,
+                           tw->thread_stack_size);
     rta__tsan_switch_to(tw->tsan_thread_fiber);
     rta__ctx_switch(&t->sp, wk->sched_sp);
     arrived();
@@ -324,8 +324,9 @@ static void finish(rta__worker *wk, rta__tasklet *t)
 static void fail_start(rta__worker *wk, rta__tasklet *t)
 {
     (void)wk;
-    rta_error *e = rta_error_new(-ENOMEM, "task %llu could not start: no memory to copy out a "
-                                          "suspended task's stack and free a region",
+    rta_error *e = rta_error_new(-ENOMEM,
+                                 "task %llu could not start: no memory to copy out a "
+                                 "suspended task's stack and free a region",
                                  (unsigned long long)t->task.id);
     rta__locals_release(t->exec.locals);
     t->exec.locals = NULL;
@@ -359,8 +360,8 @@ static void make_ready(rta__tasklet *t)
  * resumes from the context current now (see rta__resume_plan). */
 static inline void capture_resume(rta__tasklet *t, bool continue_on_captured)
 {
-    t->resume_via = rta__resume_plan(t->exec.sync_ctx, t->exec.scheduler, continue_on_captured,
-                                     &t->resume_target);
+    t->resume_via =
+        rta__resume_plan(t->exec.sync_ctx, t->exec.scheduler, continue_on_captured, &t->resume_target);
 }
 
 /* A resume that could not get its region back (no memory to copy out the
@@ -395,8 +396,7 @@ static void retry_later(rta__worker *wk, rta__tasklet *t)
  * it cannot now (it could not start and has been faulted, or its region
  * could not be had for lack of memory and it retries later), -1 when t
  * needs region `avoid`. */
-static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t,
-                                                const rta__region *avoid)
+static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t, const rta__region *avoid)
 {
     rta__region *r;
     no_tasklet(); /* a failed start completes t: its waiters run */
@@ -448,8 +448,7 @@ static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t
 
 /* Scheduler context, before the switch. Returns NULL if t could not start
  * (it has been faulted). */
-static inline __attribute__((always_inline)) rta__tasklet *rta__tasklet_enter(rta__worker *wk,
-                                                                            rta__work *w)
+static inline __attribute__((always_inline)) rta__tasklet *rta__tasklet_enter(rta__worker *wk, rta__work *w)
 {
     rta__tasklet *t = rta__container_of(w, rta__tasklet, work);
     return enter(wk, t, NULL) > 0 ? t : NULL;
@@ -762,15 +761,19 @@ static rta__tasklet *async_context(const char *what)
 {
     rta__tasklet *t = rta__tasklet_cur();
     if (rta__unlikely(!t) && rta_in_async())
-        rta_throw(RTA_ENOTASYNC, "%s called from a cont function: it is a tasklet-only call; "
-                                 "cont code awaits only through the RTA_CONT_* macros "
-                                 "(RTA_CONT_AWAIT_TASK, RTA_CONT_YIELD, RTA_CONT_SLEEP_MS)", what);
+        rta_throw(RTA_ENOTASYNC,
+                  "%s called from a cont function: it is a tasklet-only call; "
+                  "cont code awaits only through the RTA_CONT_* macros "
+                  "(RTA_CONT_AWAIT_TASK, RTA_CONT_YIELD, RTA_CONT_SLEEP_MS)",
+                  what);
     if (rta__unlikely(!t))
-        rta_throw(RTA_ENOTASYNC, "%s called from non-async code (outside any task); "
-                                 "use rta_spawn/rta_task_wait there", what);
+        rta_throw(RTA_ENOTASYNC,
+                  "%s called from non-async code (outside any task); "
+                  "use rta_spawn/rta_task_wait there",
+                  what);
     if (rta__unlikely(t->exec.handler_depth > 0))
-        rta_throw(RTA_EINVALIDPROGRAM, "%s inside a catch or finally handler in function '%s'",
-                  what, rta__handler_func(&t->exec));
+        rta_throw(RTA_EINVALIDPROGRAM, "%s inside a catch or finally handler in function '%s'", what,
+                  rta__handler_func(&t->exec));
     return t;
 }
 
@@ -863,7 +866,7 @@ int64_t rta_await_release_cfg(rta_task *task, bool cfg)
 {
     rta__tasklet *t = rta__tasklet_cur();
     if (rta__unlikely(!t || t->exec.handler_depth > 0)) {
-        rta_task_release(task); /* consumed on this path too */
+        rta_task_release(task);             /* consumed on this path too */
         async_context("rta_await_release"); /* throws why */
     }
     if (rta__unlikely(!task))
@@ -951,8 +954,7 @@ size_t rta_task_frames(rta_task *task, rta_frame_info *out, size_t max)
         return 0;
     rta__tasklet *t = (rta__tasklet *)task;
     /* Only the owner worker can look: nothing else can move the frames then. */
-    if (!t->started || rta__task_done(task) || rta__cur_worker() != t->worker ||
-        rta__tasklet_cur() == t)
+    if (!t->started || rta__task_done(task) || rta__cur_worker() != t->worker || rta__tasklet_cur() == t)
         return 0;
     const rta__region *r = t->region;
     const char *data = r->occupant == t ? (const char *)t->sp : (const char *)t->saved;
@@ -1042,10 +1044,10 @@ static int tasklet_configure(rta_config *c)
         else if ((rc = rta__env_size("RTA_IDLE_COMPACT_MS", &v)) < 0)
             return rc;
         else
-            c->idle_compact_ms = !rc ? DEFAULT_IDLE_COMPACT_MS
+            c->idle_compact_ms = !rc             ? DEFAULT_IDLE_COMPACT_MS
                                  : v >= UINT_MAX ? RTA_IDLE_COMPACT_OFF
-                                 : v == 0 ? 1 /* as soon as a check finds it */
-                                 : (unsigned)v;
+                                 : v == 0        ? 1 /* as soon as a check finds it */
+                                                 : (unsigned)v;
     }
     if (!c->resident_budget) {
         if ((rc = rta__env_size("RTA_RESIDENT_BUDGET", &v)) < 0)
@@ -1057,8 +1059,7 @@ static int tasklet_configure(rta_config *c)
         return -EINVAL;
     }
     if (c->regions_per_worker == 0 || c->regions_per_worker > (1u << 20)) {
-        fprintf(stderr, "rtasync: regions per worker %u out of range 1..1048576\n",
-                c->regions_per_worker);
+        fprintf(stderr, "rtasync: regions per worker %u out of range 1..1048576\n", c->regions_per_worker);
         return -EINVAL;
     }
     return 0;

@@ -25,20 +25,20 @@
 #include "../../sched/engine.h"
 
 typedef struct rta__region {
-    char *map;            /* this region's range, guard included (inside its chunk) */
+    char *map; /* this region's range, guard included (inside its chunk) */
     size_t map_len;
-    char *lo;             /* lowest usable byte (just above the guard) */
-    char *top;            /* stack top (exclusive), 16-byte aligned */
+    char *lo;  /* lowest usable byte (just above the guard) */
+    char *top; /* stack top (exclusive), 16-byte aligned */
     struct rta__tasklet *occupant;
-    uint64_t last_use;    /* worker tick of the last switch into it (LRU) */
+    uint64_t last_use; /* worker tick of the last switch into it (LRU) */
     /* Started, unfinished tasklets whose home this is (owner only): 1 while
      * regions are plentiful; more once a worker shares them (region.c). At
      * 0 the region is on the worker's free list (next_free). */
     unsigned nbound;
-    bool dirty;           /* pages may be committed since the last release (compact.c) */
+    bool dirty; /* pages may be committed since the last release (compact.c) */
     struct rta__region *next_free;
-    unsigned vg_id;       /* valgrind stack id */
-    uint32_t est_pages;   /* resident pages as the last idle check saw them (compact.c) */
+    unsigned vg_id;     /* valgrind stack id */
+    uint32_t est_pages; /* resident pages as the last idle check saw them (compact.c) */
 } rta__region;
 
 /* A run of regions from one mmap (region.c): never moved nor freed before
@@ -59,31 +59,31 @@ enum rta__suspend_reason {
 };
 
 typedef struct rta__tasklet {
-    rta_task task;            /* first: the handle users hold */
-    rta__work work;           /* start or resume on a worker */
+    rta_task task;  /* first: the handle users hold */
+    rta__work work; /* start or resume on a worker */
     rta_fn fn;
     void *arg;
-    rta__worker *worker;      /* owner once started */
-    rta__region *region;      /* home region once started */
-    void *sp;                 /* saved stack pointer while suspended */
-    void *saved;              /* evicted frames */
+    rta__worker *worker; /* owner once started */
+    rta__region *region; /* home region once started */
+    void *sp;            /* saved stack pointer while suspended */
+    void *saved;         /* evicted frames */
     size_t saved_len, saved_cap;
-    uint8_t reason;           /* enum rta__suspend_reason: why it switched out */
+    uint8_t reason; /* enum rta__suspend_reason: why it switched out */
     /* How the current suspension resumes (enum rta__resume_kind), decided
      * before switching out from the context current at the await and the
      * await's configure-await flag; resume_target is that sync context or
      * scheduler. Read by whoever makes the tasklet ready again. */
     uint8_t resume_via;
     bool started;
-    rta_status outcome;       /* set before RTA__SUSP_DONE */
+    rta_status outcome; /* set before RTA__SUSP_DONE */
     int64_t result;
     rta_error *error;
-    rta__exec exec;           /* its try chain and contexts (locals counted: see rta__ctx) */
-    void *resume_target;      /* rta_sync_ctx * or rta_scheduler *, per resume_via */
+    rta__exec exec;                   /* its try chain and contexts (locals counted: see rta__ctx) */
+    void *resume_target;              /* rta_sync_ctx * or rta_scheduler *, per resume_via */
     const rta_awaiter_ops *await_ops; /* the awaiter to register with, after switching out */
     void *await_self;
-    rta_waiter resume;        /* handed to awaiters; fn schedules this tasklet */
-    rta__timer timer;         /* for rta_sleep_ms */
+    rta_waiter resume; /* handed to awaiters; fn schedules this tasklet */
+    rta__timer timer;  /* for rta_sleep_ms */
     /* Cancellation (rta_task_cancel; protocol in sched.h): CANCEL_REQ once
      * requested, CANCEL_LOCK while the hook slot is used; cancel_hook is the
      * armed wait's, guarded by CANCEL_LOCK. sleep_claim: the first of the
@@ -92,10 +92,10 @@ typedef struct rta__tasklet {
     rta__cancel_hook *cancel_hook;
     rta__cancel_hook sleep_hook;
     _Atomic int sleep_claim;
-    uint32_t pinned;          /* rta__resident_pin count: never evicted while > 0 (owner only) */
+    uint32_t pinned; /* rta__resident_pin count: never evicted while > 0 (owner only) */
     void *asan_fake_stack;
-    void *tsan_fiber;         /* ThreadSanitizer's fiber, from start to finish (TSan builds) */
-    rta__reg_entry reg;       /* in the task registry from its first suspension */
+    void *tsan_fiber;   /* ThreadSanitizer's fiber, from start to finish (TSan builds) */
+    rta__reg_entry reg; /* in the task registry from its first suspension */
 } rta__tasklet;
 
 /* Idle checks remembered (compact.c): a check runs about every quarter of
@@ -117,9 +117,9 @@ typedef struct rta__tasklet_worker {
     _Atomic(rta__region_chunk *) *chunks;
     unsigned nchunks, maxchunks, nregions, cap, hand;
     _Atomic unsigned nchunks_pub;
-    bool map_failed;          /* a chunk could not be mapped: share from now on */
+    bool map_failed; /* a chunk could not be mapped: share from now on */
     rta__region *free_regions;
-    void *altstack;           /* signal stack for the overflow handler */
+    void *altstack; /* signal stack for the overflow handler */
     /* Recycled tasklet objects (owner only): spawning and releasing on a
      * worker costs no malloc/free. Bounded by FREE_TASKLETS_MAX. */
     struct rta__tasklet *free_tasklets;
@@ -127,8 +127,8 @@ typedef struct rta__tasklet_worker {
     /* Sanitizer bookkeeping for the scheduler context (the thread's stack). */
     const void *thread_stack_lo;
     size_t thread_stack_size;
-    void *tsan_thread_fiber;  /* the worker thread's own TSan fiber */
-    int *errnop;              /* the worker thread's errno (thread_enter) */
+    void *tsan_thread_fiber; /* the worker thread's own TSan fiber */
+    int *errnop;             /* the worker thread's errno (thread_enter) */
     /* Direct switching (tasklet.c): set by a tasklet right before it
      * switches to the scheduler context, read by the engine's leave hook:
      * which tasklet switched there (not always the one the loop entered:

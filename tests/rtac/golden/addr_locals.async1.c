@@ -38,13 +38,13 @@ typedef struct { rta_async1_sm hdr; int64_t seed; int64_t *p; int i; const int64
 RTA__CONT_NO_CLOBBERED static void scalars(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__scalars__ops; rtac1__scalars__sm *const F = (rtac1__scalars__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; case 3: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "scalars"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: break; } 
     F->rtac_heap->x = F->seed;
-    F->p = &F->rtac_heap->x;                 /* kept across the awaits below */
+    F->p = &F->rtac_heap->x; /* kept across the awaits below */
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(&F->rtac_heap->x, F->rtac_heap->x + 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
     { F->i = 0; for (; F->i < 3; F->i++) {
         { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1;
         *F->p += 10;
     } }
-    F->rtac_heap->k = 5;             /* a const one too */
+    F->rtac_heap->k = 5; /* a const one too */
     F->pk = &F->rtac_heap->k;
     { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1;
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->x + *F->pk); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
@@ -68,9 +68,8 @@ RTA__CONT_NO_CLOBBERED static void arrays(rta_async1_sm *rta__a1_m)
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(F->pb, 80); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
     { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1;
     size_t len = strlen(F->rtac_heap->buf);
-    printf("arrays: buf=%s len=%zu nums=%lld,%lld,%lld,%lld pair=%lld,%lld\n", F->rtac_heap->buf, len,
-           (long long)F->rtac_heap->nums[0], (long long)F->rtac_heap->nums[1], (long long)F->rtac_heap->nums[2], (long long)F->rtac_heap->nums[3],
-           (long long)F->rtac_heap->pr.a, (long long)F->rtac_heap->pr.b);
+    printf("arrays: buf=%s len=%zu nums=%lld,%lld,%lld,%lld pair=%lld,%lld\n", F->rtac_heap->buf, len, (long long)F->rtac_heap->nums[0],
+           (long long)F->rtac_heap->nums[1], (long long)F->rtac_heap->nums[2], (long long)F->rtac_heap->nums[3], (long long)F->rtac_heap->pr.a, (long long)F->rtac_heap->pr.b);
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->nums[1] + F->rtac_heap->pr.b); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__arrays(void)
@@ -164,10 +163,12 @@ RTA__CONT_NO_CLOBBERED static void catches(rta_async1_sm *rta__a1_m)
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(F->pm, 12); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 2: goto rtac_resume_2; default: break; } { /* mine is not written in here: setjmp's rule */
         rta__async1_direct = 1; F->rtac_task = rtac1__fails(F->after_suspend); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->r = rta__async1_task_consume(F->rtac_task);
-    } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) {
+    } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) 
+{
         printf("catches: %d '%s' mine=%lld\n", rta_error_code(e), rta_error_message(e), (long long)*F->pm);
         F->r = -1;
     } } rta__try_end(&rtac_try_1); }
+
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(F->pm, *F->pm + 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
     { int64_t rtac_rv = (int64_t)(F->r + F->rtac_heap->mine); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }

@@ -34,13 +34,13 @@ __attribute__((noinline, unused)) static rta_cret rta__cr_scalars__body(rta_cont
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret scalars__body(rta_cont *rta__k_, scalars__locals *rtac_heap, int64_t seed)
 { RTA__CONT_FRAME_AS(rta__cr_scalars__body, "scalars", int64_t *p; int i; const int64_t *pk; scalars__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
     F.rtac_heap->x = seed;
-    F.p = &F.rtac_heap->x;                 /* kept across the awaits below */
+    F.p = &F.rtac_heap->x; /* kept across the awaits below */
     RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->x, F.rtac_heap->x + 1);
     { F.i = 0; for (; F.i < 3; F.i++) {
         RTA_CONT_YIELD();
         *F.p += 10;
     } }
-    F.rtac_heap->k = 5;             /* a const one too */
+    F.rtac_heap->k = 5; /* a const one too */
     F.pk = &F.rtac_heap->k;
     RTA_CONT_YIELD();
     RTA_CONT_RETURN(F.rtac_heap->x + *F.pk);
@@ -69,9 +69,8 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret arrays__body(rta_cont 
     RTA_CONT_CALL(rtac_discard, put_later, F.pb, 80);
     RTA_CONT_YIELD();
     size_t len = strlen(F.rtac_heap->buf);
-    printf("arrays: buf=%s len=%zu nums=%lld,%lld,%lld,%lld pair=%lld,%lld\n", F.rtac_heap->buf, len,
-           (long long)F.rtac_heap->nums[0], (long long)F.rtac_heap->nums[1], (long long)F.rtac_heap->nums[2], (long long)F.rtac_heap->nums[3],
-           (long long)F.rtac_heap->pr.a, (long long)F.rtac_heap->pr.b);
+    printf("arrays: buf=%s len=%zu nums=%lld,%lld,%lld,%lld pair=%lld,%lld\n", F.rtac_heap->buf, len, (long long)F.rtac_heap->nums[0],
+           (long long)F.rtac_heap->nums[1], (long long)F.rtac_heap->nums[2], (long long)F.rtac_heap->nums[3], (long long)F.rtac_heap->pr.a, (long long)F.rtac_heap->pr.b);
     RTA_CONT_RETURN(F.rtac_heap->nums[1] + F.rtac_heap->pr.b);
 RTA_CONT_RETURN(0); }
 __attribute__((noinline, unused)) static rta_cret rta__cr_arrays(rta_cont *k_) { return arrays(k_); }
@@ -190,10 +189,12 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret catches__body(rta_cont
     RTA_CONT_CALL(rtac_discard, put_later, F.pm, 12);
     RTA_CONT_TRY { /* mine is not written in here: setjmp's rule */
         RTA_CONT_CALL(F.r, fails, F.after_suspend);
-    } RTA_CONT_CATCH(e) {
+    }
+    RTA_CONT_CATCH(e) {
         printf("catches: %d '%s' mine=%lld\n", rta_error_code(e), rta_error_message(e), (long long)*F.pm);
         F.r = -1;
-    } RTA_CONT_END_TRY;
+    }
+    RTA_CONT_END_TRY;
     RTA_CONT_CALL(rtac_discard, put_later, F.pm, *F.pm + 1);
     RTA_CONT_RETURN(F.r + F.rtac_heap->mine);
 RTA_CONT_RETURN(0); }

@@ -34,11 +34,13 @@ RTA__CONT_NO_CLOBBERED static void catch_one(rta_async1_sm *rta__a1_m)
         F->step = 2;
         { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1;
         F->step = 3;
-    } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) {
+    } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) 
+{
         printf("catch_one(%lld): caught %d '%s' at step %lld\n", (long long)F->v, rta_error_code(e),
                rta_error_message(e), (long long)F->step);
         F->got = -100;
     } } rta__try_end(&rtac_try_1); }
+
     { RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1;
     RTA_ASYNC1_RETURN(F->got + F->step);
 RTA_ASYNC1_RETURN(0); }
@@ -55,9 +57,11 @@ RTA__CONT_NO_CLOBBERED static void with_finally(rta_async1_sm *rta__a1_m)
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } {
         rta__async1_direct = 1; F->rtac_task = rtac1__maybe_fail(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->r = rta__async1_task_consume(F->rtac_task);
         printf("with_finally(%lld): body done r=%lld\n", (long long)F->v, (long long)F->r);
-    } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; {
+    } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; 
+{
         printf("with_finally(%lld): finally r=%lld\n", (long long)F->v, (long long)F->r);
     } } rta__try_end(&rtac_try_1); }
+
     RTA_ASYNC1_RETURN(F->r + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__with_finally(int64_t v)
@@ -72,10 +76,12 @@ RTA__CONT_NO_CLOBBERED static void outer(rta_async1_sm *rta__a1_m)
     F->r = 0;
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } {
         rta__async1_direct = 1; F->rtac_task = rtac1__with_finally(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->r = rta__async1_task_consume(F->rtac_task);
-    } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) {
+    } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) 
+{
         printf("outer(%lld): caught %d\n", (long long)F->v, rta_error_code(e));
         F->r = -7;
     } } rta__try_end(&rtac_try_1); }
+
     RTA_ASYNC1_RETURN(F->r);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__outer(int64_t v)
