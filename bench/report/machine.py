@@ -58,11 +58,16 @@ try:
             boost = "Boost " + line.split('"')[1].replace("_", ".")
 except OSError:
     pass
+# The code measured: a figure must name the commit it came from ("+dirty":
+# uncommitted changes were built too).
+commit = first_line(["git", "rev-parse", "--short=12", "HEAD"])
+if commit != "n/a" and first_line(["git", "status", "--porcelain", "--untracked-files=no"]) not in ("", "n/a"):
+    commit += "+dirty"
 meta = {
     "bench": "meta", "engine": "-", "metric": "machine", "value": 0, "unit": "",
     "params": {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(), "virt": virt,
+        "commit": commit, "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(), "virt": virt,
         "load_at_start": " ".join(load), "busy_procs_at_start": procs,
         "gcc": first_line(["gcc", "--version"]), "g++": first_line(["g++", "--version"]),
         "clang++": first_line(["clang++", "--version"]), "go": first_line(["go", "version"]),

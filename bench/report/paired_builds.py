@@ -1,37 +1,48 @@
 #!/usr/bin/env python3
-"""Before/after figures of one change, paired and interleaved (issue 20).
+"""Before/after figures of one change, paired and interleaved (issues 9, 10,
+20, 21: "no other row regresses by more than 5%, paired").
 
-usage: paired_builds.py --rounds N BEFORE_BUILD AFTER_BUILD BENCH:ENGINE...
-  e.g. paired_builds.py --rounds 9 build/bench-before build/bench-after \\
+usage: paired_builds.py [--json LABEL] --rounds N BEFORE_BUILD AFTER_BUILD SPEC...
+  SPEC is BENCH (every engine of bench_BENCH) or BENCH:ENGINE (one engine), e.g.
+      paired_builds.py --rounds 9 build/bench-before build/bench-after \\
            yield:tasklet fib:tasklet thunk:tasklet thunk:cont
 
 BEFORE_BUILD and AFTER_BUILD are two Release builds with -DRTA_BUILD_BENCH=ON
-of the same tree without and with the change. Each round runs every
-BENCH:ENGINE once from each build, in a fresh process
-(BUILD/bench/bench_BENCH --json --quick --runs 1 --warmup 1 --only ENGINE),
+(the same flags) of the tree without and with the change. Each round runs
+every SPEC once from each build, in a fresh process
+(BUILD/bench/bench_BENCH --json --quick --runs 1 --warmup 1 [--only ENGINE]),
 the two builds back to back and in alternating order (before first in odd
 rounds, after first in even ones), so that a shared machine's drift falls on
-both alike. Prints, per figure: the median over the rounds of each build, and
-the median of the per-round ratios after/before (the paired figure).
+both alike. A SPEC missing from either build is named and skipped.
+
+Prints, per timed figure: the median over the rounds of each build, and the
+median of the per-round ratios after/before (the paired figure). With --json
+LABEL it prints instead one JSON line per figure for results.jsonl: bench
+"paired_baseline", value = the median paired ratio, min/max over rounds,
+params = the figure's bench, engine, params and metric and LABEL (what the
+before build is, e.g. its commit).
 """
 import json
+import os
 import statistics
 import subprocess
 import sys
 
 
 def run(build, bench, engine):
-    cmd = [f"{build}/bench/bench_{bench}", "--json", "--quick", "--runs", "1", "--warmup", "1",
-           "--only", engine]
+    cmd = [f"{build}/bench/bench_{bench}", "--json", "--quick", "--runs", "1", "--warmup", "1"]
+    if engine:
+        cmd += ["--only", engine]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
-        sys.exit(f"paired_builds.py: {' '.join(cmd)} exited {r.returncode}: {r.stderr[-300:]}")
+        print(f"paired_builds.py: {' '.join(cmd)} exited {r.returncode}: {r.stderr[-300:]}", file=sys.stderr)
+        return {}
     out = {}
     for line in r.stdout.splitlines():
         if not line.startswith("{"):
             continue
         o = json.loads(line)
-        if o.get("unit") != "ns":
+        if o.get("unit") != "ns" or not isinstance(o.get("value"), (int, float)):
             continue
         k = (o["bench"], o["engine"], json.dumps(o.get("params", {}), sort_keys=True), o["metric"])
         out[k] = o["value"]
@@ -40,28 +51,52 @@ def run(build, bench, engine):
 
 def main():
     a = sys.argv[1:]
-    if len(a) < 5 or a[0] != "--rounds":
+    label = None
+    if a[:1] == ["--json"] and len(a) > 1:
+        label, a = a[1], a[2:]
+    if len(a) < 4 or a[0] != "--rounds":
         sys.exit(__doc__)
-    rounds, before, after, specs = int(a[1]), a[2], a[3], [s.split(":") for s in a[4:]]
+    rounds, before, after = int(a[1]), a[2], a[3]
+    specs = []
+    for s in a[4:]:
+        bench, _, engine = s.partition(":")
+        missing = [b for b in (before, after) if not os.access(f"{b}/bench/bench_{bench}", os.X_OK)]
+        if missing:
+            print(f"paired_builds.py: bench_{bench} not in {', '.join(missing)}: skipped", file=sys.stderr)
+            continue
+        specs.append((bench, engine or None))
     vals = {}  # key -> {"before": [...], "after": [...]} in round order
     for r in range(rounds):
         order = [("before", before), ("after", after)]
         if r % 2:
             order.reverse()
         for bench, engine in specs:
+            got = {}
             for tag, build in order:
-                for k, v in run(build, bench, engine).items():
-                    vals.setdefault(k, {"before": [], "after": []})[tag].append(v)
+                got[tag] = run(build, bench, engine)
+            # Only figures both builds produced in this round pair up.
+            for k in got["before"].keys() & got["after"].keys():
+                v = vals.setdefault(k, {"before": [], "after": []})
+                v["before"].append(got["before"][k])
+                v["after"].append(got["after"][k])
         print(f"paired_builds.py: round {r + 1}/{rounds} done", file=sys.stderr)
-    print(f"{'bench':6} {'engine':8} {'params':58} {'metric':14} {'before':>10} {'after':>10} "
-          f"{'paired after/before':>20}")
-    for k, v in vals.items():
-        b, f = v["before"], v["after"]
-        if len(b) != len(f) or not b:
+    if label is None:
+        print(f"{'bench':6} {'engine':8} {'params':58} {'metric':14} {'before':>10} {'after':>10} "
+              f"{'paired after/before':>20}")
+    for k, v in sorted(vals.items()):
+        ratios = [y / x for x, y in zip(v["before"], v["after"]) if x > 0]
+        if not ratios:
             continue
-        ratios = [y / x for x, y in zip(b, f) if x > 0]
-        print(f"{k[0]:6} {k[1]:8} {k[2]:58} {k[3]:14} {statistics.median(b):10.2f} "
-              f"{statistics.median(f):10.2f} {statistics.median(ratios):20.3f}")
+        if label is not None:
+            print(json.dumps({"bench": "paired_baseline", "engine": k[1], "metric": "after_over_before",
+                              "unit": "ratio", "value": statistics.median(ratios), "min": min(ratios),
+                              "max": max(ratios), "runs": len(ratios),
+                              "params": {"bench": k[0], "params": json.loads(k[2]), "metric": k[3],
+                                         "before_ns": statistics.median(v["before"]),
+                                         "after_ns": statistics.median(v["after"]), "baseline": label}}))
+        else:
+            print(f"{k[0]:6} {k[1]:8} {k[2]:58} {k[3]:14} {statistics.median(v['before']):10.2f} "
+                  f"{statistics.median(v['after']):10.2f} {statistics.median(ratios):20.3f}")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,7 @@ def fmt_paired(p, spread=True):
 META = {}  # this run's meta params
 END_LOAD = {}  # the load when the rounds ended
 SEMANTICS = {}  # "row": the semantics suite's pass counts, if this run has them
+PAIRED = []  # bench/run --baseline REF: after/before ratios paired round by round
 
 
 def index(rows):
@@ -116,6 +117,9 @@ def index(rows):
     for r in rows:
         if r.get("bench") == "semantics":
             SEMANTICS["row"] = r
+        if r.get("bench") == "paired_baseline":
+            PAIRED.append(r)
+            continue
         if r.get("bench") in ("meta", "semantics"):
             continue
         k = (r["bench"], pkey(r.get("params", {})), r["metric"])
@@ -373,12 +377,29 @@ def regression_checks(idx, checks):
     one replaced. Instruction counts compare across runs (they do not move
     with load); timed rows do not pair across runs (other load, other
     rounds), so their line states the whole shift as well."""
+    if PAIRED:
+        # bench/run --baseline: the same programs of the baseline commit, run
+        # paired with this build round by round: the figure that answers
+        # "no row regresses by more than 5%" for timed rows.
+        label = PAIRED[0]["params"].get("baseline", "?")
+        ratios = sorted(r["value"] for r in PAIRED)
+        worse = sorted(((r["value"], f"{r['params']['bench']} {r['engine']} `{pkey(r['params']['params'])}` "
+                         f"{r['params']['metric']}") for r in PAIRED if r["value"] > 1.05), reverse=True)
+        txt = (f"{len(worse)} of {len(ratios)} rows worse by >5%; median row {fmt_ratio(ratios[len(ratios) // 2])}"
+               f" ({PAIRED[0].get('runs', '?')} paired rounds)")
+        if worse:
+            txt += "; worst " + ", ".join(f"{l} {fmt_ratio(q)}" for q, l in worse[:3])
+        checks.append((f"no row regresses by more than 5% (timed rows, paired against {label})", txt, "0 rows",
+                       "met" if not worse else "not met"))
     meta = BASELINE.get("meta")
     if not meta:
         checks.append(("issue 9: no row regresses by more than 5%", "no baseline run", "–", "–"))
         return
     base = f"the {meta.get('date', '?')} run"
-    for unit, what in (("instr", "instruction counts"), ("ns", "timed rows, unpaired across runs")):
+    units = [("instr", "instruction counts")]
+    if not PAIRED:
+        units.append(("ns", "timed rows, unpaired across runs"))
+    for unit, what in units:
         ratios, worse = regressions(idx, unit)
         if not ratios:
             checks.append((f"issue 9: no row regresses by more than 5% ({what}) vs {base}", "no common rows",
@@ -600,6 +621,7 @@ def machine_lines(meta, rows):
     out = [f"Run: {meta.get('date', '?')}, mode **{meta.get('mode', '?')}**, "
            f"{meta.get('rounds', '?')} paired rounds.", "",
            "| | |", "|---|---|",
+           *([f"| code | commit `{meta['commit']}` |"] if meta.get("commit") else []),
            f"| machine | {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, "
            f"{meta.get('virt', '?')}, Linux {meta.get('kernel', '?')} |",
            f"| load at start | load average {meta.get('load_at_start', '?')} (1, 5, 15 min); "
