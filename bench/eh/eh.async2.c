@@ -121,8 +121,8 @@ void EH_BENCH(const bench_opts *o)
                     bench_sample_add(&s, (double)r.ns / iters);
                 }
             char params[96];
-            snprintf(params, sizeof params, "{\"depth\":%d,\"mechanism\":\"" EH_MECHANISM "\",\"suspend\":%d}",
-                     depths[i], suspend);
+            snprintf(params, sizeof params,
+                     "{\"depth\":%d,\"mechanism\":\"" EH_MECHANISM "\",\"suspend\":%d}", depths[i], suspend);
             bench_emit(o, "eh", EH_ENGINE, params, "ns_per_throw", &s, "ns");
         }
     }
