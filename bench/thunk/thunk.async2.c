@@ -50,7 +50,8 @@ THUNK_ATTRS static RTA_ASYNC int64_t nop(void *arg)
  * worker (from main: cross-thread, a futex wake each way), or the async1
  * method's stub (rta_spawn calls it; the task builder's task as it is). */
 __attribute__((unused)) /* the cont build calls its glue instead */
-static rta_task *spawn_nop(void)
+static rta_task *
+spawn_nop(void)
 {
     return rta_spawn(nop, NULL);
 }
