@@ -57,7 +57,7 @@ static void read_move_next(rta_async1_sm *m)
     }
     for (;;) {
         {
-            ssize_t r = read(sm->fd, sm->buf, sm->n);
+            ssize_t r = rta__io_recv(sm->fd, sm->buf, sm->n);
             if (r >= 0)
                 RTA_ASYNC1_RETURN(r);
             int rc = rta__io_again_begin(sm->fd, RTA__IO_RD, sm->d, &sm->w);

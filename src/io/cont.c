@@ -35,7 +35,7 @@ RTA__CONT_FN_ATTRS rta_cret rta_cont_read(rta_cont *rta__k_, int fd, void *buf, 
     if (prc < 0)
         RTA_CONT_RETURN(prc);
     for (;;) {
-        ssize_t r = read(F.fd, F.buf, F.n);
+        ssize_t r = rta__io_recv(F.fd, F.buf, F.n);
         if (r >= 0)
             RTA_CONT_RETURN(r);
         rta__iowait *w;

@@ -93,6 +93,7 @@ void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc)
             rta__io_state.be->unwatch(f);
         f->registered = false;
         f->gen++;
+        rta__iofd_reset_rd(f, false);
         /* Closed under the lock: the number cannot be handed out again (and
          * registered under the new generation) before this entry is reset. */
         *close_rc = close(f->fd) < 0 ? -errno : 0;
@@ -103,7 +104,14 @@ void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc)
             ended[d]->waiter->fn(ended[d]->waiter);
 }
 
-void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr)
+void rta__iofd_reset_rd(rta__iofd *f, bool stream)
+{
+    f->stream = stream;
+    atomic_store_explicit(&f->rd_eof, false, memory_order_relaxed);
+    atomic_store_explicit(&f->rd_drained, 0, memory_order_relaxed);
+}
+
+void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr, bool eof)
 {
     rta__iofd *f = rta__iofd_get(fd, false);
     if (!f)
@@ -112,6 +120,10 @@ void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr)
     bool want[2] = {rd, wr};
     pthread_mutex_lock(&f->lock);
     if (f->gen == gen && f->registered) {
+        if (eof)
+            atomic_store_explicit(&f->rd_eof, true, memory_order_relaxed);
+        if (rd) /* release: a reader that sees the count sees rd_eof too */
+            atomic_fetch_add_explicit(&f->rd_edges, 1, memory_order_release);
         for (int d = 0; d < 2; d++) {
             if (!want[d])
                 continue;

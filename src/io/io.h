@@ -48,6 +48,7 @@
 #include "../sched/sched.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 enum { RTA__IO_RD = 0, RTA__IO_WR = 1 };
 /* What a readiness wait is for, as the task dump names it (rta__io_wait's
@@ -74,6 +75,22 @@ typedef struct rta__iofd {
     int fd;
     _Atomic bool registered; /* in the poller under this generation (written under lock) */
     rta__ioop op[2];
+    /* The read that need not be made (rta__io_recv): a TCP socket's short
+     * read emptied its receive queue, so until the next readable edge a
+     * read can only say EAGAIN. rd_edges counts readable edges (the poller,
+     * under lock); rd_drained is 1 + the count read just before the last
+     * short read (0: none). Invariant: rd_drained == rd_edges + 1 and no
+     * eof means no byte arrived since that read emptied the queue that has
+     * been counted, so any that did has an edge still to come from the
+     * poller, which a wait receives. rd_eof (sticky: a FIN, reset or error
+     * was reported) turns it off, since a FIN behind the data leaves the
+     * read short with the end still to read and its edge possibly spent.
+     * stream: set at adopt for sockets this layer accepted or connected
+     * (TCP): a datagram's or a pipe's short read says nothing of the rest. */
+    bool stream;
+    _Atomic bool rd_eof;
+    _Atomic uint64_t rd_edges;
+    _Atomic uint64_t rd_drained;
 } rta__iofd;
 
 typedef struct rta__iowait {
@@ -140,8 +157,35 @@ RTA__HIDDEN int rta__iofd_prepare(int fd);
 RTA__HIDDEN void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc);
 RTA__HIDDEN void rta__iofd_cancel_all(void);
 RTA__HIDDEN void rta__iofd_table_free(void);
-/* A readiness event for (fd, gen): wakes the waiters of the directions. */
-RTA__HIDDEN void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr);
+/* A readiness event for (fd, gen): wakes the waiters of the directions.
+ * eof: the peer's FIN, a reset or an error was reported (or the backend
+ * cannot tell), which ends rta__io_recv's skipping for this generation. */
+RTA__HIDDEN void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr, bool eof);
+/* Forgets what rta__io_recv knew of f (a new socket under f's number);
+ * stream as adopt says. f->lock held. */
+RTA__HIDDEN void rta__iofd_reset_rd(rta__iofd *f, bool stream);
+
+/* read(2) for the read loops (rta_read and its cont/async1 forms), with
+ * errno: on a TCP socket whose last read was short and that reported no
+ * readable edge since, says EAGAIN without the syscall (that read would
+ * fail so: a request/response server saved one read(2) per request, a
+ * third of its system calls). The caller's wait then sees the next edge. */
+static inline ssize_t rta__io_recv(int fd, void *buf, size_t n)
+{
+    rta__iofd *f = rta__iofd_get(fd, false);
+    if (!f || !f->stream)
+        return read(fd, buf, n);
+    uint64_t seen = atomic_load_explicit(&f->rd_edges, memory_order_acquire);
+    if (atomic_load_explicit(&f->rd_drained, memory_order_relaxed) == seen + 1 &&
+        !atomic_load_explicit(&f->rd_eof, memory_order_relaxed)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    ssize_t r = read(fd, buf, n);
+    if (r > 0 && (size_t)r < n)
+        atomic_store_explicit(&f->rd_drained, seen + 1, memory_order_relaxed);
+    return r;
+}
 
 /* Waits until fd is ready in op's direction (after an EAGAIN), the
  * deadline passes (-ETIMEDOUT), fd is closed or the task cancelled

@@ -128,7 +128,7 @@ static int resolve_numeric(const char *host, int port, bool passive, struct sock
 /* Registers a descriptor this layer created (a fresh number: any earlier
  * registration of the number is replaced). Without a running runtime the
  * descriptor is registered on its first wait instead. */
-static int adopt(int fd)
+static int adopt(int fd, bool stream)
 {
     if (!rta__io_state.be)
         return fd;
@@ -143,6 +143,7 @@ static int adopt(int fd)
         f->registered = false;
         f->gen++;
     }
+    rta__iofd_reset_rd(f, stream);
     int rc = rta__iofd_register_locked(f);
     pthread_mutex_unlock(&f->lock);
     if (rc < 0) {
@@ -183,7 +184,7 @@ int rta_tcp_listen(const char *host, int port, int backlog)
         close(fd);
         return rc;
     }
-    return adopt(fd);
+    return adopt(fd, false);
 }
 
 int rta_udp_bind(const char *host, int port)
@@ -191,7 +192,7 @@ int rta_udp_bind(const char *host, int port)
     struct sockaddr_storage ss;
     socklen_t len;
     int fd = bound_socket(host, port, SOCK_DGRAM, &ss, &len);
-    return fd < 0 ? fd : adopt(fd);
+    return fd < 0 ? fd : adopt(fd, false);
 }
 
 int rta_sock_port(int fd)
@@ -217,7 +218,7 @@ int rta__accept_try(int lfd)
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fd = adopt(fd);
+    fd = adopt(fd, true);
     if (fd < 0) {
         errno = -fd;
         return -1;
@@ -249,7 +250,7 @@ static int connect_one(const struct sockaddr_storage *ss, socklen_t len, rta_dea
         return -errno;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fd = adopt(fd);
+    fd = adopt(fd, true);
     if (fd < 0)
         return fd;
     if (connect(fd, (const struct sockaddr *)ss, len) == 0)
@@ -298,7 +299,7 @@ ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d)
     if (prc < 0)
         return prc;
     for (;;) {
-        ssize_t r = read(fd, buf, n);
+        ssize_t r = rta__io_recv(fd, buf, n);
         if (r >= 0)
             return r;
         int rc = rta__io_again(fd, RTA__IO_RD, d);

@@ -74,7 +74,8 @@ static void epoll_round(uint64_t timeout_ns)
         uint32_t e = evs[i].events;
         bool err = e & (EPOLLERR | EPOLLHUP);
         rta__iofd_event((int)(uint32_t)key, (uint32_t)(key >> 32),
-                        err || (e & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)), err || (e & EPOLLOUT));
+                        err || (e & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)), err || (e & EPOLLOUT),
+                        err || (e & EPOLLRDHUP));
     }
 }
 

@@ -175,18 +175,19 @@ static void uring_round(uint64_t timeout_ns)
              * that found it so is lost with it, so the waiters look again
              * (a spurious look costs one EAGAIN) and the poll is armed
              * again from here, a worker. */
-            rta__iofd_event(fd, gen, true, true);
+            rta__iofd_event(fd, gen, true, true, false);
             rearm(fd, gen, false);
             continue;
         }
         if (c.res < 0) {
-            rta__iofd_event(fd, gen, true, true); /* the waiters' syscalls say what */
+            rta__iofd_event(fd, gen, true, true, true); /* the waiters' syscalls say what */
             rearm(fd, gen, true);
             continue;
         }
         uint32_t e = (uint32_t)c.res;
         bool err = e & (POLLERR | POLLHUP);
-        rta__iofd_event(fd, gen, err || (e & (POLLIN | POLLRDHUP | POLLPRI)), err || (e & POLLOUT));
+        rta__iofd_event(fd, gen, err || (e & (POLLIN | POLLRDHUP | POLLPRI)), err || (e & POLLOUT),
+                        err || (e & POLLRDHUP));
         if (!more)
             rearm(fd, gen, false);
     }
