@@ -410,42 +410,12 @@ static void bench_yield(int tasks)
     peer_unsupported(&g_o, "yield", ENGINE, g_p, "single-threaded scheduler loop");
 }
 
-int main(int argc, char **argv)
+static void peer_thunks(long calls)
 {
-    peer_parse(argc, argv, &g_o, "fib, depth, sawtooth, thunk, lifetime, eh, yield");
-    bool q = g_o.quick;
-    if (peer_want(&g_o, "fib")) {
-        bench_fib(wl_fib_n_plain(q), 0);
-        bench_fib(wl_fib_n_yield(q), 1);
-        bench_fib(wl_fib_n_yield(q), 10);
-    }
-    if (peer_want(&g_o, "depth")) {
-        for (int d : {1, 10, 100, 1000})
-            bench_depth(d, wl_depth_yields(q));
-        for (int d : {1, 10, 100, 1000})
-            bench_depth_full(d, wl_depth_chains(q));
-        bench_depth_bytes(wl_depth_hold_tasks(q));
-    }
-    if (peer_want(&g_o, "sawtooth"))
-        for (auto &a : wl_saw_amps)
-            for (int t : {1, 100})
-                bench_sawtooth(t, wl_sawtooth_cycles(q), a[0], a[1]);
-    if (peer_want(&g_o, "thunk")) {
-        bench_thunk<ctx::fixedsize_stack>(wl_thunk_calls(q), "fixedsize");
-        bench_thunk<ctx::pooled_fixedsize_stack>(wl_thunk_calls(q), "pooled");
-    }
-    if (peer_want(&g_o, "lifetime"))
-        for (int i = 0; i < WL_LIFETIME_CASES; i++) {
-            int n, hold_ms;
-            wl_lifetime_case(q, i, &n, &hold_ms);
-            bench_lifetime((size_t)n, hold_ms);
-        }
-    if (peer_want(&g_o, "eh"))
-        for (int d : {1, 10, 64})
-            for (int s : {0, 1})
-                bench_eh(d, s, wl_eh_iters(q));
-    if (peer_want(&g_o, "yield"))
-        for (int t : wl_yield_tasks)
-            bench_yield(t);
-    return 0;
+    bench_thunk<ctx::fixedsize_stack>(calls, "fixedsize");
+    bench_thunk<ctx::pooled_fixedsize_stack>(calls, "pooled");
 }
+
+static void peer_yield_extra() {}
+
+#include "../common/driver.hpp"
