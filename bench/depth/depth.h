@@ -22,16 +22,31 @@ typedef struct depth_run {
     uint64_t full_ns; /* time of all of them */
 } depth_run;
 
+/* Roots parked at depth 10 on gates[i], started by a task on the worker
+ * (park): ts[i] their tasks, or vts[i] their value tasks where the build's
+ * roots return those (async1's pool builder). */
+typedef struct depth_park {
+    int n;
+    rta_task **gates, **ts;
+    rta_vtask *vts;
+} depth_park;
+
 /* One engine's build of depth.async2.c: runs r->depth frames with r->yields
  * yields at the bottom (or, r->chains > 0, r->chains fresh chains) in a task
  * on the caller's runtime and returns the chain's value (depth, or depth *
  * chains); starts a root parked at depth 10 on gate (the caller owns the
- * task). Weak: absent without rtac. */
+ * task); starts p->n roots from a task on the worker (park) and returns
+ * once that task has: once all are parked where a start runs the root until
+ * it parks (async1: the method's stub; used by depth_async1.c, tasklet and
+ * cont queue their roots). Weak: absent without rtac. */
 typedef struct depth_engine {
     int64_t (*run)(depth_run *r);
     rta_task *(*hold)(rta_task *gate);
+    void (*park)(depth_park *p);
 } depth_engine;
 extern const depth_engine depth_tasklet __attribute__((weak));
 extern const depth_engine depth_cont __attribute__((weak));
+extern const depth_engine depth_async1_task __attribute__((weak));
+extern const depth_engine depth_async1_pool __attribute__((weak));
 
 #endif
