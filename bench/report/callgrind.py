@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""callgrind.py BENCH_BUILD PEER_BUILD: instructions per operation, which do
+"""callgrind.py BENCH_BUILD PEER_BUILD [ONLY]: instructions per operation, which do
 not move with machine load (issue 9). Runs each instrumented program once
 under `valgrind --tool=callgrind --instr-atstart=no` (quick sizes, one run,
 no warm-up: instruction counts need no repetition); the programs bracket
@@ -7,7 +7,8 @@ their measured regions with BENCH_CG_BEGIN/END (bench/common/cg.h), each of
 which dumps a profile labelled cg|BENCH|ENGINE|PARAMS|METRIC|OPS. Prints one
 JSON figure per label: value = Ir / OPS, unit "instr" (the smallest if a
 label was dumped more than once). Go is not run (its runtime under valgrind
-is not representative)."""
+is not representative). ONLY: run just the programs whose path contains it
+(bench/json/run --callgrind: bench_json)."""
 import glob
 import json
 import os
@@ -25,6 +26,7 @@ PROGRAMS = [  # (path relative to the build folder given, extra arguments)
     ("P/peer-cpp20", ["--bench", "yield"]),
     ("P/peer-boost", ["--bench", "yield"]),
     ("P/peer-boost-fiber", ["--bench", "yield"]),
+    ("B/bench/bench_json", []),
 ]
 
 
@@ -40,11 +42,14 @@ def parse(path):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     b, p = sys.argv[1], sys.argv[2]
+    only = sys.argv[3] if len(sys.argv) == 4 else ""
     best, order, failed = {}, [], 0
     for prog, extra in PROGRAMS:
+        if only not in prog:
+            continue
         exe = prog.replace("B/", b + "/", 1).replace("P/", p + "/", 1)
         if not os.access(exe, os.X_OK):
             continue
