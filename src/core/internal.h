@@ -215,6 +215,13 @@ typedef struct rta__tls {
      * engine keeps: the object starts with its rta_task (rta__stackful_task).
      * Anyone may test it for NULL ("is a stackful task running here?"). */
     void *stackful;
+    /* For that engine too, here so that its yield reaches every per-thread
+     * word from one TLS base (a second TLS variable cost a register and its
+     * save per yield, docs/tasklet.md): the thread's errno address (set once
+     * on a worker thread), and a task whose hand-off waits for the next
+     * switch on this thread (opaque here as well). */
+    int *stackful_errnop;
+    void *stackful_deferred;
 } rta__tls;
 
 extern __thread rta__tls rta__tls_state __attribute__((tls_model("initial-exec")));

@@ -12,7 +12,7 @@
  * tasklet ends (finish).
  *
  * Hand-off. A yield queues itself before the pick, so the pick sees it. An
- * await registers with its awaiter only after the switch (tw->deferred, run
+ * await registers with its awaiter only after the switch (rta__tls.stackful_deferred, run
  * by whatever runs next on the worker): the awaiter sees a task whose frames
  * are captured. Either way an awaiter may complete on another thread at
  * once; its waiter only queues the tasklet on its worker, and that worker is
@@ -33,6 +33,16 @@
  * read it as an rta_task (rta__stackful_task). */
 _Static_assert(offsetof(rta__tasklet, task) == 0, "the task handle starts the tasklet");
 
+/* Per worker thread, in the core's TLS block (rta__tls): the thread's errno
+ * address (set at thread_enter), which each suspension uses to keep its
+ * tasklet's errno value across the switch (suspend); and a tasklet that
+ * switched out to await or sleep and whose hand-off (awaiter registration,
+ * cancel hook) is left to whatever runs next on this worker thread, once
+ * its frames are captured (arrived, rta__tasklet_leave). One TLS load
+ * each, where the worker's engine state took three dependent ones. */
+#define tasklet_errnop (rta__tls_state.stackful_errnop)
+#define tasklet_deferred (rta__tls_state.stackful_deferred)
+
 /* ---- switching ---------------------------------------------------------------------- */
 
 static void make_ready(rta__tasklet *t);
@@ -51,7 +61,7 @@ static inline void no_tasklet(void)
  * another thread cannot run it, since only its own worker ever runs it and
  * that worker is busy on this very stack; if the pick is the tasklet itself,
  * it simply carries on. An await's registration is done by whoever runs next
- * on the worker (tw->deferred, see arrived and rta__tasklet_leave): the spec
+ * on the worker (rta__tls.stackful_deferred, see arrived and rta__tasklet_leave): the spec
  * has the awaiter see a fully suspended task (its frames captured, so
  * walkable: tests/tasklet/test_awaiters.c), which it is only once the switch
  * saved its registers. Either runs with no current tasklet, as in the
@@ -83,10 +93,10 @@ static void handoff(rta__worker *wk, rta__tasklet *t)
 }
 
 /* An await hand-off left by the tasklet that switched to us. */
-static __attribute__((noinline)) void run_deferred(rta__tasklet_worker *tw, rta__worker *wk)
+static __attribute__((noinline)) void run_deferred(rta__worker *wk)
 {
-    rta__tasklet *p = tw->deferred;
-    tw->deferred = NULL;
+    rta__tasklet *p = (rta__tasklet *)tasklet_deferred;
+    tasklet_deferred = NULL;
     rta__tasklet *cur = rta__tasklet_cur();
     rta__exec *x = rta__tls_state.exec;
     no_tasklet();
@@ -101,8 +111,8 @@ static __attribute__((noinline)) void run_deferred(rta__tasklet_worker *tw, rta_
  * code keeps nothing live across the switch. */
 static inline __attribute__((always_inline)) void arrived(void)
 {
-    rta__tasklet_worker *tw = rta__tasklet_tw(rta__tls_state.worker);
 #if RTA__ASAN
+    rta__tasklet_worker *tw = rta__tasklet_tw(rta__tls_state.worker);
     const void *lo;
     size_t size;
     rta__asan_finish_switch(rta__tasklet_cur()->asan_fake_stack, &lo, &size);
@@ -115,8 +125,8 @@ static inline __attribute__((always_inline)) void arrived(void)
         tw->thread_stack_size = size;
     }
 #endif
-    if (rta__unlikely(tw->deferred != NULL))
-        run_deferred(tw, rta__tls_state.worker);
+    if (rta__unlikely(tasklet_deferred != NULL))
+        run_deferred(rta__tls_state.worker);
 }
 
 static int enter_slow(rta__worker *wk, rta__tasklet *t, const rta__region *avoid);
@@ -124,10 +134,10 @@ static int enter_slow(rta__worker *wk, rta__tasklet *t, const rta__region *avoid
 /* Makes resident tasklet t current: the part of enter that every switch
  * into a tasklet does. */
 static inline __attribute__((always_inline)) void enter_resident(rta__worker *wk, rta__tasklet *t,
-                                                                 rta__region *r)
+                                                                 rta__region *r, uint64_t tick)
 {
     RTA__STAT_INC(wk, resumes_resident, 1);
-    r->last_use = wk->tick;
+    r->last_use = tick; /* wk->tick */
     rta__tls_state.stackful = t;
     rta__tls_state.exec = &t->exec;
 }
@@ -138,7 +148,7 @@ static inline int enter(rta__worker *wk, rta__tasklet *t, const rta__region *avo
     rta__region *r = t->region;
     if (rta__unlikely(!r || r->occupant != t))
         return enter_slow(wk, t, avoid);
-    enter_resident(wk, t, r);
+    enter_resident(wk, t, r, wk->tick);
     return 1;
 }
 
@@ -208,33 +218,12 @@ static void switch_out(rta__tasklet *t, enum rta__suspend_reason reason)
     if (reason == RTA__SUSP_YIELD && rta__likely(t->resume_via == RTA__RESUME_DIRECT)) {
         rta__fifo_push(&t->worker->local, &t->work);
     } else if (reason == RTA__SUSP_AWAIT || reason == RTA__SUSP_SLEEP) {
-        rta__tasklet_tw(t->worker)->deferred = t; /* registered once switched out */
+        tasklet_deferred = t; /* registered once switched out */
     } else if (reason != RTA__SUSP_DONE) {
         no_tasklet();
         handoff(t->worker, t);
     }
     switch_on(t, NULL);
-}
-
-/* The yield, inline in rta_yield: the common case of switch_out + switch_on
- * (queue t, the next ready work is a resident tasklet) without their frames. */
-static inline __attribute__((always_inline)) void yield_direct(rta__tasklet *t)
-{
-    rta__worker *wk = t->worker;
-    t->reason = RTA__SUSP_YIELD;
-    rta__fifo_push(&wk->local, &t->work);
-    rta__work *w = rta__sched_next_local(wk);
-    if (rta__likely(w != NULL && w->run == rta__tasklet_run)) {
-        rta__tasklet *n = rta__container_of(w, rta__tasklet, work);
-        rta__region *r = n->region;
-        if (rta__likely(r != NULL && r->occupant == n)) {
-            enter_resident(wk, n, r);
-            if (n != t)
-                switch_to(t, n);
-            return;
-        }
-    }
-    switch_on(t, w);
 }
 
 /* ---- start and finish ------------------------------------------------------------------- */
@@ -479,8 +468,8 @@ static void rta__tasklet_leave(rta__worker *wk, rta__tasklet *entered)
         rta__tasklet *t = tw->from;
         tw->from = NULL;
         no_tasklet();
-        if (tw->deferred)
-            run_deferred(tw, wk);
+        if (tasklet_deferred)
+            run_deferred(wk);
         if (t->reason == RTA__SUSP_DONE)
             finish(wk, t);
         rta__work *w = tw->pending;
@@ -784,9 +773,9 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
     /* errno is the thread's, and other tasks (and the worker loop) run on
      * this thread while t is suspended: t gets its own value back. A
      * tasklet never changes threads (tasklet.h), so its worker's errno
-     * address (taken once on that thread, tw->errnop: no call to
+     * address (taken once on that thread, tasklet_errnop: no call to
      * __errno_location here) is its errno before and after the switch. */
-    int *errnop = rta__tasklet_tw(t->worker)->errnop;
+    int *errnop = tasklet_errnop;
     int saved_errno = *errnop;
     capture_resume(t, cfg);
     /* Tasks that never suspend never touch the registry (registry.h). */
@@ -893,26 +882,67 @@ int64_t(rta_await_release)(rta_task *task)
     return rta_await_release_cfg(task, true);
 }
 
-void rta_yield_cfg(bool cfg)
+/* The general yield: every check with its message, suspend() in full. */
+static __attribute__((noinline)) void yield_slow(bool cfg)
 {
     rta__tasklet *t = async_context("rta_yield");
     cancel_point(t, "rta_yield");
-    capture_resume(t, cfg);
-    if (rta__likely(t->resume_via == RTA__RESUME_DIRECT && t->reg.shard != NULL)) {
-        /* suspend() for a yield, with the switch's common case inline
-         * (errno kept as suspend() keeps it): two stores for the registry
-         * (where the frames start, the state). */
-        int *errnop = rta__tasklet_tw(t->worker)->errnop;
-        int saved_errno = *errnop;
-        rta__reg_suspend_at(&t->reg, (uintptr_t)__builtin_frame_address(0), RTA__REG_RUNNABLE);
-        RTA__STAT_INC(t->worker, suspensions, 1);
-        yield_direct(t);
-        RTA__ASSERT(rta__tls_state.worker == t->worker); /* as in suspend() */
-        rta__reg_resumed(&t->reg);
-        *errnop = saved_errno;
-    } else {
-        suspend(t, RTA__SUSP_YIELD, cfg);
+    suspend(t, RTA__SUSP_YIELD, cfg);
+    cancel_point(t, "rta_yield");
+}
+
+/* The common yield inline, with the switch's common case (queue t, the run
+ * queue's next is a resident tasklet: switch once, straight into it):
+ * a tasklet outside any handler, not canceled, already in the registry,
+ * resuming directly (rta__resume_plan). Anything else is yield_slow,
+ * which says why it throws. Instructions per yield (callgrind,
+ * docs/tasklet.md) are counted here: t's worker is read once (stores to
+ * the uint8_t fields below may alias anything, so a re-read would be a
+ * load each time), errno's address is a TLS word, and reason is written
+ * only when the scheduler context may read it (switch_on). */
+void rta_yield_cfg(bool cfg)
+{
+    rta__tasklet *t = rta__tasklet_cur();
+    if (rta__unlikely(!t || t->exec.handler_depth > 0 ||
+                      (atomic_load_explicit(&t->cancel, memory_order_acquire) & CANCEL_REQ) ||
+                      !t->reg.shard)) {
+        yield_slow(cfg);
+        return;
     }
+    /* Either context captured (rta__resume_plan): one test for both. */
+    if (rta__unlikely(((uintptr_t)t->exec.sync_ctx | (uintptr_t)t->exec.scheduler) != 0 && cfg)) {
+        yield_slow(cfg);
+        return;
+    }
+    rta__worker *wk = t->worker;
+    /* errno as in suspend(), kept in t: nothing of this frame but the
+     * frame pointer lives across the switch (t is the current tasklet
+     * again afterwards), so the prologue saves no callee-saved registers
+     * that rta__ctx_switch saves again. */
+    t->saved_errno = *tasklet_errnop;
+    uint64_t tick;
+    rta__work *w = rta__sched_requeue_local(wk, &t->work, &tick);
+    t->resume_via = RTA__RESUME_DIRECT;
+    /* Two stores for the registry (where the frames start, the state). */
+    rta__reg_suspend_at(&t->reg, (uintptr_t)__builtin_frame_address(0), RTA__REG_RUNNABLE);
+    rta__tasklet *n;
+    rta__region *r;
+    if (rta__likely(
+            w != NULL && w->run == rta__tasklet_run &&
+            (n = rta__container_of(w, rta__tasklet, work), r = n->region, r != NULL && r->occupant == n))) {
+        RTA__STAT_INC(wk, suspensions, 1);
+        enter_resident(wk, n, r, tick);
+        if (n != t)
+            switch_to(t, n);
+    } else {
+        RTA__STAT_INC(wk, suspensions, 1);
+        t->reason = RTA__SUSP_YIELD;
+        switch_on(t, w);
+    }
+    t = rta__tasklet_cur();
+    RTA__ASSERT(rta__tls_state.worker == t->worker); /* as in suspend() */
+    rta__reg_resumed(&t->reg);
+    *tasklet_errnop = t->saved_errno;
     cancel_point(t, "rta_yield");
 }
 
@@ -987,7 +1017,7 @@ static void tasklet_thread_enter(rta__worker *wk)
 {
     rta__tasklet_worker *tw = rta__tasklet_tw(wk);
     tw->tsan_thread_fiber = rta__tsan_current_fiber();
-    tw->errnop = &errno; /* this thread's: every tasklet of wk runs here */
+    tasklet_errnop = &errno; /* this thread's: every tasklet of wk runs here */
     rta__overflow_thread_enter(tw);
 }
 

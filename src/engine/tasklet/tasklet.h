@@ -75,6 +75,7 @@ typedef struct rta__tasklet {
      * scheduler. Read by whoever makes the tasklet ready again. */
     uint8_t resume_via;
     bool started;
+    int saved_errno;    /* its errno while suspended by a yield (rta_yield_cfg) */
     rta_status outcome; /* set before RTA__SUSP_DONE */
     int64_t result;
     rta_error *error;
@@ -128,7 +129,6 @@ typedef struct rta__tasklet_worker {
     const void *thread_stack_lo;
     size_t thread_stack_size;
     void *tsan_thread_fiber; /* the worker thread's own TSan fiber */
-    int *errnop;             /* the worker thread's errno (thread_enter) */
     /* Direct switching (tasklet.c): set by a tasklet right before it
      * switches to the scheduler context, read by the engine's leave hook:
      * which tasklet switched there (not always the one the loop entered:
@@ -137,10 +137,6 @@ typedef struct rta__tasklet_worker {
      * needs the switching one's region). */
     struct rta__tasklet *from;
     rta__work *pending;
-    /* A tasklet that switched out to await or sleep and whose hand-off
-     * (awaiter registration, cancel hook) is left to whatever runs next on
-     * this worker, once its frames are captured. */
-    struct rta__tasklet *deferred;
     /* Switches from a tasklet to the scheduler context (owner only; read by
      * tests/tasklet/test_direct_switch.c: a yield among ready tasklets makes
      * none). */
