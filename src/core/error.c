@@ -28,7 +28,7 @@
 
 #include "symbols.h"
 
-enum { TRY_BODY = 1, TRY_DONE, TRY_HANDLER };
+enum { TRY_BODY = RTA__TRY_BODY, TRY_DONE = RTA__TRY_DONE, TRY_HANDLER = RTA__TRY_HANDLER };
 
 __thread rta__tls rta__tls_state __attribute__((tls_model("initial-exec")));
 
@@ -314,6 +314,10 @@ void rta_throw_error(rta_error *e)
         r->err = e;
         r->state = TRY_HANDLER;
         x->handler_depth++;
+#if RTA__BUILTIN_SJLJ
+        if (r->kind == RTA__TRY_KIND_BUILTIN_JB)
+            __builtin_longjmp((void **)(void *)r->jb, 1);
+#endif
         longjmp(r->jb, 1);
     }
     x->try_top = NULL;
@@ -336,13 +340,7 @@ void rta_throw(int code, const char *fmt, ...)
 
 void rta__try_push(rta__try *t, const char *func)
 {
-    rta__exec *x = rta__cur_exec();
-    t->prev = x->try_top;
-    t->err = NULL;
-    t->func = func;
-    t->state = TRY_BODY;
-    t->kind = 0;
-    x->try_top = t;
+    rta__try_push_on(rta__cur_exec(), t, func);
 }
 
 void rta__try_pop(rta__try *t)

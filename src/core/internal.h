@@ -240,6 +240,45 @@ static inline rta__exec *rta__cur_exec(void)
     return t->exec;
 }
 
+/* ---- handler records ---------------------------------------------------------- */
+
+/* rta__try.state (src/core/error.c). */
+enum { RTA__TRY_BODY = 1, RTA__TRY_DONE, RTA__TRY_HANDLER };
+/* rta__try.kind of a record whose jb holds a __builtin_setjmp buffer, not
+ * setjmp's (0 for other records until a handler runs: RTA__CATCH_KIND,
+ * RTA__FINALLY_KIND). Only the cont dispatcher's record (src/engine/cont/
+ * root.c), which never reaches rta__try_handler, is armed that way. */
+#define RTA__TRY_KIND_BUILTIN_JB 16
+
+/* A record the runtime arms on a hot path may be set with __builtin_setjmp
+ * (kind RTA__TRY_KIND_BUILTIN_JB): it saves the frame and stack pointers and a label,
+ * a few instructions, where glibc's _setjmp and __sigjmp_save take about 34
+ * (the cont dispatcher arms one per dispatch: docs/cont.md). rta_throw_error
+ * then leaves by __builtin_longjmp; the receiving function reloads every
+ * register it needs from its frame. Only on x86-64 (gcc and clang lower it
+ * there) and not under ASan/TSan, whose setjmp/longjmp interceptors keep
+ * their shadow stacks right and would not see the builtin pair. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) &&                \
+    !__has_feature(address_sanitizer) && !__has_feature(thread_sanitizer)
+#define RTA__BUILTIN_SJLJ 1
+#else
+#define RTA__BUILTIN_SJLJ 0
+#endif
+
+/* rta__try_push for a record of exec x, inline (x is known: no TLS read). */
+static inline void rta__try_push_on(rta__exec *x, rta__try *t, const char *func)
+{
+    t->prev = x->try_top;
+    t->err = NULL;
+    t->func = func;
+    t->state = RTA__TRY_BODY;
+    t->kind = 0;
+    x->try_top = t;
+}
+
 /* ---- context snapshots (src/core/context.c) ----------------------------------- */
 
 /* The context an engine captures at a boundary (spawn, an async1 method's

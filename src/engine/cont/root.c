@@ -278,6 +278,15 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
     }
 }
 
+/* Arms run_root's catching record: __builtin_setjmp where the runtime
+ * throws through it (RTA__BUILTIN_SJLJ, src/core/internal.h), a few
+ * instructions against setjmp's ~34 on a path taken once per dispatch. */
+#if RTA__BUILTIN_SJLJ
+#define ARM_RECORD(t) ((t).kind = RTA__TRY_KIND_BUILTIN_JB, __builtin_setjmp((void **)(void *)(t).jb))
+#else
+#define ARM_RECORD(t) setjmp((t).jb)
+#endif
+
 /* Runs or resumes r on this thread: the thunk's start (from_queue false),
  * a sync context's or scheduler's callback (false) and every dispatch from
  * the workers (true: a sleep may not be due yet).
@@ -333,8 +342,8 @@ static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
     int out;
     for (;;) {
         rta__try t;
-        rta__try_push(&t, "rta__cont_run");
-        if (setjmp(t.jb) == 0) {
+        rta__try_push_on(&r->exec, &t, "rta__cont_run");
+        if (ARM_RECORD(t) == 0) {
             out = rta__cont_run_frames(r, mode, v, err);
             /* rta__try_pop's common case inline (the record is innermost:
              * frames leave theirs at their suspensions); the call handles
