@@ -19,7 +19,10 @@ scripts/install-deps.sh test
 # Each step line carries the minutes since the start, so a CI log shows
 # where the time went (CI must stay under 30 minutes on 2 cores).
 t0=$(date +%s)
-step() { echo; echo "=== $* === [$(( ($(date +%s) - t0) / 60 )) min $(( ($(date +%s) - t0) % 60 )) s]"; }
+# The CPU time used so far (this script's children, user + system) too:
+# unlike the wall time, a shared machine's load does not inflate it much.
+cpu_so_far() { times | tail -1 | awk '{ split($1, u, "m"); split($2, s, "m"); printf "%d", (u[1] + s[1]) + (u[2] + s[2]) / 60 }'; }
+step() { echo; echo "=== $* === [$(( ($(date +%s) - t0) / 60 )) min $(( ($(date +%s) - t0) % 60 )) s, CPU $(cpu_so_far) min]"; }
 
 configure_build_test() {
     local dir=$1; shift
