@@ -147,7 +147,8 @@ class Lowering(cont.Lowering):
             'RTA__CONT_NO_CLOBBERED static void %s(rta_async1_sm *rta__a1_m)' % self.mn_name(c),
         ]
         disp = ''.join(' case %d: goto %s;' % j for j in self.jumps)
-        prologue = (' const rta_async1_builder_ops *const rta__a1_ops = %s__ops; %s *const F = (%s *)rta__a1_m; '
+        prologue = ((' ' + self.cfg_text if self.cfg_stmt is not None else '') +
+                    ' const rta_async1_builder_ops *const rta__a1_ops = %s__ops; %s *const F = (%s *)rta__a1_m; '
                     'rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; '
                     'switch (rta__a1_sm->state) { case -1: break;%s default: rta__async1_bad_state(rta__a1_sm); }'
                     % (name, sm, sm, disp))

@@ -231,7 +231,8 @@ class Lowering:
         first = body_pieces[0]
         assert first[0] == 'V'
         out = [('G', '\n'.join(head) + '\n'), ('V', body.s, body.s + 1),
-               ('G', ' ' + frame + copies + ' __attribute__((unused)) int64_t rtac_discard;'),
+               ('G', ' ' + (self.cfg_text + ' ' if self.cfg_stmt is not None else '') + frame + copies +
+                ' __attribute__((unused)) int64_t rtac_discard;'),
                ('V', body.s + 1, first[2])] + body_pieces[1:]
         # Falling off the end returns 0 (void functions; int64_t ones are UB in C anyway).
         last = out.pop()
@@ -407,8 +408,11 @@ class Lowering:
                 if all(p is not b for b in bodies):
                     anchor = q.s
             anchors.append((a, anchor, front.spelling_offset(a.c.extent.start)))
+        self.find_cfg_fn(body)
         seen, hseen = {}, {}
         for v in self.vars:
+            if self.cfg_stmt is not None and v.decl == self.cfg_var.decl:
+                continue  # RTA_CONFIGURE_AWAIT_FN's flag: a C local of every entry
             for a, anchor, aoff in anchors:
                 if not (v.decl < aoff < v.scope_end):
                     continue
@@ -452,6 +456,30 @@ class Lowering:
                 if n:
                     v.field = '%s_%d' % (v.name, n + 1)
         self.heap = any(v.heap for v in self.vars)
+
+    def find_cfg_fn(self, body):
+        """RTA_CONFIGURE_AWAIT_FN(b), the function's configure-await: a const
+        local rta__configure_await that the lowered awaits read by name
+        (rta/context.h). Kept in the frame, it would be out of their sight
+        (they would read the file's flag); kept where it was, a resumption
+        would jump past its initialisation. So it leaves the body and is
+        declared again at every entry, before the frame (cont) or the
+        move-next's dispatch (async1), where the hand-lowered forms put it
+        (rta/cont.h, rta/async1.h). Sets cfg_stmt (None without one),
+        cfg_var and cfg_text."""
+        u = self.u
+        self.cfg_stmt = self.cfg_var = self.cfg_text = None
+        first = body.kids[0] if body.kids else None
+        if first is not None and first.kind == K.DECL_STMT:
+            vs = [k for k in first.kids if k.kind == K.VAR_DECL]
+            if len(vs) == 1 and vs[0].c.spelling == front._CFG:
+                self.cfg_stmt = first
+                self.cfg_var = vs[0].var
+                self.cfg_text = u.src[first.s:full_end(u, first)].decode()
+        for v in self.vars:
+            if v.name == front._CFG and (self.cfg_var is None or v.decl != self.cfg_var.decl):
+                raise u.error(v.decl, "RTA_CONFIGURE_AWAIT_FN must be the first statement of an async2 "
+                              "function (its flag is set before any code of the function runs)")
 
     def reach_end(self, a):
         """An offset past which no code runs after await a resumes: the end
@@ -641,6 +669,8 @@ class Lowering:
     def stmt(self, n, ctx):
         """Pieces replacing statement n over n.s .. full_end(n)."""
         u = self.u
+        if n is self.cfg_stmt:
+            return []  # declared in the prologue (find_cfg_fn)
         end = full_end(u, n)
         if not self.needs(n):
             return self.render(n, n.s, end, ctx)
