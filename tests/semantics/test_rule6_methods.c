@@ -1,18 +1,15 @@
 /* Rule 6, method descriptors and mixed overrides, one body run with the
- * task-returning implementations written in each engine: Base (task-returning)
+ * task-returning implementations of each engine: Base (task-returning)
  * -> Derived (async2, tasklet code: rta_method_call is the tasklet engine's
  * async2 entry) -> MoreDerived (task-returning), each override calling its
  * base through the *other* entry, dispatched through both entries. The
- * task-returning implementations are: tasklet, an rta_spawn stand-in; cont, a
- * real cont function behind rta_cont_call; async1, a real RTA_ASYNC1_METHOD.
- * A by-reference descriptor over each gets no async2 thunk. */
+ * task-returning implementations come from one async2 source,
+ * rule6_methods.async2.c, built by rtac for every engine: tasklet, an
+ * rta_spawn stand-in; cont, a real cont function behind rta_cont_call;
+ * async1, a real async1 method. A by-reference descriptor over each gets no
+ * async2 thunk. */
+#include "rule6_methods.h"
 #include "sem_engines.h"
-
-typedef struct obj {
-    const rta_type *type;
-    int64_t field;
-    int engine;
-} obj;
 
 static const rta_method *base_m[SEM_NENGINES], *more_m[SEM_NENGINES];
 
@@ -24,102 +21,15 @@ static int64_t Derived_Method(void *arg)
     rta_sleep_ms(1);
     return b + 10;
 }
-static const rta_method Derived_m = RTA_METHOD_ASYNC2(Derived_Method, 0);
+const rta_method Derived_m = RTA_METHOD_ASYNC2(Derived_Method, 0);
 
-/* ---- tasklet stand-ins ---- */
-static int64_t tl_base_body(void *arg)
-{
-    rta_yield();
-    return ((obj *)arg)->field + 1;
-}
-static rta_task *tl_Base(void *arg)
-{
-    return rta_spawn(tl_base_body, arg);
-}
-static int64_t tl_more_body(void *arg)
-{
-    rta_task *t = rta_method_call_task(&Derived_m, arg); /* base call, task entry */
-    CHECK(t);
-    int64_t v = rta_await(t);
-    rta_task_release(t);
-    return v + 100;
-}
-static rta_task *tl_More(void *arg)
-{
-    return rta_spawn(tl_more_body, arg);
-}
-
-/* ---- cont ---- */
-RTA_CONT_FN(c_base, void *, arg)
-{
-    RTA_CONT_FRAME(c_base, obj * o;);
-    F.o = arg;
-    RTA_CONT_YIELD();
-    RTA_CONT_RETURN(F.o->field + 1);
-}
-RTA_CONT_FN(c_more, void *, arg)
-{
-    RTA_CONT_FRAME(c_more, rta_task * t; int64_t v;);
-    F.t = rta_method_call_task(&Derived_m, arg);
-    CHECK(F.t);
-    RTA_CONT_AWAIT_TASK(F.v, F.t);
-    rta_task_release(F.t);
-    RTA_CONT_RETURN(F.v + 100);
-}
-static rta_task *c_Base(void *arg)
-{
-    return rta_cont_call(c_base, arg);
-}
-static rta_task *c_More(void *arg)
-{
-    return rta_cont_call(c_more, arg);
-}
-
-/* ---- async1 ---- */
-typedef struct a1_sm {
-    rta_async1_sm hdr;
-    obj *o;
-    rta_task *t;
-    int64_t v;
-} a1_sm;
-RTA_ASYNC1_METHOD(a1_Base, rta_task *);
-RTA_ASYNC1_METHOD(a1_More, rta_task *);
-static void a1_Base_mn(rta_async1_sm *m);
-static void a1_More_mn(rta_async1_sm *m);
-static rta_task *a1_Base(void *arg)
-{
-    a1_sm sm = {.o = arg};
-    RTA_ASYNC1_START(a1_Base, &sm, a1_Base_mn);
-    return RTA_ASYNC1_TASK(a1_Base, &sm);
-}
-static rta_task *a1_More(void *arg)
-{
-    a1_sm sm = {.o = arg};
-    RTA_ASYNC1_START(a1_More, &sm, a1_More_mn);
-    return RTA_ASYNC1_TASK(a1_More, &sm);
-}
-static void a1_Base_mn(rta_async1_sm *m)
-{
-    RTA_ASYNC1_BEGIN(a1_Base, a1_sm, sm, m);
-    RTA_AWAIT1_YIELD();
-    RTA_ASYNC1_RETURN(sm->o->field + 1);
-    RTA_ASYNC1_END();
-}
-static void a1_More_mn(rta_async1_sm *m)
-{
-    RTA_ASYNC1_BEGIN(a1_More, a1_sm, sm, m);
-    RTA_AWAIT1_TASK(sm->t, rta_method_call_task(&Derived_m, sm->o), sm->v);
-    RTA_ASYNC1_RETURN(sm->v + 100);
-    RTA_ASYNC1_END();
-}
-
-static const rta_method mb[SEM_NENGINES] = {RTA_METHOD_ASYNC1(tl_Base, 0), RTA_METHOD_ASYNC1(c_Base, 0),
-                                            RTA_METHOD_ASYNC1(a1_Base, 0)};
-static const rta_method mm[SEM_NENGINES] = {RTA_METHOD_ASYNC1(tl_More, 0), RTA_METHOD_ASYNC1(c_More, 0),
-                                            RTA_METHOD_ASYNC1(a1_More, 0)};
-static const rta_method mbyref[SEM_NENGINES] = {RTA_METHOD_ASYNC1(tl_Base, RTA_FN_BYREF),
-                                                RTA_METHOD_ASYNC1(c_Base, RTA_FN_BYREF),
-                                                RTA_METHOD_ASYNC1(a1_Base, RTA_FN_BYREF)};
+static const rta_method mb[SEM_NENGINES] = {
+    RTA_METHOD_ASYNC1(tasklet_Base, 0), RTA_METHOD_ASYNC1(cont_Base, 0), RTA_METHOD_ASYNC1(async1_Base, 0)};
+static const rta_method mm[SEM_NENGINES] = {
+    RTA_METHOD_ASYNC1(tasklet_More, 0), RTA_METHOD_ASYNC1(cont_More, 0), RTA_METHOD_ASYNC1(async1_More, 0)};
+static const rta_method mbyref[SEM_NENGINES] = {RTA_METHOD_ASYNC1(tasklet_Base, RTA_FN_BYREF),
+                                                RTA_METHOD_ASYNC1(cont_Base, RTA_FN_BYREF),
+                                                RTA_METHOD_ASYNC1(async1_Base, RTA_FN_BYREF)};
 
 static const rta_method *vt_base[SEM_NENGINES][1], *vt_derived[1] = {&Derived_m}, *vt_more[SEM_NENGINES][1];
 static rta_type T_base[SEM_NENGINES], T_derived[SEM_NENGINES], T_more[SEM_NENGINES];
