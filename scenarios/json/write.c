@@ -18,8 +18,13 @@
  * of its own, suspended or not: writing through one per token and one per
  * value, cont wrote twitter.json at half the sync build's speed and ran 1.9x
  * its instructions (callgrind), where sync and tasklet (the same C, inlined)
- * ran the same count. Scalars inside a container are written in place too,
- * so only containers (and pieces that need a flush) cost an async call.
+ * ran the same count. Scalars inside a container, and a whole message or
+ * scalar document, are written in place too (try_scalar, try_one), so only
+ * containers (and pieces that need a flush) cost an async call. Writing
+ * small containers in place as well (all-scalar ones, or up to 2 deep, with
+ * a rollback when they do not fit) was tried and dropped: on twitter.json
+ * and citm_catalog.json the shape checks cost the sync build more
+ * instructions (callgrind) than the async calls they saved cont.
  */
 #include "engine.h"
 
@@ -483,6 +488,22 @@ RJ_BUILDER RTA_ASYNC static int64_t write_one(rj_writer *w)
     return r < 0 ? r : flush(w);
 }
 
+/* The whole piece of one write_one, if it fits and needs no slow path: a
+ * scalar document, or the message (the TechEmpower benchmark writes one per
+ * job repetition, where write_one's await point cost cont half again the
+ * sync build's instructions). Then only the flush is an async call. */
+static bool try_one(rj_writer *w)
+{
+    switch (w->kind) {
+    case RJ_W_VALUE:
+        return w->value && try_scalar(w->out, w->value);
+    case RJ_W_MESSAGE:
+        return try_token(w->out, "{\"message\":\"Hello, World!\"}");
+    default:
+        return false;
+    }
+}
+
 RJ_BUILDER RTA_ASYNC static int64_t write_job(rj_writer *w)
 {
     int64_t r = 0;
@@ -491,7 +512,9 @@ RJ_BUILDER RTA_ASYNC static int64_t write_job(rj_writer *w)
             rj__set_error(&w->err, RJ_EIO, "cannot repeat a write over a %s stream", w->out->ops->name);
             r = RJ_EIO;
         }
-        if (r >= 0)
+        if (r >= 0 && try_one(w))
+            r = flush(w);
+        else if (r >= 0)
             r = write_one(w);
     }
     /* a pipe's reader must learn the end, also after a failure */
