@@ -4,11 +4,13 @@
 # Builds what it runs, writes bench/results/http.jsonl; bench/run runs it and
 # builds REPORT.md's section from that file (bench/report/loadreport.py).
 # Bounded: 4 scenarios x 8 servers x (1 s warm-up + DURATION) per round.
-#   bench/http/run.sh [--quick] [--duration S] [--rounds N] [--no-report] [--soak [MINUTES]]
+#   bench/http/run.sh [--quick] [--duration S] [--rounds N] [--no-report] [--soak [MINUTES]] [--engine E]
 #     --quick      3 s per run, 1 round (about 3 minutes); default 10 s, 3 rounds
 #     --no-report  leave REPORT.md and README.md alone (bench/run rebuilds them)
 #     --soak       instead: MINUTES (default 10) of load with malformed requests
-#                  mixed in; fails unless RSS stays flat (bench/http/soak.py)
+#                  mixed in; fails unless RSS stays flat (bench/http/soak.py);
+#                  --engine E picks rtahttpd's engine (default tasklet); the
+#                  result goes to bench/results/http-soak-E.json (REPORT.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -16,6 +18,7 @@ source bench/report/load.sh
 duration=10
 rounds=3
 soak=""
+soak_engine=tasklet
 report=yes
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -23,8 +26,9 @@ while [[ $# -gt 0 ]]; do
     --duration) duration="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
     --no-report) report="" ;;
+    --engine) soak_engine="$2"; shift ;;
     --soak) soak=10; [[ "${2:-}" =~ ^[0-9.]+$ ]] && { soak="$2"; shift; } ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "bench/http/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -38,7 +42,7 @@ cmake --build "$out" -j"$(nproc)" --target rtahttpd >/dev/null \
     || { echo "bench/http/run.sh: rtahttpd did not build (is the I/O layer in the tree?)" >&2; exit 1; }
 if [[ -n $soak ]]; then
     exec python3 bench/http/soak.py --rtahttpd "$out/scenarios/http/rtahttpd" --minutes "$soak" \
-        --out "$root/bench/results/http-soak.json"
+        --engine "$soak_engine" --out "$root/bench/results/http-soak-$soak_engine.json"
 fi
 load_go_peer bench/http/go "$out/go-http-peer"
 python3 bench/http/bench.py --rtahttpd "$out/scenarios/http/rtahttpd" "${go_args[@]}" \

@@ -6,9 +6,12 @@ every 5 s; the run fails if RSS after the first minute grows by more than 10%
 + 2 MiB, if the server stops answering, or if SIGTERM does not end it with
 exit 0 within 5 s.
 
-usage: soak.py --rtahttpd PATH [--minutes 10] [--out FILE]
+usage: soak.py --rtahttpd PATH [--minutes 10] [--engine E] [--out FILE]
+The result names its run: UTC date, engine, I/O backend (RTA_IO or the
+runtime's choice), commit and the load average at start and end.
 """
 import argparse
+import datetime
 import glob
 import json
 import os
@@ -67,10 +70,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rtahttpd", required=True)
     ap.add_argument("--minutes", type=float, default=10)
+    ap.add_argument("--engine", default="tasklet", choices=("tasklet", "cont", "async1"))
     ap.add_argument("--out")
     a = ap.parse_args()
     env = dict(os.environ, RTAHTTPD_HEADER_TIMEOUT_MS="2000")
-    srv = subprocess.Popen([a.rtahttpd, "--port", "0", "--workers", "1"], env=env,
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load0 = open("/proc/loadavg").read().split()[0]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                                text=True, cwd=HERE).stdout.strip() or "?"
+    except OSError:
+        commit = "?"
+    srv = subprocess.Popen([a.rtahttpd, "--engine", a.engine, "--port", "0", "--workers", "1"], env=env,
                            stdout=subprocess.PIPE, text=True)
     port = int(re.search(r":(\d+)", srv.stdout.readline()).group(1))
     secs = int(a.minutes * 60)
@@ -105,7 +116,9 @@ def main():
     base, last, peak = after_1min[0], after_1min[-1], max(after_1min)
     flat = last <= base * 1.10 + 2048
     m = re.search(r"Requests/sec:\s+([\d.]+)", wrk_out)
-    res = {"minutes": a.minutes, "rss_kib_after_1min": base, "rss_kib_last": last,
+    res = {"date": started, "engine": a.engine, "io": os.environ.get("RTA_IO", "default"),
+           "commit": commit, "load_at_start": load0, "load_at_end": open("/proc/loadavg").read().split()[0],
+           "minutes": a.minutes, "rss_kib_after_1min": base, "rss_kib_last": last,
            "rss_kib_peak": peak, "rss_flat": flat, "bad_client_connections": counts["ok"],
            "bad_client_errors": counts["err"], "wrk_rps": float(m.group(1)) if m else None,
            "answers_after": alive, "sigterm_exit": rc, "samples": samples}

@@ -350,3 +350,30 @@ def headline(results_dir):
                    f"{len(judged)} of issue 11's goals met" + (f" ({'; '.join(met)})" if met else "")
                    + ". " + limits_line(rows, "client"))
     return out
+
+
+def soak_section(here):
+    """The HTTP soak runs (bench/http/run.sh --soak [--engine E]), one file
+    per engine: http-soak-ENGINE.json."""
+    import glob
+    md = []
+    for path in sorted(glob.glob(os.path.join(here, "http-soak-*.json"))):
+        with open(path) as f:
+            r = json.load(f)
+        if not md:
+            md = ["### Soak (issue 13; by hand, not in CI)", "",
+                  "`bench/http/run.sh --soak [MINUTES] [--engine E]`: rtahttpd (one worker) under wrk "
+                  "keep-alive load (64 connections) while a second client sends the malformed, trickled "
+                  "and abandoned requests of `tests/http/corpus`; RSS sampled every 5 s. It fails unless "
+                  "RSS after the first minute stays within 10% + 2 MiB, the server still answers, and "
+                  "SIGTERM ends it with exit 0 within 5 s.", "",
+                  "| engine | run | minutes | RSS after 1 min / last / peak KiB | flat | malformed-request "
+                  "connections (errors) | wrk req/s | answers after | SIGTERM exit |",
+                  "| --- | --- | ---: | --- | --- | ---: | ---: | --- | --- |"]
+        md.append(f"| {r.get('engine', '?')} | {r.get('date', '?')}, commit {r.get('commit', '?')}, load "
+                  f"{str(r.get('load_at_start', '?')).split(' ')[0]} | {r.get('minutes')} | "
+                  f"{r.get('rss_kib_after_1min'):,} / {r.get('rss_kib_last'):,} / {r.get('rss_kib_peak'):,} | "
+                  f"{'yes' if r.get('rss_flat') else 'NO'} | {r.get('bad_client_connections'):,} "
+                  f"({r.get('bad_client_errors'):,}) | {r.get('wrk_rps')} | "
+                  f"{'yes' if r.get('answers_after') else 'NO'} | {r.get('sigterm_exit')} |")
+    return md + [""] if md else []

@@ -737,6 +737,7 @@ def main():
     # The load benchmarks: their own results files beside results.jsonl.
     here = os.path.dirname(os.path.abspath(sys.argv[1]))
     md += loadreport.http_section(os.path.join(here, "http.jsonl"), outdir)
+    md += loadreport.soak_section(here)
     md += loadreport.echo_section(os.path.join(here, "echo.jsonl"), outdir)
     with open(os.path.join(outdir, "REPORT.md"), "w") as f:
         f.write("\n".join(md))
