@@ -25,11 +25,14 @@ static rta__reg_shard *shard_of_thread(void)
 }
 
 void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn, int pc_kind,
-                  unsigned (*lazy)(const rta__reg_entry *e, uintptr_t *out, bool *truncated))
+                  unsigned (*lazy)(const rta__reg_entry *e, uintptr_t *out, bool *truncated),
+                  _Atomic uintptr_t *frames, unsigned frames_cap)
 {
     rta__reg_shard *s = shard_of_thread();
     e->task = t;
     e->lazy_frames = lazy;
+    e->frames = frames;
+    e->frames_cap = (uint8_t)(frames ? (frames_cap < RTA__REG_FRAMES ? frames_cap : RTA__REG_FRAMES) : 0);
     atomic_store_explicit(&e->susp_fp, 0, memory_order_relaxed);
     e->engine = engine;
     e->fn = fn;
@@ -84,12 +87,13 @@ void rta__reg_remove(rta__reg_entry *e)
  * zero return address (a task's root, see src/arch), at the bounds, or
  * where frame pointers stop increasing. */
 __attribute__((no_sanitize("address", "thread"), noinline)) unsigned
-rta__reg_walk_fp(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *out, bool *truncated)
+rta__reg_walk_fp_copy(uintptr_t fp, uintptr_t lo, uintptr_t hi, const char *data, uintptr_t *out,
+                      bool *truncated)
 {
     unsigned n = 0;
     *truncated = false;
     while (fp >= lo && fp + 16 <= hi && (fp & 7) == 0) {
-        const volatile uintptr_t *rec = (const volatile uintptr_t *)fp;
+        const volatile uintptr_t *rec = (const volatile uintptr_t *)(data + (fp - lo));
         uintptr_t next = rec[0], ret = rec[1];
         if (ret == 0)
             break;
@@ -105,18 +109,23 @@ rta__reg_walk_fp(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *out, bool 
     return n;
 }
 
-void rta__reg_capture_fp(rta__reg_entry *e, uintptr_t fp, uintptr_t lo, uintptr_t hi)
+__attribute__((noinline)) unsigned rta__reg_walk_fp(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *out,
+                                                    bool *truncated)
 {
-    uintptr_t pcs[RTA__REG_FRAMES];
-    bool more;
-    unsigned n = rta__reg_walk_fp(fp, lo, hi, pcs, &more);
-    rta__reg_frames_begin(e);
-    for (unsigned i = 0; i < n; i++)
-        atomic_store_explicit(&e->frames[i], pcs[i], memory_order_relaxed);
-    rta__reg_frames_end(e, n, more);
+    return rta__reg_walk_fp_copy(fp, lo, hi, (const char *)lo, out, truncated);
 }
 
-unsigned rta__reg_frames_recorded(const rta__reg_entry *ce, uintptr_t *out, bool *truncated)
+void rta__reg_lock(rta__reg_entry *e)
+{
+    pthread_mutex_lock(&e->shard->lock);
+}
+
+void rta__reg_unlock(rta__reg_entry *e)
+{
+    pthread_mutex_unlock(&e->shard->lock);
+}
+
+static unsigned frames_recorded(const rta__reg_entry *ce, uintptr_t *out, bool *truncated)
 {
     rta__reg_entry *e = (rta__reg_entry *)ce;
     for (int tries = 0; tries < 1000; tries++) {
@@ -125,8 +134,8 @@ unsigned rta__reg_frames_recorded(const rta__reg_entry *ce, uintptr_t *out, bool
             continue; /* the task is between its two stores: a few instructions */
         unsigned n = atomic_load_explicit(&e->nframes, memory_order_relaxed);
         bool tr = atomic_load_explicit(&e->truncated, memory_order_relaxed);
-        if (n > RTA__REG_FRAMES)
-            n = RTA__REG_FRAMES;
+        if (n > e->frames_cap)
+            n = e->frames_cap;
         for (unsigned i = 0; i < n; i++)
             out[i] = atomic_load_explicit(&e->frames[i], memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
@@ -143,7 +152,7 @@ unsigned rta__reg_frames_read(const rta__reg_entry *e, uintptr_t *out, bool *tru
 {
     if (e->lazy_frames)
         return e->lazy_frames(e, out, truncated);
-    return rta__reg_frames_recorded(e, out, truncated);
+    return frames_recorded(e, out, truncated);
 }
 
 __thread rta__reg_hint rta__reg_hint_tls __attribute__((tls_model("initial-exec")));

@@ -16,7 +16,8 @@
  * remembers its shard. An async1 suspension records the task's async stack
  * (its resume point); a tasklet's and a cont task's are walked only when
  * someone reads it (lazy_frames: the tasklet's saved frame-pointer chain, in
- * its region or in the copy an eviction made; the cont root's continuation
+ * its region or in the copy an eviction or a compaction made, which the
+ * entry's sequence count and shard lock guard; the cont root's continuation
  * chain under the sequence count, src/engine/cont/frames.c), so a yield or
  * an await walks nothing. Awaits and sleeps also store
  * a coarse timestamp; figures in docs/debugging.md and docs/tasklet.md.
@@ -74,6 +75,7 @@ typedef struct rta__reg_entry {
     const void *fn;                     /* the task's root function (symbolized on report) */
     _Atomic uint8_t state;              /* enum rta__reg_state */
     uint8_t pc_kind;                    /* RTA__REG_PC_*, fixed at rta__reg_add */
+    uint8_t frames_cap;                 /* room in frames[], fixed at rta__reg_add */
     _Atomic uint8_t nframes;            /* frames[0..nframes): innermost first */
     _Atomic uint8_t truncated;          /* the stack had more than RTA__REG_FRAMES */
     _Atomic uint32_t seq;               /* odd while frames are written */
@@ -84,7 +86,9 @@ typedef struct rta__reg_entry {
     _Atomic uintptr_t susp_fp;
     /* Engines whose frames are read lazily (tasklet, cont): a consistent copy of
      * the suspended task's frames, or 0 (running, or it kept moving); any
-     * thread, with e's shard lock held. NULL: frames[] below. */
+     * thread, with e's shard lock held. NULL: frames[] below. A lazy
+     * engine's own writes that such a reader must not mix (a tasklet's
+     * stack copy) are bracketed by the sequence count too. */
     unsigned (*lazy_frames)(const struct rta__reg_entry *e, uintptr_t *out, bool *truncated);
     _Atomic(const rta_awaiter_ops *) await_ops;
     _Atomic(void *) await_self;
@@ -106,7 +110,13 @@ typedef struct rta__reg_entry {
     _Atomic(const char *) wait_op;
     _Atomic uint64_t wait_due_ns;
     _Atomic uintptr_t wait_code;
-    _Atomic uintptr_t frames[RTA__REG_FRAMES];
+    /* The recorded frames, frames_cap of them at most, in the engine's own
+     * object (rta__reg_add): only engines that record them carry the array
+     * (cont's fallback: RTA__REG_FRAMES; async1: its one resume point). A
+     * tasklet records none (NULL): its frames are read where they are, in
+     * its region or in its stack copy, and its parked object is 128 bytes
+     * smaller (issue 21). */
+    _Atomic uintptr_t *frames;
 } rta__reg_entry;
 
 /* A description of the wait the calling thread is about to begin, for the
@@ -153,9 +163,17 @@ typedef struct rta__reg_shard {
 } __attribute__((aligned(64))) rta__reg_shard;
 RTA__HIDDEN extern rta__reg_shard rta__reg_shards[RTA__REG_SHARDS];
 
-/* Enters e (not registered yet) for task t; lazy: see lazy_frames, or NULL. */
+/* Enters e (not registered yet) for task t; lazy: see lazy_frames, or NULL;
+ * frames: room for frames_cap recorded frames (<= RTA__REG_FRAMES), or
+ * NULL and 0 for an engine that records none. */
 RTA__HIDDEN void rta__reg_add(rta__reg_entry *e, rta_task *t, const char *engine, const void *fn, int pc_kind,
-                              unsigned (*lazy)(const rta__reg_entry *e, uintptr_t *out, bool *truncated));
+                              unsigned (*lazy)(const rta__reg_entry *e, uintptr_t *out, bool *truncated),
+                              _Atomic uintptr_t *frames, unsigned frames_cap);
+/* Holds / releases e's shard lock (e registered), which every reader of
+ * e's frames holds: an engine frees or moves memory its lazy_frames reads
+ * (a tasklet's stack copy) only with it held. */
+RTA__HIDDEN void rta__reg_lock(rta__reg_entry *e);
+RTA__HIDDEN void rta__reg_unlock(rta__reg_entry *e);
 /* Removes e if it was entered; any thread. */
 static inline void rta__reg_remove_if(rta__reg_entry *e);
 RTA__HIDDEN void rta__reg_remove(rta__reg_entry *e);
@@ -255,6 +273,14 @@ static inline void rta__reg_frames_begin(rta__reg_entry *e)
     atomic_thread_fence(memory_order_release);
 }
 
+/* Ends a write that rta__reg_frames_begin began without recording frames
+ * (an engine's own memory a lazy reader validates by the count). */
+static inline void rta__reg_seq_end(rta__reg_entry *e)
+{
+    uint32_t s = atomic_load_explicit(&e->seq, memory_order_relaxed);
+    atomic_store_explicit(&e->seq, s + 1, memory_order_release);
+}
+
 static inline void rta__reg_frames_end(rta__reg_entry *e, unsigned n, bool truncated)
 {
     atomic_store_explicit(&e->nframes, (uint8_t)n, memory_order_relaxed);
@@ -272,14 +298,11 @@ static inline void rta__reg_frames_end(rta__reg_entry *e, unsigned n, bool trunc
 RTA__HIDDEN unsigned rta__reg_walk_fp(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *out,
                                       bool *truncated);
 
-/* Records the frames of rta__reg_walk_fp into e->frames under the sequence
- * count (a tasklet evicted from its region: the copy's owner may free or
- * reuse it, so a reader takes these instead). */
-RTA__HIDDEN void rta__reg_capture_fp(rta__reg_entry *e, uintptr_t fp, uintptr_t lo, uintptr_t hi);
-
-/* The frames as the recorder left them (frames[] under the sequence
- * count), whatever lazy_frames says. */
-RTA__HIDDEN unsigned rta__reg_frames_recorded(const rta__reg_entry *e, uintptr_t *out, bool *truncated);
+/* rta__reg_walk_fp over a copy of the stack [lo, hi) at data (a tasklet's
+ * frames copied out of its region: frame records hold region addresses):
+ * reads data[a - lo] for address a. The same guarantees. */
+RTA__HIDDEN unsigned rta__reg_walk_fp_copy(uintptr_t fp, uintptr_t lo, uintptr_t hi, const char *data,
+                                           uintptr_t *out, bool *truncated);
 
 /* A consistent copy of e's frames (lazy_frames, else the reader side of the
  * sequence count); returns how many, sets *truncated. Any thread, with e's

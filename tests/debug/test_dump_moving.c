@@ -10,7 +10,10 @@
  *     shows the other's frames.
  *  3. Dumps taken while tasklets yield on two workers at depth 3, evicting
  *     one another, never show a torn stack: each task shows either no frames
- *     (it was running, or kept moving) or exactly its own three. */
+ *     (it was running, or kept moving) or exactly its own three.
+ *  4. A task compacted by the idle check (its copy of just the live bytes,
+ *     its pages given back) shows its frames, read from that copy: the
+ *     registry entry records none (issue 21). */
 #include <rta.h>
 
 #include <stdatomic.h>
@@ -278,9 +281,40 @@ static void while_moving(void)
     rta_shutdown();
 }
 
+static void compacted(void)
+{
+    CHECK_OK(rta_init(&(rta_config){.workers = 1, .idle_compact_ms = 5}));
+    pa = rta_promise_new();
+    pa2 = rta_promise_new();
+    CHECK(pa && pa2);
+    rta_task *a = rta_spawn(mv_a_root, (void *)1);
+    CHECK(a);
+    for (;;) {
+        rta_stats s;
+        rta_stats_get(&s);
+        if (s.compactions >= 1)
+            break;
+        test_sleep_ms(1);
+    }
+    char b[4096];
+    take_dump();
+    block(a, b, sizeof b);
+    expect_frame(b, 0, "mv_a_leaf", "LINE_A_LEAF ");
+    expect_frame(b, 1, "mv_a_root", "LINE_A_ROOT");
+    CHECK(!strstr(b, "#2"));
+    CHECK(rta_promise_resolve(pa, 10));
+    CHECK(rta_promise_resolve(pa2, 20));
+    CHECK_EQ(rta_task_wait(a, NULL), 31);
+    rta_task_release(a);
+    rta_task_release(pa);
+    rta_task_release(pa2);
+    rta_shutdown();
+}
+
 int main(void)
 {
     evicted_and_resident();
     while_moving();
+    compacted();
     return 0;
 }

@@ -34,9 +34,10 @@ typedef struct rta__a1_box {
     rta_async1_method *method;
     struct rta__a1_box *next_free; /* pool link while idle */
     bool pooled;
-    bool resume_direct; /* the await had configure-await false */
-    int saved_errno;    /* the method's errno at its await, given back at the resume */
-    rta__reg_entry reg; /* in the task registry while suspended or held */
+    bool resume_direct;             /* the await had configure-await false */
+    int saved_errno;                /* the method's errno at its await, given back at the resume */
+    rta__reg_entry reg;             /* in the task registry while suspended or held */
+    _Atomic uintptr_t reg_frame[1]; /* reg's recorded frame: the method's resume point */
     union {
         rta_task task; /* task kind: the method's task */
         struct {

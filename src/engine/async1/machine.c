@@ -181,7 +181,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
         b->method = m;
         b->reg.shard = NULL;
         rta__reg_add(&b->reg, pooled ? NULL : &b->u.task, "async1", (const void *)sm->move_next,
-                     RTA__REG_PC_EXACT, NULL);
+                     RTA__REG_PC_EXACT, NULL, b->reg_frame, 1);
         rta__a1_count(m, A1_HEAP_MOVES);
         rta__live_add(1);
         /* The stack copy keeps obj/box for the stub's task() call; the heap
@@ -199,7 +199,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
     /* The async stack of a method is its own frame (which await: the
      * state); its callers are the tasks that await it (the dump links them). */
     rta__reg_frames_begin(&b->reg);
-    atomic_store_explicit(&b->reg.frames[0], (uintptr_t)rta__a1_box_sm(b)->move_next, memory_order_relaxed);
+    atomic_store_explicit(&b->reg_frame[0], (uintptr_t)rta__a1_box_sm(b)->move_next, memory_order_relaxed);
     rta__reg_frames_end(&b->reg, 1, false);
     atomic_store_explicit(&b->reg.await_point, rta__a1_box_sm(b)->state, memory_order_relaxed);
     rta__reg_note(&b->reg, RTA__REG_AWAITING, aw, self, RTA__REG_NO_DUE);

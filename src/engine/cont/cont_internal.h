@@ -49,6 +49,8 @@ typedef struct rta__cont_root {
     int saved_errno;     /* the task's errno at its await, given back at the resume */
     void *resume_target; /* its rta_sync_ctx * or rta_scheduler * */
     rta__reg_entry reg;  /* in the task registry from its first suspension */
+    /* reg's recorded frames, when they cannot be read lazily (frames.c). */
+    _Atomic uintptr_t reg_frames[RTA__REG_FRAMES];
 } rta__cont_root;
 
 /* RTA__CONT_CLASSES (rta/detail/cont.h): sizes up to that many words come

@@ -102,7 +102,7 @@ static unsigned read_frames(const rta__reg_entry *e, uintptr_t *out, bool *trunc
 void rta__cont_reg_add(rta__cont_root *r)
 {
     rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry, RTA__REG_PC_EXACT,
-                 lazy_possible() ? read_frames : NULL);
+                 lazy_possible() ? read_frames : NULL, r->reg_frames, RTA__REG_FRAMES);
 }
 
 void rta__cont_record_frames(rta__cont_root *r)
@@ -111,6 +111,6 @@ void rta__cont_record_frames(rta__cont_root *r)
     unsigned nf = 0;
     const rta_cont *k = r->head;
     for (; k && nf < RTA__REG_FRAMES; k = k->next)
-        atomic_store_explicit(&r->reg.frames[nf++], (uintptr_t)k->pc, memory_order_relaxed);
+        atomic_store_explicit(&r->reg_frames[nf++], (uintptr_t)k->pc, memory_order_relaxed);
     rta__reg_frames_end(&r->reg, nf, k != NULL);
 }

@@ -215,27 +215,41 @@ bool rta__region_evict(rta__worker *wk, rta__tasklet *t, bool exact)
      * is rounded up, so that the next one (after the task ran a little
      * deeper) reuses it. */
     size_t want = exact ? len : (len + 255) & ~(size_t)255;
-    if (exact ? t->saved_cap != want : t->saved_cap < len) {
+    /* The registry's readers walk the copy of an evicted task
+     * (rta__tasklet_reg_frames): it changes only under the entry's sequence
+     * count (odd meanwhile), and moves or is freed only under its shard
+     * lock, which they hold. */
+    bool reg = t->reg.shard != NULL;
+    bool move = exact ? t->saved_cap != want : t->saved_cap < len;
+    if (reg && move)
+        rta__reg_lock(&t->reg);
+    if (reg)
+        rta__reg_frames_begin(&t->reg);
+    if (move) {
         size_t cap = want;
         /* The test hook fails evictions only: a failed compaction merely
          * leaves the task resident. */
         void *buf = !exact && fail_injected() ? NULL : realloc(t->saved, cap);
-        if (!buf)
+        if (!buf) {
+            if (reg) {
+                rta__reg_seq_end(&t->reg);
+                rta__reg_unlock(&t->reg);
+            }
             return false;
+        }
         t->saved = buf;
         t->saved_cap = cap;
     }
     rta__asan_unpoison(t->sp, len);
     memcpy(t->saved, t->sp, len);
     t->saved_len = len;
-    /* The registry's readers walk a resident task's region in place but
-     * cannot follow the copy (its owner may free or reuse it): its frames
-     * are recorded now, before the region changes hands. The fences: a
-     * reader that sees the new occupant sees these frames, and sees it
-     * before any byte the next occupant writes (rta__tasklet_reg_frames). */
-    if (t->reg.shard)
-        rta__reg_capture_fp(&t->reg, atomic_load_explicit(&t->reg.susp_fp, memory_order_relaxed),
-                            (uintptr_t)r->lo, (uintptr_t)r->top);
+    if (reg) {
+        rta__reg_seq_end(&t->reg);
+        if (move)
+            rta__reg_unlock(&t->reg);
+    }
+    /* The fences: a reader that sees the new occupant sees the copy, and
+     * sees it before any byte the next occupant writes. */
     atomic_thread_fence(memory_order_release);
     r->occupant = NULL;
     atomic_thread_fence(memory_order_release);
@@ -451,8 +465,30 @@ rta__tasklet_reg_frames(const rta__reg_entry *e, uintptr_t *out, bool *truncated
         uint64_t use = *(const volatile uint64_t *)&r->last_use;
         const rta__tasklet *occ = *(const rta__tasklet *const volatile *)&r->occupant;
         atomic_thread_fence(memory_order_acquire);
-        if (occ != t)
-            return rta__reg_frames_recorded(e, out, truncated); /* evicted: recorded then */
+        if (occ != t) {
+            /* Evicted: the same walk over its copy, which nothing moves or
+             * frees while the shard lock is held, validated by the
+             * sequence count the eviction bumps around its writes (a
+             * restore only reads the copy; a new eviction is a new count). */
+            uint32_t s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
+            if (s1 & 1)
+                continue;
+            /* After s1: a suspension after the copy was made is followed
+             * by a new eviction (a new count) or leaves t resident. */
+            uintptr_t fp = atomic_load_explicit(&e->susp_fp, memory_order_relaxed);
+            const char *data = *(const char *const volatile *)&t->saved;
+            size_t len = *(const volatile size_t *)&t->saved_len;
+            if (!data || len > (size_t)(r->top - r->lo))
+                continue;
+            uintptr_t hi = (uintptr_t)r->top;
+            unsigned n = rta__reg_walk_fp_copy(fp, hi - len, hi, data, out, truncated);
+            atomic_thread_fence(memory_order_acquire);
+            if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s1 &&
+                *(const rta__tasklet *const volatile *)&r->occupant != t &&
+                atomic_load_explicit(&e->state, memory_order_relaxed) != RTA__REG_RUNNING)
+                return n;
+            continue;
+        }
         uintptr_t fp = atomic_load_explicit(&e->susp_fp, memory_order_relaxed);
         unsigned n = rta__reg_walk_fp(fp, (uintptr_t)r->lo, (uintptr_t)r->top, out, truncated);
         atomic_thread_fence(memory_order_acquire);

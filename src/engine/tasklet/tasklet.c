@@ -274,9 +274,16 @@ static void finish(rta__worker *wk, rta__tasklet *t)
     if (t->region->occupant == t)
         t->region->occupant = NULL;
     rta__region_unbind(rta__tasklet_tw(wk), t->region);
+    /* A registry reader may be walking the copy (rta__tasklet_reg_frames):
+     * it goes only under the shard lock that reader holds. */
+    bool lock = t->saved && t->reg.shard;
+    if (lock)
+        rta__reg_lock(&t->reg);
     free(t->saved);
     t->saved = NULL;
     t->saved_len = t->saved_cap = 0;
+    if (lock)
+        rta__reg_unlock(&t->reg);
     rta_error *e = t->error;
     t->error = NULL;
     if (t->outcome == RTA_CANCELED) {
@@ -781,7 +788,7 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
     /* Tasks that never suspend never touch the registry (registry.h). */
     if (rta__unlikely(!t->reg.shard))
         rta__reg_add(&t->reg, &t->task, "tasklet", (const void *)t->fn, RTA__REG_PC_RETURN,
-                     rta__tasklet_reg_frames);
+                     rta__tasklet_reg_frames, NULL, 0);
     /* The async stack is this frame's callers up to the region's top: read
      * when asked (rta__tasklet_reg_frames), from here, never walked now. */
     atomic_store_explicit(&t->reg.susp_fp, (uintptr_t)__builtin_frame_address(0), memory_order_relaxed);
