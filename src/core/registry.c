@@ -155,6 +155,11 @@ unsigned rta__reg_frames_read(const rta__reg_entry *e, uintptr_t *out, bool *tru
     return frames_recorded(e, out, truncated);
 }
 
+void rta__reg_stamp(rta__reg_entry *e)
+{
+    atomic_store_explicit(&e->since_ns, rta__reg_now_coarse(), memory_order_relaxed);
+}
+
 __thread rta__reg_hint rta__reg_hint_tls __attribute__((tls_model("initial-exec")));
 
 uint8_t rta__reg_take_hint(rta__reg_entry *e, const void *self)

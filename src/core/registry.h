@@ -186,6 +186,11 @@ static inline uint64_t rta__reg_now_coarse(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* e's since_ns = now (rta__reg_now_coarse). Out of line: the clock's
+ * timespec would sit in the suspending function's frame, which a tasklet's
+ * suspended stack keeps (32 more bytes per parked tasklet, issue 21). */
+RTA__HIDDEN void rta__reg_stamp(rta__reg_entry *e);
+
 /* The thread's hint into e if it describes self (its kind, else
  * RTA__REG_WAIT_OTHER); the hint is dropped either way. */
 RTA__HIDDEN uint8_t rta__reg_take_hint(rta__reg_entry *e, const void *self);
@@ -217,7 +222,7 @@ static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st, cons
         atomic_store_explicit(&e->wait_kind, RTA__REG_WAIT_TIMER, memory_order_relaxed);
     }
     if (st == RTA__REG_AWAITING || st == RTA__REG_SLEEPING)
-        atomic_store_explicit(&e->since_ns, rta__reg_now_coarse(), memory_order_relaxed);
+        rta__reg_stamp(e);
     /* Release: a reader that sees the state sees what was stored before
      * (a tasklet's susp_fp). */
     atomic_store_explicit(&e->state, (uint8_t)st, memory_order_release);

@@ -152,19 +152,31 @@ static inline int enter(rta__worker *wk, rta__tasklet *t, const rta__region *avo
     return 1;
 }
 
-/* The direct switch from running tasklet t to entered tasklet n != t. */
-static inline __attribute__((always_inline)) void switch_to(rta__tasklet *t, rta__tasklet *n)
+/* The direct switch from running tasklet t to entered tasklet n != t,
+ * without the arrival (switch_on's callers do it: see there). */
+static inline __attribute__((always_inline)) void switch_to_only(rta__tasklet *t, rta__tasklet *n)
 {
     rta__asan_start_switch(&t->asan_fake_stack, n->region->lo, (size_t)(n->region->top - n->region->lo));
     rta__tsan_switch_to(n->tsan_fiber);
     rta__ctx_switch(&t->sp, n->sp);
+}
+
+/* The direct switch from running tasklet t to entered tasklet n != t. */
+static inline __attribute__((always_inline)) void switch_to(rta__tasklet *t, rta__tasklet *n)
+{
+    switch_to_only(t, n);
     arrived();
 }
 
 /* t has done its hand-off (or t finished: reason DONE). Picks the next ready
  * work on this stack and switches straight into it, or to the worker
  * context when that cannot be done from here. w: work already taken from
- * the run queue by the caller, or NULL. Returns once t is resumed. */
+ * the run queue by the caller, or NULL. Returns once t is resumed; the
+ * caller then calls arrived(). Each switch is switch_on's last call, a tail
+ * call: its frame is gone before the switch saves t's registers, so a
+ * suspended tasklet's stack (what a compaction or an eviction copies) ends
+ * at its suspending call's frame plus the switch's 64 bytes (issue 21: 56
+ * bytes less per parked tasklet). */
 static __attribute__((noinline)) void switch_on(rta__tasklet *t, rta__work *w)
 {
     rta__worker *wk = t->worker;
@@ -192,7 +204,7 @@ static __attribute__((noinline)) void switch_on(rta__tasklet *t, rta__work *w)
             if (rta__unlikely(entered == 0))
                 continue; /* it cannot run now (enter_slow says why): the next one */
             if (n != t)
-                switch_to(t, n);
+                switch_to_only(t, n);
             return; /* if n == t, the run queue's next is t itself: no switch */
         }
     }
@@ -205,7 +217,6 @@ static __attribute__((noinline)) void switch_on(rta__tasklet *t, rta__work *w)
                            tw->thread_stack_size);
     rta__tsan_switch_to(tw->tsan_thread_fiber);
     rta__ctx_switch(&t->sp, wk->sched_sp);
-    arrived();
 }
 
 /* Every suspension and the end of a tasklet. The current tasklet stays t in
@@ -224,6 +235,7 @@ static void switch_out(rta__tasklet *t, enum rta__suspend_reason reason)
         handoff(t->worker, t);
     }
     switch_on(t, NULL);
+    arrived();
 }
 
 /* ---- start and finish ------------------------------------------------------------------- */
@@ -774,16 +786,20 @@ static rta__tasklet *async_context(const char *what)
 }
 
 /* Every suspension of the running tasklet: decide how it resumes, count it,
- * switch out; returns once resumed. */
-static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg)
+ * switch out; returns t once resumed. The callers use the returned t, not
+ * their own: the current tasklet is read back from TLS after the switch,
+ * and t's errno value is kept in t, so nothing but what the caller itself
+ * needs afterwards lives in callee-saved registers across the switch.
+ * Their saves stay on a suspended stack, which a compaction copies: 32
+ * bytes per parked tasklet (issue 21). */
+static inline rta__tasklet *suspend(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg)
 {
     /* errno is the thread's, and other tasks (and the worker loop) run on
      * this thread while t is suspended: t gets its own value back. A
      * tasklet never changes threads (tasklet.h), so its worker's errno
      * address (taken once on that thread, tasklet_errnop: no call to
      * __errno_location here) is its errno before and after the switch. */
-    int *errnop = tasklet_errnop;
-    int saved_errno = *errnop;
+    t->saved_errno = *tasklet_errnop;
     capture_resume(t, cfg);
     /* Tasks that never suspend never touch the registry (registry.h). */
     if (rta__unlikely(!t->reg.shard))
@@ -799,11 +815,13 @@ static inline void suspend(rta__tasklet *t, enum rta__suspend_reason reason, boo
                   t->await_ops, t->await_self, t->timer.deadline_ns);
     RTA__STAT_INC(t->worker, suspensions, 1); /* after the registry: tests poll it */
     switch_out(t, reason);
+    t = rta__tasklet_cur();
     /* The debug trap for migration: errnop and any TLS address the task's
      * own code cached before the await are this thread's. */
     RTA__ASSERT(rta__tls_state.worker == t->worker);
     rta__reg_resumed(&t->reg);
-    *errnop = saved_errno;
+    *tasklet_errnop = t->saved_errno;
+    return t;
 }
 
 /* The suspension entries. Their plain names are macros in rta/context.h that
@@ -818,7 +836,7 @@ int64_t rta_await_awaiter_cfg(const rta_awaiter_ops *ops, void *self, bool cfg)
         return ops->get_result(self);
     t->await_ops = ops;
     t->await_self = self;
-    suspend(t, RTA__SUSP_AWAIT, cfg);
+    t = suspend(t, RTA__SUSP_AWAIT, cfg);
     return ops->get_result(self);
 }
 
@@ -847,7 +865,7 @@ int64_t rta_await_cfg(rta_task *task, bool cfg)
     if (!rta__task_done(task)) {
         t->await_ops = &rta_task_awaiter;
         t->await_self = task;
-        suspend(t, RTA__SUSP_AWAIT, cfg);
+        t = suspend(t, RTA__SUSP_AWAIT, cfg);
         cancel_point(t, "rta_await");
     }
     return rta__task_result_or_throw(task);
@@ -875,7 +893,7 @@ int64_t rta_await_release_cfg(rta_task *task, bool cfg)
     if (!rta__task_done(task)) {
         t->await_ops = &rta_task_awaiter;
         t->await_self = task;
-        suspend(t, RTA__SUSP_AWAIT, cfg);
+        t = suspend(t, RTA__SUSP_AWAIT, cfg);
         if (rta__unlikely(atomic_load_explicit(&t->cancel, memory_order_relaxed))) {
             rta_task_release(task);
             cancel_point(t, "rta_await_release");
@@ -894,7 +912,7 @@ static __attribute__((noinline)) void yield_slow(bool cfg)
 {
     rta__tasklet *t = async_context("rta_yield");
     cancel_point(t, "rta_yield");
-    suspend(t, RTA__SUSP_YIELD, cfg);
+    t = suspend(t, RTA__SUSP_YIELD, cfg);
     cancel_point(t, "rta_yield");
 }
 
@@ -945,6 +963,7 @@ void rta_yield_cfg(bool cfg)
         RTA__STAT_INC(wk, suspensions, 1);
         t->reason = RTA__SUSP_YIELD;
         switch_on(t, w);
+        arrived();
     }
     t = rta__tasklet_cur();
     RTA__ASSERT(rta__tls_state.worker == t->worker); /* as in suspend() */
@@ -970,7 +989,7 @@ void rta_sleep_ms_cfg(uint64_t ms, bool cfg)
     atomic_store_explicit(&t->sleep_claim, 0, memory_order_relaxed);
     if (rta__timer_heap_add(&t->worker->timers, &t->timer) < 0)
         rta_throw(-ENOMEM, "rta_sleep_ms: no memory for the timer");
-    suspend(t, RTA__SUSP_SLEEP, cfg); /* the cancel hook is armed after the switch */
+    t = suspend(t, RTA__SUSP_SLEEP, cfg); /* the cancel hook is armed after the switch */
     tasklet_cancel_disarm();
     /* Resumed by a cancel: the timer is still armed (owner thread: remove). */
     rta__timer_heap_remove(&t->worker->timers, &t->timer);
