@@ -80,6 +80,7 @@ typedef struct rta_cont_desc {
     rta_cret (*resume)(rta_cont *k); /* the resumption stub */
     const char *name;                /* for async stack traces */
     uint32_t frame_size;             /* bytes of saved live state */
+    uint32_t cls;                    /* its continuation's size / 8 (free-list class), precomputed */
 } rta_cont_desc;
 
 /* A continuation: a suspended frame. 24 bytes of header, then the frame. */

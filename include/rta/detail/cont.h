@@ -142,8 +142,8 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         char rta__end_[0];                                                                                   \
     } rta__frame_t;                                                                                          \
     RTA__STATIC_ASSERT(RTA__ALIGNOF(rta__frame_t) <= 8, "cont frames hold 8-byte-aligned data at most");     \
-    __attribute__((unused)) static const rta_cont_desc rta__cd_ = {stub, display,                            \
-                                                                   (uint32_t)sizeof(rta__frame_t)};          \
+    __attribute__((unused)) static const rta_cont_desc rta__cd_ = {                                          \
+        stub, display, (uint32_t)sizeof(rta__frame_t), (uint32_t)RTA__CONT_CLS(sizeof(rta__frame_t))};       \
     enum { rta__cont_in_try_ = 0, rta__cont_in_handler_ = 0 };                                               \
     __attribute__((unused)) extern rta__try rta__cont_t_;                                                    \
     /* Zeroed: an await saves all of F, also fields not written yet on its                                   \

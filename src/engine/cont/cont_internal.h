@@ -88,7 +88,7 @@ RTA__HIDDEN void rta__cont_free_slow(rta_cont *k);
 static inline void rta__cont_free(rta_cont *k)
 {
     if (rta__likely(!(k->desc & RTA__CONT_F_HEAP) && rta__tls_state.worker != NULL)) {
-        size_t cls = ((sizeof(rta_cont) + rta__cont_desc(k)->frame_size + 7) & ~(size_t)7) / 8;
+        size_t cls = rta__cont_desc(k)->cls; /* == RTA__CONT_CLS(frame_size), precomputed */
         k->next = rta__cont_tls.free[cls];
         rta__cont_tls.free[cls] = k;
         return;
