@@ -122,3 +122,9 @@ void rta__cont_check_frame(rta_cont *k)
         }
     }
 }
+
+void rta__cont_check_frame_every(rta_cont *k)
+{
+    rta__cont_tls.check_left = (int32_t)RTA__CONT_CHECK_EVERY - 1;
+    rta__cont_check_frame(k);
+}
