@@ -188,6 +188,13 @@ RTA_EXTERN extern rta__try rta__cont_t_;
  * label keeps the block from being threaded; it emits nothing. */
 #define RTA__CONT_LANDING() __asm__ volatile("")
 
+/* The handler flag (RTA__CONT_F_HANDLER) of a frame's continuation is set
+ * only while the frame is suspended at an await inside its try block:
+ * rta__cont_take hands out a continuation with no flags, an await inside a
+ * try sets it, and the landing of such an await (reached only by the
+ * resume's goto, with rta__k_ the continuation) clears it again. So an await
+ * outside a try leaves desc alone (the read-modify-write it did cost 3
+ * instructions of every save). */
 /* The await point proper. callee_k != NULL: the awaited thing suspended.
  * Save F and the resume point in this frame's continuation (reusing the one
  * it was resumed from: one continuation per frame for its whole life), link
@@ -202,8 +209,8 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         rta_cont *rta__ck_ = (callee_k); /* first: an await's call records what fix moves */                 \
         rta_cont *rta__m_ = rta__k_ ? rta__k_ : rta__cont_take(&rta__cd_, RTA__CONT_CLS(sizeof F));          \
         rta__m_->pc = &&RTA__CONT_CAT(rta__r_, id);                                                          \
-        rta__m_->desc = (rta__m_->desc & ~(uintptr_t)RTA__CONT_F_HANDLER) |                                  \
-                        (rta__cont_in_try_ ? RTA__CONT_F_HANDLER : 0u);                                      \
+        if (rta__cont_in_try_) /* clear otherwise: see the landing */                                        \
+            rta__m_->desc |= RTA__CONT_F_HANDLER;                                                            \
         *(rta__frame_t *)(void *)(rta__m_ + 1) = F;                                                          \
         fix;                                                                                                 \
         rta__ck_->next = rta__m_;                                                                            \
@@ -214,6 +221,7 @@ RTA_EXTERN extern rta__try rta__cont_t_;
     } while (0);                                                                                             \
     RTA__CONT_CAT(rta__r_, id) : RTA__CONT_LANDING();                                                        \
     if (rta__cont_in_try_) {                                                                                 \
+        rta__k_->desc &= ~(uintptr_t)RTA__CONT_F_HANDLER;                                                    \
         rta__try_push(&rta__cont_t_, __func__);                                                              \
         if (setjmp(rta__cont_t_.jb) != 0)                                                                    \
             goto rta__cth_;                                                                                  \
