@@ -13,11 +13,10 @@
  * From a thread that is not a runtime worker (main, a plain pthread) the same
  * calls block the thread instead (poll(2) with the deadline), so clients and
  * tests can use them directly. In async2 code built for cont, rtac turns
- * rta_read / rta_write / rta_tcp_accept into rta_cont_read / rta_cont_write /
- * rta_cont_tcp_accept (below), and for async1 into awaits of
- * rta_async1_read / rta_async1_write / rta_async1_tcp_accept (below); the
- * other waits get -ENOTSUP on a worker from cont and async1 code for now
- * (docs/io.md).
+ * the sockets' waits and rta_run_blocking into their cont forms
+ * (rta_cont_read...), and for async1 into awaits of their async1 forms
+ * (rta_async1_read..., below); the files' calls get -ENOTSUP on a worker
+ * from cont and async1 code for now (docs/io.md).
  * Never suspend: rta_tcp_listen, rta_sock_port, rta_udp_bind, rta_close,
  * rta_now_ns, rta_after_ms, rta_io_backend, rta_task_cancel.
  *
@@ -61,24 +60,37 @@ RTA_EXTERN ssize_t rta_read(int fd, void *buf, size_t n, rta_deadline d);
  * -ECONNRESET, ...). A deadline that passes midway returns -ETIMEDOUT. */
 RTA_EXTERN ssize_t rta_write(int fd, const void *buf, size_t n, rta_deadline d);
 
-/* rta_read / rta_write / rta_tcp_accept as cont functions (rta/cont.h): what rtac lowers
- * those calls to in async2 code built for the cont engine; hand-written cont
- * code calls them with RTA_CONT_CALL(dst, rta_cont_read, fd, buf, n, d).
- * Same results; buf must not point into a cont frame (it moves). */
+/* The waiting calls as cont functions (rta/cont.h): what rtac lowers
+ * rta_read / rta_write / rta_tcp_accept / rta_tcp_connect / rta_sendto /
+ * rta_recvfrom / rta_run_blocking to in async2 code built for the cont
+ * engine; hand-written cont code calls them with
+ * RTA_CONT_CALL(dst, rta_cont_read, fd, buf, n, d). Same results; buf,
+ * host and arg must not point into a cont frame (it moves). */
 RTA_EXTERN rta_cret rta_cont_read(rta_cont *k, int fd, void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_cret rta_cont_write(rta_cont *k, int fd, const void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_cret rta_cont_tcp_accept(rta_cont *k, int lfd, rta_deadline d);
+RTA_EXTERN rta_cret rta_cont_tcp_connect(rta_cont *k, const char *host, int port, rta_deadline d);
+RTA_EXTERN rta_cret rta_cont_sendto(rta_cont *k, int fd, const void *buf, size_t n, const char *host,
+                                    int port, rta_deadline d);
+RTA_EXTERN rta_cret rta_cont_recvfrom(rta_cont *k, int fd, void *buf, size_t n, rta_deadline d);
+RTA_EXTERN rta_cret rta_cont_run_blocking(rta_cont *k, int64_t (*fn)(void *), void *arg);
 
-/* rta_read / rta_write / rta_tcp_accept as async1 methods (rta/async1.h) returning a value
- * task: what rtac lowers those calls to in async2 code built for the async1
- * engine; hand-written async1 code awaits them with
+/* The same calls as async1 methods (rta/async1.h) returning a value task:
+ * what rtac lowers them to in async2 code built for the async1 engine;
+ * hand-written async1 code awaits them with
  * RTA_AWAIT1_VTASK(sm->slot, rta_async1_read(fd, buf, n, d), sm->r). Same
  * results. A call that completes at once allocates nothing; a suspended one
- * uses a pooled box (no task is started). buf must not point into a state
- * machine still on the stack (it moves to the heap at the first await). */
+ * uses a pooled box (no task is started). buf and arg must not point into a
+ * state machine still on the stack (it moves to the heap at the first
+ * await); host is copied when it must be looked up. */
 RTA_EXTERN rta_vtask rta_async1_read(int fd, void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_vtask rta_async1_write(int fd, const void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_vtask rta_async1_tcp_accept(int lfd, rta_deadline d);
+RTA_EXTERN rta_vtask rta_async1_tcp_connect(const char *host, int port, rta_deadline d);
+RTA_EXTERN rta_vtask rta_async1_sendto(int fd, const void *buf, size_t n, const char *host, int port,
+                                       rta_deadline d);
+RTA_EXTERN rta_vtask rta_async1_recvfrom(int fd, void *buf, size_t n, rta_deadline d);
+RTA_EXTERN rta_vtask rta_async1_run_blocking(int64_t (*fn)(void *), void *arg);
 
 /* A UDP socket bound to host:port (port 0 = any). Does not suspend. */
 RTA_EXTERN int rta_udp_bind(const char *host, int port);
@@ -107,7 +119,8 @@ RTA_EXTERN ssize_t rta_pwrite(int fd, const void *buf, size_t n, int64_t off);
  * fn returns. Cancelling the task dequeues a job not yet started; a running
  * one finishes first; either way the call then returns -ECANCELED. From a
  * thread that is not a worker, fn runs right there. -EINVAL for a NULL fn,
- * -ENOTSUP from cont/async1 code on a worker. */
+ * -ENOTSUP from cont/async1 code on a worker (which calls
+ * rta_cont_run_blocking / rta_async1_run_blocking instead). */
 RTA_EXTERN int64_t rta_run_blocking(int64_t (*fn)(void *), void *arg);
 
 /* Requests cancellation of t (a request: t ends when it reacts): its

@@ -48,6 +48,8 @@
 #include "../sched/sched.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 enum { RTA__IO_RD = 0, RTA__IO_WR = 1 };
@@ -216,12 +218,126 @@ RTA__HIDDEN ssize_t rta__io_send(int fd, const void *p, size_t n, bool *sock);
  * try again; EMFILE/ENFILE leave the connection queued) (net.c). */
 RTA__HIDDEN int rta__accept_try(int lfd);
 
+/* Addresses of host:port for a socket (net.c): up to RTA__MAX_ADDRS, in
+ * getaddrinfo's order; n of them (0 until looked up), i the next to try. */
+#define RTA__MAX_ADDRS 4
+typedef struct rta__addrs {
+    const char *host;
+    int port, socktype, family; /* family: AF_UNSPEC, or the one a lookup keeps */
+    bool passive;
+    int n, i;
+    struct sockaddr_storage ss[RTA__MAX_ADDRS];
+    socklen_t len[RTA__MAX_ADDRS];
+} rta__addrs;
+/* Fills a's inputs and, for a NULL, empty or numeric host, its one address:
+ * 1, 0 when host is a name (run rta__lookup_job(a) on the blocking pool:
+ * n or -errno), or -errno. */
+RTA__HIDDEN int rta__addrs_numeric(rta__addrs *a, const char *host, int port, int socktype, bool passive);
+RTA__HIDDEN int64_t rta__lookup_job(void *a);
+/* fd's address family (AF_UNSPEC when it has none): a datagram socket's
+ * destination names are looked up in it (localhost may say ::1 first). */
+RTA__HIDDEN int rta__sock_family(int fd);
+/* The same on the heap, with a copy of host (free() it): for frames that
+ * move while the lookup runs. NULL with *rc -errno. */
+RTA__HIDDEN rta__addrs *rta__addrs_new(const char *host, int port, int socktype, bool passive, int *rc);
+/* A non-blocking TCP socket connecting to ss: 0 connected, 1 in progress
+ * (wait for RTA__IO_CONNECT, then rta__connect_end), or -errno; *fd is the
+ * socket unless -errno. */
+RTA__HIDDEN int rta__connect_start(const struct sockaddr_storage *ss, socklen_t len, int *fd);
+/* After the connect wait ended with waited (0 or -errno): fd connected, or
+ * -errno with fd closed. */
+RTA__HIDDEN int rta__connect_end(int fd, int waited);
+/* Whether an attempt's result ends rta_tcp_connect (else: the next address). */
+static inline bool rta__connect_final(int rc)
+{
+    return rc >= 0 || rc == -ETIMEDOUT || rc == -ECANCELED;
+}
+
+/* ---- requests: one I/O call as a resumable step machine (req.c) ----------
+ * For frames that suspend by returning (cont.c, async1.c): the frame keeps
+ * the request (it moves with the frame: nothing in it points into itself)
+ * and drives it with rta__ioreq_step until it says done, awaiting in
+ * between what the step asks for: a readiness wait (rta__io_relay_ops) or a
+ * blocking-pool job (rta__job_ops). One loop serves every call, so the
+ * retry-or-wait logic exists once (req.c), and each engine has one generic
+ * frame (cont.c: io_cont, async1.c: the rta_io method). */
+enum {
+    RTA__REQ_READ,
+    RTA__REQ_WRITE,
+    RTA__REQ_ACCEPT,
+    RTA__REQ_RECVFROM,
+    RTA__REQ_SENDTO,
+    RTA__REQ_CONNECT,
+    RTA__REQ_BLOCKING,
+};
+
+typedef struct rta__ioreq {
+    void *buf; /* read/write/recvfrom/sendto */
+    size_t n;
+    rta_deadline d;
+    int fd;        /* connect: the socket being connected */
+    int err;       /* a constructor's -errno: the call ends with it at once */
+    uint8_t kind;  /* RTA__REQ_* */
+    uint8_t stage; /* req.c's; 0 before the first step */
+    bool lookup;   /* connect, sendto: host is a name, u.addrs to look up */
+    union {
+        struct {
+            size_t done;
+            bool sock;
+        } wr; /* write: bytes written, still tried as a socket */
+        struct {
+            struct sockaddr_in6 a; /* or a sockaddr_in */
+            socklen_t len;
+        } to;              /* sendto: the destination, once known */
+        rta__addrs *addrs; /* connect; sendto to a name until looked up */
+        struct {
+            int64_t (*fn)(void *);
+            void *arg;
+        } job; /* run_blocking */
+    } u;
+} rta__ioreq;
+
+/* The constructors (req.c): what rta_cont_X / rta_async1_X start. */
+RTA__HIDDEN rta__ioreq rta__req_io(int kind, int fd, void *buf, size_t n, rta_deadline d);
+RTA__HIDDEN rta__ioreq rta__req_sendto(int fd, const void *buf, size_t n, const char *host, int port,
+                                       rta_deadline d);
+RTA__HIDDEN rta__ioreq rta__req_connect(const char *host, int port, rta_deadline d);
+RTA__HIDDEN rta__ioreq rta__req_blocking(int64_t (*fn)(void *), void *arg);
+
+/* Advances q: in is what the previous await gave (0 before the first step).
+ * 1: done, *res the call's result; 0: await (*ops, *self), then step again
+ * with its result. */
+RTA__HIDDEN int rta__ioreq_step(rta__ioreq *q, int64_t in, int64_t *res, const rta_awaiter_ops **ops,
+                                void **self);
+
+/* The calls that have cont and async1 forms, each once: X(name, (params),
+ * request) makes rta_cont_<name>(k, params) and rta_async1_<name>(params)
+ * run request (cont.c, async1.c; declared in rta/io.h). */
+#define RTA__IO_FORMS(X)                                                                                     \
+    X(read, (int fd, void *buf, size_t n, rta_deadline d), rta__req_io(RTA__REQ_READ, fd, buf, n, d))        \
+    X(write, (int fd, const void *buf, size_t n, rta_deadline d),                                            \
+      rta__req_io(RTA__REQ_WRITE, fd, (void *)(uintptr_t)buf, n, d))                                         \
+    X(tcp_accept, (int lfd, rta_deadline d), rta__req_io(RTA__REQ_ACCEPT, lfd, NULL, 0, d))                  \
+    X(recvfrom, (int fd, void *buf, size_t n, rta_deadline d),                                               \
+      rta__req_io(RTA__REQ_RECVFROM, fd, buf, n, d))                                                         \
+    X(sendto, (int fd, const void *buf, size_t n, const char *host, int port, rta_deadline d),               \
+      rta__req_sendto(fd, buf, n, host, port, d))                                                            \
+    X(tcp_connect, (const char *host, int port, rta_deadline d), rta__req_connect(host, port, d))            \
+    X(run_blocking, (int64_t(*fn)(void *), void *arg), rta__req_blocking(fn, arg))
+#define RTA__IO_UNPAREN(...) __VA_ARGS__
+
 RTA__HIDDEN void rta__io_wait_records_free(void);
 
 /* The blocking pool (pool.c). rta__run_blocking is rta_run_blocking that
  * also says what fn returned when it ran (*ran; INT64_MIN when it did not),
  * so that a caller can release what a job made after a cancel dropped it. */
 RTA__HIDDEN int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran);
+/* The same for frames that suspend by returning: 1 fn ran right here (a
+ * thread that is not a worker) with *res its result, 0 await *j with
+ * rta__job_ops (its get_result gives fn's result and frees the record), or
+ * -errno. */
+RTA__HIDDEN int rta__job_begin(int64_t (*fn)(void *), void *arg, int64_t *res, void **j);
+RTA__HIDDEN extern const rta_awaiter_ops rta__job_ops;
 RTA__HIDDEN void rta__pool_init(void);
 RTA__HIDDEN void rta__pool_shutdown(void);
 /* Tests: threads alive, the most jobs that ran at once, the bound, jobs

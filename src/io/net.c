@@ -17,79 +17,104 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { MAX_ADDRS = 4 };
-
 static int resolve_numeric(const char *host, int port, bool passive, struct sockaddr_storage *ss,
                            socklen_t *len);
 
-/* A name lookup, run on the blocking pool (getaddrinfo may block for
- * seconds). Lives on the calling task's stack: rta__run_blocking keeps the
- * task's frames in place until the job ends. */
-typedef struct lookup {
-    const char *host;
-    int port, socktype;
-    bool passive;
-    struct sockaddr_storage *ss;
-    socklen_t *len;
-} lookup;
-
-static int64_t lookup_job(void *arg)
+/* A name lookup (getaddrinfo may block for seconds), run on the blocking
+ * pool: a->host etc. in, a->ss/len/n out. a lives on the calling tasklet's
+ * stack (rta__run_blocking keeps the task's frames in place until the job
+ * ends) or on the heap (rta__addrs_new, for frames that move). */
+int64_t rta__lookup_job(void *arg)
 {
-    lookup *l = arg;
-    struct addrinfo hints = {.ai_socktype = l->socktype, .ai_flags = l->passive ? AI_PASSIVE : 0};
+    rta__addrs *a = arg;
+    struct addrinfo hints = {
+        .ai_family = a->family, .ai_socktype = a->socktype, .ai_flags = a->passive ? AI_PASSIVE : 0};
     struct addrinfo *res = NULL;
     char portstr[8];
-    snprintf(portstr, sizeof portstr, "%d", l->port);
-    int rc = getaddrinfo(l->host, portstr, &hints, &res);
+    snprintf(portstr, sizeof portstr, "%d", a->port);
+    int rc = getaddrinfo(a->host, portstr, &hints, &res);
     if (rc != 0)
         /* EAI_SYSTEM with errno 0 must still be a failure, never 0 (success). */
         return rc == EAI_SYSTEM ? -(errno ? errno : EIO) : rc == EAI_MEMORY ? -ENOMEM : -ENOENT;
     int n = 0;
-    for (struct addrinfo *a = res; a && n < MAX_ADDRS; a = a->ai_next) {
-        if (a->ai_addrlen > sizeof l->ss[n])
+    for (struct addrinfo *ai = res; ai && n < RTA__MAX_ADDRS; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof a->ss[n])
             continue;
-        memcpy(&l->ss[n], a->ai_addr, a->ai_addrlen);
-        l->len[n++] = a->ai_addrlen;
+        memcpy(&a->ss[n], ai->ai_addr, ai->ai_addrlen);
+        a->len[n++] = ai->ai_addrlen;
     }
     freeaddrinfo(res);
+    a->n = n;
     return n > 0 ? n : -ENOENT;
 }
 
-/* host:port to up to MAX_ADDRS addresses (ss[], len[]), in getaddrinfo's
- * order: their number, or -errno. NULL host: any IPv4 address (passive) or
- * 127.0.0.1. Numeric addresses need no lookup; names go to the blocking
- * pool (a task waits there; a plain thread looks up itself). */
-static int resolve_all(const char *host, int port, int socktype, bool passive, struct sockaddr_storage *ss,
-                       socklen_t *len)
+int rta__addrs_numeric(rta__addrs *a, const char *host, int port, int socktype, bool passive)
 {
+    a->host = host;
+    a->port = port;
+    a->socktype = socktype;
+    a->passive = passive;
+    a->family = AF_UNSPEC;
+    a->n = a->i = 0;
     if (port < 0 || port > 65535)
         return -EINVAL;
     if (host && *host) {
         struct in_addr a4;
         struct in6_addr a6;
-        if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1) {
-            lookup l = {host, port, socktype, passive, ss, len};
-            int64_t ran;
-            int64_t n = rta__run_blocking(lookup_job, &l, &ran);
-            return (int)n;
-        }
+        if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1)
+            return 0;
     }
-    len[0] = 0;
-    int rc = resolve_numeric(host, port, passive, ss, len);
-    return rc < 0 ? rc : 1;
+    int rc = resolve_numeric(host, port, passive, &a->ss[0], &a->len[0]);
+    if (rc < 0)
+        return rc;
+    a->n = 1;
+    return 1;
 }
 
-/* The first address of host:port (see resolve_all). */
-static int resolve(const char *host, int port, int socktype, bool passive, struct sockaddr_storage *ss,
-                   socklen_t *len)
+rta__addrs *rta__addrs_new(const char *host, int port, int socktype, bool passive, int *rc)
 {
-    struct sockaddr_storage all[MAX_ADDRS];
-    socklen_t lens[MAX_ADDRS];
-    int n = resolve_all(host, port, socktype, passive, all, lens);
+    size_t hl = host ? strlen(host) + 1 : 0;
+    rta__addrs *a = malloc(sizeof *a + hl);
+    if (!a) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    char *copy = hl ? memcpy(a + 1, host, hl) : NULL; /* the caller's string may move meanwhile */
+    *rc = rta__addrs_numeric(a, copy, port, socktype, passive);
+    if (*rc < 0) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* host:port to up to RTA__MAX_ADDRS addresses (a->ss[], a->len[]), in
+ * getaddrinfo's order: their number, or -errno. NULL host: any IPv4
+ * address (passive) or 127.0.0.1. Numeric addresses need no lookup; names
+ * go to the blocking pool (a task waits there; a plain thread looks up
+ * itself). */
+static int resolve_all(const char *host, int port, int socktype, bool passive, rta__addrs *a, int family_of)
+{
+    int rc = rta__addrs_numeric(a, host, port, socktype, passive);
+    if (rc != 0)
+        return rc;
+    if (family_of >= 0)
+        a->family = rta__sock_family(family_of);
+    int64_t ran;
+    return (int)rta__run_blocking(rta__lookup_job, a, &ran);
+}
+
+/* The first address of host:port (see resolve_all); a name is looked up
+ * in the address family of socket family_of (-1: any). */
+static int resolve(const char *host, int port, int socktype, bool passive, struct sockaddr_storage *ss,
+                   socklen_t *len, int family_of)
+{
+    rta__addrs a;
+    int n = resolve_all(host, port, socktype, passive, &a, family_of);
     if (n < 0)
         return n;
-    memcpy(ss, &all[0], sizeof *ss);
-    *len = lens[0];
+    memcpy(ss, &a.ss[0], sizeof *ss);
+    *len = a.len[0];
     return 0;
 }
 
@@ -155,7 +180,7 @@ static int adopt(int fd, bool stream)
 
 static int bound_socket(const char *host, int port, int type, struct sockaddr_storage *ss, socklen_t *len)
 {
-    int rc = resolve(host, port, type, true, ss, len);
+    int rc = resolve(host, port, type, true, ss, len, -1);
     if (rc < 0)
         return rc;
     int fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -193,6 +218,13 @@ int rta_udp_bind(const char *host, int port)
     socklen_t len;
     int fd = bound_socket(host, port, SOCK_DGRAM, &ss, &len);
     return fd < 0 ? fd : adopt(fd, false);
+}
+
+int rta__sock_family(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    return getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ? AF_UNSPEC : ss.ss_family;
 }
 
 int rta_sock_port(int fd)
@@ -241,10 +273,8 @@ int rta_tcp_accept(int lfd, rta_deadline d)
     }
 }
 
-/* One attempt at one address. */
-static int connect_one(const struct sockaddr_storage *ss, socklen_t len, rta_deadline d)
+int rta__connect_start(const struct sockaddr_storage *ss, socklen_t len, int *fdp)
 {
-    int rc;
     int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
@@ -253,14 +283,19 @@ static int connect_one(const struct sockaddr_storage *ss, socklen_t len, rta_dea
     fd = adopt(fd, true);
     if (fd < 0)
         return fd;
+    *fdp = fd;
     if (connect(fd, (const struct sockaddr *)ss, len) == 0)
-        return fd;
-    if (errno != EINPROGRESS) {
-        rc = -errno;
-        rta_close(fd);
-        return rc;
-    }
-    rc = rta__io_wait(fd, RTA__IO_CONNECT, d);
+        return 0;
+    if (errno == EINPROGRESS)
+        return 1;
+    int rc = -errno;
+    rta_close(fd);
+    return rc;
+}
+
+int rta__connect_end(int fd, int waited)
+{
+    int rc = waited;
     if (rc == 0) {
         int err = 0;
         socklen_t elen = sizeof err;
@@ -275,19 +310,28 @@ static int connect_one(const struct sockaddr_storage *ss, socklen_t len, rta_dea
     return fd;
 }
 
+/* One attempt at one address. */
+static int connect_one(const struct sockaddr_storage *ss, socklen_t len, rta_deadline d)
+{
+    int fd;
+    int rc = rta__connect_start(ss, len, &fd);
+    if (rc <= 0)
+        return rc < 0 ? rc : fd;
+    return rta__connect_end(fd, rta__io_wait(fd, RTA__IO_CONNECT, d));
+}
+
 int rta_tcp_connect(const char *host, int port, rta_deadline d)
 {
-    struct sockaddr_storage ss[MAX_ADDRS];
-    socklen_t len[MAX_ADDRS];
-    int n = resolve_all(host, port, SOCK_STREAM, false, ss, len);
+    rta__addrs a;
+    int n = resolve_all(host, port, SOCK_STREAM, false, &a, -1);
     if (n < 0)
         return n;
     /* Each address in turn ("localhost" may give ::1 before 127.0.0.1); a
      * deadline, a cancel or a closed runtime ends the attempts. */
     int rc = -ECONNREFUSED;
     for (int i = 0; i < n; i++) {
-        rc = connect_one(&ss[i], len[i], d);
-        if (rc >= 0 || rc == -ETIMEDOUT || rc == -ECANCELED)
+        rc = connect_one(&a.ss[i], a.len[i], d);
+        if (rta__connect_final(rc))
             break;
     }
     return rc;
@@ -344,7 +388,7 @@ ssize_t rta_sendto(int fd, const void *buf, size_t n, const char *host, int port
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    int rc = resolve(host, port, SOCK_DGRAM, false, &ss, &len);
+    int rc = resolve(host, port, SOCK_DGRAM, false, &ss, &len, fd);
     if (rc < 0 || (rc = rta__iofd_prepare(fd)) < 0)
         return rc;
     for (;;) {

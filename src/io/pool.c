@@ -174,20 +174,14 @@ static const rta_awaiter_ops job_ops = {
     .get_result = job_get_result,
 };
 
-int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
+/* A new job queued for a thread: NULL with *rc -errno. */
+static rta__job *job_queue(int64_t (*fn)(void *), void *arg, int *rc)
 {
-    *ran = INT64_MIN;
-    if (!rta__tls_state.worker || !rta__io_state.be) {
-        *ran = fn(arg); /* a plain thread may block */
-        return *ran;
-    }
-    if (!rta__tls_state.stackful)
-        return -ENOTSUP;
-    if (rta__cancel_requested(rta__cancel_current()))
-        return -ECANCELED;
     rta__job *j = malloc(sizeof *j);
-    if (!j)
-        return -ENOMEM;
+    if (!j) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
     *j = (rta__job){.fn = fn, .arg = arg, .hook.fn = job_cancel};
     atomic_init(&j->arrivals, 0);
     pthread_mutex_lock(&P.lock);
@@ -201,9 +195,30 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
         P.queued = 0;
         pthread_mutex_unlock(&P.lock);
         free(j);
-        return -EAGAIN;
+        *rc = -EAGAIN;
+        return NULL;
     }
     pthread_mutex_unlock(&P.lock);
+    /* The dump's words for the wait that follows. */
+    rta__reg_hint_wait(j, RTA__REG_WAIT_JOB, NULL, 0, RTA__REG_NO_DUE, (uintptr_t)fn);
+    return j;
+}
+
+int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
+{
+    *ran = INT64_MIN;
+    if (!rta__tls_state.worker || !rta__io_state.be) {
+        *ran = fn(arg); /* a plain thread may block */
+        return *ran;
+    }
+    if (!rta__tls_state.stackful)
+        return -ENOTSUP; /* cont and async1 code: rta__job_begin */
+    if (rta__cancel_requested(rta__cancel_current()))
+        return -ECANCELED;
+    int rc;
+    rta__job *j = job_queue(fn, arg, &rc);
+    if (!j)
+        return rc;
     /* The job may read and write the task's frames (arg often points at a
      * local) until it ends: they stay in place, never copied out. */
     rta__resident_pin();
@@ -211,7 +226,6 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
      * A request that came before is answered by dequeueing it here. */
     if (!rta__cancel_arm(&j->hook))
         job_cancel(&j->hook);
-    rta__reg_hint_wait(j, RTA__REG_WAIT_JOB, NULL, 0, RTA__REG_NO_DUE, (uintptr_t)fn); /* the dump's */
     int64_t r = rta_await_awaiter_cfg(&job_ops, j, true);
     rta__cancel_disarm();
     rta__resident_unpin();
@@ -222,6 +236,37 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
     free(j);
     return r;
 }
+
+/* ---- the job for frames that suspend by returning (req.c) ---------------
+ * Their state is heap data (a cont frame, an async1 box): nothing to pin,
+ * and the record is freed by get_result, which runs once the job ended. */
+
+int rta__job_begin(int64_t (*fn)(void *), void *arg, int64_t *res, void **out)
+{
+    *out = NULL;
+    if (!rta__tls_state.worker || !rta__io_state.be) {
+        *res = fn(arg); /* a plain thread may block */
+        return 1;
+    }
+    int rc;
+    *out = job_queue(fn, arg, &rc);
+    return *out ? 0 : rc;
+}
+
+static int64_t job_take_result(void *self)
+{
+    rta__job *j = self;
+    int64_t r = j->result;
+    free(j);
+    return r;
+}
+
+const rta_awaiter_ops rta__job_ops = {
+    .is_completed = job_is_completed,
+    .on_completed = job_on_completed,
+    .unsafe_on_completed = job_on_completed,
+    .get_result = job_take_result,
+};
 
 int64_t rta_run_blocking(int64_t (*fn)(void *), void *arg)
 {

@@ -16,9 +16,9 @@
  *            sleep of 10 ms at a time: "sleeping (timer due in N ms)",
  *            N <= 10, or "(timer overdue by N ms)" when its timer is late;
  *   async1   rta_async1_read: the read's value task (its own line, a
- *            value-task of read_move_next): "awaiting read on fd A"; the
+ *            value-task of io_move_next): "awaiting read on fd A"; the
  *            method awaiting it: "awaiting a value task";
- *            rta_async1_tcp_accept: a value-task of accept_move_next,
+ *            rta_async1_tcp_accept: a value-task of io_move_next,
  *            "awaiting accept on fd L3".
  * Then every wait is ended (data, a connection, a cancel, the promises, the
  * job's pipe) and each task's result checked: the waits were real ones.
@@ -284,7 +284,7 @@ static bool all_parked(const waits *w, char *why, size_t cap)
     NEED(line_of(rta_task_id(w->cont_accept), l, sizeof l), "no line for the cont accept");
     snprintf(want, sizeof want, "cont suspended in c_accept: awaiting accept on fd %d, waiting ", cont_lfd);
     NEED(strstr(l, want), "cont accept: %s", l);
-    snprintf(want, sizeof want, "async1 suspended in accept_move_next: awaiting accept on fd %d, ", a1_lfd);
+    snprintf(want, sizeof want, "async1 suspended in io_move_next: awaiting accept on fd %d, ", a1_lfd);
     NEED(value_line(want, l, sizeof l), "no value-task line with '%s'", want);
 
     NEED(line_of(rta_task_id(w->cont_sleep), l, sizeof l), "no line for the cont sleep");
@@ -292,7 +292,7 @@ static bool all_parked(const waits *w, char *why, size_t cap)
              (ms_after(l, "(timer due in ", 0, 10) >= 0 || ms_after(l, "(timer overdue by ", 0, 600000) >= 0),
          "cont sleep: %s", l);
 
-    snprintf(want, sizeof want, "async1 suspended in read_move_next: awaiting read on fd %d, ", a1_pair[0]);
+    snprintf(want, sizeof want, "async1 suspended in io_move_next: awaiting read on fd %d, ", a1_pair[0]);
     NEED(value_line(want, l, sizeof l), "no value-task line with '%s'", want);
     NEED(line_of(rta_task_id(w->a1), l, sizeof l), "no line for the async1 method");
     NEED(strstr(l, "async1 suspended in a_read_mn: awaiting a value task, waiting "), "async1: %s", l);

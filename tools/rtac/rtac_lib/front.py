@@ -63,6 +63,14 @@ RUNTIME_AWAITS = {
                        ('vtask', 'rta_async1_write({0}, {1}, {2}, {3})', _CFG)),
     'rta_tcp_accept': Await('RTA_CONT_CALL({dst}, rta_cont_tcp_accept, {0}, {1})',
                             ('vtask', 'rta_async1_tcp_accept({0}, {1})', _CFG)),
+    'rta_tcp_connect': Await('RTA_CONT_CALL({dst}, rta_cont_tcp_connect, {0}, {1}, {2})',
+                             ('vtask', 'rta_async1_tcp_connect({0}, {1}, {2})', _CFG)),
+    'rta_sendto': Await('RTA_CONT_CALL({dst}, rta_cont_sendto, {0}, {1}, {2}, {3}, {4}, {5})',
+                        ('vtask', 'rta_async1_sendto({0}, {1}, {2}, {3}, {4}, {5})', _CFG)),
+    'rta_recvfrom': Await('RTA_CONT_CALL({dst}, rta_cont_recvfrom, {0}, {1}, {2}, {3})',
+                          ('vtask', 'rta_async1_recvfrom({0}, {1}, {2}, {3})', _CFG)),
+    'rta_run_blocking': Await('RTA_CONT_CALL({dst}, rta_cont_run_blocking, {0}, {1})',
+                              ('vtask', 'rta_async1_run_blocking({0}, {1})', _CFG)),
 }
 
 # The functions the written names call (a macro's expansion calls the _cfg one).
