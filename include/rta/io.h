@@ -13,10 +13,10 @@
  * From a thread that is not a runtime worker (main, a plain pthread) the same
  * calls block the thread instead (poll(2) with the deadline), so clients and
  * tests can use them directly. In async2 code built for cont, rtac turns
- * the sockets' waits and rta_run_blocking into their cont forms
- * (rta_cont_read...), and for async1 into awaits of their async1 forms
- * (rta_async1_read..., below); the files' calls get -ENOTSUP on a worker
- * from cont and async1 code for now (docs/io.md).
+ * every waiting call into its cont form (rta_cont_read...), and for async1
+ * into an await of its async1 form (rta_async1_read..., below): the plain
+ * calls that use the blocking pool say -ENOTSUP to cont and async1 code on
+ * a worker (docs/io.md).
  * Never suspend: rta_tcp_listen, rta_sock_port, rta_udp_bind, rta_close,
  * rta_now_ns, rta_after_ms, rta_io_backend, rta_task_cancel.
  *
@@ -62,10 +62,10 @@ RTA_EXTERN ssize_t rta_write(int fd, const void *buf, size_t n, rta_deadline d);
 
 /* The waiting calls as cont functions (rta/cont.h): what rtac lowers
  * rta_read / rta_write / rta_tcp_accept / rta_tcp_connect / rta_sendto /
- * rta_recvfrom / rta_run_blocking to in async2 code built for the cont
- * engine; hand-written cont code calls them with
- * RTA_CONT_CALL(dst, rta_cont_read, fd, buf, n, d). Same results; buf,
- * host and arg must not point into a cont frame (it moves). */
+ * rta_recvfrom / rta_run_blocking / rta_open / rta_pread / rta_pwrite to in
+ * async2 code built for the cont engine; hand-written cont code calls them
+ * with RTA_CONT_CALL(dst, rta_cont_read, fd, buf, n, d). Same results; buf,
+ * host, path and arg must not point into a cont frame (it moves). */
 RTA_EXTERN rta_cret rta_cont_read(rta_cont *k, int fd, void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_cret rta_cont_write(rta_cont *k, int fd, const void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_cret rta_cont_tcp_accept(rta_cont *k, int lfd, rta_deadline d);
@@ -74,6 +74,9 @@ RTA_EXTERN rta_cret rta_cont_sendto(rta_cont *k, int fd, const void *buf, size_t
                                     int port, rta_deadline d);
 RTA_EXTERN rta_cret rta_cont_recvfrom(rta_cont *k, int fd, void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_cret rta_cont_run_blocking(rta_cont *k, int64_t (*fn)(void *), void *arg);
+RTA_EXTERN rta_cret rta_cont_open(rta_cont *k, const char *path, int flags, int mode);
+RTA_EXTERN rta_cret rta_cont_pread(rta_cont *k, int fd, void *buf, size_t n, int64_t off);
+RTA_EXTERN rta_cret rta_cont_pwrite(rta_cont *k, int fd, const void *buf, size_t n, int64_t off);
 
 /* The same calls as async1 methods (rta/async1.h) returning a value task:
  * what rtac lowers them to in async2 code built for the async1 engine;
@@ -82,7 +85,8 @@ RTA_EXTERN rta_cret rta_cont_run_blocking(rta_cont *k, int64_t (*fn)(void *), vo
  * results. A call that completes at once allocates nothing; a suspended one
  * uses a pooled box (no task is started). buf and arg must not point into a
  * state machine still on the stack (it moves to the heap at the first
- * await); host is copied when it must be looked up. */
+ * await); host is copied when it must be looked up; path must stay until
+ * the open completes. */
 RTA_EXTERN rta_vtask rta_async1_read(int fd, void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_vtask rta_async1_write(int fd, const void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_vtask rta_async1_tcp_accept(int lfd, rta_deadline d);
@@ -91,6 +95,9 @@ RTA_EXTERN rta_vtask rta_async1_sendto(int fd, const void *buf, size_t n, const 
                                        rta_deadline d);
 RTA_EXTERN rta_vtask rta_async1_recvfrom(int fd, void *buf, size_t n, rta_deadline d);
 RTA_EXTERN rta_vtask rta_async1_run_blocking(int64_t (*fn)(void *), void *arg);
+RTA_EXTERN rta_vtask rta_async1_open(const char *path, int flags, int mode);
+RTA_EXTERN rta_vtask rta_async1_pread(int fd, void *buf, size_t n, int64_t off);
+RTA_EXTERN rta_vtask rta_async1_pwrite(int fd, const void *buf, size_t n, int64_t off);
 
 /* A UDP socket bound to host:port (port 0 = any). Does not suspend. */
 RTA_EXTERN int rta_udp_bind(const char *host, int port);
@@ -106,7 +113,8 @@ RTA_EXTERN int rta_close(int fd);
  * rta_open: open(2) with O_CLOEXEC added; fd or -errno. rta_pread: up to n
  * bytes at off (> 0, 0 at end of file) or -errno. rta_pwrite: all n bytes
  * at off, or -errno. Close with rta_close. The buffer may be on the task's
- * stack. From a plain thread they run right there. */
+ * stack. From a plain thread they run right there; cont and async1 code
+ * calls rta_cont_open... / rta_async1_open... (above). */
 RTA_EXTERN int rta_open(const char *path, int flags, int mode);
 RTA_EXTERN ssize_t rta_pread(int fd, void *buf, size_t n, int64_t off);
 RTA_EXTERN ssize_t rta_pwrite(int fd, const void *buf, size_t n, int64_t off);

@@ -1,7 +1,7 @@
 /*
  * The I/O calls as async1 methods returning a value task (rta_async1_read,
- * _write, _tcp_accept, _tcp_connect, _sendto, _recvfrom, _run_blocking; the
- * list is io.h's RTA__IO_FORMS): what rtac lowers those calls to in an
+ * _write, _tcp_accept, _tcp_connect, _sendto, _recvfrom, _run_blocking,
+ * _open, _pread, _pwrite; the list is io.h's RTA__IO_FORMS): what rtac lowers those calls to in an
  * async2 function built for the async1 engine (RUNTIME_AWAITS in
  * tools/rtac/rtac_lib/front.py), also awaitable from hand-written async1
  * code with RTA_AWAIT1_VTASK. Same contract as the plain calls (rta/io.h).

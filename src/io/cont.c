@@ -1,7 +1,7 @@
 /*
  * The I/O calls as cont functions (rta_cont_read, _write, _tcp_accept,
- * _tcp_connect, _sendto, _recvfrom, _run_blocking; the list is io.h's
- * RTA__IO_FORMS): what rtac lowers those calls to in an async2 function
+ * _tcp_connect, _sendto, _recvfrom, _run_blocking, _open, _pread, _pwrite;
+ * the list is io.h's RTA__IO_FORMS): what rtac lowers those calls to in an async2 function
  * built for the cont engine (RUNTIME_AWAITS in
  * tools/rtac/rtac_lib/front.py), also callable from hand-written cont code
  * with RTA_CONT_CALL. Same contract as the plain calls (rta/io.h).

@@ -11,18 +11,9 @@
 #include <limits.h>
 #include <unistd.h>
 
-typedef struct file_op {
-    int fd;
-    const char *path;
-    int flags, mode;
-    void *buf;
-    size_t n;
-    int64_t off;
-} file_op;
-
-static int64_t open_job(void *arg)
+int64_t rta__open_job(void *arg)
 {
-    file_op *o = arg;
+    rta__file_op *o = arg;
     int fd;
     do
         fd = open(o->path, o->flags | O_CLOEXEC, o->mode);
@@ -30,9 +21,9 @@ static int64_t open_job(void *arg)
     return fd < 0 ? -errno : fd;
 }
 
-static int64_t pread_job(void *arg)
+int64_t rta__pread_job(void *arg)
 {
-    file_op *o = arg;
+    rta__file_op *o = arg;
     for (;;) {
         ssize_t r = pread(o->fd, o->buf, o->n, (off_t)o->off);
         if (r >= 0)
@@ -42,9 +33,9 @@ static int64_t pread_job(void *arg)
     }
 }
 
-static int64_t pwrite_job(void *arg)
+int64_t rta__pwrite_job(void *arg)
 {
-    file_op *o = arg;
+    rta__file_op *o = arg;
     const char *p = o->buf;
     size_t done = 0;
     while (done < o->n) {
@@ -63,15 +54,15 @@ int rta_open(const char *path, int flags, int mode)
 {
     if (!path)
         return -EFAULT;
-    file_op o = {.path = path, .flags = flags, .mode = mode};
+    rta__file_op o = {.path = path, .flags = flags, .mode = mode};
     int64_t ran;
-    int64_t r = rta__run_blocking(open_job, &o, &ran);
+    int64_t r = rta__run_blocking(rta__open_job, &o, &ran);
     if (r == -ECANCELED && ran >= 0)
         close((int)ran); /* opened, but the task was cancelled meanwhile */
     return (int)r;
 }
 
-static ssize_t file_io(int64_t (*job)(void *), int fd, void *buf, size_t n, int64_t off)
+int rta__file_check(int fd, const void *buf, size_t n, int64_t off)
 {
     if (fd < 0)
         return -EBADF;
@@ -79,17 +70,25 @@ static ssize_t file_io(int64_t (*job)(void *), int fd, void *buf, size_t n, int6
         return -EINVAL;
     if (!buf && n)
         return -EFAULT;
-    file_op o = {.fd = fd, .buf = buf, .n = n, .off = off};
+    return 0;
+}
+
+static ssize_t file_io(int64_t (*job)(void *), int fd, void *buf, size_t n, int64_t off)
+{
+    int rc = rta__file_check(fd, buf, n, off);
+    if (rc < 0)
+        return rc;
+    rta__file_op o = {.fd = fd, .buf = buf, .n = n, .off = off};
     int64_t ran;
     return (ssize_t)rta__run_blocking(job, &o, &ran);
 }
 
 ssize_t rta_pread(int fd, void *buf, size_t n, int64_t off)
 {
-    return file_io(pread_job, fd, buf, n, off);
+    return file_io(rta__pread_job, fd, buf, n, off);
 }
 
 ssize_t rta_pwrite(int fd, const void *buf, size_t n, int64_t off)
 {
-    return file_io(pwrite_job, fd, (void *)(uintptr_t)buf, n, off);
+    return file_io(rta__pwrite_job, fd, (void *)(uintptr_t)buf, n, off);
 }

@@ -23,10 +23,12 @@
  *    record), the deadline as a timer on the waiting task's worker (removed
  *    in O(log n) when the wait ends first), and cancellation.
  *  - net.c: sockets; file.c: files; pool.c: rta_run_blocking; group.c.
- *  - cont.c: rta_cont_read / rta_cont_write, the waiting calls as cont
- *    functions (what rtac lowers rta_read / rta_write to for cont).
- *  - async1.c: rta_async1_read / rta_async1_write, the same as async1
- *    methods returning value tasks (what rtac lowers them to for async1).
+ *  - req.c: a waiting call as a resumable request (its retry-or-wait
+ *    loop, once) for the frames below, which suspend by returning;
+ *  - cont.c: rta_cont_read..., the waiting calls as cont functions (what
+ *    rtac lowers rta_read... to for cont), all driving requests;
+ *  - async1.c: rta_async1_read..., the same as async1 methods returning
+ *    value tasks (what rtac lowers them to for async1).
  *
  * The kernel never writes into a task's stack while the task is suspended:
  * waits are readiness-based and the read/recv/accept syscalls run in the
@@ -253,6 +255,22 @@ static inline bool rta__connect_final(int rc)
     return rc >= 0 || rc == -ETIMEDOUT || rc == -ECANCELED;
 }
 
+/* Files (file.c): one call's arguments, and the jobs that run them on the
+ * blocking pool (rta_open, rta_pread, rta_pwrite's; arg: an rta__file_op). */
+typedef struct rta__file_op {
+    int fd;
+    const char *path;
+    int flags, mode;
+    void *buf;
+    size_t n;
+    int64_t off;
+} rta__file_op;
+RTA__HIDDEN int64_t rta__open_job(void *arg);
+RTA__HIDDEN int64_t rta__pread_job(void *arg);
+RTA__HIDDEN int64_t rta__pwrite_job(void *arg);
+/* rta_pread / rta_pwrite's argument checks: 0 or -errno. */
+RTA__HIDDEN int rta__file_check(int fd, const void *buf, size_t n, int64_t off);
+
 /* ---- requests: one I/O call as a resumable step machine (req.c) ----------
  * For frames that suspend by returning (cont.c, async1.c): the frame keeps
  * the request (it moves with the frame: nothing in it points into itself)
@@ -269,6 +287,9 @@ enum {
     RTA__REQ_SENDTO,
     RTA__REQ_CONNECT,
     RTA__REQ_BLOCKING,
+    RTA__REQ_OPEN,
+    RTA__REQ_PREAD,
+    RTA__REQ_PWRITE,
 };
 
 typedef struct rta__ioreq {
@@ -294,6 +315,11 @@ typedef struct rta__ioreq {
             int64_t (*fn)(void *);
             void *arg;
         } job; /* run_blocking */
+        struct {
+            const char *path;
+            int64_t off;
+            int flags, mode;
+        } file; /* open (path, flags, mode), pread / pwrite (off) */
     } u;
 } rta__ioreq;
 
@@ -303,6 +329,8 @@ RTA__HIDDEN rta__ioreq rta__req_sendto(int fd, const void *buf, size_t n, const 
                                        rta_deadline d);
 RTA__HIDDEN rta__ioreq rta__req_connect(const char *host, int port, rta_deadline d);
 RTA__HIDDEN rta__ioreq rta__req_blocking(int64_t (*fn)(void *), void *arg);
+RTA__HIDDEN rta__ioreq rta__req_open(const char *path, int flags, int mode);
+RTA__HIDDEN rta__ioreq rta__req_file(int kind, int fd, void *buf, size_t n, int64_t off);
 
 /* Advances q: in is what the previous await gave (0 before the first step).
  * 1: done, *res the call's result; 0: await (*ops, *self), then step again
@@ -323,7 +351,11 @@ RTA__HIDDEN int rta__ioreq_step(rta__ioreq *q, int64_t in, int64_t *res, const r
     X(sendto, (int fd, const void *buf, size_t n, const char *host, int port, rta_deadline d),               \
       rta__req_sendto(fd, buf, n, host, port, d))                                                            \
     X(tcp_connect, (const char *host, int port, rta_deadline d), rta__req_connect(host, port, d))            \
-    X(run_blocking, (int64_t(*fn)(void *), void *arg), rta__req_blocking(fn, arg))
+    X(run_blocking, (int64_t(*fn)(void *), void *arg), rta__req_blocking(fn, arg))                           \
+    X(open, (const char *path, int flags, int mode), rta__req_open(path, flags, mode))                       \
+    X(pread, (int fd, void *buf, size_t n, int64_t off), rta__req_file(RTA__REQ_PREAD, fd, buf, n, off))     \
+    X(pwrite, (int fd, const void *buf, size_t n, int64_t off),                                              \
+      rta__req_file(RTA__REQ_PWRITE, fd, (void *)(uintptr_t)buf, n, off))
 #define RTA__IO_UNPAREN(...) __VA_ARGS__
 
 RTA__HIDDEN void rta__io_wait_records_free(void);
@@ -337,6 +369,11 @@ RTA__HIDDEN int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t 
  * rta__job_ops (its get_result gives fn's result and frees the record), or
  * -errno. */
 RTA__HIDDEN int rta__job_begin(int64_t (*fn)(void *), void *arg, int64_t *res, void **j);
+/* The same with fn's argument copied into the job's record (size bytes, at
+ * most RTA__JOB_ARG): for an argument that lives in a frame that moves. */
+#define RTA__JOB_ARG 48
+RTA__HIDDEN int rta__job_begin_copy(int64_t (*fn)(void *), const void *arg, size_t size, int64_t *res,
+                                    void **j);
 RTA__HIDDEN extern const rta_awaiter_ops rta__job_ops;
 RTA__HIDDEN void rta__pool_init(void);
 RTA__HIDDEN void rta__pool_shutdown(void);

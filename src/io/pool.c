@@ -35,6 +35,8 @@ typedef struct rta__job {
     _Atomic int arrivals;
     rta_waiter *waiter;
     rta__cancel_hook hook;
+    /* fn's argument, copied (rta__job_begin_copy): aligned for any field. */
+    _Alignas(max_align_t) unsigned char arg_copy[RTA__JOB_ARG];
 } rta__job;
 
 static struct {
@@ -174,8 +176,9 @@ static const rta_awaiter_ops job_ops = {
     .get_result = job_get_result,
 };
 
-/* A new job queued for a thread: NULL with *rc -errno. */
-static rta__job *job_queue(int64_t (*fn)(void *), void *arg, int *rc)
+/* A new job queued for a thread, fn's argument arg, or a copy of size
+ * bytes at arg (size > 0) in the record: NULL with *rc -errno. */
+static rta__job *job_queue(int64_t (*fn)(void *), void *arg, size_t size, int *rc)
 {
     rta__job *j = malloc(sizeof *j);
     if (!j) {
@@ -183,6 +186,10 @@ static rta__job *job_queue(int64_t (*fn)(void *), void *arg, int *rc)
         return NULL;
     }
     *j = (rta__job){.fn = fn, .arg = arg, .hook.fn = job_cancel};
+    if (size) {
+        memcpy(j->arg_copy, arg, size); /* before the pool can see the job */
+        j->arg = j->arg_copy;
+    }
     atomic_init(&j->arrivals, 0);
     pthread_mutex_lock(&P.lock);
     *P.tail = j;
@@ -216,7 +223,7 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
     if (rta__cancel_requested(rta__cancel_current()))
         return -ECANCELED;
     int rc;
-    rta__job *j = job_queue(fn, arg, &rc);
+    rta__job *j = job_queue(fn, arg, 0, &rc);
     if (!j)
         return rc;
     /* The job may read and write the task's frames (arg often points at a
@@ -241,16 +248,23 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
  * Their state is heap data (a cont frame, an async1 box): nothing to pin,
  * and the record is freed by get_result, which runs once the job ended. */
 
-int rta__job_begin(int64_t (*fn)(void *), void *arg, int64_t *res, void **out)
+int rta__job_begin_copy(int64_t (*fn)(void *), const void *arg, size_t size, int64_t *res, void **out)
 {
     *out = NULL;
+    if (size > RTA__JOB_ARG)
+        return -EINVAL;
     if (!rta__tls_state.worker || !rta__io_state.be) {
-        *res = fn(arg); /* a plain thread may block */
+        *res = fn((void *)(uintptr_t)arg); /* a plain thread may block: arg stays put meanwhile */
         return 1;
     }
     int rc;
-    *out = job_queue(fn, arg, &rc);
+    *out = job_queue(fn, (void *)(uintptr_t)arg, size, &rc);
     return *out ? 0 : rc;
+}
+
+int rta__job_begin(int64_t (*fn)(void *), void *arg, int64_t *res, void **out)
+{
+    return rta__job_begin_copy(fn, arg, 0, res, out);
 }
 
 static int64_t job_take_result(void *self)

@@ -16,7 +16,8 @@
  *              lookup started, or the descriptor prepared; then as READY
  *   READY      in: the readiness wait's result; retry the syscall until it
  *              completes, fails, or says EAGAIN (then wait again)
- *   JOB        in: the job's result, which is the call's
+ *   JOB        in: the job's result, which is the call's (run_blocking,
+ *              and the files' calls, which run on the pool as for tasklets)
  *   RESOLVED   in: the lookup's (n or -errno): sendto to READY, connect to
  *              the first address
  *   CONNECTING in: the connect wait's result: done, or the next address
@@ -80,6 +81,41 @@ rta__ioreq rta__req_blocking(int64_t (*fn)(void *), void *arg)
     return q;
 }
 
+rta__ioreq rta__req_open(const char *path, int flags, int mode)
+{
+    rta__ioreq q = rta__req_io(RTA__REQ_OPEN, -1, NULL, 0, RTA_FOREVER);
+    q.u.file.path = path;
+    q.u.file.flags = flags;
+    q.u.file.mode = mode;
+    q.err = path ? 0 : -EFAULT;
+    return q;
+}
+
+rta__ioreq rta__req_file(int kind, int fd, void *buf, size_t n, int64_t off)
+{
+    rta__ioreq q = rta__req_io(kind, fd, buf, n, RTA_FOREVER);
+    q.u.file.off = off;
+    q.err = rta__file_check(fd, buf, n, off);
+    return q;
+}
+
+/* A file call: its job on the pool, the arguments copied into the job's
+ * record (the request moves with its frame). */
+static int start_file(rta__ioreq *q, int64_t *res, void **self)
+{
+    rta__file_op o = {.fd = q->fd,
+                      .path = q->u.file.path,
+                      .flags = q->u.file.flags,
+                      .mode = q->u.file.mode,
+                      .buf = q->buf,
+                      .n = q->n,
+                      .off = q->u.file.off};
+    int64_t (*job)(void *) = q->kind == RTA__REQ_OPEN    ? rta__open_job
+                             : q->kind == RTA__REQ_PREAD ? rta__pread_job
+                                                         : rta__pwrite_job;
+    return rta__job_begin_copy(job, &o, sizeof o, res, self);
+}
+
 /* One attempt of q's syscall: its result (>= 0), or -1 with errno. */
 static int64_t attempt(rta__ioreq *q)
 {
@@ -94,8 +130,8 @@ static int64_t attempt(rta__ioreq *q)
         return sendto(q->fd, q->buf, q->n, MSG_NOSIGNAL, (const struct sockaddr *)&q->u.to.a, q->u.to.len);
     default: /* RTA__REQ_WRITE: all n bytes; partial writes go on at once */
         while (q->u.wr.done < q->n) {
-            ssize_t r = rta__io_send(q->fd, (const char *)q->buf + q->u.wr.done, q->n - q->u.wr.done,
-                                     &q->u.wr.sock);
+            ssize_t r =
+                rta__io_send(q->fd, (const char *)q->buf + q->u.wr.done, q->n - q->u.wr.done, &q->u.wr.sock);
             if (r < 0)
                 return -1;
             q->u.wr.done += (size_t)r;
@@ -178,10 +214,11 @@ static int start(rta__ioreq *q, int64_t *res, const rta_awaiter_ops **ops, void 
     if (q->err < 0)
         return done(res, q->err);
     int rc;
-    if (q->kind == RTA__REQ_BLOCKING) {
+    if (q->kind >= RTA__REQ_BLOCKING) { /* a job: run_blocking, files */
         q->stage = ST_JOB;
         *ops = &rta__job_ops;
-        rc = rta__job_begin(q->u.job.fn, q->u.job.arg, res, self);
+        rc = q->kind == RTA__REQ_BLOCKING ? rta__job_begin(q->u.job.fn, q->u.job.arg, res, self)
+                                          : start_file(q, res, self);
         return rc < 0 ? done(res, rc) : rc;
     }
     if (q->lookup) { /* a name (connect, sendto): looked up on the pool, into the heap */

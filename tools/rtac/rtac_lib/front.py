@@ -71,6 +71,12 @@ RUNTIME_AWAITS = {
                           ('vtask', 'rta_async1_recvfrom({0}, {1}, {2}, {3})', _CFG)),
     'rta_run_blocking': Await('RTA_CONT_CALL({dst}, rta_cont_run_blocking, {0}, {1})',
                               ('vtask', 'rta_async1_run_blocking({0}, {1})', _CFG)),
+    'rta_open': Await('RTA_CONT_CALL({dst}, rta_cont_open, {0}, {1}, {2})',
+                      ('vtask', 'rta_async1_open({0}, {1}, {2})', _CFG)),
+    'rta_pread': Await('RTA_CONT_CALL({dst}, rta_cont_pread, {0}, {1}, {2}, {3})',
+                       ('vtask', 'rta_async1_pread({0}, {1}, {2}, {3})', _CFG)),
+    'rta_pwrite': Await('RTA_CONT_CALL({dst}, rta_cont_pwrite, {0}, {1}, {2}, {3})',
+                        ('vtask', 'rta_async1_pwrite({0}, {1}, {2}, {3})', _CFG)),
 }
 
 # The functions the written names call (a macro's expansion calls the _cfg one).
