@@ -52,9 +52,11 @@
 #if defined(__GNUC__)
 #define RJ_LIKELY(x) __builtin_expect(!!(x), 1)
 #define RJ_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RJ_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define RJ_LIKELY(x) (x)
 #define RJ_UNLIKELY(x) (x)
+#define RJ_ALWAYS_INLINE inline
 #endif
 
 /* Shared by every engine build (stream.c / doc.c): not async. */
