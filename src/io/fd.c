@@ -10,38 +10,32 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#define CHUNK 1024
-#define NCHUNKS 4096 /* descriptors up to 4M */
+#define CHUNK RTA__IOFD_CHUNK
+#define NCHUNKS RTA__IOFD_NCHUNKS
 
-static _Atomic(rta__iofd *) chunks[NCHUNKS];
+_Atomic(rta__iofd *) rta__iofd_chunks[NCHUNKS];
 static pthread_mutex_t chunk_lock = PTHREAD_MUTEX_INITIALIZER;
 
-rta__iofd *rta__iofd_get(int fd, bool create)
+/* rta__iofd_get's first use of a chunk (io.h): allocates it. */
+rta__iofd *rta__iofd_get_slow(int fd, bool create)
 {
-    if (fd < 0 || fd >= CHUNK * NCHUNKS)
+    if (fd < 0 || fd >= CHUNK * NCHUNKS || !create)
         return NULL;
     unsigned c = (unsigned)fd / CHUNK;
-    rta__iofd *chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
+    pthread_mutex_lock(&chunk_lock);
+    rta__iofd *chunk = atomic_load_explicit(&rta__iofd_chunks[c], memory_order_relaxed);
     if (!chunk) {
-        if (!create)
-            return NULL;
-        pthread_mutex_lock(&chunk_lock);
-        chunk = atomic_load_explicit(&chunks[c], memory_order_relaxed);
-        if (!chunk) {
-            chunk = calloc(CHUNK, sizeof *chunk);
-            if (chunk) {
-                for (int i = 0; i < CHUNK; i++) {
-                    pthread_mutex_init(&chunk[i].lock, NULL);
-                    chunk[i].fd = (int)c * CHUNK + i;
-                }
-                atomic_store_explicit(&chunks[c], chunk, memory_order_release);
+        chunk = calloc(CHUNK, sizeof *chunk);
+        if (chunk) {
+            for (int i = 0; i < CHUNK; i++) {
+                pthread_mutex_init(&chunk[i].lock, NULL);
+                chunk[i].fd = (int)c * CHUNK + i;
             }
+            atomic_store_explicit(&rta__iofd_chunks[c], chunk, memory_order_release);
         }
-        pthread_mutex_unlock(&chunk_lock);
-        if (!chunk)
-            return NULL;
     }
-    return &chunk[(unsigned)fd % CHUNK];
+    pthread_mutex_unlock(&chunk_lock);
+    return chunk ? &chunk[(unsigned)fd % CHUNK] : NULL;
 }
 
 int rta__iofd_register_locked(rta__iofd *f)
@@ -57,11 +51,13 @@ int rta__iofd_register_locked(rta__iofd *f)
     if (rc < 0)
         return rc;
     f->registered = true;
-    f->op[0].ready = f->op[1].ready = false;
+    atomic_store_explicit(&f->op[0].ready, false, memory_order_relaxed);
+    atomic_store_explicit(&f->op[1].ready, false, memory_order_relaxed);
     return 0;
 }
 
-int rta__iofd_prepare(int fd)
+/* rta__iofd_prepare (io.h) when the descriptor is not registered yet. */
+int rta__iofd_prepare_slow(int fd)
 {
     if (!rta__io_state.be)
         return 0; /* no runtime: plain blocking calls */
@@ -84,7 +80,7 @@ void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc)
     for (int d = 0; d < 2; d++) {
         ended[d] = f->op[d].wait;
         f->op[d].wait = NULL;
-        f->op[d].ready = false;
+        atomic_store_explicit(&f->op[d].ready, false, memory_order_relaxed);
         if (ended[d])
             ended[d]->result = result;
     }
@@ -132,7 +128,7 @@ void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr, bool eof)
                 f->op[d].wait = NULL;
                 ended[d]->result = 0;
             } else {
-                f->op[d].ready = true;
+                atomic_store_explicit(&f->op[d].ready, true, memory_order_relaxed);
             }
         }
     }
@@ -147,7 +143,7 @@ void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr, bool eof)
 void rta__iofd_cancel_all(void)
 {
     for (unsigned c = 0; c < NCHUNKS; c++) {
-        rta__iofd *chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
+        rta__iofd *chunk = atomic_load_explicit(&rta__iofd_chunks[c], memory_order_acquire);
         if (!chunk)
             continue;
         for (int i = 0; i < CHUNK; i++)
@@ -160,12 +156,12 @@ void rta__iofd_cancel_all(void)
 void rta__iofd_table_free(void)
 {
     for (unsigned c = 0; c < NCHUNKS; c++) {
-        rta__iofd *chunk = atomic_load_explicit(&chunks[c], memory_order_relaxed);
+        rta__iofd *chunk = atomic_load_explicit(&rta__iofd_chunks[c], memory_order_relaxed);
         if (!chunk)
             continue;
         for (int i = 0; i < CHUNK; i++)
             pthread_mutex_destroy(&chunk[i].lock);
         free(chunk);
-        atomic_store_explicit(&chunks[c], NULL, memory_order_relaxed);
+        atomic_store_explicit(&rta__iofd_chunks[c], NULL, memory_order_relaxed);
     }
 }

@@ -376,7 +376,7 @@ ssize_t rta_write(int fd, const void *buf, size_t n, rta_deadline d)
 ssize_t rta__io_send(int fd, const void *p, size_t n, bool *sock)
 {
     if (*sock) {
-        ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t r = rta__sys_send(fd, p, n, MSG_NOSIGNAL);
         if (r >= 0 || errno != ENOTSOCK)
             return r;
         *sock = false;

@@ -127,8 +127,9 @@ static void wait_on_completed(void *self, rta_waiter *waiter)
          * switching out (rta_task_cancel's hook found nothing to end yet
          * and took this lock before or after us: see sched.h). */
         w->result = -ECANCELED;
-    } else if (op->ready) {
-        op->ready = false; /* the edge came while we switched out */
+    } else if (atomic_load_explicit(&op->ready, memory_order_relaxed)) {
+        /* the edge came while we switched out */
+        atomic_store_explicit(&op->ready, false, memory_order_relaxed);
         w->result = 0;
     } else if (op->wait) {
         w->result = -EBUSY;
@@ -188,16 +189,22 @@ static int wait_prelude(int fd, int dir, rta_deadline d, rta__iofd **fp)
     rta__iofd *f = rta__iofd_get(fd, true);
     if (!f)
         return fd < 0 ? -EBADF : -ENOMEM;
+    *fp = f;
+    /* The common case without the lock: registered and no edge since the
+     * EAGAIN. The awaiter's on_completed looks again under the lock (an
+     * edge in between resumes the task at once; another waiter: -EBUSY). */
+    if (atomic_load_explicit(&f->registered, memory_order_relaxed) &&
+        !atomic_load_explicit(&f->op[dir].ready, memory_order_relaxed))
+        return 0;
     pthread_mutex_lock(&f->lock);
     int rc = rta__iofd_register_locked(f);
-    if (rc == 0 && f->op[dir].ready) {
-        f->op[dir].ready = false;
+    if (rc == 0 && atomic_load_explicit(&f->op[dir].ready, memory_order_relaxed)) {
+        atomic_store_explicit(&f->op[dir].ready, false, memory_order_relaxed);
         rc = 1; /* an edge since the caller's EAGAIN: retry at once */
     } else if (rc == 0 && f->op[dir].wait) {
         rc = -EBUSY;
     }
     pthread_mutex_unlock(&f->lock);
-    *fp = f;
     return rc;
 }
 
