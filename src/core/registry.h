@@ -68,22 +68,25 @@ enum rta__reg_wait_kind {
 struct rta__reg_shard;
 
 typedef struct rta__reg_entry {
-    struct rta__reg_entry *prev, *next; /* guarded by the shard's lock */
-    struct rta__reg_shard *shard;       /* NULL while not registered */
-    rta_task *task;                     /* NULL for an async1 value-task method */
-    const char *engine;                 /* "tasklet", "cont", "async1" */
-    const void *fn;                     /* the task's root function (symbolized on report) */
-    _Atomic uint8_t state;              /* enum rta__reg_state */
-    uint8_t pc_kind;                    /* RTA__REG_PC_*, fixed at rta__reg_add */
-    uint8_t frames_cap;                 /* room in frames[], fixed at rta__reg_add */
-    _Atomic uint8_t nframes;            /* frames[0..nframes): innermost first */
-    _Atomic uint8_t truncated;          /* the stack had more than RTA__REG_FRAMES */
-    _Atomic uint32_t seq;               /* odd while frames are written */
-    _Atomic int32_t await_point;        /* async1: the state machine's await index */
-    _Atomic uint64_t since_ns;          /* coarse monotonic time of the last suspension */
+    /* First the fields a tasklet's yield touches (state, shard, susp_fp): 24
+     * bytes that the tasklet object keeps in the cache line of its other
+     * hot fields (tasklet.h). */
+    _Atomic uint8_t state;        /* enum rta__reg_state */
+    uint8_t pc_kind;              /* RTA__REG_PC_*, fixed at rta__reg_add */
+    uint8_t frames_cap;           /* room in frames[], fixed at rta__reg_add */
+    _Atomic uint8_t nframes;      /* frames[0..nframes): innermost first */
+    _Atomic uint32_t seq;         /* odd while frames are written */
+    struct rta__reg_shard *shard; /* NULL while not registered */
     /* Tasklets: the frame address of the suspending call (the walk starts at
      * its record), stored before the state that says suspended. */
     _Atomic uintptr_t susp_fp;
+    struct rta__reg_entry *prev, *next; /* guarded by the shard's lock */
+    rta_task *task;                     /* NULL for an async1 value-task method */
+    const char *engine;                 /* "tasklet", "cont", "async1" */
+    const void *fn;                     /* the task's root function (symbolized on report) */
+    _Atomic uint8_t truncated;          /* the stack had more than RTA__REG_FRAMES */
+    _Atomic int32_t await_point;        /* async1: the state machine's await index */
+    _Atomic uint64_t since_ns;          /* coarse monotonic time of the last suspension */
     /* Engines whose frames are read lazily (tasklet, cont): a consistent copy of
      * the suspended task's frames, or 0 (running, or it kept moving); any
      * thread, with e's shard lock held. NULL: frames[] below. A lazy

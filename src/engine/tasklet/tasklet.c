@@ -32,6 +32,10 @@
 /* rta__tls.stackful holds the running tasklet; the core and the scheduler
  * read it as an rta_task (rta__stackful_task). */
 _Static_assert(offsetof(rta__tasklet, task) == 0, "the task handle starts the tasklet");
+/* The yield's fields together (tasklet.h), on LP64. */
+_Static_assert(sizeof(void *) != 8 ||
+                   offsetof(rta__tasklet, reg.susp_fp) + 8 - offsetof(rta__tasklet, work) <= 136,
+               "the tasklet's hot fields spread out");
 
 /* Per worker thread, in the core's TLS block (rta__tls): the thread's errno
  * address (set at thread_enter), which each suspension uses to keep its
@@ -940,11 +944,13 @@ void rta_yield_cfg(bool cfg)
         return;
     }
     rta__worker *wk = t->worker;
-    /* errno as in suspend(), kept in t: nothing of this frame but the
-     * frame pointer lives across the switch (t is the current tasklet
+    /* errno as in suspend(), kept in this frame's memory (volatile: not in
+     * a callee-saved register): nothing of this frame but the frame pointer
+     * lives across the switch in a register (t is the current tasklet
      * again afterwards), so the prologue saves no callee-saved registers
-     * that rta__ctx_switch saves again. */
-    t->saved_errno = *tasklet_errnop;
+     * that rta__ctx_switch saves again, and the value shares the cache
+     * line of the frame, which the resume touches anyway. */
+    volatile int saved_errno = *tasklet_errnop;
     uint64_t tick;
     rta__work *w = rta__sched_requeue_local(wk, &t->work, &tick);
     t->resume_via = RTA__RESUME_DIRECT;
@@ -968,7 +974,7 @@ void rta_yield_cfg(bool cfg)
     t = rta__tasklet_cur();
     RTA__ASSERT(rta__tls_state.worker == t->worker); /* as in suspend() */
     rta__reg_resumed(&t->reg);
-    *tasklet_errnop = t->saved_errno;
+    *tasklet_errnop = saved_errno;
     cancel_point(t, "rta_yield");
 }
 

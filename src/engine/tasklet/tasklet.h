@@ -58,46 +58,62 @@ enum rta__suspend_reason {
     RTA__SUSP_DONE,
 };
 
+/* Layout: what a yield reads or writes of the yielding and of the resumed
+ * tasklet (work, worker, region, sp, resume_via, cancel, exec's handler
+ * depth and contexts, the registry entry's state, shard and susp_fp) lies
+ * in the 136 bytes from work on, three cache lines at most (the object is
+ * 16-byte aligned), so that a resume among thousands of tasklets misses on
+ * as few lines as can be (issue 21; callgrind's cache simulation in
+ * docs/tasklet.md). Checked in tasklet.c. */
 typedef struct rta__tasklet {
-    rta_task task;  /* first: the handle users hold */
-    rta__work work; /* start or resume on a worker */
-    rta_fn fn;
-    void *arg;
+    rta_task task;       /* first: the handle users hold */
+    rta__work work;      /* start or resume on a worker */
     rta__worker *worker; /* owner once started */
     rta__region *region; /* home region once started */
     void *sp;            /* saved stack pointer while suspended */
-    void *saved;         /* evicted frames */
-    size_t saved_len, saved_cap;
-    uint8_t reason; /* enum rta__suspend_reason: why it switched out */
     /* How the current suspension resumes (enum rta__resume_kind), decided
      * before switching out from the context current at the await and the
      * await's configure-await flag; resume_target is that sync context or
      * scheduler. Read by whoever makes the tasklet ready again. */
     uint8_t resume_via;
+    uint8_t reason; /* enum rta__suspend_reason: why it switched out */
     bool started;
-    int saved_errno;    /* its errno while suspended by a yield (rta_yield_cfg) */
+    /* Cancellation (rta_task_cancel; protocol in sched.h): CANCEL_REQ once
+     * requested, CANCEL_LOCK while the hook slot is used; cancel_hook is the
+     * armed wait's, guarded by CANCEL_LOCK. */
+    _Atomic uint32_t cancel;
+    rta__exec exec;     /* its try chain and contexts (locals counted: see rta__ctx) */
+    rta__reg_entry reg; /* in the task registry from its first suspension */
+    rta_fn fn;
+    void *arg;
+    void *saved; /* evicted frames */
+    size_t saved_len, saved_cap;
+    int saved_errno;    /* its errno while suspended by an await or sleep (suspend) */
     rta_status outcome; /* set before RTA__SUSP_DONE */
     int64_t result;
     rta_error *error;
-    rta__exec exec;                   /* its try chain and contexts (locals counted: see rta__ctx) */
     void *resume_target;              /* rta_sync_ctx * or rta_scheduler *, per resume_via */
     const rta_awaiter_ops *await_ops; /* the awaiter to register with, after switching out */
     void *await_self;
     rta_waiter resume; /* handed to awaiters; fn schedules this tasklet */
     rta__timer timer;  /* for rta_sleep_ms */
-    /* Cancellation (rta_task_cancel; protocol in sched.h): CANCEL_REQ once
-     * requested, CANCEL_LOCK while the hook slot is used; cancel_hook is the
-     * armed wait's, guarded by CANCEL_LOCK. sleep_claim: the first of the
-     * sleep timer and a cancel to exchange it from 0 resumes the sleeper. */
-    _Atomic uint32_t cancel;
+    /* sleep_claim: the first of the sleep timer and a cancel to exchange it
+     * from 0 resumes the sleeper (see cancel above). */
     rta__cancel_hook *cancel_hook;
     rta__cancel_hook sleep_hook;
     _Atomic int sleep_claim;
     uint32_t pinned; /* rta__resident_pin count: never evicted while > 0 (owner only) */
-    void *asan_fake_stack;
-    void *tsan_fiber;   /* ThreadSanitizer's fiber, from start to finish (TSan builds) */
-    rta__reg_entry reg; /* in the task registry from its first suspension */
+    /* One word for either tool: a build has ASan or TSan, never both (the
+     * compilers refuse the pair), and a parked tasklet is 8 bytes (a malloc
+     * chunk of 16) smaller for it (issue 21). */
+    union {
+        void *asan_fake_stack; /* ASan's fake stack across a switch (ASan builds) */
+        void *tsan_fiber;      /* ThreadSanitizer's fiber, from start to finish (TSan builds) */
+    };
 } rta__tasklet;
+#if RTA__ASAN && RTA__TSAN
+#error "the tasklet keeps ASan's and TSan's switch state in one word"
+#endif
 
 /* Idle checks remembered (compact.c): a check runs about every quarter of
  * the idle threshold, so the newest one at least a threshold old is among
