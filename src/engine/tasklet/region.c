@@ -110,10 +110,8 @@ static int map_chunk(rta__tasklet_worker *tw, unsigned n)
     c->n = n;
     for (unsigned i = n; i-- > 0;) {
         rta__region *r = &c->r[i];
-        r->map = map + i * one;
-        r->map_len = one;
-        r->lo = r->map + guard;
-        r->top = r->map + one;
+        r->lo = map + i * one + guard;
+        r->top = map + (i + 1) * one;
         r->occupant = NULL;
         r->last_use = 0;
         r->nbound = 0;
@@ -180,7 +178,7 @@ rta__region *rta__region_of_guard(const rta__tasklet_worker *tw, const char *add
         rta__region_chunk *c = atomic_load_explicit(&tw->chunks[k], memory_order_acquire);
         if (!c || addr < c->map || addr >= c->map + c->map_len)
             continue;
-        rta__region *r = &c->r[(size_t)(addr - c->map) / c->r[0].map_len];
+        rta__region *r = &c->r[(size_t)(addr - c->map) / (c->map_len / c->n)];
         return addr < r->lo ? r : NULL;
     }
     return NULL;

@@ -24,9 +24,10 @@
 #include "../../core/registry.h"
 #include "../../sched/engine.h"
 
+/* One per region and per worker, 10,000 and more: every byte counts in what
+ * a parked tasklet costs (issue 21), so what follows from the chunk (the
+ * range with its guard: [lo - guard, top)) is not stored. */
 typedef struct rta__region {
-    char *map; /* this region's range, guard included (inside its chunk) */
-    size_t map_len;
     char *lo;  /* lowest usable byte (just above the guard) */
     char *top; /* stack top (exclusive), 16-byte aligned */
     struct rta__tasklet *occupant;
