@@ -19,10 +19,16 @@ scripts/install-deps.sh test
 # Each step line carries the minutes since the start, so a CI log shows
 # where the time went (CI must stay under 30 minutes on 2 cores).
 t0=$(date +%s)
-# The CPU time used so far (this script's children, user + system) too:
+# The CPU seconds used so far (this script's children, user + system) too:
 # unlike the wall time, a shared machine's load does not inflate it much.
-cpu_so_far() { times | tail -1 | awk '{ split($1, u, "m"); split($2, s, "m"); printf "%d", (u[1] + s[1]) + (u[2] + s[2]) / 60 }'; }
-step() { echo; echo "=== $* === [$(( ($(date +%s) - t0) / 60 )) min $(( ($(date +%s) - t0) % 60 )) s, CPU $(cpu_so_far) min]"; }
+# `times` must run in this shell, not in a $(...) subshell (which would
+# report its own, empty, children): it writes a file that awk then reads.
+step() {
+    mkdir -p "$out"
+    times > "$out/.times"
+    local cpu; cpu=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%d", (u[1] + s[1]) * 60 + u[2] + s[2] }' "$out/.times")
+    echo; echo "=== $* === [$(( ($(date +%s) - t0) / 60 )) min $(( ($(date +%s) - t0) % 60 )) s, CPU $cpu s]"
+}
 
 configure_build_test() {
     local dir=$1; shift

@@ -193,8 +193,11 @@ int main(void)
     }
     RTA_END_TRY;
     CHECK_EQ(caught, 1);
+    /* Built before the try: gcc -O0 warns that a compound literal inside it
+     * "might be clobbered by longjmp" (-Werror=clobbered in Debug builds). */
+    const rta_method_ref helper_ref = {&Helper_m, RTA_ENTRY_TASK};
     RTA_TRY {
-        rta_method_ref_invoke((rta_method_ref){&Helper_m, RTA_ENTRY_TASK}, &o);
+        rta_method_ref_invoke(helper_ref, &o);
     }
     RTA_CATCH(e) {
         CHECK_EQ(rta_error_code(e), RTA_ENOTASYNC);
