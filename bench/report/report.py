@@ -14,6 +14,7 @@ import json, os, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadreport  # noqa: E402
+import jsonreport  # noqa: E402
 from collections import OrderedDict, defaultdict
 
 ENGINES = ["sync", "tasklet", "cont", "async1-task", "async1-vtask", "async1-pool"]
@@ -734,6 +735,7 @@ def main():
     md.append("")
     for bench, title in BENCHES:
         md += [f"## {title} (`{bench}`)", "", table(bench, idx)]
+    md += jsonreport.json_section(idx, paired, fmt_paired, fmt)
     # The load benchmarks: their own results files beside results.jsonl.
     here = os.path.dirname(os.path.abspath(sys.argv[1]))
     md += loadreport.http_section(os.path.join(here, "http.jsonl"), outdir)
