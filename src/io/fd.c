@@ -8,6 +8,8 @@
 #include "io.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define CHUNK RTA__IOFD_CHUNK
@@ -28,7 +30,6 @@ rta__iofd *rta__iofd_get_slow(int fd, bool create)
         chunk = calloc(CHUNK, sizeof *chunk);
         if (chunk) {
             for (int i = 0; i < CHUNK; i++) {
-                pthread_mutex_init(&chunk[i].lock, NULL);
                 chunk[i].fd = (int)c * CHUNK + i;
             }
             atomic_store_explicit(&rta__iofd_chunks[c], chunk, memory_order_release);
@@ -36,6 +37,27 @@ rta__iofd *rta__iofd_get_slow(int fd, bool create)
     }
     pthread_mutex_unlock(&chunk_lock);
     return chunk ? &chunk[(unsigned)fd % CHUNK] : NULL;
+}
+
+/* fdlock.h's slow paths: a short spin (the holder is on another CPU for a
+ * few instructions), then mark the word contended and sleep on it. */
+void rta__fdlock_wait(rta__fdlock *l)
+{
+    for (int i = 0; i < 64; i++) {
+        rta__cpu_relax();
+        uint32_t free_ = 0;
+        if (atomic_load_explicit(&l->s, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_weak_explicit(&l->s, &free_, 1, memory_order_acquire,
+                                                  memory_order_relaxed))
+            return;
+    }
+    while (atomic_exchange_explicit(&l->s, 2, memory_order_acquire) != 0)
+        syscall(SYS_futex, &l->s, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+}
+
+void rta__fdlock_wake(rta__fdlock *l)
+{
+    syscall(SYS_futex, &l->s, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 int rta__iofd_register_locked(rta__iofd *f)
@@ -66,9 +88,9 @@ int rta__iofd_prepare_slow(int fd)
         return fd < 0 ? -EBADF : 0;
     if (rta__likely(atomic_load_explicit(&f->registered, memory_order_relaxed)))
         return 0;
-    pthread_mutex_lock(&f->lock);
+    rta__fdlock_lock(&f->lock);
     int rc = rta__iofd_register_locked(f);
-    pthread_mutex_unlock(&f->lock);
+    rta__fdlock_unlock(&f->lock);
     return rc == -EPERM ? 0 : rc;
 }
 
@@ -76,7 +98,7 @@ int rta__iofd_prepare_slow(int fd)
 void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc)
 {
     rta__iowait *ended[2] = {NULL, NULL};
-    pthread_mutex_lock(&f->lock);
+    rta__fdlock_lock(&f->lock);
     for (int d = 0; d < 2; d++) {
         ended[d] = f->op[d].wait;
         f->op[d].wait = NULL;
@@ -94,7 +116,7 @@ void rta__iofd_end_waits(rta__iofd *f, int result, bool close_fd, int *close_rc)
          * registered under the new generation) before this entry is reset. */
         *close_rc = close(f->fd) < 0 ? -errno : 0;
     }
-    pthread_mutex_unlock(&f->lock);
+    rta__fdlock_unlock(&f->lock);
     for (int d = 0; d < 2; d++)
         if (ended[d])
             ended[d]->waiter->fn(ended[d]->waiter);
@@ -114,7 +136,7 @@ void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr, bool eof)
         return;
     rta__iowait *ended[2] = {NULL, NULL};
     bool want[2] = {rd, wr};
-    pthread_mutex_lock(&f->lock);
+    rta__fdlock_lock(&f->lock);
     if (f->gen == gen && f->registered) {
         if (eof)
             atomic_store_explicit(&f->rd_eof, true, memory_order_relaxed);
@@ -132,7 +154,7 @@ void rta__iofd_event(int fd, uint32_t gen, bool rd, bool wr, bool eof)
             }
         }
     }
-    pthread_mutex_unlock(&f->lock);
+    rta__fdlock_unlock(&f->lock);
     for (int d = 0; d < 2; d++)
         if (ended[d])
             ended[d]->waiter->fn(ended[d]->waiter);
@@ -159,8 +181,6 @@ void rta__iofd_table_free(void)
         rta__iofd *chunk = atomic_load_explicit(&rta__iofd_chunks[c], memory_order_relaxed);
         if (!chunk)
             continue;
-        for (int i = 0; i < CHUNK; i++)
-            pthread_mutex_destroy(&chunk[i].lock);
         free(chunk);
         atomic_store_explicit(&rta__iofd_chunks[c], NULL, memory_order_relaxed);
     }

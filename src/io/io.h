@@ -48,6 +48,7 @@
 #include "../core/registry.h"
 #include "../sched/stackful.h"
 #include "../sched/sched.h"
+#include "fdlock.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -78,7 +79,7 @@ typedef struct rta__ioop {
 } rta__ioop;
 
 typedef struct rta__iofd {
-    pthread_mutex_t lock;
+    rta__fdlock lock;
     uint32_t gen; /* bumped by close; events carry it (stale ones are dropped) */
     int fd;
     _Atomic bool registered; /* in the poller under this generation (written under lock) */

@@ -160,7 +160,7 @@ static int adopt(int fd, bool stream)
     rta__iofd *f = rta__iofd_get(fd, true);
     if (!f)
         return fd;
-    pthread_mutex_lock(&f->lock);
+    rta__fdlock_lock(&f->lock);
     if (f->registered) {
         /* Closed with close(2) behind our back: start a new generation
          * (io_uring still watches the old file: let it go). */
@@ -170,7 +170,7 @@ static int adopt(int fd, bool stream)
     }
     rta__iofd_reset_rd(f, stream);
     int rc = rta__iofd_register_locked(f);
-    pthread_mutex_unlock(&f->lock);
+    rta__fdlock_unlock(&f->lock);
     if (rc < 0) {
         close(fd);
         return rc;

@@ -117,14 +117,14 @@ static void rearm(int fd, uint32_t gen, bool failed)
     rta__iofd *f = rta__iofd_get(fd, false);
     if (!f)
         return;
-    pthread_mutex_lock(&f->lock);
+    rta__fdlock_lock(&f->lock);
     if (f->registered && f->gen == gen) {
         /* A failed poll is not retried here (it could fail forever): the
          * next wait registers the descriptor again. */
         if (failed || submit_poll(fd, key_of(f)) < 0)
             f->registered = false;
     }
-    pthread_mutex_unlock(&f->lock);
+    rta__fdlock_unlock(&f->lock);
 }
 
 typedef struct cqe_copy {

@@ -87,13 +87,13 @@ static void end_if_pending(rta__iowait *w, int result)
 {
     rta__iofd *f = w->iofd;
     bool mine = false;
-    pthread_mutex_lock(&f->lock);
+    rta__fdlock_lock(&f->lock);
     if (f->op[w->dir].wait == w) {
         f->op[w->dir].wait = NULL;
         w->result = result;
         mine = true;
     }
-    pthread_mutex_unlock(&f->lock);
+    rta__fdlock_unlock(&f->lock);
     if (mine)
         w->waiter->fn(w->waiter);
 }
@@ -121,7 +121,7 @@ static void wait_on_completed(void *self, rta_waiter *waiter)
     rta__iofd *f = w->iofd;
     rta__ioop *op = &f->op[w->dir];
     w->waiter = waiter;
-    pthread_mutex_lock(&f->lock);
+    rta__fdlock_lock(&f->lock);
     if (atomic_load(&rta__io_state.stopping) || !f->registered || rta__cancel_requested(w->task)) {
         /* Shutting down, closed since the check, or cancelled while
          * switching out (rta_task_cancel's hook found nothing to end yet
@@ -141,7 +141,7 @@ static void wait_on_completed(void *self, rta_waiter *waiter)
             op->wait = w;
     }
     bool now = op->wait != w;
-    pthread_mutex_unlock(&f->lock);
+    rta__fdlock_unlock(&f->lock);
     if (now)
         waiter->fn(waiter);
 }
@@ -196,7 +196,7 @@ static int wait_prelude(int fd, int dir, rta_deadline d, rta__iofd **fp)
     if (atomic_load_explicit(&f->registered, memory_order_relaxed) &&
         !atomic_load_explicit(&f->op[dir].ready, memory_order_relaxed))
         return 0;
-    pthread_mutex_lock(&f->lock);
+    rta__fdlock_lock(&f->lock);
     int rc = rta__iofd_register_locked(f);
     if (rc == 0 && atomic_load_explicit(&f->op[dir].ready, memory_order_relaxed)) {
         atomic_store_explicit(&f->op[dir].ready, false, memory_order_relaxed);
@@ -204,7 +204,7 @@ static int wait_prelude(int fd, int dir, rta_deadline d, rta__iofd **fp)
     } else if (rc == 0 && f->op[dir].wait) {
         rc = -EBUSY;
     }
-    pthread_mutex_unlock(&f->lock);
+    rta__fdlock_unlock(&f->lock);
     return rc;
 }
 
