@@ -42,14 +42,14 @@ static void destroy_root(rta_task *t)
 }
 
 static void dispatch(rta__work *w);
-static void run_root(rta__cont_root *r, bool from_queue);
+static rta__work *run_root(rta__cont_root *r, bool from_queue);
 
 /* What a sync context's post or a scheduler's queue is handed. Cont state is
  * heap data: the root runs right where the context runs the callback (a UI
  * thread, the scheduler's own thread...), not only when. */
 static void root_posted(void *arg)
 {
-    run_root(arg, false);
+    (void)run_root(arg, false); /* not from the queue: NULL */
 }
 
 /* Makes a suspended root runnable again the way its await decided: through
@@ -218,8 +218,13 @@ static void arm_sleep(rta__cont_root *r, rta__worker *wk)
         rta__fifo_push(&wk->local, &r->work); /* no memory for the heap: poll */
 }
 
-/* Off the stack, context restored: tell whoever resumes the root. */
-static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
+/* Off the stack, context restored: tell whoever resumes the root.
+ * from_queue: run_root was called by dispatch, i.e. by the worker loop (or
+ * the tasklet engine's leave, also on the worker's own stack, where the loop
+ * would call it). Returns NULL, or for a yield there the work the loop would
+ * pick next, already taken from the run queue: dispatch runs it (a cont
+ * dispatch, the same root when nothing else was queued). */
+static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_queue)
 {
     rta__worker *wk = rta__cur_worker();
     uint8_t op = ct->op;
@@ -252,25 +257,40 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
             ops->unsafe_on_completed(self, &r->waiter);
         else
             ops->on_completed(self, &r->waiter);
-        return;
+        return NULL;
     }
     case RTA__CONT_OP_YIELD:
         /* A yield stays on this worker's FIFO (no fence, no wake-up); the
          * loop alternates it with the deque, so other work runs first. */
-        if (r->resume_via != RTA__RESUME_DIRECT)
+        if (r->resume_via != RTA__RESUME_DIRECT) {
             make_ready(r); /* through the captured sync context / scheduler */
-        else if (wk)
+        } else if (wk) {
+            /* Through the run queue as the tasklet engine's yield goes
+             * (rta__sched_requeue_local: r to the back, the front out, the
+             * tick and the fairness countdown counted as the loop would),
+             * without returning to the loop for a pick it would make the
+             * same way. Only when the front is a cont dispatch (or there is
+             * none: then it is r), which dispatch can run itself; other
+             * work (a tasklet is switched to from the loop's frame) is left
+             * to the loop. Every RTA__SCHED_FAIR_TICKS picks, or when the
+             * deque's turn comes, r is queued and NULL comes back. */
+            rta__work *h = wk->local.head;
+            if (from_queue && (!h || h->run == dispatch)) {
+                uint64_t tick;
+                return rta__sched_requeue_local(wk, &r->work, &tick);
+            }
             rta__fifo_push(&wk->local, &r->work);
-        else
+        } else {
             rta__sched_submit(&r->work);
-        return;
+        }
+        return NULL;
     case RTA__CONT_OP_SLEEP:
         r->u.deadline_ns = due;
         if (wk)
             arm_sleep(r, wk);
         else
             rta__sched_submit(&r->work); /* a worker arms it (dispatch) */
-        return;
+        return NULL;
     default:
         rta__fatal("cont: task %llu suspended without an await helper (a cont function "
                    "returned a continuation it did not make through the macros?)",
@@ -298,18 +318,18 @@ static void hand_off(rta__cont_root *r, rta__cont_thread *ct)
  * after a longjmp are either volatile (mode, v, err: written in the loop)
  * or never written after the setjmp (ct, prev, prev_root_sp, lazy, r), so
  * C11 7.13.2.1 keeps their values. */
-static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
+static RTA_NOINLINE rta__work *run_root(rta__cont_root *r, bool from_queue)
 {
     if (from_queue && rta__unlikely(r->op == RTA__CONT_OP_SLEEP)) {
         if (rta__now_ns() < r->u.deadline_ns) {
             arm_sleep(r, rta__cur_worker());
-            return;
+            return NULL;
         }
         /* Due, but reached through the workers (armed from a non-worker
          * thread, or polled): still resume the way the sleep decided. */
         if (r->resume_via != RTA__RESUME_DIRECT) {
             make_ready(r);
-            return;
+            return NULL;
         }
     }
     rta__cont_thread *ct = &rta__cont_thr;
@@ -393,7 +413,7 @@ static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
     }
     if (out == OUT_DONE) {
         complete(r, err);
-        return;
+        return NULL;
     }
     /* The chain is off the stack and r->head final: readers may walk it
      * again from here (release: they see every store of this run). A root
@@ -406,13 +426,16 @@ static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
         rta_task_retain(&r->task);
         rta__live_add(1);
     }
-    hand_off(r, ct);
+    return hand_off(r, ct, from_queue);
 }
 
-/* Worker: resume a suspended root (or start a spawned one). */
+/* Worker: resume a suspended root (or start a spawned one), then the cont
+ * dispatches its yields take from the run queue (hand_off). */
 static void dispatch(rta__work *w)
 {
-    run_root(rta__container_of(w, rta__cont_root, work), true);
+    do
+        w = run_root(rta__container_of(w, rta__cont_root, work), true);
+    while (w);
 }
 
 rta_task *rta_cont_call(rta_cont_fn fn, void *arg)
@@ -420,7 +443,7 @@ rta_task *rta_cont_call(rta_cont_fn fn, void *arg)
     rta__cont_root *r = root_new(fn, arg, 1);
     if (!r)
         return NULL;
-    run_root(r, false);
+    (void)run_root(r, false); /* not from the queue: NULL */
     return &r->task;
 }
 
