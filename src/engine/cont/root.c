@@ -42,14 +42,14 @@ static void destroy_root(rta_task *t)
 }
 
 static void dispatch(rta__work *w);
-static rta__work *run_root(rta__cont_root *r, bool from_queue);
+static void run_root(rta__cont_root *r, bool from_queue);
 
 /* What a sync context's post or a scheduler's queue is handed. Cont state is
  * heap data: the root runs right where the context runs the callback (a UI
  * thread, the scheduler's own thread...), not only when. */
 static void root_posted(void *arg)
 {
-    (void)run_root(arg, false); /* not from the queue: NULL */
+    run_root(arg, false);
 }
 
 /* Makes a suspended root runnable again the way its await decided: through
@@ -222,7 +222,7 @@ static void arm_sleep(rta__cont_root *r, rta__worker *wk)
  * from_queue: run_root was called by dispatch, i.e. by the worker loop (or
  * the tasklet engine's leave, also on the worker's own stack, where the loop
  * would call it). Returns NULL, or for a yield there the work the loop would
- * pick next, already taken from the run queue: dispatch runs it (a cont
+ * pick next, already taken from the run queue: run_root runs it (a cont
  * dispatch, the same root when nothing else was queued). */
 static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_queue)
 {
@@ -270,7 +270,7 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
              * tick and the fairness countdown counted as the loop would),
              * without returning to the loop for a pick it would make the
              * same way. Only when the front is a cont dispatch (or there is
-             * none: then it is r), which dispatch can run itself; other
+             * none: then it is r), which run_root can run itself; other
              * work (a tasklet is switched to from the loop's frame) is left
              * to the loop. Every RTA__SCHED_FAIR_TICKS picks, or when the
              * deque's turn comes, r is queued and NULL comes back. */
@@ -318,18 +318,19 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
  * after a longjmp are either volatile (mode, v, err: written in the loop)
  * or never written after the setjmp (ct, prev, prev_root_sp, lazy, r), so
  * C11 7.13.2.1 keeps their values. */
-static RTA_NOINLINE rta__work *run_root(rta__cont_root *r, bool from_queue)
+static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
 {
+again:
     if (from_queue && rta__unlikely(r->op == RTA__CONT_OP_SLEEP)) {
         if (rta__now_ns() < r->u.deadline_ns) {
             arm_sleep(r, rta__cur_worker());
-            return NULL;
+            return;
         }
         /* Due, but reached through the workers (armed from a non-worker
          * thread, or polled): still resume the way the sleep decided. */
         if (r->resume_via != RTA__RESUME_DIRECT) {
             make_ready(r);
-            return NULL;
+            return;
         }
     }
     rta__cont_thread *ct = &rta__cont_thr;
@@ -413,7 +414,7 @@ static RTA_NOINLINE rta__work *run_root(rta__cont_root *r, bool from_queue)
     }
     if (out == OUT_DONE) {
         complete(r, err);
-        return NULL;
+        return;
     }
     /* The chain is off the stack and r->head final: readers may walk it
      * again from here (release: they see every store of this run). A root
@@ -426,16 +427,21 @@ static RTA_NOINLINE rta__work *run_root(rta__cont_root *r, bool from_queue)
         rta_task_retain(&r->task);
         rta__live_add(1);
     }
-    return hand_off(r, ct, from_queue);
+    rta__work *next = hand_off(r, ct, from_queue);
+    if (!next)
+        return;
+    /* The run queue's next pick, a cont dispatch (hand_off): run it here,
+     * as dispatch would, without the return and the call. Locals written
+     * here are written before the next setjmp, so the record's rules hold. */
+    r = rta__container_of(next, rta__cont_root, work);
+    goto again;
 }
 
 /* Worker: resume a suspended root (or start a spawned one), then the cont
- * dispatches its yields take from the run queue (hand_off). */
+ * dispatches its yields take from the run queue (hand_off, run_root). */
 static void dispatch(rta__work *w)
 {
-    do
-        w = run_root(rta__container_of(w, rta__cont_root, work), true);
-    while (w);
+    run_root(rta__container_of(w, rta__cont_root, work), true);
 }
 
 rta_task *rta_cont_call(rta_cont_fn fn, void *arg)
@@ -443,7 +449,7 @@ rta_task *rta_cont_call(rta_cont_fn fn, void *arg)
     rta__cont_root *r = root_new(fn, arg, 1);
     if (!r)
         return NULL;
-    (void)run_root(r, false); /* not from the queue: NULL */
+    run_root(r, false);
     return &r->task;
 }
 
