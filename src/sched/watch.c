@@ -206,7 +206,12 @@ static void check_stalls(void)
         uint64_t tick = __atomic_load_n(&wk->tick, __ATOMIC_RELAXED);
         bool idle = atomic_load_explicit(&wk->idle, memory_order_relaxed) != 0 ||
                     atomic_load_explicit(&wk->parked, memory_order_relaxed) != 0;
-        if (tick != s->tick || idle) {
+        /* since == 0: the first look at this worker (the state is zeroed
+         * when sized). A worker still starting up (tick 0, not yet idle)
+         * matched the zeroed tick and was reported as running "for" the
+         * whole uptime of the machine (RTA_STALL_MS=1 under ASan:
+         * test_stall_first). */
+        if (tick != s->tick || idle || s->since == 0) {
             s->tick = tick;
             s->since = now;
             continue;
