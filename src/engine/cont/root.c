@@ -236,12 +236,9 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
      * cannot read its own memory fault-safely: then record it now. */
     if (rta__unlikely(!r->reg.lazy_frames))
         rta__cont_record_frames(r);
-    uint64_t due = op == RTA__CONT_OP_SLEEP ? rta__now_ns() + ct->sleep_ms * 1000000u : 0;
-    rta__reg_note(&r->reg,
-                  op == RTA__CONT_OP_AWAIT   ? RTA__REG_AWAITING
-                  : op == RTA__CONT_OP_SLEEP ? RTA__REG_SLEEPING
-                                             : RTA__REG_RUNNABLE,
-                  op == RTA__CONT_OP_AWAIT ? ct->ops : NULL, op == RTA__CONT_OP_AWAIT ? ct->self : NULL, due);
+    /* The registry's note is made in each case, with the op a constant
+     * there (rta__reg_note is inline: a yield's is three stores, without
+     * the selects on op that one call for all three cases compiled to). */
     r->op = op;
     r->saved_errno = ct->saved_errno;
     r->resume_via = ct->resume_via;
@@ -250,6 +247,7 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
     case RTA__CONT_OP_AWAIT: {
         const rta_awaiter_ops *ops = ct->ops;
         void *self = ct->self;
+        rta__reg_note(&r->reg, RTA__REG_AWAITING, ops, self, 0);
         r->u.await.ops = ops;
         r->u.await.self = self;
         r->waiter.fn = resume_cb;
@@ -260,6 +258,7 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
         return NULL;
     }
     case RTA__CONT_OP_YIELD:
+        rta__reg_note(&r->reg, RTA__REG_RUNNABLE, NULL, NULL, 0);
         /* A yield stays on this worker's FIFO (no fence, no wake-up); the
          * loop alternates it with the deque, so other work runs first. */
         if (r->resume_via != RTA__RESUME_DIRECT) {
@@ -284,13 +283,16 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
             rta__sched_submit(&r->work);
         }
         return NULL;
-    case RTA__CONT_OP_SLEEP:
+    case RTA__CONT_OP_SLEEP: {
+        uint64_t due = rta__now_ns() + ct->sleep_ms * 1000000u;
+        rta__reg_note(&r->reg, RTA__REG_SLEEPING, NULL, NULL, due);
         r->u.deadline_ns = due;
         if (wk)
             arm_sleep(r, wk);
         else
             rta__sched_submit(&r->work); /* a worker arms it (dispatch) */
         return NULL;
+    }
     default:
         rta__fatal("cont: task %llu suspended without an await helper (a cont function "
                    "returned a continuation it did not make through the macros?)",
