@@ -5,6 +5,7 @@ server spent on it divided by the requests it answered.
 
   bench/report/iocost.py --build after=DIR [--build before=DIR ...]
                          [--duration S] [--callgrind] --out FILE
+  bench/report/iocost.py --print FILE    (the tables docs/io.md shows)
 
 Per server (echo_server_rta per engine and backend and echo_server_epoll
 under bench/echo's client at 64 connections; rtahttpd per engine and backend
@@ -183,14 +184,58 @@ def callgrind_run(build, label, server, duration):
             "requests": req, "user_instr_per_req": round(ir / req, 1) if req else None}
 
 
+def print_tables(path):
+    """Markdown tables of a results file: per bench, each engine and backend
+    per build (CPU us / system calls per request), and the peer's CPU per
+    request over this build's (the peer's runs averaged)."""
+    with open(path) as f:
+        lines = [json.loads(x) for x in f]
+    head, rows = lines[0], lines[1:]
+    labels = head["builds"]
+    print(f"{head['date']}, load {head['loadavg_at_start'][0]} at start, {head['loadavg_at_end'][0]} at end\n")
+    for bench, peer in (("echo", "epoll-c"), ("http", "nginx")):
+        peers = [r for r in rows if r["bench"] == bench and r["build"] == "peer"]
+        if not peers:
+            continue
+        pc = sum(r["cpu_us_per_req"] for r in peers) / len(peers)
+        print(f"{bench}: {peer} " + ", ".join(f"{r['cpu_us_per_req']:.2f} us / {r['syscalls_per_req']:.2f}" for r in peers)
+              + " (CPU / system calls per request)\n")
+        print("| engine | backend | " + " | ".join(f"{lb}: us CPU / syscalls" for lb in labels)
+              + f" | {peer} / {labels[-1]} |")
+        print("|---|---|" + "---|" * (len(labels) + 1))
+        for be in BACKENDS:
+            for e in ENGINES:
+                by = {r["build"]: r for r in rows if r["bench"] == bench and r["server"] == e and r["backend"] == be}
+                if labels[-1] not in by:
+                    continue
+                cells = [f"{by[lb]['cpu_us_per_req']:.2f} / {by[lb]['syscalls_per_req']:.2f}" if lb in by else "-"
+                         for lb in labels]
+                print(f"| {e} | {be} | " + " | ".join(cells) + f" | {pc / by[labels[-1]]['cpu_us_per_req']:.2f}x |")
+        print()
+    cg = [r for r in rows if r["bench"] == "echo-callgrind"]
+    if cg:
+        print("| echo server | " + " | ".join(f"{lb}: user instructions / request" for lb in labels) + " |")
+        print("|---|" + "---|" * len(labels))
+        for s in ["epoll-c"] + ENGINES:
+            by = {r["build"]: r for r in cg if r["server"] == s}
+            cells = [f"{(by.get(lb) or by.get('peer') or {}).get('user_instr_per_req', '-')}" for lb in labels]
+            print(f"| {s} | " + " | ".join(cells) + " |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", action="append", required=True, help="LABEL=DIR (a Release build with the bench)")
+    ap.add_argument("--print", dest="print_file", help="print the tables of a results file and stop")
+    ap.add_argument("--build", action="append", help="LABEL=DIR (a Release build with the bench)")
     ap.add_argument("--duration", type=int, default=3)
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--no-http", action="store_true")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
     a = ap.parse_args()
+    if a.print_file:
+        print_tables(a.print_file)
+        return
+    if not a.build or not a.out:
+        ap.error("--build and --out are needed to measure")
     builds = [b.split("=", 1) for b in a.build]
     started, load0 = time.time(), loadavg()
     rows = []
