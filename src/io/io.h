@@ -135,6 +135,11 @@ typedef struct rta__io_backend {
     /* Wakes a round() in progress (any thread). */
     void (*wake)(void);
     void (*fini)(void);
+    /* A busy worker's tick while another thread holds the poll token: runs
+     * what the kernel holds for this thread alone (io_uring's deferred
+     * task work, uring.c), so that its wake-ups reach the poller without
+     * this thread making a system call. NULL: nothing of the kind (epoll). */
+    void (*own_work)(void);
 } rta__io_backend;
 
 typedef struct rta__io {

@@ -149,10 +149,14 @@ static void io_unpark(rta__parker *p)
 /* A busy worker's look at the poller: never blocks, skips if someone polls. */
 static void io_poll(void)
 {
+    const rta__io_backend *be = rta__io_state.be;
     if (atomic_load_explicit(&rta__io_state.poll_token, memory_order_relaxed) ||
-        atomic_exchange(&rta__io_state.poll_token, 1))
+        atomic_exchange(&rta__io_state.poll_token, 1)) {
+        if (be->own_work)
+            be->own_work();
         return;
-    rta__io_state.be->round(0);
+    }
+    be->round(0);
     atomic_store(&rta__io_state.poll_token, 0);
 }
 

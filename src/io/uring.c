@@ -199,6 +199,19 @@ static void uring_round(uint64_t timeout_ns)
     }
 }
 
+/* A busy worker that does not hold the poll token: with COOP_TASKRUN its
+ * polls' wake-ups wait as task work until it enters the kernel, and a worker
+ * running only tasks that make no system call (computing, yielding) would
+ * hold them while the poller sleeps. Entering with nothing to submit or
+ * wait for runs that task work, which posts the completions and wakes the
+ * poller. Only when the ring says task work is pending (for some thread: at
+ * most one needless entry per 61 ticks). */
+static void uring_own_work(void)
+{
+    if (IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_TASKRUN)
+        syscall(__NR_io_uring_enter, ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 0);
+}
+
 static void uring_wake(void)
 {
     uint64_t one = 1;
@@ -220,6 +233,7 @@ static const rta__io_backend uring_backend = {
     .round = uring_round,
     .wake = uring_wake,
     .fini = uring_fini,
+    .own_work = uring_own_work,
 };
 
 int rta__uring_init(const rta__io_backend **be)
