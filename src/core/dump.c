@@ -91,13 +91,6 @@ static const char *status_name(uint32_t st)
     return st == RTA_SUCCEEDED ? "succeeded" : st == RTA_FAULTED ? "faulted" : "canceled";
 }
 
-/* Frames of the runtime itself (its entry points and helpers are all rta_*)
- * are not part of a task's logical stack. */
-static bool runtime_name(const char *name)
-{
-    return strncmp(name, "rta_", 4) == 0;
-}
-
 void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_upto, const void *root,
                    int first_line, rta__srcinfo *si)
 {
@@ -110,7 +103,7 @@ void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_u
         uintptr_t start = 0;
         int line = 0;
         bool named = rta__symbolize(at, name, sizeof name, &start);
-        if (named && runtime_name(name))
+        if (named && rta__symbol_hidden(name))
             continue;
         fprintf(out, "    #%u ", shown++);
         if (named)

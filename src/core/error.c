@@ -181,11 +181,6 @@ rta_error *rta_error_copy(const rta_error *e)
 
 /* ---- traces ------------------------------------------------------------------------ */
 
-static bool is_runtime_symbol(const char *name)
-{
-    return strncmp(name, "rta_", 4) == 0;
-}
-
 /* Resolves pcs to names once; frames of the runtime itself are dropped here
  * (cheaper than symbolizing at throw time, where only pcs are recorded). */
 static void resolve_names(rta_error *e)
@@ -203,7 +198,7 @@ static void resolve_names(rta_error *e)
                 if (rta__symbolize(f.pc - 1, buf, sizeof buf, NULL))
                     f.name = strdup(buf);
             }
-            if (!f.name || is_runtime_symbol(f.name)) {
+            if (!f.name || rta__symbol_hidden(f.name)) {
                 free(f.name);
                 continue;
             }

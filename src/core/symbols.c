@@ -295,6 +295,22 @@ void rta__symbol_strip_suffix(char *name)
     }
 }
 
+/* Neither the runtime's own functions (its entry points and helpers are all
+ * rta_*) nor the stubs rtac writes for async1 methods (rtac1__f: they fill
+ * the state machine and call the move-next, and at -O0 their frame sits
+ * between two move-nexts) are frames of the user's async stack. A move-next
+ * that could not keep the user's name is rtac1__f__mn (tools/rtac/
+ * rtac_lib/async1.py): the user's code, so it stays. */
+bool rta__symbol_hidden(const char *name)
+{
+    if (strncmp(name, "rta_", 4) == 0)
+        return true;
+    if (strncmp(name, "rtac1__", 7) != 0)
+        return false;
+    size_t n = strlen(name);
+    return !(n > 7 + 4 && strcmp(name + n - 4, "__mn") == 0);
+}
+
 /* The symbol of o covering pc, or NULL. */
 static const sym_t *lookup(const object_t *o, uintptr_t pc)
 {

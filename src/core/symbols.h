@@ -25,6 +25,11 @@ bool rta__symbolize_cached(uintptr_t pc, char *buf, size_t cap);
    off a function name in place; rta__symbolize already applies it. */
 void rta__symbol_strip_suffix(char *name);
 
+/* True for a function that is no frame of a task's logical stack: the
+   runtime's own (rta_*) and rtac's async1 stubs (rtac1__f, not the move-next
+   rtac1__f__mn). Traces (rta_error_trace) and dumps leave them out. */
+bool rta__symbol_hidden(const char *name);
+
 /* Source positions (symbols_line.c): file and line of a code address from
    the DWARF line tables of the loaded objects, through libdw when the build
    found it (RTA_HAVE_LIBDW). A session reads the process's objects once;

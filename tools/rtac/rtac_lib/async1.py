@@ -144,7 +144,9 @@ class Lowering(cont.Lowering):
             self.locals_struct(c),
             'RTA_ASYNC1_METHOD(%s, %s%s);' % (name, ret, ', ' + ovr if ovr else ''),
             'typedef struct { rta_async1_sm hdr; %s } %s;' % (' '.join(fields), sm),
-            'RTA__CONT_NO_CLOBBERED static void %s(rta_async1_sm *rta__a1_m)' % self.mn_name(c),
+            # The user's attributes and inline go on the move-next, where the user's code runs.
+            'RTA__CONT_NO_CLOBBERED %sstatic %svoid %s(rta_async1_sm *rta__a1_m)' % (
+                self.user_attrs(c) + (self.mn_name(c),)),
         ]
         disp = ''.join(' case %d: goto %s;' % j for j in self.jumps)
         prologue = ((' ' + self.cfg_text if self.cfg_stmt is not None else '') +

@@ -19,7 +19,7 @@ which frees it on return and on a throw, before or after a suspension.
 (A try block in the function itself would clash with the user's own: cont
 try blocks do not nest.)"""
 
-from . import front, tree
+from . import attrs, front, tree
 from .front import K, RtacError, callee_name
 from .tree import Node, Var, walk, strip, full_end, binop
 
@@ -155,6 +155,13 @@ class Lowering:
                 s = min(s, line_start + i)
         return s
 
+    def user_attrs(self, c):
+        """(attributes, specifiers) the user wrote on async function c
+        (attrs.py): '' or text ending in a space."""
+        if getattr(self, '_attrs', None) is None:
+            self._attrs = attrs.Attrs(self.u)
+        return self._attrs.of(c, self.decl_start(c))
+
     def proto_end(self, c):
         i = self.u.skip_ws(c.extent.end.offset)
         if self.u.src[i:i + 1] == b';':
@@ -215,8 +222,9 @@ class Lowering:
             static = True
         head.append('__attribute__((noinline, unused)) static rta_cret rta__cr_%s(rta_cont *k_) '
                     '{ return %s(k_%s); }' % (name, name, zeros))
-        head.append('RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS %s' % proto[len('static ') if static else 0:]
-                    if not static else 'RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS ' + proto)
+        # The user's attributes go on the function holding the user's code;
+        # not inline: a cont function is never inlined (RTA__CONT_FN_ATTRS).
+        head.append('RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS %s%s' % (self.user_attrs(c)[0], proto))
         body_pieces = self.lower_compound(body, None, fn_body=True)
         fields = self.frame_fields()
         if not fields:
