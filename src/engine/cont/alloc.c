@@ -22,7 +22,9 @@
 #include <string.h>
 
 __thread rta__cont_tls_t rta__cont_tls __attribute__((tls_model("initial-exec")));
-__thread rta__cont_thread rta__cont_thr __attribute__((tls_model("initial-exec")));
+rta__cont_root rta__cont_no_root;
+__thread rta__cont_thread rta__cont_thr
+    __attribute__((tls_model("initial-exec"))) = {.root = &rta__cont_no_root};
 rta__try rta__cont_t_;
 
 typedef struct slab {
@@ -44,7 +46,7 @@ static __attribute__((noreturn)) void alloc_failed(const rta_cont_desc *d)
     rta_cont *k = rta__cont_tls.sentinel.next;
     rta__cont_tls.sentinel.next = NULL;
     rta__cont_free_chain(k);
-    rta__cont_thr.op = RTA__CONT_OP_NONE;
+    rta__cont_thr.root->op = RTA__CONT_OP_NONE;
     rta_throw(-ENOMEM, "cont engine: no memory for a continuation of '%s' to suspend", d->name);
 }
 

@@ -59,19 +59,25 @@ typedef struct rta__cont_root {
 
 /* Per-thread state the macros do not see. */
 typedef struct rta__cont_thread {
-    uint8_t op; /* set by the await helpers, read by the root */
-    const rta_awaiter_ops *ops;
+    /* The root whose frames run on this thread (run_root sets it and puts
+     * the previous one back: a root may start another with rta_cont_call).
+     * The await helpers write the suspension's op and resume plan (op,
+     * saved_errno, resume_via, resume_target) straight into it, so the
+     * hand-off has nothing to copy; rta__cont_no_root outside any root. */
+    struct rta__cont_root *root;
+    const rta_awaiter_ops *ops; /* OP_AWAIT's awaiter, read by the hand-off */
     void *self;
     uint64_t sleep_ms;
-    uint8_t resume_via; /* set by the await helpers with op (enum rta__resume_kind) */
-    int saved_errno;    /* errno at the await, taken by the await helpers */
-    void *resume_target;
     rta_error *susp_error; /* debug check: a frame held a stack pointer */
     uintptr_t root_sp;     /* frame address of the running root (stack top for checks) */
     char *bump, *bump_end; /* current slab */
 } rta__cont_thread;
 
 extern __thread rta__cont_thread rta__cont_thr __attribute__((tls_model("initial-exec")));
+/* What rta__cont_thr.root points at while no root runs on the thread: the
+ * await helpers' writes land there (a cont function called outside a root
+ * is misuse, but its writes stay harmless). */
+RTA__HIDDEN extern rta__cont_root rta__cont_no_root;
 
 static inline const rta_cont_desc *rta__cont_desc(const rta_cont *k)
 {

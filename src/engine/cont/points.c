@@ -20,23 +20,25 @@ RTA__HIDDEN const char *rta__handler_func(const rta__exec *x);
 
 /* How this suspension resumes, from the root's context as it is at the await
  * (rta__cur_exec() is the root's exec while its frames run) and the await's
- * configure-await flag; the root copies it when the chain is off the stack. */
-static inline void capture_resume(rta__cont_thread *ct, bool cfg)
+ * configure-await flag, written into the running root (rta__cont_thr.root):
+ * the root reads it once the chain is off the stack. */
+static inline void capture_resume(rta__cont_root *r, bool cfg)
 {
     /* errno is the thread's, and the root may resume on another thread:
      * the root keeps the task's value and puts it back (root.c). */
-    ct->saved_errno = errno;
+    r->saved_errno = errno;
     const rta__exec *x = rta__cur_exec();
-    ct->resume_via = rta__resume_plan(x->sync_ctx, x->scheduler, cfg, &ct->resume_target);
+    r->resume_via = rta__resume_plan(x->sync_ctx, x->scheduler, cfg, &r->resume_target);
 }
 
 rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self, bool cfg)
 {
     rta__cont_thread *ct = &rta__cont_thr;
-    ct->op = RTA__CONT_OP_AWAIT;
+    rta__cont_root *r = ct->root;
+    r->op = RTA__CONT_OP_AWAIT;
     ct->ops = ops;
     ct->self = self;
-    capture_resume(ct, cfg);
+    capture_resume(r, cfg);
     return &rta__cont_tls.sentinel;
 }
 
@@ -44,28 +46,29 @@ void rta__cont_await_moved(const void *frame, size_t size, void *copy)
 {
     rta__cont_thread *ct = &rta__cont_thr;
     uintptr_t off = (uintptr_t)ct->self - (uintptr_t)frame;
-    if (ct->op == RTA__CONT_OP_AWAIT && off < size)
+    if (ct->root->op == RTA__CONT_OP_AWAIT && off < size)
         ct->self = (char *)copy + off;
 }
 
 rta_cont *rta__cont_yield_k(bool cfg)
 {
-    rta__cont_thread *ct = &rta__cont_thr;
-    ct->op = RTA__CONT_OP_YIELD;
-    capture_resume(ct, cfg);
+    rta__cont_root *r = rta__cont_thr.root;
+    r->op = RTA__CONT_OP_YIELD;
+    capture_resume(r, cfg);
     return &rta__cont_tls.sentinel;
 }
 
 rta_cont *rta__cont_sleep_k(uint64_t ms, bool cfg)
 {
     rta__cont_thread *ct = &rta__cont_thr;
+    rta__cont_root *r = ct->root;
     if (ms == 0) {
-        ct->op = RTA__CONT_OP_YIELD;
+        r->op = RTA__CONT_OP_YIELD;
     } else {
-        ct->op = RTA__CONT_OP_SLEEP;
+        r->op = RTA__CONT_OP_SLEEP;
         ct->sleep_ms = ms;
     }
-    capture_resume(ct, cfg);
+    capture_resume(r, cfg);
     return &rta__cont_tls.sentinel;
 }
 

@@ -227,8 +227,7 @@ static void arm_sleep(rta__cont_root *r, rta__worker *wk)
 static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_queue)
 {
     rta__worker *wk = rta__cur_worker();
-    uint8_t op = ct->op;
-    ct->op = RTA__CONT_OP_NONE;
+    uint8_t op = r->op; /* and the resume plan: written by the await helper */
     /* First suspension: u still holds the entry function. */
     if (rta__unlikely(!r->reg.shard))
         rta__cont_reg_add(r);
@@ -239,10 +238,6 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
     /* The registry's note is made in each case, with the op a constant
      * there (rta__reg_note is inline: a yield's is three stores, without
      * the selects on op that one call for all three cases compiled to). */
-    r->op = op;
-    r->saved_errno = ct->saved_errno;
-    r->resume_via = ct->resume_via;
-    r->resume_target = ct->resume_target;
     switch (op) {
     case RTA__CONT_OP_AWAIT: {
         const rta_awaiter_ops *ops = ct->ops;
@@ -318,8 +313,8 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
  * one, because every call level costs its prologue and epilogue on each
  * dispatch (about 18 instructions of a yielding fib leaf's). Locals read
  * after a longjmp are either volatile (mode, v, err: written in the loop)
- * or never written after the setjmp (ct, prev, prev_root_sp, lazy, r), so
- * C11 7.13.2.1 keeps their values. */
+ * or never written after the setjmp (ct, prev, prev_root_sp, prev_root,
+ * lazy, r), so C11 7.13.2.1 keeps their values. */
 static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
 {
 again:
@@ -340,6 +335,8 @@ again:
      * back as it was. */
     rta__exec *prev = rta__tls_state.exec;
     uintptr_t prev_root_sp = ct->root_sp;
+    rta__cont_root *prev_root = ct->root;
+    ct->root = r; /* where the await helpers write the suspension's plan */
     /* Pointers below this frame die with a suspension (the debug check). */
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     r->exec.stack_lo = 0;
@@ -404,12 +401,12 @@ again:
     }
     rta__tls_state.exec = prev;
     ct->root_sp = prev_root_sp;
+    ct->root = prev_root;
 
     if (out == OUT_SUSPENDED && rta__unlikely(ct->susp_error != NULL)) {
         /* Debug check: a saved frame points into the stack it left. */
         err = ct->susp_error;
         ct->susp_error = NULL;
-        ct->op = RTA__CONT_OP_NONE;
         rta__cont_free_chain(r->head);
         r->head = NULL;
         out = OUT_DONE;
