@@ -46,6 +46,7 @@ static struct {
     struct wstate {
         uint64_t tick, since, reported_tick;
         bool reported;
+        unsigned unread; /* attempts of this stall whose stack could not be read */
     } * ws;
     unsigned nws;
     uint64_t last_report;
@@ -122,8 +123,17 @@ __attribute__((no_sanitize_address)) static void on_stall_signal(int sig, siginf
     errno = saved;
 }
 
-/* Asks worker wk for its stack and writes the report. */
-static void report_stall(unsigned idx, rta__worker *wk, uint64_t ran_ns)
+/* A stall whose stack could not be read (the handler did not run within
+ * 200 ms: a loaded machine, or the worker blocks the signal for a while) is
+ * asked again at the next looks, and reported without its stack only after
+ * this many attempts: a report without the stack is the last resort (a
+ * loaded CI run printed one and debug_stall, waiting for the stack, spun
+ * until its 300 s timeout). */
+#define STALL_READ_ATTEMPTS 3
+
+/* Asks worker wk for its stack and writes the report; false when the stack
+ * could not be read and final is false (nothing written: ask again). */
+static bool report_stall(unsigned idx, rta__worker *wk, uint64_t ran_ns, bool final)
 {
     uint32_t req = atomic_load_explicit(&S.want, memory_order_relaxed) + 1;
     atomic_store_explicit(&S.want, req, memory_order_release);
@@ -142,11 +152,13 @@ static void report_stall(unsigned idx, rta__worker *wk, uint64_t ran_ns)
     }
     /* Whatever happened, the request is over: a late handler must not write. */
     atomic_store_explicit(&S.done, req, memory_order_release);
+    if (!got && !final)
+        return false;
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m)
-        return;
+        return true;
     fprintf(m, "rtasync: stall: worker %u has run ", idx);
     if (got && S.task_id)
         fprintf(m, "task %llu", (unsigned long long)S.task_id);
@@ -164,6 +176,7 @@ static void report_stall(unsigned idx, rta__worker *wk, uint64_t ran_ns)
     fwrite(buf, 1, len, stderr);
     fflush(stderr);
     free(buf);
+    return true;
 }
 
 /* Grows the per-worker state to n workers; false when memory ran out. */
@@ -214,16 +227,18 @@ static void check_stalls(void)
         if (tick != s->tick || idle || s->since == 0) {
             s->tick = tick;
             s->since = now;
+            s->unread = 0;
             continue;
         }
         if (now - s->since < W.stall_ns || (s->reported && s->reported_tick == tick))
             continue;
         if (W.last_report && now - W.last_report < STALL_REPORT_GAP_NS)
             continue;
+        if (!report_stall(i, wk, now - s->since, ++s->unread >= STALL_READ_ATTEMPTS))
+            continue;
         s->reported = true;
         s->reported_tick = tick;
         W.last_report = now;
-        report_stall(i, wk, now - s->since);
     }
 }
 
