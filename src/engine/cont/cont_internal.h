@@ -9,6 +9,8 @@
 #include "../../core/registry.h"
 #include "../../sched/engine.h"
 
+#include <errno.h>
+
 /* What the chain suspended on, recorded by the await helpers while the frames
  * unwind and acted on by the root once they are off the stack (the spec's
  * thread-local hand-off). */
@@ -70,6 +72,7 @@ typedef struct rta__cont_thread {
     uint64_t sleep_ms;
     rta_error *susp_error; /* debug check: a frame held a stack pointer */
     uintptr_t root_sp;     /* frame address of the running root (stack top for checks) */
+    int *errnop;           /* &errno of this thread once known (rta__cont_errnop) */
     char *bump, *bump_end; /* current slab */
 } rta__cont_thread;
 
@@ -78,6 +81,17 @@ extern __thread rta__cont_thread rta__cont_thr __attribute__((tls_model("initial
  * await helpers' writes land there (a cont function called outside a root
  * is misuse, but its writes stay harmless). */
 RTA__HIDDEN extern rta__cont_root rta__cont_no_root;
+
+/* This thread's &errno, a TLS word after the first call: errno is saved at
+ * every suspension and put back at every resumption, and glibc's
+ * __errno_location is a call each time. */
+static inline int *rta__cont_errnop(rta__cont_thread *ct)
+{
+    int *p = ct->errnop;
+    if (rta__unlikely(p == NULL))
+        p = ct->errnop = &errno;
+    return p;
+}
 
 static inline const rta_cont_desc *rta__cont_desc(const rta_cont *k)
 {

@@ -26,7 +26,7 @@ static inline void capture_resume(rta__cont_root *r, bool cfg)
 {
     /* errno is the thread's, and the root may resume on another thread:
      * the root keeps the task's value and puts it back (root.c). */
-    r->saved_errno = errno;
+    r->saved_errno = *rta__cont_errnop(&rta__cont_thr);
     const rta__exec *x = rta__cur_exec();
     r->resume_via = rta__resume_plan(x->sync_ctx, x->scheduler, cfg, &r->resume_target);
 }

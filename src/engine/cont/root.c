@@ -355,7 +355,7 @@ again:
     if (!r->started) {
         mode = MODE_START;
     } else {
-        errno = r->saved_errno; /* the task's own, whichever thread this is */
+        *rta__cont_errnop(ct) = r->saved_errno; /* the task's own, whichever thread this is */
         mode = r->op == RTA__CONT_OP_AWAIT ? MODE_AWAIT : MODE_RESUME;
     }
     r->op = RTA__CONT_OP_NONE;
