@@ -243,19 +243,23 @@ class _Reader:
                 fp = nxt
         except gdb.MemoryError:
             pass  # a core without that memory: what was read so far
-        # The innermost frames are the runtime's own, from the public call
-        # the task made (rta_await..., rta_yield...) down to the switch.
-        frames, runtime = [], False
+        # The runtime's own frames (the public call the task made, rta_await...,
+        # down to the switch, and the region's entry) are left out wherever
+        # they are, by the rule rta_dump_tasks uses (_hidden); the walk ends
+        # at the task's root function. The root is matched by name too: at
+        # -O3 gcc splits a function into hot and cold parts, and the DWARF
+        # block's start (its lowest address) may be the cold part's, not the
+        # entry the task holds.
+        root_name = _where(root)[0] if root else None
+        frames = []
         for pc in pcs:
             name, start, _, _ = _where(pc - 1)
-            if name and name.startswith("rta_"):
-                runtime = True
-                frames = []
+            if name and _hidden(name):
                 continue
             frames.append((pc, False, None))
-            if start == root:
+            if start == root or (root_name is not None and name == root_name):
                 break
-        return frames if runtime else [(pc, False, None) for pc in pcs]
+        return frames
 
     def _cont_frames(self, root):
         frames, k, n = [], root["head"], 0
@@ -266,7 +270,7 @@ class _Reader:
             # The runtime's own cont functions (rta_cont_read...) are not
             # the program's logical stack: left out, as rta_dump_tasks does.
             name = _where(pc)[0]
-            if name and name.startswith("rta_"):
+            if name and _hidden(name):
                 continue
             frames.append((pc, True, None))
         return frames
@@ -294,6 +298,29 @@ def _data_name(addr):
     return "%#x <%s>" % (addr, out.split(" in section")[0].strip().replace(" + ", "+"))
 
 
+def _hidden(name):
+    """The frames a trace leaves out, as rta__symbol_hidden (src/core/symbols.c)
+    decides: the runtime's own (rta_...) and rtac's async1 stubs (rtac1__f,
+    but not the move-next rtac1__f__mn that holds the user's code)."""
+    if name.startswith("rta_"):
+        return True
+    return name.startswith("rtac1__") and not (len(name) > 11 and name.endswith("__mn"))
+
+
+def _info_symbol(at):
+    """`info symbol` with demangling off: gdb otherwise decodes a C name with
+    a double underscore the Ada way (rta__tasklet_entry prints as
+    rta.tasklet_entry), so a Release build's runtime frames, which have no
+    DWARF, escaped the rta_ prefix rule that hides them (as rta_dump_tasks
+    does)."""
+    old = gdb.parameter("print demangle")
+    gdb.execute("set print demangle off", to_string=True)
+    try:
+        return gdb.execute("info symbol %#x" % at, to_string=True)
+    finally:
+        gdb.execute("set print demangle %s" % ("on" if old else "off"), to_string=True)
+
+
 def _where(at):
     """(function name, its start address, file, line) of code address at."""
     name = start = None
@@ -309,7 +336,7 @@ def _where(at):
     if fn_block is not None:
         name, start = fn_block.function.print_name, fn_block.start
     else:  # no debug info here: the symbol table
-        out = gdb.execute("info symbol %#x" % at, to_string=True)
+        out = _info_symbol(at)
         if not out.startswith("No symbol"):
             sym = out.split(" in section")[0].strip()
             off = 0
