@@ -300,8 +300,10 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
  * instructions against setjmp's ~34 on a path taken once per dispatch. */
 #if RTA__BUILTIN_SJLJ
 #define ARM_RECORD(t) ((t).kind = RTA__TRY_KIND_BUILTIN_JB, __builtin_setjmp((void **)(void *)(t).jb))
+#define RUN_ROOT_NEXT_QUAL
 #else
 #define ARM_RECORD(t) setjmp((t).jb)
+#define RUN_ROOT_NEXT_QUAL volatile
 #endif
 
 /* Runs or resumes r on this thread: the thunk's start (from_queue false),
@@ -315,9 +317,16 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
  * after a longjmp are either volatile (mode, v, err: written in the loop)
  * or never written after the setjmp (ct, prev, prev_root_sp, prev_root,
  * lazy, r), so C11 7.13.2.1 keeps their values. */
-static RTA_NOINLINE void run_root(rta__cont_root *r, bool from_queue)
+static RTA_NOINLINE void run_root(rta__cont_root *first, bool from_queue)
 {
-again:
+    /* r is never written after the setjmp below: the next dispatch comes in
+     * through next_root, written only after the run, and volatile where the
+     * record is glibc's setjmp (ASan, TSan, other architectures), for which
+     * gcc warns (-Wclobbered) about anything written between a setjmp and
+     * a later use; __builtin_setjmp keeps it in memory anyway. */
+    rta__cont_root *RUN_ROOT_NEXT_QUAL next_root = first;
+again:;
+    rta__cont_root *const r = next_root;
     if (from_queue && rta__unlikely(r->op == RTA__CONT_OP_SLEEP)) {
         if (rta__now_ns() < r->u.deadline_ns) {
             arm_sleep(r, rta__cur_worker());
@@ -432,7 +441,7 @@ again:
     /* The run queue's next pick, a cont dispatch (hand_off): run it here,
      * as dispatch would, without the return and the call. Locals written
      * here are written before the next setjmp, so the record's rules hold. */
-    r = rta__container_of(next, rta__cont_root, work);
+    next_root = rta__container_of(next, rta__cont_root, work);
     goto again;
 }
 
