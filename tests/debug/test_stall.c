@@ -79,7 +79,7 @@ static int count(const char *s)
  * frame-pointer walk would then skip it. */
 static TEST_NOINLINE void stall_spin_inner(void)
 {
-    volatile int spins[4] = {0};
+    volatile unsigned spins[4] = {0}; /* unsigned: wraps (a quiet machine spins past INT_MAX: UBSan) */
     while (!atomic_load_explicit(&g_release, memory_order_relaxed))
         spins[0]++;
 }

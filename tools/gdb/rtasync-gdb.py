@@ -244,8 +244,8 @@ class _Reader:
         except gdb.MemoryError:
             pass  # a core without that memory: what was read so far
         # The runtime's own frames (the public call the task made, rta_await...,
-        # down to the switch, and the region's entry) are left out wherever
-        # they are, by the rule rta_dump_tasks uses (_hidden); the walk ends
+        # and everything inside it down to the switch) are left out, by the
+        # rule rta_dump_tasks uses (_hidden); the walk ends
         # at the task's root function. The root is matched by name too: at
         # -O3 gcc splits a function into hot and cold parts, and the DWARF
         # block's start (its lowest address) may be the cold part's, not the
@@ -255,6 +255,7 @@ class _Reader:
         for pc in pcs:
             name, start, _, _ = _where(pc - 1)
             if name and _hidden(name):
+                frames = []  # what lies inside a runtime frame is the runtime's too (suspend...)
                 continue
             frames.append((pc, False, None))
             if start == root or (root_name is not None and name == root_name):

@@ -209,7 +209,13 @@ static __attribute__((noinline)) void switch_on(rta__tasklet *t, rta__work *w)
                 continue; /* it cannot run now (enter_slow says why): the next one */
             if (n != t)
                 switch_to_only(t, n);
-            return; /* if n == t, the run queue's next is t itself: no switch */
+            else /* the run queue's next is t itself: no switch, but the caller's
+                  * arrived() finishes one, so ASan is told of one to t's own
+                  * stack ("finishing a fiber switch that has not started"
+                  * aborted every ASan test that yielded alone) */
+                rta__asan_start_switch(&t->asan_fake_stack, t->region->lo,
+                                       (size_t)(t->region->top - t->region->lo));
+            return;
         }
     }
     /* Nothing ready that this stack can enter, or t finished: the worker
