@@ -64,7 +64,7 @@ static rta_scheduler sched = {.queue = q_push};
 static RTA_ASYNC int64_t keeps(void)
 {
     rta_yield();
-    rta_sleep_ms(1);
+    rta_sleep_ms(30); /* long enough that the delay has not ended by the await (valgrind: 1 ms had) */
     rta_yield();
     return 1;
 }
@@ -73,7 +73,7 @@ static RTA_ASYNC int64_t leaves(void)
 {
     RTA_CONFIGURE_AWAIT_FN(false);
     rta_yield();
-    rta_sleep_ms(1);
+    rta_sleep_ms(30); /* long enough that the delay has not ended by the await (valgrind: 1 ms had) */
     rta_yield();
     return 2;
 }
