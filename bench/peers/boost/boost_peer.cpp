@@ -21,24 +21,7 @@
 namespace ctx = boost::context;
 
 static const std::size_t kStack = 64 * 1024;
-static volatile long g_sink;
-static peer_opts g_o;
-static char g_p[200];
-
-template <class F> static void measure(const char *bench, std::initializer_list<peer_metric> m, F f)
-{
-    peer_measure(
-        &g_o, bench, ENGINE, g_p, (int)m.size(), m.begin(),
-        [](void *c, double *out) { (*static_cast<F *>(c))(out); }, &f);
-}
-
-static long fib_ref(long n)
-{
-    long a = 0, b = 1;
-    while (n--)
-        b = std::exchange(a, b) + b;
-    return a;
-}
+#include "../common/harness.hpp"
 
 // ---- the scheduler: single-threaded FIFO of fibers ----
 enum class why { yield, park, done };

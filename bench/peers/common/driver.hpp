@@ -3,8 +3,8 @@
  * engines' programs use), in the order of WORKLOADS.md. One copy, so that
  * every peer does the same work at the same sizes by construction.
  *
- * A peer defines, before including this file: `static peer_opts g_o;`, the
- * bench_fib, bench_depth, bench_depth_full, bench_depth_bytes,
+ * A peer includes harness.hpp (g_o, measure) and defines, before including
+ * this file, the bench_fib, bench_depth, bench_depth_full, bench_depth_bytes,
  * bench_sawtooth, bench_lifetime, bench_eh and bench_yield functions with
  * the signatures used below, and two hooks for what differs between peers:
  *   peer_thunks(long calls)   its thunk variants (one or several stacks)

@@ -34,24 +34,7 @@ void operator delete(void *p, std::size_t) noexcept
     std::free(p);
 }
 
-static volatile long g_sink;
-static peer_opts g_o;
-static char g_p[200]; // params of the current figure
-
-template <class F> static void measure(const char *bench, std::initializer_list<peer_metric> m, F f)
-{
-    peer_measure(
-        &g_o, bench, ENGINE, g_p, (int)m.size(), m.begin(),
-        [](void *c, double *out) { (*static_cast<F *>(c))(out); }, &f);
-}
-
-static long fib_ref(long n)
-{
-    long a = 0, b = 1;
-    while (n--)
-        b = std::exchange(a, b) + b;
-    return a;
-}
+#include "../common/harness.hpp"
 
 // ---- fib ----
 static long g_yield_every, g_leaf;

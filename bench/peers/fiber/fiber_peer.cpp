@@ -29,27 +29,7 @@ namespace fibers = boost::fibers;
 
 static const std::size_t kStack = 64 * 1024;
 static const std::size_t kDeepStack = 1024 * 1024; // the 1000-frame chain
-static volatile long g_sink;
-static peer_opts g_o;
-static char g_p[200];
-
-template <class F> static void measure(const char *bench, std::initializer_list<peer_metric> m, F f)
-{
-    peer_measure(
-        &g_o, bench, ENGINE, g_p, (int)m.size(), m.begin(),
-        [](void *c, double *out) { (*static_cast<F *>(c))(out); }, &f);
-}
-
-static long fib_ref(long n)
-{
-    long a = 0, b = 1;
-    while (n--) {
-        long t = a + b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
+#include "../common/harness.hpp"
 
 static long g_stacks; // stacks allocated, for thunk's allocs_per_call
 
