@@ -8,7 +8,7 @@
 # "all" repeats every test but the compile_* ones (the compiler's verdict on a
 # file: nothing to repeat); this is the full proof, run by hand and recorded in
 # docs/testing.md (about 25 min on 2 cores). "fast" (what CI runs, with
-# ROUNDS=100, about 2-3 min) leaves out what is slow per run and single-threaded
+# ROUNDS=100, about 9 min on 2 quiet cores at 52d3c1c) leaves out what is slow per run and single-threaded
 # or already repeated inside itself: the JSON and HTTP scenarios (json_cli
 # alone takes 4-8 s a run), core_alloc_fail (it reruns its program once per
 # allocation) and the examples. RTA_TEST_SCALE=10 shrinks the workloads
