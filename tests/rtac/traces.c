@@ -6,7 +6,14 @@
  * move-next), or at -O2 a level is inlined into its caller and missing from
  * the trace. At -O0 the async1 build's stubs (rtac1__level3...) run between
  * the move-nexts on the C stack: the trace leaves them out (the runtime's
- * own frames are left out the same way). */
+ * own frames are left out the same way).
+ *
+ * A chain that fails before it ever suspends, or awaits a task that has
+ * already failed, throws on the stack of whoever started it: on async1 that
+ * is rta_spawn's caller (main here), whose frames are not async frames and
+ * stay out of the trace (CI once saw "level3 level2 level1 main" when level2's
+ * task failed on a worker before level1, still running inside rta_spawn on
+ * main, awaited it; late_awaiter makes that order certain). */
 #include <rta.h>
 
 #include <stdint.h>
@@ -44,6 +51,20 @@ LEVEL_ATTRS static RTA_ASYNC int64_t level1(void *arg)
     return v + 1;
 }
 
+/* Fails at once: on async1 it runs (and throws) inside rta_spawn. */
+LEVEL_ATTRS static RTA_ASYNC int64_t sync_thrower(void *arg)
+{
+    (void)arg;
+    rta_throw(CODE, "failed before any suspension");
+    return 0;
+}
+
+/* Awaits a task that has already failed: the rethrow extends its trace. */
+LEVEL_ATTRS static RTA_ASYNC int64_t late_awaiter(void *failed)
+{
+    return rta_await((rta_task *)failed) + 1;
+}
+
 static void print_trace(const char *which, const rta_error *e)
 {
     const char *names[16];
@@ -66,6 +87,15 @@ int main(void)
     print_trace("waiter's copy", err);
     print_trace("task's own", rta_task_error(t));
     rta_error_free(err);
+    rta_task_release(t);
+    /* The same failures on the spawning thread's stack (async1). */
+    t = rta_spawn(sync_thrower, NULL);
+    rta_task_wait(t, NULL);
+    print_trace("before any suspension", rta_task_error(t));
+    rta_task *late = rta_spawn(late_awaiter, t);
+    rta_task_wait(late, NULL);
+    print_trace("late awaiter", rta_task_error(late));
+    rta_task_release(late);
     rta_task_release(t);
     /* No throw: the same chain returns normally. */
     t = rta_spawn(level1, (void *)(intptr_t)0);

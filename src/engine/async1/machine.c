@@ -84,7 +84,17 @@ void rta_async1_start(rta_async1_sm *sm)
         rta__async1_direct = 0;
         sm->move_next(sm);
     } else {
+        /* Started from code that is not an async1 method (rta_spawn's caller
+         * on any thread, a task-returning entry): the method runs on that
+         * caller's stack until it suspends. A trace captured meanwhile (a
+         * throw, a rethrow at an await of a failed task) ends here: the
+         * frames above are not async frames (they were "main" in a trace).
+         * The bound only ever moves down, and is put back. */
+        uintptr_t hi = x->stack_hi, here = (uintptr_t)__builtin_frame_address(0);
+        if (hi == 0 || here < hi)
+            x->stack_hi = here;
         rta__a1_run_catching(sm, x);
+        x->stack_hi = hi;
     }
     ctx_restore(x, saved);
 }

@@ -8,7 +8,14 @@
  * move-next), or at -O2 a level is inlined into its caller and missing from
  * the trace. At -O0 the async1 build's stubs (rtac1__level3...) run between
  * the move-nexts on the C stack: the trace leaves them out (the runtime's
- * own frames are left out the same way). */
+ * own frames are left out the same way).
+ *
+ * A chain that fails before it ever suspends, or awaits a task that has
+ * already failed, throws on the stack of whoever started it: on async1 that
+ * is rta_spawn's caller (main here), whose frames are not async frames and
+ * stay out of the trace (CI once saw "level3 level2 level1 main" when level2's
+ * task failed on a worker before level1, still running inside rta_spawn on
+ * main, awaited it; late_awaiter makes that order certain). */
 #include <rta.h>
 
 #include <stdint.h>
@@ -64,6 +71,32 @@ static rta_task *rtac1__level1(void *arg)
 { rtac1__level1__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__level1, &sm, level1); return RTA_ASYNC1_TASK(rtac1__level1, &sm); }
 
 
+/* Fails at once: on async1 it runs (and throws) inside rta_spawn. */
+static rta_task *rtac1__sync_thrower(void *arg);
+RTA_ASYNC1_METHOD(rtac1__sync_thrower, rta_task *);
+typedef struct { rta_async1_sm hdr; void *arg; } rtac1__sync_thrower__sm;
+RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void sync_thrower(rta_async1_sm *rta__a1_m)
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__sync_thrower__ops; rtac1__sync_thrower__sm *const F = (rtac1__sync_thrower__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; default: rta__async1_bad_state(rta__a1_sm); }
+    (void)F->arg;
+    rta_throw(CODE, "failed before any suspension");
+    RTA_ASYNC1_RETURN(0);
+RTA_ASYNC1_RETURN(0); }
+static rta_task *rtac1__sync_thrower(void *arg)
+{ rtac1__sync_thrower__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__sync_thrower, &sm, sync_thrower); return RTA_ASYNC1_TASK(rtac1__sync_thrower, &sm); }
+
+
+/* Awaits a task that has already failed: the rethrow extends its trace. */
+static rta_task *rtac1__late_awaiter(void *failed);
+RTA_ASYNC1_METHOD(rtac1__late_awaiter, rta_task *);
+typedef struct { rta_async1_sm hdr; void *failed; int64_t rtac_t1; rta_task *rtac_task; } rtac1__late_awaiter__sm;
+RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void late_awaiter(rta_async1_sm *rta__a1_m)
+{ const rta_async1_builder_ops *const rta__a1_ops = rtac1__late_awaiter__ops; rtac1__late_awaiter__sm *const F = (rtac1__late_awaiter__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
+    F->rtac_task = ((rta_task *)F->failed); if (!rta_task_awaiter.is_completed(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = rta_task_awaiter.get_result(F->rtac_task);RTA_ASYNC1_RETURN(F->rtac_t1 + 1);
+RTA_ASYNC1_RETURN(0); }
+static rta_task *rtac1__late_awaiter(void *failed)
+{ rtac1__late_awaiter__sm sm = {.hdr.state = -1, .failed = failed}; RTA_ASYNC1_START(rtac1__late_awaiter, &sm, late_awaiter); return RTA_ASYNC1_TASK(rtac1__late_awaiter, &sm); }
+
+
 static void print_trace(const char *which, const rta_error *e)
 {
     const char *names[16];
@@ -86,6 +119,15 @@ int main(void)
     print_trace("waiter's copy", err);
     print_trace("task's own", rta_task_error(t));
     rta_error_free(err);
+    rta_task_release(t);
+    /* The same failures on the spawning thread's stack (async1). */
+    t = rta__a1_spawn(rtac1__sync_thrower, NULL);
+    rta_task_wait(t, NULL);
+    print_trace("before any suspension", rta_task_error(t));
+    rta_task *late = rta__a1_spawn(rtac1__late_awaiter, t);
+    rta_task_wait(late, NULL);
+    print_trace("late awaiter", rta_task_error(late));
+    rta_task_release(late);
     rta_task_release(t);
     /* No throw: the same chain returns normally. */
     t = rta__a1_spawn(rtac1__level1, (void *)(intptr_t)0);

@@ -8,7 +8,14 @@
  * move-next), or at -O2 a level is inlined into its caller and missing from
  * the trace. At -O0 the async1 build's stubs (rtac1__level3...) run between
  * the move-nexts on the C stack: the trace leaves them out (the runtime's
- * own frames are left out the same way). */
+ * own frames are left out the same way).
+ *
+ * A chain that fails before it ever suspends, or awaits a task that has
+ * already failed, throws on the stack of whoever started it: on async1 that
+ * is rta_spawn's caller (main here), whose frames are not async frames and
+ * stay out of the trace (CI once saw "level3 level2 level1 main" when level2's
+ * task failed on a worker before level1, still running inside rta_spawn on
+ * main, awaited it; late_awaiter makes that order certain). */
 #include <rta.h>
 
 #include <stdint.h>
@@ -52,6 +59,24 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS LEVEL_ATTRS static rta_cret level1(rta
     RTA_CONT_RETURN(v + 1);
 RTA_CONT_RETURN(0); }
 
+/* Fails at once: on async1 it runs (and throws) inside rta_spawn. */
+static rta_cret sync_thrower(rta_cont *rta__k_, void *arg);
+__attribute__((noinline, unused)) static rta_cret rta__cr_sync_thrower(rta_cont *k_) { return sync_thrower(k_, (void *){0}); }
+RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS LEVEL_ATTRS static rta_cret sync_thrower(rta_cont *rta__k_, void *arg)
+{ RTA__CONT_FRAME_AS(rta__cr_sync_thrower, "sync_thrower", char rtac_none;); __attribute__((unused)) int64_t rtac_discard;
+    (void)arg;
+    rta_throw(CODE, "failed before any suspension");
+    RTA_CONT_RETURN(0);
+RTA_CONT_RETURN(0); }
+
+/* Awaits a task that has already failed: the rethrow extends its trace. */
+static rta_cret late_awaiter(rta_cont *rta__k_, void *failed);
+__attribute__((noinline, unused)) static rta_cret rta__cr_late_awaiter(rta_cont *k_) { return late_awaiter(k_, (void *){0}); }
+RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS LEVEL_ATTRS static rta_cret late_awaiter(rta_cont *rta__k_, void *failed)
+{ RTA__CONT_FRAME_AS(rta__cr_late_awaiter, "late_awaiter", int64_t rtac_t1;); __attribute__((unused)) int64_t rtac_discard;
+    RTA_CONT_AWAIT_TASK(F.rtac_t1, (rta_task *)failed);RTA_CONT_RETURN(F.rtac_t1 + 1);
+RTA_CONT_RETURN(0); }
+
 static void print_trace(const char *which, const rta_error *e)
 {
     const char *names[16];
@@ -74,6 +99,15 @@ int main(void)
     print_trace("waiter's copy", err);
     print_trace("task's own", rta_task_error(t));
     rta_error_free(err);
+    rta_task_release(t);
+    /* The same failures on the spawning thread's stack (async1). */
+    t = rta_cont_spawn(sync_thrower, NULL);
+    rta_task_wait(t, NULL);
+    print_trace("before any suspension", rta_task_error(t));
+    rta_task *late = rta_cont_spawn(late_awaiter, t);
+    rta_task_wait(late, NULL);
+    print_trace("late awaiter", rta_task_error(late));
+    rta_task_release(late);
     rta_task_release(t);
     /* No throw: the same chain returns normally. */
     t = rta_cont_spawn(level1, (void *)(intptr_t)0);
