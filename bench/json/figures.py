@@ -2,15 +2,15 @@
 """figures.py: the JSON scenario's tables for scenarios/json/README.md, from
 committed results files (issue 14's goals).
 
-  figures.py goals [bench/json/results/latest.txt]
-      MB/s of every engine as a multiple of the sync build's (medians of the
-      interleaved rounds), to memory; the sync build's twitter.json write
-      MB/s and its parse MB/s over cJSON's.
+  figures.py goals [bench/results/results.jsonl | bench/json/results/latest.txt]
+      issue 14's goal table and every engine's speed over the sync build's
+      per document and operation, as REPORT.md shows them: printed by
+      bench/report/jsonreport.py, the one place that judges the goals.
   figures.py instructions [bench/json/results/instructions.jsonl [BEFORE.jsonl]]
       the sync build's instructions per KiB (per message for the message) and
       every contestant's count as a multiple of it (before -> after)."""
 import json
-import re
+import os
 import sys
 
 DOCS = ["twitter", "citm_catalog", "gen_1KiB", "gen_100KiB", "gen_10MiB", "message"]
@@ -19,35 +19,12 @@ ENGINES = ["tasklet", "cont", "async1", "async1-pool"]
 
 
 def goals(path):
-    rows = {}
-    for line in open(path):
-        m = re.match(r"json\s+(\S+)\s+(\{.*?\})\s+(\S+)\s+([\d.]+)", line)
-        if m:
-            e, p, metric, v = m.groups()
-            p = json.loads(p)
-            rows[(p["doc"], p["op"], e, metric)] = float(v)
-    print("| document | operation | sync | " + " | ".join(ENGINES) + " |")
-    print("|---|---|---:|" + "---:|" * len(ENGINES))
-    low = {}
-    for d in DOCS:
-        for o in OPS[:3]:
-            s = rows.get((d, o, "sync", "MB_per_s_cpu"))
-            if s:
-                r = [rows[(d, o, e, "MB_per_s_cpu")] / s for e in ENGINES]
-                for e, x in zip(ENGINES, r):
-                    low[e] = min(low.get(e, 9), x)
-                print(f"| {d} | {o} | {s:.0f} MB/s | " + " | ".join(f"{x:.2f}" for x in r) + " |")
-            ns = rows.get((d, o, "sync", "ns_per_op"))
-            if ns:  # time per message: the ratio is sync's time over the engine's
-                r = [ns / rows[(d, o, e, "ns_per_op")] for e in ENGINES]
-                for e, x in zip(ENGINES, r):
-                    low[e] = min(low.get(e, 9), x)
-                print(f"| {d} | {o} | {ns:.2f} ns | " + " | ".join(f"{x:.2f}" for x in r) + " |")
-    print()
-    print("lowest: " + ", ".join(f"{e} {x:.2f}" for e, x in low.items()))
-    w = rows[("twitter", "write", "sync", "MB_per_s_cpu")]
-    p = rows[("twitter", "parse", "sync", "MB_per_s_cpu")] / rows[("twitter", "parse", "cjson", "MB_per_s_cpu")]
-    print(f"sync twitter.json write {w:.0f} MB/s; sync parse {p:.2f}x cJSON's")
+    """The goal verdicts are judged in one place, bench/report/jsonreport.py
+    (REPORT.md's section): this prints that section for `path`."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "report"))
+    import jsonreport
+
+    jsonreport.main([path])
 
 
 def instructions(path, before_path=None):
@@ -83,7 +60,7 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ("goals", "instructions"):
         sys.exit(__doc__)
     if sys.argv[1] == "goals":
-        goals(sys.argv[2] if len(sys.argv) > 2 else "bench/json/results/latest.txt")
+        goals(sys.argv[2] if len(sys.argv) > 2 else "bench/results/results.jsonl")
     else:
         instructions(sys.argv[2] if len(sys.argv) > 2 else "bench/json/results/instructions.jsonl",
                      sys.argv[3] if len(sys.argv) > 3 else None)
