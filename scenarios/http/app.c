@@ -50,12 +50,13 @@ static RTA_ASYNC void handle_echo(http_ctx *c)
 
 typedef enum { R_PLAINTEXT, R_JSON, R_ECHO, R_NONE } route_id;
 
-/* Paths compare byte for byte (they are case-sensitive). */
-static bool path_is(const http_ctx *c, const char *p)
+/* Paths compare byte for byte (they are case-sensitive); a literal's length
+ * is known at compile time. */
+static bool path_eq(const http_ctx *c, const char *p, size_t n)
 {
-    size_t n = strlen(p);
     return c->req->path.len == n && memcmp(c->buf + c->req->path.off, p, n) == 0;
 }
+#define path_is(c, lit) path_eq(c, "" lit, sizeof lit - 1)
 
 static RTA_ASYNC void route(http_ctx *c)
 {

@@ -104,6 +104,7 @@ RTA_ASYNC void http_app(http_ctx *c);
 /* Today's IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", 29 chars), formatted
  * at most once a second per thread. */
 const char *http_date(void);
+#define HTTP_DATE_LEN 29
 const char *http_reason(int status);
 /* Writes the head of a response into out (at least HTTP_HEAD_MAX bytes free
  * plus the extras' lengths; extras are header lines or NULL); returns its length. */

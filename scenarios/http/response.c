@@ -1,6 +1,8 @@
 /*
  * Response heads and the Date cache. The head is built with memcpy of fixed
- * pieces: one response per pipelined request makes this the hot path.
+ * pieces: one response per pipelined request makes this the hot path. The
+ * literal pieces are copied with their length known at compile time (PUT_LIT):
+ * a strlen for each of the ~10 pieces was a fifth of the head's instructions.
  */
 #include "http.h"
 
@@ -9,7 +11,8 @@
 #include <time.h>
 
 /* Per thread: no lock, and a tasklet task keeps its worker, so the pointer
- * http_date returns stays that thread's until the task's next await. */
+ * http_date returns stays that thread's until the task's next await. Its
+ * string is always HTTP_DATE_LEN characters (IMF-fixdate has fixed width). */
 static _Thread_local time_t date_sec = -1;
 static _Thread_local char date_buf[32];
 
@@ -65,6 +68,14 @@ static char *put(char *p, const char *s)
     return p + n;
 }
 
+static char *put_n(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+#define PUT_LIT(p, lit) put_n(p, "" lit, sizeof lit - 1)
+
 static char *put_uint(char *p, size_t v)
 {
     char tmp[24];
@@ -82,27 +93,31 @@ size_t http_format_head(char *out, int status, const char *ctype, size_t len, in
                         bool keep_alive_10, const char *extra1, const char *extra2)
 {
     char *p = out;
-    p = put(p, minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
-    p = put_uint(p, (size_t)status);
-    *p++ = ' ';
-    p = put(p, http_reason(status));
-    p = put(p, "\r\nServer: rtahttpd\r\nDate: ");
-    p = put(p, http_date());
+    p = minor == 0 ? PUT_LIT(p, "HTTP/1.0 ") : PUT_LIT(p, "HTTP/1.1 ");
+    if (status == 200) {
+        p = PUT_LIT(p, "200 OK");
+    } else {
+        p = put_uint(p, (size_t)status);
+        *p++ = ' ';
+        p = put(p, http_reason(status));
+    }
+    p = PUT_LIT(p, "\r\nServer: rtahttpd\r\nDate: ");
+    p = put_n(p, http_date(), HTTP_DATE_LEN);
     if (ctype) {
-        p = put(p, "\r\nContent-Type: ");
+        p = PUT_LIT(p, "\r\nContent-Type: ");
         p = put(p, ctype);
     }
-    p = put(p, "\r\nContent-Length: ");
+    p = PUT_LIT(p, "\r\nContent-Length: ");
     p = put_uint(p, len);
     if (close)
-        p = put(p, "\r\nConnection: close");
+        p = PUT_LIT(p, "\r\nConnection: close");
     else if (keep_alive_10)
-        p = put(p, "\r\nConnection: keep-alive");
-    p = put(p, "\r\n");
-    if (extra1)
+        p = PUT_LIT(p, "\r\nConnection: keep-alive");
+    p = PUT_LIT(p, "\r\n");
+    if (extra1 && *extra1)
         p = put(p, extra1);
-    if (extra2)
+    if (extra2 && *extra2)
         p = put(p, extra2);
-    p = put(p, "\r\n");
+    p = PUT_LIT(p, "\r\n");
     return (size_t)(p - out);
 }

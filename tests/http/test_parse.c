@@ -1,7 +1,8 @@
 /*
  * The HTTP/1.1 request parser on its own: fields of known requests, the
- * results of bad ones, the limits, the chunked decoder, and the split
- * properties of parse_check.h over every file of the corpus.
+ * results of bad ones, every byte value in each classified place, the
+ * limits, the chunked decoder, and the split properties of parse_check.h
+ * over every file of the corpus.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -66,6 +67,51 @@ static void test_errors(void)
     /* a bad request line is refused as soon as it is complete, not at the end */
     CHECK_EQ(parse("GET /\r\nHost: x", &r), HTTP_PARSE_BAD);
     CHECK_EQ(parse("GET / HTTP/1.1\r\nHost: x", &r), HTTP_PARSE_MORE);
+}
+
+/* Every byte value in each place a request's bytes are classified (method
+ * and field-name tokens, request-target, field value), against the RFC 9110
+ * definitions written out here independently of the parser's class table. */
+static bool rfc_tchar(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int parse_n(const char *s, size_t n)
+{
+    http_request r;
+    int rc = pc_parse(s, n, 0, &r);
+    CHECK_EQ(pc_check(s, n, 0), rc); /* whole, split and byte by byte agree */
+    return rc;
+}
+
+static void test_byte_classes(void)
+{
+    for (int c = 0; c < 256; c++) {
+        char b[64];
+        int n = snprintf(b, sizeof b, "G%cT / HTTP/1.1\r\n\r\n", c ? c : '#');
+        b[1] = (char)c;
+        CHECK_EQ(parse_n(b, (size_t)n) > 0, rfc_tchar(c));
+        n = snprintf(b, sizeof b, "GET / HTTP/1.1\r\nX%cY: v\r\n\r\n", c ? c : '#');
+        b[17] = (char)c;
+        CHECK_EQ(parse_n(b, (size_t)n) > 0, rfc_tchar(c) || c == ':'); /* "X:Y: v" is X = "Y: v" */
+        n = snprintf(b, sizeof b, "GET /a%cb HTTP/1.1\r\n\r\n", c ? c : '#');
+        b[6] = (char)c;
+        CHECK_EQ(parse_n(b, (size_t)n) > 0, c > 0x20 && c < 0x7f);
+        n = snprintf(b, sizeof b, "GET / HTTP/1.1\r\nX: a%cb\r\n\r\n", c ? c : '#');
+        b[20] = (char)c;
+        CHECK_EQ(parse_n(b, (size_t)n) > 0, c == '\t' || (c >= 0x20 && c != 0x7f));
+    }
+    /* trailing whitespace is not part of a value, inner whitespace is */
+    http_request r;
+    const char *s = "GET / HTTP/1.1\r\nX: \t a \t b\t \t\r\nY:\t \r\n\r\n";
+    CHECK(parse(s, &r) > 0);
+    size_t len;
+    const char *v = http_header_get(&r, s, "x", &len);
+    CHECK(v && len == 5 && memcmp(v, "a \t b", 5) == 0);
+    v = http_header_get(&r, s, "Y", &len);
+    CHECK(v && len == 0);
 }
 
 static void test_limits(void)
@@ -166,6 +212,7 @@ int main(void)
 {
     test_fields();
     test_errors();
+    test_byte_classes();
     test_limits();
     test_chunked();
     test_corpus();
