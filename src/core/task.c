@@ -265,7 +265,13 @@ static void task_on_completed(void *self, rta_waiter *w)
         w->fn(w);
 }
 
-static int64_t task_get_result(void *self)
+/* rta__ names, though static: these frames sit between the awaiting user
+ * function and the rethrow's capture (rta__task_result_or_throw is inlined
+ * into them at -O2), and traces hide the runtime's frames by that prefix
+ * (rta__symbol_hidden). As task_get_result, a Release build put it into the
+ * trace of every await that rethrew (rtac_traces_*: "sync_thrower
+ * task_get_result late_awaiter"). */
+static int64_t rta__task_get_result(void *self)
 {
     if (rta__unlikely(!self))
         rta__throw_null_task("await of a task (rta_task_awaiter)");
@@ -276,10 +282,10 @@ const rta_awaiter_ops rta_task_awaiter = {
     .is_completed = task_is_completed,
     .on_completed = task_on_completed,
     .unsafe_on_completed = task_on_completed,
-    .get_result = task_get_result,
+    .get_result = rta__task_get_result,
 };
 
-static int64_t task_consume_result(void *self)
+static int64_t rta__task_consume_result(void *self)
 {
     return rta__task_consume(self, "await of a task (rta_task_release_awaiter)");
 }
@@ -288,7 +294,7 @@ const rta_awaiter_ops rta_task_release_awaiter = {
     .is_completed = task_is_completed,
     .on_completed = task_on_completed,
     .unsafe_on_completed = task_on_completed,
-    .get_result = task_consume_result,
+    .get_result = rta__task_consume_result,
 };
 
 /* ---- promises ---------------------------------------------------------------------- */
