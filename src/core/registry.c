@@ -162,11 +162,16 @@ void rta__reg_stamp(rta__reg_entry *e)
 
 __thread rta__reg_hint rta__reg_hint_tls __attribute__((tls_model("initial-exec")));
 
-uint8_t rta__reg_take_hint(rta__reg_entry *e, const void *self)
+uint8_t rta__reg_take_hint(rta__reg_entry *e, const rta_awaiter_ops *ops, const void *self)
 {
     rta__reg_hint *h = &rta__reg_hint_tls;
     uint8_t kind = RTA__REG_WAIT_OTHER;
-    if (h->self == self) {
+    /* The value task is the awaiting machine's slot, valid while it
+     * suspends (this runs on the suspending thread, before on_completed). */
+    const void *src = NULL;
+    if (ops == &rta_vtask_awaiter && self && rta_vtask_is_source(*(const rta_vtask *)self))
+        src = (const void *)((const rta_vtask *)self)->obj_;
+    if (h->self == self || (src && h->self == src)) {
         kind = h->kind;
         atomic_store_explicit(&e->wait_num, h->num, memory_order_relaxed);
         atomic_store_explicit(&e->wait_op, h->op, memory_order_relaxed);

@@ -195,8 +195,10 @@ static inline uint64_t rta__reg_now_coarse(void)
 RTA__HIDDEN void rta__reg_stamp(rta__reg_entry *e);
 
 /* The thread's hint into e if it describes self (its kind, else
- * RTA__REG_WAIT_OTHER); the hint is dropped either way. */
-RTA__HIDDEN uint8_t rta__reg_take_hint(rta__reg_entry *e, const void *self);
+ * RTA__REG_WAIT_OTHER); the hint is dropped either way. An await of a value
+ * task (ops == &rta_vtask_awaiter, self the value task) also takes a hint
+ * that describes its source: a source that waits describes itself. */
+RTA__HIDDEN uint8_t rta__reg_take_hint(rta__reg_entry *e, const rta_awaiter_ops *ops, const void *self);
 
 /* Records what a suspended task waits for (ops/self NULL for a sleep or a
  * yield; due_ns: a sleep's due time, rta__now_ns clock) and when it started
@@ -218,7 +220,7 @@ static inline void rta__reg_note(rta__reg_entry *e, enum rta__reg_state st, cons
          * cost 21 more instructions when this grew hand_off). */
         uint8_t kind = RTA__REG_WAIT_OTHER;
         if (rta__unlikely(rta__reg_hint_tls.self != NULL))
-            kind = rta__reg_take_hint(e, self);
+            kind = rta__reg_take_hint(e, ops, self);
         atomic_store_explicit(&e->wait_kind, kind, memory_order_relaxed);
     } else if (st == RTA__REG_SLEEPING) {
         atomic_store_explicit(&e->wait_due_ns, due_ns, memory_order_relaxed);

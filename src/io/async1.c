@@ -1,16 +1,20 @@
 /*
  * The I/O calls as async1 methods returning a value task (rta_async1_read,
  * _write, _tcp_accept, _tcp_connect, _sendto, _recvfrom, _run_blocking,
- * _open, _pread, _pwrite; the list is io.h's RTA__IO_FORMS): what rtac lowers those calls to in an
- * async2 function built for the async1 engine (RUNTIME_AWAITS in
+ * _open, _pread, _pwrite; the lists are io.h's RTA__IO_OP_FORMS and
+ * RTA__IO_REQ_FORMS): what rtac lowers those calls to in an async2 function
+ * built for the async1 engine (RUNTIME_AWAITS in
  * tools/rtac/rtac_lib/front.py), also awaitable from hand-written async1
  * code with RTA_AWAIT1_VTASK. Same contract as the plain calls (rta/io.h).
  *
- * Each is a stub of one method, rta_io, that drives a request (req.c), as
- * cont.c's io_cont does: the syscall runs in the method (on the caller's
- * stack while it has not suspended, else in the resumed box), never while
- * it is suspended; a readiness wait is wait.c's relay record (the deadline
- * timer is withdrawn on the worker that armed it), a blocking job pool.c's.
+ * Read and write on a worker are operations (op.c): their value task's
+ * source is the wait record itself, no method runs. Every other call, and
+ * read and write elsewhere, is a stub of one method, rta_io, that drives a
+ * request (req.c), as cont.c's io_cont does: the syscall runs in the
+ * method (on the caller's stack while it has not suspended, else in the
+ * resumed box), never while it is suspended; a readiness wait is wait.c's
+ * relay record (the deadline timer is withdrawn on the worker that armed
+ * it), a blocking job pool.c's.
  * Called on a thread that is not a worker (main calling a method's stub)
  * while the runtime runs, the method first hops onto the workers (a
  * yield), as a C# method started without a context continues on the
@@ -77,4 +81,17 @@ static rta_vtask io_async1(rta__ioreq q)
     {                                                                                                        \
         return io_async1(req);                                                                               \
     }
-RTA__IO_FORMS(ASYNC1_FORM)
+RTA__IO_REQ_FORMS(ASYNC1_FORM)
+
+/* Read and write on a worker (op.c): no method of their own; the syscall
+ * runs right here, and a call that must wait returns a value task whose
+ * source is its wait record. Elsewhere the rta_io method (see the top). */
+#define ASYNC1_OP_FORM(name, params, req)                                                                    \
+    rta_vtask rta_async1_##name(RTA__IO_UNPAREN params)                                                      \
+    {                                                                                                        \
+        rta__ioreq q = req;                                                                                  \
+        if (rta__likely(rta__cur_worker() != NULL))                                                          \
+            return rta__io_op_vtask(&q);                                                                     \
+        return io_async1(q);                                                                                 \
+    }
+RTA__IO_OP_FORMS(ASYNC1_OP_FORM)

@@ -28,13 +28,18 @@
  *  - cont.c: rta_cont_read..., the waiting calls as cont functions (what
  *    rtac lowers rta_read... to for cont), all driving requests;
  *  - async1.c: rta_async1_read..., the same as async1 methods returning
- *    value tasks (what rtac lowers them to for async1).
+ *    value tasks (what rtac lowers them to for async1);
+ *  - op.c: their read and write on a worker, as a wait record that
+ *    finishes the call itself (no frame or method of their own).
  *
  * The kernel never writes into a task's stack while the task is suspended:
  * waits are readiness-based and the read/recv/accept syscalls run in the
  * task, while it is resident and running. (An io_uring read into a stack
  * buffer of an evicted task would write into whichever task occupies the
- * region now.)
+ * region now.) The cont and async1 read/write operations (op.c) retry
+ * their syscall where the edge is seen, while the caller is suspended:
+ * their buffers are never in a stack region (frames and state machines
+ * are heap data, and a buffer must not point into one that moves).
  *
  * Ending a wait: exactly one of {readiness event, deadline timer, close,
  * cancellation, shutdown} takes the record out of its rta__ioop under the
@@ -69,6 +74,58 @@ enum {
 #define RTA__IO_DIR(op) ((op)&1)
 
 struct rta__iowait;
+
+/* ---- requests: one I/O call as a resumable step machine (req.c) ----------
+ * For frames that suspend by returning (cont.c, async1.c): the frame keeps
+ * the request (it moves with the frame: nothing in it points into itself)
+ * and drives it with rta__ioreq_step until it says done, awaiting in
+ * between what the step asks for: a readiness wait (rta__io_relay_ops) or a
+ * blocking-pool job (rta__job_ops). One loop serves every call, so the
+ * retry-or-wait logic exists once (req.c), and each engine has one generic
+ * frame (cont.c: io_cont, async1.c: the rta_io method). */
+enum {
+    RTA__REQ_READ,
+    RTA__REQ_WRITE,
+    RTA__REQ_ACCEPT,
+    RTA__REQ_RECVFROM,
+    RTA__REQ_SENDTO,
+    RTA__REQ_CONNECT,
+    RTA__REQ_BLOCKING,
+    RTA__REQ_OPEN,
+    RTA__REQ_PREAD,
+    RTA__REQ_PWRITE,
+};
+
+typedef struct rta__ioreq {
+    void *buf; /* read/write/recvfrom/sendto */
+    size_t n;
+    rta_deadline d;
+    int fd;        /* connect: the socket being connected */
+    int err;       /* a constructor's -errno: the call ends with it at once */
+    uint8_t kind;  /* RTA__REQ_* */
+    uint8_t stage; /* req.c's; 0 before the first step */
+    bool lookup;   /* connect, sendto: host is a name, u.addrs to look up */
+    union {
+        struct {
+            size_t done;
+            bool sock;
+        } wr; /* write: bytes written, still tried as a socket */
+        struct {
+            struct sockaddr_in6 a; /* or a sockaddr_in */
+            socklen_t len;
+        } to;                     /* sendto: the destination, once known */
+        struct rta__addrs *addrs; /* connect; sendto to a name until looked up */
+        struct {
+            int64_t (*fn)(void *);
+            void *arg;
+        } job; /* run_blocking */
+        struct {
+            const char *path;
+            int64_t off;
+            int flags, mode;
+        } file; /* open (path, flags, mode), pread / pwrite (off) */
+    } u;
+} rta__ioreq;
 
 typedef struct rta__ioop {
     struct rta__iowait *wait; /* the task waiting in this direction, if any */
@@ -117,6 +174,19 @@ typedef struct rta__iowait {
     rta_waiter relay;
     rta_waiter *outer;
     rta__work hop;
+    /* An operation (op.c): a read or write of a frame that suspends by
+     * returning, which finishes itself: the relay's outer is &op_edge, which
+     * retries op_q's syscall at each edge and ends with the call's result
+     * (op_res), then tells the awaiting root (op_consumer, cont) or completes
+     * op_core (async1's value task, whose source is op_src). op_core is
+     * initialised when the record is made: its version moves on with each
+     * operation, so a value task of an earlier use of the record is stale. */
+    rta_waiter op_edge;
+    rta_waiter *op_consumer;
+    int64_t op_res;
+    rta__ioreq op_q;
+    rta_vtask_source op_src;
+    rta_vtask_core op_core;
 } rta__iowait;
 
 /* A poller backend: epoll (poller.c) or io_uring (uring.c). Both report
@@ -322,60 +392,15 @@ RTA__HIDDEN int64_t rta__pwrite_job(void *arg);
 /* rta_pread / rta_pwrite's argument checks: 0 or -errno. */
 RTA__HIDDEN int rta__file_check(int fd, const void *buf, size_t n, int64_t off);
 
-/* ---- requests: one I/O call as a resumable step machine (req.c) ----------
- * For frames that suspend by returning (cont.c, async1.c): the frame keeps
- * the request (it moves with the frame: nothing in it points into itself)
- * and drives it with rta__ioreq_step until it says done, awaiting in
- * between what the step asks for: a readiness wait (rta__io_relay_ops) or a
- * blocking-pool job (rta__job_ops). One loop serves every call, so the
- * retry-or-wait logic exists once (req.c), and each engine has one generic
- * frame (cont.c: io_cont, async1.c: the rta_io method). */
-enum {
-    RTA__REQ_READ,
-    RTA__REQ_WRITE,
-    RTA__REQ_ACCEPT,
-    RTA__REQ_RECVFROM,
-    RTA__REQ_SENDTO,
-    RTA__REQ_CONNECT,
-    RTA__REQ_BLOCKING,
-    RTA__REQ_OPEN,
-    RTA__REQ_PREAD,
-    RTA__REQ_PWRITE,
-};
-
-typedef struct rta__ioreq {
-    void *buf; /* read/write/recvfrom/sendto */
-    size_t n;
-    rta_deadline d;
-    int fd;        /* connect: the socket being connected */
-    int err;       /* a constructor's -errno: the call ends with it at once */
-    uint8_t kind;  /* RTA__REQ_* */
-    uint8_t stage; /* req.c's; 0 before the first step */
-    bool lookup;   /* connect, sendto: host is a name, u.addrs to look up */
-    union {
-        struct {
-            size_t done;
-            bool sock;
-        } wr; /* write: bytes written, still tried as a socket */
-        struct {
-            struct sockaddr_in6 a; /* or a sockaddr_in */
-            socklen_t len;
-        } to;              /* sendto: the destination, once known */
-        rta__addrs *addrs; /* connect; sendto to a name until looked up */
-        struct {
-            int64_t (*fn)(void *);
-            void *arg;
-        } job; /* run_blocking */
-        struct {
-            const char *path;
-            int64_t off;
-            int flags, mode;
-        } file; /* open (path, flags, mode), pread / pwrite (off) */
-    } u;
-} rta__ioreq;
-
-/* The constructors (req.c): what rta_cont_X / rta_async1_X start. */
-RTA__HIDDEN rta__ioreq rta__req_io(int kind, int fd, void *buf, size_t n, rta_deadline d);
+/* The constructors: what rta_cont_X / rta_async1_X start. The plain one
+ * inline (read and write build one per call: out of line it cost ~25
+ * instructions each in the echo benchmark); the others in req.c. */
+static inline rta__ioreq rta__req_io(int kind, int fd, void *buf, size_t n, rta_deadline d)
+{
+    rta__ioreq q = {.buf = buf, .n = n, .d = d, .fd = fd, .kind = (uint8_t)kind};
+    q.u.wr.sock = true;
+    return q;
+}
 RTA__HIDDEN rta__ioreq rta__req_sendto(int fd, const void *buf, size_t n, const char *host, int port,
                                        rta_deadline d);
 RTA__HIDDEN rta__ioreq rta__req_connect(const char *host, int port, rta_deadline d);
@@ -389,13 +414,32 @@ RTA__HIDDEN rta__ioreq rta__req_file(int kind, int fd, void *buf, size_t n, int6
 RTA__HIDDEN int rta__ioreq_step(rta__ioreq *q, int64_t in, int64_t *res, const rta_awaiter_ops **ops,
                                 void **self);
 
+/* ---- operations: read and write that finish themselves (op.c) -----------
+ * The read/write forms on a worker: the syscall is tried right in the
+ * caller (no frame, no request machine: the call that completes at once,
+ * as a request/response loop's write does, costs the syscall and a few
+ * checks); a call that must wait arms a wait record whose edges retry the
+ * syscall where the edge is seen and which ends with the call's result.
+ * rta__io_op_start: 1 done (*res), or 0 with *w the record to await with
+ * rta__io_op_ops (cont: registered once the chain is off the stack; its
+ * get_result gives the call's result and frees the record). Workers only.
+ * rta__io_op_vtask: the same for async1, as a value task: the record is
+ * armed at once (the operation goes on whether or not it is awaited yet,
+ * as the method it replaces did) and completes its value-task core. */
+RTA__HIDDEN int rta__io_op_start(rta__ioreq *q, int64_t *res, rta__iowait **w);
+RTA__HIDDEN extern const rta_awaiter_ops rta__io_op_ops;
+RTA__HIDDEN rta_vtask rta__io_op_vtask(rta__ioreq *q);
+
 /* The calls that have cont and async1 forms, each once: X(name, (params),
  * request) makes rta_cont_<name>(k, params) and rta_async1_<name>(params)
- * run request (cont.c, async1.c; declared in rta/io.h). */
-#define RTA__IO_FORMS(X)                                                                                     \
+ * run request (cont.c, async1.c; declared in rta/io.h). RTA__IO_OP_FORMS
+ * are the two that run as operations on a worker (op.c), the request
+ * machine elsewhere; RTA__IO_REQ_FORMS always run as requests. */
+#define RTA__IO_OP_FORMS(X)                                                                                  \
     X(read, (int fd, void *buf, size_t n, rta_deadline d), rta__req_io(RTA__REQ_READ, fd, buf, n, d))        \
     X(write, (int fd, const void *buf, size_t n, rta_deadline d),                                            \
-      rta__req_io(RTA__REQ_WRITE, fd, (void *)(uintptr_t)buf, n, d))                                         \
+      rta__req_io(RTA__REQ_WRITE, fd, (void *)(uintptr_t)buf, n, d))
+#define RTA__IO_REQ_FORMS(X)                                                                                 \
     X(tcp_accept, (int lfd, rta_deadline d), rta__req_io(RTA__REQ_ACCEPT, lfd, NULL, 0, d))                  \
     X(recvfrom, (int fd, void *buf, size_t n, rta_deadline d),                                               \
       rta__req_io(RTA__REQ_RECVFROM, fd, buf, n, d))                                                         \

@@ -29,13 +29,6 @@
 
 enum { ST_START, ST_READY, ST_JOB, ST_RESOLVED, ST_CONNECTING };
 
-rta__ioreq rta__req_io(int kind, int fd, void *buf, size_t n, rta_deadline d)
-{
-    rta__ioreq q = {.buf = buf, .n = n, .d = d, .fd = fd, .kind = (uint8_t)kind};
-    q.u.wr.sock = true;
-    return q;
-}
-
 /* Keeps the first address of a in q->u.to. */
 static void keep_to(rta__ioreq *q, const rta__addrs *a)
 {

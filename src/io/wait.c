@@ -41,6 +41,7 @@ static rta__iowait *wait_alloc(void)
     record_block *b = malloc(sizeof *b);
     if (!b)
         return NULL;
+    rta_vtask_core_init(&b->w.op_core); /* once: its version outlives each use (op.c) */
     pthread_mutex_lock(&all_lock);
     b->next = (record_block *)all_records;
     all_records = (rta__iowait *)b;
