@@ -192,13 +192,16 @@ static inline void rta__cpu_relax(void)
 typedef struct rta__exec {
     rta__try *try_top; /* innermost live handler record */
     int handler_depth; /* > 0 while a CATCH/FINALLY handler body runs */
-    void *locals;      /* async-local map (see src/core/context.c) */
-    void *sync_ctx;    /* current rta_sync_ctx, if any */
-    void *scheduler;   /* current user rta_scheduler, if any */
     /* Set in the exec of a task whose code is async2 without being a stackful
      * one (a cont root): rta_in_async() is true while it is current. Stackful
-     * tasks are recognised by rta__tls.stackful instead. */
+     * tasks are recognised by rta__tls.stackful instead. Beside
+     * handler_depth, in what was its padding: every tasklet carries an exec,
+     * 8 bytes less per parked tasklet (issue 21); locals, sync_ctx and
+     * scheduler stay where rta__a1_start_mn reads them (async1/machine.c). */
     int async2;
+    void *locals;    /* async-local map (see src/core/context.c) */
+    void *sync_ctx;  /* current rta_sync_ctx, if any */
+    void *scheduler; /* current user rta_scheduler, if any */
     /* Stack bounds for frame-pointer walks (traces): [lo, hi). */
     uintptr_t stack_lo, stack_hi;
 } rta__exec;

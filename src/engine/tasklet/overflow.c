@@ -82,7 +82,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     else
         put_num(&m, t ? (uint64_t)(uintptr_t)t->fn : 0, 16);
     put_str(&m, "): its execution region has ");
-    put_num(&m, (uint64_t)(r->top - r->lo) / 1024, 10);
+    put_num(&m, (uint64_t)rta__tasklet_cfg.region_bytes / 1024, 10);
     put_str(&m, " KiB of stack; raise rta_config.stack_size or RTA_STACK_SIZE\n");
     ssize_t w = write(2, m.s, m.n);
     (void)w;

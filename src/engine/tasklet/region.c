@@ -83,14 +83,22 @@ static int map_chunk(rta__tasklet_worker *tw, unsigned n)
     size_t size = (rta__tasklet_cfg.stack_size + page - 1) & ~(page - 1);
     size_t guard = (GUARD_BYTES + page - 1) & ~(page - 1);
     size_t one = guard + size;
+    RTA__ASSERT(size == rta__tasklet_cfg.region_bytes);
     rta__region_chunk *c = malloc(sizeof *c + n * sizeof(rta__region));
     if (!c)
         return -ENOMEM;
+    c->vg_ids = NULL;
+    if (RUNNING_ON_VALGRIND && !(c->vg_ids = malloc(n * sizeof *c->vg_ids))) {
+        free(c);
+        return -ENOMEM;
+    }
     char *map = mmap(NULL, one * n, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (map == MAP_FAILED) {
+        int err = errno;
+        free(c->vg_ids);
         free(c);
-        return -errno;
+        return -err;
     }
     for (unsigned i = 0; i < n; i++) {
         char *g = map + i * one;
@@ -101,6 +109,7 @@ static int map_chunk(rta__tasklet_worker *tw, unsigned n)
              * (ENOMEM); the caller then shares the regions it has. */
             int err = errno;
             munmap(map, one * n);
+            free(c->vg_ids);
             free(c);
             return -err;
         }
@@ -110,14 +119,14 @@ static int map_chunk(rta__tasklet_worker *tw, unsigned n)
     c->n = n;
     for (unsigned i = n; i-- > 0;) {
         rta__region *r = &c->r[i];
-        r->lo = map + i * one + guard;
-        r->top = map + (i + 1) * one;
+        r->top = map + (i + 1) * one; /* its usable bytes begin at map + i * one + guard */
         r->occupant = NULL;
         r->last_use = 0;
         r->nbound = 0;
         r->dirty = false;
         r->est_pages = 0;
-        r->vg_id = VALGRIND_STACK_REGISTER(r->lo, r->top);
+        if (c->vg_ids)
+            c->vg_ids[i] = VALGRIND_STACK_REGISTER(rta__region_lo(r), r->top);
         r->next_free = tw->free_regions;
         tw->free_regions = r;
     }
@@ -161,9 +170,10 @@ void rta__regions_fini(rta__tasklet_worker *tw)
 {
     for (unsigned k = 0; k < tw->nchunks; k++) {
         rta__region_chunk *c = tw->chunks[k];
-        for (unsigned i = 0; i < c->n; i++)
-            VALGRIND_STACK_DEREGISTER(c->r[i].vg_id);
+        for (unsigned i = 0; c->vg_ids && i < c->n; i++)
+            VALGRIND_STACK_DEREGISTER(c->vg_ids[i]);
         munmap(c->map, c->map_len);
+        free(c->vg_ids);
         free(c);
     }
     free(tw->chunks);
@@ -179,7 +189,7 @@ rta__region *rta__region_of_guard(const rta__tasklet_worker *tw, const char *add
         if (!c || addr < c->map || addr >= c->map + c->map_len)
             continue;
         rta__region *r = &c->r[(size_t)(addr - c->map) / (c->map_len / c->n)];
-        return addr < r->lo ? r : NULL;
+        return addr < rta__region_lo(r) ? r : NULL;
     }
     return NULL;
 }
@@ -236,11 +246,11 @@ bool rta__region_evict(rta__worker *wk, rta__tasklet *t, bool exact)
             return false;
         }
         t->saved = buf;
-        t->saved_cap = cap;
+        t->saved_cap = (uint32_t)cap;
     }
     rta__asan_unpoison(t->sp, len);
     memcpy(t->saved, t->sp, len);
-    t->saved_len = len;
+    t->saved_len = (uint32_t)len;
     if (reg) {
         rta__reg_seq_end(&t->reg);
         if (move)
@@ -290,7 +300,7 @@ void rta__region_release(rta__tasklet_worker *tw, rta__region *r)
     /* The range stays mapped (its address is where the frames of the tasks
      * bound to it belong); its pages read as zeros until written again. A
      * failure (none expected: the range is ours) only keeps them. */
-    (void)madvise(r->lo, (size_t)(r->top - r->lo), MADV_DONTNEED);
+    (void)madvise(rta__region_lo(r), rta__tasklet_cfg.region_bytes, MADV_DONTNEED);
     if (r->dirty) {
         r->dirty = false;
         tw->ndirty--;
@@ -475,8 +485,8 @@ rta__tasklet_reg_frames(const rta__reg_entry *e, uintptr_t *out, bool *truncated
              * by a new eviction (a new count) or leaves t resident. */
             uintptr_t fp = atomic_load_explicit(&e->susp_fp, memory_order_relaxed);
             const char *data = *(const char *const volatile *)&t->saved;
-            size_t len = *(const volatile size_t *)&t->saved_len;
-            if (!data || len > (size_t)(r->top - r->lo))
+            size_t len = *(const volatile uint32_t *)&t->saved_len;
+            if (!data || len > rta__tasklet_cfg.region_bytes)
                 continue;
             uintptr_t hi = (uintptr_t)r->top;
             unsigned n = rta__reg_walk_fp_copy(fp, hi - len, hi, data, out, truncated);
@@ -488,7 +498,7 @@ rta__tasklet_reg_frames(const rta__reg_entry *e, uintptr_t *out, bool *truncated
             continue;
         }
         uintptr_t fp = atomic_load_explicit(&e->susp_fp, memory_order_relaxed);
-        unsigned n = rta__reg_walk_fp(fp, (uintptr_t)r->lo, (uintptr_t)r->top, out, truncated);
+        unsigned n = rta__reg_walk_fp(fp, (uintptr_t)rta__region_lo(r), (uintptr_t)r->top, out, truncated);
         atomic_thread_fence(memory_order_acquire);
         if (*(const volatile uint64_t *)&r->last_use == use &&
             *(const rta__tasklet *const volatile *)&r->occupant == t &&

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../arch/switch.h"
 #include "../../sched/stackful.h"
@@ -36,6 +37,11 @@ _Static_assert(offsetof(rta__tasklet, task) == 0, "the task handle starts the ta
 _Static_assert(sizeof(void *) != 8 ||
                    offsetof(rta__tasklet, reg.susp_fp) + 8 - offsetof(rta__tasklet, work) <= 136,
                "the tasklet's hot fields spread out");
+/* What a parked tasklet costs besides its stack copy (issue 21: at most 800
+ * bytes per tasklet parked at depth 10 after 500 ms idle; docs/tasklet.md):
+ * a malloc chunk of 480 for the object, a region's bookkeeping. */
+_Static_assert(sizeof(void *) != 8 || sizeof(rta__tasklet) <= 472, "the tasklet object grew");
+_Static_assert(sizeof(void *) != 8 || sizeof(rta__region) <= 40, "the region's bookkeeping grew");
 
 /* Per worker thread, in the core's TLS block (rta__tls): the thread's errno
  * address (set at thread_enter), which each suspension uses to keep its
@@ -160,7 +166,7 @@ static inline int enter(rta__worker *wk, rta__tasklet *t, const rta__region *avo
  * without the arrival (switch_on's callers do it: see there). */
 static inline __attribute__((always_inline)) void switch_to_only(rta__tasklet *t, rta__tasklet *n)
 {
-    rta__asan_start_switch(&t->asan_fake_stack, n->region->lo, (size_t)(n->region->top - n->region->lo));
+    rta__asan_start_switch(&t->asan_fake_stack, rta__region_lo(n->region), rta__tasklet_cfg.region_bytes);
     rta__tsan_switch_to(n->tsan_fiber);
     rta__ctx_switch(&t->sp, n->sp);
 }
@@ -213,8 +219,8 @@ static __attribute__((noinline)) void switch_on(rta__tasklet *t, rta__work *w)
                   * arrived() finishes one, so ASan is told of one to t's own
                   * stack ("finishing a fiber switch that has not started"
                   * aborted every ASan test that yielded alone) */
-                rta__asan_start_switch(&t->asan_fake_stack, t->region->lo,
-                                       (size_t)(t->region->top - t->region->lo));
+                rta__asan_start_switch(&t->asan_fake_stack, rta__region_lo(t->region),
+                                       rta__tasklet_cfg.region_bytes);
             return;
         }
     }
@@ -266,21 +272,40 @@ static __attribute__((noreturn)) void end_running(rta__tasklet *t, rta_status ou
     rta__fatal("finished tasklet %llu was resumed", (unsigned long long)t->task.id);
 }
 
-/* The root of every tasklet. It arms no handler of its own: a throw that
- * finds no handler in the task ends up in rta__tasklet_fault, which faults
- * the task right there (a setjmp per task saved, a fifth of an empty task's
- * cost). Named rta__*: traces drop the runtime's frames. */
-static void rta__tasklet_entry(void *arg)
+/* fn returned v: the end of the running tasklet (read from TLS). */
+static __attribute__((noinline, noreturn)) void rta__tasklet_return(int64_t v)
 {
-    rta__tasklet *t = arg;
-    arrived();
-    int64_t v = t->fn(t->arg);
+    rta__tasklet *t = rta__tasklet_cur();
     if (rta__unlikely(t->exec.try_top != NULL)) {
         /* fn left an RTA_TRY with return/break/goto: the records are dead. */
         rta_error *e = rta_error_new(RTA_EINVALIDPROGRAM, "an RTA_TRY body was left with return/break/goto");
         end_running(t, RTA_FAULTED, 0, e ? e : rta__error_oom());
     }
     end_running(t, RTA_SUCCEEDED, v, NULL);
+}
+
+/* The first arrival of a tasklet (its arg: the tasklet, which is also the
+ * current one once arrived). */
+static __attribute__((noinline)) rta__tasklet *tasklet_begin(void)
+{
+    arrived();
+    return rta__tasklet_cur();
+}
+
+/* The root of every tasklet. It arms no handler of its own: a throw that
+ * finds no handler in the task ends up in rta__tasklet_fault, which faults
+ * the task right there (a setjmp per task saved, a fifth of an empty task's
+ * cost). Named rta__*: traces drop the runtime's frames. It is the
+ * outermost frame of every tasklet's stack, which a compaction copies with
+ * the rest: nothing lives across any of its calls (each returns what the
+ * next needs, the end reads the tasklet back from TLS), so it is the return
+ * address and the frame pointer, 16 bytes (it kept t in a callee-saved
+ * register, with padding: 32; issue 21). */
+static void rta__tasklet_entry(void *arg)
+{
+    (void)arg;
+    rta__tasklet *t = tasklet_begin();
+    rta__tasklet_return(t->fn(t->arg));
 }
 
 static __attribute__((noreturn)) void rta__tasklet_fault(rta_error *e)
@@ -437,10 +462,10 @@ static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t
         r->nbound++;
         r->occupant = t;
         rta__region_dirtied(wk, rta__tasklet_tw(wk), r);
-        t->exec.stack_lo = (uintptr_t)r->lo;
+        t->exec.stack_lo = (uintptr_t)rta__region_lo(r);
         t->exec.stack_hi = (uintptr_t)r->top;
         /* A task that faulted abandoned its frames, redzones and all. */
-        rta__asan_unpoison(r->lo, (size_t)(r->top - r->lo));
+        rta__asan_unpoison(rta__region_lo(r), rta__tasklet_cfg.region_bytes);
         t->sp = rta__ctx_prepare(r->top, rta__tasklet_entry, t);
         t->tsan_fiber = rta__tsan_create_fiber();
         RTA__STAT_INC(wk, tasks_spawned, 1);
@@ -477,8 +502,8 @@ static inline void fill_switch(const rta__tasklet *t, rta__switch_to *to)
 {
     to->sp = t->sp;
 #if RTA__ASAN
-    to->stack_lo = t->region->lo;
-    to->stack_size = (size_t)(t->region->top - t->region->lo);
+    to->stack_lo = rta__region_lo(t->region);
+    to->stack_size = rta__tasklet_cfg.region_bytes;
 #endif
 #if RTA__TSAN
     to->tsan_fiber = t->tsan_fiber;
@@ -795,14 +820,11 @@ static rta__tasklet *async_context(const char *what)
     return t;
 }
 
-/* Every suspension of the running tasklet: decide how it resumes, count it,
- * switch out; returns t once resumed. The callers use the returned t, not
- * their own: the current tasklet is read back from TLS after the switch,
- * and t's errno value is kept in t, so nothing but what the caller itself
- * needs afterwards lives in callee-saved registers across the switch.
- * Their saves stay on a suspended stack, which a compaction copies: 32
- * bytes per parked tasklet (issue 21). */
-static inline rta__tasklet *suspend(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg)
+/* What every suspension does before it switches out: keep t's errno value,
+ * decide how it resumes, register it and note the wait. fp: the frame of
+ * the suspending call, where a registry walk starts (rta__tasklet_reg_frames). */
+static inline __attribute__((always_inline)) void
+suspend_begin(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg, uintptr_t fp)
 {
     /* errno is the thread's, and other tasks (and the worker loop) run on
      * this thread while t is suspended: t gets its own value back. A
@@ -815,23 +837,80 @@ static inline rta__tasklet *suspend(rta__tasklet *t, enum rta__suspend_reason re
     if (rta__unlikely(!t->reg.shard))
         rta__reg_add(&t->reg, &t->task, "tasklet", (const void *)t->fn, RTA__REG_PC_RETURN,
                      rta__tasklet_reg_frames, NULL, 0);
-    /* The async stack is this frame's callers up to the region's top: read
-     * when asked (rta__tasklet_reg_frames), from here, never walked now. */
-    atomic_store_explicit(&t->reg.susp_fp, (uintptr_t)__builtin_frame_address(0), memory_order_relaxed);
+    /* The async stack is the suspending call's callers up to the region's
+     * top: read when asked (rta__tasklet_reg_frames), from fp, never walked now. */
+    atomic_store_explicit(&t->reg.susp_fp, fp, memory_order_relaxed);
     rta__reg_note(&t->reg,
                   reason == RTA__SUSP_AWAIT   ? RTA__REG_AWAITING
                   : reason == RTA__SUSP_SLEEP ? RTA__REG_SLEEPING
                                               : RTA__REG_RUNNABLE,
                   t->await_ops, t->await_self, t->timer.deadline_ns);
     RTA__STAT_INC(t->worker, suspensions, 1); /* after the registry: tests poll it */
-    switch_out(t, reason);
-    t = rta__tasklet_cur();
+}
+
+/* What every suspension does once resumed (after arrived()): returns the
+ * resumed tasklet, read back from TLS. */
+static inline __attribute__((always_inline)) rta__tasklet *suspend_end(void)
+{
+    rta__tasklet *t = rta__tasklet_cur();
     /* The debug trap for migration: errnop and any TLS address the task's
      * own code cached before the await are this thread's. */
     RTA__ASSERT(rta__tls_state.worker == t->worker);
     rta__reg_resumed(&t->reg);
     *tasklet_errnop = t->saved_errno;
     return t;
+}
+
+/* Every suspension of the running tasklet: decide how it resumes, count it,
+ * switch out; returns t once resumed. The callers use the returned t, not
+ * their own: the current tasklet is read back from TLS after the switch,
+ * and t's errno value is kept in t, so nothing but what the caller itself
+ * needs afterwards lives in callee-saved registers across the switch.
+ * Their saves stay on a suspended stack, which a compaction copies: 32
+ * bytes per parked tasklet (issue 21). */
+static inline rta__tasklet *suspend(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg)
+{
+    suspend_begin(t, reason, cfg, (uintptr_t)__builtin_frame_address(0));
+    switch_out(t, reason);
+    return suspend_end();
+}
+
+/* rta_await's suspension in three calls (issue 21: bytes per parked
+ * tasklet). A tasklet parked on a task or promise keeps the frame of the
+ * function that called the switch on its stack, and a compaction copies it:
+ * rta_await_cfg's was 64 bytes (four callee-saved registers, the stack
+ * arguments of rta__reg_add, the return address and the frame pointer).
+ * rta__await_parked, reached from rta_await_cfg by a tail call (whose
+ * frame is gone by then), keeps only its return address and frame pointer:
+ * the work before and after the switch is out of line (await_begin returns
+ * t, await_end reads it back from TLS), so no value lives across any of its
+ * calls in a callee-saved register, and the task awaited is t->await_self
+ * again after the switch (nothing but this await writes it; the hand-off
+ * clears only await_ops). 48 bytes less per parked tasklet. */
+static __attribute__((noinline)) rta__tasklet *await_begin(rta__tasklet *t, rta_task *task, bool cfg,
+                                                           uintptr_t fp)
+{
+    t->await_ops = &rta_task_awaiter;
+    t->await_self = task;
+    suspend_begin(t, RTA__SUSP_AWAIT, cfg, fp);
+    t->reason = RTA__SUSP_AWAIT;
+    tasklet_deferred = t; /* registered once switched out (switch_out) */
+    return t;
+}
+
+static __attribute__((noinline)) rta__tasklet *await_end(void)
+{
+    arrived();
+    return suspend_end();
+}
+
+static __attribute__((noinline)) int64_t rta__await_parked(rta__tasklet *t, rta_task *task, bool cfg)
+{
+    t = await_begin(t, task, cfg, (uintptr_t)__builtin_frame_address(0));
+    switch_on(t, NULL);
+    t = await_end();
+    cancel_point(t, "rta_await");
+    return rta__task_result_or_throw((rta_task *)t->await_self);
 }
 
 /* The suspension entries. Their plain names are macros in rta/context.h that
@@ -872,12 +951,8 @@ int64_t rta_await_cfg(rta_task *task, bool cfg)
         rta__throw_null_task("rta_await");
     rta__task_check_live(task, "rta_await");
     cancel_point(t, "rta_await");
-    if (!rta__task_done(task)) {
-        t->await_ops = &rta_task_awaiter;
-        t->await_self = task;
-        t = suspend(t, RTA__SUSP_AWAIT, cfg);
-        cancel_point(t, "rta_await");
-    }
+    if (!rta__task_done(task))
+        return rta__await_parked(t, task, cfg); /* a tail call: this frame is gone */
     return rta__task_result_or_throw(task);
 }
 
@@ -1136,6 +1211,8 @@ static int tasklet_configure(rta_config *c)
 static int tasklet_init(const rta_config *c)
 {
     rta__tasklet_cfg.stack_size = c->stack_size;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    rta__tasklet_cfg.region_bytes = (c->stack_size + page - 1) & ~(page - 1);
     rta__tasklet_cfg.regions_per_worker = c->regions_per_worker;
     rta__tasklet_cfg.idle_compact_ms = c->idle_compact_ms;
     rta__tasklet_cfg.resident_budget = c->resident_budget;

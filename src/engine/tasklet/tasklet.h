@@ -25,10 +25,12 @@
 #include "../../sched/engine.h"
 
 /* One per region and per worker, 10,000 and more: every byte counts in what
- * a parked tasklet costs (issue 21), so what follows from the chunk (the
- * range with its guard: [lo - guard, top)) is not stored. */
+ * a parked tasklet costs (issue 21), so what follows from the chunk or the
+ * settings is not stored: the range with its guard ([lo - guard, top)), the
+ * lowest usable byte (rta__region_lo: top less the region's size, the same
+ * for every region of a runtime), valgrind's stack ids (the chunk's, kept
+ * only under valgrind). 40 bytes. */
 typedef struct rta__region {
-    char *lo;  /* lowest usable byte (just above the guard) */
     char *top; /* stack top (exclusive), 16-byte aligned */
     struct rta__tasklet *occupant;
     uint64_t last_use; /* worker tick of the last switch into it (LRU) */
@@ -36,18 +38,22 @@ typedef struct rta__region {
      * regions are plentiful; more once a worker shares them (region.c). At
      * 0 the region is on the worker's free list (next_free). */
     unsigned nbound;
-    bool dirty; /* pages may be committed since the last release (compact.c) */
+    /* Resident pages as the last idle check saw them (compact.c; a region
+     * is at most 1 GiB, 2^18 pages), and whether pages may be committed
+     * since the last release (compact.c). */
+    uint32_t est_pages : 31;
+    uint32_t dirty : 1;
     struct rta__region *next_free;
-    unsigned vg_id;     /* valgrind stack id */
-    uint32_t est_pages; /* resident pages as the last idle check saw them (compact.c) */
 } rta__region;
 
 /* A run of regions from one mmap (region.c): never moved nor freed before
- * the worker's fini, so region pointers stay valid. */
+ * the worker's fini, so region pointers stay valid. vg_ids: each region's
+ * valgrind stack id, NULL when not running under valgrind. */
 typedef struct rta__region_chunk {
     char *map;
     size_t map_len;
     unsigned n;
+    unsigned *vg_ids;
     rta__region r[];
 } rta__region_chunk;
 
@@ -88,7 +94,10 @@ typedef struct rta__tasklet {
     rta_fn fn;
     void *arg;
     void *saved; /* evicted frames */
-    size_t saved_len, saved_cap;
+    /* Its live bytes and the buffer's size: a region is at most 1 GiB
+     * (rta_config.stack_size), and two 32-bit counts are 8 bytes less per
+     * parked tasklet (issue 21). */
+    uint32_t saved_len, saved_cap;
     int saved_errno;    /* its errno while suspended by an await or sleep (suspend) */
     rta_status outcome; /* set before RTA__SUSP_DONE */
     int64_t result;
@@ -180,6 +189,7 @@ typedef struct rta__tasklet_worker {
  * workers run. */
 typedef struct rta__tasklet_settings {
     size_t stack_size;           /* usable bytes of a region (rta_config.stack_size) */
+    size_t region_bytes;         /* stack_size rounded up to pages: top - lo of every region */
     unsigned regions_per_worker; /* the most regions a worker maps, pinned ones aside */
     unsigned idle_compact_ms;    /* idle compaction (compact.c); RTA_IDLE_COMPACT_OFF: none */
     size_t resident_budget;      /* bytes of resident stacks per worker (SIZE_MAX: none) */
@@ -209,6 +219,12 @@ static inline rta__tasklet *rta__tasklet_cur(void)
 /* The work function of every tasklet (the engine's run hook): enter, switch,
  * leave in one frame, for callers other than the loop. */
 RTA__HIDDEN void rta__tasklet_run(rta__work *w);
+
+/* The lowest usable byte of r (just above its guard). */
+static inline char *rta__region_lo(const rta__region *r)
+{
+    return r->top - rta__tasklet_cfg.region_bytes;
+}
 
 /* Regions (region.c). */
 RTA__HIDDEN void rta__region_probe_guard(void);
