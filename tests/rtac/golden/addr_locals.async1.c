@@ -28,7 +28,7 @@ RTA__CONT_NO_CLOBBERED static void put_later(rta_async1_sm *rta__a1_m)
     *F->out = F->v;
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__put_later(int64_t *out, int64_t v)
-{ rtac1__put_later__sm sm = {.hdr.state = -1, .out = out, .v = v}; RTA_ASYNC1_START(rtac1__put_later, &sm, put_later); return RTA_ASYNC1_TASK(rtac1__put_later, &sm); }
+{ rtac1__put_later__sm sm; sm.out = out; sm.v = v; RTA_ASYNC1_START(rtac1__put_later, &sm, put_later); return RTA_ASYNC1_TASK(rtac1__put_later, &sm); }
 
 
 static rta_task *rtac1__scalars(int64_t seed);
@@ -50,7 +50,7 @@ RTA__CONT_NO_CLOBBERED static void scalars(rta_async1_sm *rta__a1_m)
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->x + *F->pk); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__scalars(int64_t seed)
-{ rtac1__scalars__sm sm = {.hdr.state = -1, .seed = seed}; RTA_ASYNC1_START(rtac1__scalars, &sm, scalars); return RTA_ASYNC1_TASK(rtac1__scalars, &sm); }
+{ rtac1__scalars__sm sm; sm.seed = seed; RTA_ASYNC1_START(rtac1__scalars, &sm, scalars); return RTA_ASYNC1_TASK(rtac1__scalars, &sm); }
 
 
 static rta_task *rtac1__arrays(void);
@@ -73,7 +73,7 @@ RTA__CONT_NO_CLOBBERED static void arrays(rta_async1_sm *rta__a1_m)
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->nums[1] + F->rtac_heap->pr.b); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__arrays(void)
-{ rtac1__arrays__sm sm = {.hdr.state = -1}; RTA_ASYNC1_START(rtac1__arrays, &sm, arrays); return RTA_ASYNC1_TASK(rtac1__arrays, &sm); }
+{ rtac1__arrays__sm sm; RTA_ASYNC1_START(rtac1__arrays, &sm, arrays); return RTA_ASYNC1_TASK(rtac1__arrays, &sm); }
 
 
 static rta_task *rtac1__param_addr(int64_t v);
@@ -86,7 +86,7 @@ RTA__CONT_NO_CLOBBERED static void param_addr(rta_async1_sm *rta__a1_m)
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->v); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__param_addr(int64_t v)
-{ rtac1__param_addr__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__param_addr, &sm, param_addr); return RTA_ASYNC1_TASK(rtac1__param_addr, &sm); }
+{ rtac1__param_addr__sm sm; sm.v = v; RTA_ASYNC1_START(rtac1__param_addr, &sm, param_addr); return RTA_ASYNC1_TASK(rtac1__param_addr, &sm); }
 
 
 static rta_task *rtac1__shadowed(void);
@@ -111,7 +111,7 @@ RTA__CONT_NO_CLOBBERED static void shadowed(rta_async1_sm *rta__a1_m)
     { int64_t rtac_rv = (int64_t)(F->sum + F->rtac_heap->x); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__shadowed(void)
-{ rtac1__shadowed__sm sm = {.hdr.state = -1}; RTA_ASYNC1_START(rtac1__shadowed, &sm, shadowed); return RTA_ASYNC1_TASK(rtac1__shadowed, &sm); }
+{ rtac1__shadowed__sm sm; RTA_ASYNC1_START(rtac1__shadowed, &sm, shadowed); return RTA_ASYNC1_TASK(rtac1__shadowed, &sm); }
 
 
 /* Every level's block is its own: a deeper level's writes do not reach it. */
@@ -131,7 +131,7 @@ RTA__CONT_NO_CLOBBERED static void levels(rta_async1_sm *rta__a1_m)
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->mine); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__levels(int64_t n)
-{ rtac1__levels__sm sm = {.hdr.state = -1, .n = n}; RTA_ASYNC1_START(rtac1__levels, &sm, levels); return RTA_ASYNC1_TASK(rtac1__levels, &sm); }
+{ rtac1__levels__sm sm; sm.n = n; RTA_ASYNC1_START(rtac1__levels, &sm, levels); return RTA_ASYNC1_TASK(rtac1__levels, &sm); }
 
 
 static rta_task *rtac1__fails(int64_t after_suspend);
@@ -148,7 +148,7 @@ RTA__CONT_NO_CLOBBERED static void fails(rta_async1_sm *rta__a1_m)
     rta_throw(-8, "after a suspension (x=%lld)", (long long)*F->p);
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__fails(int64_t after_suspend)
-{ rtac1__fails__sm sm = {.hdr.state = -1, .after_suspend = after_suspend}; RTA_ASYNC1_START(rtac1__fails, &sm, fails); return RTA_ASYNC1_TASK(rtac1__fails, &sm); }
+{ rtac1__fails__sm sm; sm.after_suspend = after_suspend; RTA_ASYNC1_START(rtac1__fails, &sm, fails); return RTA_ASYNC1_TASK(rtac1__fails, &sm); }
 
 
 static rta_task *rtac1__catches(int64_t after_suspend);
@@ -173,7 +173,7 @@ RTA__CONT_NO_CLOBBERED static void catches(rta_async1_sm *rta__a1_m)
     { int64_t rtac_rv = (int64_t)(F->r + F->rtac_heap->mine); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__catches(int64_t after_suspend)
-{ rtac1__catches__sm sm = {.hdr.state = -1, .after_suspend = after_suspend}; RTA_ASYNC1_START(rtac1__catches, &sm, catches); return RTA_ASYNC1_TASK(rtac1__catches, &sm); }
+{ rtac1__catches__sm sm; sm.after_suspend = after_suspend; RTA_ASYNC1_START(rtac1__catches, &sm, catches); return RTA_ASYNC1_TASK(rtac1__catches, &sm); }
 
 
 static rta_task *rtac1__void_fn(int64_t *total);
@@ -187,7 +187,7 @@ RTA__CONT_NO_CLOBBERED static void void_fn(rta_async1_sm *rta__a1_m)
     *F->total += F->rtac_heap->step;
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__void_fn(int64_t *total)
-{ rtac1__void_fn__sm sm = {.hdr.state = -1, .total = total}; RTA_ASYNC1_START(rtac1__void_fn, &sm, void_fn); return RTA_ASYNC1_TASK(rtac1__void_fn, &sm); }
+{ rtac1__void_fn__sm sm; sm.total = total; RTA_ASYNC1_START(rtac1__void_fn, &sm, void_fn); return RTA_ASYNC1_TASK(rtac1__void_fn, &sm); }
 
 
 static rta_task *rtac1__faulting(void *arg);
@@ -202,7 +202,7 @@ RTA__CONT_NO_CLOBBERED static void faulting(rta_async1_sm *rta__a1_m)
     { int64_t rtac_ret; rta__async1_direct = 1; F->rtac_task = rtac1__fails(*F->ph + 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; rtac_ret = rta__async1_task_consume(F->rtac_task); { int64_t rtac_rv = (int64_t)(rtac_ret); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__faulting(void *arg)
-{ rtac1__faulting__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__faulting, &sm, faulting); return RTA_ASYNC1_TASK(rtac1__faulting, &sm); }
+{ rtac1__faulting__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__faulting, &sm, faulting); return RTA_ASYNC1_TASK(rtac1__faulting, &sm); }
 
 
 static rta_task *rtac1__run(void *arg);
@@ -225,7 +225,7 @@ RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->total); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__run(void *arg)
-{ rtac1__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
+{ rtac1__run__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
 
 
 int main(void)

@@ -22,7 +22,7 @@ RTA__CONT_NO_CLOBBERED static void step(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->v + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__step(int64_t v)
-{ rtac1__step__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__step, &sm, step); return RTA_ASYNC1_TASK(rtac1__step, &sm); }
+{ rtac1__step__sm sm; sm.v = v; RTA_ASYNC1_START(rtac1__step, &sm, step); return RTA_ASYNC1_TASK(rtac1__step, &sm); }
 
 
 /* Completes synchronously unless asked to suspend. */
@@ -36,7 +36,7 @@ RTA__CONT_NO_CLOBBERED static void pooled(rta_async1_sm *rta__a1_m)
     rta__async1_direct = 1; F->rtac_task = rtac1__step(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task);RTA_ASYNC1_RETURN(F->rtac_t1 * 2);
 RTA_ASYNC1_RETURN(0); }
 static rta_vtask rtac1__pooled(int64_t v, int64_t suspend)
-{ rtac1__pooled__sm sm = {.hdr.state = -1, .v = v, .suspend = suspend}; RTA_ASYNC1_START(rtac1__pooled, &sm, pooled); return RTA_ASYNC1_TASK(rtac1__pooled, &sm); }
+{ rtac1__pooled__sm sm; sm.v = v; sm.suspend = suspend; RTA_ASYNC1_START(rtac1__pooled, &sm, pooled); return RTA_ASYNC1_TASK(rtac1__pooled, &sm); }
 
 
 static rta_vtask rtac1__valued(int64_t v);
@@ -49,7 +49,7 @@ RTA__CONT_NO_CLOBBERED static void valued(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->a + b);
 RTA_ASYNC1_RETURN(0); }
 static rta_vtask rtac1__valued(int64_t v)
-{ rtac1__valued__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__valued, &sm, valued); return RTA_ASYNC1_TASK(rtac1__valued, &sm); }
+{ rtac1__valued__sm sm; sm.v = v; RTA_ASYNC1_START(rtac1__valued, &sm, valued); return RTA_ASYNC1_TASK(rtac1__valued, &sm); }
 
 
 static rta_task *rtac1__note(const char *what, int64_t v);
@@ -61,7 +61,7 @@ RTA__CONT_NO_CLOBBERED static void note(rta_async1_sm *rta__a1_m)
     printf("%s %lld\n", F->what, (long long)F->v);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__note(const char *what, int64_t v)
-{ rtac1__note__sm sm = {.hdr.state = -1, .what = what, .v = v}; RTA_ASYNC1_START(rtac1__note, &sm, note); return RTA_ASYNC1_TASK(rtac1__note, &sm); }
+{ rtac1__note__sm sm; sm.what = what; sm.v = v; RTA_ASYNC1_START(rtac1__note, &sm, note); return RTA_ASYNC1_TASK(rtac1__note, &sm); }
 
 
 static rta_vtask rtac1__child(void *arg);
@@ -74,7 +74,7 @@ RTA__CONT_NO_CLOBBERED static void child(rta_async1_sm *rta__a1_m)
     { int64_t rtac_ret; rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->v); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; rtac_ret = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask)); RTA_ASYNC1_RETURN(rtac_ret); }
 RTA_ASYNC1_RETURN(0); }
 static rta_vtask rtac1__child(void *arg)
-{ rtac1__child__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__child, &sm, child); return RTA_ASYNC1_TASK(rtac1__child, &sm); }
+{ rtac1__child__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__child, &sm, child); return RTA_ASYNC1_TASK(rtac1__child, &sm); }
 
 
 static rta_task *rtac1__run(void *arg);
@@ -94,7 +94,7 @@ rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->i); rta__async1_direct 
     RTA_ASYNC1_RETURN(F->sum + F->c);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__run(void *arg)
-{ rtac1__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
+{ rtac1__run__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
 
 
 int main(void)

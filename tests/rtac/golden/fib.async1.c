@@ -20,7 +20,7 @@ RTA__CONT_NO_CLOBBERED static void fib(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->a + b);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__fib(int64_t n)
-{ rtac1__fib__sm sm = {.hdr.state = -1, .n = n}; RTA_ASYNC1_START(rtac1__fib, &sm, fib); return RTA_ASYNC1_TASK(rtac1__fib, &sm); }
+{ rtac1__fib__sm sm; sm.n = n; RTA_ASYNC1_START(rtac1__fib, &sm, fib); return RTA_ASYNC1_TASK(rtac1__fib, &sm); }
 
 
 static rta_task *rtac1__run(void *arg);
@@ -36,7 +36,7 @@ rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->i); rta__async1_direct = 0;
     RTA_ASYNC1_RETURN(F->sum);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__run(void *arg)
-{ rtac1__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
+{ rtac1__run__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
 
 
 int main(void)

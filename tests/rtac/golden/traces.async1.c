@@ -42,7 +42,7 @@ RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void level3(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->x);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__level3(int64_t x)
-{ rtac1__level3__sm sm = {.hdr.state = -1, .x = x}; RTA_ASYNC1_START(rtac1__level3, &sm, level3); return RTA_ASYNC1_TASK(rtac1__level3, &sm); }
+{ rtac1__level3__sm sm; sm.x = x; RTA_ASYNC1_START(rtac1__level3, &sm, level3); return RTA_ASYNC1_TASK(rtac1__level3, &sm); }
 
 
 static rta_task *rtac1__level2(int64_t x);
@@ -56,7 +56,7 @@ RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void level2(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(v + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__level2(int64_t x)
-{ rtac1__level2__sm sm = {.hdr.state = -1, .x = x}; RTA_ASYNC1_START(rtac1__level2, &sm, level2); return RTA_ASYNC1_TASK(rtac1__level2, &sm); }
+{ rtac1__level2__sm sm; sm.x = x; RTA_ASYNC1_START(rtac1__level2, &sm, level2); return RTA_ASYNC1_TASK(rtac1__level2, &sm); }
 
 
 static rta_task *rtac1__level1(void *arg);
@@ -68,7 +68,7 @@ RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void level1(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(v + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__level1(void *arg)
-{ rtac1__level1__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__level1, &sm, level1); return RTA_ASYNC1_TASK(rtac1__level1, &sm); }
+{ rtac1__level1__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__level1, &sm, level1); return RTA_ASYNC1_TASK(rtac1__level1, &sm); }
 
 
 /* Fails at once: on async1 it runs (and throws) inside rta_spawn. */
@@ -82,7 +82,7 @@ RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void sync_thrower(rta_async1_sm *rta__
     RTA_ASYNC1_RETURN(0);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__sync_thrower(void *arg)
-{ rtac1__sync_thrower__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__sync_thrower, &sm, sync_thrower); return RTA_ASYNC1_TASK(rtac1__sync_thrower, &sm); }
+{ rtac1__sync_thrower__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__sync_thrower, &sm, sync_thrower); return RTA_ASYNC1_TASK(rtac1__sync_thrower, &sm); }
 
 
 /* Awaits a task that has already failed: the rethrow extends its trace. */
@@ -94,7 +94,7 @@ RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void late_awaiter(rta_async1_sm *rta__
     F->rtac_task = ((rta_task *)F->failed); if (!rta_task_awaiter.is_completed(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = rta_task_awaiter.get_result(F->rtac_task);RTA_ASYNC1_RETURN(F->rtac_t1 + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__late_awaiter(void *failed)
-{ rtac1__late_awaiter__sm sm = {.hdr.state = -1, .failed = failed}; RTA_ASYNC1_START(rtac1__late_awaiter, &sm, late_awaiter); return RTA_ASYNC1_TASK(rtac1__late_awaiter, &sm); }
+{ rtac1__late_awaiter__sm sm; sm.failed = failed; RTA_ASYNC1_START(rtac1__late_awaiter, &sm, late_awaiter); return RTA_ASYNC1_TASK(rtac1__late_awaiter, &sm); }
 
 
 static void print_trace(const char *which, const rta_error *e)

@@ -19,7 +19,7 @@ RTA__CONT_NO_CLOBBERED static void maybe_fail(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->v * 10);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__maybe_fail(int64_t v)
-{ rtac1__maybe_fail__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__maybe_fail, &sm, maybe_fail); return RTA_ASYNC1_TASK(rtac1__maybe_fail, &sm); }
+{ rtac1__maybe_fail__sm sm; sm.v = v; RTA_ASYNC1_START(rtac1__maybe_fail, &sm, maybe_fail); return RTA_ASYNC1_TASK(rtac1__maybe_fail, &sm); }
 
 
 static rta_task *rtac1__catch_one(int64_t v);
@@ -45,7 +45,7 @@ RTA__CONT_NO_CLOBBERED static void catch_one(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->got + F->step);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__catch_one(int64_t v)
-{ rtac1__catch_one__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__catch_one, &sm, catch_one); return RTA_ASYNC1_TASK(rtac1__catch_one, &sm); }
+{ rtac1__catch_one__sm sm; sm.v = v; RTA_ASYNC1_START(rtac1__catch_one, &sm, catch_one); return RTA_ASYNC1_TASK(rtac1__catch_one, &sm); }
 
 
 static rta_task *rtac1__with_finally(int64_t v);
@@ -65,7 +65,7 @@ RTA__CONT_NO_CLOBBERED static void with_finally(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->r + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__with_finally(int64_t v)
-{ rtac1__with_finally__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__with_finally, &sm, with_finally); return RTA_ASYNC1_TASK(rtac1__with_finally, &sm); }
+{ rtac1__with_finally__sm sm; sm.v = v; RTA_ASYNC1_START(rtac1__with_finally, &sm, with_finally); return RTA_ASYNC1_TASK(rtac1__with_finally, &sm); }
 
 
 static rta_task *rtac1__outer(int64_t v);
@@ -85,7 +85,7 @@ RTA__CONT_NO_CLOBBERED static void outer(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->r);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__outer(int64_t v)
-{ rtac1__outer__sm sm = {.hdr.state = -1, .v = v}; RTA_ASYNC1_START(rtac1__outer, &sm, outer); return RTA_ASYNC1_TASK(rtac1__outer, &sm); }
+{ rtac1__outer__sm sm; sm.v = v; RTA_ASYNC1_START(rtac1__outer, &sm, outer); return RTA_ASYNC1_TASK(rtac1__outer, &sm); }
 
 
 static rta_task *rtac1__run(void *arg);
@@ -101,7 +101,7 @@ RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
     RTA_ASYNC1_RETURN(F->a + F->b + F->c + d);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__run(void *arg)
-{ rtac1__run__sm sm = {.hdr.state = -1, .arg = arg}; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
+{ rtac1__run__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__run, &sm, run); return RTA_ASYNC1_TASK(rtac1__run, &sm); }
 
 
 int main(void)
