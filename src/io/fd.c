@@ -72,6 +72,8 @@ int rta__iofd_register_locked(rta__iofd *f)
     int rc = rta__io_state.be->watch(f);
     if (rc < 0)
         return rc;
+    if (!atomic_load_explicit(&rta__io_state.watched, memory_order_relaxed))
+        atomic_store_explicit(&rta__io_state.watched, 1, memory_order_relaxed);
     f->registered = true;
     atomic_store_explicit(&f->op[0].ready, false, memory_order_relaxed);
     atomic_store_explicit(&f->op[1].ready, false, memory_order_relaxed);

@@ -215,7 +215,11 @@ typedef struct rta__io_backend {
 typedef struct rta__io {
     const rta__io_backend *be; /* NULL while no runtime runs */
     _Atomic int poll_token;    /* 1 while a worker waits in / polls the poller */
-    _Atomic int stopping;      /* rta_shutdown began: every wait ends with -ECANCELED */
+    /* 1 once a descriptor was registered since rta_init (never reset before
+     * the next rta_init). Until then the poller holds nothing a busy worker
+     * could deliver: io_poll skips its look (poller.c). */
+    _Atomic int watched;
+    _Atomic int stopping; /* rta_shutdown began: every wait ends with -ECANCELED */
 } rta__io;
 
 /* The backends' set-up: 0 or -errno; on failure nothing is left behind. */

@@ -146,10 +146,26 @@ static void io_unpark(rta__parker *p)
         rta__io_state.be->wake();
 }
 
-/* A busy worker's look at the poller: never blocks, skips if someone polls. */
+/* A busy worker's look at the poller (every RTA__SCHED_FAIR_TICKS ticks):
+ * never blocks, skips if someone polls.
+ * Nor does it look while no descriptor has been registered and nobody waits
+ * in the poller: the only thing the poller watches then is its own wake-up,
+ * which matters to a waiter in the poller alone, so there is nothing to
+ * deliver. The look reads the kernel's side of the ring (or makes an
+ * epoll_wait(0) system call): with io_uring's COOP_TASKRUN set-up (uring.c)
+ * it cost a fair tick ~400 cycles more than 9266701's ~100, the resume p99
+ * of bench/lifetime (one resume in 61 takes a fair tick) and ~10% of async1's
+ * 20 ns depth roundtrip (docs/async1.md "Against 9266701"). The own-work
+ * path below stays: with the token taken, this worker may be the one whose
+ * deferred task work holds the poller's wake-up. A registration another
+ * thread makes now is seen at a later fair tick: its readiness waits in the
+ * ring meanwhile, and the waiting task's worker goes to the poller when idle. */
 static void io_poll(void)
 {
     const rta__io_backend *be = rta__io_state.be;
+    if (!atomic_load_explicit(&rta__io_state.watched, memory_order_relaxed) &&
+        !atomic_load_explicit(&rta__io_state.poll_token, memory_order_relaxed))
+        return;
     if (atomic_load_explicit(&rta__io_state.poll_token, memory_order_relaxed) ||
         atomic_exchange(&rta__io_state.poll_token, 1)) {
         if (be->own_work)
@@ -176,6 +192,7 @@ int rta__io_init(void)
     rta__io *io = &rta__io_state;
     atomic_store(&io->stopping, 0);
     atomic_store(&io->poll_token, 0);
+    atomic_store(&io->watched, 0);
     const char *want = getenv("RTA_IO");
     if (want && *want && strcmp(want, "epoll") != 0 && strcmp(want, "io_uring") != 0) {
         fprintf(stderr, "rtasync: rta_init: RTA_IO=\"%s\": expected io_uring or epoll\n", want);
