@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../common/cg.h"
 #include "depth.h"
 
 /* DEPTH_FRAME: for the tasklet build, where the chain is plain C, every
@@ -32,12 +33,31 @@
 #ifndef DEPTH_FRAME
 #define DEPTH_FRAME
 #endif
+#if defined(RTAC_ENGINE_TASKLET)
+#define DEPTH_NAME "tasklet"
+#elif defined(RTAC_ENGINE_CONT)
+#define DEPTH_NAME "cont"
+#elif defined(DEPTH_BUILDER_POOL)
+#define DEPTH_NAME "async1-pool"
+#else
+#define DEPTH_NAME "async1-task"
+#endif
 #ifndef DEPTH_KEEP
 #define DEPTH_KEEP(v) ((void)0)
 #endif
 #ifndef DEPTH_START_YIELD
 #define DEPTH_START_YIELD 0
 #endif
+
+/* The yield loop's instruction count under callgrind (bench/common/cg.h,
+ * bench/report/callgrind.py): they do not move with the machine's load. */
+static void depth_cg_end(const depth_run *r)
+{
+    char p[64];
+    snprintf(p, sizeof p, "{\"depth\":%d,\"yields\":%d}", r->depth, r->yields);
+    BENCH_CG_END("depth", DEPTH_NAME, p, "instructions_per_roundtrip", r->yields);
+    (void)p;
+}
 
 DEPTH_FRAME static RTA_ASYNC int64_t chain(int64_t d, depth_run *r)
 {
@@ -47,8 +67,12 @@ DEPTH_FRAME static RTA_ASYNC int64_t chain(int64_t d, depth_run *r)
         return v + 1;
     }
     uint64_t t0 = bench_now_ns();
+    if (!r->chains)
+        BENCH_CG_BEGIN();
     for (int i = 0; i < r->yields; i++)
         rta_yield();
+    if (!r->chains)
+        depth_cg_end(r);
     /* the full shape times whole chains (full_ns), not this loop */
     r->ns = r->chains ? bench_now_ns() - t0 : bench_since(t0);
     return 1;

@@ -27,6 +27,14 @@ PROGRAMS = [  # (path relative to the build folder given, extra arguments)
     ("P/peer-boost", ["--bench", "yield"]),
     ("P/peer-boost-fiber", ["--bench", "yield"]),
     ("B/bench/bench_json", []),
+    # The rtac-built rows that issue 10's paired run compares with 9266701's
+    # hand-lowered programs (docs/async1.md "Against 9266701").
+    ("B/bench/bench_sawtooth", []),
+    # Not the tasklet: its depth-1000 chain overflows the 256 KiB stack
+    # region under valgrind (it does not natively).
+    ("B/bench/bench_depth", ["--only", "cont"]),
+    ("B/bench/bench_depth", ["--only", "async1"]),
+    ("B/bench/bench_thunk", []),
 ]
 
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/cg.h"
 #include "../common/workloads.h"
 
 /* SAW_FRAME / SAW_KEEP: for the tasklet build, where the recursion is plain
@@ -99,6 +100,16 @@ typedef struct saw_run {
     int bad;
 } saw_run;
 
+/* The timed region's instruction count under callgrind (bench/common/cg.h,
+ * bench/report/callgrind.py): they do not move with the machine's load. */
+static void saw_cg_end(const saw_run *r)
+{
+    char p[96];
+    snprintf(p, sizeof p, "{\"tasks\":%d,\"base\":%d,\"peak\":%d}", r->tasks, saw_base, saw_peak);
+    BENCH_CG_END("sawtooth", SAW_ENGINE, p, "instructions_per_cycle", (long long)r->tasks * r->cycles_each);
+    (void)p;
+}
+
 /* Not timed by the tasklet build's figures (allocs_per_cycle is not one of
  * its rows) but counted the same way. */
 static RTA_ASYNC int64_t saw_driver(void *arg)
@@ -108,6 +119,7 @@ static RTA_ASYNC int64_t saw_driver(void *arg)
         rta_yield();
     r->allocs = bench_allocs();
     uint64_t t0 = bench_now_ns();
+    BENCH_CG_BEGIN();
     for (int i = 0; i < r->tasks; i++)
         r->ts[i] = rta_spawn(saw_root, (void *)(intptr_t)r->cycles_each);
     for (int i = 0; i < r->tasks; i++) {
@@ -115,6 +127,7 @@ static RTA_ASYNC int64_t saw_driver(void *arg)
             r->bad++;
         rta_task_release(r->ts[i]);
     }
+    saw_cg_end(r);
     r->ns = bench_since(t0);
     r->allocs = bench_allocs() - r->allocs;
     return 0;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "../common/bench.h"
+#include "../common/cg.h"
 #include "../common/workloads.h"
 
 #if defined(RTAC_ENGINE_TASKLET)
@@ -108,6 +109,19 @@ __attribute__((noinline)) static rta_task *completed_nop(void)
     return rta_task_from_value(0);
 }
 
+/* A timed region's instruction count under callgrind (bench/common/cg.h,
+ * bench/report/callgrind.py): they do not move with the machine's load. */
+static void thunk_cg_end(const char *direction, int calls)
+{
+    char p[96];
+    if (direction)
+        snprintf(p, sizeof p, "{\"calls\":%d,\"direction\":\"%s\",\"from\":\"async\"}", calls, direction);
+    else
+        snprintf(p, sizeof p, "{\"calls\":%d,\"from\":\"main\"}", calls);
+    BENCH_CG_END("thunk", THUNK_ENGINE, p, "instructions_per_call", calls);
+    (void)p;
+}
+
 typedef struct loop {
     int calls;
     uint64_t ns, allocs;
@@ -125,11 +139,13 @@ static RTA_ASYNC int64_t thunk_loop(void *arg)
     loop *l = arg;
     rta_yield();
     uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
+    BENCH_CG_BEGIN();
     for (int i = 0; i < l->calls; i++) {
         rta_task *t = THUNK_CALL();
         l->bad |= rta_await(t) != 0;
         rta_task_release(t);
     }
+    thunk_cg_end("task_returning", l->calls);
     l->ns = bench_since(t0);
     l->allocs = bench_allocs() - a0;
     return 0;
@@ -142,8 +158,10 @@ static RTA_ASYNC int64_t call_loop(void *arg)
     loop *l = arg;
     rta_yield();
     uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
+    BENCH_CG_BEGIN();
     for (int i = 0; i < l->calls; i++)
         l->bad |= nop(NULL) != 0;
+    thunk_cg_end("task_returning", l->calls);
     l->ns = bench_since(t0);
     l->allocs = bench_allocs() - a0;
     return 0;
@@ -154,11 +172,13 @@ static RTA_ASYNC int64_t await_completed_loop(void *arg)
     loop *l = arg;
     rta_yield();
     uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
+    BENCH_CG_BEGIN();
     for (int i = 0; i < l->calls; i++) {
         rta_task *t = completed_nop();
         l->bad |= rta_await(t) != 0;
         rta_task_release(t);
     }
+    thunk_cg_end("await_task", l->calls);
     l->ns = bench_since(t0);
     l->allocs = bench_allocs() - a0;
     return 0;
@@ -250,7 +270,9 @@ void THUNK_BENCH(const bench_opts *o)
         BENCH_REPEAT
         {
             uint64_t a0 = bench_allocs(), t0 = bench_now_ns();
+            BENCH_CG_BEGIN();
             int bad = from_main(calls);
+            thunk_cg_end(NULL, calls);
             bench_sample_add(&ns, (double)bench_since(t0) / calls);
             bench_sample_add(&al, (double)(bench_allocs() - a0) / calls);
             if (bad)
