@@ -137,9 +137,16 @@ RTA_EXTERN int64_t rta_run_blocking(int64_t (*fn)(void *), void *arg);
  * (on entry, and on resuming: a pending rta_await still lasts until the
  * awaited task ends) throw -ECANCELED; an uncaught -ECANCELED ends the task
  * as RTA_CANCELED. A promise is cancelled (rta_promise_cancel). Does not
- * suspend; any thread. False if t already completed, or is a combinator or
- * a cont/async1 task (these do not take requests yet). */
+ * suspend; any thread. Every engine's tasks take requests (cont: the root
+ * rta_cont_spawn/rta_cont_call returned; async1: the task of a method
+ * started by rta_spawn or from non-async1 code, not one awaited at once by
+ * its caller, whose task is the caller's). False if t already completed, or
+ * is a combinator. */
 RTA_EXTERN bool rta_task_cancel(rta_task *t);
+/* rtac's cancel points (not API): rta_await (cont, async1) and rta_yield
+ * (async1) check on entry, as a tasklet's do, and throw -ECANCELED once the
+ * running task has a cancel request; what names the call. */
+RTA_EXTERN void rta__cancel_point(const char *what);
 
 /* Task groups (structured concurrency: Trio's nurseries, Go's errgroup).
  * rta_group_new: an empty group (NULL: out of memory); any thread.
@@ -163,6 +170,33 @@ RTA_EXTERN rta_task *rta_group_spawn(rta_group *g, rta_fn fn, void *arg);
 RTA_EXTERN int64_t rta_group_wait(rta_group *g);
 RTA_EXTERN void rta_group_cancel(rta_group *g);
 RTA_EXTERN void rta_group_free(rta_group *g);
+
+/* rta_group_wait as a cont function and as an async1 method (what rtac
+ * lowers it to for those engines; hand-written code calls them as the I/O
+ * forms above). Same contract: the first failure, or -ECANCELED when the
+ * waiting task was cancelled, is thrown (async1: the value task faults). */
+RTA_EXTERN rta_cret rta_cont_group_wait(rta_cont *k, rta_group *g);
+RTA_EXTERN rta_vtask rta_async1_group_wait(rta_group *g);
+
+/* What rtac lowers rta_group_spawn(g, f, arg) of an async2 function f to
+ * for the cont and async1 engines (not API): the task is started as
+ * rta_spawn(f, arg) would be there (an async1 method runs until its first
+ * suspension), then t (the caller's reference) joins the group, and is
+ * cancelled at once if the group is. NULL with errno, t cancelled and
+ * released, when it cannot join. */
+RTA_EXTERN rta_task *rta__group_adopt(rta_group *g, rta_task *t);
+static inline rta_task *rta__group_spawn_cont(rta_group *g, rta_cont_fn fn, void *arg)
+{
+    return rta__group_adopt(g, rta_cont_spawn(fn, arg));
+}
+static inline rta_task *rta__group_spawn_a1(rta_group *g, rta_task *(*stub)(void *), void *arg)
+{
+    return rta__group_adopt(g, stub(arg));
+}
+static inline rta_task *rta__group_spawn_a1v(rta_group *g, rta_vtask (*stub)(void *), void *arg)
+{
+    return rta__group_adopt(g, rta_vtask_as_task(stub(arg)));
+}
 
 /* "io_uring" or "epoll": the poller in use (RTA_IO=io_uring|epoll forces). */
 RTA_EXTERN const char *rta_io_backend(void);

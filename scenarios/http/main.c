@@ -111,10 +111,11 @@ static int64_t acceptor(void *arg)
     return 0;
 }
 
-/* Ends the connections that wait for a new request: a cancel request where
- * the engine takes them (tasklet); else (cont and async1 tasks take none yet) a
- * shutdown of the read side, which the waiting read sees as the end of the
- * stream, and the connection closes as if the client had gone. */
+/* Ends the connections that wait for a new request: a cancel request (every
+ * engine takes them: the waiting read ends with -ECANCELED); where one is
+ * not taken (a task that already ended), a shutdown of the read side, which
+ * a waiting read sees as the end of the stream, and the connection closes
+ * as if the client had gone. */
 static void cancel_idle(void)
 {
     pthread_mutex_lock(&reg_lock);

@@ -225,6 +225,11 @@ typedef struct rta__tls {
      * switch on this thread (opaque here as well). */
     int *stackful_errnop;
     void *stackful_deferred;
+    /* The cancel scope (src/sched/sched.h) of the stackless task whose code
+     * runs on this thread: a cont root's (set by its run) or an async1
+     * task's (set while its methods run); NULL when none. Opaque here. The
+     * waits record it when they begin, so that rta_task_cancel ends them. */
+    void *cancel;
 } rta__tls;
 
 extern __thread rta__tls rta__tls_state __attribute__((tls_model("initial-exec")));

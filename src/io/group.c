@@ -32,11 +32,14 @@ struct rta_group {
     pthread_cond_t done; /* live reached 0 (plain-thread waiters) */
     group_node **nodes;
     size_t n, cap, live;
-    rta_error *failure;    /* the first child that faulted or was cancelled */
-    bool canceled;         /* rta_group_cancel, a failure, or the owner's cancel */
-    bool orphaned;         /* freed while children ran: the last one frees */
-    rta_waiter *waiter;    /* the task in rta_group_wait */
-    rta__cancel_hook hook; /* the owner's cancel cancels the group */
+    rta_error *failure;   /* the first child that faulted or was cancelled */
+    bool canceled;        /* rta_group_cancel, a failure, or the owner's cancel */
+    bool orphaned;        /* freed while children ran: the last one frees */
+    rta_waiter *waiter;   /* the task in rta_group_wait */
+    rta__scope_hook hook; /* the owner's cancel cancels the group (.h with a tasklet) */
+    /* The waiting cont/async1 task's scope the hook is armed on (the wait
+     * forms below), NULL otherwise. */
+    rta__cancel_scope *owner;
 };
 
 /* g->lock held. */
@@ -100,6 +103,41 @@ rta_group *rta_group_new(void)
     return g;
 }
 
+/* Adds t (the caller's reference becomes the group's) under g->lock held:
+ * false, with errno, when it cannot (t is then the caller's still). */
+static bool add_locked(rta_group *g, rta_task *t, group_node *n)
+{
+    if (g->orphaned) {
+        fprintf(stderr, "rtasync: rta_group_spawn: the group was freed\n");
+        errno = EINVAL;
+        return false;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 8;
+        group_node **nodes = realloc(g->nodes, cap * sizeof *nodes);
+        if (!nodes) {
+            errno = ENOMEM;
+            return false;
+        }
+        g->nodes = nodes;
+        g->cap = cap;
+    }
+    *n = (group_node){.w.fn = child_done, .g = g, .t = t};
+    g->nodes[g->n++] = n;
+    g->live++;
+    if (g->canceled)
+        rta_task_cancel(t); /* a cancelled group's new children start cancelled */
+    return true;
+}
+
+static rta_task *watch_child(group_node *n)
+{
+    rta_task *t = n->t;
+    if (!rta_task_on_complete(t, &n->w))
+        child_done(&n->w);
+    return t;
+}
+
 rta_task *rta_group_spawn(rta_group *g, rta_fn fn, void *arg)
 {
     if (!g || !fn) {
@@ -112,41 +150,53 @@ rta_task *rta_group_spawn(rta_group *g, rta_fn fn, void *arg)
         errno = ENOMEM;
         return NULL;
     }
+    /* Spawned under the lock: a concurrent rta_group_cancel cancels it
+     * before it can start (a tasklet is queued, never run, by rta_spawn). */
     pthread_mutex_lock(&g->lock);
+    rta_task *t = NULL;
     if (g->orphaned) {
-        pthread_mutex_unlock(&g->lock);
-        free(n);
         fprintf(stderr, "rtasync: rta_group_spawn: the group was freed\n");
         errno = EINVAL;
-        return NULL;
+    } else {
+        t = rta_spawn(fn, arg); /* errno set on failure */
     }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 8;
-        group_node **nodes = realloc(g->nodes, cap * sizeof *nodes);
-        if (!nodes) {
-            pthread_mutex_unlock(&g->lock);
-            free(n);
-            errno = ENOMEM;
-            return NULL;
-        }
-        g->nodes = nodes;
-        g->cap = cap;
-    }
-    rta_task *t = rta_spawn(fn, arg); /* errno set on failure */
-    if (!t) {
+    if (t && add_locked(g, t, n)) {
         pthread_mutex_unlock(&g->lock);
-        free(n);
-        return NULL;
+        return watch_child(n);
     }
-    *n = (group_node){.w.fn = child_done, .g = g, .t = t};
-    g->nodes[g->n++] = n;
-    g->live++;
-    if (g->canceled)
-        rta_task_cancel(t); /* a cancelled group's new children start cancelled */
     pthread_mutex_unlock(&g->lock);
-    if (!rta_task_on_complete(t, &n->w))
-        child_done(&n->w);
-    return t;
+    if (t) { /* no room for it in the group: cancelled, the reference dropped */
+        rta_task_cancel(t);
+        rta_task_release(t);
+    }
+    free(n);
+    return NULL;
+}
+
+/* rtac's rta_group_spawn of a cont or async1 task (rta/io.h): the task is
+ * started by the caller (an async1 method runs until its first suspension
+ * right there: not under g->lock, which its code may take), then joins the
+ * group, cancelled at once if the group is. */
+rta_task *rta__group_adopt(rta_group *g, rta_task *t)
+{
+    if (!t)
+        return NULL; /* the spawn's errno */
+    group_node *n = g ? malloc(sizeof *n) : NULL;
+    if (n) {
+        pthread_mutex_lock(&g->lock);
+        bool ok = add_locked(g, t, n);
+        pthread_mutex_unlock(&g->lock);
+        if (ok)
+            return watch_child(n);
+        free(n);
+    } else {
+        if (!g)
+            fprintf(stderr, "rtasync: rta_group_spawn: the group is NULL\n");
+        errno = g ? ENOMEM : EINVAL;
+    }
+    rta_task_cancel(t);
+    rta_task_release(t);
+    return NULL;
 }
 
 void rta_group_cancel(rta_group *g)
@@ -160,7 +210,7 @@ void rta_group_cancel(rta_group *g)
 
 static void owner_cancel(rta__cancel_hook *h)
 {
-    rta_group_cancel(rta__container_of(h, rta_group, hook));
+    rta_group_cancel(rta__container_of(h, rta_group, hook.h));
 }
 
 static bool group_is_completed(void *self)
@@ -218,8 +268,8 @@ int64_t rta_group_wait(rta_group *g)
     }
     /* Every child ends before the wait does, even when the owner is
      * cancelled (the hook cancels them, and the wait goes on). */
-    g->hook.fn = owner_cancel;
-    bool armed = rta__cancel_arm(&g->hook);
+    g->hook.h.fn = owner_cancel;
+    bool armed = rta__cancel_arm(&g->hook.h);
     if (!armed)
         rta_group_cancel(g);
     pthread_mutex_lock(&g->lock);
@@ -238,6 +288,91 @@ int64_t rta_group_wait(rta_group *g)
     if (rta__cancel_requested(rta__cancel_current()))
         rta_throw(-ECANCELED, "rta_group_wait: the waiting task was canceled");
     return 0;
+}
+
+/* ---- the wait of cont and async1 code --------------------------------------
+ * What rtac lowers rta_group_wait to for those engines (rta/io.h), written
+ * with their public macros as src/io/cont.c and async1.c are. The owner is
+ * the running task's cancel scope: its hook is armed before the suspension
+ * (it only cancels children, which is right at any moment) and disarmed
+ * once resumed, before the group may be freed. One task waits on a group
+ * at a time (rta_group_free refuses a group with a waiter). */
+
+static void owner_arm(rta_group *g)
+{
+    rta__cancel_scope *s = rta__scope_current();
+    g->hook.h.fn = owner_cancel;
+    g->owner = s;
+    if (s && !rta__scope_arm(s, &g->hook)) {
+        g->owner = NULL;
+        rta_group_cancel(g); /* a request came first: the wait still lasts until they end */
+    }
+}
+
+/* After the children ended: 0, or the first failure / the owner's cancel thrown. */
+static int64_t owner_end(rta_group *g)
+{
+    if (g->owner) {
+        rta__scope_disarm(g->owner, &g->hook);
+        g->owner = NULL;
+    }
+    pthread_mutex_lock(&g->lock);
+    rta_error *e = g->failure ? rta_error_copy(g->failure) : NULL;
+    pthread_mutex_unlock(&g->lock);
+    if (e)
+        rta_throw_error(e);
+    if (rta__cancel_pending())
+        rta_throw(-ECANCELED, "rta_group_wait: the waiting task was canceled");
+    return 0;
+}
+
+RTA__CONT_NO_CLOBBERED
+
+static rta_cret rta__group_cont_resume(rta_cont *k);
+
+RTA__CONT_FN_ATTRS rta_cret rta_cont_group_wait(rta_cont *rta__k_, rta_group *g)
+{
+    RTA__CONT_FRAME_AS(rta__group_cont_resume, "rta_group_wait", rta_group * g; int64_t r;);
+    if (!g)
+        rta_throw(-EINVAL, "rta_group_wait: the group is NULL");
+    F.g = g;
+    F.r = 0;
+    owner_arm(F.g);
+    RTA_CONT_AWAIT_CFG(F.r, &group_ops, F.g, true);
+    RTA_CONT_RETURN(owner_end(F.g));
+}
+
+static RTA_NOINLINE rta_cret rta__group_cont_resume(rta_cont *k)
+{
+    return rta_cont_group_wait(k, NULL);
+}
+
+typedef struct group_wait_sm {
+    rta_async1_sm hdr;
+    rta_group *g;
+    int64_t r;
+} group_wait_sm;
+
+RTA_ASYNC1_METHOD(rta_group_wait1, rta_vtask);
+
+static void group_wait_move_next(rta_async1_sm *m)
+{
+    RTA_ASYNC1_BEGIN(rta_group_wait1, group_wait_sm, sm, m);
+    if (!sm->g)
+        rta_throw(-EINVAL, "rta_group_wait: the group is NULL");
+    owner_arm(sm->g);
+    RTA_AWAIT1_CFG(&group_ops, sm->g, sm->r, false); /* library code: the caller's await resumes it */
+    RTA_ASYNC1_RETURN(owner_end(sm->g));
+    RTA_ASYNC1_END();
+}
+
+rta_vtask rta_async1_group_wait(rta_group *g)
+{
+    group_wait_sm sm;
+    sm.g = g;
+    sm.r = 0;
+    RTA_ASYNC1_START(rta_group_wait1, &sm, group_wait_move_next);
+    return RTA_ASYNC1_TASK(rta_group_wait1, &sm);
 }
 
 void rta_group_free(rta_group *g)

@@ -164,10 +164,12 @@ typedef struct rta__iowait {
     rta__worker *wk;
     rta__iofd *iofd;
     int dir;
-    int result;            /* 0 ready, -ETIMEDOUT, -ECANCELED */
-    rta_waiter *waiter;    /* the task's resumption */
-    rta_task *task;        /* the waiting task (its cancel flag, under the fd lock) */
-    rta__cancel_hook hook; /* armed while suspended: rta_task_cancel ends the wait */
+    int result;               /* 0 ready, -ETIMEDOUT, -ECANCELED */
+    rta_waiter *waiter;       /* the task's resumption */
+    rta_task *task;           /* the waiting tasklet (its cancel flag, under the fd lock) */
+    rta__cancel_scope *scope; /* or the waiting cont/async1 task's scope (relay records) */
+    rta__scope_hook hook;     /* armed while suspended: rta_task_cancel ends the wait */
+    bool scope_armed;         /* hook went on scope (once: op.c's re-arms keep it) */
     struct rta__iowait *next_free;
     /* cont waits (wait.c): waiter is &relay, which withdraws the timer on wk
      * (inline or through hop) and then runs the root's waiter, outer. */

@@ -34,7 +34,8 @@ typedef struct rta__job {
     bool started, dequeued; /* under P.lock */
     _Atomic int arrivals;
     rta_waiter *waiter;
-    rta__cancel_hook hook;
+    rta__scope_hook hook;     /* .h armed with a tasklet */
+    rta__cancel_scope *scope; /* rta__job_begin's: the waiting cont/async1 task's */
     /* fn's argument, copied (rta__job_begin_copy): aligned for any field. */
     _Alignas(max_align_t) unsigned char arg_copy[RTA__JOB_ARG];
 } rta__job;
@@ -128,7 +129,7 @@ static bool pool_staff(void)
 
 static void job_cancel(rta__cancel_hook *h)
 {
-    rta__job *j = rta__container_of(h, rta__job, hook);
+    rta__job *j = rta__container_of(h, rta__job, hook.h);
     bool mine = false;
     pthread_mutex_lock(&P.lock);
     if (!j->started && !j->dequeued) {
@@ -185,7 +186,7 @@ static rta__job *job_queue(int64_t (*fn)(void *), void *arg, size_t size, int *r
         *rc = -ENOMEM;
         return NULL;
     }
-    *j = (rta__job){.fn = fn, .arg = arg, .hook.fn = job_cancel};
+    *j = (rta__job){.fn = fn, .arg = arg, .hook.h.fn = job_cancel};
     if (size) {
         memcpy(j->arg_copy, arg, size); /* before the pool can see the job */
         j->arg = j->arg_copy;
@@ -231,8 +232,8 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
     rta__resident_pin();
     /* Armed after queueing: a cancel finds the job where it looks for it.
      * A request that came before is answered by dequeueing it here. */
-    if (!rta__cancel_arm(&j->hook))
-        job_cancel(&j->hook);
+    if (!rta__cancel_arm(&j->hook.h))
+        job_cancel(&j->hook.h);
     int64_t r = rta_await_awaiter_cfg(&job_ops, j, true);
     rta__cancel_disarm();
     rta__resident_unpin();
@@ -246,7 +247,12 @@ int64_t rta__run_blocking(int64_t (*fn)(void *), void *arg, int64_t *ran)
 
 /* ---- the job for frames that suspend by returning (req.c) ---------------
  * Their state is heap data (a cont frame, an async1 box): nothing to pin,
- * and the record is freed by get_result, which runs once the job ended. */
+ * and the record is freed by get_result, which runs once the job ended.
+ * Cancellation: the job keeps the scope current when it was queued (the
+ * cont root's, the async1 task's) and arms its hook on it in on_completed,
+ * before its own arrival (after that the task may resume and free the
+ * record); get_result disarms it. A request dequeues a job not started
+ * (its arrival then ends the wait), as for tasklets. */
 
 int rta__job_begin_copy(int64_t (*fn)(void *), const void *arg, size_t size, int64_t *res, void **out)
 {
@@ -257,9 +263,15 @@ int rta__job_begin_copy(int64_t (*fn)(void *), const void *arg, size_t size, int
         *res = fn((void *)(uintptr_t)arg); /* a plain thread may block: arg stays put meanwhile */
         return 1;
     }
+    if (rta__cancel_pending())
+        return -ECANCELED;
     int rc;
-    *out = job_queue(fn, (void *)(uintptr_t)arg, size, &rc);
-    return *out ? 0 : rc;
+    rta__job *j = job_queue(fn, (void *)(uintptr_t)arg, size, &rc);
+    if (!j)
+        return rc;
+    j->scope = rta__scope_current();
+    *out = j;
+    return 0;
 }
 
 int rta__job_begin(int64_t (*fn)(void *), void *arg, int64_t *res, void **out)
@@ -267,9 +279,20 @@ int rta__job_begin(int64_t (*fn)(void *), void *arg, int64_t *res, void **out)
     return rta__job_begin_copy(fn, arg, 0, res, out);
 }
 
+static void job_on_completed_scoped(void *self, rta_waiter *w)
+{
+    rta__job *j = self;
+    j->waiter = w;
+    if (j->scope && !rta__scope_arm(j->scope, &j->hook))
+        job_cancel(&j->hook.h); /* requested meanwhile: dequeued unless started */
+    job_arrive(j);
+}
+
 static int64_t job_take_result(void *self)
 {
     rta__job *j = self;
+    if (j->scope)
+        rta__scope_disarm(j->scope, &j->hook); /* a request running job_cancel finishes first */
     int64_t r = j->result;
     free(j);
     return r;
@@ -277,8 +300,8 @@ static int64_t job_take_result(void *self)
 
 const rta_awaiter_ops rta__job_ops = {
     .is_completed = job_is_completed,
-    .on_completed = job_on_completed,
-    .unsafe_on_completed = job_on_completed,
+    .on_completed = job_on_completed_scoped,
+    .unsafe_on_completed = job_on_completed_scoped,
     .get_result = job_take_result,
 };
 

@@ -236,9 +236,18 @@ int rta__ioreq_step(rta__ioreq *q, int64_t in, int64_t *res, const rta_awaiter_o
     case ST_READY:
         return in < 0 ? done(res, in) : ready(q, res, ops, self);
     case ST_JOB:
+        /* A cancel request that came while the job ran (it finished: its
+         * result is dropped, as for tasklets; an fd it opened is closed). */
+        if (in != -ECANCELED && rta__cancel_pending()) {
+            if (q->kind == RTA__REQ_OPEN && in >= 0)
+                close((int)in);
+            in = -ECANCELED;
+        }
         return done(res, in);
     case ST_RESOLVED: {
         rta__addrs *a = q->u.addrs;
+        if (in >= 0 && rta__cancel_pending())
+            in = -ECANCELED; /* the lookup ran; the connect or send does not start */
         if (in < 0) {
             free(a);
             return done(res, in);

@@ -106,7 +106,7 @@ static void deadline_fire(rta__timer *t)
 
 static void wait_cancel(rta__cancel_hook *h)
 {
-    end_if_pending(rta__container_of(h, rta__iowait, hook), -ECANCELED);
+    end_if_pending(rta__container_of(h, rta__iowait, hook.h), -ECANCELED);
 }
 
 static bool wait_is_completed(void *self)
@@ -123,7 +123,8 @@ static void wait_on_completed(void *self, rta_waiter *waiter)
     rta__ioop *op = &f->op[w->dir];
     w->waiter = waiter;
     rta__fdlock_lock(&f->lock);
-    if (atomic_load(&rta__io_state.stopping) || !f->registered || rta__cancel_requested(w->task)) {
+    if (atomic_load(&rta__io_state.stopping) || !f->registered || rta__cancel_requested(w->task) ||
+        (w->scope && rta__scope_requested(w->scope))) {
         /* Shutting down, closed since the check, or cancelled while
          * switching out (rta_task_cancel's hook found nothing to end yet
          * and took this lock before or after us: see sched.h). */
@@ -183,7 +184,7 @@ static int block_wait(int fd, int dir, rta_deadline d)
  * caller's EAGAIN), 0 go on and wait, or -errno. */
 static int wait_prelude(int fd, int dir, rta_deadline d, rta__iofd **fp)
 {
-    if (atomic_load(&rta__io_state.stopping) || rta__cancel_requested(rta__cancel_current()))
+    if (atomic_load(&rta__io_state.stopping) || rta__cancel_pending())
         return -ECANCELED;
     if (d != RTA_FOREVER && d <= rta_now_ns())
         return -ETIMEDOUT;
@@ -223,6 +224,8 @@ static rta__iowait *wait_new(rta__iofd *f, int dir, rta_deadline d, rta__worker 
     w->result = 0;
     w->waiter = NULL;
     w->task = NULL;
+    w->scope = NULL;
+    w->scope_armed = false;
     return w;
 }
 
@@ -248,8 +251,8 @@ int rta__io_wait(int fd, int op, rta_deadline d)
     if (!w)
         return -ENOMEM;
     w->task = rta__cancel_current();
-    w->hook.fn = wait_cancel;
-    if (!rta__cancel_arm(&w->hook)) {
+    w->hook.h.fn = wait_cancel;
+    if (!rta__cancel_arm(&w->hook.h)) {
         wait_free(w);
         return -ECANCELED;
     }
@@ -270,9 +273,14 @@ int rta__io_wait(int fd, int op, rta_deadline d)
  * shutdown) and the relay withdraws the timer on wk before it wakes the
  * root, inline when it already runs on wk (always with one worker; and a
  * deadline that fired was popped there) or when no timer was armed, else as
- * bound work queued to wk. The root's get_result then only reads the result
- * and frees the record. Cont tasks take no cancel requests (rta_task_cancel
- * says false for them), so no cancel hook is armed. */
+ * bound work queued to wk. The root's get_result then reads the result and
+ * frees the record.
+ * Cancellation: the record keeps the scope of the task that began the wait
+ * (a cont root's, an async1 task's: sched.h). Its hook is armed in
+ * on_completed, when the frames have unwound and before the record can be
+ * woken (a request that came first makes wait_on_completed end it at once,
+ * under the fd lock as the tasklet's protocol does), and disarmed in
+ * get_result, before the record is reused. */
 
 static void relay_finish(rta__iowait *w)
 {
@@ -302,12 +310,22 @@ static void relay_on_completed(void *self, rta_waiter *waiter)
     rta__iowait *w = self;
     w->outer = waiter;
     w->relay.fn = relay_fn;
+    if (w->scope && !w->scope_armed) {
+        /* Once per record: an operation (op.c) waits again with it after a
+         * spurious edge; a hook a request already ran stays off, and
+         * wait_on_completed sees the request itself. */
+        w->hook.h.fn = wait_cancel;
+        w->scope_armed = true;
+        rta__scope_arm(w->scope, &w->hook); /* false: wait_on_completed sees the request */
+    }
     wait_on_completed(w, &w->relay);
 }
 
 static int64_t relay_get_result(void *self)
 {
     rta__iowait *w = self;
+    if (w->scope_armed)
+        rta__scope_disarm(w->scope, &w->hook); /* a request running the hook finishes first */
     int64_t r = w->result;
     if (rta__cur_worker()) {
         wait_free(w);
@@ -341,8 +359,10 @@ int rta__io_wait_begin(int fd, int op, rta_deadline d, rta__iowait **out)
     if (rc != 0)
         return rc;
     *out = wait_new(f, dir, d, wk);
-    if (*out)
+    if (*out) {
+        (*out)->scope = rta__scope_current();
         describe(*out, op); /* the caller's await follows at once */
+    }
     return *out ? 0 : -ENOMEM;
 }
 

@@ -75,6 +75,13 @@ typedef struct rta__engine {
     void (*thread_enter)(rta__worker *wk);
     void (*thread_exit)(rta__worker *wk);
 
+    /* rta_task_cancel (cancel.c) of an RTA__TASK_ENGINE or RTA__TASK_TASKLET
+     * task, not done, that the caller holds: -1 it is not this engine's
+     * task (the next engine is asked), else 1 the request was taken, 0 it
+     * was not (a task that takes none). Any thread; must not suspend. May
+     * be NULL (an engine whose tasks take no requests). */
+    int (*cancel)(rta_task *t);
+
     /* ---- the stackful engine only (NULL for the others) ---- */
     /* The run function of its work nodes: the loop's test. It must also work
      * when called directly (enter, switch, leave in one frame). */

@@ -167,6 +167,55 @@ typedef struct rta__cancel_hook {
     void (*fn)(struct rta__cancel_hook *h); /* ends the wait with -ECANCELED; any thread */
 } rta__cancel_hook;
 
+/* A hook that can be armed on a cancel scope (below) as well: the link
+ * lives beside it, so that a tasklet, which embeds a plain hook, does not
+ * grow. A record that waits for either kind of task holds one of these
+ * and arms &h with a tasklet. */
+typedef struct rta__scope_hook {
+    rta__cancel_hook h;
+    struct rta__scope_hook *next; /* the scope's armed hooks */
+} rta__scope_hook;
+
+/* ---- cancel scopes (cancel.c) ----
+ * The cancel state of a task of a stackless engine (a cont root, an async1
+ * task): the request flag and the hooks of its waits pending now. The
+ * protocol is the stackful one (stackful.h): a wait arms its hook before it
+ * can be woken by anything else and disarms it once resumed, before its
+ * record is reused; rta__scope_request sets the flag, then runs and unlinks
+ * every armed hook under the scope's lock; a wait that registers with its
+ * source after arming checks the flag under the source's lock as well.
+ * Unlike a tasklet's single slot, a scope holds a list: an async1 task may
+ * have several waits pending at once (methods started without being awaited
+ * at once run under their caller's scope). A hook must not take the lock of
+ * the scope it is armed on (it runs under it), nor run the waiting code
+ * inline: it only makes it ready.
+ * While a stackless task's code runs, its scope is rta__tls_state.cancel. */
+typedef struct rta__cancel_scope {
+    _Atomic uint32_t bits;  /* RTA__SCOPE_REQ, RTA__SCOPE_LOCK */
+    rta__scope_hook *hooks; /* armed, under RTA__SCOPE_LOCK */
+} rta__cancel_scope;
+#define RTA__SCOPE_REQ 1u
+#define RTA__SCOPE_LOCK 2u
+
+/* Sets the request and ends every armed wait. Any thread; idempotent. */
+RTA__HIDDEN void rta__scope_request(rta__cancel_scope *s);
+/* Arms h on s: false when a request is there already (h not armed). */
+RTA__HIDDEN bool rta__scope_arm(rta__cancel_scope *s, rta__scope_hook *h);
+/* Unlinks h if still armed (a request unlinks the hooks it runs); once this
+ * returns, no request runs h any more. */
+RTA__HIDDEN void rta__scope_disarm(rta__cancel_scope *s, rta__scope_hook *h);
+
+static inline bool rta__scope_requested(const rta__cancel_scope *s)
+{
+    return atomic_load_explicit(&s->bits, memory_order_acquire) & RTA__SCOPE_REQ;
+}
+
+/* The scope of the stackless task running on this thread, or NULL. */
+static inline rta__cancel_scope *rta__scope_current(void)
+{
+    return (rta__cancel_scope *)rta__tls_state.cancel;
+}
+
 /* ---- workers ---- */
 
 /* Statistics counters: written by the owner only, read by anyone (relaxed).

@@ -27,6 +27,11 @@
  * needs one to start; a task whose own region is held by a pinned one
  * resumes once the pin ends (retried every ms).
  *
+ * The stackless engines' tasks (cont, async1) use cancel scopes instead
+ * (sched.h): the waits for frames that suspend by returning (src/io's
+ * relay records, blocking jobs, group waits) record the scope current when
+ * they begin and arm their hooks on it; rta__cancel_pending covers both.
+ *
  * Rejected: declaring the engine's functions here and letting the linker
  * join them (what this replaced): a sched header promising a symbol only an
  * engine defines is the upward dependency the layers forbid, invisible to
@@ -48,6 +53,17 @@ static inline bool rta__cancel_requested(const rta_task *t)
 {
     const rta__engine *e = rta__rt.stackful;
     return t && e && e->cancel_requested(t);
+}
+
+/* Whether the code running here belongs to a task with a cancel request:
+ * the stackless task whose scope is current (sched.h), else the stackful
+ * task running. The waits of either kind ask this before they begin. */
+static inline bool rta__cancel_pending(void)
+{
+    rta__cancel_scope *s = rta__scope_current();
+    if (s)
+        return rta__scope_requested(s);
+    return rta__cancel_requested(rta__cancel_current());
 }
 
 /* Running task only: arm h (false: a request is there already, do not wait). */

@@ -252,15 +252,12 @@ static inline rta_task *rta__a1_spawn_v(rta_vtask (*stub)(void *), void *arg)
 }
 
 /* rta_sleep_ms in a lowered method: Task.Delay, a task that completes after
- * ms milliseconds (a tasklet sleeping on the workers' timers), awaited. */
-static inline int64_t rta__a1_delay_fn(void *ms)
-{
-    rta_sleep_ms_cfg((uint64_t)(uintptr_t)ms, false);
-    return 0;
-}
+ * ms milliseconds (a tasklet sleeping on the workers' timers), awaited. A
+ * cancel of the awaiting task cancels it (src/engine/async1/machine.c). */
+RTA_EXTERN rta_task *rta__async1_delay(uint64_t ms);
 static inline rta_task *rta__a1_delay(uint64_t ms)
 {
-    return rta_spawn(rta__a1_delay_fn, (void *)(uintptr_t)ms);
+    return rta__async1_delay(ms);
 }
 
 #ifdef __cplusplus

@@ -34,8 +34,17 @@ typedef struct rta__a1_box {
     rta_async1_method *method;
     struct rta__a1_box *next_free; /* pool link while idle */
     bool pooled;
-    bool resume_direct;             /* the await had configure-await false */
-    int saved_errno;                /* the method's errno at its await, given back at the resume */
+    bool resume_direct; /* the await had configure-await false */
+    int saved_errno;    /* the method's errno at its await, given back at the resume */
+    /* The cancel scope (sched.h) current at the await, current again while
+     * the method runs (rta__tls_state.cancel): its task's. own_scope: &own
+     * when this box's task has a scope of its own (a task-kind method
+     * started by code that did not await it at once: rta_spawn, a call from
+     * C; machine.c's start_task), which rta_task_cancel requests; NULL
+     * otherwise (own unused). */
+    rta__cancel_scope *scope;
+    rta__cancel_scope *own_scope;
+    rta__cancel_scope own;
     rta__reg_entry reg;             /* in the task registry while suspended or held */
     _Atomic uintptr_t reg_frame[1]; /* reg's recorded frame: the method's resume point */
     union {
@@ -67,6 +76,9 @@ RTA__HIDDEN extern const rta_vtask_source_ops rta__a1_box_source_ops;
 
 /* machine.c */
 RTA__HIDDEN void rta__a1_box_free_task(rta_task *t);
+
+/* The engine's cancel hook (engine.h): a task-kind box's own scope. */
+RTA__HIDDEN int rta__async1_cancel(rta_task *t);
 
 /* The engine's descriptor (src/sched/engine.h): its lifetime hooks. */
 RTA__HIDDEN extern rta__engine rta__async1_engine;

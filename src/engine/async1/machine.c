@@ -18,6 +18,10 @@ __thread int rta__async1_direct;
 static __thread struct {
     int inline_ok;
     int depth;
+    /* start_task's box for its method's first suspension (the method whose
+     * machine is prealloc_sm on the stack), NULL once taken. */
+    struct rta__a1_box *prealloc;
+    rta_async1_sm *prealloc_sm;
 } a1_tls;
 
 #define A1_INLINE_DEPTH_MAX 48
@@ -73,11 +77,46 @@ void rta__async1_ctx_back(void *xv, void *sync_ctx, void *scheduler)
     rta__ctx_install(xv, (rta__ctx){NULL, sync_ctx, scheduler});
 }
 
+/* rta_async1_start of a task-kind method not awaited at once: a new task,
+ * which takes cancel requests of its own. Its scope must exist from the
+ * start, since the waits of its first run begin (in methods it awaits)
+ * before it suspends, and record the scope current then; and it lives in
+ * the task's box, made only at that suspension. So the box is allocated
+ * here, before the first move-next, and rta_async1_suspend takes it (the
+ * method's one allocation either way); one that completes without
+ * suspending frees it (everything it awaited has completed). */
+static RTA_NOINLINE void start_task(rta_async1_sm *sm, rta__exec *x)
+{
+    rta__a1_box *b = malloc(sizeof *b + sm->size);
+    void *prev = rta__tls_state.cancel;
+    rta__a1_box *prev_box = a1_tls.prealloc;
+    rta_async1_sm *prev_sm = a1_tls.prealloc_sm;
+    if (b) { /* out of memory: the task takes no requests; suspend allocates */
+        b->own.hooks = NULL;
+        atomic_init(&b->own.bits, 0);
+        a1_tls.prealloc = b;
+        a1_tls.prealloc_sm = sm;
+        rta__tls_state.cancel = &b->own;
+    }
+    uintptr_t hi = x->stack_hi, here = (uintptr_t)__builtin_frame_address(0);
+    if (hi == 0 || here < hi)
+        x->stack_hi = here;
+    rta__a1_run_catching(sm, x);
+    x->stack_hi = hi;
+    rta__tls_state.cancel = prev;
+    if (b && a1_tls.prealloc == b)
+        free(b); /* completed without suspending */
+    a1_tls.prealloc = prev_box;
+    a1_tls.prealloc_sm = prev_sm;
+}
+
 void rta_async1_start(rta_async1_sm *sm)
 {
     rta__exec *x = rta__cur_exec();
     rta__ctx saved = rta__ctx_capture(x);
-    if (rta__async1_direct) {
+    if (!rta__async1_direct && sm->builder.method->ops->task_kind == RTA_ASYNC1_RET_TASK && rta__running) {
+        start_task(sm, x);
+    } else if (rta__async1_direct) {
         /* Awaited at once by an async1 caller: an error before the first
          * suspension may unwind straight to the caller's handler (see the
          * header), so no handler of our own. */
@@ -112,11 +151,14 @@ static void rta__a1_box_run(rta__work *w)
     int inline_ok = a1_tls.inline_ok;
     a1_tls.inline_ok = 0;
     rta__ctx_install(x, b->ctx); /* consumes the box's capture */
+    void *prev_cancel = rta__tls_state.cancel;
+    rta__tls_state.cancel = b->scope;
     rta__reg_set_state(&b->reg, RTA__REG_RUNNING);
     errno = b->saved_errno; /* the method's own, whichever thread this is */
     /* After this returns the box may be gone (completed and released, or
      * resumed on another thread): do not touch it. */
     rta__a1_run_catching(rta__a1_box_sm(b), x);
+    rta__tls_state.cancel = prev_cancel;
     rta__ctx_install(x, saved);
     a1_tls.inline_ok = inline_ok;
 }
@@ -156,6 +198,74 @@ void rta__a1_box_free_task(rta_task *t)
     free(b);
 }
 
+int rta__async1_cancel(rta_task *t)
+{
+    if (t->destroy != rta__a1_box_free_task)
+        return -1;
+    rta__a1_box *b = rta__container_of(t, rta__a1_box, u.task);
+    if (!b->own_scope)
+        return 0; /* a method awaited at once: its caller's task is the one to cancel */
+    /* The hooks make their waiters ready; none may run a box inline here
+     * (under the scope's lock, maybe a group's): a cancel issued by a
+     * completion's waiter would otherwise (rta_async1_complete). */
+    int inline_ok = a1_tls.inline_ok;
+    a1_tls.inline_ok = 0;
+    rta__scope_request(b->own_scope);
+    a1_tls.inline_ok = inline_ok;
+    return 1;
+}
+
+/* rta_sleep_ms in async1 code: a tasklet sleeps (rta__a1_delay), and a
+ * cancel of the awaiting task cancels it, through a hook the tasklet arms
+ * on that task's scope for the length of its sleep (the record is on the
+ * heap: the tasklet's stack may be copied out while it sleeps). The
+ * awaiting method awaits the tasklet at once, so the scope outlives it. */
+typedef struct a1_delay {
+    rta__scope_hook hook;
+    rta__cancel_scope *scope;
+    rta_task *t;
+    uint64_t ms;
+} a1_delay;
+
+static void delay_cancel(rta__cancel_hook *h)
+{
+    rta_task_cancel(rta__container_of(h, a1_delay, hook.h)->t); /* the sleeper resumes; no lock of ours */
+}
+
+static int64_t delay_run(void *arg)
+{
+    a1_delay *volatile d = arg; /* volatile: read after the handler's longjmp */
+    d->t = rta__stackful_task();
+    d->hook.h.fn = delay_cancel;
+    volatile bool armed = !d->scope || rta__scope_arm(d->scope, &d->hook);
+    RTA_TRY {
+        if (!armed)
+            rta_throw(-ECANCELED, "rta_sleep_ms: the task was canceled (rta_task_cancel)");
+        rta_sleep_ms_cfg(d->ms, false);
+    }
+    RTA_FINALLY {
+        if (armed && d->scope)
+            rta__scope_disarm(d->scope, &d->hook);
+        free(d);
+    }
+    RTA_END_TRY;
+    return 0;
+}
+
+rta_task *rta__async1_delay(uint64_t ms)
+{
+    a1_delay *d = malloc(sizeof *d);
+    if (!d) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    *d = (a1_delay){.scope = rta__scope_current(), .ms = ms};
+    rta_task *t = rta_spawn(delay_run, d);
+    if (!t)
+        free(d);
+    return t;
+}
+
 void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self, bool unsafe, bool pooled)
 {
     /* errno is the thread's and the box may resume on another thread:
@@ -175,12 +285,21 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
             b = rta__a1_pool_rent(m, bytes);
             if (!b)
                 rta_throw(-ENOMEM, "async1 method '%s': no memory for its box", m->name);
+            b->own_scope = NULL;
             sm->builder.obj = b;
             sm->builder.token = rta_vtask_core_reset(&b->u.p.core);
         } else {
-            b = malloc(bytes);
+            rta__cancel_scope *own = NULL;
+            if (a1_tls.prealloc_sm == sm && a1_tls.prealloc) {
+                b = a1_tls.prealloc; /* start_task's, sized for this machine */
+                a1_tls.prealloc = NULL;
+                own = &b->own;
+            } else {
+                b = malloc(bytes);
+            }
             if (!b)
                 rta_throw(-ENOMEM, "async1 method '%s': no memory for its box", m->name);
+            b->own_scope = own;
             b->pooled = false;
             /* The machine's reference and the caller's (handed out by task()). */
             rta__task_init(&b->u.task, RTA__TASK_ENGINE, 2, rta__a1_box_free_task);
@@ -206,6 +325,7 @@ void rta_async1_suspend(rta_async1_sm *sm, const rta_awaiter_ops *aw, void *self
     b->ctx = rta__ctx_capture(rta__cur_exec());
     b->resume_direct = (sm->resume_flags & RTA_ASYNC1_SM_DIRECT) != 0;
     b->saved_errno = saved_errno;
+    b->scope = (rta__cancel_scope *)rta__tls_state.cancel;
     /* The async stack of a method is its own frame (which await: the
      * state); its callers are the tasks that await it (the dump links them). */
     rta__reg_frames_begin(&b->reg);

@@ -211,6 +211,7 @@ static void async1_shutdown(void)
 
 rta__engine rta__async1_engine = {
     .name = "async1",
+    .cancel = rta__async1_cancel,
     .shutdown = async1_shutdown,
     .thread_exit = async1_thread_exit,
 };

@@ -150,6 +150,7 @@ static void cont_shutdown(void)
 
 rta__engine rta__cont_engine = {
     .name = "cont",
+    .cancel = rta__cont_cancel,
     .shutdown = cont_shutdown,
     .thread_exit = cont_thread_exit,
 };

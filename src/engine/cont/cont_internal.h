@@ -28,8 +28,20 @@ typedef struct rta__cont_root {
     rta__work work; /* the dispatch, queued as free work (any worker) */
     union {         /* only one at a time: an await or a sleep */
         rta_waiter waiter;
-        rta__timer timer;
+        struct {
+            rta__timer timer;
+            /* Armed on scope while the timer is in sleep_wk's heap: a cancel
+             * wakes the sleeper there (the owner withdraws the timer).
+             * sleep_claim: the first of the timer and a cancel to exchange
+             * it from 0 resumes the root. */
+            rta__scope_hook sleep_hook;
+            rta__worker *sleep_wk;
+            _Atomic uint32_t sleep_claim;
+        };
     };
+    /* rta_task_cancel's requests and the hooks of the pending wait
+     * (sched.h); rta__tls_state.cancel while the frames run. */
+    rta__cancel_scope scope;
     rta__exec exec; /* try chain, async locals, sync context of the task */
     rta_cont *head; /* innermost suspended frame */
     rta_cont *cur;  /* frame being resumed; NULL while head's await delivers */
@@ -128,6 +140,9 @@ RTA__HIDDEN void rta__cont_reg_add(rta__cont_root *r);
 RTA__HIDDEN void rta__cont_record_frames(rta__cont_root *r);
 /* frames.c's probe result (0 unknown, 1 lazy, -1 eager); tests force -1. */
 RTA__HIDDEN extern _Atomic int rta__cont_frames_lazy;
+
+/* The engine's cancel hook (engine.h): requests r's scope if t is a root. */
+RTA__HIDDEN int rta__cont_cancel(rta_task *t);
 
 /* The engine's descriptor (src/sched/engine.h): its lifetime hooks. */
 RTA__HIDDEN extern rta__engine rta__cont_engine;

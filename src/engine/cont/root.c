@@ -30,7 +30,7 @@
 #include <errno.h>
 #include <string.h>
 
-enum { MODE_START, MODE_RESUME, MODE_AWAIT, MODE_DELIVER };
+enum { MODE_START, MODE_RESUME, MODE_AWAIT, MODE_DELIVER, MODE_CANCEL, MODE_CANCEL_RELEASE };
 enum { OUT_DONE, OUT_SUSPENDED };
 
 static void destroy_root(rta_task *t)
@@ -70,7 +70,45 @@ static void resume_cb(rta_waiter *w)
 static void timer_fire(rta__timer *t)
 {
     rta__cont_root *r = rta__container_of(t, rta__cont_root, timer);
-    make_ready(r);
+    if (!atomic_exchange_explicit(&r->sleep_claim, 1, memory_order_acq_rel))
+        make_ready(r);
+}
+
+/* A cancel of a sleeping root (any thread, under the scope's lock): unless
+ * the timer came first, the root goes to the timer's worker as bound work,
+ * where run_root withdraws the timer (owner only) before resuming it. */
+static void sleep_cancel(rta__cancel_hook *h)
+{
+    rta__cont_root *r = rta__container_of(h, rta__cont_root, sleep_hook.h);
+    if (!atomic_exchange_explicit(&r->sleep_claim, 1, memory_order_acq_rel))
+        rta__sched_ready_on(r->sleep_wk, &r->work);
+}
+
+int rta__cont_cancel(rta_task *t)
+{
+    if (t->destroy != destroy_root)
+        return -1;
+    rta__scope_request(&rta__container_of(t, rta__cont_root, task)->scope);
+    return 1;
+}
+
+/* Whether the suspension r resumes from is a cancel point (rta_yield,
+ * rta_sleep_ms, an await of a task: they throw -ECANCELED once the task is
+ * cancelled; an I/O wait's awaiter returns -ECANCELED itself). */
+static bool cancel_point(const rta__cont_root *r)
+{
+    return r->op == RTA__CONT_OP_YIELD || r->op == RTA__CONT_OP_SLEEP ||
+           (r->op == RTA__CONT_OP_AWAIT &&
+            (r->u.await.ops == &rta_task_awaiter || r->u.await.ops == &rta_task_release_awaiter));
+}
+
+/* The throw of a cancel point at its resume (run_frames' MODE_CANCEL): as
+ * a tasklet's, a released await lets go of its task first. */
+static RTA_NOINLINE __attribute__((noreturn)) void cancel_throw(rta__cont_root *r, bool release)
+{
+    if (release)
+        rta_task_release(r->u.await.self);
+    rta_throw(-ECANCELED, "task %llu was canceled (rta_task_cancel)", (unsigned long long)r->task.id);
 }
 
 static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
@@ -145,6 +183,11 @@ static RTA_NOINLINE int rta__cont_run_frames(rta__cont_root *r, int mode, int64_
         r->cur = NULL;
         v = r->u.await.ops->get_result(r->u.await.self);
         break;
+    case MODE_CANCEL:
+    case MODE_CANCEL_RELEASE:
+        r->cur = NULL; /* thrown at head's await, as get_result's errors are */
+        cancel_throw(r, mode == MODE_CANCEL_RELEASE);
+        break;
     default:
         break;
     }
@@ -209,13 +252,25 @@ static void complete(rta__cont_root *r, rta_error *e)
     }
 }
 
-/* Timers live in a per-worker heap, owner only: arm on this worker. */
+/* Timers live in a per-worker heap, owner only: arm on this worker, and
+ * the cancel hook with it (a request already there: resume at once). */
 static void arm_sleep(rta__cont_root *r, rta__worker *wk)
 {
     r->timer.deadline_ns = r->u.deadline_ns;
     r->timer.fire = timer_fire;
-    if (rta__timer_heap_add(&wk->timers, &r->timer) < 0)
+    r->timer.heap_index = RTA__TIMER_NONE;
+    if (rta__timer_heap_add(&wk->timers, &r->timer) < 0) {
         rta__fifo_push(&wk->local, &r->work); /* no memory for the heap: poll */
+        return;
+    }
+    /* The timer fires on this thread only, after this returns. */
+    atomic_store_explicit(&r->sleep_claim, 0, memory_order_relaxed);
+    r->sleep_wk = wk;
+    r->sleep_hook.h.fn = sleep_cancel;
+    if (!rta__scope_arm(&r->scope, &r->sleep_hook)) {
+        rta__timer_heap_remove(&wk->timers, &r->timer);
+        rta__fifo_push(&wk->local, &r->work);
+    }
 }
 
 /* Off the stack, context restored: tell whoever resumes the root.
@@ -245,6 +300,10 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
         rta__reg_note(&r->reg, RTA__REG_AWAITING, ops, self, 0);
         r->u.await.ops = ops;
         r->u.await.self = self;
+        if (rta__unlikely(rta__scope_requested(&r->scope)) && cancel_point(r)) {
+            make_ready(r); /* a cancelled task's await of a task throws without waiting */
+            return NULL;
+        }
         r->waiter.fn = resume_cb;
         if (ops->unsafe_on_completed)
             ops->unsafe_on_completed(self, &r->waiter);
@@ -282,6 +341,7 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
         uint64_t due = rta__now_ns() + ct->sleep_ms * 1000000u;
         rta__reg_note(&r->reg, RTA__REG_SLEEPING, NULL, NULL, due);
         r->u.deadline_ns = due;
+        r->timer.heap_index = RTA__TIMER_NONE; /* in no heap until armed */
         if (wk)
             arm_sleep(r, wk);
         else
@@ -327,14 +387,23 @@ static RTA_NOINLINE void run_root(rta__cont_root *first, bool from_queue)
     rta__cont_root *RUN_ROOT_NEXT_QUAL next_root = first;
 again:;
     rta__cont_root *const r = next_root;
-    if (from_queue && rta__unlikely(r->op == RTA__CONT_OP_SLEEP)) {
-        if (rta__now_ns() < r->u.deadline_ns) {
+    if (rta__unlikely(r->op == RTA__CONT_OP_SLEEP)) {
+        /* Off first: a request running the hook finishes before the
+         * timer's union may be reused. */
+        rta__scope_disarm(&r->scope, &r->sleep_hook);
+        if (rta__scope_requested(&r->scope)) {
+            /* Still in a heap only when the cancel won the claim: its hop
+             * brought the root to that heap's worker, this one. */
+            if (r->timer.heap_index != RTA__TIMER_NONE)
+                rta__timer_heap_remove(&rta__cur_worker()->timers, &r->timer);
+        } else if (from_queue && rta__now_ns() < r->u.deadline_ns) {
             arm_sleep(r, rta__cur_worker());
             return;
         }
         /* Due, but reached through the workers (armed from a non-worker
-         * thread, or polled): still resume the way the sleep decided. */
-        if (r->resume_via != RTA__RESUME_DIRECT) {
+         * thread, polled, or cancelled): still resume the way the sleep
+         * decided. */
+        if (from_queue && r->resume_via != RTA__RESUME_DIRECT) {
             make_ready(r);
             return;
         }
@@ -345,7 +414,9 @@ again:;
     rta__exec *prev = rta__tls_state.exec;
     uintptr_t prev_root_sp = ct->root_sp;
     rta__cont_root *prev_root = ct->root;
-    ct->root = r; /* where the await helpers write the suspension's plan */
+    void *prev_cancel = rta__tls_state.cancel;
+    ct->root = r;                      /* where the await helpers write the suspension's plan */
+    rta__tls_state.cancel = &r->scope; /* what the waits begun here record */
     /* Pointers below this frame die with a suspension (the debug check). */
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     r->exec.stack_lo = 0;
@@ -366,6 +437,10 @@ again:;
     } else {
         *rta__cont_errnop(ct) = r->saved_errno; /* the task's own, whichever thread this is */
         mode = r->op == RTA__CONT_OP_AWAIT ? MODE_AWAIT : MODE_RESUME;
+        if (rta__unlikely(rta__scope_requested(&r->scope)) && cancel_point(r))
+            mode = r->op == RTA__CONT_OP_AWAIT && r->u.await.ops == &rta_task_release_awaiter
+                       ? MODE_CANCEL_RELEASE
+                       : MODE_CANCEL;
     }
     r->op = RTA__CONT_OP_NONE;
     int out;
@@ -409,6 +484,7 @@ again:;
         v = 0;
     }
     rta__tls_state.exec = prev;
+    rta__tls_state.cancel = prev_cancel;
     ct->root_sp = prev_root_sp;
     ct->root = prev_root;
 

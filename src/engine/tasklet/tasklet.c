@@ -766,32 +766,20 @@ static void sleep_arm(rta__tasklet *t)
         sleep_cancel(&t->sleep_hook);
 }
 
-bool rta_task_cancel(rta_task *task)
+/* The engine's cancel hook (engine.h; rta_task_cancel is src/sched/cancel.c). */
+static int tasklet_cancel(rta_task *task)
 {
-    if (!task)
-        return false;
-    rta__task_check_live(task, "rta_task_cancel");
-    if (rta__task_done(task))
-        return false;
-    switch (task->kind) {
-    case RTA__TASK_PROMISE:
-        return rta_promise_cancel(task);
-    case RTA__TASK_TASKLET: {
-        rta__tasklet *t = (rta__tasklet *)task;
-        atomic_fetch_or_explicit(&t->cancel, CANCEL_REQ, memory_order_seq_cst);
-        cancel_lock(t);
-        rta__cancel_hook *h = t->cancel_hook;
-        t->cancel_hook = NULL; /* one cancel ends the wait; the task disarms anyway */
-        if (h)
-            h->fn(h);
-        cancel_unlock(t);
-        return true;
-    }
-    default:
-        /* Combinators complete with their inputs; cont and async1 tasks do
-         * not take cancel requests yet (docs/io.md). */
-        return false;
-    }
+    if (task->kind != RTA__TASK_TASKLET)
+        return -1;
+    rta__tasklet *t = (rta__tasklet *)task;
+    atomic_fetch_or_explicit(&t->cancel, CANCEL_REQ, memory_order_seq_cst);
+    cancel_lock(t);
+    rta__cancel_hook *h = t->cancel_hook;
+    t->cancel_hook = NULL; /* one cancel ends the wait; the task disarms anyway */
+    if (h)
+        h->fn(h);
+    cancel_unlock(t);
+    return 1;
 }
 
 /* ---- async2-only calls ------------------------------------------------------------------- */
@@ -1233,6 +1221,7 @@ rta__engine rta__tasklet_engine = {
     .enter = engine_enter,
     .leave = engine_leave,
     .fault = rta__tasklet_fault,
+    .cancel = tasklet_cancel,
     .cancel_requested = tasklet_cancel_requested,
     .cancel_arm = tasklet_cancel_arm,
     .cancel_disarm = tasklet_cancel_disarm,

@@ -24,7 +24,7 @@ RTA_ASYNC1_METHOD(rtac1__put_later, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t *out; int64_t v; } rtac1__put_later__sm;
 RTA__CONT_NO_CLOBBERED static void put_later(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__put_later__ops; rtac1__put_later__sm *const F = (rtac1__put_later__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
-    { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1;
+    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
     *F->out = F->v;
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__put_later(int64_t *out, int64_t v)
@@ -41,12 +41,12 @@ RTA__CONT_NO_CLOBBERED static void scalars(rta_async1_sm *rta__a1_m)
     F->p = &F->rtac_heap->x; /* kept across the awaits below */
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(&F->rtac_heap->x, F->rtac_heap->x + 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
     { F->i = 0; for (; F->i < 3; F->i++) {
-        { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1;
+        rta__cancel_point("rta_yield"); { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
         *F->p += 10;
     } }
     F->rtac_heap->k = 5; /* a const one too */
     F->pk = &F->rtac_heap->k;
-    { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1;
+    rta__cancel_point("rta_yield"); { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->x + *F->pk); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__scalars(int64_t seed)
@@ -66,7 +66,7 @@ RTA__CONT_NO_CLOBBERED static void arrays(rta_async1_sm *rta__a1_m)
     snprintf(F->rtac_heap->buf, sizeof F->rtac_heap->buf, "n%lld", (long long)F->rtac_heap->nums[3]);
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(&F->rtac_heap->nums[1], 20); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(F->pb, 80); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
-    { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1;
+    rta__cancel_point("rta_yield"); { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
     size_t len = strlen(F->rtac_heap->buf);
     printf("arrays: buf=%s len=%zu nums=%lld,%lld,%lld,%lld pair=%lld,%lld\n", F->rtac_heap->buf, len, (long long)F->rtac_heap->nums[0],
            (long long)F->rtac_heap->nums[1], (long long)F->rtac_heap->nums[2], (long long)F->rtac_heap->nums[3], (long long)F->rtac_heap->pr.a, (long long)F->rtac_heap->pr.b);
@@ -198,7 +198,7 @@ RTA__CONT_NO_CLOBBERED static void faulting(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__faulting__ops; rtac1__faulting__sm *const F = (rtac1__faulting__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "faulting"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: break; } 
     F->rtac_heap->here = (int64_t)(intptr_t)F->arg;
     F->ph = &F->rtac_heap->here;
-    { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1;
+    rta__cancel_point("rta_yield"); { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
     { int64_t rtac_ret; rta__async1_direct = 1; F->rtac_task = rtac1__fails(*F->ph + 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; rtac_ret = rta__async1_task_consume(F->rtac_task); { int64_t rtac_rv = (int64_t)(rtac_ret); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } }
 { int64_t rtac_rv = (int64_t)(0); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); } rta__try_pop(&rtac_try_0); } if (rta__try_handler(&rtac_try_0, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; rta__async2_locals_free(F->rtac_heap); } rta__try_end(&rtac_try_0); } }
 static rta_task *rtac1__faulting(void *arg)

@@ -74,7 +74,7 @@ static rta_cret late_awaiter(rta_cont *rta__k_, void *failed);
 __attribute__((noinline, unused)) static rta_cret rta__cr_late_awaiter(rta_cont *k_) { return late_awaiter(k_, (void *){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS LEVEL_ATTRS static rta_cret late_awaiter(rta_cont *rta__k_, void *failed)
 { RTA__CONT_FRAME_AS(rta__cr_late_awaiter, "late_awaiter", int64_t rtac_t1;); __attribute__((unused)) int64_t rtac_discard;
-    RTA_CONT_AWAIT_TASK(F.rtac_t1, (rta_task *)failed);RTA_CONT_RETURN(F.rtac_t1 + 1);
+    do { rta__cancel_point("rta_await"); RTA_CONT_AWAIT_TASK(F.rtac_t1, (rta_task *)failed); } while (0);RTA_CONT_RETURN(F.rtac_t1 + 1);
 RTA_CONT_RETURN(0); }
 
 static void print_trace(const char *which, const rta_error *e)

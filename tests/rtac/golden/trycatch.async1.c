@@ -13,7 +13,7 @@ RTA_ASYNC1_METHOD(rtac1__maybe_fail, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t v; } rtac1__maybe_fail__sm;
 RTA__CONT_NO_CLOBBERED static void maybe_fail(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__maybe_fail__ops; rtac1__maybe_fail__sm *const F = (rtac1__maybe_fail__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
-    { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1;
+    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
     if (F->v > 2)
         rta_throw(-22, "value %lld too big", (long long)F->v);
     RTA_ASYNC1_RETURN(F->v * 10);
@@ -32,7 +32,7 @@ RTA__CONT_NO_CLOBBERED static void catch_one(rta_async1_sm *rta__a1_m)
         F->step = 1;
         rta__async1_direct = 1; F->rtac_task = rtac1__maybe_fail(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->got = rta__async1_task_consume(F->rtac_task);
         F->step = 2;
-        { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1;
+        rta__cancel_point("rta_yield"); { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
         F->step = 3;
     } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) 
 {
@@ -41,7 +41,7 @@ RTA__CONT_NO_CLOBBERED static void catch_one(rta_async1_sm *rta__a1_m)
         F->got = -100;
     } } rta__try_end(&rtac_try_1); }
 
-    { RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1;
+    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
     RTA_ASYNC1_RETURN(F->got + F->step);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__catch_one(int64_t v)

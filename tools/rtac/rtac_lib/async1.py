@@ -221,11 +221,15 @@ class Lowering(cont.Lowering):
                                    "the async1 engine (front.RUNTIME_AWAITS)" % n.callee)
             kind, ops = form[0], [x.format(*args) for x in form[1:]]
             cfg = ops[-1]
+            # rta_await and rta_yield are cancel points (docs/io.md): they
+            # throw -ECANCELED on entry and on resuming once the task has a
+            # cancel request (rta__cancel_point; cont's run_root throws at the resume).
             if kind == 'ref':
                 self.slots.add('task')
-                setup = '%s = (%s);' % (slot_t, ops[0])
+                setup = '%s = (%s); rta__cancel_point("rta_await");' % (slot_t, ops[0])
                 ready = 'rta_task_awaiter.is_completed(%s)' % slot_t
-                aw, me, result = '&rta_task_awaiter', slot_t, 'rta_task_awaiter.get_result(%s)' % slot_t
+                aw, me = '&rta_task_awaiter', slot_t
+                result = '(rta__cancel_point("rta_await"), rta_task_awaiter.get_result(%s))' % slot_t
             elif kind == 'owned':
                 self.slots.add('task')
                 setup = '%s = %s;' % (slot_t, ops[0])
@@ -244,7 +248,8 @@ class Lowering(cont.Lowering):
                 aw, me = self.FR + 'rtac_ops', self.FR + 'rtac_self'
                 result = '%s->get_result(%s)' % (aw, me)
             elif kind == 'yield':
-                setup, ready, aw, me, result = '', '0', '&rta_async1_yield_awaiter', 'NULL', None
+                setup, ready, aw, me = 'rta__cancel_point("rta_yield");', '0', '&rta_async1_yield_awaiter', 'NULL'
+                result = 'rta__cancel_point("rta_yield")'
             else:
                 raise self.u.error(n.s, "internal error: unknown async1 form '%s' of '%s'" % (kind, n.callee))
         else:
@@ -279,11 +284,14 @@ class Lowering(cont.Lowering):
         out = [('G', self.leave() + 'RTA_ASYNC1_RETURN(')]
         return out + (e if e is not None else [('G', '0')]) + [('G', ');')]
 
-    def spawn_subs(self, n, fn, subs):
-        """rta_spawn(f, arg): the stub of f starts it (rta__a1_spawn)."""
+    def spawn_subs(self, n, fn, subs, spawner='rta_spawn'):
+        """rta_spawn(f, arg): the stub of f starts it (rta__a1_spawn);
+        rta_group_spawn(g, f, arg) too, then the task joins g (rta__group_spawn_a1)."""
         callee = front.spelling_offset(strip(n.kids[0]).c.extent.start)
         vt = self.builder(fn.c.spelling)[2]
-        subs.append((callee, callee + len('rta_spawn'), [('G', 'rta__a1_spawn_v' if vt else 'rta__a1_spawn')]))
+        base = 'rta__a1_spawn' if spawner == 'rta_spawn' else 'rta__group_spawn_a1'
+        subs.append((callee, callee + len(spawner), [('G', base + ('_v' if vt and spawner == 'rta_spawn' else
+                                                                   'v' if vt else ''))]))
         fo = front.spelling_offset(fn.c.extent.start)
         subs.append((fo, fo + len(fn.c.spelling), [('G', a1_name(fn.c.spelling))]))
 

@@ -596,15 +596,18 @@ class Lowering:
         rta_spawn of async functions, `continue` of a loop lowered with a
         label (ctx), references to async functions (refused)."""
         u = self.u
-        if n.kind == K.CALL_EXPR and callee_name(n.c) == 'rta_spawn' and len(n.kids) >= 2:
-            fn = strip(n.kids[1])
+        spawner = callee_name(n.c) if n.kind == K.CALL_EXPR else None
+        # rta_spawn(f, arg), rta_group_spawn(g, f, arg): f is the argument at fi.
+        fi = {'rta_spawn': 1, 'rta_group_spawn': 2}.get(spawner)
+        if fi is not None and len(n.kids) > fi:
+            fn = strip(n.kids[fi])
             if fn.kind == K.DECL_REF_EXPR and fn.c.spelling in u.async_fns \
                     and fn.c.referenced is not None and fn.c.referenced.kind == K.FUNCTION_DECL:
                 if u.src[front.spelling_offset(fn.c.extent.start):].startswith(fn.c.spelling.encode()) is False:
-                    raise u.error(n.s, "rta_spawn of async function '%s' inside a macro" % fn.c.spelling)
+                    raise u.error(n.s, "%s of async function '%s' inside a macro" % (spawner, fn.c.spelling))
                 self.check_spawnable(fn)
-                self.spawn_subs(n, fn, subs)
-                for k in n.kids[2:]:
+                self.spawn_subs(n, fn, subs, spawner)
+                for k in n.kids[1:fi] + n.kids[fi + 1:]:
                     self.collect(k, subs, ctx, in_async)
                 return
         if n.kind == K.DECL_REF_EXPR:
@@ -635,10 +638,12 @@ class Lowering:
         for k in n.kids:
             self.collect(k, subs, inner, in_async)
 
-    def spawn_subs(self, n, fn, subs):
-        """rta_spawn(f, arg) of an async function f: rta_cont_spawn(rtac__f, arg)."""
+    def spawn_subs(self, n, fn, subs, spawner='rta_spawn'):
+        """rta_spawn(f, arg) of an async function f: rta_cont_spawn(rtac__f, arg);
+        rta_group_spawn(g, f, arg): rta__group_spawn_cont(g, rtac__f, arg)."""
         callee = front.spelling_offset(strip(n.kids[0]).c.extent.start)
-        subs.append((callee, callee + len('rta_spawn'), [('G', 'rta_cont_spawn')]))
+        repl = 'rta_cont_spawn' if spawner == 'rta_spawn' else 'rta__group_spawn_cont'
+        subs.append((callee, callee + len(spawner), [('G', repl)]))
         fo = front.spelling_offset(fn.c.extent.start)
         subs.append((fo, fo + len(fn.c.spelling), [('G', self.fn_name(fn.c.spelling))]))
 

@@ -45,8 +45,12 @@ _CFG = 'rta__configure_await'
 RUNTIME_AWAITS = {
     # written name: Await(cont form, async1 form). The plain names are
     # macros over the _cfg functions (rta/context.h); both spellings count.
-    'rta_await': Await('RTA_CONT_AWAIT_TASK({dst}, {0})', ('ref', '{0}', _CFG)),
-    'rta_await_cfg': Await('RTA_CONT_AWAIT_TASK_CFG({dst}, {0}, {1})', ('ref', '{0}', '{1}')),
+    # rta_await is a cancel point on entry too (a task already ended does
+    # not suspend: run_root's check at the resume would not see it).
+    'rta_await': Await('do {{ rta__cancel_point("rta_await"); RTA_CONT_AWAIT_TASK({dst}, {0}); }} while (0)',
+                       ('ref', '{0}', _CFG)),
+    'rta_await_cfg': Await('do {{ rta__cancel_point("rta_await"); RTA_CONT_AWAIT_TASK_CFG({dst}, {0}, {1}); '
+                           '}} while (0)', ('ref', '{0}', '{1}')),
     'rta_await_awaiter': Await('RTA_CONT_AWAIT({dst}, {0}, {1})', ('awaiter', '{0}', '{1}', _CFG)),
     'rta_await_awaiter_cfg': Await('RTA_CONT_AWAIT_CFG({dst}, {0}, {1}, {2})',
                                    ('awaiter', '{0}', '{1}', '{2}')),
@@ -77,6 +81,10 @@ RUNTIME_AWAITS = {
                        ('vtask', 'rta_async1_pread({0}, {1}, {2}, {3})', _CFG)),
     'rta_pwrite': Await('RTA_CONT_CALL({dst}, rta_cont_pwrite, {0}, {1}, {2}, {3})',
                         ('vtask', 'rta_async1_pwrite({0}, {1}, {2}, {3})', _CFG)),
+    # Task groups (src/io/group.c); rta_group_spawn of an async2 function is
+    # a spawn (cont.py's collect).
+    'rta_group_wait': Await('RTA_CONT_CALL({dst}, rta_cont_group_wait, {0})',
+                            ('vtask', 'rta_async1_group_wait({0})', _CFG)),
 }
 
 # The functions the written names call (a macro's expansion calls the _cfg one).
