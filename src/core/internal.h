@@ -255,7 +255,8 @@ enum { RTA__TRY_BODY = 1, RTA__TRY_DONE, RTA__TRY_HANDLER };
 /* rta__try.kind of a record whose jb holds a __builtin_setjmp buffer, not
  * setjmp's (0 for other records until a handler runs: RTA__CATCH_KIND,
  * RTA__FINALLY_KIND). Only the cont dispatcher's record (src/engine/cont/
- * root.c), which never reaches rta__try_handler, is armed that way. */
+ * root.c) and the async1 move-next's (src/engine/async1/machine.c), which
+ * never reach rta__try_handler, are armed that way. */
 #define RTA__TRY_KIND_BUILTIN_JB 16
 
 /* A record the runtime arms on a hot path may be set with __builtin_setjmp

@@ -432,7 +432,37 @@ RTA__HIDDEN int rta__ioreq_step(rta__ioreq *q, int64_t in, int64_t *res, const r
  * rta__io_op_vtask: the same for async1, as a value task: the record is
  * armed at once (the operation goes on whether or not it is awaited yet,
  * as the method it replaces did) and completes its value-task core. */
-RTA__HIDDEN int rta__io_op_start(rta__ioreq *q, int64_t *res, rta__iowait **w);
+/* One attempt of q's syscall (a read or a write): its result (>= 0), or -1
+ * with errno. A write's partial writes go on at once (all n bytes, as
+ * rta_write). */
+static inline int64_t rta__io_op_attempt(rta__ioreq *q)
+{
+    if (q->kind == RTA__REQ_READ)
+        return rta__io_recv(q->fd, q->buf, q->n); /* read(2), or EAGAIN known without it */
+    while (q->u.wr.done < q->n) {
+        ssize_t r =
+            rta__io_send(q->fd, (const char *)q->buf + q->u.wr.done, q->n - q->u.wr.done, &q->u.wr.sock);
+        if (r < 0)
+            return -1;
+        q->u.wr.done += (size_t)r;
+    }
+    return (int64_t)q->n;
+}
+/* rta__io_op_start after an attempt failed, errno still fresh (op.c). */
+RTA__HIDDEN int rta__io_op_more(rta__ioreq *q, int64_t *res, rta__iowait **w);
+/* Inline: the first attempt is the whole call when it completes at once
+ * (out of line, its prologue and epilogue alone were ~20 instructions a
+ * call in the echo benchmark). */
+static inline int rta__io_op_start(rta__ioreq *q, int64_t *res, rta__iowait **w)
+{
+    int rc = rta__iofd_prepare(q->fd);
+    int64_t r = rc < 0 ? rc : rta__io_op_attempt(q);
+    if (r >= 0 || rc < 0) {
+        *res = r;
+        return 1;
+    }
+    return rta__io_op_more(q, res, w);
+}
 RTA__HIDDEN extern const rta_awaiter_ops rta__io_op_ops;
 RTA__HIDDEN rta_vtask rta__io_op_vtask(rta__ioreq *q);
 

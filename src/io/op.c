@@ -35,41 +35,24 @@
  */
 #include "io.h"
 
-/* One attempt of q's syscall: its result (>= 0), or -1 with errno. A
- * write's partial writes go on at once (all n bytes, as rta_write). */
-static inline int64_t op_attempt(rta__ioreq *q)
+int rta__io_op_more(rta__ioreq *q, int64_t *res, rta__iowait **w)
 {
-    if (q->kind == RTA__REQ_READ)
-        return rta__io_recv(q->fd, q->buf, q->n); /* read(2), or EAGAIN known without it */
-    while (q->u.wr.done < q->n) {
-        ssize_t r =
-            rta__io_send(q->fd, (const char *)q->buf + q->u.wr.done, q->n - q->u.wr.done, &q->u.wr.sock);
-        if (r < 0)
-            return -1;
-        q->u.wr.done += (size_t)r;
-    }
-    return (int64_t)q->n;
-}
-
-int rta__io_op_start(rta__ioreq *q, int64_t *res, rta__iowait **w)
-{
-    int rc = rta__iofd_prepare(q->fd);
     for (;;) {
+        /* 1: EINTR, or an edge since the EAGAIN: try again at once */
+        int rc = rta__io_again_begin(q->fd, q->kind == RTA__REQ_READ ? RTA__IO_RD : RTA__IO_WR, q->d, w);
         if (rc < 0) {
             *res = rc;
             return 1;
         }
-        int64_t r = op_attempt(q);
-        if (r >= 0) {
-            *res = r;
-            return 1;
-        }
-        /* 1: EINTR, or an edge since the EAGAIN: try again at once */
-        rc = rta__io_again_begin(q->fd, q->kind == RTA__REQ_READ ? RTA__IO_RD : RTA__IO_WR, q->d, w);
         if (rc == 0) {
             (*w)->op_q = *q;
             (*w)->op_consumer = NULL;
             return 0;
+        }
+        int64_t r = rta__io_op_attempt(q);
+        if (r >= 0) {
+            *res = r;
+            return 1;
         }
     }
 }
@@ -81,7 +64,7 @@ static void op_edge(rta_waiter *x)
     rta__iowait *w = rta__container_of(x, rta__iowait, op_edge);
     int64_t r = w->result;
     while (r == 0) {
-        r = op_attempt(&w->op_q);
+        r = rta__io_op_attempt(&w->op_q);
         if (r >= 0)
             break;
         int e = errno;
