@@ -448,6 +448,8 @@ static inline int64_t rta__io_op_attempt(rta__ioreq *q)
     }
     return (int64_t)q->n;
 }
+/* An operation's record waits again, the relay's outer unchanged (wait.c). */
+RTA__HIDDEN void rta__io_relay_rearm(rta__iowait *w);
 /* rta__io_op_start after an attempt failed, errno still fresh (op.c). */
 RTA__HIDDEN int rta__io_op_more(rta__ioreq *q, int64_t *res, rta__iowait **w);
 /* Inline: the first attempt is the whole call when it completes at once

@@ -24,9 +24,11 @@
  * the caller, which is suspended. That is safe because the buffer of a
  * cont or async1 call is never in a stack region (cont frames and state
  * machines are heap data, and their buffers must not point into a frame
- * that moves, as for the request machine). A spurious edge (the syscall
- * still says EAGAIN) arms the same record again; an edge that arrives
- * while it does runs op_edge at once (nested, once per edge).
+ * that moves, as for the request machine). An edge after which the
+ * syscall still says EAGAIN (a partial write that filled the buffer
+ * again, a spurious wake-up) makes the same record wait again
+ * (rta__io_relay_rearm, which arms nothing twice); an edge that arrives
+ * meanwhile runs op_edge at once (nested, once per edge).
  *
  * Invariants: the record belongs to the wait until op_edge delivered the
  * result (cont: op_consumer runs, and nothing touches the record after;
@@ -76,8 +78,12 @@ static void op_edge(rta_waiter *x)
             r = -e;
             break;
         }
-        /* Not ready after all: wait again (the relay comes back here). */
-        rta__io_relay_ops.on_completed(w, &w->op_edge);
+        /* Not ready after all (a partial write filled the buffer again,
+         * a spurious edge): wait again, the relay comes back here. Not
+         * through relay_on_completed: what it arms for the wait's life (a
+         * cancel hook) is armed already, and arming it twice would link it
+         * into its list twice. */
+        rta__io_relay_rearm(w);
         return;
     }
     w->op_res = r;

@@ -386,3 +386,13 @@ int rta__io_again_begin(int fd, int dir, rta_deadline d, rta__iowait **w)
         return -e;
     return rta__io_wait_begin(fd, dir, d, w);
 }
+
+/* An operation's record waits again after an edge its syscall found
+ * spurious (op.c): relay_on_completed's wait without its first-wait set-up
+ * (whatever the record arms for the wait's whole life stays armed until
+ * get_result). The outer waiter is still the operation's. */
+void rta__io_relay_rearm(rta__iowait *w)
+{
+    w->relay.fn = relay_fn;
+    wait_on_completed(w, &w->relay);
+}
