@@ -1,6 +1,6 @@
 /*
  * The middleware chain every request goes through, outermost first:
- *   request_id -> access_log -> route -> handler
+ *   request id (http_app) -> access_log -> route -> handler
  * Each stage is an async2 function that calls the next one directly (a
  * fixed chain: plain calls lower the same way on every engine).
  *
@@ -120,13 +120,10 @@ static void set_request_id(http_ctx *c)
         snprintf(c->extra, sizeof c->extra, "X-Request-Id: %.*s\r\n", (int)n, v);
 }
 
-static RTA_ASYNC void request_id(http_ctx *c)
+/* The chain's entry is its first stage, request id (a stage of its own that
+ * only forwarded to it cost cont and async1 an async call per request). */
+RTA_ASYNC void http_app(http_ctx *c)
 {
     set_request_id(c);
     access_log(c);
-}
-
-RTA_ASYNC void http_app(http_ctx *c)
-{
-    request_id(c);
 }

@@ -65,9 +65,15 @@ static RTA_ASYNC int conn_flush(http_conn *c)
  * in[] may move: callers recompute pointers into it afterwards. */
 static RTA_ASYNC ssize_t conn_fill(http_conn *c, int64_t deadline)
 {
-    int rc = conn_flush(c);
-    if (rc < 0)
-        return rc;
+    /* conn_flush's work, written out: on the keep-alive path this runs once
+     * per request, and under cont and async1 every async call costs a frame
+     * or a state machine even when it does not suspend */
+    if (c->olen > 0) {
+        ssize_t w = http_stream_write(c->s, c->out, c->olen, io_deadline(c));
+        c->olen = 0;
+        if (w < 0)
+            return w;
+    }
     if (c->start > 0 && (c->start == c->end || c->cap - c->end < c->cap / 4)) {
         memmove(c->in, c->in + c->start, c->end - c->start);
         c->pos -= c->start;
@@ -269,14 +275,19 @@ static RTA_ASYNC bool serve_one(http_conn *c)
             respond_error(c, brc);
         return false;
     }
+    /* Field by field, not a memset of the ~300-byte context per request:
+     * ctype is only read where a handler wrote it, extra as a string. */
     http_ctx *x = &c->ctx;
-    memset(x, 0, sizeof *x);
     x->conn = c;
     x->srv = srv;
     x->req = req;
     x->buf = c->in + c->start;
     x->body = c->body;
     x->body_len = c->blen;
+    x->id = 0;
+    x->status = 0;
+    x->bytes_out = 0;
+    x->extra[0] = 0;
     http_app(x);
     c->served++;
     atomic_fetch_add_explicit(&srv->requests, 1, memory_order_relaxed);

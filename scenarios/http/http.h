@@ -50,7 +50,8 @@ typedef struct http_ctx {
     size_t bytes_out;                         /* of the response written */
     char extra[16 + HTTP_REQUEST_ID_MAX + 3]; /* header lines every response of the
                                                * request carries ("" or CRLF-ended) */
-    char ctype[128];                          /* a handler's Content-Type copied from the request */
+    char ctype[128]; /* a handler's Content-Type copied from the request (not reset per
+                      * request: read only after that handler wrote it) */
 } http_ctx;
 
 /* Serves one connection until it closes; closes the stream. Returns the
