@@ -373,15 +373,35 @@ static void test_many(void)
         close_conn(cs[i]);
 }
 
-/* A request in flight at the signal is answered; idle connections close. */
+/* A request in flight at the signal is answered; idle connections close.
+ *
+ * In flight means that the server has read part of it: busy sends a whole
+ * request and the start of a second in one send (56 bytes on loopback: one
+ * segment, which one read of the server's 4 KiB buffer takes whole), so the
+ * answer to the first shows that the second's start is in the server's
+ * buffer. (Sending only the start and sleeping 50 ms was a race: at load 29
+ * the server had not read it when the signal came, counted the connection
+ * idle and closed it; in `scripts/repeat.sh 200 all` http_e2e failed its 4th
+ * run, http_e2e_epoll its 2nd. Stopping the server with SIGSTOP across the
+ * signal, as a loaded machine may, made that form fail 3 of 6 runs.)
+ *
+ * busy has one request answered before the pipelined send: as its first
+ * send, the async1 server ended busy's read with -ECANCELED at the drain in
+ * 3 of 16 runs (the tasklet and cont servers passed), and with the server
+ * stopped across the signal it did so even after a first answer (2 of 19
+ * runs): a fault of the async1 server or runtime of its own, not this test's
+ * subject, recorded open in docs/testing.md. */
 static void test_drain(int sig)
 {
     conn *idle = open_conn(), *busy = open_conn();
     resp r;
     send_str(idle->fd, "GET /plaintext HTTP/1.1\r\n\r\n");
     read_resp(idle, &r, false);
-    send_str(busy->fd, "GET /json HTTP/1.1\r\nHost: t\r\n");
-    sleep_ms(50);
+    send_str(busy->fd, "GET /plaintext HTTP/1.1\r\n\r\n");
+    read_resp(busy, &r, false);
+    send_str(busy->fd, "GET /plaintext HTTP/1.1\r\n\r\nGET /json HTTP/1.1\r\nHost: t\r\n");
+    read_resp(busy, &r, false);
+    CHECK(r.status == 200);
     long t0 = now_ms();
     CHECK(kill(server_pid, sig) == 0);
     /* The idle connection closing shows that the server is draining; only
