@@ -6,6 +6,10 @@
 #   scripts/repeat.sh [ROUNDS] [all|fast]      (defaults: 200 all)
 #   env: RTA_REPEAT_JOBS  tests run at once (default: 3 per core)
 #        RTA_BUILD_ROOT   build root (the build goes to its release/)
+#        RTA_REPEAT_ORDER short: the shortest tests first (a run that must
+#                         stop at a deadline then ends with the most tests
+#                         at ROUNDS; the default, the longest first, ends
+#                         soonest when it can run to the end)
 #
 # "all" repeats every test but the compile_* ones (the compiler's verdict on a
 # file: nothing to repeat); this is the full proof, run by hand and recorded in
@@ -69,7 +73,7 @@ sampler=$!
 trap 'kill $busy $sampler 2>/dev/null || true' EXIT
 # What the record needs besides the log (scripts/repeat-summary.sh reads it).
 {
-    echo "rounds=$rounds set=$set_ jobs=$rjobs cores=$jobs"
+    echo "rounds=$rounds set=$set_ jobs=$rjobs cores=$jobs order=${RTA_REPEAT_ORDER:-long}"
     echo "commit=$(git -C "$root" rev-parse --short=7 HEAD 2>/dev/null || echo unknown)"
     git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "dirty=yes"
     echo "start=$(date +%s)"
@@ -85,6 +89,13 @@ repeat_run() {
 # The first pass only orders the repeat (a failure there shows again in the
 # repeat, which records it).
 repeat_run "$out/repeat-prime.log" 0 -j"$rjobs" -E "$prime_exclude" || true
+if [[ ${RTA_REPEAT_ORDER:-} == short ]]; then
+    # ctest starts the highest cost first: "NAME RUNS COST" lines, then
+    # "---" and the tests that failed (those go first whatever the cost).
+    cost=$out/Testing/Temporary/CTestCostData.txt
+    awk '$0 == "---" { rest = 1 } !rest && NF == 3 { $3 = sprintf("%.6f", 1 / ($3 + 0.001)) } { print }' \
+        "$cost" > "$cost.short" && mv "$cost.short" "$cost"
+fi
 rm -f "$out"/repeat-tools.log
 tools_pid=
 if [[ $set_ == all ]]; then
