@@ -301,9 +301,18 @@ int main(void)
 
     /* the task awaiter */
     {
+        /* Resolved once the task has suspended on p (the suspension count
+         * moved; nothing else runs now). A 5 ms sleep stood for that: at
+         * load 25 the task had not started, p was resolved first and its
+         * check that p is pending failed (72 runs into scripts/repeat.sh). */
+        rta_stats s0, s1;
+        rta_stats_get(&s0);
         rta_task *p = rta_promise_new();
         rta_task *t = rta_spawn(via_task_awaiter, p);
-        test_sleep_ms(5);
+        do {
+            test_sleep_ms(1);
+            rta_stats_get(&s1);
+        } while (s1.suspensions == s0.suspensions);
         CHECK_EQ(rta_task_status(t), RTA_PENDING);
         rta_promise_resolve(p, 21);
         CHECK_EQ(rta_task_wait(t, NULL), 42);
