@@ -42,5 +42,12 @@ now=$(date +%s)
             # the tests that took the most time (the sum of their passed runs)
             for (i = 1; i <= n; i++) { t = order[i]; printf "%.1f %s\n", secs[t], t | "sort -rn | head -12 | sed \"s/^/seconds in all: /\"" }
         }' "$out/repeat.log" $([[ -f $out/repeat-tools.log ]] && echo "$out/repeat-tools.log")
+    # the set's tests (from the first pass) that the repeat never started
+    if [[ -f $out/repeat-prime.log ]]; then
+        cat "$out"/repeat.log $([[ -f $out/repeat-tools.log ]] && echo "$out/repeat-tools.log") |
+            sed -n 's/.* Test  *#[0-9]*: \([^ ]*\) .*/\1/p' | sort -u > "$out/.started"
+        sed -n 's/.* Test  *#[0-9]*: \([^ ]*\) .*/\1/p' "$out/repeat-prime.log" | sort -u |
+            comm -23 - "$out/.started" | awk '{ l = l " " $0; n++ } END { if (n) printf "not started: %d tests:%s\n", n, l }'
+    fi
 } > "$out/repeat-summary.txt"
 cat "$out/repeat-summary.txt"
