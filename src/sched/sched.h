@@ -347,15 +347,22 @@ static inline rta__work *rta__sched_requeue_local(rta__worker *wk, rta__work *w,
     rta__work *h = wk->local.head;
     w->next = NULL;
     if (rta__likely(wk->fair_left != 0 && ((tick & 1) || !rta__deque_maybe_items(&wk->deque)))) {
-        __atomic_store_n(&wk->tick, tick, __ATOMIC_RELAXED); /* read by the stall watcher */
-        wk->fair_left--;
-        if (!h)
+        if (!h) {
+            __atomic_store_n(&wk->tick, tick, __ATOMIC_RELAXED); /* read by the stall watcher */
+            wk->fair_left--;
             return w;
+        }
         /* No branch on whether h was alone: then the tail is h, and h's
          * link, stale once h is popped (nothing reads a popped work's next;
-         * every push rewrites it), makes w the new head. */
+         * every push rewrites it), makes w the new head. The tick's store
+         * between the tail's and the head's keeps gcc from pairing those
+         * two in a vector store, which cost an instruction more per yield
+         * (and the new head out of a general register: rta_yield_cfg
+         * reads it). */
         wk->local.tail->next = w;
         wk->local.tail = w;
+        __atomic_store_n(&wk->tick, tick, __ATOMIC_RELAXED); /* read by the stall watcher */
+        wk->fair_left--;
         wk->local.head = h->next;
         return h;
     }
