@@ -77,10 +77,10 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     char name[128];
     /* Named from tables parsed before the fault (rta_init parses the
      * program's); a function elsewhere shows as its address. */
-    if (t && rta__symbolize_cached((uintptr_t)t->fn, name, sizeof name))
+    if (t && rta__symbolize_cached((uintptr_t)t->reg.fn, name, sizeof name))
         put_str(&m, name);
     else
-        put_num(&m, t ? (uint64_t)(uintptr_t)t->fn : 0, 16);
+        put_num(&m, t ? (uint64_t)(uintptr_t)t->reg.fn : 0, 16);
     put_str(&m, "): its execution region has ");
     put_num(&m, (uint64_t)rta__tasklet_cfg.region_bytes / 1024, 10);
     put_str(&m, " KiB of stack; raise rta_config.stack_size or RTA_STACK_SIZE\n");

@@ -39,7 +39,8 @@ _Static_assert(sizeof(void *) != 8 ||
                "the tasklet's hot fields spread out");
 /* What a parked tasklet costs besides its stack copy (issue 21: at most 800
  * bytes per tasklet parked at depth 10 after 500 ms idle; docs/tasklet.md):
- * a malloc chunk of 480 for the object, a region's bookkeeping. */
+ * a malloc chunk of 480 for the object (which holds up to 472 bytes; the
+ * object is 464), a region's bookkeeping. */
 _Static_assert(sizeof(void *) != 8 || sizeof(rta__tasklet) <= 472, "the tasklet object grew");
 _Static_assert(sizeof(void *) != 8 || sizeof(rta__region) <= 40, "the region's bookkeeping grew");
 
@@ -305,7 +306,7 @@ static void rta__tasklet_entry(void *arg)
 {
     (void)arg;
     rta__tasklet *t = tasklet_begin();
-    rta__tasklet_return(t->fn(t->arg));
+    rta__tasklet_return(((rta_fn)t->reg.fn)(t->arg));
 }
 
 static __attribute__((noreturn)) void rta__tasklet_fault(rta_error *e)
@@ -641,7 +642,7 @@ rta_task *rta_spawn(rta_fn fn, void *arg)
      * and a `rep stos` of the whole object was a fifth of a spawn's cost. */
     rta__exec *cur = rta__cur_exec();
     t->work = (rta__work){.next = NULL, .run = rta__tasklet_run};
-    t->fn = fn;
+    t->reg.fn = (const void *)fn;
     t->arg = arg;
     t->worker = NULL;
     t->region = NULL;
@@ -823,8 +824,8 @@ suspend_begin(rta__tasklet *t, enum rta__suspend_reason reason, bool cfg, uintpt
     capture_resume(t, cfg);
     /* Tasks that never suspend never touch the registry (registry.h). */
     if (rta__unlikely(!t->reg.shard))
-        rta__reg_add(&t->reg, &t->task, "tasklet", (const void *)t->fn, RTA__REG_PC_RETURN,
-                     rta__tasklet_reg_frames, NULL, 0);
+        rta__reg_add(&t->reg, &t->task, "tasklet", t->reg.fn, RTA__REG_PC_RETURN, rta__tasklet_reg_frames,
+                     NULL, 0);
     /* The async stack is the suspending call's callers up to the region's
      * top: read when asked (rta__tasklet_reg_frames), from fp, never walked now. */
     atomic_store_explicit(&t->reg.susp_fp, fp, memory_order_relaxed);

@@ -89,9 +89,11 @@ typedef struct rta__tasklet {
      * requested, CANCEL_LOCK while the hook slot is used; cancel_hook is the
      * armed wait's, guarded by CANCEL_LOCK. */
     _Atomic uint32_t cancel;
-    rta__exec exec;     /* its try chain and contexts (locals counted: see rta__ctx) */
-    rta__reg_entry reg; /* in the task registry from its first suspension */
-    rta_fn fn;
+    rta__exec exec; /* its try chain and contexts (locals counted: see rta__ctx) */
+    /* In the task registry from its first suspension. Its fn is the task's
+     * function from the spawn on (rta__reg_add stores the same): the object
+     * keeps no copy of its own, 8 bytes less per parked tasklet (issue 21). */
+    rta__reg_entry reg;
     void *arg;
     void *saved; /* evicted frames */
     /* Its live bytes and the buffer's size: a region is at most 1 GiB
