@@ -28,6 +28,10 @@
 static int yield_every;
 static int countdown; /* leaves until the next yield (one worker: no race) */
 
+/* The lowering rtac makes (docs/rtac.md), written by hand: before each
+ * await, RTA__CONT_LIVE (rta/detail/cont.h) names the frame fields live
+ * across it (S), those dead there (Z), and for a tail await, one followed
+ * by nothing but a return of known values, the value to finish with (R). */
 RTA_CONT_FN(cfib, int64_t, n)
 {
     RTA_CONT_FRAME(cfib, int64_t n; int64_t a;);
@@ -36,7 +40,11 @@ RTA_CONT_FN(cfib, int64_t, n)
     if (F.n < 2)
         RTA_CONT_RETURN(F.n);
     int64_t b;
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.n) Z(.a)
     RTA_CONT_CALL(F.a, cfib, F.n - 1);
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.n) S(.a)
     RTA_CONT_CALL(b, cfib, F.n - 2);
     RTA_CONT_RETURN(F.a + b);
 }
@@ -49,15 +57,23 @@ RTA_CONT_FN(yfib, int64_t, n)
     if (F.n < 2) {
         if (--countdown == 0) {
             countdown = yield_every;
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.n) Z(.a) R(F.n)
             RTA_CONT_YIELD();
         }
         RTA_CONT_RETURN(F.n);
     }
     int64_t b;
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.n) Z(.a)
     RTA_CONT_CALL(F.a, yfib, F.n - 1);
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.n) S(.a)
     RTA_CONT_CALL(b, yfib, F.n - 2);
     RTA_CONT_RETURN(F.a + b);
 }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
 
 RTA_CONT_FN(timed_root, void *, arg)
 {

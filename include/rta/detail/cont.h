@@ -22,6 +22,10 @@ extern "C" {
 /* rta_cont.desc's low bits. */
 #define RTA__CONT_F_HANDLER 1u /* suspended inside an RTA_CONT_TRY: errors stop here */
 #define RTA__CONT_F_HEAP 2u    /* from malloc (not a worker's slab) */
+/* Finished at its suspension (rtac's tail awaits: nothing but `return E`
+ * follows the await, E known then): the dispatcher hands on the value
+ * stored at the frame's start instead of resuming the frame. */
+#define RTA__CONT_F_DONE 4u
 #define RTA__CONT_F_MASK 7u
 
 /* Continuation sizes are multiples of 8; sizes up to this many words come
@@ -149,13 +153,13 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         stub, display, (uint32_t)sizeof(rta__frame_t), (uint32_t)RTA__CONT_CLS(sizeof(rta__frame_t))};       \
     enum { rta__cont_in_try_ = 0, rta__cont_in_handler_ = 0 };                                               \
     __attribute__((unused)) extern rta__try rta__cont_t_;                                                    \
-    /* Zeroed: an await saves all of F, also fields not written yet on its                                   \
-     * path; registers make this nearly free, and it keeps saves defined. */                                 \
+    /* Zeroed: an await saves all of F (or, in rtac's code, F's live fields),                                \
+     * also fields not written yet on its path; registers make this nearly                                   \
+     * free, and it keeps saves defined. The resume restores F at the await's                                \
+     * label (RTA__CONT_LIVE), so only what that await saved is loaded. */                                   \
     __attribute__((unused)) rta__frame_t F = RTA__ZERO_INIT;                                                 \
-    if (__builtin_expect(rta__k_ != NULL, 0)) {                                                              \
-        F = *(rta__frame_t *)(void *)(rta__k_ + 1);                                                          \
+    if (__builtin_expect(rta__k_ != NULL, 0))                                                                \
         goto * rta__k_->pc;                                                                                  \
-    }                                                                                                        \
     if (0) { /* the label await points name outside try blocks; its address */                               \
              /* keeps clang's indirect goto legal in a function with no await */                             \
     rta__cth_:                                                                                               \
@@ -188,6 +192,44 @@ RTA_EXTERN extern rta__try rta__cont_t_;
  * label keeps the block from being threaded; it emits nothing. */
 #define RTA__CONT_LANDING() __asm__ volatile("")
 
+/* What an await point saves into its continuation and restores at its
+ * resume label: RTA__CONT_LIVE(S, A, Z, R) applies S to each field to save
+ * and restore, A to each array field (copied with memcpy), Z to each field
+ * left out (saved as zero bytes, not restored), and R(E) for a tail await.
+ * A field is named with its dot: S(.n); S() is all of F, the default, which
+ * hand-lowered code keeps. rtac redefines it before each await with that
+ * await's live set (docs/rtac.md): a field dead across the await then needs
+ * no register across the call, and the resume loads only what lives on.
+ * Dead fields are saved as zeros, not skipped: a continuation from the free
+ * list holds another frame's bytes, and the debug stack check
+ * (RTA__CONT_CHECK) scans every word.
+ * R(E): the await is followed by nothing but `return E;` and E's value is
+ * known at the suspension (locals and constants): the frame is marked
+ * RTA__CONT_F_DONE with E at its start, and the dispatcher completes it
+ * with that value instead of resuming it (no activation, no stub call).
+ * Frames under 8 bytes cannot hold E: they are resumed as usual, which is
+ * why the live fields are still saved. */
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+#define RTA__CONT_SAVED(k) (*(rta__frame_t *)(void *)((k) + 1))
+#define RTA__CONT_SAVE1(f) (RTA__CONT_SAVED(rta__m_) f = F f);
+/* (void *) casts: a field may be volatile (setjmp rules in try blocks). */
+#define RTA__CONT_SAVEA(f)                                                                                   \
+    __builtin_memcpy((void *)&RTA__CONT_SAVED(rta__m_) f, (const void *)&F f, sizeof(F f));
+#define RTA__CONT_ZERO1(f) __builtin_memset((void *)&RTA__CONT_SAVED(rta__m_) f, 0, sizeof(F f));
+#define RTA__CONT_LOAD1(f) (F f = RTA__CONT_SAVED(rta__k_) f);
+#define RTA__CONT_LOADA(f)                                                                                   \
+    __builtin_memcpy((void *)&F f, (const void *)&RTA__CONT_SAVED(rta__k_) f, sizeof(F f));
+#define RTA__CONT_NOLOAD1(f)
+/* memcpy: the bytes may hold a field of another type, saved just before. */
+#define RTA__CONT_DONE1(e)                                                                                   \
+    if (sizeof(rta__frame_t) >= sizeof(int64_t)) {                                                           \
+        int64_t rta__dv_;                                                                                    \
+        rta__dv_ = (int64_t)(e);                                                                             \
+        __builtin_memcpy((void *)(rta__m_ + 1), &rta__dv_, sizeof rta__dv_);                                 \
+        rta__m_->desc |= RTA__CONT_F_DONE;                                                                   \
+    }
+#define RTA__CONT_NODONE1(e)
+
 /* The handler flag (RTA__CONT_F_HANDLER) of a frame's continuation is set
  * only while the frame is suspended at an await inside its try block:
  * rta__cont_take hands out a continuation with no flags, an await inside a
@@ -211,7 +253,7 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         rta__m_->pc = &&RTA__CONT_CAT(rta__r_, id);                                                          \
         if (rta__cont_in_try_) /* clear otherwise: see the landing */                                        \
             rta__m_->desc |= RTA__CONT_F_HANDLER;                                                            \
-        *(rta__frame_t *)(void *)(rta__m_ + 1) = F;                                                          \
+        RTA__CONT_LIVE(RTA__CONT_SAVE1, RTA__CONT_SAVEA, RTA__CONT_ZERO1, RTA__CONT_DONE1)                   \
         fix;                                                                                                 \
         rta__ck_->next = rta__m_;                                                                            \
         if (rta__cont_in_try_)                                                                               \
@@ -220,6 +262,7 @@ RTA_EXTERN extern rta__try rta__cont_t_;
         return RTA__LIT(rta_cret, 0, rta__m_);                                                               \
     } while (0);                                                                                             \
     RTA__CONT_CAT(rta__r_, id) : RTA__CONT_LANDING();                                                        \
+    RTA__CONT_LIVE(RTA__CONT_LOAD1, RTA__CONT_LOADA, RTA__CONT_NOLOAD1, RTA__CONT_NODONE1)                   \
     if (rta__cont_in_try_) {                                                                                 \
         rta__k_->desc &= ~(uintptr_t)RTA__CONT_F_HANDLER;                                                    \
         rta__try_push(&rta__cont_t_, __func__);                                                              \

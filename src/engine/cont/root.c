@@ -8,6 +8,9 @@
  * resume), and calls rta__cont_run_frames, which resumes one frame at a time:
  *
  *   resume(k) returns {v, NULL}: k finished; free it, hand v to k->next.
+ *   k is RTA__CONT_F_DONE:      k finished at its suspension (a tail await)
+ *                                with v at its frame's start: the same,
+ *                                without resuming it.
  *   resume(k) returns {_, nk}:   k suspended again (nk == k: it reused its
  *                                continuation); the new innermost frame is
  *                                sentinel.next; hand off and return.
@@ -195,11 +198,18 @@ static RTA_NOINLINE int rta__cont_run_frames(rta__cont_root *r, int mode, int64_
     rta__cont_tls.in_error = err; /* MODE_DELIVER only; the frame takes it at once */
     for (;;) {
         r->cur = k;
-        rta__cont_tls.in_value = v;
-        res = rta__cont_desc(k)->resume(k);
-        if (res.k) {
-            suspended(r, k, res.k);
-            return OUT_SUSPENDED;
+        uintptr_t d = k->desc;
+        if (d & RTA__CONT_F_DONE) {
+            /* Finished at its suspension (a tail await, rta/detail/cont.h):
+             * its value is at the frame's start; nothing to resume. */
+            memcpy(&res.v, (const void *)(k + 1), sizeof res.v);
+        } else {
+            rta__cont_tls.in_value = v;
+            res = ((const rta_cont_desc *)(d & ~(uintptr_t)RTA__CONT_F_MASK))->resume(k);
+            if (res.k) {
+                suspended(r, k, res.k);
+                return OUT_SUSPENDED;
+            }
         }
         rta_cont *next = k->next;
         rta__cont_free(k);

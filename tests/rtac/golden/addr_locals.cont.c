@@ -23,9 +23,15 @@ static rta_cret put_later(rta_cont *rta__k_, int64_t *out, int64_t v);
 __attribute__((noinline, unused)) static rta_cret rta__cr_put_later(rta_cont *k_) { return put_later(k_, (int64_t *){0}, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret put_later(rta_cont *rta__k_, int64_t *out, int64_t v)
 { RTA__CONT_FRAME_AS(rta__cr_put_later, "put_later", int64_t *out; int64_t v;); F.out = out; F.v = v; __attribute__((unused)) int64_t rtac_discard;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.out) S(.v)
     RTA_CONT_YIELD();
     *F.out = F.v;
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 
 typedef struct { int64_t x; int64_t k; } scalars__locals;
 static rta_cret scalars(rta_cont *rta__k_, int64_t seed);
@@ -35,16 +41,28 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret scalars__body(rta_cont
 { RTA__CONT_FRAME_AS(rta__cr_scalars__body, "scalars", int64_t *p; int i; const int64_t *pk; scalars__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
     F.rtac_heap->x = seed;
     F.p = &F.rtac_heap->x; /* kept across the awaits below */
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.p) Z(.i) Z(.pk) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->x, F.rtac_heap->x + 1);
     { F.i = 0; for (; F.i < 3; F.i++) {
+        
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.p) S(.i) Z(.pk) S(.rtac_heap)
         RTA_CONT_YIELD();
         *F.p += 10;
     } }
     F.rtac_heap->k = 5; /* a const one too */
     F.pk = &F.rtac_heap->k;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.p) Z(.i) S(.pk) S(.rtac_heap)
     RTA_CONT_YIELD();
     RTA_CONT_RETURN(F.rtac_heap->x + *F.pk);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_scalars(rta_cont *k_) { return scalars(k_, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret scalars(rta_cont *rta__k_, int64_t seed)
 { RTA__CONT_FRAME_AS(rta__cr_scalars, "scalars (locals)", scalars__locals *rtac_heap; int64_t rtac_r;);
@@ -65,14 +83,26 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret arrays__body(rta_cont 
     __builtin_memcpy(&F.rtac_heap->pr, &(__typeof__(F.rtac_heap->pr)){7, 8}, sizeof F.rtac_heap->pr);
     F.pb = &F.rtac_heap->pr.b;
     snprintf(F.rtac_heap->buf, sizeof F.rtac_heap->buf, "n%lld", (long long)F.rtac_heap->nums[3]);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.pb) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->nums[1], 20);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.pb) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, F.pb, 80);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.pb) S(.rtac_heap)
     RTA_CONT_YIELD();
     size_t len = strlen(F.rtac_heap->buf);
     printf("arrays: buf=%s len=%zu nums=%lld,%lld,%lld,%lld pair=%lld,%lld\n", F.rtac_heap->buf, len, (long long)F.rtac_heap->nums[0],
            (long long)F.rtac_heap->nums[1], (long long)F.rtac_heap->nums[2], (long long)F.rtac_heap->nums[3], (long long)F.rtac_heap->pr.a, (long long)F.rtac_heap->pr.b);
     RTA_CONT_RETURN(F.rtac_heap->nums[1] + F.rtac_heap->pr.b);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_arrays(rta_cont *k_) { return arrays(k_); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret arrays(rta_cont *rta__k_)
 { RTA__CONT_FRAME_AS(rta__cr_arrays, "arrays (locals)", arrays__locals *rtac_heap; int64_t rtac_r;);
@@ -88,9 +118,15 @@ static rta_cret param_addr__body(rta_cont *rta__k_, param_addr__locals *rtac_hea
 __attribute__((noinline, unused)) static rta_cret rta__cr_param_addr__body(rta_cont *k_) { return param_addr__body(k_, (param_addr__locals *){0}, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret param_addr__body(rta_cont *rta__k_, param_addr__locals *rtac_heap, int64_t v)
 { RTA__CONT_FRAME_AS(rta__cr_param_addr__body, "param_addr", param_addr__locals *rtac_heap;); F.rtac_heap = rtac_heap; F.rtac_heap->v = v; __attribute__((unused)) int64_t rtac_discard;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->v, F.rtac_heap->v * 3);
     RTA_CONT_RETURN(F.rtac_heap->v);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_param_addr(rta_cont *k_) { return param_addr(k_, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret param_addr(rta_cont *rta__k_, int64_t v)
 { RTA__CONT_FRAME_AS(rta__cr_param_addr, "param_addr (locals)", param_addr__locals *rtac_heap; int64_t rtac_r;);
@@ -107,20 +143,32 @@ __attribute__((noinline, unused)) static rta_cret rta__cr_shadowed__body(rta_con
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret shadowed__body(rta_cont *rta__k_, shadowed__locals *rtac_heap)
 { RTA__CONT_FRAME_AS(rta__cr_shadowed__body, "shadowed", int64_t sum; int i; shadowed__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
     F.rtac_heap->x = 1;F.sum = 0;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.sum) Z(.i) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->x, 2);
     F.sum += F.rtac_heap->x;
     {
         F.rtac_heap->x_2 = 100;
+        
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.sum) Z(.i) S(.rtac_heap)
         RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->x_2, 300);
         F.sum += F.rtac_heap->x_2;
     }
     { F.i = 0; for (; F.i < 2; F.i++) {
         F.rtac_heap->x_3 = F.i;
+        
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.sum) S(.i) S(.rtac_heap)
         RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->x_3, F.rtac_heap->x_3 + 1000);
         F.sum += F.rtac_heap->x_3;
     } }
     RTA_CONT_RETURN(F.sum + F.rtac_heap->x);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_shadowed(rta_cont *k_) { return shadowed(k_); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret shadowed(rta_cont *rta__k_)
 { RTA__CONT_FRAME_AS(rta__cr_shadowed, "shadowed (locals)", shadowed__locals *rtac_heap; int64_t rtac_r;);
@@ -139,13 +187,25 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret levels__body(rta_cont 
 { RTA__CONT_FRAME_AS(rta__cr_levels__body, "levels", int64_t below; levels__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
     F.rtac_heap->mine = n * 10;
     if (n > 0) {
+        
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.below) S(.rtac_heap)
         RTA_CONT_CALL(F.below, levels, n - 1);
+        
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.below) S(.rtac_heap)
         RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->mine, F.rtac_heap->mine + 1);
         RTA_CONT_RETURN(F.rtac_heap->mine + F.below);
     }
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.below) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->mine, F.rtac_heap->mine + 1);
     RTA_CONT_RETURN(F.rtac_heap->mine);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_levels(rta_cont *k_) { return levels(k_, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret levels(rta_cont *rta__k_, int64_t n)
 { RTA__CONT_FRAME_AS(rta__cr_levels, "levels (locals)", levels__locals *rtac_heap; int64_t rtac_r;);
@@ -165,9 +225,15 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret fails__body(rta_cont *
     F.p = &F.rtac_heap->x;
     if (!after_suspend)
         rta_throw(-7, "before any suspension (x=%lld)", (long long)*F.p);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.p) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, F.p, 4);
     rta_throw(-8, "after a suspension (x=%lld)", (long long)*F.p);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_fails(rta_cont *k_) { return fails(k_, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret fails(rta_cont *rta__k_, int64_t after_suspend)
 { RTA__CONT_FRAME_AS(rta__cr_fails, "fails (locals)", fails__locals *rtac_heap; int64_t rtac_r;);
@@ -186,8 +252,14 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret catches__body(rta_cont
     F.r = 0;
     F.rtac_heap->mine = 11;
     F.pm = &F.rtac_heap->mine;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.after_suspend) S(.r) S(.pm) Z(.rta__t_) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, F.pm, 12);
     RTA_CONT_TRY { /* mine is not written in here: setjmp's rule */
+        
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.after_suspend) S(.r) S(.pm) S(.rta__t_) S(.rtac_heap)
         RTA_CONT_CALL(F.r, fails, F.after_suspend);
     }
     RTA_CONT_CATCH(e) {
@@ -195,9 +267,15 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret catches__body(rta_cont
         F.r = -1;
     }
     RTA_CONT_END_TRY;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.after_suspend) S(.r) Z(.pm) Z(.rta__t_) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, F.pm, *F.pm + 1);
     RTA_CONT_RETURN(F.r + F.rtac_heap->mine);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_catches(rta_cont *k_) { return catches(k_, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret catches(rta_cont *rta__k_, int64_t after_suspend)
 { RTA__CONT_FRAME_AS(rta__cr_catches, "catches (locals)", catches__locals *rtac_heap; int64_t rtac_r;);
@@ -214,9 +292,15 @@ __attribute__((noinline, unused)) static rta_cret rta__cr_void_fn__body(rta_cont
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret void_fn__body(rta_cont *rta__k_, void_fn__locals *rtac_heap, int64_t *total)
 { RTA__CONT_FRAME_AS(rta__cr_void_fn__body, "void_fn", int64_t *total; void_fn__locals *rtac_heap;); F.total = total; F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
     F.rtac_heap->step = 0;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.total) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, put_later, &F.rtac_heap->step, 5);
     *F.total += F.rtac_heap->step;
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_void_fn(rta_cont *k_) { return void_fn(k_, (int64_t *){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret void_fn(rta_cont *rta__k_, int64_t *total)
 { RTA__CONT_FRAME_AS(rta__cr_void_fn, "void_fn (locals)", void_fn__locals *rtac_heap; int64_t rtac_r;);
@@ -234,9 +318,18 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret faulting__body(rta_con
 { RTA__CONT_FRAME_AS(rta__cr_faulting__body, "faulting", int64_t *ph; faulting__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
     F.rtac_heap->here = (int64_t)(intptr_t)arg;
     F.ph = &F.rtac_heap->here;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.ph) S(.rtac_heap)
     RTA_CONT_YIELD();
-    { int64_t rtac_ret; RTA_CONT_CALL(rtac_ret, fails, *F.ph + 1); RTA_CONT_RETURN(rtac_ret); }
+    { int64_t rtac_ret; 
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.ph) S(.rtac_heap)
+    RTA_CONT_CALL(rtac_ret, fails, *F.ph + 1); RTA_CONT_RETURN(rtac_ret); }
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_faulting(rta_cont *k_) { return faulting(k_, (void *){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret faulting(rta_cont *rta__k_, void *arg)
 { RTA__CONT_FRAME_AS(rta__cr_faulting, "faulting (locals)", faulting__locals *rtac_heap; int64_t rtac_r;);
@@ -253,18 +346,45 @@ __attribute__((noinline, unused)) static rta_cret rta__cr_run__body(rta_cont *k_
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret run__body(rta_cont *rta__k_, run__locals *rtac_heap, void *arg)
 { RTA__CONT_FRAME_AS(rta__cr_run__body, "run", int64_t rtac_t1; int64_t rtac_t2; int64_t rtac_t3; int64_t rtac_t4; int64_t rtac_t5; int64_t rtac_t6; int64_t rtac_t7; run__locals *rtac_heap;); F.rtac_heap = rtac_heap; __attribute__((unused)) int64_t rtac_discard;
     (void)arg;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1) Z(.rtac_t2) Z(.rtac_t3) Z(.rtac_t4) Z(.rtac_t5) Z(.rtac_t6) Z(.rtac_t7) S(.rtac_heap)
     RTA_CONT_CALL(F.rtac_t1, scalars, 4); printf("scalars: %lld\n", (long long)F.rtac_t1);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1) Z(.rtac_t2) Z(.rtac_t3) Z(.rtac_t4) Z(.rtac_t5) Z(.rtac_t6) Z(.rtac_t7) S(.rtac_heap)
     RTA_CONT_CALL(F.rtac_t2, arrays); printf("arrays: %lld\n", (long long)F.rtac_t2);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1) Z(.rtac_t2) Z(.rtac_t3) Z(.rtac_t4) Z(.rtac_t5) Z(.rtac_t6) Z(.rtac_t7) S(.rtac_heap)
     RTA_CONT_CALL(F.rtac_t3, param_addr, 6); printf("param_addr: %lld\n", (long long)F.rtac_t3);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1) Z(.rtac_t2) Z(.rtac_t3) Z(.rtac_t4) Z(.rtac_t5) Z(.rtac_t6) Z(.rtac_t7) S(.rtac_heap)
     RTA_CONT_CALL(F.rtac_t4, shadowed); printf("shadowed: %lld\n", (long long)F.rtac_t4);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1) Z(.rtac_t2) Z(.rtac_t3) Z(.rtac_t4) Z(.rtac_t5) Z(.rtac_t6) Z(.rtac_t7) S(.rtac_heap)
     RTA_CONT_CALL(F.rtac_t5, levels, 4); printf("levels: %lld\n", (long long)F.rtac_t5);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1) Z(.rtac_t2) Z(.rtac_t3) Z(.rtac_t4) Z(.rtac_t5) Z(.rtac_t6) Z(.rtac_t7) S(.rtac_heap)
     RTA_CONT_CALL(F.rtac_t6, catches, 0); printf("catches(0): %lld\n", (long long)F.rtac_t6);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1) Z(.rtac_t2) Z(.rtac_t3) Z(.rtac_t4) Z(.rtac_t5) Z(.rtac_t6) Z(.rtac_t7) S(.rtac_heap)
     RTA_CONT_CALL(F.rtac_t7, catches, 1); printf("catches(1): %lld\n", (long long)F.rtac_t7);
     F.rtac_heap->total = 1;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1) Z(.rtac_t2) Z(.rtac_t3) Z(.rtac_t4) Z(.rtac_t5) Z(.rtac_t6) Z(.rtac_t7) S(.rtac_heap)
     RTA_CONT_CALL(rtac_discard, void_fn, &F.rtac_heap->total);
     printf("void_fn: %lld\n", (long long)F.rtac_heap->total);
     RTA_CONT_RETURN(F.rtac_heap->total);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 __attribute__((noinline, unused)) static rta_cret rta__cr_run(rta_cont *k_) { return run(k_, (void *){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret run(rta_cont *rta__k_, void *arg)
 { RTA__CONT_FRAME_AS(rta__cr_run, "run (locals)", run__locals *rtac_heap; int64_t rtac_r;);

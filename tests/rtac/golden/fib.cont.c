@@ -11,13 +11,25 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret fib(rta_cont *rta__k_,
 { RTA__CONT_FRAME_AS(rta__cr_fib, "fib", int64_t n; int64_t a;); F.n = n; __attribute__((unused)) int64_t rtac_discard;
     if (F.n < 2) {
         if (F.n == 1)
-            { RTA_CONT_YIELD(); }
+            { 
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.n) Z(.a) R(F.n)
+            RTA_CONT_YIELD(); }
         RTA_CONT_RETURN(F.n);
     }
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.n) Z(.a)
     RTA_CONT_CALL(F.a, fib, F.n - 1);
-    int64_t b; RTA_CONT_CALL(b, fib, F.n - 2);
+    int64_t b; 
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.n) S(.a)
+    RTA_CONT_CALL(b, fib, F.n - 2);
     RTA_CONT_RETURN(F.a + b);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 
 static rta_cret run(rta_cont *rta__k_, void *arg);
 __attribute__((noinline, unused)) static rta_cret rta__cr_run(rta_cont *k_) { return run(k_, (void *){0}); }
@@ -26,10 +38,19 @@ RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS static rta_cret run(rta_cont *rta__k_,
     F.n = (int64_t)(intptr_t)arg;
     F.sum = 0;
     { F.i = 0; for (; F.i <= F.n; F.i++) { 
-RTA_CONT_CALL(F.rtac_t1, fib, F.i); F.sum += F.rtac_t1; } }
+
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.n) S(.sum) S(.i) Z(.rtac_t1) Z(.rtac_t2)
+        RTA_CONT_CALL(F.rtac_t1, fib, F.i); F.sum += F.rtac_t1; } }
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.n) S(.sum) Z(.i) Z(.rtac_t1) Z(.rtac_t2)
     RTA_CONT_CALL(F.rtac_t2, fib, F.n); printf("fib(%lld) = %lld, sum %lld\n", (long long)F.n, (long long)F.rtac_t2, (long long)F.sum);
     RTA_CONT_RETURN(F.sum);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 
 int main(void)
 {

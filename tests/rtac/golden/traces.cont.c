@@ -45,19 +45,37 @@ static rta_cret level2(rta_cont *rta__k_, int64_t x);
 __attribute__((noinline, unused)) static rta_cret rta__cr_level2(rta_cont *k_) { return level2(k_, (int64_t){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS LEVEL_ATTRS static rta_cret level2(rta_cont *rta__k_, int64_t x)
 { RTA__CONT_FRAME_AS(rta__cr_level2, "level2", int64_t x;); F.x = x; __attribute__((unused)) int64_t rtac_discard;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.x)
     RTA_CONT_SLEEP_MS(1);
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S(.x)
     RTA_CONT_YIELD();
-    int64_t v; RTA_CONT_CALL(v, level3, F.x);
+    int64_t v; 
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.x)
+    RTA_CONT_CALL(v, level3, F.x);
     RTA_CONT_RETURN(v + 1);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 
 static rta_cret level1(rta_cont *rta__k_, void *arg);
 __attribute__((noinline, unused)) static rta_cret rta__cr_level1(rta_cont *k_) { return level1(k_, (void *){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS LEVEL_ATTRS static rta_cret level1(rta_cont *rta__k_, void *arg)
 { RTA__CONT_FRAME_AS(rta__cr_level1, "level1", char rtac_none;); __attribute__((unused)) int64_t rtac_discard;
-    int64_t v; RTA_CONT_CALL(v, level2, (int64_t)(intptr_t)arg);
+    int64_t v; 
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) 
+    RTA_CONT_CALL(v, level2, (int64_t)(intptr_t)arg);
     RTA_CONT_RETURN(v + 1);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 
 /* Fails at once: on async1 it runs (and throws) inside rta_spawn. */
 static rta_cret sync_thrower(rta_cont *rta__k_, void *arg);
@@ -74,8 +92,14 @@ static rta_cret late_awaiter(rta_cont *rta__k_, void *failed);
 __attribute__((noinline, unused)) static rta_cret rta__cr_late_awaiter(rta_cont *k_) { return late_awaiter(k_, (void *){0}); }
 RTA__CONT_NO_CLOBBERED RTA__CONT_FN_ATTRS LEVEL_ATTRS static rta_cret late_awaiter(rta_cont *rta__k_, void *failed)
 { RTA__CONT_FRAME_AS(rta__cr_late_awaiter, "late_awaiter", int64_t rtac_t1;); __attribute__((unused)) int64_t rtac_discard;
+    
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) Z(.rtac_t1)
     do { rta__cancel_point("rta_await"); RTA_CONT_AWAIT_TASK(F.rtac_t1, (rta_task *)failed); } while (0);RTA_CONT_RETURN(F.rtac_t1 + 1);
 RTA_CONT_RETURN(0); }
+#undef RTA__CONT_LIVE
+#define RTA__CONT_LIVE(S, A, Z, R) S()
+
 
 static void print_trace(const char *which, const rta_error *e)
 {

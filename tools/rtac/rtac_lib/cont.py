@@ -248,6 +248,11 @@ class Lowering:
         out.append(('V', last[1], last[2] - 1))
         out.append(('G', 'RTA_CONT_RETURN(0); '))
         out.append(('V', last[2] - 1, last[2]))
+        if any(p[0] == 'K' for p in out):
+            # Each await's live set (all temporaries are known now), then
+            # the default again for whatever follows the function.
+            out = [('G', self.live_text(p[1], p[2], p[3])) if p[0] == 'K' else p for p in out]
+            out.append(('G', self.LIVE_DEFAULT))
         if self.heap:
             out.append(('G', self.heap_wrapper(c, wrapper, name, ps)))
         self.subs.append((self.decl_start(c), root.e, out))
@@ -391,6 +396,11 @@ class Lowering:
                 for k in n.kids:
                     if k.kind == K.LABEL_REF and k.c.spelling in labels and labels[k.c.spelling] < n.s:
                         regions.append((labels[k.c.spelling], n.e))
+            elif n.kind == K.INDIRECT_GOTO_STMT:
+                # `goto *p`: any label before it may be the target.
+                for off in labels.values():
+                    if off < n.s:
+                        regions.append((off, n.e))
         self.regions = regions
         # Uses and address-taking.
         for n in walk(body):
@@ -419,18 +429,25 @@ class Lowering:
         self.find_cfg_fn(body)
         seen, hseen = {}, {}
         for v in self.vars:
+            # The awaits v lives across (its value is read after the await
+            # resumes): each await saves and restores only those (cont's
+            # RTA__CONT_LIVE), so the analysis below is per (v, await).
+            v.live_at = set()
             if self.cfg_stmt is not None and v.decl == self.cfg_var.decl:
                 continue  # RTA_CONFIGURE_AWAIT_FN's flag: a C local of every entry
             for a, anchor, aoff in anchors:
                 if not (v.decl < aoff < v.scope_end):
                     continue
                 # `T v = A;` / `v = A;`: A writes v as it resumes, so v's value
-                # before A is dead there (fib's b needs no frame slot). A's
-                # own arguments are read before it can suspend (chain(d - 1)).
-                # Nothing after a block that ends in `return` is reached
-                # from an await inside it (`if (d > 1) { ... return v + 1; }`).
+                # before A is dead there (fib's b needs no frame slot), unless
+                # A sits in a try body: an error delivered there skips the
+                # write, and the handler may read v's value from before A.
+                # A's own arguments are read before it can suspend
+                # (chain(d - 1)). Nothing after a block that ends in `return`
+                # is reached from an await inside it (`if (d > 1) { ...
+                # return v + 1; }`).
                 limit = self.reach_end(a)
-                live = self.await_dst(a) is not v and \
+                live = (self.await_dst(a) is not v or self.in_try(a)) and \
                     any(anchor < r < limit and not a.s <= r < a.e for r in v.refs)
                 if not live:
                     for rs, re in regions:
@@ -451,6 +468,7 @@ class Lowering:
                     v.heap = True
                 if live:
                     v.hoisted = True
+                    v.live_at.add(a)
             if v.heap:
                 # The pointers must stay valid: the heap block, not the frame.
                 v.hoisted = False
@@ -488,6 +506,16 @@ class Lowering:
             if v.name == front._CFG and (self.cfg_var is None or v.decl != self.cfg_var.decl):
                 raise u.error(v.decl, "RTA_CONFIGURE_AWAIT_FN must be the first statement of an async2 "
                               "function (its flag is set before any code of the function runs)")
+
+    def in_try(self, a):
+        """Whether await a lies in an RTA_TRY block of this function (its
+        body: rtac refuses awaits in handlers)."""
+        p = a.parent
+        while p is not None:
+            if p.kind == K.DO_STMT and self.u.src[p.s:].startswith(b'RTA_TRY'):
+                return True
+            p = p.parent
+        return False
 
     def reach_end(self, a):
         """An offset past which no code runs after await a resumes: the end
@@ -680,7 +708,15 @@ class Lowering:
                                                for k in walk(n))
 
     def stmt(self, n, ctx):
-        """Pieces replacing statement n over n.s .. full_end(n)."""
+        """Pieces replacing statement n over n.s .. full_end(n). Notes where
+        the temporaries of n's own expressions start (tmark, live_text)."""
+        saved, self.tmark = getattr(self, 'tmark', 0), len(self.temps)
+        try:
+            return self.stmt_(n, ctx)
+        finally:
+            self.tmark = saved
+
+    def stmt_(self, n, ctx):
         u = self.u
         if n is self.cfg_stmt:
             return []  # declared in the prologue (find_cfg_fn)
@@ -1013,12 +1049,115 @@ class Lowering:
 
     def emit_await(self, n, args, dst):
         """The await n, its arguments already evaluated (text), storing its
-        value in dst (None: no value wanted)."""
+        value in dst (None: no value wanted), after its live set (a 'K'
+        piece, made text by live_text once the function's temporaries are
+        all known)."""
+        u = self.u
+        bol = u.line_starts[u.line_of(n.s) - 1]
+        indent = u.src[bol:n.s]
+        indent = indent[:len(indent) - len(indent.lstrip())].decode()
+        live = [('K', n, dst, [f for f, _ in self.temps[self.tmark:]]), ('L', u.line_of(n.s)), ('G', indent)]
         if n.callee in front.RUNTIME_AWAITS:
             t = front.RUNTIME_AWAITS[n.callee].cont
-            return [('G', t.format(*args, dst=dst) + ';')]
-        return [('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst or 'rtac_discard', self.fn_name(n.callee),
-                                                     ''.join(', ' + a for a in args)))]
+            return live + [('G', t.format(*args, dst=dst) + ';')]
+        return live + [('G', 'RTA_CONT_CALL(%s, %s%s);' % (dst or 'rtac_discard', self.fn_name(n.callee),
+                                                            ''.join(', ' + a for a in args)))]
+
+    LIVE_DEFAULT = '\n#undef RTA__CONT_LIVE\n#define RTA__CONT_LIVE(S, A, Z, R) S()\n'
+
+    def live_text(self, n, dst, temps):
+        """RTA__CONT_LIVE for await n (rta/detail/cont.h): the frame fields
+        it saves and restores (S, A for arrays) and those it saves as zeros
+        (Z). Variables: those live across n (analyse's live_at). A
+        temporary (a hoisted await's value, a && / || / ?: result): temps,
+        those made earlier in the lowering of the statement whose own
+        expressions hold n, but not the one n writes. A temporary is read
+        only by the statement that made it (once its awaits ran), and a
+        nested statement (an if's branch, a loop's body) starts a new list:
+        its enclosing statement's temporaries are read before it runs, or
+        written again before they are read (a loop's condition). The heap
+        block pointer: across every await."""
+        tk = front.ci.TypeKind
+        arrays = (tk.CONSTANTARRAY, tk.INCOMPLETEARRAY)
+        items = []
+        for v in self.vars:
+            if v.hoisted:
+                m = ('A' if v.c.type.get_canonical().kind in arrays else 'S') if n in v.live_at else 'Z'
+                items.append('%s(.%s)' % (m, v.field))
+        for f, _ in self.temps:
+            items.append('%s(.%s)' % ('S' if f in temps and dst != self.FR + f else 'Z', f))
+        if self.heap:
+            items.append('S(.rtac_heap)')
+        tail = self.tail_value(n, dst)
+        if tail is not None:
+            items.append('R(%s)' % tail)
+        return '\n#undef RTA__CONT_LIVE\n#define RTA__CONT_LIVE(S, A, Z, R) %s\n' % ' '.join(items)
+
+    # Operators of a tail await's E (tail_value): no side effects, no traps
+    # (no / or %), no memory read through a pointer.
+    _PURE_BIN = {'+', '-', '*', '&', '|', '^', '<<', '>>', '==', '!=', '<', '>', '<=', '>=', '&&', '||'}
+    _PURE_UN = {'-', '+', '~', '!'}
+
+    def tail_value(self, n, dst):
+        """The text of E when await n is a statement of its own whose value
+        is not used, outside any try block, and control after it reaches
+        `return E;` and nothing else, E made of locals of this frame (not
+        address-taken, not volatile), literals and side-effect-free
+        operators: E's value is then the same at the suspension as at the
+        resume, and the frame can finish there (RTA__CONT_DONE1). Else None.
+        (fib's leaf: `rta_yield(); ... return n;`.)"""
+        u = self.u
+        if dst not in (None, 'rtac_discard') or self.in_try(n):
+            return None
+        cur = n
+        while cur.parent is not None and cur.parent.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR,
+                                                               K.CSTYLE_CAST_EXPR):
+            cur = cur.parent
+        while True:
+            par = cur.parent
+            if par is None:
+                return None
+            if par.kind == K.COMPOUND_STMT:
+                i = next(j for j, x in enumerate(par.kids) if x is cur)
+                if i + 1 < len(par.kids):
+                    nxt = par.kids[i + 1]
+                    break
+                if par is self.body:
+                    return None   # falls off the end (RTA_CONT_RETURN(0) follows)
+                cur = par
+            elif par.kind == K.IF_STMT and cur is not par.kids[0]:
+                cur = par
+            else:
+                return None
+        if nxt.kind != K.RETURN_STMT or nxt.macro:
+            return None
+        if not nxt.kids:
+            return '0' if self.void else None
+        if self.void:
+            return None
+        e = nxt.kids[0]
+        for x in walk(e):
+            k = x.kind
+            if x.macro:
+                return None
+            if k in (K.INTEGER_LITERAL, K.CHARACTER_LITERAL, K.PAREN_EXPR, K.UNEXPOSED_EXPR,
+                     K.CSTYLE_CAST_EXPR):
+                continue
+            if k == K.DECL_REF_EXPR:
+                if x.ref is None or x.ref.heap or x.c.type.is_volatile_qualified():
+                    return None
+                continue
+            if k == K.BINARY_OPERATOR and len(x.kids) == 2 and binop(u, x) in self._PURE_BIN:
+                continue
+            if k == K.UNARY_OPERATOR and len(x.kids) == 1 and \
+                    u.text(x.s, x.kids[0].s).strip() in self._PURE_UN:
+                continue
+            return None
+        t = tree.pieces_text(u, self.render(e))
+        if '//' in t or '/*' in t:
+            return None
+        t = t.replace('\\\n', ' ').replace('\n', ' ')   # one #define line
+        return '(%s)(%s)' % (self.ret_cast, t) if self.ret_cast else t
 
     def expr(self, n, stmt=False):
         """(pre, e): statements that run the awaits of expression n in order,
