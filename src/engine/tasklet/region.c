@@ -172,6 +172,11 @@ void rta__regions_fini(rta__tasklet_worker *tw)
         rta__region_chunk *c = tw->chunks[k];
         for (unsigned i = 0; c->vg_ids && i < c->n; i++)
             VALGRIND_STACK_DEREGISTER(c->vg_ids[i]);
+        /* ASan: the frames a task was in at its last switch never returned,
+         * so their redzones are still poisoned in the shadow; a later
+         * mapping at these addresses would read as a stack overflow
+         * (tests/tasklet/test_regions_unmapped.c). */
+        rta__asan_unpoison(c->map, c->map_len);
         munmap(c->map, c->map_len);
         free(c->vg_ids);
         free(c);
