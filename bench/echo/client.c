@@ -6,7 +6,15 @@
  * seconds it stops and prints one JSON line: requests, requests/s, p50/p99
  * round trip in microseconds, errors. Bounded: it exits after DURATION + 10 s
  * whatever the server does (an alarm), reporting what it saw.
- *   echo_client --port P --conns N --duration S [--size B]
+ *   echo_client --port P --conns N --duration S [--size B] [--sync]
+ * --sync (bench/report/iocost.py, which measures the server only while the
+ * requests it counts run): after connecting, a warm-up of one second; then
+ * every message in flight is received (drained), `{"warm": true}` printed,
+ * and one line read from stdin before the measured run starts; that run
+ * ends drained too (every request the server saw is counted), its line is
+ * printed, and one more line is read before the connections close. So the
+ * server does, between the two lines, exactly the requests counted: no
+ * accept, no connection set-up or close, no request of the warm-up.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -14,6 +22,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +76,82 @@ static int cmp(const void *a, const void *b)
 }
 
 static volatile sig_atomic_t overdue;
+
+/* --sync: one line from the driver (false at its end of file). */
+static bool wait_line(void)
+{
+    char line[64];
+    return fgets(line, sizeof line, stdin) != NULL;
+}
+
+/* The closed loop for `duration` seconds (or until the alarm): each
+ * connection sends its first message, then the next as each echo completes.
+ * drain: after the time is up, also receive every echo still in flight (a
+ * connection whose echo does not come within a second counts as an error).
+ * Records each round trip in lat; returns the time it stopped, *t0 when it
+ * began. */
+static int64_t run(cl *cs, int conns, int ep, double duration, bool drain, int64_t *t0p)
+{
+    int64_t t0 = now_ns(), end = t0 + (int64_t)(duration * 1e9);
+    if (t0p)
+        *t0p = t0;
+    int inflight = 0;
+    for (int i = 0; i < conns; i++) {
+        if (cs[i].fd < 0)
+            continue;
+        if (send_msg(&cs[i]) != 0)
+            errors++;
+        else
+            inflight++;
+    }
+    struct epoll_event evs[256];
+    static char in[65536], want[65536];
+    int64_t now = t0, stop = end;
+    while (!overdue && (now < end || (drain && inflight > 0 && now < stop))) {
+        int n = epoll_wait(ep, evs, 256, 100);
+        now = now_ns();
+        if (now >= end && stop == end)
+            stop = end + 1000000000; /* the drain's second */
+        for (int i = 0; i < n; i++) {
+            cl *c = evs[i].data.ptr;
+            ssize_t k = recv(c->fd, in, size - c->got, MSG_DONTWAIT);
+            if (k <= 0) {
+                if (k < 0 && errno == EAGAIN)
+                    continue;
+                errors++; /* the server closed or reset: this connection is done */
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                c->fd = -1;
+                inflight--;
+                continue;
+            }
+            fill(want, c);
+            if (memcmp(in, want + c->got, (size_t)k) != 0)
+                errors++;
+            c->got += (size_t)k;
+            if (c->got < size)
+                continue;
+            if (nlat == caplat) {
+                caplat *= 2;
+                lat = realloc(lat, caplat * sizeof *lat);
+            }
+            lat[nlat++] = now - c->sent_ns;
+            inflight--;
+            if (now < end) {
+                if (send_msg(c) != 0) {
+                    errors++;
+                    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                    c->fd = -1;
+                } else {
+                    inflight++;
+                }
+            }
+        }
+    }
+    if (drain)
+        errors += inflight; /* echoes that never came back */
+    return now;
+}
+
 static void on_alarm(int s)
 {
     (void)s;
@@ -77,8 +162,14 @@ int main(int argc, char **argv)
 {
     int port = 0, conns = 1;
     double duration = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--port") == 0)
+    bool driven = false;
+    for (int i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--sync") == 0) {
+            driven = true;
+            i--;
+        } else if (i + 1 >= argc)
+            break;
+        else if (strcmp(argv[i], "--port") == 0)
             port = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--conns") == 0)
             conns = atoi(argv[i + 1]);
@@ -88,7 +179,7 @@ int main(int argc, char **argv)
             size = (size_t)atol(argv[i + 1]);
     }
     if (port <= 0 || conns < 1 || duration <= 0 || size < 1 || size > 65536) {
-        fprintf(stderr, "usage: echo_client --port P --conns N --duration S [--size 1..65536]\n");
+        fprintf(stderr, "usage: echo_client --port P --conns N --duration S [--size 1..65536] [--sync]\n");
         return 2;
     }
     signal(SIGALRM, on_alarm);
@@ -111,43 +202,21 @@ int main(int argc, char **argv)
     }
     caplat = 1 << 20;
     lat = malloc(caplat * sizeof *lat);
-    int64_t t0 = now_ns(), end = t0 + (int64_t)(duration * 1e9);
-    for (int i = 0; i < conns; i++)
-        if (send_msg(&cs[i]) != 0)
-            errors++;
-    struct epoll_event evs[256];
-    char in[65536], want[65536];
-    int64_t now = t0;
-    while (now < end && !overdue) {
-        int n = epoll_wait(ep, evs, 256, 100);
-        now = now_ns();
-        for (int i = 0; i < n; i++) {
-            cl *c = evs[i].data.ptr;
-            ssize_t k = recv(c->fd, in, size - c->got, MSG_DONTWAIT);
-            if (k <= 0) {
-                if (k < 0 && errno == EAGAIN)
-                    continue;
-                errors++; /* the server closed or reset: this connection is done */
-                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-                continue;
-            }
-            fill(want, c);
-            if (memcmp(in, want + c->got, (size_t)k) != 0)
-                errors++;
-            c->got += (size_t)k;
-            if (c->got < size)
-                continue;
-            if (nlat == caplat) {
-                caplat *= 2;
-                lat = realloc(lat, caplat * sizeof *lat);
-            }
-            lat[nlat++] = now - c->sent_ns;
-            if (now < end && send_msg(c) != 0) {
-                errors++;
-                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-            }
+    if (driven) {
+        run(cs, conns, ep, 1.0, true, NULL);
+        if (overdue || errors) {
+            fprintf(stderr, "echo_client: the warm-up did not complete (%ld errors)\n", errors);
+            return 1;
         }
+        alarm(0); /* the driver may take its time (valgrind) */
+        nlat = 0;
+        printf("{\"warm\": true}\n");
+        fflush(stdout);
+        if (!wait_line())
+            return 1;
+        alarm((unsigned)duration + 10);
     }
+    int64_t t0, now = run(cs, conns, ep, duration, driven, &t0);
     double secs = (double)(now - t0) / 1e9;
     qsort(lat, nlat, sizeof *lat, cmp);
     double p50 = nlat ? (double)lat[nlat / 2] / 1e3 : 0;
@@ -155,5 +224,9 @@ int main(int argc, char **argv)
     printf("{\"requests\": %zu, \"rps\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"errors\": %ld, "
            "\"conns\": %d, \"size\": %zu, \"seconds\": %.3f}\n",
            nlat, secs > 0 ? (double)nlat / secs : 0, p50, p99, errors, conns, size, secs);
+    if (driven) {
+        fflush(stdout);
+        wait_line();
+    }
     return 0;
 }

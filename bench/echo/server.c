@@ -4,7 +4,9 @@
  * clock starts); each connection runs conn.c's loop as a task of the chosen
  * engine. Listens on 127.0.0.1 only; prints `listening on 127.0.0.1:PORT`
  * when it accepts; SIGTERM or SIGINT stops it (rta_shutdown ends the pending
- * reads).
+ * reads). SIGUSR1 prints the runtime's counters (rta_stats) as one JSON line
+ * on stdout, so that a measurement can take the difference over its run
+ * (bench/report/iocost.py: how many tasklet resumes copied a stack back).
  *   echo_server_rta [--engine tasklet|cont|async1] [--port N] [--workers N]
  * The I/O backend is RTA_IO's (epoll or io_uring).
  */
@@ -42,6 +44,18 @@ static int64_t acceptor(void *arg)
         }
         rta_task_release(t);
     }
+}
+
+static void print_stats(void)
+{
+    rta_stats s;
+    rta_stats_get(&s);
+    printf("{\"stats\": {\"suspensions\": %llu, \"resumes_resident\": %llu, \"resumes_restored\": %llu, "
+           "\"evictions\": %llu, \"compactions\": %llu, \"bytes_copied\": %llu}}\n",
+           (unsigned long long)s.suspensions, (unsigned long long)s.resumes_resident,
+           (unsigned long long)s.resumes_restored, (unsigned long long)s.evictions,
+           (unsigned long long)s.compactions, (unsigned long long)s.bytes_copied);
+    fflush(stdout);
 }
 
 static long number(const char *opt, const char *v, long lo, long hi)
@@ -94,6 +108,7 @@ int main(int argc, char **argv)
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     rta_config cfg = {.workers = (unsigned)workers};
@@ -116,7 +131,8 @@ int main(int argc, char **argv)
     printf("listening on 127.0.0.1:%d\n", rta_sock_port(lfd));
     fflush(stdout);
     int sig;
-    sigwait(&stop, &sig);
+    while (sigwait(&stop, &sig) == 0 && sig == SIGUSR1)
+        print_stats();
     rta_close(lfd);
     rta_task_release(acc);
     rta_shutdown();
