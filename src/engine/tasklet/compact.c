@@ -116,8 +116,11 @@ static uint32_t region_pages(const rta__region *r, size_t page)
 {
     if (!r->occupant)
         return 1;
-    size_t live = (size_t)(r->top - (char *)r->occupant->sp);
-    return (uint32_t)((live + page - 1) / page);
+    /* Whole pages from the one sp is in to the one the top is in (a
+     * region's top is a colour below a page's end: region.c). */
+    uintptr_t lo = (uintptr_t)r->occupant->sp & ~(uintptr_t)(page - 1);
+    uintptr_t hi = ((uintptr_t)r->top + page - 1) & ~(uintptr_t)(page - 1);
+    return (uint32_t)((hi - lo) / page);
 }
 
 /* Compacts r's occupant, if any, and gives r's pages back. False when the

@@ -22,6 +22,25 @@
  * costs address space only. */
 #define GUARD_BYTES (64 * 1024)
 
+/* Stack colours (issue 21). Regions are a whole number of pages apart, so
+ * without them every region's top, and with it the top lines of every
+ * suspended tasklet's stack (the switch's saved registers and the
+ * suspending frames: what each resume reads), would sit at the same offset
+ * in its page. Caches pick a line's set from its address bits above the
+ * line: L1 from the page offset alone (64 sets of 12 ways on this
+ * machine's cores), L2 from the offset and four bits of the physical page
+ * (1,024 sets of 16 ways). All those stack lines then compete for a dozen
+ * L1 ways and 16 x 16 L2 lines: past a few hundred tasks on a worker each
+ * resume fetched its stack from L3, however small the working set. So a
+ * region's top lies STACK_COLORS colours of COLOR_STEP bytes apart from its
+ * neighbours' (its index in the chunk modulo STACK_COLORS: 0 to 1,984 bytes
+ * below the end of its range), and each region is a page longer, so that
+ * stack_size bytes remain below every top (rta__region_lo). A task's first
+ * 2 KiB of frames stay in the top page (a task parked at depth 10 holds
+ * 232 bytes), so colouring costs no resident page. */
+#define STACK_COLORS 32u
+#define COLOR_STEP 64u
+
 /* Regions are mapped on demand, a chunk at a time: the first chunk of a
  * worker holds FIRST_CHUNK regions (mapped at rta_init, so that a runtime
  * that cannot map one fails there), each next one twice the last, up to
@@ -82,8 +101,8 @@ static int map_chunk(rta__tasklet_worker *tw, unsigned n)
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t size = (rta__tasklet_cfg.stack_size + page - 1) & ~(page - 1);
     size_t guard = (GUARD_BYTES + page - 1) & ~(page - 1);
-    size_t one = guard + size;
-    RTA__ASSERT(size == rta__tasklet_cfg.region_bytes);
+    size_t one = guard + size + page; /* the page: room for the colour (above) */
+    RTA__ASSERT(size == rta__tasklet_cfg.region_bytes && STACK_COLORS * COLOR_STEP <= page);
     rta__region_chunk *c = malloc(sizeof *c + n * sizeof(rta__region));
     if (!c)
         return -ENOMEM;
@@ -119,7 +138,10 @@ static int map_chunk(rta__tasklet_worker *tw, unsigned n)
     c->n = n;
     for (unsigned i = n; i-- > 0;) {
         rta__region *r = &c->r[i];
-        r->top = map + (i + 1) * one; /* its usable bytes begin at map + i * one + guard */
+        /* Its range is [map + i * one + guard, map + (i + 1) * one), its
+         * top a colour below the end and rta__region_lo(r) stack_size
+         * below the top: within the range, since the colour is under a page. */
+        r->top = map + (i + 1) * one - (i % STACK_COLORS) * COLOR_STEP;
         r->occupant = NULL;
         r->last_use = 0;
         r->nbound = 0;
@@ -305,7 +327,10 @@ void rta__region_release(rta__tasklet_worker *tw, rta__region *r)
     /* The range stays mapped (its address is where the frames of the tasks
      * bound to it belong); its pages read as zeros until written again. A
      * failure (none expected: the range is ours) only keeps them. */
-    (void)madvise(rta__region_lo(r), rta__tasklet_cfg.region_bytes, MADV_DONTNEED);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = (uintptr_t)rta__region_lo(r) & ~(page - 1); /* not page-aligned with a colour */
+    uintptr_t hi = ((uintptr_t)r->top + page - 1) & ~(page - 1);
+    (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
     if (r->dirty) {
         r->dirty = false;
         tw->ndirty--;

@@ -26,8 +26,9 @@
 
 /* One per region and per worker, 10,000 and more: every byte counts in what
  * a parked tasklet costs (issue 21), so what follows from the chunk or the
- * settings is not stored: the range with its guard ([lo - guard, top)), the
- * lowest usable byte (rta__region_lo: top less the region's size, the same
+ * settings is not stored: the range with its guard (the chunk's mapping
+ * divided by its regions; the top lies a colour below the range's end:
+ * region.c), the lowest usable byte (rta__region_lo: top less the region's size, the same
  * for every region of a runtime), valgrind's stack ids (the chunk's, kept
  * only under valgrind). 40 bytes. */
 typedef struct rta__region {
@@ -222,7 +223,8 @@ static inline rta__tasklet *rta__tasklet_cur(void)
  * leave in one frame, for callers other than the loop. */
 RTA__HIDDEN void rta__tasklet_run(rta__work *w);
 
-/* The lowest usable byte of r (just above its guard). */
+/* The lowest usable byte of r: stack_size (rounded up to pages) below its
+ * top, less than a page above its guard (the top's colour: region.c). */
 static inline char *rta__region_lo(const rta__region *r)
 {
     return r->top - rta__tasklet_cfg.region_bytes;
