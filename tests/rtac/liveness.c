@@ -10,7 +10,8 @@
  * expression; a switch; and try/catch: a variable assigned by the await
  * that throws keeps its value from before the await in the handler, and one
  * written between awaits in the try body is seen by the handler (try_dst_only
- * printed garbage before rtac kept such a variable in the frame). */
+ * printed garbage before rtac kept such a variable in the frame); a value
+ * stored through a pointer or at an index read as the await resumes. */
 #include <rta.h>
 #include <stdio.h>
 
@@ -187,6 +188,23 @@ static RTA_ASYNC int64_t try_dst_only(int64_t code)
     return 1;
 }
 
+/* The await's value is stored through a pointer (or at an index) that the
+ * statement names before the await but reads only as the await resumes:
+ * p, a and i live across it. (rtac's cont build counted only what comes
+ * after the start of the statement, and p and a start it: they were left
+ * out of the frame, and the store went through garbage.) */
+static RTA_ASYNC int64_t store_through(pair *p, int64_t v)
+{
+    p->hi = id(v);
+    return 1;
+}
+
+static RTA_ASYNC int64_t store_indexed(int64_t *a, int64_t i, int64_t v)
+{
+    a[i] = id(v);
+    return 1;
+}
+
 static RTA_ASYNC int64_t run(void *arg)
 {
     (void)arg;
@@ -203,6 +221,11 @@ static RTA_ASYNC int64_t run(void *arg)
     int64_t b = try_dst(0);
     printf("try_dst: %lld %lld\n", (long long)a, (long long)b);
     try_dst_only(-3);
+    pair q = {1, 2};
+    int64_t arr[3] = {3, 4, 5};
+    int64_t ok = store_through(&q, 40) + store_indexed(arr, 1, 41);
+    printf("stored: %lld %lld %lld %lld\n", (long long)ok, (long long)q.lo, (long long)q.hi,
+           (long long)arr[1]);
     return 0;
 }
 

@@ -445,10 +445,12 @@ class Lowering:
                 # A's own arguments are read before it can suspend
                 # (chain(d - 1)). Nothing after a block that ends in `return`
                 # is reached from an await inside it (`if (d > 1) { ...
-                # return v + 1; }`).
+                # return v + 1; }`). The anchor itself counts: the rest of
+                # the statement runs after A resumes, and `p->x = A;` or
+                # `v[i] = A;` reads p or v, which start it, to store A's value.
                 limit = self.reach_end(a)
                 live = (self.await_dst(a) is not v or self.in_try(a)) and \
-                    any(anchor < r < limit and not a.s <= r < a.e for r in v.refs)
+                    any(anchor <= r < limit and not a.s <= r < a.e for r in v.refs)
                 if not live:
                     for rs, re in regions:
                         if rs <= aoff < re and v.decl < rs and any(rs <= r < re for r in v.refs):
