@@ -191,11 +191,11 @@ static inline rta_task *rta__group_spawn_cont(rta_group *g, rta_cont_fn fn, void
 }
 static inline rta_task *rta__group_spawn_a1(rta_group *g, rta_task *(*stub)(void *), void *arg)
 {
-    return rta__group_adopt(g, stub(arg));
+    return rta__group_adopt(g, rta__a1_spawn(stub, arg));
 }
 static inline rta_task *rta__group_spawn_a1v(rta_group *g, rta_vtask (*stub)(void *), void *arg)
 {
-    return rta__group_adopt(g, rta_vtask_as_task(stub(arg)));
+    return rta__group_adopt(g, rta__a1_spawn_v(stub, arg));
 }
 
 /* "io_uring" or "epoll": the poller in use (RTA_IO=io_uring|epoll forces). */

@@ -227,8 +227,10 @@ typedef struct rta__tls {
     void *stackful_deferred;
     /* The cancel scope (src/sched/sched.h) of the stackless task whose code
      * runs on this thread: a cont root's (set by its run) or an async1
-     * task's (set while its methods run); NULL when none. Opaque here. The
-     * waits record it when they begin, so that rta_task_cancel ends them. */
+     * task's (set while its methods run), or the detached scope of code
+     * that takes no requests (an async1 value task rta_spawn started);
+     * NULL when none (a tasklet's requests are its own flag). Opaque here.
+     * The waits record it when they begin, so that rta_task_cancel ends them. */
     void *cancel;
 } rta__tls;
 

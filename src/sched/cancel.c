@@ -23,6 +23,8 @@ static void scope_unlock(rta__cancel_scope *s)
     atomic_fetch_and_explicit(&s->bits, ~RTA__SCOPE_LOCK, memory_order_release);
 }
 
+rta__cancel_scope rta__scope_detached;
+
 void rta__scope_request(rta__cancel_scope *s)
 {
     /* The flag first (seq_cst, as the tasklet's): a wait that arms after
@@ -40,6 +42,8 @@ void rta__scope_request(rta__cancel_scope *s)
 
 bool rta__scope_arm(rta__cancel_scope *s, rta__scope_hook *h)
 {
+    if (s == &rta__scope_detached)
+        return true; /* nothing will request it: one shared list would only serialise its waits */
     scope_lock(s);
     bool ok = !(atomic_load_explicit(&s->bits, memory_order_relaxed) & RTA__SCOPE_REQ);
     if (ok) {
@@ -52,6 +56,8 @@ bool rta__scope_arm(rta__cancel_scope *s, rta__scope_hook *h)
 
 void rta__scope_disarm(rta__cancel_scope *s, rta__scope_hook *h)
 {
+    if (s == &rta__scope_detached)
+        return; /* never armed there */
     scope_lock(s);
     for (rta__scope_hook **pp = &s->hooks; *pp; pp = &(*pp)->next) {
         if (*pp == h) {

@@ -197,6 +197,16 @@ typedef struct rta__cancel_scope {
 #define RTA__SCOPE_REQ 1u
 #define RTA__SCOPE_LOCK 2u
 
+/* The scope of stackless code that belongs to no task able to take a
+ * request: an async1 method started by rta_spawn (or rta_group_spawn) as a
+ * value task, which has no task of its own to cancel (rta_vtask_as_task's
+ * bridge), or a task-kind method whose own scope could not be allocated.
+ * Current while such code runs, so that its waits see neither the cancel
+ * state of the task that spawned it (whose scope was current, or on a
+ * tasklet rta__cancel_pending's fallback, the tasklet's flag) nor any later
+ * request of that task. Never requested; arming on it arms nothing. */
+RTA__HIDDEN extern rta__cancel_scope rta__scope_detached;
+
 /* Sets the request and ends every armed wait. Any thread; idempotent. */
 RTA__HIDDEN void rta__scope_request(rta__cancel_scope *s);
 /* Arms h on s: false when a request is there already (h not armed). */

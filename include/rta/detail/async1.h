@@ -241,14 +241,22 @@ RTA_EXTERN rta_error *rta__async1_take_error(rta_error *e);
 
 /* rta_spawn(f, arg) of a lowered method: its stub starts it right here, on
  * the caller's stack (an async1 method is a task once called); a value-task
- * method's result becomes a task. */
+ * method's result becomes a task. Either way the method is a new task: it
+ * never runs under its spawner's cancel state. A task-kind method gets a
+ * cancel scope of its own at its start (rta_async1_start), unless it is
+ * taken for awaited at once, hence rta__async1_direct cleared (in an
+ * await's operand, `rta_await(rta_spawn(f, arg))`, it would run under the
+ * awaiting method's scope); a value-task method has no task that takes
+ * requests, and runs under a detached scope (rta__async1_spawn_v). */
+RTA_EXTERN rta_task *rta__async1_spawn_v(rta_vtask (*stub)(void *), void *arg);
 static inline rta_task *rta__a1_spawn(rta_task *(*stub)(void *), void *arg)
 {
+    rta__async1_direct = 0;
     return stub(arg);
 }
 static inline rta_task *rta__a1_spawn_v(rta_vtask (*stub)(void *), void *arg)
 {
-    return rta_vtask_as_task(stub(arg));
+    return rta__async1_spawn_v(stub, arg);
 }
 
 /* rta_sleep_ms in a lowered method: Task.Delay, a task that completes after

@@ -109,7 +109,10 @@ static RTA_NOINLINE void start_task(rta_async1_sm *sm, rta__exec *x)
     void *prev = rta__tls_state.cancel;
     rta__a1_box *prev_box = a1_tls.prealloc;
     rta_async1_sm *prev_sm = a1_tls.prealloc_sm;
-    if (b) { /* out of memory: the task takes no requests; suspend allocates */
+    /* Out of memory: the task takes no requests (suspend allocates), but it
+     * is still not its starter's: never under the starter's scope. */
+    rta__tls_state.cancel = &rta__scope_detached;
+    if (b) {
         b->own.hooks = NULL;
         atomic_init(&b->own.bits, 0);
         a1_tls.prealloc = b;
@@ -154,6 +157,27 @@ void rta_async1_start(rta_async1_sm *sm)
         x->stack_hi = hi;
     }
     ctx_restore(x, saved);
+}
+
+/* rta_spawn (and rta_group_spawn) of a value-task method (rtac's
+ * rta__a1_spawn_v): the method is a task of its own from its first line,
+ * though it has no task that takes cancel requests (rta_vtask_as_task's
+ * bridge says no to rta_task_cancel). It runs under the detached scope,
+ * not its spawner's: what it waits for must end neither at a cancel of the
+ * task that spawned it, nor at once because that task was cancelled before
+ * (on a tasklet, with no scope current, the tasklet's own flag would be
+ * what its waits asked). Each box captures the scope at its awaits, so
+ * this holds for the method's whole life. Not awaited at once: an error
+ * before the first suspension faults the method (rta_async1_start's
+ * handler), never unwinds through here. */
+rta_task *rta__async1_spawn_v(rta_vtask (*stub)(void *), void *arg)
+{
+    void *prev = rta__tls_state.cancel;
+    rta__async1_direct = 0; /* a spawned method is a task, even in an await's operand */
+    rta__tls_state.cancel = &rta__scope_detached;
+    rta_vtask v = stub(arg);
+    rta__tls_state.cancel = prev;
+    return rta_vtask_as_task(v);
 }
 
 /* Functions that run user frames are named rta__*: a trace records return
