@@ -10,15 +10,21 @@
 set -euo pipefail
 out=${1:?usage: repeat-summary.sh OUT [STATUS]}
 status=${2:-stopped}
-rounds= set= jobs= cores= order= commit= dirty= start=
-for kv in $(cat "$out/repeat-info.txt"); do
-    case $kv in
-    rounds=* | set=* | jobs=* | cores=* | order=* | commit=* | dirty=* | start=*) eval "${kv%%=*}=\${kv#*=}" ;;
-    esac
-done
+rounds= set= jobs= cores= order= commit= dirty= start= only=
+while read -r line; do
+    if [[ $line == only=* ]]; then
+        only=${line#only=} # RTA_REPEAT_ONLY's regex: the whole line, never split or globbed
+        continue
+    fi
+    for kv in $line; do
+        case $kv in
+        rounds=* | set=* | jobs=* | cores=* | order=* | commit=* | dirty=* | start=*) eval "${kv%%=*}=\${kv#*=}" ;;
+        esac
+    done
+done < "$out/repeat-info.txt"
 now=$(date +%s)
 {
-    echo "scripts/repeat.sh $rounds $set: $status"
+    echo "${only:+RTA_REPEAT_ONLY='$only' }scripts/repeat.sh $rounds $set: $status"
     echo "commit $commit${dirty:+ (with uncommitted changes)}; Release, RTA_TEST_SCALE=10, ctest -j$jobs on $cores cores, a busy loop on one, ${order:-long}est tests first"
     echo "start $(date -u -d "@$start" '+%F %T') UTC, end $(date -u -d "@$now" '+%F %T') UTC: $((now - start)) s"
     sort -n -k2 "$out/repeat-load.txt" | awk '{ l[NR] = $2 } END { if (NR) printf "load average (1 min, sampled every 30 s, %d samples): min %s, median %s, max %s\n", NR, l[1], l[int((NR + 1) / 2)], l[NR] }'

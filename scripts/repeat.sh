@@ -10,6 +10,9 @@
 #                         stop at a deadline then ends with the most tests
 #                         at ROUNDS; the default, the longest first, ends
 #                         soonest when it can run to the end)
+#        RTA_REPEAT_ONLY  a ctest -R regex: only the set's tests it matches
+#                         (to finish a proof a stopped run left short; the
+#                         record names it)
 #
 # "all" repeats every test but the compile_* ones (the compiler's verdict on a
 # file: nothing to repeat); this is the full proof, run by hand and recorded in
@@ -75,6 +78,7 @@ trap 'kill $busy $sampler 2>/dev/null || true' EXIT
 # What the record needs besides the log (scripts/repeat-summary.sh reads it).
 {
     echo "rounds=$rounds set=$set_ jobs=$rjobs cores=$jobs order=${RTA_REPEAT_ORDER:-long}"
+    [[ -n ${RTA_REPEAT_ONLY:-} ]] && echo "only=$RTA_REPEAT_ONLY"
     echo "commit=$(git -C "$root" rev-parse --short=7 HEAD 2>/dev/null || echo unknown)"
     git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "dirty=yes"
     echo "start=$(date +%s)"
@@ -82,10 +86,12 @@ trap 'kill $busy $sampler 2>/dev/null || true' EXIT
 start=$(date +%s)
 
 # ctest ARGS... with its output to LOG: repeat_run LOG ARGS...
+only=()
+[[ -n ${RTA_REPEAT_ONLY:-} ]] && only=(-R "$RTA_REPEAT_ONLY")
 repeat_run() {
     local log=$1
     shift
-    (cd "$out" && RTA_TEST_SCALE=10 ctest --timeout 120 --output-on-failure "$@" > "$log" 2>&1)
+    (cd "$out" && RTA_TEST_SCALE=10 ctest --timeout 120 --output-on-failure "${only[@]}" "$@" > "$log" 2>&1)
 }
 # The first pass only orders the repeat (a failure there shows again in the
 # repeat, which records it).
