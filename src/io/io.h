@@ -74,6 +74,7 @@ enum {
 #define RTA__IO_DIR(op) ((op)&1)
 
 struct rta__iowait;
+struct rta__fileop;
 
 /* ---- requests: one I/O call as a resumable step machine (req.c) ----------
  * For frames that suspend by returning (cont.c, async1.c): the frame keeps
@@ -123,7 +124,8 @@ typedef struct rta__ioreq {
             const char *path;
             int64_t off;
             int flags, mode;
-        } file; /* open (path, flags, mode), pread / pwrite (off) */
+            size_t done; /* pwrite: bytes written by earlier ring operations */
+        } file;          /* open (path, flags, mode), pread / pwrite (off) */
     } u;
 } rta__ioreq;
 
@@ -212,6 +214,13 @@ typedef struct rta__io_backend {
      * task work, uring.c), so that its wake-ups reach the poller without
      * this thread making a system call. NULL: nothing of the kind (epoll). */
     void (*own_work)(void);
+    /* Files as kernel operations (io_uring; NULL for epoll, whose files go
+     * to the blocking pool): submits x's read or write; its completion
+     * reaches rta__fileop_done(x, res) from round(). 0, or -errno with
+     * nothing submitted (the caller falls back to the pool). */
+    int (*file_submit)(struct rta__fileop *x);
+    /* Asks the kernel to end x early (any thread); its completion still comes. */
+    void (*file_cancel)(struct rta__fileop *x);
 } rta__io_backend;
 
 typedef struct rta__io {
@@ -393,6 +402,42 @@ typedef struct rta__file_op {
     int64_t off;
 } rta__file_op;
 RTA__HIDDEN int64_t rta__open_job(void *arg);
+/* A read or write of a regular file submitted to the backend (file.c):
+ * heap, never on a task's stack (the completion and a canceller find it
+ * while the task is suspended). The buffer is the caller's: a tasklet's
+ * frames stay pinned (rta__resident_pin) until the completion came, as
+ * the kernel writes into it meanwhile; a cont/async1 buffer is never in a
+ * frame (the rule of their forms). key: the record's slot (file.c), which
+ * the backend's completion names it by; held until the record is freed,
+ * after the waiter disarmed its cancel hook, so a late cancel never names
+ * another operation. Two arrivals end the wait (the task's registration
+ * and the completion), as pool.c's jobs. */
+typedef struct rta__fileop {
+    int fd;
+    bool write;
+    uint32_t key;
+    void *buf;
+    size_t n;
+    int64_t off;
+    int res; /* the completion's: bytes, or -errno */
+    _Atomic int arrivals;
+    rta_waiter *waiter;
+    rta__scope_hook hook;     /* .h armed with a tasklet */
+    rta__cancel_scope *scope; /* a cont/async1 waiter's task, NULL otherwise */
+} rta__fileop;
+/* The record for key (the backend's completions). */
+RTA__HIDDEN rta__fileop *rta__fileop_of(uint32_t key);
+RTA__HIDDEN void rta__fileop_done(rta__fileop *x, int res);
+/* For frames that suspend by returning (req.c): x submitted (await it with
+ * rta__fileop_ops, whose get_result gives the result and frees it), or
+ * NULL when the backend has no file operations or refused this one (use
+ * the pool). */
+RTA__HIDDEN rta__fileop *rta__fileop_begin(int fd, bool write, void *buf, size_t n, int64_t off);
+RTA__HIDDEN extern const rta_awaiter_ops rta__fileop_ops;
+/* rta_shutdown's: every operation in flight is asked to end (file.c). */
+RTA__HIDDEN void rta__fileops_cancel_all(void);
+/* Operations submitted so far (tests: which way the files went). */
+RTA__HIDDEN extern _Atomic uint64_t rta__fileops_submitted;
 RTA__HIDDEN int64_t rta__pread_job(void *arg);
 RTA__HIDDEN int64_t rta__pwrite_job(void *arg);
 /* rta_pread / rta_pwrite's argument checks: 0 or -errno. */

@@ -231,6 +231,7 @@ void rta__io_shutdown_begin(void)
 {
     atomic_store(&rta__io_state.stopping, 1);
     rta__iofd_cancel_all();
+    rta__fileops_cancel_all();
 }
 
 /* After the workers stopped. */

@@ -17,7 +17,10 @@
  *   READY      in: the readiness wait's result; retry the syscall until it
  *              completes, fails, or says EAGAIN (then wait again)
  *   JOB        in: the job's result, which is the call's (run_blocking,
- *              and the files' calls, which run on the pool as for tasklets)
+ *              rta_open, and pread / pwrite where the backend has no file
+ *              operations: epoll)
+ *   FILE       in: a pread / pwrite ring operation's result (io_uring,
+ *              file.c); a pwrite goes on after a short write
  *   RESOLVED   in: the lookup's (n or -errno): sendto to READY, connect to
  *              the first address
  *   CONNECTING in: the connect wait's result: done, or the next address
@@ -27,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { ST_START, ST_READY, ST_JOB, ST_RESOLVED, ST_CONNECTING };
+enum { ST_START, ST_READY, ST_JOB, ST_RESOLVED, ST_CONNECTING, ST_FILE };
 
 /* Keeps the first address of a in q->u.to. */
 static void keep_to(rta__ioreq *q, const rta__addrs *a)
@@ -92,21 +95,56 @@ rta__ioreq rta__req_file(int kind, int fd, void *buf, size_t n, int64_t off)
     return q;
 }
 
-/* A file call: its job on the pool, the arguments copied into the job's
- * record (the request moves with its frame). */
-static int start_file(rta__ioreq *q, int64_t *res, void **self)
+/* pread / pwrite from u.file.done on as a backend file operation: 0 await
+ * it (*ops, *self), or -1 when the backend offers none. */
+static int file_op(rta__ioreq *q, const rta_awaiter_ops **ops, void **self)
 {
+    size_t done = q->u.file.done;
+    rta__fileop *x = rta__fileop_begin(q->fd, q->kind == RTA__REQ_PWRITE, (char *)q->buf + done, q->n - done,
+                                       q->u.file.off + (int64_t)done);
+    if (!x)
+        return -1;
+    q->stage = ST_FILE;
+    *ops = &rta__fileop_ops;
+    *self = x;
+    return 0;
+}
+
+/* A file call: a backend file operation (pread, pwrite with io_uring), or
+ * its job on the pool, the arguments copied into the job's record (the
+ * request moves with its frame). For a pwrite that goes on after a short
+ * one, from u.file.done on (ST_JOB adds it to the job's result). */
+static int start_file(rta__ioreq *q, int64_t *res, const rta_awaiter_ops **ops, void **self)
+{
+    if (q->kind != RTA__REQ_OPEN && (q->n || q->kind == RTA__REQ_PREAD) && file_op(q, ops, self) == 0)
+        return 0;
+    size_t done = q->u.file.done;
+    q->stage = ST_JOB;
+    *ops = &rta__job_ops;
     rta__file_op o = {.fd = q->fd,
                       .path = q->u.file.path,
                       .flags = q->u.file.flags,
                       .mode = q->u.file.mode,
-                      .buf = q->buf,
-                      .n = q->n,
-                      .off = q->u.file.off};
+                      .buf = (char *)q->buf + done,
+                      .n = q->n - done,
+                      .off = q->u.file.off + (int64_t)done};
     int64_t (*job)(void *) = q->kind == RTA__REQ_OPEN    ? rta__open_job
                              : q->kind == RTA__REQ_PREAD ? rta__pread_job
                                                          : rta__pwrite_job;
     return rta__job_begin_copy(job, &o, sizeof o, res, self);
+}
+
+static int done(int64_t *res, int64_t v);
+
+/* ST_FILE's next operation (the rest of a pwrite, or a retry). */
+static int file_again(rta__ioreq *q, int64_t *res, const rta_awaiter_ops **ops, void **self)
+{
+    int rc = start_file(q, res, ops, self);
+    if (rc < 0)
+        return done(res, rc);
+    if (rc > 0) /* the pool's job ran right here: ST_JOB takes its result */
+        return rta__ioreq_step(q, *res, res, ops, self);
+    return 0;
 }
 
 /* One attempt of q's syscall: its result (>= 0), or -1 with errno. */
@@ -211,7 +249,7 @@ static int start(rta__ioreq *q, int64_t *res, const rta_awaiter_ops **ops, void 
         q->stage = ST_JOB;
         *ops = &rta__job_ops;
         rc = q->kind == RTA__REQ_BLOCKING ? rta__job_begin(q->u.job.fn, q->u.job.arg, res, self)
-                                          : start_file(q, res, self);
+                                          : start_file(q, res, ops, self);
         return rc < 0 ? done(res, rc) : rc;
     }
     if (q->lookup) { /* a name (connect, sendto): looked up on the pool, into the heap */
@@ -243,7 +281,22 @@ int rta__ioreq_step(rta__ioreq *q, int64_t in, int64_t *res, const rta_awaiter_o
                 close((int)in);
             in = -ECANCELED;
         }
+        if (q->kind == RTA__REQ_PWRITE && in >= 0)
+            in += (int64_t)q->u.file.done; /* the rest of a write the ring began */
         return done(res, in);
+    case ST_FILE:
+        if (rta__cancel_pending()) /* the operation completed: its result is dropped */
+            return done(res, -ECANCELED);
+        if (in == -EINTR) /* -EAGAIN is returned, as in file.c */
+            return file_again(q, res, ops, self);
+        if (in < 0 || q->kind == RTA__REQ_PREAD)
+            return done(res, in);
+        if (in == 0)
+            return done(res, -EIO); /* no progress: never spin */
+        q->u.file.done += (size_t)in;
+        if (q->u.file.done == q->n)
+            return done(res, (int64_t)q->n);
+        return file_again(q, res, ops, self);
     case ST_RESOLVED: {
         rta__addrs *a = q->u.addrs;
         if (in >= 0 && rta__cancel_pending())

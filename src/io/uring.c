@@ -39,6 +39,9 @@
 
 #define WAKE_KEY UINT64_MAX
 #define IGNORE_KEY (UINT64_MAX - 1) /* completions of removals */
+/* A file operation's key: its slot (file.c) above this low word, which no
+ * descriptor's key has (an fd is below 2^31). */
+#define FILE_TAG 0xFFFFFFFDu
 #define MAX_CQES 256
 #define POLL_MASK (POLLIN | POLLOUT | POLLRDHUP | POLLPRI)
 
@@ -111,6 +114,44 @@ static void uring_unwatch(rta__iofd *f)
     pthread_mutex_unlock(&sq_lock);
 }
 
+/* Files: pread / pwrite as ring operations (file.c's rta__fileop). The
+ * buffer's residency is the caller's (a tasklet stays pinned until the
+ * completion came; cont/async1 buffers are never in a frame). The length is
+ * capped at 1 GiB (the kernel's is 32 bits): the result says how much. */
+static inline uint64_t file_key(const rta__fileop *x)
+{
+    return (uint64_t)x->key << 32 | FILE_TAG;
+}
+
+static int uring_file_submit(rta__fileop *x)
+{
+    unsigned n = x->n > (1u << 30) ? 1u << 30 : (unsigned)x->n;
+    pthread_mutex_lock(&sq_lock);
+    struct io_uring_sqe *sqe = sqe_get();
+    if (sqe) {
+        if (x->write)
+            io_uring_prep_write(sqe, x->fd, x->buf, n, (uint64_t)x->off);
+        else
+            io_uring_prep_read(sqe, x->fd, x->buf, n, (uint64_t)x->off);
+        io_uring_sqe_set_data64(sqe, file_key(x));
+        io_uring_submit(&ring); /* -EBUSY: the SQE goes with the next submission */
+    }
+    pthread_mutex_unlock(&sq_lock);
+    return sqe ? 0 : -EAGAIN;
+}
+
+static void uring_file_cancel(rta__fileop *x)
+{
+    pthread_mutex_lock(&sq_lock);
+    struct io_uring_sqe *sqe = sqe_get();
+    if (sqe) {
+        io_uring_prep_cancel64(sqe, file_key(x), 0);
+        io_uring_sqe_set_data64(sqe, IGNORE_KEY);
+        io_uring_submit(&ring);
+    }
+    pthread_mutex_unlock(&sq_lock);
+}
+
 /* A watched descriptor's poll ended: arm it again if still watched as gen. */
 static void rearm(int fd, uint32_t gen, bool failed)
 {
@@ -170,6 +211,12 @@ static void uring_round(uint64_t timeout_ns)
             (void)r;
             if (!more)
                 submit_poll(wake_fd, WAKE_KEY);
+            continue;
+        }
+        if ((uint32_t)c.key == FILE_TAG) {
+            rta__fileop *x = rta__fileop_of((uint32_t)(c.key >> 32));
+            if (x)
+                rta__fileop_done(x, c.res);
             continue;
         }
         int fd = (int)(uint32_t)c.key;
@@ -234,6 +281,8 @@ static const rta__io_backend uring_backend = {
     .wake = uring_wake,
     .fini = uring_fini,
     .own_work = uring_own_work,
+    .file_submit = uring_file_submit,
+    .file_cancel = uring_file_cancel,
 };
 
 int rta__uring_init(const rta__io_backend **be)

@@ -7,9 +7,14 @@
  *    tasks than regions, so that the others run while the job fills it;
  *  - end of file (0), errors: a missing path (-ENOENT), a bad descriptor
  *    (-EBADF), a negative offset (-EINVAL); the same calls from the main
- *    thread run right there.
+ *    thread run right there;
+ *  - the way they went: with io_uring every pread / pwrite is a ring
+ *    operation (rta__fileops_submitted), with epoll none is (the pool).
+ *    Run once per backend (io_files, io_files_epoll); with io_uring the
+ *    stack buffer case is the kernel writing into a pinned tasklet's stack.
  */
 #include "iotest.h"
+#include "io/io.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -116,6 +121,13 @@ int main(void)
         CHECK((ts[i] = rta_spawn(reader, (void *)(intptr_t)i)) != NULL);
     for (long i = 0; i < TASKS; i++)
         iotest_join(ts[i]);
+    uint64_t ops = atomic_load(&rta__fileops_submitted);
+    fprintf(stderr, "%s: %llu pread/pwrite operations through the ring\n", rta_io_backend(),
+            (unsigned long long)ops);
+    if (strcmp(rta_io_backend(), "io_uring") == 0)
+        CHECK(ops >= (uint64_t)(2 * total / CHUNK)); /* one per pwrite chunk, at least one per pread */
+    else
+        CHECK_EQ(ops, 0);
     CHECK_EQ(iotest_join(rta_spawn(errors, NULL)), 3);
     rta_shutdown();
 
