@@ -37,6 +37,19 @@ static rta__fileop *fileop_new(int fd, bool write, void *buf, size_t n, int64_t 
     rta__fileop *x = malloc(sizeof *x);
     if (!x)
         return NULL;
+    /* Filled before it is published under slot_lock: the poller finds it
+     * through rta__fileop_of (the same lock), so its write of res comes
+     * after these (the kernel's ordering, which TSan cannot see, is not
+     * relied on). */
+    x->fd = fd;
+    x->write = write;
+    x->buf = buf;
+    x->n = n;
+    x->off = off;
+    x->res = 0;
+    atomic_init(&x->arrivals, 0);
+    x->waiter = NULL;
+    x->scope = NULL;
     pthread_mutex_lock(&slot_lock);
     uint32_t k = UINT32_MAX;
     if (!slots)
@@ -45,23 +58,15 @@ static rta__fileop *fileop_new(int fd, bool write, void *buf, size_t n, int64_t 
         k = slots->free_keys[--nfree];
     else if (slots && next_unused < FILEOP_SLOTS)
         k = next_unused++;
-    if (k != UINT32_MAX)
+    if (k != UINT32_MAX) {
+        x->key = k;
         slots->rec[k] = x;
+    }
     pthread_mutex_unlock(&slot_lock);
     if (k == UINT32_MAX) {
         free(x);
         return NULL;
     }
-    x->fd = fd;
-    x->write = write;
-    x->key = k;
-    x->buf = buf;
-    x->n = n;
-    x->off = off;
-    x->res = 0;
-    atomic_init(&x->arrivals, 0);
-    x->waiter = NULL;
-    x->scope = NULL;
     return x;
 }
 
@@ -181,7 +186,7 @@ static rta__fileop *fileop_submit(int fd, bool write, void *buf, size_t n, int64
     rta__fileop *x = fileop_new(fd, write, buf, n, off);
     if (!x)
         return NULL;
-    x->hook.h.fn = fileop_cancel;
+    x->hook.h.fn = fileop_cancel; /* read by a canceller only once armed (under its lock) */
     if (be->file_submit(x) < 0) {
         fileop_free(x);
         return NULL;
