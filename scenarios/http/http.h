@@ -15,6 +15,7 @@
 
 #include "async.h"
 #include "parse.h"
+#include "rj.h" /* the JSON scenario: /json's writer */
 #include "stream.h"
 
 typedef struct http_config {
@@ -36,6 +37,9 @@ typedef struct http_server {
 } http_server;
 
 #define HTTP_REQUEST_ID_MAX 64
+/* /json's body buffer: the message (27 bytes) and the writer's room
+ * (RJ_TOKEN_ROOM) with plenty to spare; the test pins the bytes. */
+#define HTTP_JSON_MAX 128
 
 /* One request on its way through the middleware chain. */
 typedef struct http_ctx {
@@ -52,6 +56,15 @@ typedef struct http_ctx {
                                                * request carries ("" or CRLF-ended) */
     char ctype[128]; /* a handler's Content-Type copied from the request (not reset per
                       * request: read only after that handler wrote it) */
+    /* /json (app.c): the message as a document (object, key, value), and the
+     * JSON scenario's writer, which writes it into json_body through a span
+     * stream (rj.h). Set up by a connection's first /json request (json.out
+     * is NULL until then; respond_error's reset of the context starts it
+     * over), rewound by the next ones: nothing is allocated per request. */
+    rj_value json_msg[3];
+    rj_writer json;
+    rj_stream json_out;
+    char json_body[HTTP_JSON_MAX];
 } http_ctx;
 
 /* Serves one connection until it closes; closes the stream. Returns the

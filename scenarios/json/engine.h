@@ -32,6 +32,10 @@
 #ifndef RJ_SYNC
 #define RJ_SYNC 0
 #endif
+/* 1 in the builds that define rj_write_async (rj.h; CMakeLists.txt). */
+#ifndef RJ_EXPORT_ASYNC
+#define RJ_EXPORT_ASYNC 0
+#endif
 
 /* The async1 builder of every RTA_ASYNC function but the jobs' entries: the
  * default task builder, or in the async1-pool build (RJ_POOLED) the pooling

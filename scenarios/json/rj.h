@@ -107,12 +107,24 @@ int rj_stream_mem_writer(rj_stream *s);
 const uint8_t *rj_stream_mem_data(const rj_stream *s, size_t *len);
 int rj_stream_fd_writer(rj_stream *s, int fd);
 
+/* The room a writer's buffer keeps after every flush: the writer puts a token
+ * (up to this many bytes) into it without checking again. */
+#define RJ_TOKEN_ROOM 40
+/* A writer over cap bytes of the caller's memory, allocating nothing: what is
+ * written stays there, from buf on, rj_stream_pos(s) bytes. A document of len
+ * bytes fits when len + RJ_TOKEN_ROOM <= cap; a longer one fails the write
+ * with RJ_EIO (ENOSPC). s must not move while in use (the backend is s
+ * itself); rj_stream_rewind starts it over, empty. RJ_EARG when cap is below
+ * RJ_TOKEN_ROOM. Nothing to free. */
+int rj_stream_span_writer(rj_stream *s, void *buf, size_t cap);
+
 /* An in-process pipe of `capacity` bytes: a writer stream and a reader stream,
  * used by two tasks (async engines only: the sync build cannot wait). */
 int rj_stream_pipe(rj_stream *writer, rj_stream *reader, size_t capacity);
 
 /* Starts a memory stream over: a reader from its first byte, a writer's sink
- * emptied (benchmarks repeat a job this way). -EINVAL for other backends. */
+ * or span emptied (benchmarks repeat a job this way). -EINVAL for other
+ * backends. */
 int rj_stream_rewind(rj_stream *s);
 /* Releases the stream's buffer and backend (a pipe end closes its side). */
 void rj_stream_free(rj_stream *s);
@@ -246,6 +258,16 @@ int rj_parse(const rj_engine *e, rj_parser *p);
 int rj_write(const rj_engine *e, rj_writer *w);
 /* Waits for a job task started by spawn_*; folds a task failure into err. */
 int rj_job_wait(rta_task *t, rj_error *err);
+
+/* The writer as an async2 function, for async2 code that writes JSON as a
+ * step of its own task (rtahttpd's /json handler): writes w's document to
+ * w->out and flushes it, suspending where the backend makes it wait; returns
+ * 0 or w's RJ_E* code (repeat and close_at_end are not looked at). The
+ * tasklet, cont and async1 builds define it (the engines rtahttpd has; under
+ * rtac's per-engine names, so the caller's engine build calls its own): not
+ * sync (plain C, no async2 caller) nor async1-pool, whose lowered name would
+ * be async1's. */
+RTA_ASYNC int64_t rj_write_async(rj_writer *w);
 
 #ifdef __cplusplus
 }

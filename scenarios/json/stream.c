@@ -125,6 +125,42 @@ const uint8_t *rj_stream_mem_data(const rj_stream *s, size_t *len)
     return m->data ? m->data : (const uint8_t *)"";
 }
 
+/* ---- a span of the caller's memory ------------------------------------------------ */
+
+/* The span sink keeps what is flushed where it was written: taking n bytes
+ * moves the buffer's start past them (self is the stream), so [span start,
+ * buf) holds what was flushed and [buf, cur) what is pending, together
+ * rj_stream_pos(s) bytes from the span's start, which is end - cap (cap, the
+ * span's length, and end never move). It takes the n bytes only while
+ * RJ_TOKEN_ROOM bytes of room would be left: after a flush the writer puts a
+ * token into the room without another check (write.c), so a flush that
+ * cannot leave that room (the span is full) must fail, with ENOSPC. It takes
+ * all n at once or none, and never answers -EAGAIN. */
+static ssize_t span_write(void *self, const void *buf, size_t n)
+{
+    rj_stream *s = self;
+    if ((const uint8_t *)buf != s->buf || (size_t)(s->end - s->buf) < n + RJ_TOKEN_ROOM)
+        return -ENOSPC;
+    s->buf += n;
+    return (ssize_t)n;
+}
+
+static const rj_stream_ops span_write_ops = {.write = span_write, .name = "span"};
+
+int rj_stream_span_writer(rj_stream *s, void *buf, size_t cap)
+{
+    memset(s, 0, sizeof *s);
+    if (cap < RJ_TOKEN_ROOM)
+        return RJ_EARG;
+    s->buf = s->cur = buf;
+    s->end = s->buf + cap;
+    s->cap = cap;
+    s->ops = &span_write_ops;
+    s->self = s;
+    s->writing = true;
+    return 0;
+}
+
 int rj_stream_rewind(rj_stream *s)
 {
     if (s->ops == &mem_read_ops) {
@@ -137,6 +173,12 @@ int rj_stream_rewind(rj_stream *s)
         ((membuf *)s->self)->len = 0;
         s->cur = s->buf;
         s->base = 0;
+        return 0;
+    }
+    if (s->ops == &span_write_ops) {
+        s->buf = s->cur = s->end - s->cap; /* the span's start (span_write) */
+        s->base = 0;
+        s->err = 0;
         return 0;
     }
     return -EINVAL;

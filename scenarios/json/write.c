@@ -37,7 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define TOKEN_ROOM 40
+#define TOKEN_ROOM RJ_TOKEN_ROOM /* a backend keeps it after a flush (rj.h) */
 
 #define NEED (-101) /* flush_now: the backend must be waited for */
 
@@ -550,6 +550,25 @@ RJ_BUILDER RTA_ASYNC static int64_t write_job(rj_writer *w)
         w->out->ops->close(w->out->self);
     return r < 0 ? w->err.code ? w->err.code : r : 0;
 }
+
+#if RJ_EXPORT_ASYNC
+/* rj.h: one repetition of write_job, without repeat or close_at_end, as an
+ * async2 function that async2 code of this engine awaits in its own task
+ * (rtahttpd's /json). The same steps as write_job's loop body, written out:
+ * a shared async function would cost every job an await point. */
+RTA_ASYNC int64_t rj_write_async(rj_writer *w)
+{
+    int64_t r;
+    if (try_one(w)) {
+        r = flush_now(w);
+        if (r == NEED)
+            r = flush(w);
+    } else {
+        r = write_one(w);
+    }
+    return r < 0 ? w->err.code ? w->err.code : r : 0;
+}
+#endif
 
 int64_t RJ_SYM(write_run)(rj_writer *w);
 rta_task *RJ_SYM(write_spawn)(rj_writer *w);
