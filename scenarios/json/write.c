@@ -18,10 +18,10 @@
  * of its own, suspended or not: writing through one per token and one per
  * value, cont wrote twitter.json at half the sync build's speed and ran 1.9x
  * its instructions (callgrind), where sync and tasklet (the same C, inlined)
- * ran the same count. Scalars inside a container, and a whole message or
- * scalar document with its flush, are written in place too (try_scalar,
- * try_one, flush_now), so only containers (and pieces that need a flush)
- * cost an async call. Writing
+ * ran the same count. Scalars inside a container, and a whole message, scalar
+ * document or root container of scalars with its flush, are written in place
+ * too (try_scalar, try_flat, try_one, flush_now), so only containers (and
+ * pieces that need a flush) cost an async call. Writing
  * small containers in place as well (all-scalar ones, or up to 2 deep, with
  * a rollback when they do not fit) was tried and dropped: on twitter.json
  * and citm_catalog.json the shape checks cost the sync build more
@@ -512,16 +512,53 @@ RJ_BUILDER RTA_ASYNC static int64_t write_one(rj_writer *w)
     return r < 0 ? r : flush(w);
 }
 
+/* A document that is one container of at most FLAT_MAX scalars (rtahttpd's
+ * message, built as a document per request), in place; false, with nothing
+ * written, for any other shape or when it does not fit. Only at the root,
+ * once per document: per container, the shape checks cost the sync build
+ * more than the async calls they saved (see the top of the file); here they
+ * end at the first container member or at the count. Through write_one,
+ * such a document cost cont and async1 three async calls (write_one,
+ * write_value, flush). */
+#define FLAT_MAX 8
+static bool try_flat(rj_stream *s, const rj_value *v)
+{
+    bool obj = v->type == RJ_OBJECT;
+    if ((!obj && v->type != RJ_ARRAY) || v->len > FLAT_MAX)
+        return false;
+    const rj_value *it = v->u.items;
+    size_t per = obj ? 2 : 1; /* an object's items: key, value */
+    for (size_t i = per - 1; i < per * v->len; i += per)
+        if (it[i].type == RJ_ARRAY || it[i].type == RJ_OBJECT)
+            return false;
+    uint8_t *start = s->cur;
+    bool ok = try_char(s, obj ? '{' : '[');
+    for (size_t i = 0; i < v->len && ok; i++, it += per) {
+        if (i)
+            ok = try_char(s, ',');
+        if (ok && obj)
+            ok = try_str(s, it->u.str, it->len, ':');
+        if (ok)
+            ok = try_scalar(s, it + per - 1);
+    }
+    if (ok)
+        ok = try_char(s, obj ? '}' : ']');
+    if (!ok)
+        s->cur = start; /* the slow path writes it again, flushing as it goes */
+    return ok;
+}
+
 /* The whole piece of one write_one, if it fits and needs no slow path: a
- * scalar document, or the message (the TechEmpower benchmark writes one per
- * job repetition, where write_one's await point cost cont half again the
- * sync build's instructions). Then flush_now writes it, and an async call
- * (flush) happens only if the backend must be waited for. */
+ * scalar document or a flat container (try_flat), or the message (the
+ * TechEmpower benchmark writes one per job repetition, where write_one's
+ * await point cost cont half again the sync build's instructions). Then
+ * flush_now writes it, and an async call (flush) happens only if the
+ * backend must be waited for. */
 static bool try_one(rj_writer *w)
 {
     switch (w->kind) {
     case RJ_W_VALUE:
-        return w->value && try_scalar(w->out, w->value);
+        return w->value && (try_scalar(w->out, w->value) || try_flat(w->out, w->value));
     case RJ_W_MESSAGE:
         return try_token(w->out, "{\"message\":\"Hello, World!\"}");
     default:
