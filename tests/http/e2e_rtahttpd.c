@@ -356,6 +356,12 @@ static void test_slow_client(void)
     close_conn(slow);
 }
 
+/* 64 connections, three rounds of a request each (/json, /plaintext, /json:
+ * each connection's writer is its own); and one bad client never
+ * stops the others: in each round, before the others' requests, one client
+ * misbehaves: a malformed request (answered 400, closed), a connection reset
+ * in the middle of a head (SO_LINGER 0: an RST, the server's read fails), a
+ * half request and a close. Every round still answers all 64. */
 static void test_many(void)
 {
     enum { N = 64 };
@@ -363,12 +369,33 @@ static void test_many(void)
     for (int i = 0; i < N; i++)
         cs[i] = open_conn();
     for (int round = 0; round < 3; round++) {
+        conn *bad = open_conn();
+        if (round == 0) {
+            send_str(bad->fd, "GET /plaintext HTTP/1.1\r\nBad header\r\n\r\n");
+        } else {
+            send_str(bad->fd, "GET /plaintext HTTP/1.1\r\nHo");
+            if (round == 1) {
+                struct linger lg = {1, 0};
+                CHECK(setsockopt(bad->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
+            }
+            close_conn(bad);
+            bad = NULL;
+        }
+        bool json = round != 1;
         for (int i = 0; i < N; i++)
-            send_str(cs[i]->fd, "GET /plaintext HTTP/1.1\r\n\r\n");
+            send_str(cs[i]->fd, json ? "GET /json HTTP/1.1\r\n\r\n" : "GET /plaintext HTTP/1.1\r\n\r\n");
         for (int i = 0; i < N; i++) {
             resp r;
             read_resp(cs[i], &r, false);
-            CHECK(r.status == 200);
+            CHECK(r.status == 200 &&
+                  strcmp(r.body, json ? "{\"message\":\"Hello, World!\"}" : "Hello, World!") == 0);
+        }
+        if (bad) {
+            resp r;
+            read_resp(bad, &r, false);
+            CHECK(r.status == 400);
+            expect_closed(bad);
+            close_conn(bad);
         }
     }
     for (int i = 0; i < N; i++)
