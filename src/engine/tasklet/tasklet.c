@@ -989,23 +989,31 @@ int64_t(rta_await_release)(rta_task *task)
  * resume"): among thousands of tasklets, each resume touches lines of a
  * task that last ran a whole round ago: its hot fields, its region, the top
  * of its stack. A yield therefore asks for them ahead, in a pipeline over
- * the run queue: f, the front after this yield's pick, runs at the next
- * switch, and its fields were asked for one yield ago; so now its region and
- * stack top (read from them: the switch's saved registers and the yield's
- * frame above them, sp to sp + 112), and the hot fields of the one after it
- * (work to reg.susp_fp: 128 bytes from &work). Hints only: a prefetch never
- * faults, and every load here is of an object in the run queue (f is never
- * NULL, f->next is NULL or queued, and only a tasklet's sp and region are
- * read). Not taken with two tasks (the front is the yielder itself), whose
- * yield counts 110 instructions at most. */
+ * the run queue. f, the front after this yield's pick, runs at the next
+ * switch; g, two places behind it, runs three switches from now, and its
+ * hot fields were asked for one yield ago (when it was the one after g);
+ * so now g's region and stack top (read from those fields: the switch's
+ * saved registers and the yield's frame above them, sp to sp + 112), and
+ * the hot fields of the one after g (work to reg.susp_fp: 128 bytes from
+ * &work). So a task's fields are asked for four yields before it runs and
+ * its region and stack three: one yield ahead, as first written, left the
+ * L3's latency showing at 10,000 tasks (docs/tasklet.md "Asking further
+ * ahead"). Hints only: a prefetch never faults, and every load here is of
+ * an object in the run queue (f is never NULL, a queued work's next is NULL
+ * or queued, and only a tasklet's sp and region are read). Not taken with
+ * two tasks (the front is the yielder itself), whose yield counts 110
+ * instructions at most. */
 static inline __attribute__((always_inline)) void prefetch_front(const rta__work *f)
 {
-    const char *after = (const char *)f->next;
+    const rta__work *g = f->next;
+    if (!g || !(g = g->next))
+        return; /* a queue this short keeps its lines in L1 */
+    const char *after = (const char *)g->next;
     __builtin_prefetch(after);
     __builtin_prefetch(after + 64);
     __builtin_prefetch(after + 127);
-    if (f->run == rta__tasklet_run) {
-        const rta__tasklet *m = rta__container_of(f, rta__tasklet, work);
+    if (g->run == rta__tasklet_run) {
+        const rta__tasklet *m = rta__container_of(g, rta__tasklet, work);
         const char *sp = m->sp;
         __builtin_prefetch(m->region);
         __builtin_prefetch(sp);
