@@ -68,6 +68,13 @@ enum { A1_HEAP_MOVES, A1_POOL_HITS, A1_POOL_MISSES, A1_POOL_RETURNS, A1_POOL_DRO
 /* pool.c: boxes of pooled methods, per thread. */
 RTA__HIDDEN rta__a1_box *rta__a1_pool_rent(rta_async1_method *m, size_t bytes);
 RTA__HIDDEN void rta__a1_pool_return(rta__a1_box *b);
+/* start_task's box (machine.c): one spare per thread, so that a task-kind
+ * method started from non-async code that completes without suspending (its
+ * box unused) costs no malloc and free. take returns a box of at least bytes
+ * (NULL: out of memory) and its capacity in *cap; keep takes back an unused
+ * box of capacity cap (keeps it as the spare or frees it). */
+RTA__HIDDEN rta__a1_box *rta__a1_start_box_take(size_t bytes, size_t *cap);
+RTA__HIDDEN void rta__a1_start_box_keep(rta__a1_box *b, size_t cap);
 RTA__HIDDEN void rta__a1_count(rta_async1_method *m, int which);
 RTA__HIDDEN void rta__a1_thread_flush(void);
 
