@@ -14,6 +14,7 @@ over the sync build's, paired per round (median, min-max, and the spread
 max/min), before and after.
 
   interleave.py --rounds N --out DIR [--taskset CPUS] BEFORE_BIN AFTER_BIN
+  interleave.py --summarize DIR     the same summary from DIR's files again
 """
 import json
 import os
@@ -80,7 +81,32 @@ def cell(v):
     return f"{statistics.median(v):.2f}× ({min(v):.2f}–{max(v):.2f}, spread {max(v) / min(v):.2f})"
 
 
+def summarize(out, rows):
+    before, after = ratios(rows["before"]), ratios(rows["after"])
+    print("| document | op | engine | before: speed over sync, paired (min–max, spread) | after |")
+    print("|---|---|---|---|---|")
+    for d in jsonreport.DOCS:
+        for o in jsonreport.MEMORY_OPS:
+            for e in jsonreport.ENGINES[1:]:
+                if (d, o, e) in before or (d, o, e) in after:
+                    print(f"| {d} | {o} | {e} | {cell(before.get((d, o, e)))} | {cell(after.get((d, o, e)))} |")
+    print("\nspread (max/min of the per-round ratios) over the rows to memory, before -> after:")
+    for e in jsonreport.ASYNC2 + ["async1", "async1-pool"]:
+        sp = {who: sorted(max(v) / min(v) for (d, o, x), v in r.items() if x == e and len(v) > 1)
+              for who, r in (("before", before), ("after", after))}
+        if sp["before"] and sp["after"]:
+            print(f"  {e}: median {statistics.median(sp['before']):.2f} -> {statistics.median(sp['after']):.2f}, "
+                  f"largest {sp['before'][-1]:.2f} -> {sp['after'][-1]:.2f} ({len(sp['after'])} rows)")
+    for who in rows:
+        print(f"\n{who}: {os.path.join(out, who + '.jsonl')}\n")
+        jsonreport.main([os.path.join(out, who + ".jsonl")])
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == "--summarize":
+        summarize(argv[1], {who: [json.loads(x) for x in open(os.path.join(argv[1], who + ".jsonl"))]
+                            for who in ("before", "after")})
+        return
     rounds, out, taskset, bins = 5, None, None, []
     i = 0
     while i < len(argv):
@@ -105,9 +131,6 @@ def main(argv):
         order = ["before", "after"] if rnd % 2 == 0 else ["after", "before"]
         for who in order:
             res[who].append(run(bins[0] if who == "before" else bins[1], taskset))
-            with open(os.path.join(out, who + ".raw.jsonl"), "a") as f:  # every round's output as it came
-                for r in res[who][-1]:
-                    f.write(json.dumps(dict(r, round=rnd + 1)) + "\n")
         print(f"interleave.py: round {rnd + 1}/{rounds} done ({time.time() - t0:.0f} s)", file=sys.stderr)
     rows = {}
     for who in res:
@@ -115,17 +138,7 @@ def main(argv):
         with open(os.path.join(out, who + ".jsonl"), "w") as f:
             for r in rows[who]:
                 f.write(json.dumps(r) + "\n")
-    before, after = ratios(rows["before"]), ratios(rows["after"])
-    print("| document | op | engine | before: speed over sync, paired (min–max, spread) | after |")
-    print("|---|---|---|---|---|")
-    for d in jsonreport.DOCS:
-        for o in jsonreport.MEMORY_OPS:
-            for e in jsonreport.ENGINES[1:]:
-                if (d, o, e) in before or (d, o, e) in after:
-                    print(f"| {d} | {o} | {e} | {cell(before.get((d, o, e)))} | {cell(after.get((d, o, e)))} |")
-    for who in res:
-        print(f"\n{who}: {os.path.join(out, who + '.jsonl')}\n")
-        jsonreport.main([os.path.join(out, who + ".jsonl")])
+    summarize(out, rows)
 
 
 if __name__ == "__main__":
