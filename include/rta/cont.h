@@ -159,8 +159,8 @@ RTA_EXTERN rta_task *rta_cont_spawn(rta_cont_fn fn, void *arg);
     RTA_CONT_AWAIT_CFG(dst, &rta_task_release_awaiter, (t), cfg)
 
 /* Lets other ready work run, then continues (maybe on another worker). */
-#define RTA_CONT_YIELD() RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_k(rta__configure_await))
-#define RTA_CONT_YIELD_CFG(cfg) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_k(cfg))
+#define RTA_CONT_YIELD() RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_here(rta__configure_await))
+#define RTA_CONT_YIELD_CFG(cfg) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_yield_here(cfg))
 /* Suspends for at least ms milliseconds. */
 #define RTA_CONT_SLEEP_MS(ms) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_sleep_k((ms), rta__configure_await))
 #define RTA_CONT_SLEEP_MS_CFG(ms, cfg) RTA__CONT_SUSPEND_(__COUNTER__, rta__cont_sleep_k((ms), (cfg)))

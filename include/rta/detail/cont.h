@@ -37,6 +37,10 @@ typedef struct rta__cont_tls_t {
     int64_t in_value;    /* the value handed to the frame being resumed */
     rta_error *in_error; /* set: resume into the frame's handler with this error */
     int32_t check_left;  /* NDEBUG builds: saves until the next stack-pointer check, minus 1 */
+    /* RTA_CONT_YIELD's record (rta__cont_yield_here): 1 + the await's
+     * configure-await flag, 0 when the suspension is not a yield of that
+     * form; read and cleared by the root's hand-off. */
+    uint8_t yield;
     /* Free continuations by size / 8. Only worker threads ever put one here
      * (src/engine/cont/alloc.c), so a non-empty list means a worker. */
     rta_cont *free[RTA__CONT_CLASSES];
@@ -67,7 +71,18 @@ static inline rta_cont *rta__cont_take(const rta_cont_desc *d, size_t cls)
 #define RTA__CONT_CLS(size) ((sizeof(rta_cont) + (size) + 7) / 8)
 /* cfg: the await's configure-await flag (rta/context.h): true resumes through
  * the sync context / scheduler current at the await, false directly. */
-RTA_EXTERN rta_cont *rta__cont_yield_k(bool cfg);
+/* RTA_CONT_YIELD's "callee": one store and the sentinel, inline. The rest
+ * of what the out-of-line await helpers record at the await (the op, errno,
+ * the resume plan from the root's context) the root's hand-off works out
+ * once the chain is off the stack: nothing between the await and the
+ * hand-off changes errno or the root's context (src/engine/cont/root.c).
+ * A call to a helper cost about 33 instructions of a yielding fib leaf's
+ * (docs/cont.md). */
+static inline rta_cont *rta__cont_yield_here(bool cfg)
+{
+    rta__cont_tls.yield = (uint8_t)(1 + (cfg ? 1 : 0));
+    return &rta__cont_tls.sentinel;
+}
 RTA_EXTERN rta_cont *rta__cont_sleep_k(uint64_t ms, bool cfg);
 RTA_EXTERN rta_cont *rta__cont_await_k(const rta_awaiter_ops *ops, void *self, bool cfg);
 /* An awaiter inside F (e.g. RTA_CONT_AWAIT(v, &rta_vtask_awaiter, &F.vt)) is

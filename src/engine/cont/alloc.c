@@ -47,6 +47,7 @@ static __attribute__((noreturn)) void alloc_failed(const rta_cont_desc *d)
     rta__cont_tls.sentinel.next = NULL;
     rta__cont_free_chain(k);
     rta__cont_thr.root->op = RTA__CONT_OP_NONE;
+    rta__cont_tls.yield = 0;
     rta_throw(-ENOMEM, "cont engine: no memory for a continuation of '%s' to suspend", d->name);
 }
 
@@ -58,6 +59,9 @@ static __attribute__((noreturn)) void alloc_failed(const rta_cont_desc *d)
  * gcc gave it a 12-instruction prologue and epilogue. */
 static __attribute__((noinline, cold)) rta_cont *alloc_slow(const rta_cont_desc *d, size_t size)
 {
+    /* errno as the frame left it: an RTA_CONT_YIELD's is read by the root
+     * after the chain is off the stack (root.c's hand_off), past this. */
+    int saved_errno = errno;
     rta_cont *k;
     uintptr_t flags = 0;
     if (rta__tls_state.worker != NULL && size / 8 < RTA__CONT_CLASSES) {
@@ -89,6 +93,7 @@ static __attribute__((noinline, cold)) rta_cont *alloc_slow(const rta_cont_desc 
     }
     k->next = NULL;
     k->desc = (uintptr_t)d | flags;
+    errno = saved_errno;
     return k;
 }
 

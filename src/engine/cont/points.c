@@ -50,14 +50,6 @@ void rta__cont_await_moved(const void *frame, size_t size, void *copy)
         ct->self = (char *)copy + off;
 }
 
-rta_cont *rta__cont_yield_k(bool cfg)
-{
-    rta__cont_root *r = rta__cont_thr.root;
-    r->op = RTA__CONT_OP_YIELD;
-    capture_resume(r, cfg);
-    return &rta__cont_tls.sentinel;
-}
-
 rta_cont *rta__cont_sleep_k(uint64_t ms, bool cfg)
 {
     rta__cont_thread *ct = &rta__cont_thr;

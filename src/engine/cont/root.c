@@ -293,6 +293,21 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
 {
     rta__worker *wk = rta__cur_worker();
     uint8_t op = r->op; /* and the resume plan: written by the await helper */
+    if (op == RTA__CONT_OP_NONE) {
+        /* No helper ran: RTA_CONT_YIELD's inline record, if anything
+         * (rta__cont_yield_here). What the helper recorded at the await is
+         * the same here: the chain's way out to this point (saves, the
+         * free-list pops, alloc.c's slow path keeps errno) changes neither
+         * errno nor the root's context, and the caller's context restored
+         * since is the thread's, not r's. */
+        uint8_t y = rta__cont_tls.yield;
+        if (rta__likely(y != 0)) {
+            rta__cont_tls.yield = 0;
+            op = r->op = RTA__CONT_OP_YIELD;
+            r->saved_errno = *rta__cont_errnop(ct);
+            r->resume_via = rta__resume_plan(r->exec.sync_ctx, r->exec.scheduler, y > 1, &r->resume_target);
+        }
+    }
     /* First suspension: u still holds the entry function. */
     if (rta__unlikely(!r->reg.shard))
         rta__cont_reg_add(r);
@@ -365,36 +380,79 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
     }
 }
 
-/* Arms run_root's catching record: __builtin_setjmp where the runtime
+/* Arms run_caught's catching record: __builtin_setjmp where the runtime
  * throws through it (RTA__BUILTIN_SJLJ, src/core/internal.h), a few
  * instructions against setjmp's ~34 on a path taken once per dispatch. */
 #if RTA__BUILTIN_SJLJ
 #define ARM_RECORD(t) ((t).kind = RTA__TRY_KIND_BUILTIN_JB, __builtin_setjmp((void **)(void *)(t).jb))
-#define RUN_ROOT_NEXT_QUAL
 #else
 #define ARM_RECORD(t) setjmp((t).jb)
-#define RUN_ROOT_NEXT_QUAL volatile
 #endif
+
+/* Runs r's frames (rta__cont_run_frames) inside the run's catching record
+ * and takes the throws nobody caught inside them (UnwindToPossibleHandler,
+ * above). Returns OUT_DONE or OUT_SUSPENDED; *errp: the error the task
+ * ends with (OUT_DONE after a throw), untouched otherwise.
+ *
+ * A function of its own, apart from run_root: a setjmp receiver makes gcc
+ * keep every local of its function in memory (each live value stored
+ * before the run and loaded after it), and run_root's dispatch loop holds
+ * many (the thread's context to put back, the worker, the root); here only
+ * r and errp live across the run. The extra call level costs less than
+ * those loads and stores did (docs/cont.md). Locals read after a longjmp
+ * are volatile (mode, err: written in the loop) or never written after the
+ * setjmp (r, errp), so C11 7.13.2.1 keeps their values. */
+static RTA_NOINLINE int run_caught(rta__cont_root *r, int first_mode, rta_error **errp)
+{
+    volatile int mode = first_mode;
+    rta_error *volatile err = NULL;
+    for (;;) {
+        rta__try t;
+        rta__try_push_on(&r->exec, &t, "rta__cont_run");
+        if (ARM_RECORD(t) == 0) {
+            /* The value handed in is 0: a yield's, a sleep's; an await's
+             * comes from get_result (MODE_AWAIT), an error's from err. */
+            int out = rta__cont_run_frames(r, mode, 0, err);
+            /* rta__try_pop's common case inline (the record is innermost:
+             * frames leave theirs at their suspensions); the call handles
+             * the rest (records left by a misused try body). */
+            if (rta__likely(r->exec.try_top == &t))
+                r->exec.try_top = t.prev;
+            else
+                rta__try_pop(&t);
+            return out;
+        }
+        /* A throw nobody caught inside the frames. */
+        r->exec.try_top = t.prev;
+        r->exec.handler_depth--;
+        rta_error *e = t.err;
+        rta_cont *k;
+        if (r->cur) {
+            k = r->cur->next;
+            rta__cont_free(r->cur);
+            r->cur = NULL;
+        } else {
+            k = r->head; /* thrown at head's await (get_result), or at the start (NULL) */
+        }
+        rta__cont_tls.in_error = NULL;
+        k = unwind(k, &e);
+        if (!k) {
+            *errp = e;
+            return OUT_DONE;
+        }
+        r->head = k;
+        err = e;
+        mode = MODE_DELIVER;
+    }
+}
 
 /* Runs or resumes r on this thread: the thunk's start (from_queue false),
  * a sync context's or scheduler's callback (false) and every dispatch from
- * the workers (true: a sleep may not be due yet).
- *
- * The catching record for the run is armed here, around
- * rta__cont_run_frames: one function, not a catching helper beside this
- * one, because every call level costs its prologue and epilogue on each
- * dispatch (about 18 instructions of a yielding fib leaf's). Locals read
- * after a longjmp are either volatile (mode, v, err: written in the loop)
- * or never written after the setjmp (ct, prev, prev_root_sp, prev_root,
- * lazy, r), so C11 7.13.2.1 keeps their values. */
+ * the workers (true: a sleep may not be due yet). */
 static RTA_NOINLINE void run_root(rta__cont_root *first, bool from_queue)
 {
-    /* r is never written after the setjmp below: the next dispatch comes in
-     * through next_root, written only after the run, and volatile where the
-     * record is glibc's setjmp (ASan, TSan, other architectures), for which
-     * gcc warns (-Wclobbered) about anything written between a setjmp and
-     * a later use; __builtin_setjmp keeps it in memory anyway. */
-    rta__cont_root *RUN_ROOT_NEXT_QUAL next_root = first;
+    /* The next dispatch comes in through next_root (hand_off's pick). */
+    rta__cont_root *next_root = first;
 again:;
     rta__cont_root *const r = next_root;
     if (rta__unlikely(r->op == RTA__CONT_OP_SLEEP)) {
@@ -439,9 +497,8 @@ again:;
     if (lazy)
         rta__reg_frames_begin(&r->reg);
     rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
-    volatile int mode;
-    volatile int64_t v = 0;
-    rta_error *volatile err = NULL;
+    int mode;
+    rta_error *err = NULL;
     if (!r->started) {
         mode = MODE_START;
     } else {
@@ -453,46 +510,7 @@ again:;
                        : MODE_CANCEL;
     }
     r->op = RTA__CONT_OP_NONE;
-    int out;
-    for (;;) {
-        rta__try t;
-        rta__try_push_on(&r->exec, &t, "rta__cont_run");
-        if (ARM_RECORD(t) == 0) {
-            out = rta__cont_run_frames(r, mode, v, err);
-            /* rta__try_pop's common case inline (the record is innermost:
-             * frames leave theirs at their suspensions); the call handles
-             * the rest (records left by a misused try body). */
-            if (rta__likely(r->exec.try_top == &t))
-                r->exec.try_top = t.prev;
-            else
-                rta__try_pop(&t);
-            err = NULL;
-            break;
-        }
-        /* A throw nobody caught inside the frames. */
-        r->exec.try_top = t.prev;
-        r->exec.handler_depth--;
-        rta_error *e = t.err;
-        rta_cont *k;
-        if (r->cur) {
-            k = r->cur->next;
-            rta__cont_free(r->cur);
-            r->cur = NULL;
-        } else {
-            k = r->head; /* thrown at head's await (get_result), or at the start (NULL) */
-        }
-        rta__cont_tls.in_error = NULL;
-        k = unwind(k, &e);
-        if (!k) {
-            err = e;
-            out = OUT_DONE;
-            break;
-        }
-        r->head = k;
-        err = e;
-        mode = MODE_DELIVER;
-        v = 0;
-    }
+    int out = run_caught(r, mode, &err);
     rta__tls_state.exec = prev;
     rta__tls_state.cancel = prev_cancel;
     ct->root_sp = prev_root_sp;
@@ -525,8 +543,7 @@ again:;
     if (!next)
         return;
     /* The run queue's next pick, a cont dispatch (hand_off): run it here,
-     * as dispatch would, without the return and the call. Locals written
-     * here are written before the next setjmp, so the record's rules hold. */
+     * as dispatch would, without the return and the call. */
     next_root = rta__container_of(next, rta__cont_root, work);
     goto again;
 }
