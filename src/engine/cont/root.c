@@ -380,28 +380,75 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
     }
 }
 
-/* Arms run_caught's catching record: __builtin_setjmp where the runtime
- * throws through it (RTA__BUILTIN_SJLJ, src/core/internal.h), a few
- * instructions against setjmp's ~34 on a path taken once per dispatch. */
-#if RTA__BUILTIN_SJLJ
-#define ARM_RECORD(t) ((t).kind = RTA__TRY_KIND_BUILTIN_JB, __builtin_setjmp((void **)(void *)(t).jb))
-#else
-#define ARM_RECORD(t) setjmp((t).jb)
-#endif
+/* A throw nobody caught inside r's frames landed in t, the run's catching
+ * record (UnwindToPossibleHandler, above). Returns the frame to resume with
+ * the error (*errp), now r->head, or NULL: no handler left, every frame
+ * freed, the task ends with *errp. */
+static RTA_NOINLINE rta_cont *take_throw(rta__cont_root *r, rta__try *t, rta_error **errp)
+{
+    r->exec.try_top = t->prev;
+    r->exec.handler_depth--;
+    rta_error *e = t->err;
+    rta_cont *k;
+    if (r->cur) {
+        k = r->cur->next;
+        rta__cont_free(r->cur);
+        r->cur = NULL;
+    } else {
+        k = r->head; /* thrown at head's await (get_result), or at the start (NULL) */
+    }
+    rta__cont_tls.in_error = NULL;
+    k = unwind(k, &e);
+    *errp = e;
+    if (k)
+        r->head = k;
+    return k;
+}
 
-/* Runs r's frames (rta__cont_run_frames) inside the run's catching record
- * and takes the throws nobody caught inside them (UnwindToPossibleHandler,
- * above). Returns OUT_DONE or OUT_SUSPENDED; *errp: the error the task
- * ends with (OUT_DONE after a throw), untouched otherwise.
+/* One call of run_root: the thread's context to put back after each run
+ * (NULL exec, not set up yet on this thread, is put back as it was), and
+ * where RTA__BUILTIN_SJLJ builds catch the runs' throws.
  *
- * A function of its own, apart from run_root: a setjmp receiver makes gcc
- * keep every local of its function in memory (each live value stored
- * before the run and loaded after it), and run_root's dispatch loop holds
- * many (the thread's context to put back, the worker, the root); here only
- * r and errp live across the run. The extra call level costs less than
- * those loads and stores did (docs/cont.md). Locals read after a longjmp
- * are volatile (mode, err: written in the loop) or never written after the
+ * The catching record (x86-64 without ASan or TSan: RTA__BUILTIN_SJLJ,
+ * src/core/internal.h) is armed once per run_root call with
+ * __builtin_setjmp (frame pointer, stack pointer, a label) and linked into
+ * each dispatched root's try chain around its run; rta_throw_error leaves
+ * through it with __builtin_longjmp to run_root's receiver, which finds the
+ * root in `root`. A setjmp receiver makes gcc keep every value of its
+ * function that lives across a call in memory and save every callee-saved
+ * register in its prologue: armed in the dispatch loop it cost loads and
+ * stores of the loop's values on each dispatch, armed per dispatch in a
+ * function of its own that function's prologue and epilogue (about 45
+ * instructions of a yielding fib leaf, docs/cont.md); here run_root holds
+ * nothing but this across the call, and run_dispatches none of it. */
+typedef struct run_ctx {
+#if RTA__BUILTIN_SJLJ
+    rta__try t;
+    rta__cont_root *root; /* whose frames run while t is linked */
+#endif
+    rta__exec *prev;
+    uintptr_t prev_root_sp;
+    rta__cont_root *prev_root;
+    void *prev_cancel;
+} run_ctx;
+
+/* Puts back the thread's context as run_root found it. */
+static inline void run_ctx_leave(const run_ctx *c)
+{
+    rta__tls_state.exec = c->prev;
+    rta__tls_state.cancel = c->prev_cancel;
+    rta__cont_thr.root_sp = c->prev_root_sp;
+    rta__cont_thr.root = c->prev_root;
+}
+
+/* Without RTA__BUILTIN_SJLJ (the sanitizers' builds, other architectures):
+ * glibc's setjmp, one record per dispatch, armed here. Runs r's frames
+ * inside it and takes the throws nobody caught inside them. Returns
+ * OUT_DONE or OUT_SUSPENDED; *errp: the error the task ends with (OUT_DONE
+ * after a throw), untouched otherwise. Locals read after a longjmp are
+ * volatile (mode, err: written in the loop) or never written after the
  * setjmp (r, errp), so C11 7.13.2.1 keeps their values. */
+#if !RTA__BUILTIN_SJLJ
 static RTA_NOINLINE int run_caught(rta__cont_root *r, int first_mode, rta_error **errp)
 {
     volatile int mode = first_mode;
@@ -409,7 +456,7 @@ static RTA_NOINLINE int run_caught(rta__cont_root *r, int first_mode, rta_error 
     for (;;) {
         rta__try t;
         rta__try_push_on(&r->exec, &t, "rta__cont_run");
-        if (ARM_RECORD(t) == 0) {
+        if (setjmp(t.jb) == 0) {
             /* The value handed in is 0: a yield's, a sleep's; an await's
              * comes from get_result (MODE_AWAIT), an error's from err. */
             int out = rta__cont_run_frames(r, mode, 0, err);
@@ -422,39 +469,45 @@ static RTA_NOINLINE int run_caught(rta__cont_root *r, int first_mode, rta_error 
                 rta__try_pop(&t);
             return out;
         }
-        /* A throw nobody caught inside the frames. */
-        r->exec.try_top = t.prev;
-        r->exec.handler_depth--;
-        rta_error *e = t.err;
-        rta_cont *k;
-        if (r->cur) {
-            k = r->cur->next;
-            rta__cont_free(r->cur);
-            r->cur = NULL;
-        } else {
-            k = r->head; /* thrown at head's await (get_result), or at the start (NULL) */
-        }
-        rta__cont_tls.in_error = NULL;
-        k = unwind(k, &e);
-        if (!k) {
+        rta_error *e;
+        if (!take_throw(r, &t, &e)) {
             *errp = e;
             return OUT_DONE;
         }
-        r->head = k;
         err = e;
         mode = MODE_DELIVER;
     }
 }
+#endif
 
-/* Runs or resumes r on this thread: the thunk's start (from_queue false),
- * a sync context's or scheduler's callback (false) and every dispatch from
- * the workers (true: a sleep may not be due yet). */
-static RTA_NOINLINE void run_root(rta__cont_root *first, bool from_queue)
+/* Runs or resumes first on this thread, then the cont dispatches its yields
+ * take from the run queue (hand_off). deliver: a throw's handler frame is
+ * first->head, resumed with this error inside the run already begun (the
+ * context installed, the registry's count odd), by run_root's receiver. */
+static RTA_NOINLINE void run_dispatches(rta__cont_root *first, bool from_queue, run_ctx *c,
+                                        rta_error *deliver)
 {
     /* The next dispatch comes in through next_root (hand_off's pick). */
     rta__cont_root *next_root = first;
-again:;
-    rta__cont_root *const r = next_root;
+    rta__cont_root *r;
+    rta__cont_thread *ct = &rta__cont_thr;
+    int mode, out;
+    rta_error *err;
+    uintptr_t here;
+    bool lazy;
+#if RTA__BUILTIN_SJLJ
+    if (rta__unlikely(deliver != NULL)) {
+        r = first;
+        lazy = r->reg.lazy_frames != NULL;
+        mode = MODE_DELIVER;
+        err = deliver;
+        goto run;
+    }
+#else
+    (void)deliver;
+#endif
+again:
+    r = next_root;
     if (rta__unlikely(r->op == RTA__CONT_OP_SLEEP)) {
         /* Off first: a request running the hook finishes before the
          * timer's union may be reused. */
@@ -476,29 +529,21 @@ again:;
             return;
         }
     }
-    rta__cont_thread *ct = &rta__cont_thr;
-    /* Not rta__cur_exec(): NULL (not set up yet on this thread) is put
-     * back as it was. */
-    rta__exec *prev = rta__tls_state.exec;
-    uintptr_t prev_root_sp = ct->root_sp;
-    rta__cont_root *prev_root = ct->root;
-    void *prev_cancel = rta__tls_state.cancel;
     ct->root = r;                      /* where the await helpers write the suspension's plan */
     rta__tls_state.cancel = &r->scope; /* what the waits begun here record */
     /* Pointers below this frame die with a suspension (the debug check). */
-    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    here = (uintptr_t)__builtin_frame_address(0);
     r->exec.stack_lo = 0;
     r->exec.stack_hi = here;
     ct->root_sp = here;
     rta__tls_state.exec = &r->exec;
     /* The lazy frame readers' count (frames.c): odd from here, before any
      * frame of the chain is touched, to the end of the run. */
-    bool lazy = r->reg.lazy_frames != NULL;
+    lazy = r->reg.lazy_frames != NULL;
     if (lazy)
         rta__reg_frames_begin(&r->reg);
     rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
-    int mode;
-    rta_error *err = NULL;
+    err = NULL;
     if (!r->started) {
         mode = MODE_START;
     } else {
@@ -510,11 +555,28 @@ again:;
                        : MODE_CANCEL;
     }
     r->op = RTA__CONT_OP_NONE;
-    int out = run_caught(r, mode, &err);
-    rta__tls_state.exec = prev;
-    rta__tls_state.cancel = prev_cancel;
-    ct->root_sp = prev_root_sp;
-    ct->root = prev_root;
+#if RTA__BUILTIN_SJLJ
+run:
+    c->root = r;
+    c->t.prev = r->exec.try_top;
+    c->t.err = NULL;
+    c->t.state = RTA__TRY_BODY;
+    r->exec.try_top = &c->t;
+    /* The value handed in is 0: a yield's, a sleep's; an await's comes
+     * from get_result (MODE_AWAIT), an error's from err. */
+    out = rta__cont_run_frames(r, mode, 0, err);
+    /* rta__try_pop's common case inline (the record is innermost: frames
+     * leave theirs at their suspensions); the call handles the rest
+     * (records left by a misused try body). */
+    if (rta__likely(r->exec.try_top == &c->t))
+        r->exec.try_top = c->t.prev;
+    else
+        rta__try_pop(&c->t);
+    err = NULL; /* a delivered error belongs to the frame it was handed to */
+#else
+    out = run_caught(r, mode, &err);
+#endif
+    run_ctx_leave(c);
 
     if (out == OUT_SUSPENDED && rta__unlikely(ct->susp_error != NULL)) {
         /* Debug check: a saved frame points into the stack it left. */
@@ -546,6 +608,36 @@ again:;
      * as dispatch would, without the return and the call. */
     next_root = rta__container_of(next, rta__cont_root, work);
     goto again;
+}
+
+/* Runs or resumes r on this thread: the thunk's start (from_queue false),
+ * a sync context's or scheduler's callback (false) and every dispatch from
+ * the workers (true: a sleep may not be due yet). */
+static RTA_NOINLINE void run_root(rta__cont_root *first, bool from_queue)
+{
+    run_ctx c;
+    c.prev = rta__tls_state.exec;
+    c.prev_root_sp = rta__cont_thr.root_sp;
+    c.prev_root = rta__cont_thr.root;
+    c.prev_cancel = rta__tls_state.cancel;
+#if RTA__BUILTIN_SJLJ
+    c.t.func = "rta__cont_run";
+    c.t.kind = RTA__TRY_KIND_BUILTIN_JB;
+    if (__builtin_setjmp((void **)(void *)c.t.jb) != 0) {
+        /* A throw nobody caught inside c.root's frames: run_dispatches'
+         * frame is gone, the root's context still installed. */
+        rta__cont_root *r = c.root;
+        rta_error *e;
+        if (take_throw(r, &c.t, &e)) {
+            run_dispatches(r, from_queue, &c, e);
+            return;
+        }
+        run_ctx_leave(&c);
+        complete(r, e);
+        return;
+    }
+#endif
+    run_dispatches(first, from_queue, &c, NULL);
 }
 
 /* Worker: resume a suspended root (or start a spawned one), then the cont
