@@ -533,7 +533,8 @@ again:
     rta__tls_state.cancel = &r->scope; /* what the waits begun here record */
     /* Pointers below this frame die with a suspension (the debug check). */
     here = (uintptr_t)__builtin_frame_address(0);
-    r->exec.stack_lo = 0;
+    /* stack_lo stays 0 (root_new's calloc): error.c writes the bounds only
+     * for an exec whose stack_hi is 0, never this one once it has run. */
     r->exec.stack_hi = here;
     ct->root_sp = here;
     rta__tls_state.exec = &r->exec;
