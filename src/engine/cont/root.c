@@ -168,31 +168,35 @@ static RTA_NOINLINE int rta__cont_run_frames(rta__cont_root *r, int mode, int64_
     rta_cret res;
     /* Trace walks stop at this frame: what it calls are the task's frames. */
     r->exec.stack_hi = (uintptr_t)__builtin_frame_address(0);
-    switch (mode) {
-    case MODE_START: {
-        rta_cont_fn fn = r->u.start.entry;
-        void *arg = r->u.start.arg;
-        r->started = 1;
-        r->cur = NULL;
-        res = fn(NULL, arg);
-        if (res.k) {
-            suspended(r, NULL, res.k);
-            return OUT_SUSPENDED;
+    /* A resumption is the common case (a yield's, a sleep's): one test
+     * before the switch, not its chain of compares. */
+    if (rta__unlikely(mode != MODE_RESUME)) {
+        switch (mode) {
+        case MODE_START: {
+            rta_cont_fn fn = r->u.start.entry;
+            void *arg = r->u.start.arg;
+            r->started = 1;
+            r->cur = NULL;
+            res = fn(NULL, arg);
+            if (res.k) {
+                suspended(r, NULL, res.k);
+                return OUT_SUSPENDED;
+            }
+            r->task.value = res.v; /* written by the completer again; a scratch slot until then */
+            return OUT_DONE;
         }
-        r->task.value = res.v; /* written by the completer again; a scratch slot until then */
-        return OUT_DONE;
-    }
-    case MODE_AWAIT:
-        r->cur = NULL;
-        v = r->u.await.ops->get_result(r->u.await.self);
-        break;
-    case MODE_CANCEL:
-    case MODE_CANCEL_RELEASE:
-        r->cur = NULL; /* thrown at head's await, as get_result's errors are */
-        cancel_throw(r, mode == MODE_CANCEL_RELEASE);
-        break;
-    default:
-        break;
+        case MODE_AWAIT:
+            r->cur = NULL;
+            v = r->u.await.ops->get_result(r->u.await.self);
+            break;
+        case MODE_CANCEL:
+        case MODE_CANCEL_RELEASE:
+            r->cur = NULL; /* thrown at head's await, as get_result's errors are */
+            cancel_throw(r, mode == MODE_CANCEL_RELEASE);
+            break;
+        default:
+            break;
+        }
     }
     k = r->head;
     rta__cont_tls.in_error = err; /* MODE_DELIVER only; the frame takes it at once */
