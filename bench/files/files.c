@@ -2,12 +2,12 @@
  * where the backend has it, the blocking pool otherwise). Not part of
  * bench/run: built with the benchmarks (RTA_BUILD_BENCH).
  *
- *   bench_files_io [MIB [LABEL]]
+ *   files_io [MIB [LABEL]]
  * MiB/s (one JSON line): a file of MIB MiB (default 100) in $TMPDIR or /tmp is written in
  * 1 MiB chunks, then read back, by one tasklet and by 4 at once (each its
  * quarter); the best of 5 rounds of each.
  *
- *   bench_files_io 4k CALLS ROUNDS [LABEL]
+ *   files_io 4k CALLS ROUNDS [LABEL]
  * The cost of one 4 KiB pread: one tasklet on one worker reads CALLS times
  * 4 KiB from a 1 MiB file, once through rta_pread (a ring operation with
  * io_uring, a pool job with epoll), once through rta_run_blocking of a
@@ -19,7 +19,7 @@
  *
  * The file stays in the page cache: this measures the runtime's cost per
  * call (submission, completion, wake-up), not a disk.
- *   RTA_IO=io_uring bench_files_io ...; RTA_IO=epoll bench_files_io ... */
+ *   RTA_IO=io_uring files_io ...; RTA_IO=epoll files_io ... */
 #include <rta.h>
 
 #include <fcntl.h>
@@ -77,7 +77,7 @@ static double measure(int tasks, int write)
             ts[i] = rta_spawn(worker, (void *)(intptr_t)i);
         for (int i = 0; i < tasks; i++) {
             if (rta_task_wait(ts[i], NULL) < 0) {
-                fprintf(stderr, "bench_files_io: a %s failed\n", write ? "pwrite" : "pread");
+                fprintf(stderr, "files_io: a %s failed\n", write ? "pwrite" : "pread");
                 exit(1);
             }
             rta_task_release(ts[i]);
@@ -138,7 +138,7 @@ static void small_round(int via, const char *label)
     double t0 = now_s();
     rta_task *t = rta_spawn(small_reader, (void *)(intptr_t)via);
     if (rta_task_wait(t, NULL) != 0) {
-        fprintf(stderr, "bench_files_io: a pread failed\n");
+        fprintf(stderr, "files_io: a pread failed\n");
         exit(1);
     }
     rta_task_release(t);

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Prints docs/io.md's Files tables from bench_files_io's JSON lines.
+"""Prints docs/io.md's Files tables from files_io's JSON lines.
 
 usage: bench/files/summary.py bench/results/files.jsonl
 
 4k rows: the median over the measured rounds (warm-up rounds left out) of
 process CPU ns, wall ns and context switches per 4 KiB pread, per backend
 and way (rta_pread, rta_run_blocking of a pread, pread(2) on the worker).
-MiB rows: bench_files_io's best of 5, as printed.
+MiB rows: files_io's best of 5, as printed.
 """
 import json
 import statistics

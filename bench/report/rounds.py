@@ -81,6 +81,10 @@ def main():
                 except json.JSONDecodeError:
                     print(f"rounds.py: {cmd}: malformed line {line[:80]}", file=sys.stderr)
                     continue
+                if "value" not in r and r.get("metric") != "unsupported":
+                    # not a figure row: one program's stray JSON must not end the run
+                    print(f"rounds.py: {cmd}: a line with no value, ignored: {line[:80]}", file=sys.stderr)
+                    continue
                 k = key(r)
                 if k not in first:
                     order.append(k)
