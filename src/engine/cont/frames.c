@@ -101,8 +101,9 @@ static unsigned read_frames(const rta__reg_entry *e, uintptr_t *out, bool *trunc
 
 void rta__cont_reg_add(rta__cont_root *r)
 {
+    bool lazy = lazy_possible(); /* a lazy entry has no frames[]: rta__cont_frames_lazy_of */
     rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry, RTA__REG_PC_EXACT,
-                 lazy_possible() ? read_frames : NULL, r->reg_frames, RTA__REG_FRAMES);
+                 lazy ? read_frames : NULL, lazy ? NULL : r->reg_frames, lazy ? 0 : RTA__REG_FRAMES);
 }
 
 void rta__cont_record_frames(rta__cont_root *r)

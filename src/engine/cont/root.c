@@ -60,6 +60,10 @@ static void root_posted(void *arg)
  * Any thread; once per suspension. */
 static void make_ready(rta__cont_root *r)
 {
+    /* The dispatch's first reads are of scope and exec, the one line of r
+     * this wake does not touch: asked for now, it arrives while the waker
+     * goes on (a root resumed after a long park: lifetime cont). */
+    __builtin_prefetch(&r->scope);
     if (!rta__resume_wake(&r->reg, r->resume_via, r->resume_target, root_posted, r))
         rta__sched_submit(&r->work);
 }
@@ -317,7 +321,7 @@ static rta__work *hand_off(rta__cont_root *r, rta__cont_thread *ct, bool from_qu
         rta__cont_reg_add(r);
     /* The async stack is read when asked (frames.c), unless this process
      * cannot read its own memory fault-safely: then record it now. */
-    if (rta__unlikely(!r->reg.lazy_frames))
+    if (rta__unlikely(!rta__cont_frames_lazy_of(r)))
         rta__cont_record_frames(r);
     /* The registry's note is made in each case, with the op a constant
      * there (rta__reg_note is inline: a yield's is three stores, without
@@ -502,7 +506,7 @@ static RTA_NOINLINE void run_dispatches(rta__cont_root *first, bool from_queue, 
 #if RTA__BUILTIN_SJLJ
     if (rta__unlikely(deliver != NULL)) {
         r = first;
-        lazy = r->reg.lazy_frames != NULL;
+        lazy = r->started && rta__cont_frames_lazy_of(r);
         mode = MODE_DELIVER;
         err = deliver;
         goto run;
@@ -544,7 +548,7 @@ again:
     rta__tls_state.exec = &r->exec;
     /* The lazy frame readers' count (frames.c): odd from here, before any
      * frame of the chain is touched, to the end of the run. */
-    lazy = r->reg.lazy_frames != NULL;
+    lazy = r->started && rta__cont_frames_lazy_of(r);
     if (lazy)
         rta__reg_frames_begin(&r->reg);
     rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
