@@ -386,10 +386,19 @@ def regression_checks(idx, checks):
         ratios = sorted(r["value"] for r in PAIRED)
         worse = sorted(((r["value"], f"{r['params']['bench']} {r['engine']} `{pkey(r['params']['params'])}` "
                          f"{r['params']['metric']}") for r in PAIRED if r["value"] > 1.05), reverse=True)
+        # A median over a few rounds of a noisy machine puts some rows past
+        # 5% by chance; a row worse by >5% in every round (its lowest paired
+        # ratio) is the one a reviewer should not discount. Stated beside the
+        # count, which stays the goal's figure.
+        every = sorted(((r["min"], f"{r['params']['bench']} {r['engine']} `{pkey(r['params']['params'])}` "
+                         f"{r['params']['metric']}") for r in PAIRED
+                        if r["value"] > 1.05 and r.get("min") is not None and r["min"] > 1.05), reverse=True)
         txt = (f"{len(worse)} of {len(ratios)} rows worse by >5%; median row {fmt_ratio(ratios[len(ratios) // 2])}"
                f" ({PAIRED[0].get('runs', '?')} paired rounds)")
         if worse:
             txt += "; worst " + ", ".join(f"{l} {fmt_ratio(q)}" for q, l in worse[:3])
+            txt += (f"; {len(every)} of them worse by >5% in every round"
+                    + (" (" + ", ".join(f"{l} ≥ {fmt_ratio(q)}" for q, l in every[:3]) + ")" if every else ""))
         checks.append((f"no row regresses by more than 5% (timed rows, paired against {label})", txt, "0 rows",
                        "met" if not worse else "not met"))
     meta = BASELINE.get("meta")
