@@ -142,8 +142,12 @@ RTA__HIDDEN void rta__cont_reg_add(rta__cont_root *r);
  * lazy_frames lies 80 bytes further, on a line nothing else of theirs
  * touches: one more cache miss per resume of a cold root (lifetime cont,
  * 10,000 parked tasks: resume p50 150 ns with the read of lazy_frames,
- * 40-50 ns without it and with make_ready's prefetch). Only for a
- * registered root: before its first suspension both are 0. */
+ * 40-50 ns without it and with make_ready's prefetch). A root not yet
+ * registered (before its first suspension) holds
+ * RTA__CONT_REG_UNREGISTERED there (root_new), so it is not lazy: its
+ * first dispatch must not bracket the registry's sequence count, which
+ * rta__reg_add resets in the middle of that dispatch. */
+#define RTA__CONT_REG_UNREGISTERED UINT8_MAX
 static inline bool rta__cont_frames_lazy_of(const rta__cont_root *r)
 {
     return r->reg.frames_cap == 0;

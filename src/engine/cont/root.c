@@ -132,6 +132,9 @@ static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
         return NULL;
     }
     rta__task_init(&r->task, RTA__TASK_ENGINE, refs, destroy_root);
+    /* Not registered yet: not lazy to rta__cont_frames_lazy_of (rta__reg_add
+     * sets the real room at the first suspension). */
+    r->reg.frames_cap = RTA__CONT_REG_UNREGISTERED;
     r->work.run = dispatch;
     r->u.start.entry = fn;
     r->u.start.arg = arg;
@@ -506,7 +509,7 @@ static RTA_NOINLINE void run_dispatches(rta__cont_root *first, bool from_queue, 
 #if RTA__BUILTIN_SJLJ
     if (rta__unlikely(deliver != NULL)) {
         r = first;
-        lazy = r->started && rta__cont_frames_lazy_of(r);
+        lazy = rta__cont_frames_lazy_of(r);
         mode = MODE_DELIVER;
         err = deliver;
         goto run;
@@ -548,7 +551,7 @@ again:
     rta__tls_state.exec = &r->exec;
     /* The lazy frame readers' count (frames.c): odd from here, before any
      * frame of the chain is touched, to the end of the run. */
-    lazy = r->started && rta__cont_frames_lazy_of(r);
+    lazy = rta__cont_frames_lazy_of(r);
     if (lazy)
         rta__reg_frames_begin(&r->reg);
     rta__reg_set_state(&r->reg, RTA__REG_RUNNING);
