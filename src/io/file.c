@@ -47,8 +47,7 @@ static rta__fileop *fileop_new(int fd, bool write, void *buf, size_t n, int64_t 
     x->n = n;
     x->off = off;
     x->res = 0;
-    atomic_init(&x->arrivals, 0);
-    x->waiter = NULL;
+    rta__meet_init(&x->meet);
     x->scope = NULL;
     pthread_mutex_lock(&slot_lock);
     uint32_t k = UINT32_MAX;
@@ -103,18 +102,10 @@ void rta__fileops_cancel_all(void)
     pthread_mutex_unlock(&slot_lock);
 }
 
-/* The second of the task's registration and the completion runs the waiter
- * (after which only the resumed task touches the record). */
-static void fileop_arrive(rta__fileop *x)
-{
-    if (atomic_fetch_add_explicit(&x->arrivals, 1, memory_order_acq_rel) == 1)
-        x->waiter->fn(x->waiter);
-}
-
 void rta__fileop_done(rta__fileop *x, int res)
 {
     x->res = res;
-    fileop_arrive(x);
+    rta__meet_arrive(&x->meet);
 }
 
 static void fileop_cancel(rta__cancel_hook *h)
@@ -124,14 +115,15 @@ static void fileop_cancel(rta__cancel_hook *h)
 
 static bool fileop_is_completed(void *self)
 {
-    return atomic_load_explicit(&((rta__fileop *)self)->arrivals, memory_order_acquire) == 1;
+    return rta__meet_completed(&((rta__fileop *)self)->meet);
 }
 
+/* x->scope is NULL for a tasklet, whose hook is armed and disarmed around
+ * the await (stackful.h); a cont/async1 task's is armed here. */
 static void fileop_on_completed(void *self, rta_waiter *w)
 {
     rta__fileop *x = self;
-    x->waiter = w;
-    fileop_arrive(x);
+    rta__meet_register(&x->meet, w, x->scope, &x->hook);
 }
 
 static int64_t fileop_get_result(void *self)
@@ -139,7 +131,6 @@ static int64_t fileop_get_result(void *self)
     return ((rta__fileop *)self)->res;
 }
 
-/* Tasklets: the hook is armed and disarmed around the await (stackful.h). */
 static const rta_awaiter_ops fileop_tasklet_ops = {
     .is_completed = fileop_is_completed,
     .on_completed = fileop_on_completed,
@@ -147,18 +138,8 @@ static const rta_awaiter_ops fileop_tasklet_ops = {
     .get_result = fileop_get_result,
 };
 
-/* Frames that suspend by returning: the hook goes on the task's scope in
- * on_completed, before the registration arrives (after it, the task may
- * resume and free the record), and comes off in get_result. */
-static void fileop_on_completed_scoped(void *self, rta_waiter *w)
-{
-    rta__fileop *x = self;
-    x->waiter = w;
-    if (x->scope && !rta__scope_arm(x->scope, &x->hook))
-        rta__io_state.be->file_cancel(x); /* requested meanwhile */
-    fileop_arrive(x);
-}
-
+/* Frames that suspend by returning: the hook comes off, and the record is
+ * freed, with the result. */
 static int64_t fileop_take_result(void *self)
 {
     rta__fileop *x = self;
@@ -171,8 +152,8 @@ static int64_t fileop_take_result(void *self)
 
 const rta_awaiter_ops rta__fileop_ops = {
     .is_completed = fileop_is_completed,
-    .on_completed = fileop_on_completed_scoped,
-    .unsafe_on_completed = fileop_on_completed_scoped,
+    .on_completed = fileop_on_completed,
+    .unsafe_on_completed = fileop_on_completed,
     .get_result = fileop_take_result,
 };
 

@@ -402,6 +402,47 @@ typedef struct rta__file_op {
     int64_t off;
 } rta__file_op;
 RTA__HIDDEN int64_t rta__open_job(void *arg);
+/* The end of a wait on a record that two parties reach in either order:
+ * the waiting task's registration (an awaiter's on_completed) and the
+ * operation's completion (a pool thread for pool.c's jobs, the poller for
+ * file.c's operations). The second to arrive runs the waiter; after that
+ * only the resumed task touches the record, so it may free it. */
+typedef struct rta__meet {
+    _Atomic int arrivals;
+    rta_waiter *waiter;
+} rta__meet;
+
+static inline void rta__meet_init(rta__meet *m)
+{
+    atomic_init(&m->arrivals, 0);
+    m->waiter = NULL;
+}
+
+static inline void rta__meet_arrive(rta__meet *m)
+{
+    if (atomic_fetch_add_explicit(&m->arrivals, 1, memory_order_acq_rel) == 1)
+        m->waiter->fn(m->waiter);
+}
+
+/* is_completed: the completion came first, no need to suspend. */
+static inline bool rta__meet_completed(rta__meet *m)
+{
+    return atomic_load_explicit(&m->arrivals, memory_order_acquire) == 1;
+}
+
+/* on_completed: the task's arrival. With a scope (the cont/async1 forms,
+ * which suspend by returning), hook goes on it first, before the task can
+ * resume and free the record; a request made meanwhile runs hook's
+ * function at once (the operation's cancel). Taken off by the result. */
+static inline void rta__meet_register(rta__meet *m, rta_waiter *w, rta__cancel_scope *scope,
+                                      rta__scope_hook *hook)
+{
+    m->waiter = w;
+    if (scope && !rta__scope_arm(scope, hook))
+        hook->h.fn(&hook->h);
+    rta__meet_arrive(m);
+}
+
 /* A read or write of a regular file submitted to the backend (file.c):
  * heap, never on a task's stack (the completion and a canceller find it
  * while the task is suspended). The buffer is the caller's: a tasklet's
@@ -410,8 +451,8 @@ RTA__HIDDEN int64_t rta__open_job(void *arg);
  * frame (the rule of their forms). key: the record's slot (file.c), which
  * the backend's completion names it by; held until the record is freed,
  * after the waiter disarmed its cancel hook, so a late cancel never names
- * another operation. Two arrivals end the wait (the task's registration
- * and the completion), as pool.c's jobs. */
+ * another operation. Its wait ends at a meet (rta__meet), as pool.c's
+ * jobs' do. */
 typedef struct rta__fileop {
     int fd;
     bool write;
@@ -420,8 +461,7 @@ typedef struct rta__fileop {
     size_t n;
     int64_t off;
     int res; /* the completion's: bytes, or -errno */
-    _Atomic int arrivals;
-    rta_waiter *waiter;
+    rta__meet meet;
     rta__scope_hook hook;     /* .h armed with a tasklet */
     rta__cancel_scope *scope; /* a cont/async1 waiter's task, NULL otherwise */
 } rta__fileop;

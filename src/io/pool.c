@@ -32,8 +32,7 @@ typedef struct rta__job {
     void *arg;
     int64_t result;
     bool started, dequeued; /* under P.lock */
-    _Atomic int arrivals;
-    rta_waiter *waiter;
+    rta__meet meet;
     rta__scope_hook hook;     /* .h armed with a tasklet */
     rta__cancel_scope *scope; /* rta__job_begin's: the waiting cont/async1 task's */
     /* fn's argument, copied (rta__job_begin_copy): aligned for any field. */
@@ -49,14 +48,6 @@ static struct {
     uint64_t idle_ns;
     bool stop;
 } P = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .gone = PTHREAD_COND_INITIALIZER};
-
-static void job_arrive(rta__job *j)
-{
-    /* The first to arrive leaves the record to the second; the second runs
-     * the waiter (after which only the resumed task touches the record). */
-    if (atomic_fetch_add_explicit(&j->arrivals, 1, memory_order_acq_rel) == 1)
-        j->waiter->fn(j->waiter);
-}
 
 static void *pool_thread(void *unused)
 {
@@ -87,7 +78,7 @@ static void *pool_thread(void *unused)
             P.peak_running = P.running;
         pthread_mutex_unlock(&P.lock);
         j->result = j->fn(j->arg);
-        job_arrive(j);
+        rta__meet_arrive(&j->meet);
         pthread_mutex_lock(&P.lock);
         P.running--;
     }
@@ -147,22 +138,21 @@ static void job_cancel(rta__cancel_hook *h)
     }
     pthread_mutex_unlock(&P.lock);
     if (mine)
-        job_arrive(j);
+        rta__meet_arrive(&j->meet);
 }
 
 static bool job_is_completed(void *self)
 {
-    rta__job *j = self;
-    /* The job's end arrived already: no need to suspend (the pool thread
-     * touches the record no more). */
-    return atomic_load_explicit(&j->arrivals, memory_order_acquire) == 1;
+    return rta__meet_completed(&((rta__job *)self)->meet);
 }
 
+/* j->scope is NULL for a tasklet (its hook is armed around the await) and
+ * for a plain thread; a cont/async1 task's is armed here: a request made
+ * meanwhile dequeues the job unless it started (job_cancel). */
 static void job_on_completed(void *self, rta_waiter *w)
 {
     rta__job *j = self;
-    j->waiter = w;
-    job_arrive(j);
+    rta__meet_register(&j->meet, w, j->scope, &j->hook);
 }
 
 static int64_t job_get_result(void *self)
@@ -191,7 +181,7 @@ static rta__job *job_queue(int64_t (*fn)(void *), void *arg, size_t size, int *r
         memcpy(j->arg_copy, arg, size); /* before the pool can see the job */
         j->arg = j->arg_copy;
     }
-    atomic_init(&j->arrivals, 0);
+    rta__meet_init(&j->meet);
     pthread_mutex_lock(&P.lock);
     *P.tail = j;
     P.tail = &j->next;
@@ -279,15 +269,6 @@ int rta__job_begin(int64_t (*fn)(void *), void *arg, int64_t *res, void **out)
     return rta__job_begin_copy(fn, arg, 0, res, out);
 }
 
-static void job_on_completed_scoped(void *self, rta_waiter *w)
-{
-    rta__job *j = self;
-    j->waiter = w;
-    if (j->scope && !rta__scope_arm(j->scope, &j->hook))
-        job_cancel(&j->hook.h); /* requested meanwhile: dequeued unless started */
-    job_arrive(j);
-}
-
 static int64_t job_take_result(void *self)
 {
     rta__job *j = self;
@@ -300,8 +281,8 @@ static int64_t job_take_result(void *self)
 
 const rta_awaiter_ops rta__job_ops = {
     .is_completed = job_is_completed,
-    .on_completed = job_on_completed_scoped,
-    .unsafe_on_completed = job_on_completed_scoped,
+    .on_completed = job_on_completed,
+    .unsafe_on_completed = job_on_completed,
     .get_result = job_take_result,
 };
 
