@@ -102,16 +102,21 @@ static int uring_watch(rta__iofd *f)
  * so the peer never saw the connection end (rtahttpd: a Connection: close
  * answer with no FIN). A cancel marks the poll and the pending task work
  * ends it with -ECANCELED (its stale generation: ignored). */
-static void uring_unwatch(rta__iofd *f)
+static void submit_cancel(uint64_t key)
 {
     pthread_mutex_lock(&sq_lock);
     struct io_uring_sqe *sqe = sqe_get();
     if (sqe) {
-        io_uring_prep_cancel64(sqe, key_of(f), 0);
+        io_uring_prep_cancel64(sqe, key, 0);
         io_uring_sqe_set_data64(sqe, IGNORE_KEY);
         io_uring_submit(&ring); /* the cancel is issued inline, before this returns */
     }
     pthread_mutex_unlock(&sq_lock);
+}
+
+static void uring_unwatch(rta__iofd *f)
+{
+    submit_cancel(key_of(f));
 }
 
 /* Files: pread / pwrite as ring operations (file.c's rta__fileop). The
@@ -142,14 +147,7 @@ static int uring_file_submit(rta__fileop *x)
 
 static void uring_file_cancel(rta__fileop *x)
 {
-    pthread_mutex_lock(&sq_lock);
-    struct io_uring_sqe *sqe = sqe_get();
-    if (sqe) {
-        io_uring_prep_cancel64(sqe, file_key(x), 0);
-        io_uring_sqe_set_data64(sqe, IGNORE_KEY);
-        io_uring_submit(&ring);
-    }
-    pthread_mutex_unlock(&sq_lock);
+    submit_cancel(file_key(x));
 }
 
 /* A watched descriptor's poll ended: arm it again if still watched as gen. */
