@@ -14,7 +14,8 @@
  * (on_completed, after it switched out) and the end of the job (the pool
  * thread once fn returned, or a cancel that took the job out of the queue
  * before it started); the second to arrive runs the waiter, and only the
- * task, resumed, frees the record. A job already running cannot be stopped:
+ * task, resumed, frees the record (rta__meet, io.h; file.c's ring operations
+ * meet the same way). A job already running cannot be stopped:
  * a cancel then lets it finish (its arg may point into the task's frames)
  * and the wait ends with -ECANCELED, the job's result dropped.
  *
