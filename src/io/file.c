@@ -227,22 +227,9 @@ static int tasklet_fileop(int fd, bool write, void *buf, size_t n, int64_t off, 
             r = -ECANCELED;
             break;
         }
-        if (r == -EINTR)
-            continue;
-        /* -EAGAIN: an O_NONBLOCK descriptor with nothing to give (io_uring
-         * does not wait for those); returned as pread(2) would, never
-         * retried (that would spin). */
-        if (r < 0 || !write)
+        r = rta__fileop_next(write, n, &done, r);
+        if (r != RTA__FILEOP_AGAIN)
             break;
-        if (r == 0) {
-            r = -EIO; /* no progress: never spin */
-            break;
-        }
-        done += (size_t)r;
-        if (done == n) {
-            r = (int64_t)n;
-            break;
-        }
     }
     rta__resident_unpin();
     *out = r;

@@ -474,6 +474,25 @@ RTA__HIDDEN void rta__fileop_done(rta__fileop *x, int res);
  * the pool). */
 RTA__HIDDEN rta__fileop *rta__fileop_begin(int fd, bool write, void *buf, size_t n, int64_t off);
 RTA__HIDDEN extern const rta_awaiter_ops rta__fileop_ops;
+/* What a pread / pwrite call does with one ring operation's result r (no
+ * cancel pending), *done bytes of n done before it: RTA__FILEOP_AGAIN
+ * (-EINTR, or the rest of a short write, *done advanced), or the call's
+ * result. -EAGAIN (an O_NONBLOCK descriptor with nothing to give: io_uring
+ * does not wait for those) is returned as pread(2) would, never retried
+ * (that would spin); a write that made no progress is -EIO. For a
+ * tasklet's call (file.c) and a cont/async1 request's (req.c) alike. */
+#define RTA__FILEOP_AGAIN INT64_MIN
+static inline int64_t rta__fileop_next(bool write, size_t n, size_t *done, int64_t r)
+{
+    if (r == -EINTR)
+        return RTA__FILEOP_AGAIN;
+    if (r < 0 || !write)
+        return r;
+    if (r == 0)
+        return -EIO;
+    *done += (size_t)r;
+    return *done == n ? (int64_t)n : RTA__FILEOP_AGAIN;
+}
 /* rta_shutdown's: every operation in flight is asked to end (file.c). */
 RTA__HIDDEN void rta__fileops_cancel_all(void);
 /* Operations submitted so far (tests: which way the files went). */

@@ -287,16 +287,8 @@ int rta__ioreq_step(rta__ioreq *q, int64_t in, int64_t *res, const rta_awaiter_o
     case ST_FILE:
         if (rta__cancel_pending()) /* the operation completed: its result is dropped */
             return done(res, -ECANCELED);
-        if (in == -EINTR) /* -EAGAIN is returned, as in file.c */
-            return file_again(q, res, ops, self);
-        if (in < 0 || q->kind == RTA__REQ_PREAD)
-            return done(res, in);
-        if (in == 0)
-            return done(res, -EIO); /* no progress: never spin */
-        q->u.file.done += (size_t)in;
-        if (q->u.file.done == q->n)
-            return done(res, (int64_t)q->n);
-        return file_again(q, res, ops, self);
+        in = rta__fileop_next(q->kind == RTA__REQ_PWRITE, q->n, &q->u.file.done, in);
+        return in == RTA__FILEOP_AGAIN ? file_again(q, res, ops, self) : done(res, in);
     case ST_RESOLVED: {
         rta__addrs *a = q->u.addrs;
         if (in >= 0 && rta__cancel_pending())
