@@ -30,13 +30,13 @@ typedef struct tc_entry {
 
 typedef struct tcache {
     tc_entry e[TC_SLOTS];
-    rta__a1_box *spare; /* start_task's unused box (rta__a1_start_box_keep) */
-    size_t spare_cap;
     struct tcache *next, **pprev; /* registry link */
     bool registered;
 } tcache;
 
 static __thread tcache tc;
+/* start_task's unused box (async1.h): freed with tc, whose owner it shares. */
+__thread rta__a1_spare_box rta__a1_spare;
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static tcache *registry;
@@ -116,8 +116,10 @@ static tc_entry *entry_for(rta_async1_method *m)
 static void tc_flush_all(tcache *c)
 {
     pthread_mutex_lock(&registry_lock);
-    free(c->spare);
-    c->spare = NULL;
+    /* Always the calling thread's own cache (its key destructor, or
+     * rta__a1_thread_flush), so the spare is this thread's. */
+    free(rta__a1_spare.box);
+    rta__a1_spare.box = NULL;
     for (int i = 0; i < TC_SLOTS; i++)
         entry_flush_locked(&c->e[i]);
     if (c->registered) {
@@ -175,30 +177,14 @@ void rta__a1_pool_return(rta__a1_box *b)
     free(b);
 }
 
-rta__a1_box *rta__a1_start_box_take(size_t bytes, size_t *cap)
-{
-    rta__a1_box *b = tc.spare;
-    if (b && tc.spare_cap >= bytes) {
-        tc.spare = NULL;
-        *cap = tc.spare_cap;
-        return b;
-    }
-    *cap = bytes;
-    return malloc(bytes);
-}
-
-void rta__a1_start_box_keep(rta__a1_box *b, size_t cap)
+rta__a1_box *rta__a1_start_box_alloc(size_t bytes, size_t *cap)
 {
     /* Registered, so that the thread's exit (worker hook or key destructor)
-     * or rta_shutdown frees the spare with the rest of its cache. */
+     * or rta_shutdown frees the spare this box may become. */
     if (rta__unlikely(!tc.registered))
         tc_register();
-    if (!tc.spare) {
-        tc.spare = b;
-        tc.spare_cap = cap;
-    } else {
-        free(b);
-    }
+    *cap = bytes;
+    return malloc(bytes);
 }
 
 void rta_async1_method_stats(const rta_async1_method *m, rta_async1_stats *out)

@@ -214,6 +214,7 @@ class Lowering(cont.Lowering):
 
     def emit_await(self, n, args, dst):
         slot_t, slot_v = self.FR + 'rtac_task', self.FR + 'rtac_vtask'
+        resumed = ''  # what runs only after a real suspension, at its label
         if n.callee in front.RUNTIME_AWAITS:
             form = front.RUNTIME_AWAITS[n.callee].async1
             if form is None:
@@ -224,12 +225,16 @@ class Lowering(cont.Lowering):
             # rta_await and rta_yield are cancel points (docs/io.md): they
             # throw -ECANCELED on entry and on resuming once the task has a
             # cancel request (rta__cancel_point; cont's run_root throws at the resume).
+            # On resuming only: an await of a task already complete does
+            # not suspend, and checks once, as a tasklet's does (a second
+            # check there cost every such await ~15 instructions).
             if kind == 'ref':
                 self.slots.add('task')
                 setup = '%s = (%s); rta__cancel_point("rta_await");' % (slot_t, ops[0])
                 ready = 'rta_task_awaiter.is_completed(%s)' % slot_t
                 aw, me = '&rta_task_awaiter', slot_t
-                result = '(rta__cancel_point("rta_await"), rta_task_awaiter.get_result(%s))' % slot_t
+                resumed = ' rta__cancel_point("rta_await");'
+                result = 'rta_task_awaiter.get_result(%s)' % slot_t
             elif kind == 'owned':
                 self.slots.add('task')
                 setup = '%s = %s;' % (slot_t, ops[0])
@@ -268,10 +273,13 @@ class Lowering(cont.Lowering):
                 aw, me, result = '&rta_task_awaiter', slot_t, 'rta__async1_task_consume(%s)' % slot_t
         k, label = self.new_state()
         # The records are popped before the machine is handed on: once it is,
-        # it may resume anywhere, even on this thread before we return.
-        text = '%s%s{ %sRTA__A1_SUSPEND_AT(%d, %s, %s, %s); return; } %s: rta__a1_sm->state = -1;' % (
+        # it may resume anywhere, even on this thread before we return. The
+        # resume label is inside the block (the dispatch jumps into it), so
+        # that what follows it runs only on resuming; running straight on,
+        # the state is -1 already (the entry switch's case -1).
+        text = '%s%s{ %sRTA__A1_SUSPEND_AT(%d, %s, %s, %s); return; %s: rta__a1_sm->state = -1;%s }' % (
             setup + ' ' if setup else '', 'if (!%s) ' % ready if ready != '0' else '', self.leave(), k, aw,
-            me, cfg, label)
+            me, cfg, label, resumed)
         if result is not None:
             text += ' %s;' % ('%s = %s' % (dst, result) if dst else '(void)' + result)
         return [('G', text)]
