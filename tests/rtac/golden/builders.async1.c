@@ -18,7 +18,7 @@ typedef struct { rta_async1_sm hdr; int64_t v; } rtac1__step__sm;
 RTA__CONT_NO_CLOBBERED static void step(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__step__ops; rtac1__step__sm *const F = (rtac1__step__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->v % 3 == 0)
-        { rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield"); }
+        { rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield"); }
     RTA_ASYNC1_RETURN(F->v + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__step(int64_t v)
@@ -32,8 +32,8 @@ typedef struct { rta_async1_sm hdr; int64_t v; int64_t suspend; int64_t rtac_t1;
 RTA__CONT_NO_CLOBBERED static void pooled(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__pooled__ops; rtac1__pooled__sm *const F = (rtac1__pooled__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->suspend)
-        { rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield"); }
-    rta__async1_direct = 1; F->rtac_task = rtac1__step(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task);RTA_ASYNC1_RETURN(F->rtac_t1 * 2);
+        { rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield"); }
+    rta__async1_direct = 1; F->rtac_task = rtac1__step(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } F->rtac_t1 = rta__async1_task_consume(F->rtac_task);RTA_ASYNC1_RETURN(F->rtac_t1 * 2);
 RTA_ASYNC1_RETURN(0); }
 static rta_vtask rtac1__pooled(int64_t v, int64_t suspend)
 { rtac1__pooled__sm sm; sm.v = v; sm.suspend = suspend; RTA_ASYNC1_START(rtac1__pooled, &sm, pooled); return RTA_ASYNC1_TASK(rtac1__pooled, &sm); }
@@ -44,8 +44,8 @@ RTA_ASYNC1_METHOD(rtac1__valued, rta_vtask);
 typedef struct { rta_async1_sm hdr; int64_t v; int64_t a; rta_vtask rtac_vtask; } rtac1__valued__sm;
 RTA__CONT_NO_CLOBBERED static void valued(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__valued__ops; rtac1__valued__sm *const F = (rtac1__valued__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
-    rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->v, F->v & 1); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->a = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
-    int64_t b; rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->a, 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; b = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
+    rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->v, F->v & 1); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->a = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
+    int64_t b; rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->a, 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } b = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
     RTA_ASYNC1_RETURN(F->a + b);
 RTA_ASYNC1_RETURN(0); }
 static rta_vtask rtac1__valued(int64_t v)
@@ -57,7 +57,7 @@ RTA_ASYNC1_METHOD(rtac1__note, rta_task *);
 typedef struct { rta_async1_sm hdr; const char *what; int64_t v; } rtac1__note__sm;
 RTA__CONT_NO_CLOBBERED static void note(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__note__ops; rtac1__note__sm *const F = (rtac1__note__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
-    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
+    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield");
     printf("%s %lld\n", F->what, (long long)F->v);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__note(const char *what, int64_t v)
@@ -70,8 +70,8 @@ typedef struct { rta_async1_sm hdr; void *arg; int64_t v; rta_task *rtac_task; r
 RTA__CONT_NO_CLOBBERED static void child(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__child__ops; rtac1__child__sm *const F = (rtac1__child__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     F->v = (int64_t)(intptr_t)F->arg;
-    F->rtac_task = rta__a1_delay(1); if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
-    { int64_t rtac_ret; rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->v); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; rtac_ret = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask)); RTA_ASYNC1_RETURN(rtac_ret); }
+    F->rtac_task = rta__a1_delay(1); if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__async1_task_consume(F->rtac_task);
+    { int64_t rtac_ret; rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->v); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } rtac_ret = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask)); RTA_ASYNC1_RETURN(rtac_ret); }
 RTA_ASYNC1_RETURN(0); }
 static rta_vtask rtac1__child(void *arg)
 { rtac1__child__sm sm; sm.arg = arg; RTA_ASYNC1_START(rtac1__child, &sm, child); return RTA_ASYNC1_TASK(rtac1__child, &sm); }
@@ -85,12 +85,12 @@ RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
     (void)F->arg;
     F->sum = 0;
     { F->i = 0; for (; F->i < 20; F->i++) { 
-rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->i); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->i, F->i % 4 == 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t2 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask)); F->sum += F->rtac_t1 + F->rtac_t2; } }
-    rta__async1_direct = 1; F->rtac_task = rtac1__note("sum", F->sum); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
+rta__async1_direct = 1; F->rtac_vtask = rtac1__valued(F->i); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->rtac_t1 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->i, F->i % 4 == 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } F->rtac_t2 = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask)); F->sum += F->rtac_t1 + F->rtac_t2; } }
+    rta__async1_direct = 1; F->rtac_task = rtac1__note("sum", F->sum); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_3: rta__a1_sm->state = -1; } (void)rta__async1_task_consume(F->rtac_task);
     F->t = rta__a1_spawn_v(rtac1__child, (void *)(intptr_t)7);
-    F->rtac_task = (F->t); rta__cancel_point("rta_await"); if (!rta_task_awaiter.is_completed(F->rtac_task)) { RTA__A1_SUSPEND_AT(4, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_4: rta__a1_sm->state = -1; F->c = (rta__cancel_point("rta_await"), rta_task_awaiter.get_result(F->rtac_task));
+    F->rtac_task = (F->t); rta__cancel_point("rta_await"); if (!rta_task_awaiter.is_completed(F->rtac_task)) { RTA__A1_SUSPEND_AT(4, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_4: rta__a1_sm->state = -1; rta__cancel_point("rta_await"); } F->c = rta_task_awaiter.get_result(F->rtac_task);
     rta_task_release(F->t);
-    rta__async1_direct = 1; F->rtac_task = rtac1__note("child", F->c); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(5, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_5: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
+    rta__async1_direct = 1; F->rtac_task = rtac1__note("child", F->c); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(5, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_5: rta__a1_sm->state = -1; } (void)rta__async1_task_consume(F->rtac_task);
     RTA_ASYNC1_RETURN(F->sum + F->c);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__run(void *arg)

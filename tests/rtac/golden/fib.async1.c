@@ -12,11 +12,11 @@ RTA__CONT_NO_CLOBBERED static void fib(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__fib__ops; rtac1__fib__sm *const F = (rtac1__fib__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->n < 2) {
         if (F->n == 1)
-            { rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield"); }
+            { rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield"); }
         RTA_ASYNC1_RETURN(F->n);
     }
-    rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n - 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->a = rta__async1_task_consume(F->rtac_task);
-    int64_t b; rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n - 2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; b = rta__async1_task_consume(F->rtac_task);
+    rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n - 1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } F->a = rta__async1_task_consume(F->rtac_task);
+    int64_t b; rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n - 2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_3: rta__a1_sm->state = -1; } b = rta__async1_task_consume(F->rtac_task);
     RTA_ASYNC1_RETURN(F->a + b);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__fib(int64_t n)
@@ -31,8 +31,8 @@ RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
     F->n = (int64_t)(intptr_t)F->arg;
     F->sum = 0;
     { F->i = 0; for (; F->i <= F->n; F->i++) { 
-rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->i); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task); F->sum += F->rtac_t1; } }
-    rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->rtac_t2 = rta__async1_task_consume(F->rtac_task); printf("fib(%lld) = %lld, sum %lld\n", (long long)F->n, (long long)F->rtac_t2, (long long)F->sum);
+rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->i); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->rtac_t1 = rta__async1_task_consume(F->rtac_task); F->sum += F->rtac_t1; } }
+    rta__async1_direct = 1; F->rtac_task = rtac1__fib(F->n); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } F->rtac_t2 = rta__async1_task_consume(F->rtac_task); printf("fib(%lld) = %lld, sum %lld\n", (long long)F->n, (long long)F->rtac_t2, (long long)F->sum);
     RTA_ASYNC1_RETURN(F->sum);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__run(void *arg)

@@ -50,9 +50,9 @@ RTA_ASYNC1_METHOD(rtac1__level2, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t x; rta_task *rtac_task; } rtac1__level2__sm;
 RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void level2(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__level2__ops; rtac1__level2__sm *const F = (rtac1__level2__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: rta__async1_bad_state(rta__a1_sm); }
-    F->rtac_task = rta__a1_delay(1); if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__async1_task_consume(F->rtac_task);
-    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
-    int64_t v; rta__async1_direct = 1; F->rtac_task = rtac1__level3(F->x); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; v = rta__async1_task_consume(F->rtac_task);
+    F->rtac_task = rta__a1_delay(1); if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__async1_task_consume(F->rtac_task);
+    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield");
+    int64_t v; rta__async1_direct = 1; F->rtac_task = rtac1__level3(F->x); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_3: rta__a1_sm->state = -1; } v = rta__async1_task_consume(F->rtac_task);
     RTA_ASYNC1_RETURN(v + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__level2(int64_t x)
@@ -64,7 +64,7 @@ RTA_ASYNC1_METHOD(rtac1__level1, rta_task *);
 typedef struct { rta_async1_sm hdr; void *arg; rta_task *rtac_task; } rtac1__level1__sm;
 RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void level1(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__level1__ops; rtac1__level1__sm *const F = (rtac1__level1__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
-    int64_t v; rta__async1_direct = 1; F->rtac_task = rtac1__level2((int64_t)(intptr_t)F->arg); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; v = rta__async1_task_consume(F->rtac_task);
+    int64_t v; rta__async1_direct = 1; F->rtac_task = rtac1__level2((int64_t)(intptr_t)F->arg); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } v = rta__async1_task_consume(F->rtac_task);
     RTA_ASYNC1_RETURN(v + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__level1(void *arg)
@@ -91,7 +91,7 @@ RTA_ASYNC1_METHOD(rtac1__late_awaiter, rta_task *);
 typedef struct { rta_async1_sm hdr; void *failed; int64_t rtac_t1; rta_task *rtac_task; } rtac1__late_awaiter__sm;
 RTA__CONT_NO_CLOBBERED LEVEL_ATTRS static void late_awaiter(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__late_awaiter__ops; rtac1__late_awaiter__sm *const F = (rtac1__late_awaiter__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
-    F->rtac_task = ((rta_task *)F->failed); rta__cancel_point("rta_await"); if (!rta_task_awaiter.is_completed(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->rtac_t1 = (rta__cancel_point("rta_await"), rta_task_awaiter.get_result(F->rtac_task));RTA_ASYNC1_RETURN(F->rtac_t1 + 1);
+    F->rtac_task = ((rta_task *)F->failed); rta__cancel_point("rta_await"); if (!rta_task_awaiter.is_completed(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; rta__cancel_point("rta_await"); } F->rtac_t1 = rta_task_awaiter.get_result(F->rtac_task);RTA_ASYNC1_RETURN(F->rtac_t1 + 1);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__late_awaiter(void *failed)
 { rtac1__late_awaiter__sm sm; sm.failed = failed; RTA_ASYNC1_START(rtac1__late_awaiter, &sm, late_awaiter); return RTA_ASYNC1_TASK(rtac1__late_awaiter, &sm); }

@@ -13,7 +13,7 @@ RTA_ASYNC1_METHOD(rtac1__maybe_fail, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t v; } rtac1__maybe_fail__sm;
 RTA__CONT_NO_CLOBBERED static void maybe_fail(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__maybe_fail__ops; rtac1__maybe_fail__sm *const F = (rtac1__maybe_fail__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
-    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
+    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield");
     if (F->v > 2)
         rta_throw(-22, "value %lld too big", (long long)F->v);
     RTA_ASYNC1_RETURN(F->v * 10);
@@ -30,9 +30,9 @@ RTA__CONT_NO_CLOBBERED static void catch_one(rta_async1_sm *rta__a1_m)
     F->got = -1;F->step = 0;
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: break; } {
         F->step = 1;
-        rta__async1_direct = 1; F->rtac_task = rtac1__maybe_fail(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->got = rta__async1_task_consume(F->rtac_task);
+        rta__async1_direct = 1; F->rtac_task = rtac1__maybe_fail(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->got = rta__async1_task_consume(F->rtac_task);
         F->step = 2;
-        rta__cancel_point("rta_yield"); { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
+        rta__cancel_point("rta_yield"); { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(2, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield");
         F->step = 3;
     } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) 
 {
@@ -41,7 +41,7 @@ RTA__CONT_NO_CLOBBERED static void catch_one(rta_async1_sm *rta__a1_m)
         F->got = -100;
     } } rta__try_end(&rtac_try_1); }
 
-    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; (void)rta__cancel_point("rta_yield");
+    rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(3, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_3: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield");
     RTA_ASYNC1_RETURN(F->got + F->step);
 RTA_ASYNC1_RETURN(0); }
 static rta_task *rtac1__catch_one(int64_t v)
@@ -55,7 +55,7 @@ RTA__CONT_NO_CLOBBERED static void with_finally(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__with_finally__ops; rtac1__with_finally__sm *const F = (rtac1__with_finally__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_1; default: rta__async1_bad_state(rta__a1_sm); }
     F->r = 0;
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } {
-        rta__async1_direct = 1; F->rtac_task = rtac1__maybe_fail(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->r = rta__async1_task_consume(F->rtac_task);
+        rta__async1_direct = 1; F->rtac_task = rtac1__maybe_fail(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->r = rta__async1_task_consume(F->rtac_task);
         printf("with_finally(%lld): body done r=%lld\n", (long long)F->v, (long long)F->r);
     } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__FINALLY_KIND)) { rta__a1_sm->state = -1; 
 {
@@ -75,7 +75,7 @@ RTA__CONT_NO_CLOBBERED static void outer(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__outer__ops; rtac1__outer__sm *const F = (rtac1__outer__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_1; default: rta__async1_bad_state(rta__a1_sm); }
     F->r = 0;
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } {
-        rta__async1_direct = 1; F->rtac_task = rtac1__with_finally(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->r = rta__async1_task_consume(F->rtac_task);
+        rta__async1_direct = 1; F->rtac_task = rtac1__with_finally(F->v); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_1); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->r = rta__async1_task_consume(F->rtac_task);
     } rta__try_pop(&rtac_try_1); } if (rta__try_handler(&rtac_try_1, RTA__CATCH_KIND)) { rta__a1_sm->state = -1; for (rta_error *e = rtac_try_1.err; e; e = NULL) 
 {
         printf("outer(%lld): caught %d\n", (long long)F->v, rta_error_code(e));
@@ -94,9 +94,9 @@ typedef struct { rta_async1_sm hdr; void *arg; int64_t a; int64_t b; int64_t c; 
 RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__run__ops; rtac1__run__sm *const F = (rtac1__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; case 4: goto rtac_resume_4; default: rta__async1_bad_state(rta__a1_sm); }
     (void)F->arg;
-    rta__async1_direct = 1; F->rtac_task = rtac1__catch_one(1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_1: rta__a1_sm->state = -1; F->a = rta__async1_task_consume(F->rtac_task);rta__async1_direct = 1; F->rtac_task = rtac1__catch_one(5); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_2: rta__a1_sm->state = -1; F->b = rta__async1_task_consume(F->rtac_task);
+    rta__async1_direct = 1; F->rtac_task = rtac1__catch_one(1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->a = rta__async1_task_consume(F->rtac_task);rta__async1_direct = 1; F->rtac_task = rtac1__catch_one(5); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } F->b = rta__async1_task_consume(F->rtac_task);
     printf("catch_one: %lld %lld\n", (long long)F->a, (long long)F->b);
-    rta__async1_direct = 1; F->rtac_task = rtac1__outer(2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_3: rta__a1_sm->state = -1; F->c = rta__async1_task_consume(F->rtac_task);rta__async1_direct = 1; F->rtac_task = rtac1__outer(9); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(4, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; } rtac_resume_4: rta__a1_sm->state = -1; F->rtac_t1 = rta__async1_task_consume(F->rtac_task);int64_t d = F->rtac_t1; 
+    rta__async1_direct = 1; F->rtac_task = rtac1__outer(2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(3, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_3: rta__a1_sm->state = -1; } F->c = rta__async1_task_consume(F->rtac_task);rta__async1_direct = 1; F->rtac_task = rtac1__outer(9); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(4, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_4: rta__a1_sm->state = -1; } F->rtac_t1 = rta__async1_task_consume(F->rtac_task);int64_t d = F->rtac_t1; 
     printf("outer: %lld %lld\n", (long long)F->c, (long long)d);
     RTA_ASYNC1_RETURN(F->a + F->b + F->c + d);
 RTA_ASYNC1_RETURN(0); }
