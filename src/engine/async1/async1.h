@@ -78,7 +78,7 @@ RTA__HIDDEN void rta__a1_pool_return(rta__a1_box *b);
  * (pool.c, tc_flush_all); a thread holds one only once registered there:
  * only start_box_alloc, the path that mallocs, can make the box that a keep
  * later stores, and it registers the thread first. */
-typedef struct rta__a1_spare {
+typedef struct rta__a1_spare_box {
     rta__a1_box *box;
     size_t cap;
 } rta__a1_spare_box;
