@@ -98,7 +98,10 @@ typedef struct rta_config {
      * (MADV_DONTNEED); it is copied back when it resumes. A region no task
      * is using gives its pages back after the same time. Done by the task's
      * own worker, in its scheduler context, between 1x and about 2.25x
-     * idle_compact_ms after the task last ran.
+     * idle_compact_ms after the task last ran. A compacted task that
+     * resumes doubles its region's threshold (up to 16x idle_compact_ms):
+     * a task that runs every second stays resident after a few rounds,
+     * while one parked once is compacted at idle_compact_ms.
      * 0 = env RTA_IDLE_COMPACT_MS ("off" disables), else 200;
      * RTA_IDLE_COMPACT_OFF disables. A task whose stack another thread may
      * write (rta_run_blocking's arg) is never compacted while it waits. */

@@ -12,6 +12,16 @@
  * rta_config.resident_budget of resident stacks, tasks suspended since the
  * previous check are compacted too, until under it.
  *
+ * Refaults: a compacted task that resumes is copied back in, and its pages
+ * fault in again. One that does so soon was not idle for good, only slower
+ * than the threshold (a connection whose client writes every second): its
+ * region's threshold doubles at each such copy back (idle_shift, up to 16x:
+ * 3.2 s by default), so a periodic task stays resident after a few rounds
+ * while a task parked once is compacted at the base threshold. The budget
+ * still compacts any of them. A region back on the free list starts again
+ * at the base threshold. Linux's page cache makes the same distinction with
+ * its refault distances (mm/workingset.c); this keeps one number a region.
+ *
  * Invariants:
  *  - Everything here runs on the owner worker, in its scheduler context
  *    (compact_work is never tasklet work, so a tasklet that picks it hands
@@ -89,18 +99,24 @@ static void compact_fire(rta__timer *tm)
     rta__fifo_push(&rta__cur_worker()->local, &tw->compact_work);
 }
 
-/* The tick of the newest check at least the idle threshold old, 0 if none. */
-static uint64_t idle_cutoff(const rta__tasklet_worker *tw, uint64_t now)
+/* cut[k]: the tick of the newest check at least the idle threshold << k
+ * old, 0 if none (a region not entered since is idle at shift k). */
+static void idle_cutoffs(const rta__tasklet_worker *tw, uint64_t now,
+                         uint64_t cut[RTA__COMPACT_MAX_SHIFT + 1])
 {
+    for (unsigned k = 0; k <= RTA__COMPACT_MAX_SHIFT; k++)
+        cut[k] = 0;
     unsigned ms = rta__tasklet_cfg.idle_compact_ms;
     if (ms == RTA_IDLE_COMPACT_OFF)
-        return 0;
-    uint64_t threshold = (uint64_t)ms * 1000000u, cut = 0;
+        return;
+    uint64_t threshold = (uint64_t)ms * 1000000u;
     unsigned n = tw->nsweeps < RTA__COMPACT_SWEEPS ? tw->nsweeps : RTA__COMPACT_SWEEPS;
-    for (unsigned i = 0; i < n; i++)
-        if (tw->sweeps[i].ns + threshold <= now && tw->sweeps[i].tick > cut)
-            cut = tw->sweeps[i].tick;
-    return cut;
+    for (unsigned i = 0; i < n; i++) {
+        const rta__compact_check *c = &tw->sweeps[i];
+        for (unsigned k = 0; k <= RTA__COMPACT_MAX_SHIFT && c->ns + (threshold << k) <= now; k++)
+            if (c->tick > cut[k])
+                cut[k] = c->tick;
+    }
 }
 
 /* The tick of the newest check (0 if none). */
@@ -130,6 +146,8 @@ static bool compact_region(rta__worker *wk, rta__tasklet_worker *tw, rta__region
     rta__tasklet *t = r->occupant;
     if (t && !rta__region_evict(wk, t, true))
         return false;
+    if (t)
+        r->compacted = true; /* its copy back in is a refault */
     rta__region_release(tw, r);
     return true;
 }
@@ -151,7 +169,8 @@ static void compact_run(rta__work *w)
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t budget = rta__tasklet_cfg.resident_budget / page;
     uint64_t now = rta__now_ns();
-    uint64_t idle = idle_cutoff(tw, now), prev = last_check(tw);
+    uint64_t idle[RTA__COMPACT_MAX_SHIFT + 1], prev = last_check(tw);
+    idle_cutoffs(tw, now, idle);
     unsigned n = (tw->nregions + RTA__COMPACT_SLICES - 1) / RTA__COMPACT_SLICES;
     while (n > 0) {
         if (tw->hand_chunk >= tw->nchunks)
@@ -163,7 +182,7 @@ static void compact_run(rta__work *w)
             if (!r->dirty || r->last_use >= prev)
                 continue;
             bool over = tw->resident_pages >= budget;
-            if ((r->last_use < idle || (over && r->occupant)) && compact_region(wk, tw, r))
+            if ((r->last_use < idle[r->idle_shift] || (over && r->occupant)) && compact_region(wk, tw, r))
                 continue;
             uint32_t e = region_pages(r, page);
             tw->resident_pages += e;

@@ -147,6 +147,8 @@ static int map_chunk(rta__tasklet_worker *tw, unsigned n)
         r->nbound = 0;
         r->dirty = false;
         r->est_pages = 0;
+        r->idle_shift = 0;
+        r->compacted = false;
         if (c->vg_ids)
             c->vg_ids[i] = VALGRIND_STACK_REGISTER(rta__region_lo(r), r->top);
         r->next_free = tw->free_regions;
@@ -430,6 +432,8 @@ bool rta__regions_all_pinned(rta__worker *wk)
 void rta__region_unbind(rta__tasklet_worker *tw, rta__region *r)
 {
     if (--r->nbound == 0) {
+        r->idle_shift = 0; /* the next task bound here is a stranger */
+        r->compacted = false;
         r->next_free = tw->free_regions;
         tw->free_regions = r;
     }

@@ -482,6 +482,8 @@ static __attribute__((noinline)) int enter_slow(rta__worker *wk, rta__tasklet *t
                 return 0;
             }
             RTA__STAT_INC(wk, resumes_restored, 1);
+            if (r->compacted) /* a refault: give this region longer next time */
+                rta__compact_refault(r);
         }
     }
     r->last_use = wk->tick;

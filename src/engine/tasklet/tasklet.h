@@ -41,8 +41,15 @@ typedef struct rta__region {
     unsigned nbound;
     /* Resident pages as the last idle check saw them (compact.c; a region
      * is at most 1 GiB, 2^18 pages), and whether pages may be committed
-     * since the last release (compact.c). */
-    uint32_t est_pages : 31;
+     * since the last release (compact.c). idle_shift: this region's idle
+     * threshold is rta_config.idle_compact_ms << idle_shift; compacted: its
+     * occupant was compacted and has not been back since. A copy back in
+     * (a *refault*: the task was not idle for good) raises idle_shift, up to
+     * RTA__COMPACT_MAX_SHIFT (compact.c); a region back on the free list
+     * starts again at 0. */
+    uint32_t est_pages : 26;
+    uint32_t idle_shift : 3;
+    uint32_t compacted : 1;
     uint32_t dirty : 1;
     struct rta__region *next_free;
 } rta__region;
@@ -130,8 +137,11 @@ typedef struct rta__tasklet {
 
 /* Idle checks remembered (compact.c): a check runs about every quarter of
  * the idle threshold, so the newest one at least a threshold old is among
- * the last five or six. Each check looks at a quarter of the regions. */
-#define RTA__COMPACT_SWEEPS 8
+ * the last five or six, and one at least the longest threshold old
+ * (RTA__COMPACT_MAX_SHIFT: 16x) among the last 66 or so. Each check looks at
+ * a quarter of the regions. */
+#define RTA__COMPACT_MAX_SHIFT 4
+#define RTA__COMPACT_SWEEPS (4 * (1 << RTA__COMPACT_MAX_SHIFT) + 8)
 #define RTA__COMPACT_SLICES 4
 typedef struct rta__compact_check {
     uint64_t ns, tick;
@@ -284,6 +294,15 @@ extern _Atomic int rta__tasklet_fail_evictions;
 /* Idle compaction (compact.c). */
 RTA__HIDDEN void rta__compact_init(rta__tasklet_worker *tw);
 RTA__HIDDEN void rta__compact_arm(rta__worker *wk);
+/* r's compacted occupant was copied back in (tasklet.c's resume, owner
+ * only): it had not gone idle for good, so r waits twice as long before
+ * the next compaction, up to RTA__COMPACT_MAX_SHIFT doublings. */
+static inline void rta__compact_refault(rta__region *r)
+{
+    r->compacted = false;
+    if (r->idle_shift < RTA__COMPACT_MAX_SHIFT)
+        r->idle_shift++;
+}
 /* r's pages were written (a tasklet started or was copied back in): the
  * worker's idle checks run until they are given back. Owner only. */
 static inline void rta__region_dirtied(rta__worker *wk, rta__tasklet_worker *tw, rta__region *r)
