@@ -8,6 +8,12 @@
  * (+ 30 s with --sync, per run) whatever the server does (an alarm),
  * reporting what it saw.
  *   echo_client --port P --conns N --duration S [--size B] [--sync]
+ *               [--period-ms MS] [--warmup S]
+ * --period-ms (bench/echo/idle.py: connections that are mostly idle): each
+ * connection sends its next message MS milliseconds after its echo came
+ * back instead of at once (the first ones spread evenly over MS), so the
+ * server holds N connections that each wait about MS between requests.
+ * --warmup: the --sync warm-up's length in seconds (default 1).
  * --sync (bench/report/iocost.py, which measures the server only while the
  * requests it counts run): after connecting, a warm-up of one second; then
  * every message in flight is received (drained), `{"warm": true}` printed,
@@ -41,6 +47,21 @@ typedef struct cl {
 } cl;
 
 static size_t size = 64;
+static int64_t period_ns; /* --period-ms: think time after each echo (0: closed loop) */
+/* Connections waiting out their think time, in the order they become due
+ * (each is due a fixed time after its echo, so arrival order is due order). */
+static struct {
+    cl **c;
+    int64_t *due;
+    size_t head, n, cap;
+} idle_q;
+
+static void idle_push(cl *c, int64_t due)
+{
+    size_t i = (idle_q.head + idle_q.n++) % idle_q.cap;
+    idle_q.c[i] = c;
+    idle_q.due[i] = due;
+}
 static int64_t *lat;
 static size_t nlat, caplat;
 static long errors;
@@ -97,9 +118,14 @@ static int64_t run(cl *cs, int conns, int ep, double duration, bool drain, int64
     if (t0p)
         *t0p = t0;
     int inflight = 0;
+    idle_q.head = idle_q.n = 0;
     for (int i = 0; i < conns; i++) {
         if (cs[i].fd < 0)
             continue;
+        if (period_ns) {
+            idle_push(&cs[i], t0 + period_ns * i / conns);
+            continue;
+        }
         if (send_msg(&cs[i]) != 0)
             errors++;
         else
@@ -109,8 +135,27 @@ static int64_t run(cl *cs, int conns, int ep, double duration, bool drain, int64
     static char in[65536], want[65536];
     int64_t now = t0, stop = end;
     while (!overdue && (now < end || (drain && inflight > 0 && now < stop))) {
-        int n = epoll_wait(ep, evs, 256, 100);
+        int wait_ms = 100;
+        if (idle_q.n && now < end) {
+            int64_t left = idle_q.due[idle_q.head] - now;
+            wait_ms = left <= 0 ? 0 : left < 100000000 ? (int)((left + 999999) / 1000000) : 100;
+        }
+        int n = epoll_wait(ep, evs, 256, wait_ms);
         now = now_ns();
+        while (idle_q.n && now < end && idle_q.due[idle_q.head] <= now) {
+            cl *c = idle_q.c[idle_q.head];
+            idle_q.head = (idle_q.head + 1) % idle_q.cap;
+            idle_q.n--;
+            if (c->fd < 0)
+                continue;
+            if (send_msg(c) != 0) {
+                errors++;
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                c->fd = -1;
+            } else {
+                inflight++;
+            }
+        }
         if (now >= end && stop == end)
             stop = end + 10000000000; /* the drain's 10 s (a server under valgrind, a loaded machine) */
         for (int i = 0; i < n; i++) {
@@ -137,7 +182,9 @@ static int64_t run(cl *cs, int conns, int ep, double duration, bool drain, int64
             }
             lat[nlat++] = now - c->sent_ns;
             inflight--;
-            if (now < end) {
+            if (now < end && period_ns) {
+                idle_push(c, now + period_ns);
+            } else if (now < end) {
                 if (send_msg(c) != 0) {
                     errors++;
                     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -162,7 +209,7 @@ static void on_alarm(int s)
 int main(int argc, char **argv)
 {
     int port = 0, conns = 1;
-    double duration = 3;
+    double duration = 3, warmup = 1, period_ms = 0;
     bool driven = false;
     for (int i = 1; i < argc; i += 2) {
         if (strcmp(argv[i], "--sync") == 0) {
@@ -178,13 +225,24 @@ int main(int argc, char **argv)
             duration = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--size") == 0)
             size = (size_t)atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--period-ms") == 0)
+            period_ms = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--warmup") == 0)
+            warmup = atof(argv[i + 1]);
     }
-    if (port <= 0 || conns < 1 || duration <= 0 || size < 1 || size > 65536) {
-        fprintf(stderr, "usage: echo_client --port P --conns N --duration S [--size 1..65536] [--sync]\n");
+    if (port <= 0 || conns < 1 || duration <= 0 || size < 1 || size > 65536 || period_ms < 0 || warmup <= 0 ||
+        warmup > 600) {
+        fprintf(stderr, "usage: echo_client --port P --conns N --duration S [--size 1..65536] [--sync] "
+                        "[--period-ms MS] [--warmup S]\n");
         return 2;
     }
+    period_ns = (int64_t)(period_ms * 1e6);
+    idle_q.cap = (size_t)conns;
+    idle_q.c = malloc(idle_q.cap * sizeof *idle_q.c);
+    idle_q.due = malloc(idle_q.cap * sizeof *idle_q.due);
     signal(SIGALRM, on_alarm);
-    alarm((unsigned)duration + (driven ? 30 : 10)); /* --sync: its warm-up and drains too */
+    alarm((unsigned)duration +
+          (driven ? 30 + (unsigned)warmup : 10)); /* --sync: its warm-up and drains too */
     cl *cs = calloc((size_t)conns, sizeof *cs);
     int ep = epoll_create1(0);
     struct sockaddr_in a = {
@@ -204,7 +262,7 @@ int main(int argc, char **argv)
     caplat = 1 << 20;
     lat = malloc(caplat * sizeof *lat);
     if (driven) {
-        run(cs, conns, ep, 1.0, true, NULL);
+        run(cs, conns, ep, warmup, true, NULL);
         if (overdue || errors) {
             fprintf(stderr, "echo_client: the warm-up did not complete (%ld errors)\n", errors);
             return 1;

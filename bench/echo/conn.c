@@ -13,7 +13,7 @@ static RTA_ASYNC int64_t echo_serve(echo_job *j)
 {
     int64_t echoed = 0;
     for (;;) {
-        ssize_t n = rta_read(j->fd, j->buf, ECHO_BUF, RTA_FOREVER);
+        ssize_t n = rta_read(j->fd, j->buf, j->cap, RTA_FOREVER);
         if (n <= 0)
             break;
         if (rta_write(j->fd, j->buf, (size_t)n, RTA_FOREVER) < 0)

@@ -11,14 +11,15 @@
 #define RTA_ASYNC
 #endif
 
-enum { ECHO_BUF = 16384 };
+enum { ECHO_BUF = 16384 }; /* the buffer's default size (server.c --buf) */
 
-/* One connection: its socket and its buffer, malloc'd by the acceptor (the
- * same memory on every engine: no engine keeps the buffer in its frame).
- * The task closes fd and frees the job at its end. */
+/* One connection: its socket and its buffer (cap bytes), malloc'd by the
+ * acceptor (the same memory on every engine: no engine keeps the buffer in
+ * its frame). The task closes fd and frees the job at its end. */
 typedef struct echo_job {
     int fd;
-    char buf[ECHO_BUF];
+    size_t cap;
+    char buf[];
 } echo_job;
 
 #define ECHO_CAT3_(a, b, c) a##b##c

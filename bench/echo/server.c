@@ -7,8 +7,10 @@
  * reads). SIGUSR1 prints the runtime's counters (rta_stats) as one JSON line
  * on stdout, so that a measurement can take the difference over its run
  * (bench/report/iocost.py: how many tasklet resumes copied a stack back).
- *   echo_server_rta [--engine tasklet|cont|async1] [--port N] [--workers N]
- * The I/O backend is RTA_IO's (epoll or io_uring).
+ *   echo_server_rta [--engine tasklet|cont|async1] [--port N] [--workers N] [--buf BYTES]
+ * The I/O backend is RTA_IO's (epoll or io_uring). --buf: each connection's
+ * buffer (default ECHO_BUF; bench/echo/idle.py gives 64, the message size,
+ * so that the memory per connection it measures is the runtime's).
  */
 #include "echo.h"
 
@@ -21,6 +23,7 @@
 #include <rta/io.h>
 
 static rta_task *(*spawn)(echo_job *j);
+static size_t buf_size = ECHO_BUF;
 
 static int64_t acceptor(void *arg)
 {
@@ -34,8 +37,8 @@ static int64_t acceptor(void *arg)
             rta_sleep_ms(10);
             continue;
         }
-        echo_job *j = malloc(sizeof *j);
-        rta_task *t = j ? (j->fd = fd, spawn(j)) : NULL;
+        echo_job *j = malloc(sizeof *j + buf_size);
+        rta_task *t = j ? (j->fd = fd, j->cap = buf_size, spawn(j)) : NULL;
         if (!t) {
             fprintf(stderr, "echo_server_rta: cannot start a connection task: %s\n", strerror(errno));
             free(j);
@@ -82,9 +85,11 @@ int main(int argc, char **argv)
             port = number("--port", v, 0, 65535);
         else if (strcmp(argv[i], "--workers") == 0)
             workers = number("--workers", v, 1, 1024);
+        else if (strcmp(argv[i], "--buf") == 0)
+            buf_size = (size_t)number("--buf", v, 1, 1 << 24);
         else {
-            fprintf(stderr,
-                    "usage: echo_server_rta [--engine tasklet|cont|async1] [--port N] [--workers N]\n");
+            fprintf(stderr, "usage: echo_server_rta [--engine tasklet|cont|async1] [--port N] [--workers N] "
+                            "[--buf BYTES]\n");
             return 2;
         }
     }
