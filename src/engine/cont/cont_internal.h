@@ -63,8 +63,12 @@ typedef struct rta__cont_root {
     int saved_errno;     /* the task's errno at its await, given back at the resume */
     void *resume_target; /* its rta_sync_ctx * or rta_scheduler * */
     rta__reg_entry reg;  /* in the task registry from its first suspension */
-    /* reg's recorded frames, when they cannot be read lazily (frames.c). */
-    _Atomic uintptr_t reg_frames[RTA__REG_FRAMES];
+    /* reg's recorded frames (RTA__REG_FRAMES of them), only where they
+     * cannot be read lazily (frames.c: qemu-user, a seccomp filter), so
+     * malloc'd at the registration: where they can, every root would carry
+     * 128 bytes it never uses (a server's idle connection held 1,131 bytes
+     * of which these were 128; issue 11 asks <= 1 KiB). NULL otherwise. */
+    _Atomic uintptr_t *reg_frames;
 } rta__cont_root;
 
 /* RTA__CONT_CLASSES (rta/detail/cont.h): sizes up to that many words come
@@ -133,7 +137,8 @@ RTA__HIDDEN void rta__cont_free_chain(rta_cont *k);
 
 /* Enters r in the task registry (its first suspension), with the lazy
  * frame reader where the process can read its own memory fault-safely
- * (frames.c), else for eager recording into r->reg_frames. */
+ * (frames.c), else for eager recording into r->reg_frames (allocated
+ * here; without memory for it the entry records no frames). */
 RTA__HIDDEN void rta__cont_reg_add(rta__cont_root *r);
 /* Whether r's registered frames are read lazily: a lazy entry has no
  * frames[] (frames_cap 0), an eager one RTA__REG_FRAMES. Tested on

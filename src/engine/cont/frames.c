@@ -34,6 +34,7 @@
 #include "cont_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -102,8 +103,13 @@ static unsigned read_frames(const rta__reg_entry *e, uintptr_t *out, bool *trunc
 void rta__cont_reg_add(rta__cont_root *r)
 {
     bool lazy = lazy_possible(); /* a lazy entry has no frames[]: rta__cont_frames_lazy_of */
+    if (!lazy && !r->reg_frames)
+        r->reg_frames = calloc(RTA__REG_FRAMES, sizeof *r->reg_frames); /* freed with the root */
+    /* Without it: frames_cap 0 (taken for lazy, nothing recorded) and no
+     * reader: the dump shows the task without frames. */
     rta__reg_add(&r->reg, &r->task, "cont", (const void *)r->u.start.entry, RTA__REG_PC_EXACT,
-                 lazy ? read_frames : NULL, lazy ? NULL : r->reg_frames, lazy ? 0 : RTA__REG_FRAMES);
+                 lazy ? read_frames : NULL, lazy ? NULL : r->reg_frames,
+                 lazy || !r->reg_frames ? 0 : RTA__REG_FRAMES);
 }
 
 void rta__cont_record_frames(rta__cont_root *r)

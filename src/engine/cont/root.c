@@ -36,11 +36,16 @@
 enum { MODE_START, MODE_RESUME, MODE_AWAIT, MODE_DELIVER, MODE_CANCEL, MODE_CANCEL_RELEASE };
 enum { OUT_DONE, OUT_SUSPENDED };
 
+/* Every suspended cont task holds one: 528 bytes while it carried the eager
+ * fallback's frames (now malloc'd only there). */
+_Static_assert(sizeof(void *) != 8 || sizeof(rta__cont_root) <= 408, "the cont root grew");
+
 static void destroy_root(rta_task *t)
 {
     rta__cont_root *r = rta__container_of(t, rta__cont_root, task);
     /* Listed until here: a completed task someone holds shows as such. */
     rta__reg_remove_if(&r->reg);
+    free(r->reg_frames);
     free(r);
 }
 
