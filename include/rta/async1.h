@@ -171,34 +171,36 @@ RTA_EXTERN rta_vtask rta_async1_builder_vtask(rta_async1_builder *b);
 #include "detail/async1.h"
 
 /* ---- the built-in builders ------------------------------------------------ */
-/* The tables are static in every translation unit, so that a method's builder
- * calls are direct (inlined) calls: the synchronous path costs no indirection. */
+/* With optimisation the tables are static in every translation unit, so that
+ * a method's builder calls are direct (inlined) calls: the synchronous path
+ * costs no indirection. Without it (no __OPTIMIZE__: -O0) a compiler keeps
+ * every static const table whether used or not (gcc's -fkeep-static-consts),
+ * and with the tables the builder functions and their calls into the async1
+ * engine, in every file that includes rta.h: src/core's objects then called
+ * up into src/engine/async1 (the layers test failed in a Debug build). There
+ * the calls' speed does not matter: one copy, in the library
+ * (src/engine/async1/builder_ops.c, which defines RTA__A1_OPS_EXTERN). */
 
 /* AsyncTaskMethodBuilder: returns an rta_task * (the caller owns a reference).
  * Synchronous completion hands out a cached completed task for -1..8 (like
  * .NET's task cache) and allocates one otherwise; a suspended method's task
  * lives in the same heap box as its state machine. */
-static const rta_async1_builder_ops rta_task_builder_ops = {"task",
-                                                            RTA_ASYNC1_RET_TASK,
-                                                            0,
-                                                            rta__a1_create,
-                                                            rta__a1_start,
-                                                            rta__a1_set_result,
-                                                            rta__a1_set_error,
-                                                            rta__a1_await_task,
-                                                            rta__a1_uawait_task,
-                                                            rta__a1_task_task};
+#define RTA__A1_TASK_BUILDER_OPS                                                                             \
+    {                                                                                                        \
+        "task", RTA_ASYNC1_RET_TASK, 0, rta__a1_create, rta__a1_start, rta__a1_set_result,                   \
+            rta__a1_set_error, rta__a1_await_task, rta__a1_uawait_task, rta__a1_task_task                    \
+    }
 typedef rta_task *rta_task_builder_task_t;
 
 /* AsyncValueTaskMethodBuilder: returns an rta_vtask; synchronous completion
  * allocates nothing (the value task holds the value); a suspended method's
  * value task is backed by the task in its heap box (or by a pooled box when
  * RTA_VALUETASK_POOLING=1, with a pool of RTA_ASYNC1_SWITCH_POOL per thread). */
-static const rta_async1_builder_ops rta_vtask_builder_ops = {
-    "vtask",           RTA_ASYNC1_RET_VTASK, 0,
-    rta__a1_create,    rta__a1_start,        rta__a1_set_result,
-    rta__a1_set_error, rta__a1_await_vtask,  rta__a1_uawait_vtask,
-    rta__a1_vtask_task};
+#define RTA__A1_VTASK_BUILDER_OPS                                                                            \
+    {                                                                                                        \
+        "vtask", RTA_ASYNC1_RET_VTASK, 0, rta__a1_create, rta__a1_start, rta__a1_set_result,                 \
+            rta__a1_set_error, rta__a1_await_vtask, rta__a1_uawait_vtask, rta__a1_vtask_task                 \
+    }
 typedef rta_vtask rta_vtask_builder_task_t;
 #define RTA_ASYNC1_SWITCH_POOL 16u
 
@@ -208,10 +210,23 @@ typedef rta_vtask rta_vtask_builder_task_t;
  * thread, for this method alone):
  *   RTA_ASYNC1_METHOD(f, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, 16)); */
 #define RTA_ASYNC1_POOL_MAX 4096u
-static const rta_async1_builder_ops rta_pooling_vtask_builder_ops = {
-    "pooling-vtask",    RTA_ASYNC1_RET_VTASK, RTA_ASYNC1_POOL_MAX, rta__a1_create,      rta__a1_start,
-    rta__a1_set_result, rta__a1_set_error,    rta__a1_await_pool,  rta__a1_uawait_pool, rta__a1_vtask_task};
+#define RTA__A1_POOLING_VTASK_BUILDER_OPS                                                                    \
+    {                                                                                                        \
+        "pooling-vtask", RTA_ASYNC1_RET_VTASK, RTA_ASYNC1_POOL_MAX, rta__a1_create, rta__a1_start,           \
+            rta__a1_set_result, rta__a1_set_error, rta__a1_await_pool, rta__a1_uawait_pool,                  \
+            rta__a1_vtask_task                                                                               \
+    }
 typedef rta_vtask rta_pooling_vtask_builder_task_t;
+
+#if defined(__OPTIMIZE__) && !defined(RTA__A1_OPS_EXTERN)
+static const rta_async1_builder_ops rta_task_builder_ops = RTA__A1_TASK_BUILDER_OPS;
+static const rta_async1_builder_ops rta_vtask_builder_ops = RTA__A1_VTASK_BUILDER_OPS;
+static const rta_async1_builder_ops rta_pooling_vtask_builder_ops = RTA__A1_POOLING_VTASK_BUILDER_OPS;
+#else
+RTA_EXTERN extern const rta_async1_builder_ops rta_task_builder_ops;
+RTA_EXTERN extern const rta_async1_builder_ops rta_vtask_builder_ops;
+RTA_EXTERN extern const rta_async1_builder_ops rta_pooling_vtask_builder_ops;
+#endif
 
 /* ---- the per-method override (AsyncMethodBuilderAttribute on a method) ---- */
 
