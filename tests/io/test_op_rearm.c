@@ -20,7 +20,11 @@
  *    A's read says -ECANCELED, B's read goes on and returns the byte main
  *    writes then (before the fix: -ECANCELED).
  * The pauses only let a task reach its wait (B's read not yet parked when
- * A is cancelled would pass either way, never fail).
+ * A is cancelled would pass either way, never fail). A is cancelled only
+ * once it is past its await of the promise, which would throw the cancel
+ * (a status-less wait) instead of its read returning it: a 50 ms pause was
+ * once too short for that resume on a loaded machine (the CI repeat: "task
+ * 2 was canceled", 1 run in 60).
  * Registered per backend (io_op_rearm, io_op_rearm_epoll).
  */
 #include "iotest.h"
@@ -37,7 +41,7 @@ static int wsock[2], asock[2], bsock[2];
 static char *big;
 static char abuf[1], bbuf[1]; /* not in a frame or a state machine: they move */
 static rta_task *go;
-static _Atomic int wrote;
+static _Atomic int wrote, past_go;
 
 RTA_CONT_FN(c_writer, void *, arg)
 {
@@ -46,6 +50,7 @@ RTA_CONT_FN(c_writer, void *, arg)
     RTA_CONT_CALL(F.w, rta_cont_write, wsock[0], big, BIG, RTA_FOREVER);
     atomic_store(&wrote, 1);
     RTA_CONT_AWAIT_TASK(F.r, go);
+    atomic_store(&past_go, 1);
     RTA_CONT_CALL(F.r, rta_cont_read, asock[0], abuf, 1, RTA_FOREVER);
     RTA_CONT_RETURN(F.w == BIG && F.r == -ECANCELED ? 1 : F.w != BIG ? -1 : -2);
 }
@@ -73,6 +78,7 @@ static void a_writer_mn(rta_async1_sm *m)
     RTA_AWAIT1_VTASK(sm->v, rta_async1_write(wsock[0], big, BIG, RTA_FOREVER), sm->w);
     atomic_store(&wrote, 1);
     RTA_AWAIT1(&rta_task_awaiter, go, sm->r);
+    atomic_store(&past_go, 1);
     RTA_AWAIT1_VTASK(sm->v, rta_async1_read(asock[0], abuf, 1, RTA_FOREVER), sm->r);
     RTA_ASYNC1_RETURN(sm->w == BIG && sm->r == -ECANCELED ? 1 : sm->w != BIG ? -1 : -2);
     RTA_ASYNC1_END();
@@ -109,6 +115,7 @@ static void round_of(bool cont)
     go = rta_promise_new();
     CHECK(go != NULL);
     atomic_store(&wrote, 0);
+    atomic_store(&past_go, 0);
     rta_task *a = start(cont, true);
     CHECK(a != NULL);
     /* Drain the write in pieces (wsock[1] is a plain blocking socket). */
@@ -129,7 +136,10 @@ static void round_of(bool cont)
     CHECK(b != NULL);
     test_sleep_ms(50); /* B parks in its read, on the record A's write used */
     CHECK(rta_promise_resolve(go, 0));
-    test_sleep_ms(50); /* A parks in its read */
+    for (int i = 0; i < 20000 && !atomic_load(&past_go); i++)
+        test_sleep_ms(1);
+    CHECK(atomic_load(&past_go));
+    test_sleep_ms(50); /* A parks in its read (or its read finds the cancel pending: the same result) */
     CHECK(rta_task_cancel(a));
     CHECK_EQ(iotest_join(a), 1);
     CHECK_EQ(write(bsock[1], "x", 1), 1);
