@@ -91,6 +91,18 @@ static int send_msg(cl *c)
     return send(c->fd, b, size, MSG_NOSIGNAL) == (ssize_t)size ? 0 : -1;
 }
 
+/* Sends c's next message: 1 sent (now in flight), or 0 with the connection
+ * counted as an error and dropped from the loop. */
+static int send_or_drop(cl *c, int ep)
+{
+    if (send_msg(c) == 0)
+        return 1;
+    errors++;
+    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+    c->fd = -1;
+    return 0;
+}
+
 static int cmp(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -146,15 +158,8 @@ static int64_t run(cl *cs, int conns, int ep, double duration, bool drain, int64
             cl *c = idle_q.c[idle_q.head];
             idle_q.head = (idle_q.head + 1) % idle_q.cap;
             idle_q.n--;
-            if (c->fd < 0)
-                continue;
-            if (send_msg(c) != 0) {
-                errors++;
-                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-                c->fd = -1;
-            } else {
-                inflight++;
-            }
+            if (c->fd >= 0)
+                inflight += send_or_drop(c, ep);
         }
         if (now >= end && stop == end)
             stop = end + 10000000000; /* the drain's 10 s (a server under valgrind, a loaded machine) */
@@ -185,13 +190,7 @@ static int64_t run(cl *cs, int conns, int ep, double duration, bool drain, int64
             if (now < end && period_ns) {
                 idle_push(c, now + period_ns);
             } else if (now < end) {
-                if (send_msg(c) != 0) {
-                    errors++;
-                    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-                    c->fd = -1;
-                } else {
-                    inflight++;
-                }
+                inflight += send_or_drop(c, ep);
             }
         }
     }
