@@ -221,6 +221,9 @@ typedef struct rta__io_backend {
     int (*file_submit)(struct rta__fileop *x);
     /* Asks the kernel to end x early (any thread); its completion still comes. */
     void (*file_cancel)(struct rta__fileop *x);
+    /* True when a round(0) would deliver something now, known without a
+     * system call (any thread; a hint). NULL: cannot tell (epoll). */
+    bool (*ready)(void);
 } rta__io_backend;
 
 typedef struct rta__io {

@@ -176,12 +176,24 @@ static void io_poll(void)
     atomic_store(&rta__io_state.poll_token, 0);
 }
 
+/* The parker's ready() (sched.h): an idle worker stops spinning when a round
+ * would find something at once, but only while nobody holds the poll token:
+ * a holder asleep in the backend is woken by the kernel itself, and a worker
+ * that went to park meanwhile would sleep on its futex, giving up the spin
+ * that lets the holder hand it work without a wake-up. */
+static bool io_ready(void)
+{
+    const rta__io_backend *be = rta__io_state.be;
+    return !atomic_load_explicit(&rta__io_state.poll_token, memory_order_relaxed) && be->ready && be->ready();
+}
+
 /* Named after the backend at rta_init (tests compare it with rta_io_backend). */
 static rta__parker_ops io_parker = {
     .name = "epoll",
     .park = io_park,
     .unpark = io_unpark,
     .poll = io_poll,
+    .ready = io_ready,
 };
 
 /* io_uring first (unless RTA_IO=epoll); epoll when it is not built or the

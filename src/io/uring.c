@@ -257,6 +257,17 @@ static void uring_own_work(void)
         syscall(__NR_io_uring_enter, ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 0);
 }
 
+/* Completions in the ring (a file read done while it was submitted), or
+ * task work the kernel holds that a round's enter would run (COOP_TASKRUN:
+ * a socket's readiness): the backend's ready() (io.h). Both ends of the
+ * completion queue are read as atomics: another thread may be the reaper. */
+static bool uring_ready(void)
+{
+    return __atomic_load_n(ring.cq.ktail, __ATOMIC_ACQUIRE) !=
+               __atomic_load_n(ring.cq.khead, __ATOMIC_RELAXED) ||
+           (IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_TASKRUN);
+}
+
 static void uring_wake(void)
 {
     uint64_t one = 1;
@@ -281,6 +292,7 @@ static const rta__io_backend uring_backend = {
     .own_work = uring_own_work,
     .file_submit = uring_file_submit,
     .file_cancel = uring_file_cancel,
+    .ready = uring_ready,
 };
 
 int rta__uring_init(const rta__io_backend **be)

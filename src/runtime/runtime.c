@@ -256,6 +256,8 @@ void rta_stats_get(rta_stats *out)
         ADD(steals);
         ADD(frames_captured);
         ADD(compactions);
+        ADD(idle_spins);
+        ADD(parks);
 #undef ADD
     }
     pthread_mutex_unlock(&lifecycle);

@@ -51,6 +51,7 @@ const rta__parker_ops rta__parker_futex = {
     .park = rta__futex_park,
     .unpark = rta__futex_unpark,
     .poll = NULL,
+    .ready = NULL,
 };
 
 const rta__parker_ops *rta__parker_impl = &rta__parker_futex;

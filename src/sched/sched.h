@@ -79,7 +79,13 @@ static inline rta__work *rta__fifo_pop(rta__fifo *q)
  *    park return at once (the notification is remembered);
  *  - poll() (may be NULL) does a non-blocking round of the implementation's
  *    own event source; a busy worker calls it now and then so that events
- *    are not starved while every worker has work.
+ *    are not starved while every worker has work;
+ *  - ready() (may be NULL: never) says, without a system call and from any
+ *    thread, that a park now would find something to deliver at once (a
+ *    completion already in io_uring's ring, or task work the kernel holds
+ *    for it): an idle worker then stops its spin and parks, instead of
+ *    looking at its queues up to IDLE_SPINS times for work that only the
+ *    park can hand it (worker.c). A hint: a wrong answer costs time only.
  * The state word is the futex's; other implementations may use it as well. */
 typedef struct rta__parker {
     _Atomic int state; /* 0 empty, -1 parked, 1 notified; others per implementation */
@@ -90,6 +96,7 @@ typedef struct rta__parker_ops {
     void (*park)(rta__parker *p, uint64_t timeout_ns);
     void (*unpark)(rta__parker *p);
     void (*poll)(void);
+    bool (*ready)(void);
 } rta__parker_ops;
 
 /* The futex parker (parker.c): the default. */
@@ -245,7 +252,7 @@ static inline rta__cancel_scope *rta__scope_current(void)
 
 typedef struct rta__worker_stats {
     _Atomic uint64_t tasks_spawned, suspensions, resumes_resident, resumes_restored, evictions, bytes_copied,
-        steals, frames_captured, compactions;
+        steals, frames_captured, compactions, idle_spins, parks;
 } rta__worker_stats;
 
 /* Engines one runtime can run (engine.h). */

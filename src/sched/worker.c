@@ -333,14 +333,26 @@ static bool has_work(rta__worker *wk)
 /* Before sleeping in the kernel, watch the queues for a few microseconds:
  * work that arrives meanwhile (a non-async thread spawning and waiting, a
  * completion on another worker) then costs no futex wake-up on either side.
- * An unpark during the spin only flips the parker word (no syscall). */
+ * An unpark during the spin only flips the parker word (no syscall).
+ * The spin stops early when the parker says a park would deliver something
+ * at once (ready(), sched.h): a file read through io_uring usually completes
+ * while it is submitted, and its completion waits in the ring, where only
+ * the poller's round picks it up; spinning first cost such a read ~9 us of
+ * CPU against pread(2)'s ~0.4 (docs/io.md "Files: ring against pool"). */
 #define IDLE_SPINS 256
 
 static bool spin_for_work(rta__worker *wk)
 {
-    for (int i = 0; i < IDLE_SPINS; i++) {
-        if (has_work(wk))
-            return true;
+    bool (*ready)(void) = rta__parker_impl->ready;
+    int i;
+    bool found = false;
+    for (i = 0; i < IDLE_SPINS; i++) {
+        if (has_work(wk)) {
+            found = true;
+            break;
+        }
+        if (ready && ready())
+            break;
         /* An unpark arrived: consume it (1 -> 0) and go look at the queues.
          * Returning without consuming it (only park resets the word) made
          * every later idle_wait see it again and return without parking: the
@@ -351,11 +363,14 @@ static bool spin_for_work(rta__worker *wk)
          * the run queue a wake-up announces is not always one has_work sees.
          * An unpark after this exchange sets the word again: none is lost. */
         int one = 1;
-        if (atomic_compare_exchange_strong(&wk->parker.state, &one, 0))
-            return true;
+        if (atomic_compare_exchange_strong(&wk->parker.state, &one, 0)) {
+            found = true;
+            break;
+        }
         rta__cpu_relax();
     }
-    return false;
+    RTA__STAT_INC(wk, idle_spins, i);
+    return found;
 }
 
 static void idle_wait(rta__worker *wk)
@@ -374,6 +389,7 @@ static void idle_wait(rta__worker *wk)
         }
         if (timeout) {
             atomic_store_explicit(&wk->parked, 1, memory_order_relaxed);
+            RTA__STAT_INC(wk, parks, 1);
             rta__parker_park(&wk->parker, timeout);
             atomic_store_explicit(&wk->parked, 0, memory_order_relaxed);
         }
