@@ -279,12 +279,25 @@ int rta_open(const char *path, int flags, int mode)
 {
     if (!path)
         return -EFAULT;
+    if (rta__file_refused())
+        return -ECANCELED; /* opening a FIFO waits for its writer */
     rta__file_op o = {.path = path, .flags = flags, .mode = mode};
     int64_t ran;
     int64_t r = rta__run_blocking(rta__open_job, &o, &ran);
     if (r == -ECANCELED && ran >= 0)
         close((int)ran); /* opened, but the task was cancelled meanwhile */
     return (int)r;
+}
+
+/* A task's open, pread or pwrite after rta_shutdown began ends with
+ * -ECANCELED at once, touching no file, as its socket waits do (wait.c): shutdown waits
+ * for every task, and a read of a pipe that nobody writes (a ring read, or a
+ * pool thread in pread(2)) would hold it forever. Operations in flight then
+ * are cancelled by rta__io_shutdown_begin. A plain thread's call runs right
+ * there, as always. */
+bool rta__file_refused(void)
+{
+    return rta__cur_worker() && atomic_load(&rta__io_state.stopping);
 }
 
 int rta__file_check(int fd, const void *buf, size_t n, int64_t off)
@@ -303,6 +316,8 @@ static ssize_t file_io(int64_t (*job)(void *), int fd, void *buf, size_t n, int6
     int rc = rta__file_check(fd, buf, n, off);
     if (rc < 0)
         return rc;
+    if (rta__file_refused())
+        return -ECANCELED;
     bool write = job == rta__pwrite_job;
     int64_t r;
     if (rta__tls_state.stackful && rta__io_state.be && rta__io_state.be->file_submit && (n || !write) &&

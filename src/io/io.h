@@ -504,6 +504,8 @@ RTA__HIDDEN int64_t rta__pread_job(void *arg);
 RTA__HIDDEN int64_t rta__pwrite_job(void *arg);
 /* rta_pread / rta_pwrite's argument checks: 0 or -errno. */
 RTA__HIDDEN int rta__file_check(int fd, const void *buf, size_t n, int64_t off);
+/* A task's open / pread / pwrite after rta_shutdown began: refused (-ECANCELED). */
+RTA__HIDDEN bool rta__file_refused(void);
 
 /* The constructors: what rta_cont_X / rta_async1_X start. The plain one
  * inline (read and write build one per call: out of line it cost ~25

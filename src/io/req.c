@@ -116,6 +116,8 @@ static int file_op(rta__ioreq *q, const rta_awaiter_ops **ops, void **self)
  * one, from u.file.done on (ST_JOB adds it to the job's result). */
 static int start_file(rta__ioreq *q, int64_t *res, const rta_awaiter_ops **ops, void **self)
 {
+    if (rta__file_refused())
+        return -ECANCELED;
     if (q->kind != RTA__REQ_OPEN && (q->n || q->kind == RTA__REQ_PREAD) && file_op(q, ops, self) == 0)
         return 0;
     size_t done = q->u.file.done;
