@@ -193,7 +193,7 @@ static rta__parker_ops io_parker = {
     .park = io_park,
     .unpark = io_unpark,
     .poll = io_poll,
-    .ready = io_ready,
+    .ready = NULL, /* io_ready, when the backend has a hint (rta__io_init) */
 };
 
 /* io_uring first (unless RTA_IO=epoll); epoll when it is not built or the
@@ -235,6 +235,9 @@ int rta__io_init(void)
     io->be = be;
     rta__pool_init();
     io_parker.name = be->name;
+    /* No hint from a backend that has none (epoll): the idle spin then
+     * tests a NULL pointer, not a call that always says no. */
+    io_parker.ready = be->ready ? io_ready : NULL;
     rta__parker_impl = &io_parker;
     return 0;
 }
