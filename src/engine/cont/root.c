@@ -45,7 +45,8 @@ static void destroy_root(rta_task *t)
     rta__cont_root *r = rta__container_of(t, rta__cont_root, task);
     /* Listed until here: a completed task someone holds shows as such. */
     rta__reg_remove_if(&r->reg);
-    free(r->reg_frames);
+    if (r->reg_frames) /* the eager fallback's alone: no call on every other root */
+        free(r->reg_frames);
     free(r);
 }
 
@@ -131,11 +132,17 @@ static rta__cont_root *root_new(rta_cont_fn fn, void *arg, uint32_t refs)
         errno = fn ? EAGAIN : EINVAL;
         return NULL;
     }
-    rta__cont_root *r = calloc(1, sizeof *r);
+    /* malloc and memset, not calloc: glibc's calloc skips the per-thread
+     * cache (tcache) and takes the arena's path every time. gcc folds a
+     * malloc whose block is then zeroed back into calloc; the empty asm
+     * hides where r came from. */
+    rta__cont_root *r = malloc(sizeof *r);
     if (!r) {
         errno = ENOMEM;
         return NULL;
     }
+    __asm__("" : "+r"(r));
+    memset(r, 0, sizeof *r);
     rta__task_init(&r->task, RTA__TASK_ENGINE, refs, destroy_root);
     /* Not registered yet: not lazy to rta__cont_frames_lazy_of (rta__reg_add
      * sets the real room at the first suspension). */
@@ -549,7 +556,7 @@ again:
     rta__tls_state.cancel = &r->scope; /* what the waits begun here record */
     /* Pointers below this frame die with a suspension (the debug check). */
     here = (uintptr_t)__builtin_frame_address(0);
-    /* stack_lo stays 0 (root_new's calloc): error.c writes the bounds only
+    /* stack_lo stays 0 (root_new's memset): error.c writes the bounds only
      * for an exec whose stack_hi is 0, never this one once it has run. */
     r->exec.stack_hi = here;
     ct->root_sp = here;
