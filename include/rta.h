@@ -439,8 +439,9 @@ typedef struct rta_stats {
     uint64_t frames_captured;  /* frames recorded at evictions (for statistics) */
     uint64_t compactions;      /* stacks copied out because their task stayed suspended
                                   (rta_config.idle_compact_ms, resident_budget) */
-    uint64_t idle_spins;       /* looks at the queues by idle workers before they park
-                                  (a few tens of ns of CPU each, up to 256 in a row) */
+    uint64_t idle_spins;       /* rounds of the idle spin: a look at the queues that
+                                  found nothing, then a pause (a few tens of ns of CPU
+                                  each, up to 256 before a worker parks) */
     uint64_t parks;            /* times a worker slept in the poller or on its futex */
 } rta_stats;
 
