@@ -6,7 +6,15 @@
  * after it parked. Sound under any load: the counter is read before the
  * clock, so a compaction seen with the clock still short of the bound came
  * before it (a slow test only sees it later). Every local survives each
- * copy out and back. */
+ * copy out and back.
+ *
+ * The task runs RUN_MS (busy) after each resume before it parks again: idle
+ * time counts from the park, not from the resume that armed the worker's
+ * checks. The CI's repeat run once saw a compaction 37 ms after a park at a
+ * 40 ms threshold, when the thread had been preempted between the two: the
+ * check that arming records claimed the region not entered since, though it
+ * was entered at that very tick. RUN_MS makes that gap certain; it failed
+ * every run before the fix (compact.c, rta__compact_arm). */
 #include <rta.h>
 
 #include <stdatomic.h>
@@ -19,6 +27,7 @@
 #define MAX_SHIFT 4 /* RTA__COMPACT_MAX_SHIFT */
 #define DEPTH 4
 #define BUF 40
+#define RUN_MS 15
 
 static rta_task *gates[ROUNDS];
 static _Atomic long parked;
@@ -63,6 +72,9 @@ static int64_t task_fn(void *arg)
     (void)arg;
     int64_t sum = 0;
     for (int round = 0; round < ROUNDS; round++) {
+        uint64_t until = test_now_ns() + (uint64_t)RUN_MS * 1000000u;
+        while (test_now_ns() < until) {
+        }
         int64_t r = park(1, round, NULL);
         if (r < 0)
             return r;

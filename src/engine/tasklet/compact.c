@@ -34,7 +34,9 @@
  *  - The hot path pays nothing: "not run since" reads region->last_use,
  *    which every switch into a region stores already (the worker's tick,
  *    which grows at every pick). A check at tick T records (now, T + 1):
- *    a region with last_use below it has not been entered since.
+ *    a region with last_use below it has not been entered since. Arming,
+ *    done as a region is entered, records (now, T): that region's task
+ *    has not run yet, so it is not idle from then.
  *  - Checks run only while some region is dirty (ndirty > 0): an idle
  *    runtime whose stacks are all given back sets no timer. Each check
  *    looks at a quarter of the regions (a clock hand): with 10,000 tasks
@@ -70,10 +72,11 @@ void rta__compact_init(rta__tasklet_worker *tw)
     tw->nsweeps = 0;
 }
 
-/* Remembers that every region entered so far has last_use < wk->tick + 1. */
-static void note_check(rta__worker *wk, rta__tasklet_worker *tw, uint64_t now)
+/* Remembers that every region last entered before tick has
+ * last_use < tick: one not entered since has been idle from now on. */
+static void note_check(rta__tasklet_worker *tw, uint64_t now, uint64_t tick)
 {
-    tw->sweeps[tw->nsweeps % RTA__COMPACT_SWEEPS] = (rta__compact_check){now, wk->tick + 1};
+    tw->sweeps[tw->nsweeps % RTA__COMPACT_SWEEPS] = (rta__compact_check){now, tick};
     tw->nsweeps++;
 }
 
@@ -83,8 +86,12 @@ void rta__compact_arm(rta__worker *wk)
     tw->compact_armed = true; /* also when off: nothing to do until shutdown */
     if (tw->period_ns == 0)
         return;
+    /* Armed from enter(), for the region entered at this very tick, whose
+     * task has yet to run: the mark is this tick, not the next, or that
+     * region would count as idle from now although it parks only later
+     * (compacted early by however long it ran: test_compact_refault). */
     uint64_t now = rta__now_ns();
-    note_check(wk, tw, now);
+    note_check(tw, now, wk->tick);
     tw->compact_timer.deadline_ns = now + tw->period_ns;
     if (rta__timer_heap_add(&wk->timers, &tw->compact_timer) < 0)
         tw->compact_armed = false; /* no memory for the slot: the next dirtied region tries again */
@@ -197,7 +204,8 @@ static void compact_run(rta__work *w)
             tw->hand_i = end;
         }
     }
-    note_check(wk, tw, now);
+    /* Scheduler context: every region entered so far is at most this tick. */
+    note_check(tw, now, wk->tick + 1);
     if (tw->ndirty > 0) {
         tw->compact_armed = true;
         tw->compact_timer.deadline_ns = now + tw->period_ns;
