@@ -95,6 +95,7 @@ void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_u
                    int first_line, rta__srcinfo *si)
 {
     unsigned shown = 0;
+    char inner[256] = ""; /* the previous frame's function, not the runtime's */
     for (unsigned i = 0; i < n; i++) {
         uintptr_t pc = pcs[i];
         /* A return address follows its call: look the call up. */
@@ -103,11 +104,14 @@ void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_u
         uintptr_t start = 0;
         int line = 0;
         bool named = rta__symbolize(at, name, sizeof name, &start);
-        if (named && rta__symbol_hidden(name))
+        const char *as = named ? rta__symbol_shown(name, inner[0] ? inner : NULL) : NULL;
+        if (named && strncmp(name, "rta_", 4) != 0)
+            snprintf(inner, sizeof inner, "%s", name);
+        if (named && !as)
             continue;
         fprintf(out, "    #%u ", shown++);
         if (named)
-            fputs(name, out);
+            fputs(as, out);
         else
             fprintf(out, "%#lx", (unsigned long)pc);
         int override = i == 0 ? first_line : -1;

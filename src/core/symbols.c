@@ -311,6 +311,22 @@ bool rta__symbol_hidden(const char *name)
     return !(n > 7 + 4 && strcmp(name + n - 4, "__mn") == 0);
 }
 
+const char *rta__symbol_shown(const char *name, const char *inner)
+{
+    if (strncmp(name, "rta_", 4) == 0)
+        return NULL;
+    if (!rta__symbol_hidden(name))
+        return name;
+    /* A stub, rtac1__f: its move-next is f or rtac1__f__mn. */
+    const char *f = name + 7;
+    if (inner) {
+        size_t n = strlen(name);
+        if (strcmp(inner, f) == 0 || (strncmp(inner, name, n) == 0 && strcmp(inner + n, "__mn") == 0))
+            return NULL;
+    }
+    return *f ? f : NULL;
+}
+
 /* The symbol of o covering pc, or NULL. */
 static const sym_t *lookup(const object_t *o, uintptr_t pc)
 {

@@ -30,6 +30,16 @@ void rta__symbol_strip_suffix(char *name);
    rtac1__f__mn). Traces (rta_error_trace) and dumps leave them out. */
 bool rta__symbol_hidden(const char *name);
 
+/* What a trace shows for a frame whose function is name, walking from the
+   innermost frame out: NULL to leave it out, else the name to print (name
+   itself, or a pointer into it). inner: the function of the nearest frame
+   inside this one that is not the runtime's (rta_*), NULL if none. A stub
+   rtac1__f whose own move-next (f, or rtac1__f__mn) is that frame called it
+   and is left out; any other stub frame is the move-next's first part
+   inlined into the stub (rtac declares move-nexts inline), the user's code:
+   shown as f. */
+const char *rta__symbol_shown(const char *name, const char *inner);
+
 /* Source positions (symbols_line.c): file and line of a code address from
    the DWARF line tables of the loaded objects, through libdw when the build
    found it (RTA_HAVE_LIBDW). A session reads the process's objects once;

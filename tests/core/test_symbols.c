@@ -153,6 +153,37 @@ static void check_suffixes(bool stripped)
     }
 }
 
+/* What a trace shows of each frame (rta__symbol_shown), walking out from the
+ * innermost: runtime frames never; an rtac async1 stub (rtac1__f) not when
+ * it called its own move-next (f or rtac1__f__mn, the frame inside it), but
+ * as the user's f when it is not that (its move-next was inlined into it:
+ * rtac declares move-nexts inline, and at -O3 gcc takes the hint, so a throw
+ * before the first suspension is in the stub's frame). Before this rule the
+ * stub was always left out, and such a frame was lost from the trace. */
+static void check_shown(void)
+{
+#define SHOWN(name, inner) rta__symbol_shown(name, inner)
+#define CHECK_SHOWN(name, inner, want)                                                                       \
+    do {                                                                                                     \
+        const char *got_ = SHOWN(name, inner);                                                               \
+        CHECK_STR(got_ ? got_ : "(left out)", want);                                                         \
+    } while (0)
+    CHECK_SHOWN("rta_await", NULL, "(left out)");
+    CHECK_SHOWN("rta_async1_start", "f", "(left out)");
+    CHECK_SHOWN("level1", "level2", "level1");
+    CHECK_SHOWN("rtac1__f__mn", "g", "rtac1__f__mn"); /* a move-next that could not keep f */
+    CHECK_SHOWN("rtac1__f", "f", "(left out)");       /* the stub that called its move-next */
+    CHECK_SHOWN("rtac1__f", "rtac1__f__mn", "(left out)");
+    CHECK_SHOWN("rtac1__f", NULL, "f");       /* innermost: the inlined move-next threw */
+    CHECK_SHOWN("rtac1__f", "g", "f");        /* f's inlined code called g */
+    CHECK_SHOWN("rtac1__f", "rtac1__f", "f"); /* recursion through inlined stubs */
+    CHECK_SHOWN("rtac1__f", "ff", "f");
+    CHECK_SHOWN("rtac1__f", "rtac1__f__mnx", "f");
+    CHECK_SHOWN("rtac1__", NULL, "(left out)");
+#undef CHECK_SHOWN
+#undef SHOWN
+}
+
 int main(int argc, char **argv)
 {
     bool stripped = argc > 1 && strcmp(argv[1], "--expect-stripped") == 0;
@@ -235,6 +266,7 @@ int main(int argc, char **argv)
     rta__symbols_reset(); /* leaves nothing behind for valgrind's leak check */
     free(heap);
     check_suffixes(stripped);
+    check_shown();
     if (g_failures) {
         fprintf(stderr, "test_symbols: %d check(s) failed\n", g_failures);
         return 1;

@@ -22,7 +22,7 @@ typedef struct pair {
 static rta_task *rtac1__put_later(int64_t *out, int64_t v);
 RTA_ASYNC1_METHOD(rtac1__put_later, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t *out; int64_t v; } rtac1__put_later__sm;
-RTA__CONT_NO_CLOBBERED static void put_later(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void put_later(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__put_later__ops; rtac1__put_later__sm *const F = (rtac1__put_later__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
     rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield");
     *F->out = F->v;
@@ -35,7 +35,7 @@ static rta_task *rtac1__scalars(int64_t seed);
 typedef struct { int64_t x; int64_t k; } rtac1__scalars__locals;
 RTA_ASYNC1_METHOD(rtac1__scalars, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t seed; int64_t *p; int i; const int64_t *pk; rtac1__scalars__locals *rtac_heap; rta_task *rtac_task; } rtac1__scalars__sm;
-RTA__CONT_NO_CLOBBERED static void scalars(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void scalars(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__scalars__ops; rtac1__scalars__sm *const F = (rtac1__scalars__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; case 3: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "scalars"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: break; } 
     F->rtac_heap->x = F->seed;
     F->p = &F->rtac_heap->x; /* kept across the awaits below */
@@ -57,7 +57,7 @@ static rta_task *rtac1__arrays(void);
 typedef struct { __typeof__(char[32]) buf; __typeof__(int64_t[4]) nums; pair pr; } rtac1__arrays__locals;
 RTA_ASYNC1_METHOD(rtac1__arrays, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t *pb; rtac1__arrays__locals *rtac_heap; rta_task *rtac_task; } rtac1__arrays__sm;
-RTA__CONT_NO_CLOBBERED static void arrays(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void arrays(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__arrays__ops; rtac1__arrays__sm *const F = (rtac1__arrays__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; case 3: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "arrays"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: break; } 
     ;
     __builtin_memcpy(&F->rtac_heap->nums, &(__typeof__(F->rtac_heap->nums)){1, 2, 3, 4}, sizeof F->rtac_heap->nums);
@@ -80,7 +80,7 @@ static rta_task *rtac1__param_addr(int64_t v);
 typedef struct { int64_t v; } rtac1__param_addr__locals;
 RTA_ASYNC1_METHOD(rtac1__param_addr, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t v; rtac1__param_addr__locals *rtac_heap; rta_task *rtac_task; } rtac1__param_addr__sm;
-RTA__CONT_NO_CLOBBERED static void param_addr(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void param_addr(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__param_addr__ops; rtac1__param_addr__sm *const F = (rtac1__param_addr__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "param_addr"); F->rtac_heap->v = F->v; { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } 
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(&F->rtac_heap->v, F->rtac_heap->v * 3); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__async1_task_consume(F->rtac_task);
     { int64_t rtac_rv = (int64_t)(F->rtac_heap->v); rta__try_pop(&rtac_try_0); rta__async2_locals_free(F->rtac_heap); RTA_ASYNC1_RETURN(rtac_rv); }
@@ -93,7 +93,7 @@ static rta_task *rtac1__shadowed(void);
 typedef struct { int64_t x; int64_t x_2; int64_t x_3; } rtac1__shadowed__locals;
 RTA_ASYNC1_METHOD(rtac1__shadowed, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t sum; int i; rtac1__shadowed__locals *rtac_heap; rta_task *rtac_task; } rtac1__shadowed__sm;
-RTA__CONT_NO_CLOBBERED static void shadowed(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void shadowed(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__shadowed__ops; rtac1__shadowed__sm *const F = (rtac1__shadowed__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; case 3: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "shadowed"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: break; } 
     F->rtac_heap->x = 1;F->sum = 0;
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(&F->rtac_heap->x, 2); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__async1_task_consume(F->rtac_task);
@@ -119,7 +119,7 @@ static rta_task *rtac1__levels(int64_t n);
 typedef struct { int64_t mine; } rtac1__levels__locals;
 RTA_ASYNC1_METHOD(rtac1__levels, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t n; int64_t below; rtac1__levels__locals *rtac_heap; rta_task *rtac_task; } rtac1__levels__sm;
-RTA__CONT_NO_CLOBBERED static void levels(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void levels(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__levels__ops; rtac1__levels__sm *const F = (rtac1__levels__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; case 3: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "levels"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: break; } 
     F->rtac_heap->mine = F->n * 10;
     if (F->n > 0) {
@@ -138,7 +138,7 @@ static rta_task *rtac1__fails(int64_t after_suspend);
 typedef struct { int64_t x; } rtac1__fails__locals;
 RTA_ASYNC1_METHOD(rtac1__fails, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t after_suspend; int64_t *p; rtac1__fails__locals *rtac_heap; rta_task *rtac_task; } rtac1__fails__sm;
-RTA__CONT_NO_CLOBBERED static void fails(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void fails(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__fails__ops; rtac1__fails__sm *const F = (rtac1__fails__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "fails"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } 
     F->rtac_heap->x = 3;
     F->p = &F->rtac_heap->x;
@@ -155,7 +155,7 @@ static rta_task *rtac1__catches(int64_t after_suspend);
 typedef struct { int64_t mine; } rtac1__catches__locals;
 RTA_ASYNC1_METHOD(rtac1__catches, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t after_suspend; volatile int64_t r; int64_t *pm; rta__try rta__t_; rtac1__catches__locals *rtac_heap; rta_task *rtac_task; } rtac1__catches__sm;
-RTA__CONT_NO_CLOBBERED static void catches(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void catches(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__catches__ops; rtac1__catches__sm *const F = (rtac1__catches__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; case 3: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "catches"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_try_entry_1; case 3: goto rtac_resume_3; default: break; } 
     F->r = 0;
     F->rtac_heap->mine = 11;
@@ -180,7 +180,7 @@ static rta_task *rtac1__void_fn(int64_t *total);
 typedef struct { int64_t step; } rtac1__void_fn__locals;
 RTA_ASYNC1_METHOD(rtac1__void_fn, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t *total; rtac1__void_fn__locals *rtac_heap; rta_task *rtac_task; } rtac1__void_fn__sm;
-RTA__CONT_NO_CLOBBERED static void void_fn(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void void_fn(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__void_fn__ops; rtac1__void_fn__sm *const F = (rtac1__void_fn__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "void_fn"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } 
     F->rtac_heap->step = 0;
     rta__async1_direct = 1; F->rtac_task = rtac1__put_later(&F->rtac_heap->step, 5); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__async1_task_consume(F->rtac_task);
@@ -194,7 +194,7 @@ static rta_task *rtac1__faulting(void *arg);
 typedef struct { int64_t here; } rtac1__faulting__locals;
 RTA_ASYNC1_METHOD(rtac1__faulting, rta_task *);
 typedef struct { rta_async1_sm hdr; void *arg; int64_t *ph; rtac1__faulting__locals *rtac_heap; rta_task *rtac_task; } rtac1__faulting__sm;
-RTA__CONT_NO_CLOBBERED static void faulting(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void faulting(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__faulting__ops; rtac1__faulting__sm *const F = (rtac1__faulting__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "faulting"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: break; } 
     F->rtac_heap->here = (int64_t)(intptr_t)F->arg;
     F->ph = &F->rtac_heap->here;
@@ -209,7 +209,7 @@ static rta_task *rtac1__run(void *arg);
 typedef struct { int64_t total; } rtac1__run__locals;
 RTA_ASYNC1_METHOD(rtac1__run, rta_task *);
 typedef struct { rta_async1_sm hdr; void *arg; int64_t rtac_t1; int64_t rtac_t2; int64_t rtac_t3; int64_t rtac_t4; int64_t rtac_t5; int64_t rtac_t6; int64_t rtac_t7; rtac1__run__locals *rtac_heap; rta_task *rtac_task; } rtac1__run__sm;
-RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void run(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__run__ops; rtac1__run__sm *const F = (rtac1__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_0; case 2: goto rtac_try_entry_0; case 3: goto rtac_try_entry_0; case 4: goto rtac_try_entry_0; case 5: goto rtac_try_entry_0; case 6: goto rtac_try_entry_0; case 7: goto rtac_try_entry_0; case 8: goto rtac_try_entry_0; default: rta__async1_bad_state(rta__a1_sm); } F->rtac_heap = rta__async2_locals_new(sizeof *F->rtac_heap, "run"); { rta__try rtac_try_0; rtac_try_entry_0: rta__try_push(&rtac_try_0, __func__); if (setjmp(rtac_try_0.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; case 4: goto rtac_resume_4; case 5: goto rtac_resume_5; case 6: goto rtac_resume_6; case 7: goto rtac_resume_7; case 8: goto rtac_resume_8; default: break; } 
     (void)F->arg;
     rta__async1_direct = 1; F->rtac_task = rtac1__scalars(4); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { rta__try_pop(&rtac_try_0); RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->rtac_t1 = rta__async1_task_consume(F->rtac_task); printf("scalars: %lld\n", (long long)F->rtac_t1);

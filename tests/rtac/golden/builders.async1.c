@@ -15,7 +15,7 @@ static rta_vtask rtac1__pooled(int64_t v, int64_t suspend);
 static rta_task *rtac1__step(int64_t v);
 RTA_ASYNC1_METHOD(rtac1__step, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t v; } rtac1__step__sm;
-RTA__CONT_NO_CLOBBERED static void step(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void step(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__step__ops; rtac1__step__sm *const F = (rtac1__step__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->v % 3 == 0)
         { rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield"); }
@@ -29,7 +29,7 @@ static rta_task *rtac1__step(int64_t v)
 static rta_vtask rtac1__pooled(int64_t v, int64_t suspend);
 RTA_ASYNC1_METHOD(rtac1__pooled, rta_vtask, RTA_ASYNC_METHOD_BUILDER(rta_pooling_vtask_builder, 4));
 typedef struct { rta_async1_sm hdr; int64_t v; int64_t suspend; int64_t rtac_t1; rta_task *rtac_task; } rtac1__pooled__sm;
-RTA__CONT_NO_CLOBBERED static void pooled(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void pooled(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__pooled__ops; rtac1__pooled__sm *const F = (rtac1__pooled__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->suspend)
         { rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield"); }
@@ -42,7 +42,7 @@ static rta_vtask rtac1__pooled(int64_t v, int64_t suspend)
 static rta_vtask rtac1__valued(int64_t v);
 RTA_ASYNC1_METHOD(rtac1__valued, rta_vtask);
 typedef struct { rta_async1_sm hdr; int64_t v; int64_t a; rta_vtask rtac_vtask; } rtac1__valued__sm;
-RTA__CONT_NO_CLOBBERED static void valued(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void valued(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__valued__ops; rtac1__valued__sm *const F = (rtac1__valued__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->v, F->v & 1); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(1, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->a = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
     int64_t b; rta__async1_direct = 1; F->rtac_vtask = rtac1__pooled(F->a, 0); rta__async1_direct = 0; if (!(F->rtac_vtask.obj_ == 0 || rta_vtask_awaiter.is_completed(&F->rtac_vtask))) { RTA__A1_SUSPEND_AT(2, &rta_vtask_awaiter, &F->rtac_vtask, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } b = (F->rtac_vtask.obj_ == 0 ? F->rtac_vtask.v_ : rta_vtask_awaiter.get_result(&F->rtac_vtask));
@@ -55,7 +55,7 @@ static rta_vtask rtac1__valued(int64_t v)
 static rta_task *rtac1__note(const char *what, int64_t v);
 RTA_ASYNC1_METHOD(rtac1__note, rta_task *);
 typedef struct { rta_async1_sm hdr; const char *what; int64_t v; } rtac1__note__sm;
-RTA__CONT_NO_CLOBBERED static void note(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void note(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__note__ops; rtac1__note__sm *const F = (rtac1__note__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
     rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield");
     printf("%s %lld\n", F->what, (long long)F->v);
@@ -67,7 +67,7 @@ static rta_task *rtac1__note(const char *what, int64_t v)
 static rta_vtask rtac1__child(void *arg);
 RTA_ASYNC1_METHOD(rtac1__child, rta_vtask);
 typedef struct { rta_async1_sm hdr; void *arg; int64_t v; rta_task *rtac_task; rta_vtask rtac_vtask; } rtac1__child__sm;
-RTA__CONT_NO_CLOBBERED static void child(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void child(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__child__ops; rtac1__child__sm *const F = (rtac1__child__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     F->v = (int64_t)(intptr_t)F->arg;
     F->rtac_task = rta__a1_delay(1); if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__async1_task_consume(F->rtac_task);
@@ -80,7 +80,7 @@ static rta_vtask rtac1__child(void *arg)
 static rta_task *rtac1__run(void *arg);
 RTA_ASYNC1_METHOD(rtac1__run, rta_task *);
 typedef struct { rta_async1_sm hdr; void *arg; int64_t sum; int64_t i; rta_task *t; int64_t c; int64_t rtac_t1; int64_t rtac_t2; rta_task *rtac_task; rta_vtask rtac_vtask; } rtac1__run__sm;
-RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void run(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__run__ops; rtac1__run__sm *const F = (rtac1__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; case 4: goto rtac_resume_4; case 5: goto rtac_resume_5; default: rta__async1_bad_state(rta__a1_sm); }
     (void)F->arg;
     F->sum = 0;

@@ -8,7 +8,7 @@
 static rta_task *rtac1__fib(int64_t n);
 RTA_ASYNC1_METHOD(rtac1__fib, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t n; int64_t a; rta_task *rtac_task; } rtac1__fib__sm;
-RTA__CONT_NO_CLOBBERED static void fib(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void fib(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__fib__ops; rtac1__fib__sm *const F = (rtac1__fib__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; default: rta__async1_bad_state(rta__a1_sm); }
     if (F->n < 2) {
         if (F->n == 1)
@@ -26,7 +26,7 @@ static rta_task *rtac1__fib(int64_t n)
 static rta_task *rtac1__run(void *arg);
 RTA_ASYNC1_METHOD(rtac1__run, rta_task *);
 typedef struct { rta_async1_sm hdr; void *arg; int64_t n; int64_t sum; int64_t i; int64_t rtac_t1; int64_t rtac_t2; rta_task *rtac_task; } rtac1__run__sm;
-RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void run(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__run__ops; rtac1__run__sm *const F = (rtac1__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: rta__async1_bad_state(rta__a1_sm); }
     F->n = (int64_t)(intptr_t)F->arg;
     F->sum = 0;

@@ -11,7 +11,7 @@
 static rta_task *rtac1__maybe_fail(int64_t v);
 RTA_ASYNC1_METHOD(rtac1__maybe_fail, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t v; } rtac1__maybe_fail__sm;
-RTA__CONT_NO_CLOBBERED static void maybe_fail(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void maybe_fail(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__maybe_fail__ops; rtac1__maybe_fail__sm *const F = (rtac1__maybe_fail__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; default: rta__async1_bad_state(rta__a1_sm); }
     rta__cancel_point("rta_yield"); { RTA__A1_SUSPEND_AT(1, &rta_async1_yield_awaiter, NULL, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } (void)rta__cancel_point("rta_yield");
     if (F->v > 2)
@@ -25,7 +25,7 @@ static rta_task *rtac1__maybe_fail(int64_t v)
 static rta_task *rtac1__catch_one(int64_t v);
 RTA_ASYNC1_METHOD(rtac1__catch_one, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t v; volatile int64_t got; volatile int64_t step; rta__try rta__t_; rta_task *rtac_task; } rtac1__catch_one__sm;
-RTA__CONT_NO_CLOBBERED static void catch_one(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void catch_one(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__catch_one__ops; rtac1__catch_one__sm *const F = (rtac1__catch_one__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_1; case 2: goto rtac_try_entry_1; case 3: goto rtac_resume_3; default: rta__async1_bad_state(rta__a1_sm); }
     F->got = -1;F->step = 0;
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; default: break; } {
@@ -51,7 +51,7 @@ static rta_task *rtac1__catch_one(int64_t v)
 static rta_task *rtac1__with_finally(int64_t v);
 RTA_ASYNC1_METHOD(rtac1__with_finally, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t v; volatile int64_t r; rta__try rta__t_; rta_task *rtac_task; } rtac1__with_finally__sm;
-RTA__CONT_NO_CLOBBERED static void with_finally(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void with_finally(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__with_finally__ops; rtac1__with_finally__sm *const F = (rtac1__with_finally__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_1; default: rta__async1_bad_state(rta__a1_sm); }
     F->r = 0;
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } {
@@ -71,7 +71,7 @@ static rta_task *rtac1__with_finally(int64_t v)
 static rta_task *rtac1__outer(int64_t v);
 RTA_ASYNC1_METHOD(rtac1__outer, rta_task *);
 typedef struct { rta_async1_sm hdr; int64_t v; volatile int64_t r; rta__try rta__t_; rta_task *rtac_task; } rtac1__outer__sm;
-RTA__CONT_NO_CLOBBERED static void outer(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void outer(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__outer__ops; rtac1__outer__sm *const F = (rtac1__outer__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_try_entry_1; default: rta__async1_bad_state(rta__a1_sm); }
     F->r = 0;
     { rta__try rtac_try_1; rtac_try_entry_1: rta__try_push(&rtac_try_1, __func__); if (setjmp(rtac_try_1.jb) == 0) { switch (rta__a1_sm->state) { case 1: goto rtac_resume_1; default: break; } {
@@ -91,7 +91,7 @@ static rta_task *rtac1__outer(int64_t v)
 static rta_task *rtac1__run(void *arg);
 RTA_ASYNC1_METHOD(rtac1__run, rta_task *);
 typedef struct { rta_async1_sm hdr; void *arg; int64_t a; int64_t b; int64_t c; int64_t rtac_t1; rta_task *rtac_task; } rtac1__run__sm;
-RTA__CONT_NO_CLOBBERED static void run(rta_async1_sm *rta__a1_m)
+RTA__CONT_NO_CLOBBERED static inline void run(rta_async1_sm *rta__a1_m)
 { const rta_async1_builder_ops *const rta__a1_ops = rtac1__run__ops; rtac1__run__sm *const F = (rtac1__run__sm *)rta__a1_m; rta_async1_sm *const rta__a1_sm = &F->hdr; __attribute__((unused)) int64_t rtac_discard; switch (rta__a1_sm->state) { case -1: break; case 1: goto rtac_resume_1; case 2: goto rtac_resume_2; case 3: goto rtac_resume_3; case 4: goto rtac_resume_4; default: rta__async1_bad_state(rta__a1_sm); }
     (void)F->arg;
     rta__async1_direct = 1; F->rtac_task = rtac1__catch_one(1); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(1, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_1: rta__a1_sm->state = -1; } F->a = rta__async1_task_consume(F->rtac_task);rta__async1_direct = 1; F->rtac_task = rtac1__catch_one(5); rta__async1_direct = 0; if (!rta__async1_task_ready(F->rtac_task)) { RTA__A1_SUSPEND_AT(2, &rta_task_awaiter, F->rtac_task, rta__configure_await); return; rtac_resume_2: rta__a1_sm->state = -1; } F->b = rta__async1_task_consume(F->rtac_task);

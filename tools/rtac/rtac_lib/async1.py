@@ -103,6 +103,24 @@ class Lowering(cont.Lowering):
         name = c.spelling
         return name if self.local_only(name) else a1_name(name) + '__mn'
 
+    def mn_attrs(self, c):
+        """(attributes, specifiers) of the move-next: the user's, and inline
+        unless they wrote it already or asked for noinline. The stub runs the
+        move-next's first part directly (RTA_ASYNC1_START) with the state
+        known to be -1; inlined there, the state switch folds away and a
+        method that completes without suspending costs no call. gcc inlines
+        a small static function on its own, but not past -O3's
+        max-inline-insns-auto, which the cancel points of a yield or a wait
+        took a hand-lowered-size method over (sawtooth async1-task 50<->100,
+        docs/async1.md); inline asks it to weigh the larger limit for
+        functions declared inline, so a large method still is not. The
+        move-next stays out of line too: every resumption calls it through
+        the machine's pointer."""
+        attrs, specs = self.user_attrs(c)
+        if not specs and not self._attrs.says_noinline(attrs):
+            specs = 'inline '
+        return attrs, specs
+
     def locals_type(self, c):
         return a1_name(c.spelling) + '__locals'
 
@@ -146,7 +164,7 @@ class Lowering(cont.Lowering):
             'typedef struct { rta_async1_sm hdr; %s } %s;' % (' '.join(fields), sm),
             # The user's attributes and inline go on the move-next, where the user's code runs.
             'RTA__CONT_NO_CLOBBERED %sstatic %svoid %s(rta_async1_sm *rta__a1_m)' % (
-                self.user_attrs(c) + (self.mn_name(c),)),
+                self.mn_attrs(c) + (self.mn_name(c),)),
         ]
         disp = ''.join(' case %d: goto %s;' % j for j in self.jumps)
         prologue = ((' ' + self.cfg_text if self.cfg_stmt is not None else '') +

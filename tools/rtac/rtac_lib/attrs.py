@@ -82,6 +82,28 @@ class Attrs:
             return True
         return re.match(r'[A-Za-z_]\w*$', first) is not None and self._is_attr_macro(first, depth + 1)
 
+    def _all_tokens(self, name):
+        """Every token of macro name's expansion (None: not a macro)."""
+        if self._macros is None:
+            self._macro_body(name)  # fills self._macros
+        c = self._macros.get(name)
+        return None if c is None else [t.spelling for t in list(c.get_tokens())[1:]]
+
+    def says_noinline(self, attrs, depth=0):
+        """True when attribute text attrs (as of() returns it) asks for
+        noinline, written out or through macros (RTA_NOINLINE,
+        TEST_NOINLINE): rtac then adds no inline of its own, which gcc would
+        warn about (-Wattributes) and which would defeat the user's intent."""
+        toks = attrs if isinstance(attrs, list) else _TOKEN.findall(attrs)
+        for t in toks:
+            if t in ('noinline', '__noinline__'):
+                return True
+            if depth < 8 and re.match(r'[A-Za-z_]\w*$', t) and t not in _ATTR_WORDS:
+                body = self._all_tokens(t)
+                if body and self.says_noinline(body, depth + 1):
+                    return True
+        return False
+
     def of(self, c, start):
         """(attributes, specifiers) written between start (the declaration's
         first byte, decl_start) and the name of function c: two strings,
