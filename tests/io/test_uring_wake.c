@@ -12,8 +12,8 @@
  * ring set up by this thread, a wake-up, then this thread's kernel entries
  * run the poll's task work (COOP_TASKRUN) until the ring's own count
  * (/proc/self/fdinfo: CqTail - CqHead) shows the completion waiting; the
- * hint must then be false. Before the fix the hint was true there. With the epoll backend (io_uring_wake_epoll) there is no
- * hint at all, which is what is checked then. Exit 77 where io_uring cannot
+ * hint must then be false. Before the fix the hint was true there. With the epoll backend
+ * (io_uring_wake_epoll) there is no hint at all, which is what is checked then. Exit 77 where io_uring cannot
  * be set up (valgrind, seccomp, a build without liburing): nothing to test.
  */
 #include "check.h"
