@@ -265,8 +265,8 @@ static void uring_own_work(void)
  * cost a wake-up: the write of the wake-up posts such a completion, the
  * spinning worker stopped at it and went to reap it in the ring, so the
  * next spawn found no worker spinning and wrote again (bench_thunk's
- * tasklet spawn + wait from main: 469 ns before the hint, 2.7-3.3 us with
- * it, at 050198e). Nor IORING_SQ_TASKRUN: the flag is the ring's, set for
+ * tasklet spawn + wait from main: docs/io.md, "The parker says ready";
+ * tests/io/test_uring_wake.c). Nor IORING_SQ_TASKRUN: the flag is the ring's, set for
  * task work of any thread, which this worker's round need not run. Both
  * ends of the queue are read as atomics (another thread may be the
  * reaper), and at most 8 entries: a hint may be wrong, at the price of a
