@@ -66,9 +66,9 @@ __attribute__((noinline)) static void depth_cg_end(const depth_run *r)
  * choice without it) its place moved with the leaf's size, and so did the
  * tasklet chain's time per frame. 043753b added the callgrind brackets to
  * the leaf and the same recursion code then took ~0.45 ns more per frame
- * (1,000 chains of 100: 234 -> 279 ns, of 1,000: ~2,200 -> ~2,600, found
- * by bisecting between 9266701 and daa9e8b, pinned, stable to 1%); the
- * paired check against 9266701 had flagged the row in every round. */
+ * (1,000 chains of 100: 234 -> 279 ns, pinned, stable to 1%; the
+ * bisection between 9266701 and daa9e8b: docs/data/depth-chain-bisect.txt);
+ * the paired check against 9266701 had flagged the row in every round. */
 DEPTH_FRAME static RTA_ASYNC int64_t chain(int64_t d, depth_run *r)
 {
     if (__builtin_expect(d > 1, 1)) {
