@@ -95,7 +95,7 @@ void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_u
                    int first_line, rta__srcinfo *si)
 {
     unsigned shown = 0;
-    char inner[256] = ""; /* the previous frame's function, not the runtime's */
+    char inner[RTA__SYMBOL_INNER] = "";
     for (unsigned i = 0; i < n; i++) {
         uintptr_t pc = pcs[i];
         /* A return address follows its call: look the call up. */
@@ -104,9 +104,7 @@ void rta__dump_pcs(FILE *out, const uintptr_t *pcs, unsigned n, unsigned exact_u
         uintptr_t start = 0;
         int line = 0;
         bool named = rta__symbolize(at, name, sizeof name, &start);
-        const char *as = named ? rta__symbol_shown(name, inner[0] ? inner : NULL) : NULL;
-        if (named && strncmp(name, "rta_", 4) != 0)
-            snprintf(inner, sizeof inner, "%s", name);
+        const char *as = named ? rta__symbol_shown(name, inner) : NULL;
         if (named && !as)
             continue;
         fprintf(out, "    #%u ", shown++);

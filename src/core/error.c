@@ -191,7 +191,7 @@ static void resolve_names(rta_error *e)
     pthread_mutex_lock(&lock);
     if (!atomic_load_explicit(&e->names_resolved, memory_order_relaxed)) {
         size_t out = 0;
-        char inner[256] = ""; /* the previous frame's function, not the runtime's */
+        char inner[RTA__SYMBOL_INNER] = "";
         for (size_t i = 0; i < e->nframes; i++) {
             rta__frame f = e->frames[i];
             if (!f.name && f.pc) {
@@ -199,9 +199,7 @@ static void resolve_names(rta_error *e)
                 if (rta__symbolize(f.pc - 1, buf, sizeof buf, NULL))
                     f.name = strdup(buf);
             }
-            const char *shown = f.name ? rta__symbol_shown(f.name, inner[0] ? inner : NULL) : NULL;
-            if (f.name && strncmp(f.name, "rta_", 4) != 0)
-                snprintf(inner, sizeof inner, "%s", f.name);
+            const char *shown = f.name ? rta__symbol_shown(f.name, inner) : NULL;
             if (!shown) {
                 free(f.name);
                 continue;

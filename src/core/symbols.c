@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -311,20 +312,22 @@ bool rta__symbol_hidden(const char *name)
     return !(n > 7 + 4 && strcmp(name + n - 4, "__mn") == 0);
 }
 
-const char *rta__symbol_shown(const char *name, const char *inner)
+/* Whether stub (rtac1__f) called inner, its own move-next (f or rtac1__f__mn). */
+static bool called_own_move_next(const char *stub, const char *inner)
+{
+    size_t n = strlen(stub);
+    return strcmp(inner, stub + 7) == 0 || (strncmp(inner, stub, n) == 0 && strcmp(inner + n, "__mn") == 0);
+}
+
+const char *rta__symbol_shown(const char *name, char inner[RTA__SYMBOL_INNER])
 {
     if (strncmp(name, "rta_", 4) == 0)
-        return NULL;
-    if (!rta__symbol_hidden(name))
-        return name;
-    /* A stub, rtac1__f: its move-next is f or rtac1__f__mn. */
-    const char *f = name + 7;
-    if (inner) {
-        size_t n = strlen(name);
-        if (strcmp(inner, f) == 0 || (strncmp(inner, name, n) == 0 && strcmp(inner + n, "__mn") == 0))
-            return NULL;
-    }
-    return *f ? f : NULL;
+        return NULL; /* the runtime's: inner stays the user's frame below it */
+    const char *shown = name;
+    if (rta__symbol_hidden(name)) /* a stub, rtac1__f */
+        shown = called_own_move_next(name, inner) || !name[7] ? NULL : name + 7;
+    snprintf(inner, RTA__SYMBOL_INNER, "%s", name);
+    return shown;
 }
 
 /* The symbol of o covering pc, or NULL. */

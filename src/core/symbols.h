@@ -32,13 +32,15 @@ bool rta__symbol_hidden(const char *name);
 
 /* What a trace shows for a frame whose function is name, walking from the
    innermost frame out: NULL to leave it out, else the name to print (name
-   itself, or a pointer into it). inner: the function of the nearest frame
-   inside this one that is not the runtime's (rta_*), NULL if none. A stub
+   itself, or a pointer into it). inner: the walk's state, "" before the
+   first frame: the function of the nearest frame inside this one that is
+   not the runtime's (rta_*), which this call then moves on to name. A stub
    rtac1__f whose own move-next (f, or rtac1__f__mn) is that frame called it
    and is left out; any other stub frame is the move-next's first part
    inlined into the stub (rtac declares move-nexts inline), the user's code:
    shown as f. */
-const char *rta__symbol_shown(const char *name, const char *inner);
+#define RTA__SYMBOL_INNER 256
+const char *rta__symbol_shown(const char *name, char inner[RTA__SYMBOL_INNER]);
 
 /* Source positions (symbols_line.c): file and line of a code address from
    the DWARF line tables of the loaded objects, through libdw when the build

@@ -261,16 +261,15 @@ static void uring_own_work(void)
  * while it was submitted, a socket's readiness): the backend's ready()
  * (io.h). Not the completions of the wake descriptor's poll, nor of
  * removals: a wake-up only says "look at the queues", which the spinning
- * worker is doing, and counting it made every spawn from a plain thread
- * cost a wake-up: the write of the wake-up posts such a completion, the
- * spinning worker stopped at it and went to reap it in the ring, so the
- * next spawn found no worker spinning and wrote again (bench_thunk's
- * tasklet spawn + wait from main: docs/io.md, "The parker says ready";
- * tests/io/test_uring_wake.c). Nor IORING_SQ_TASKRUN: the flag is the ring's, set for
- * task work of any thread, which this worker's round need not run. Both
- * ends of the queue are read as atomics (another thread may be the
- * reaper), and at most 8 entries: a hint may be wrong, at the price of a
- * look. */
+ * worker is doing. Counting it made every spawn from a plain thread cost
+ * a wake-up: the spawn's write posts such a completion, the spinning
+ * worker left to reap it in the ring, so the next spawn found nobody
+ * spinning and wrote again (docs/io.md, "The parker says ready";
+ * tests/io/test_uring_wake.c). Nor IORING_SQ_TASKRUN: the flag is the
+ * ring's, set for any thread's task work, which this worker's round need
+ * not run. Both ends of the queue are read as atomics (another thread may
+ * be the reaper), and at most 8 entries: a hint may be wrong, at the price
+ * of a look. */
 static bool uring_ready(void)
 {
     unsigned tail = __atomic_load_n(ring.cq.ktail, __ATOMIC_ACQUIRE);

@@ -82,8 +82,8 @@ static inline rta__work *rta__fifo_pop(rta__fifo *q)
  *    are not starved while every worker has work;
  *  - ready() (may be NULL: never) says, without a system call and from any
  *    thread, that a park now would find something to deliver at once (a
- *    completion already in io_uring's ring, or task work the kernel holds
- *    for it): an idle worker then stops its spin and parks, instead of
+ *    completion already in io_uring's ring, not a wake-up's: uring.c): an
+ *    idle worker then stops its spin and parks, instead of
  *    looking at its queues up to IDLE_SPINS times for work that only the
  *    park can hand it (worker.c). A hint: a wrong answer costs time only.
  * The state word is the futex's; other implementations may use it as well. */

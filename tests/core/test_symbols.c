@@ -162,26 +162,35 @@ static void check_suffixes(bool stripped)
  * stub was always left out, and such a frame was lost from the trace. */
 static void check_shown(void)
 {
-#define SHOWN(name, inner) rta__symbol_shown(name, inner)
-#define CHECK_SHOWN(name, inner, want)                                                                       \
+#define CHECK_SHOWN(name, inner_before, want)                                                                \
     do {                                                                                                     \
-        const char *got_ = SHOWN(name, inner);                                                               \
+        char inner_[RTA__SYMBOL_INNER];                                                                      \
+        snprintf(inner_, sizeof inner_, "%s", inner_before);                                                 \
+        const char *got_ = rta__symbol_shown(name, inner_);                                                  \
         CHECK_STR(got_ ? got_ : "(left out)", want);                                                         \
     } while (0)
-    CHECK_SHOWN("rta_await", NULL, "(left out)");
+    CHECK_SHOWN("rta_await", "", "(left out)");
     CHECK_SHOWN("rta_async1_start", "f", "(left out)");
     CHECK_SHOWN("level1", "level2", "level1");
     CHECK_SHOWN("rtac1__f__mn", "g", "rtac1__f__mn"); /* a move-next that could not keep f */
     CHECK_SHOWN("rtac1__f", "f", "(left out)");       /* the stub that called its move-next */
     CHECK_SHOWN("rtac1__f", "rtac1__f__mn", "(left out)");
-    CHECK_SHOWN("rtac1__f", NULL, "f");       /* innermost: the inlined move-next threw */
+    CHECK_SHOWN("rtac1__f", "", "f");         /* innermost: the inlined move-next threw */
     CHECK_SHOWN("rtac1__f", "g", "f");        /* f's inlined code called g */
     CHECK_SHOWN("rtac1__f", "rtac1__f", "f"); /* recursion through inlined stubs */
     CHECK_SHOWN("rtac1__f", "ff", "f");
     CHECK_SHOWN("rtac1__f", "rtac1__f__mnx", "f");
-    CHECK_SHOWN("rtac1__", NULL, "(left out)");
+    CHECK_SHOWN("rtac1__", "", "(left out)");
 #undef CHECK_SHOWN
-#undef SHOWN
+    /* A walk: the state skips the runtime's frames and names the last other. */
+    const char *walk[] = {"level3",        "rtac1__level3", "rta_async1_start",
+                          "rtac1__level2", "level1",        "rtac1__level1"};
+    const char *want[] = {"level3", NULL, NULL, "level2", "level1", NULL};
+    char inner[RTA__SYMBOL_INNER] = "";
+    for (int i = 0; i < 6; i++) {
+        const char *got = rta__symbol_shown(walk[i], inner);
+        CHECK_STR(got ? got : "(left out)", want[i] ? want[i] : "(left out)");
+    }
 }
 
 int main(int argc, char **argv)
